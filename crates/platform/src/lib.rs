@@ -1,0 +1,80 @@
+//! The platform every Zhengwu subsystem stands on: configuration, the database layer for SQLite and
+//! PostgreSQL, the organisation tree, accounts and scoped roles (with 三员分立), sign-in and sessions,
+//! the tamper-evident audit log, the back-office shell (server-rendered pages) and the JSON API
+//! conventions (problem+json errors, OpenAPI, tokens).
+//!
+//! Where things live: pure rules in `roles` and `security`; storage in `accounts` and `audit`;
+//! HTTP in `web` (middleware, extractors, errors, templates) with the platform's own pages in
+//! `web::pages` and its JSON API in `web::api`. Feature crates (CMS, …) add their routers, templates
+//! and menu entries through [`web::Extension`].
+
+/// Lets a serde type be used directly as a template value (`context! { user => user }`).
+#[macro_export]
+macro_rules! template_value {
+    ($($t:ty),+ $(,)?) => {$(
+        impl From<$t> for minijinja::Value {
+            fn from(v: $t) -> Self {
+                minijinja::Value::from(minijinja::value::Serde(v))
+            }
+        }
+        impl From<&$t> for minijinja::Value {
+            fn from(v: &$t) -> Self {
+                minijinja::Value::from(minijinja::value::Serde(v))
+            }
+        }
+    )+};
+}
+
+pub mod accounts;
+pub mod audit;
+pub mod db;
+pub mod i18n;
+pub mod roles;
+pub mod security;
+pub mod web;
+
+/// Formats Unix seconds as Beijing time, `YYYY-MM-DD HH:MM`, the form government pages use.
+pub fn fmt_time(unix: i64) -> String {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => {
+            let t = t.to_offset(offset);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// Formats Unix seconds as a Beijing date, `YYYY-MM-DD`.
+pub fn fmt_date(unix: i64) -> String {
+    fmt_time(unix).chars().take(10).collect()
+}
+
+/// Parses `YYYY-MM-DD` (Beijing) into Unix seconds at local midnight.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(s.trim(), &fmt).ok()?;
+    Some(
+        d.midnight()
+            .assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?)
+            .unix_timestamp(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_are_beijing() {
+        assert_eq!(super::fmt_time(0), "1970-01-01 08:00");
+        assert_eq!(super::parse_date("2026-01-01"), Some(1_767_196_800));
+        assert_eq!(super::fmt_date(1_767_196_800), "2026-01-01");
+        assert_eq!(super::parse_date("2026-13-01"), None);
+    }
+}

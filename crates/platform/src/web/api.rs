@@ -1,0 +1,742 @@
+//! The JSON API under `/api/v1`, and the registry that generates its OpenAPI 3.1 document.
+//!
+//! Every API operation is declared once as an [`ApiRoute`]: method, path, summary, the permission it
+//! needs, its request-body schema, and the handler. The router and `/api/v1/openapi.json` are both
+//! built from that list ([`build`]), so the document cannot drift from the routes. Feature crates
+//! contribute their own lists.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{Json, Path, Query};
+use super::ops::{self, GrantInput, OrgInput, ProfileInput, SystemSettings, UserInput};
+use super::pages::{self, AuditQuery, PAGE_SIZE};
+use super::{AppError, AppState, Ctx, Staff};
+use crate::accounts;
+use crate::audit;
+use crate::roles::{Perm, ResourceScope};
+use crate::security::SecurityPolicy;
+
+/// One API operation.
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub tag: &'static str,
+    /// The permission checked by the handler (documented; the handler enforces it). `None` means any
+    /// signed-in user.
+    pub perm: Option<Perm>,
+    pub body: Option<fn() -> Value>,
+    pub handler: MethodRouter<AppState>,
+}
+
+macro_rules! op {
+    ($m:ident, $path:expr, $tag:expr, $summary:expr, $perm:expr, $body:expr, $h:expr) => {
+        ApiRoute {
+            method: stringify!($m),
+            path: $path,
+            summary: $summary,
+            tag: $tag,
+            perm: $perm,
+            body: $body,
+            handler: $m($h),
+        }
+    };
+}
+
+/// Builds the `/api/v1` router and the OpenAPI document from the registered operations.
+pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
+    let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
+    let mut paths = serde_json::Map::new();
+    for r in routes {
+        let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
+        let params: Vec<Value> = r
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| {
+                let schema = if name == "action" {
+                    json!({"type": "string"})
+                } else {
+                    json!({"type": "integer", "format": "int64"})
+                };
+                json!({"name": name, "in": "path", "required": true, "schema": schema})
+            })
+            .collect();
+        let mut operation = json!({
+            "summary": r.summary,
+            "tags": [r.tag],
+            "operationId": format!("{}_{}", r.method, r.path.trim_start_matches("/api/v1/").replace(['/', '{', '}', '-'], "_")),
+            "parameters": params,
+            "x-permission": r.perm.map(|p| serde_json::to_value(p).unwrap_or(Value::Null)),
+            "responses": {
+                "200": {"description": "成功", "content": {"application/json": {}}},
+                "401": {"$ref": "#/components/responses/Problem"},
+                "403": {"$ref": "#/components/responses/Problem"},
+                "404": {"$ref": "#/components/responses/Problem"},
+                "409": {"$ref": "#/components/responses/Problem"},
+                "422": {"$ref": "#/components/responses/Problem"}
+            }
+        });
+        if let Some(schema) = r.body {
+            operation["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": schema()}}});
+        }
+        entry[r.method] = operation;
+        let mr = match by_path.remove(r.path) {
+            Some(existing) => existing.merge(r.handler),
+            None => r.handler,
+        };
+        by_path.insert(r.path, mr);
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(path, mr);
+    }
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Zhengwu 政务门户平台 API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "后台的每项操作均可通过本接口完成。使用个人 API 令牌：Authorization: Bearer <令牌>。错误以 application/problem+json 返回，字段错误列在 errors 中。"},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Problem": {"type": "object", "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                "detail": {"type": "string"}, "code": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}}},
+            "responses": {"Problem": {"description": "错误", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+        }
+    });
+    (router, doc)
+}
+
+fn obj(props: &[(&str, &str)], required: &[&str]) -> Value {
+    let p: serde_json::Map<String, Value> = props
+        .iter()
+        .map(|(k, t)| ((*k).to_owned(), json!({"type": t})))
+        .collect();
+    json!({"type": "object", "properties": p, "required": required})
+}
+
+fn user_body() -> Value {
+    obj(
+        &[
+            ("username", "string"),
+            ("display_name", "string"),
+            ("email", "string"),
+            ("org_code", "string"),
+            ("password", "string"),
+        ],
+        &["username", "display_name", "password"],
+    )
+}
+fn profile_body() -> Value {
+    obj(
+        &[
+            ("display_name", "string"),
+            ("email", "string"),
+            ("org_code", "string"),
+        ],
+        &["display_name"],
+    )
+}
+fn org_body() -> Value {
+    obj(
+        &[
+            ("name", "string"),
+            ("code", "string"),
+            ("kind", "string"),
+            ("parent_code", "string"),
+        ],
+        &["name", "code", "kind"],
+    )
+}
+fn grant_body() -> Value {
+    obj(
+        &[
+            ("role", "string"),
+            ("scope_kind", "string"),
+            ("scope_id", "integer"),
+        ],
+        &["role"],
+    )
+}
+fn policy_body() -> Value {
+    obj(
+        &[
+            ("password_min_length", "integer"),
+            ("password_min_classes", "integer"),
+            ("lockout_threshold", "integer"),
+            ("lockout_minutes", "integer"),
+            ("idle_timeout_minutes", "integer"),
+            ("mfa_required_for_admins", "boolean"),
+            ("audit_retention_days", "integer"),
+        ],
+        &[],
+    )
+}
+fn settings_body() -> Value {
+    obj(
+        &[
+            ("platform_name", "string"),
+            ("admin_contact", "string"),
+            ("upload_max_mb", "integer"),
+        ],
+        &[],
+    )
+}
+fn action_body() -> Value {
+    obj(&[("comment", "string"), ("password", "string")], &[])
+}
+fn token_body() -> Value {
+    obj(&[("name", "string")], &["name"])
+}
+
+/// The platform's API operations.
+pub fn platform_routes() -> Vec<ApiRoute> {
+    vec![
+        op!(
+            get,
+            "/api/v1/me",
+            "账号",
+            "当前用户及其角色",
+            None,
+            None,
+            me
+        ),
+        op!(
+            get,
+            "/api/v1/users",
+            "账号",
+            "账号列表",
+            Some(Perm::UserManage),
+            None,
+            users_list
+        ),
+        op!(
+            post,
+            "/api/v1/users",
+            "账号",
+            "新建账号",
+            Some(Perm::UserManage),
+            Some(user_body),
+            user_create
+        ),
+        op!(
+            get,
+            "/api/v1/users/{id}",
+            "账号",
+            "账号详情",
+            Some(Perm::UserManage),
+            None,
+            user_get
+        ),
+        op!(
+            patch,
+            "/api/v1/users/{id}",
+            "账号",
+            "修改账号资料",
+            Some(Perm::UserManage),
+            Some(profile_body),
+            user_update
+        ),
+        op!(
+            post,
+            "/api/v1/users/{id}/actions/{action}",
+            "账号",
+            "账号操作：disable、enable、reset-password",
+            Some(Perm::UserManage),
+            Some(action_body),
+            user_action
+        ),
+        op!(
+            get,
+            "/api/v1/orgs",
+            "机构",
+            "单位列表（树形顺序）",
+            Some(Perm::OrgManage),
+            None,
+            orgs_list
+        ),
+        op!(
+            post,
+            "/api/v1/orgs",
+            "机构",
+            "新建单位",
+            Some(Perm::OrgManage),
+            Some(org_body),
+            org_create
+        ),
+        op!(
+            patch,
+            "/api/v1/orgs/{id}",
+            "机构",
+            "修改单位",
+            Some(Perm::OrgManage),
+            Some(org_body),
+            org_update
+        ),
+        op!(
+            get,
+            "/api/v1/users/{id}/grants",
+            "授权",
+            "账号的角色授权",
+            Some(Perm::RoleGrant),
+            None,
+            grants_list
+        ),
+        op!(
+            post,
+            "/api/v1/users/{id}/grants",
+            "授权",
+            "授予角色",
+            Some(Perm::RoleGrant),
+            Some(grant_body),
+            grant_create
+        ),
+        op!(
+            delete,
+            "/api/v1/grants/{id}",
+            "授权",
+            "收回授权",
+            Some(Perm::RoleGrant),
+            None,
+            grant_delete
+        ),
+        op!(
+            get,
+            "/api/v1/security-policy",
+            "安全",
+            "安全策略",
+            Some(Perm::SecurityPolicy),
+            None,
+            policy_get
+        ),
+        op!(
+            put,
+            "/api/v1/security-policy",
+            "安全",
+            "修改安全策略",
+            Some(Perm::SecurityPolicy),
+            Some(policy_body),
+            policy_put
+        ),
+        op!(
+            get,
+            "/api/v1/settings",
+            "系统",
+            "系统设置",
+            Some(Perm::SystemSettings),
+            None,
+            settings_get
+        ),
+        op!(
+            put,
+            "/api/v1/settings",
+            "系统",
+            "修改系统设置",
+            Some(Perm::SystemSettings),
+            Some(settings_body),
+            settings_put
+        ),
+        op!(
+            get,
+            "/api/v1/audit",
+            "审计",
+            "查询审计日志（username、action、outcome、from、to、page）",
+            Some(Perm::AuditRead),
+            None,
+            audit_list
+        ),
+        op!(
+            get,
+            "/api/v1/audit/export",
+            "审计",
+            "导出审计日志（format=csv|xlsx）",
+            Some(Perm::AuditRead),
+            None,
+            audit_export
+        ),
+        op!(
+            post,
+            "/api/v1/audit/actions/verify",
+            "审计",
+            "校验审计日志链",
+            Some(Perm::AuditRead),
+            None,
+            audit_verify
+        ),
+        op!(
+            get,
+            "/api/v1/tokens",
+            "令牌",
+            "我的 API 令牌",
+            None,
+            None,
+            tokens_list
+        ),
+        op!(
+            post,
+            "/api/v1/tokens",
+            "令牌",
+            "生成 API 令牌（只返回一次）",
+            None,
+            Some(token_body),
+            token_create
+        ),
+        op!(
+            post,
+            "/api/v1/tokens/{id}/actions/revoke",
+            "令牌",
+            "吊销 API 令牌",
+            None,
+            None,
+            token_revoke
+        ),
+    ]
+}
+
+async fn me(staff: Staff) -> Json<Value> {
+    Json(json!({"user": staff.user, "grants": staff.grants}))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+fn page_of(p: Option<i64>) -> i64 {
+    p.filter(|p| (1..=100_000).contains(p)).unwrap_or(1)
+}
+
+async fn users_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::UserManage, &ResourceScope::platform())?;
+    let page = page_of(q.page);
+    let (users, total) =
+        accounts::list_users(&state.db, q.q.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Json(
+        json!({"items": users, "total": total, "page": page, "page_size": PAGE_SIZE}),
+    ))
+}
+
+async fn user_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<UserInput>,
+) -> Result<Response, AppError> {
+    let u = ops::create_user(&state, &ctx, &staff, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!(u))).into_response())
+}
+
+async fn user_get(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::UserManage, &ResourceScope::platform())?;
+    let u = accounts::user_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actions = if u.disabled {
+        vec!["enable", "reset-password"]
+    } else {
+        vec!["disable", "reset-password"]
+    };
+    Ok(Json(json!({"user": u, "actions": actions})))
+}
+
+async fn user_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<ProfileInput>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(json!(
+        ops::update_user(&state, &ctx, &staff, id, &input).await?
+    )))
+}
+
+#[derive(Deserialize, Default)]
+struct ActionBody {
+    #[serde(default)]
+    password: String,
+}
+
+async fn user_action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, action)): Path<(i64, String)>,
+    raw: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::UserManage, &ResourceScope::platform())?;
+    let body: ActionBody = parse_optional_body(&raw)?;
+    match action.as_str() {
+        "disable" => ops::set_disabled(&state, &ctx, &staff, id, true).await?,
+        "enable" => ops::set_disabled(&state, &ctx, &staff, id, false).await?,
+        "reset-password" => ops::reset_password(&state, &ctx, &staff, id, &body.password).await?,
+        other => {
+            return Err(AppError::Conflict(format!(
+                "不支持的操作“{other}”，可用：disable、enable、reset-password"
+            )));
+        }
+    }
+    let u = accounts::user_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({"user": u})))
+}
+
+/// Action bodies are optional: an empty body means no comment or extra fields.
+pub fn parse_optional_body<T: serde::de::DeserializeOwned + Default>(
+    raw: &[u8],
+) -> Result<T, AppError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(raw)
+        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+}
+
+async fn orgs_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::OrgManage, &ResourceScope::platform())?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let items: Vec<Value> = pages::org_tree(&orgs)
+        .into_iter()
+        .map(|(o, depth)| json!({"org": o, "depth": depth}))
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+async fn org_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<OrgInput>,
+) -> Result<Response, AppError> {
+    let id = ops::create_org(&state, &ctx, &staff, &input).await?;
+    let o = accounts::org_by_id(&state.db, id).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!(o))).into_response())
+}
+
+async fn org_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<OrgInput>,
+) -> Result<Json<Value>, AppError> {
+    ops::update_org(&state, &ctx, &staff, id, &input).await?;
+    Ok(Json(json!(accounts::org_by_id(&state.db, id).await?)))
+}
+
+async fn grants_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::RoleGrant, &ResourceScope::platform())?;
+    accounts::user_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(
+        json!({"items": accounts::grants_of(&state.db, id).await?}),
+    ))
+}
+
+async fn grant_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<GrantInput>,
+) -> Result<Response, AppError> {
+    let gid = ops::grant_role(&state, &ctx, &staff, id, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({"id": gid}))).into_response())
+}
+
+async fn grant_delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    ops::revoke_grant(&state, &ctx, &staff, id).await?;
+    Ok(Json(json!({"deleted": id})))
+}
+
+async fn policy_get(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::SecurityPolicy, &ResourceScope::platform())?;
+    Ok(Json(json!(state.policy().await)))
+}
+
+async fn policy_put(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(p): Json<SecurityPolicy>,
+) -> Result<Json<Value>, AppError> {
+    ops::set_policy(&state, &ctx, &staff, &p).await?;
+    Ok(Json(json!(p)))
+}
+
+async fn settings_get(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    Ok(Json(json!(ops::load_settings(&state).await)))
+}
+
+async fn settings_put(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(s): Json<SystemSettings>,
+) -> Result<Json<Value>, AppError> {
+    ops::save_settings(&state, &ctx, &staff, &s).await?;
+    Ok(Json(json!(s)))
+}
+
+async fn audit_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::AuditRead, &ResourceScope::platform())?;
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .filter(|p: &i64| (1..=100_000).contains(p))
+        .unwrap_or(1);
+    let (items, total) =
+        audit::search(&state.db, &q.filter()?, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Json(
+        json!({"items": items, "total": total, "page": page, "page_size": PAGE_SIZE}),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct ExportQuery {
+    #[serde(flatten)]
+    filter: AuditQuery,
+    #[serde(default)]
+    format: String,
+}
+
+async fn audit_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    staff.require(Perm::AuditRead, &ResourceScope::platform())?;
+    let format = match q.format.as_str() {
+        "" | "csv" => "csv",
+        "xlsx" => "xlsx",
+        _ => return Err(AppError::invalid("format", "format 只能是 csv 或 xlsx")),
+    };
+    let (entries, _) = audit::search(&state.db, &q.filter.filter()?, 100_000, 0).await?;
+    state
+        .audit(
+            &ctx,
+            "audit.export",
+            "audit_log",
+            "success",
+            format!("API 导出 {format}，{} 条", entries.len()),
+        )
+        .await;
+    let (body, ct) = if format == "xlsx" {
+        (
+            audit::to_xlsx(&entries).map_err(|e| AppError::Internal(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    } else {
+        (audit::to_csv(&entries), "text/csv; charset=utf-8")
+    };
+    Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
+}
+
+async fn audit_verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::AuditRead, &ResourceScope::platform())?;
+    let r = audit::verify(&state.db, &state.audit_key.key, |_, _| {}).await?;
+    state
+        .audit(
+            &ctx,
+            "audit.verify",
+            "audit_log",
+            if r.first_broken.is_none() {
+                "success"
+            } else {
+                "failure"
+            },
+            format!("{r:?}"),
+        )
+        .await;
+    Ok(Json(json!({
+        "checked": r.checked,
+        "ok": r.first_broken.is_none(),
+        "first_broken_seq": r.first_broken.as_ref().map(|b| b.0),
+        "reason": r.first_broken.as_ref().map(|b| b.1.clone()),
+    })))
+}
+
+async fn tokens_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    Ok(Json(
+        json!({"items": accounts::tokens_of(&state.db, staff.user.id).await?}),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct TokenBody {
+    #[serde(default)]
+    name: String,
+}
+
+async fn token_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(b): Json<TokenBody>,
+) -> Result<Response, AppError> {
+    let (id, token) = pages::create_token_op(&state, &ctx, &staff, &b.name).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"id": id, "token": token})),
+    )
+        .into_response())
+}
+
+async fn token_revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    pages::revoke_token_op(&state, &ctx, &staff, id).await?;
+    Ok(Json(json!({"revoked": id})))
+}

@@ -1,0 +1,822 @@
+//! HTTP plumbing shared by every subsystem: application state, request context, authentication and
+//! CSRF middleware, the error type and its HTML/problem+json rendering, the back-office template
+//! environment, metrics.
+//!
+//! Every request passes `context_layer` (request id, client address, locale, metrics, error pages).
+//! Back-office and API routers also pass `staff_layer`, which resolves the session or bearer token,
+//! enforces the idle timeout and CSRF, and records an audit entry for every write and every
+//! permission denial that the handler did not record itself.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod ops;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use minijinja::Value;
+
+pub use error::{AppError, FieldError};
+
+use crate::accounts::{self, Session, User};
+use crate::audit::{self, AuditKey, Event};
+use crate::db::Db;
+use crate::i18n::{self, Lang};
+use crate::roles::{Grant, Perm, ResourceScope};
+use crate::security::SecurityPolicy;
+
+/// Runtime configuration (from flags and `ZHENGWU_*` environment variables).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    /// Honour `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy in front of Zhengwu.
+    pub trust_proxy: bool,
+    /// Mark cookies `Secure` (set when Zhengwu is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url: None,
+            trust_proxy: true,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// A back-office menu entry contributed by a subsystem; shown to users holding `perm` anywhere.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NavItem {
+    pub section: &'static str,
+    pub href: &'static str,
+    pub label: &'static str,
+    #[serde(skip)]
+    pub perm: Option<Perm>,
+}
+
+/// What a feature crate adds to the shell: its back-office templates and menu entries.
+#[derive(Default)]
+pub struct Extension {
+    pub templates: Vec<(&'static str, &'static str)>,
+    pub nav: Vec<NavItem>,
+}
+
+pub struct Inner {
+    pub db: Db,
+    pub config: Config,
+    pub audit_key: AuditKey,
+    pub templates: minijinja::Environment<'static>,
+    pub nav: Vec<NavItem>,
+    pub metrics: metrics::Metrics,
+    policy: RwLock<(Instant, SecurityPolicy)>,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+const POLICY_TTL: Duration = Duration::from_secs(5);
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        config: Config,
+        audit_key: AuditKey,
+        extensions: Vec<Extension>,
+    ) -> anyhow::Result<Self> {
+        let mut env = minijinja::Environment::new();
+        pages::register_templates(&mut env)?;
+        let mut nav = pages::platform_nav();
+        for ext in extensions {
+            for (name, src) in ext.templates {
+                env.add_template(name, src)?;
+            }
+            nav.extend(ext.nav);
+        }
+        install_template_helpers(&mut env);
+        Ok(AppState(Arc::new(Inner {
+            db,
+            config,
+            audit_key,
+            templates: env,
+            nav,
+            metrics: metrics::Metrics::new(),
+            policy: RwLock::new((Instant::now() - POLICY_TTL * 2, SecurityPolicy::default())),
+        })))
+    }
+
+    /// The security policy, re-read from the database at most every few seconds so that a change on
+    /// one node reaches the others quickly without a query per request.
+    pub async fn policy(&self) -> SecurityPolicy {
+        if let Ok(g) = self.policy.read()
+            && g.0.elapsed() < POLICY_TTL
+        {
+            return g.1.clone();
+        }
+        let p = accounts::load_policy(&self.db).await.unwrap_or_default();
+        if let Ok(mut g) = self.policy.write() {
+            *g = (Instant::now(), p.clone());
+        }
+        p
+    }
+
+    pub fn forget_policy(&self) {
+        if let Ok(mut g) = self.policy.write() {
+            g.0 = Instant::now() - POLICY_TTL * 2;
+        }
+    }
+
+    /// Records an audit entry for the current request and marks the request as audited.
+    pub async fn audit(
+        &self,
+        ctx: &Ctx,
+        action: &str,
+        target: &str,
+        outcome: &str,
+        summary: impl Into<String>,
+    ) {
+        ctx.audited.store(true, Ordering::Relaxed);
+        let (user_id, username) = match &ctx.auth {
+            Some(a) => (Some(a.user.id), a.user.username.clone()),
+            None => (None, "-".to_owned()),
+        };
+        self.audit_as(
+            ctx,
+            user_id,
+            &username,
+            action,
+            target,
+            outcome,
+            summary.into(),
+        )
+        .await;
+    }
+
+    /// Like [`AppState::audit`] for a user the request is not yet signed in as (sign-in attempts).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn audit_as(
+        &self,
+        ctx: &Ctx,
+        user_id: Option<i64>,
+        username: &str,
+        action: &str,
+        target: &str,
+        outcome: &str,
+        summary: String,
+    ) {
+        ctx.audited.store(true, Ordering::Relaxed);
+        let ev = Event {
+            user_id,
+            username: username.to_owned(),
+            ip: ctx.ip.clone(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            outcome: outcome.to_owned(),
+            summary,
+            request_id: ctx.request_id.clone(),
+        };
+        if let Err(e) = audit::record(&self.db, &self.audit_key, ev).await {
+            // An audit write failing is itself an operational alarm, never a silent drop.
+            tracing::error!(error = %e, request_id = %ctx.request_id, "audit write failed");
+        }
+    }
+
+    /// Renders a back-office template with the shell's common context (user, menu, CSRF token,
+    /// locale) merged under the page's own values.
+    pub fn render(&self, ctx: &Ctx, name: &str, page: Value) -> Result<Html<String>, AppError> {
+        let tmpl = self
+            .templates
+            .get_template(name)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let nav: Vec<NavItem> = match &ctx.auth {
+            Some(a) => self
+                .nav
+                .iter()
+                .filter(|n| n.perm.is_none_or(|p| a.holds_anywhere(p)))
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        let me = ctx.auth.as_ref().map(|a| {
+            minijinja::context! {
+                username => a.user.username.clone(),
+                display_name => a.user.display_name.clone(),
+                roles => a.grants.iter().map(|g| g.role.label()).collect::<Vec<_>>(),
+            }
+        });
+        let base = minijinja::context! {
+            lang => ctx.lang.code(),
+            csrf => ctx.csrf_token.clone(),
+            me => me,
+            nav => nav,
+            path => ctx.path.clone(),
+        };
+        tmpl.render(minijinja::context! { ..page, ..base })
+            .map(Html)
+            .map_err(|e| AppError::Internal(format!("模板 {name} 渲染失败: {e:#}")))
+    }
+}
+
+/// Template helpers available to all back-office templates: `t()` for UI text and `datetime`/`date`
+/// filters for stored Unix times.
+fn install_template_helpers(env: &mut minijinja::Environment<'static>) {
+    env.add_function(
+        "t",
+        |state: &minijinja::State, text: String, args: minijinja::value::Rest<String>| {
+            let lang = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().map(str::to_owned));
+            let lang = if lang.as_deref() == Some("en") {
+                Lang::En
+            } else {
+                Lang::Zh
+            };
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            i18n::t(lang, &text, &a)
+        },
+    );
+    env.add_filter("datetime", |v: Option<i64>| {
+        v.map(crate::fmt_time).unwrap_or_default()
+    });
+    env.add_filter("date", |v: Option<i64>| {
+        v.map(crate::fmt_date).unwrap_or_default()
+    });
+}
+
+/// The signed-in principal for this request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: User,
+    pub grants: Vec<Grant>,
+    /// The user's org unit and its ancestors.
+    pub org_chain: Vec<i64>,
+    pub session: Option<Session>,
+    pub via_token: bool,
+}
+
+impl Auth {
+    pub fn can(&self, perm: Perm, scope: &ResourceScope) -> bool {
+        crate::roles::allows(&self.grants, perm, scope)
+    }
+    pub fn holds_anywhere(&self, perm: Perm) -> bool {
+        crate::roles::holds_anywhere(&self.grants, perm)
+    }
+    /// Server-side permission check; a refusal becomes a 403 that `staff_layer` audits.
+    pub fn require(&self, perm: Perm, scope: &ResourceScope) -> Result<(), AppError> {
+        if self.can(perm, scope) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "您没有执行此操作的权限（需要：{}）",
+                perm_label(perm)
+            )))
+        }
+    }
+    pub fn require_anywhere(&self, perm: Perm) -> Result<(), AppError> {
+        if self.holds_anywhere(perm) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "您没有执行此操作的权限（需要：{}）",
+                perm_label(perm)
+            )))
+        }
+    }
+    pub fn is_triad_admin(&self) -> bool {
+        self.grants.iter().any(|g| g.role.is_admin_triad())
+    }
+}
+
+pub fn perm_label(p: Perm) -> &'static str {
+    match p {
+        Perm::UserManage => "账号管理",
+        Perm::OrgManage => "机构管理",
+        Perm::SystemSettings => "系统设置",
+        Perm::RoleGrant => "角色授权",
+        Perm::SecurityPolicy => "安全策略",
+        Perm::AuditRead => "审计日志",
+        Perm::SiteManage => "站点管理",
+        Perm::ChannelManage => "栏目管理",
+        Perm::TemplateManage => "模板管理",
+        Perm::ArticleEdit => "信息编辑",
+        Perm::ArticleReview => "信息审核",
+        Perm::ArticlePublish => "信息发布",
+        Perm::ContentStats => "发布统计",
+        Perm::MailboxManage => "信箱管理",
+        Perm::ServiceManage => "事项管理",
+        Perm::LetterHandle => "信件办理",
+        Perm::ApplicationHandle => "办件办理",
+        Perm::LeaderInstruct => "领导批示",
+    }
+}
+
+/// Per-request facts every handler may need. Built by the middleware; extracted by handlers.
+#[derive(Clone)]
+pub struct Ctx {
+    pub request_id: String,
+    pub ip: String,
+    pub lang: Lang,
+    pub path: String,
+    pub auth: Option<Arc<Auth>>,
+    /// The token forms must echo back (`_csrf`): the session's token, or the pre-session cookie's.
+    pub csrf_token: String,
+    audited: Arc<AtomicBool>,
+}
+
+impl Ctx {
+    pub fn t(&self, text: &str) -> String {
+        i18n::t(self.lang, text, &[])
+    }
+    pub fn username(&self) -> String {
+        self.auth
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |a| a.user.username.clone())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("request context missing".into()))
+    }
+}
+
+/// A signed-in back-office user who has passed every sign-in step (password change, second factor).
+pub struct Staff(pub Arc<Auth>);
+
+impl Deref for Staff {
+    type Target = Auth;
+    fn deref(&self) -> &Auth {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, AppError> {
+        let ctx = Ctx::from_request_parts(parts, s).await?;
+        let auth = ctx.auth.ok_or(AppError::Unauthorized)?;
+        if auth.user.must_change_password {
+            return Err(AppError::MustChangePassword);
+        }
+        if let Some(sess) = &auth.session
+            && !sess.mfa_passed
+            && parts.extensions.get::<MfaRequired>().is_some()
+        {
+            return Err(AppError::NeedMfa);
+        }
+        Ok(Staff(auth))
+    }
+}
+
+/// Marker inserted by `staff_layer` when this session still owes a second factor.
+#[derive(Clone, Copy)]
+struct MfaRequired;
+
+pub const SESSION_COOKIE: &str = "zw_session";
+pub const PRE_CSRF_COOKIE: &str = "zw_csrf";
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// Builds a `Set-Cookie` value with the attributes every Zhengwu cookie carries.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if state.config.secure_cookies {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn client_ip(state: &AppState, req: &Request) -> String {
+    if state.config.trust_proxy
+        && let Some(xff) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(first) = xff.split(',').next()
+        && first.trim().parse::<std::net::IpAddr>().is_ok()
+    {
+        return first.trim().to_owned();
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+}
+
+/// Outermost middleware for every route: request id, locale, client address, metrics, logs, and
+/// the conversion of bare error responses into proper pages or problem+json.
+pub async fn context_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map_or_else(|| crate::security::random_token(9), str::to_owned);
+    let query_lang = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.into_owned())
+    });
+    let lang = Lang::pick(
+        query_lang.as_deref().or(cookie(req.headers(), "zw_lang")),
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let pre_csrf = cookie(req.headers(), PRE_CSRF_COOKIE)
+        .filter(|v| v.len() >= 16 && v.len() <= 64)
+        .map(str::to_owned);
+    let needs_pre_csrf = pre_csrf.is_none();
+    let ctx = Ctx {
+        request_id: request_id.clone(),
+        ip: client_ip(&state, &req),
+        lang,
+        path: req.uri().path().to_owned(),
+        auth: None,
+        csrf_token: pre_csrf.unwrap_or_else(|| crate::security::random_token(18)),
+        audited: Arc::new(AtomicBool::new(false)),
+    };
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = req.method().clone();
+    let is_api = ctx.path.starts_with("/api/");
+    let path = ctx.path.clone();
+    req.extensions_mut().insert(ctx.clone());
+
+    let mut res = next.run(req).await;
+
+    if res.status().as_u16() >= 400 {
+        res = error::ensure_error_body(&state, &ctx, is_api, res);
+    }
+    if needs_pre_csrf
+        && !is_api
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+    {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, PRE_CSRF_COOKIE, &ctx.csrf_token, None),
+        );
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(method.as_str(), &route, res.status().as_u16(), elapsed);
+    // The path is logged without its query string: queries can carry personal data.
+    tracing::info!(request_id = %request_id, method = %method, path = %path, status = res.status().as_u16(),
+        ms = elapsed.as_secs_f64() * 1000.0, "request");
+    res
+}
+
+/// Middleware for back-office and API routers: authentication, idle timeout, CSRF, and the audit
+/// safety net for writes and denials.
+pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(mut ctx) = req.extensions().get::<Ctx>().cloned() else {
+        return AppError::Internal("request context missing".into()).into_response();
+    };
+    let policy = state.policy().await;
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_owned());
+    let mut auth: Option<Auth> = None;
+    if let Some(token) = bearer {
+        match accounts::token_user(&state.db, &token).await {
+            Ok(Some((_, user))) if !user.disabled => {
+                auth = load_auth(&state, user, None, true).await
+            }
+            _ => {
+                state
+                    .audit_as(
+                        &ctx,
+                        None,
+                        "-",
+                        "auth.token",
+                        "api",
+                        "failure",
+                        "无效或已吊销的 API 令牌".into(),
+                    )
+                    .await;
+                return AppError::Unauthorized.into_response();
+            }
+        }
+    } else if let Some(secret) = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned) {
+        if let Ok(Some(sess)) = accounts::session_by_secret(&state.db, &secret).await {
+            let idle = i64::from(policy.idle_timeout_minutes) * 60;
+            if crate::db::now() - sess.last_seen_at > idle {
+                let _ = accounts::delete_session(&state.db, &sess.id_hash).await;
+                if let Ok(Some(u)) = accounts::user_by_id(&state.db, sess.user_id).await {
+                    state
+                        .audit_as(
+                            &ctx,
+                            Some(u.id),
+                            &u.username,
+                            "auth.timeout",
+                            "session",
+                            "success",
+                            "空闲超时，会话已结束".into(),
+                        )
+                        .await;
+                }
+            } else if let Ok(Some(user)) = accounts::user_by_id(&state.db, sess.user_id).await
+                && !user.disabled
+            {
+                // Touch at most once a minute: the idle clock needs no finer grain.
+                if crate::db::now() - sess.last_seen_at > 60 {
+                    let _ = accounts::touch_session(&state.db, &sess.id_hash).await;
+                }
+                ctx.csrf_token = sess.csrf_token.clone();
+                auth = load_auth(&state, user, Some(sess), false).await;
+            }
+        }
+    }
+
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let via_token = auth.as_ref().is_some_and(|a| a.via_token);
+    if let Some(a) = &auth
+        && let Some(sess) = &a.session
+        && !sess.mfa_passed
+        && (a.user.totp_enabled || (policy.mfa_required_for_admins && a.is_triad_admin()))
+    {
+        req.extensions_mut().insert(MfaRequired);
+    }
+    ctx.auth = auth.map(Arc::new);
+    req.extensions_mut().insert(ctx.clone());
+
+    if unsafe_method && !via_token {
+        let (r, ok) = check_csrf(&ctx, req).await;
+        req = r;
+        if !ok {
+            state
+                .audit(
+                    &ctx,
+                    &format!("{} {}", req.method(), ctx.path),
+                    &ctx.path,
+                    "denied",
+                    "CSRF 校验失败（令牌缺失或不符，或跨站请求）",
+                )
+                .await;
+            return AppError::Forbidden("页面已过期或请求来源无法确认，请刷新页面后重试".into())
+                .into_response();
+        }
+    }
+
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| ctx.path.clone(), |m| m.as_str().to_owned());
+    let res = next.run(req).await;
+
+    let status = res.status();
+    if !ctx.audited.load(Ordering::Relaxed) {
+        let action = format!("{method} {route}");
+        if status == StatusCode::FORBIDDEN {
+            let detail = res
+                .extensions()
+                .get::<error::ErrorInfo>()
+                .map(|e| e.detail.clone())
+                .unwrap_or_default();
+            state
+                .audit(&ctx, &action, &ctx.path, "denied", detail)
+                .await;
+        } else if unsafe_method {
+            let outcome = if status.is_success() || status.is_redirection() {
+                "success"
+            } else {
+                "failure"
+            };
+            state
+                .audit(
+                    &ctx,
+                    &action,
+                    &ctx.path,
+                    outcome,
+                    format!("HTTP {}", status.as_u16()),
+                )
+                .await;
+        }
+    }
+    res
+}
+
+async fn load_auth(
+    state: &AppState,
+    user: User,
+    session: Option<Session>,
+    via_token: bool,
+) -> Option<Auth> {
+    let grants = accounts::grants_of(&state.db, user.id)
+        .await
+        .ok()?
+        .iter()
+        .filter_map(|g| g.grant())
+        .collect();
+    let org_chain = match user.org_id {
+        Some(o) => accounts::org_chain(&accounts::list_orgs(&state.db).await.ok()?, o),
+        None => Vec::new(),
+    };
+    Some(Auth {
+        user,
+        grants,
+        org_chain,
+        session,
+        via_token,
+    })
+}
+
+/// Checks the request's CSRF token (header `X-CSRF-Token`, form field `_csrf`, or `?_csrf=` for
+/// multipart uploads) and its Origin. Form bodies are buffered (bounded) and handed back intact.
+async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
+    if let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        && origin != "null"
+    {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        if !host.is_empty() && origin_host != host {
+            return (req, false);
+        }
+    }
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        let ok = crate::security::ct_eq(h, &ctx.csrf_token);
+        return (req, ok);
+    }
+    if let Some(q) = req.uri().query()
+        && let Some((_, v)) = url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "_csrf")
+    {
+        let ok = crate::security::ct_eq(&v, &ctx.csrf_token);
+        return (req, ok);
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return (req, false);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 4 << 20).await {
+        Ok(b) => b,
+        Err(_) => return (Request::from_parts(parts, Body::empty()), false),
+    };
+    let ok = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "_csrf")
+        .is_some_and(|(_, v)| crate::security::ct_eq(&v, &ctx.csrf_token));
+    (Request::from_parts(parts, Body::from(bytes)), ok)
+}
+
+/// A redirect after a successful form post (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// Assembles the whole application: the platform's pages and API, the features' back-office routers
+/// and API operations (all behind `staff_layer`), the public routers, system endpoints, and the
+/// outer layers (context, panics, body limits, timeouts).
+pub fn app(
+    state: AppState,
+    api_routes: Vec<api::ApiRoute>,
+    admin: Router<AppState>,
+    public: Router<AppState>,
+) -> Router {
+    let mut all_api = api::platform_routes();
+    all_api.extend(api_routes);
+    let (api_router, doc) = api::build(all_api);
+    let doc = Arc::new(doc);
+    let staff_routes =
+        pages::routes()
+            .merge(admin)
+            .merge(api_router)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                staff_layer,
+            ));
+    Router::new()
+        .merge(staff_routes)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let d = doc.clone();
+                async move { axum::Json((*d).clone()) }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/static/admin.css", get(admin_css))
+        .merge(public)
+        .fallback(|| async { AppError::NotFound })
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(axum::extract::DefaultBodyLimit::max(8 << 20))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context_layer,
+        ))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.db.ping().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.db.pool_stats());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+async fn admin_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/admin.css"),
+    )
+        .into_response()
+}
+
+crate::template_value!(NavItem);

@@ -1,0 +1,561 @@
+//! The `zhengwu` command line: serve the portal, migrate, load demo data, manage accounts and API
+//! tokens, verify the audit log, back up. Every flag also reads `ZHENGWU_<FLAG>` from the
+//! environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use platform::audit::{self, Event, MacAlg};
+use platform::roles::{Grant, Role, ScopeKind};
+use platform::web::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "zhengwu",
+    version,
+    about = "政务门户平台 Zhengwu — government portal site group"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct Global {
+    /// Data directory (SQLite database, audit key, uploaded files).
+    #[arg(
+        long,
+        env = "ZHENGWU_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://…); SQLite under the data directory when absent.
+    #[arg(long, env = "ZHENGWU_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Audit log MAC: hmac-sha256 (default) or hmac-sm3 (for 密评 deployments).
+    #[arg(
+        long,
+        env = "ZHENGWU_AUDIT_MAC",
+        default_value = "hmac-sha256",
+        global = true
+    )]
+    audit_mac: String,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ZHENGWU_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Trust X-Forwarded-For/-Proto from a reverse proxy in front of Zhengwu.
+    #[arg(long, env = "ZHENGWU_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Mark cookies Secure (when served over HTTPS).
+    #[arg(long, env = "ZHENGWU_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the portal and back office.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo site group and demo accounts (one per role); --serve keeps serving.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Keep serving after loading.
+        #[arg(long, env = "ZHENGWU_SERVE")]
+        serve_after: bool,
+        /// Number of demo articles.
+        #[arg(long, env = "ZHENGWU_ARTICLES", default_value_t = 3000)]
+        articles: u32,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Manage personal API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Back up the database to a file.
+    Backup {
+        #[arg(long, env = "ZHENGWU_OUT")]
+        out: PathBuf,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account; it must change its password at first sign-in.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "ZHENGWU_PASSWORD")]
+        password: String,
+        /// Role code: sysadmin, secadmin, auditor, site_admin, editor, reviewer, handler, leader.
+        #[arg(long)]
+        role: Option<String>,
+        /// Org unit code the account belongs to.
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List accounts.
+    List,
+    /// Set a new temporary password (must be changed at next sign-in).
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "ZHENGWU_PASSWORD")]
+        password: String,
+    },
+    /// Disable an account, ending its sessions and revoking its tokens.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Create a personal API token and print it (shown once).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "命令行创建")]
+        name: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Verify the hash chain; exits non-zero and names the first broken entry if tampered.
+    Verify,
+    /// Delete entries older than the retention period (the prune is itself audited).
+    Prune,
+}
+
+fn config(g: &Global, s: Option<&ServeArgs>) -> Config {
+    Config {
+        listen: s.map_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)), |s| s.listen),
+        data_dir: g.data_dir.clone(),
+        database_url: g.database_url.clone(),
+        trust_proxy: s.is_some_and(|s| s.trust_proxy),
+        secure_cookies: s.is_some_and(|s| s.secure_cookies),
+    }
+}
+
+fn cli_event(action: &str, target: &str, summary: String) -> Event {
+    Event {
+        username: "cli".into(),
+        ip: "local".into(),
+        action: action.into(),
+        target: target.into(),
+        outcome: "success".into(),
+        summary,
+        ..Event::default()
+    }
+}
+
+fn bar(len: u64, msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(msg.to_owned());
+    pb
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZHENGWU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_target(false)
+        .init();
+    let alg = MacAlg::parse(&cli.global.audit_mac)
+        .context("--audit-mac 只能是 hmac-sha256 或 hmac-sm3")?;
+    let env_key = std::env::var("ZHENGWU_AUDIT_KEY").ok();
+    match cli.cmd {
+        Cmd::Version => println!("zhengwu {}", env!("CARGO_PKG_VERSION")),
+        Cmd::Migrate => {
+            let cfg = config(&cli.global, None);
+            zhengwu::open_db(&cfg).await?;
+            println!("数据库已迁移到最新版本。");
+        }
+        Cmd::Serve(s) => {
+            let cfg = config(&cli.global, Some(&s));
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            serve(db, cfg, key).await?;
+        }
+        Cmd::Demo {
+            serve: s,
+            serve_after,
+            articles,
+        } => {
+            let cfg = config(&cli.global, Some(&s));
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            let pb = bar(u64::from(articles), "生成演示信息");
+            let accounts =
+                zhengwu::demo::load(&db, &key, articles, |done| pb.set_position(done)).await?;
+            pb.finish_and_clear();
+            println!("演示站群已就绪：{} 篇信息。", articles);
+            println!("演示账号（密码均为 {}）：", zhengwu::demo::DEMO_PASSWORD);
+            for (user, role) in &accounts {
+                println!("  {user:<12} {role}");
+            }
+            println!(
+                "门户首页：http://{}/    管理后台：http://{}/admin",
+                s.listen, s.listen
+            );
+            if serve_after {
+                serve(db, cfg, key).await?;
+            }
+        }
+        Cmd::User { cmd } => {
+            let cfg = config(&cli.global, None);
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            user_cmd(&db, &key, cmd).await?;
+        }
+        Cmd::Token { cmd } => {
+            let cfg = config(&cli.global, None);
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            match cmd {
+                TokenCmd::Create { username, name } => {
+                    let u = platform::accounts::user_by_name(&db, &username)
+                        .await?
+                        .with_context(|| format!("没有账号 {username}"))?;
+                    if u.disabled {
+                        bail!("账号 {username} 已停用");
+                    }
+                    let (id, token) = platform::accounts::create_token(&db, u.id, &name).await?;
+                    audit::record(
+                        &db,
+                        &key,
+                        cli_event(
+                            "token.create",
+                            &format!("token:{id}"),
+                            format!("为 {username} 生成 API 令牌“{name}”"),
+                        ),
+                    )
+                    .await?;
+                    println!("{token}");
+                }
+                TokenCmd::Revoke { id } => {
+                    platform::accounts::token_by_id(&db, id)
+                        .await?
+                        .with_context(|| format!("没有编号为 {id} 的令牌"))?;
+                    platform::accounts::revoke_token(&db, id).await?;
+                    audit::record(
+                        &db,
+                        &key,
+                        cli_event(
+                            "token.revoke",
+                            &format!("token:{id}"),
+                            "命令行吊销令牌".into(),
+                        ),
+                    )
+                    .await?;
+                    println!("令牌 {id} 已吊销。");
+                }
+            }
+        }
+        Cmd::Audit { cmd } => {
+            let cfg = config(&cli.global, None);
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            match cmd {
+                AuditCmd::Verify => {
+                    let pb = bar(0, "校验审计日志");
+                    let report = audit::verify(&db, &key.key, |done, total| {
+                        pb.set_length(total as u64);
+                        pb.set_position(done as u64);
+                    })
+                    .await?;
+                    pb.finish_and_clear();
+                    match report.first_broken {
+                        None => println!("审计日志完整：已校验 {} 条记录。", report.checked),
+                        Some((seq, why)) => {
+                            eprintln!(
+                                "审计日志被篡改：第 {seq} 条记录——{why}（此前 {} 条完好）。",
+                                report.checked
+                            );
+                            std::process::exit(2);
+                        }
+                    }
+                }
+                AuditCmd::Prune => {
+                    let policy = platform::accounts::load_policy(&db).await?;
+                    let n = audit::prune(&db, &key, policy.audit_retention_days, "cli").await?;
+                    println!(
+                        "已清理 {n} 条超过 {} 天的审计记录。",
+                        policy.audit_retention_days
+                    );
+                }
+            }
+        }
+        Cmd::Backup { out } => {
+            let cfg = config(&cli.global, None);
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            backup(&db, &key, &cfg, &out).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey) -> anyhow::Result<()> {
+    let listen = cfg.listen;
+    let (state, app) = zhengwu::build(db, cfg, key)?;
+    zhengwu::spawn_jobs(state.clone());
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("无法监听 {listen}"))?;
+    tracing::info!("zhengwu listening on http://{listen}");
+    println!("正在服务：http://{listen}/ （管理后台 http://{listen}/admin），按 Ctrl+C 停止。");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    state.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn user_cmd(
+    db: &platform::db::Db,
+    key: &audit::AuditKey,
+    cmd: UserCmd,
+) -> anyhow::Result<()> {
+    use platform::accounts;
+    match cmd {
+        UserCmd::Create {
+            username,
+            password,
+            role,
+            org,
+            display_name,
+        } => {
+            let policy = accounts::load_policy(db).await?;
+            if let Err(m) = platform::security::check_password(&policy, &username, &password) {
+                bail!("密码不符合策略：{m}");
+            }
+            let role = match role.as_deref() {
+                Some(r) => Some(
+                    Role::parse(r)
+                        .with_context(|| format!("未知角色 {r}"))
+                        .map_err(anyhow::Error::from)?,
+                ),
+                None => None,
+            };
+            let org_id = match org.as_deref() {
+                Some(code) => Some(
+                    accounts::org_by_code(db, code)
+                        .await?
+                        .with_context(|| format!("没有代码为 {code} 的单位"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let id = accounts::create_user(
+                db,
+                accounts::NewUser {
+                    username: &username,
+                    display_name: display_name.as_deref().unwrap_or(&username),
+                    email: None,
+                    org_id,
+                    password_hash: platform::security::hash_password(&password),
+                    must_change_password: true,
+                },
+            )
+            .await?;
+            if let Some(r) = role {
+                accounts::add_grant(
+                    db,
+                    id,
+                    Grant {
+                        role: r,
+                        scope: ScopeKind::Global,
+                        scope_id: 0,
+                    },
+                    "cli",
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            audit::record(
+                db,
+                key,
+                cli_event(
+                    "user.create",
+                    &format!("user:{username}"),
+                    format!("命令行创建账号，角色 {}", role.map_or("无", Role::code)),
+                ),
+            )
+            .await?;
+            println!("已创建账号 {username}（首次登录须修改密码）。");
+        }
+        UserCmd::List => {
+            let (users, _) = accounts::list_users(db, "", 10_000, 0).await?;
+            let grants = accounts::all_grants(db).await?;
+            for u in users {
+                let roles: Vec<String> = grants
+                    .iter()
+                    .filter(|g| g.user_id == u.id)
+                    .map(|g| g.role.clone())
+                    .collect();
+                println!(
+                    "{:<6} {:<16} {:<12} {:<8} {}",
+                    u.id,
+                    u.username,
+                    u.display_name,
+                    if u.disabled { "停用" } else { "正常" },
+                    roles.join(",")
+                );
+            }
+        }
+        UserCmd::ResetPassword { username, password } => {
+            let u = accounts::user_by_name(db, &username)
+                .await?
+                .with_context(|| format!("没有账号 {username}"))?;
+            let policy = accounts::load_policy(db).await?;
+            if let Err(m) = platform::security::check_password(&policy, &username, &password) {
+                bail!("密码不符合策略：{m}");
+            }
+            accounts::set_password(db, u.id, platform::security::hash_password(&password), true)
+                .await?;
+            audit::record(
+                db,
+                key,
+                cli_event(
+                    "user.reset_password",
+                    &format!("user:{username}"),
+                    "命令行重置密码".into(),
+                ),
+            )
+            .await?;
+            println!("已重置 {username} 的密码，下次登录须修改。");
+        }
+        UserCmd::Disable { username } => {
+            let u = accounts::user_by_name(db, &username)
+                .await?
+                .with_context(|| format!("没有账号 {username}"))?;
+            accounts::set_disabled(db, u.id, true).await?;
+            audit::record(
+                db,
+                key,
+                cli_event(
+                    "user.disable",
+                    &format!("user:{username}"),
+                    "命令行停用账号".into(),
+                ),
+            )
+            .await?;
+            println!("已停用 {username}。");
+        }
+    }
+    Ok(())
+}
+
+async fn backup(
+    db: &platform::db::Db,
+    key: &audit::AuditKey,
+    cfg: &Config,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    if out.exists() {
+        bail!("{} 已存在，请换一个文件名", out.display());
+    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message("正在备份…");
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    match db {
+        platform::db::Db::Sqlite(_) => {
+            // VACUUM INTO writes a consistent, compacted copy while the portal keeps serving.
+            let path = out
+                .to_str()
+                .context("备份路径不是有效的 UTF-8")?
+                .replace('\'', "''");
+            db.execute(platform::db::sql(format!("VACUUM INTO '{path}'")))
+                .await?;
+        }
+        platform::db::Db::Postgres(_) => {
+            let url = cfg.database_url.clone().unwrap_or_default();
+            let status = std::process::Command::new("pg_dump")
+                .args(["--format=custom", "--file"])
+                .arg(out)
+                .arg(&url)
+                .status()
+                .context("需要 PostgreSQL 的 pg_dump 命令来备份")?;
+            if !status.success() {
+                bail!("pg_dump 失败：{status}");
+            }
+        }
+    }
+    spinner.finish_and_clear();
+    audit::record(
+        db,
+        key,
+        cli_event(
+            "backup",
+            &out.display().to_string(),
+            "命令行备份数据库".into(),
+        ),
+    )
+    .await?;
+    println!(
+        "已备份到 {}（上传的附件在数据目录 files/ 下，请一并备份；审计密钥 audit.key 请另行妥善保管）。",
+        out.display()
+    );
+    Ok(())
+}
