@@ -391,11 +391,7 @@ async fn user_cmd(
                 bail!("密码不符合策略：{m}");
             }
             let role = match role.as_deref() {
-                Some(r) => Some(
-                    Role::parse(r)
-                        .with_context(|| format!("未知角色 {r}"))
-                        .map_err(anyhow::Error::from)?,
-                ),
+                Some(r) => Some(Role::parse(r).with_context(|| format!("未知角色 {r}"))?),
                 None => None,
             };
             let org_id = match org.as_deref() {

@@ -558,34 +558,34 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
                 return AppError::Unauthorized.into_response();
             }
         }
-    } else if let Some(secret) = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned) {
-        if let Ok(Some(sess)) = accounts::session_by_secret(&state.db, &secret).await {
-            let idle = i64::from(policy.idle_timeout_minutes) * 60;
-            if crate::db::now() - sess.last_seen_at > idle {
-                let _ = accounts::delete_session(&state.db, &sess.id_hash).await;
-                if let Ok(Some(u)) = accounts::user_by_id(&state.db, sess.user_id).await {
-                    state
-                        .audit_as(
-                            &ctx,
-                            Some(u.id),
-                            &u.username,
-                            "auth.timeout",
-                            "session",
-                            "success",
-                            "空闲超时，会话已结束".into(),
-                        )
-                        .await;
-                }
-            } else if let Ok(Some(user)) = accounts::user_by_id(&state.db, sess.user_id).await
-                && !user.disabled
-            {
-                // Touch at most once a minute: the idle clock needs no finer grain.
-                if crate::db::now() - sess.last_seen_at > 60 {
-                    let _ = accounts::touch_session(&state.db, &sess.id_hash).await;
-                }
-                ctx.csrf_token = sess.csrf_token.clone();
-                auth = load_auth(&state, user, Some(sess), false).await;
+    } else if let Some(secret) = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned)
+        && let Ok(Some(sess)) = accounts::session_by_secret(&state.db, &secret).await
+    {
+        let idle = i64::from(policy.idle_timeout_minutes) * 60;
+        if crate::db::now() - sess.last_seen_at > idle {
+            let _ = accounts::delete_session(&state.db, &sess.id_hash).await;
+            if let Ok(Some(u)) = accounts::user_by_id(&state.db, sess.user_id).await {
+                state
+                    .audit_as(
+                        &ctx,
+                        Some(u.id),
+                        &u.username,
+                        "auth.timeout",
+                        "session",
+                        "success",
+                        "空闲超时，会话已结束".into(),
+                    )
+                    .await;
             }
+        } else if let Ok(Some(user)) = accounts::user_by_id(&state.db, sess.user_id).await
+            && !user.disabled
+        {
+            // Touch at most once a minute: the idle clock needs no finer grain.
+            if crate::db::now() - sess.last_seen_at > 60 {
+                let _ = accounts::touch_session(&state.db, &sess.id_hash).await;
+            }
+            ctx.csrf_token = sess.csrf_token.clone();
+            auth = load_auth(&state, user, Some(sess), false).await;
         }
     }
 

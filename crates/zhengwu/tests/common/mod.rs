@@ -1,0 +1,383 @@
+//! Test harness: a fresh database per test (a SQLite file in a temp directory, or a new PostgreSQL
+//! database when `ZHENGWU_TEST_POSTGRES_URL` is set), the real router driven in-process, and a small
+//! client that keeps cookies and echoes CSRF tokens like a browser.
+//!
+//! `backend_tests!` turns one async test body into a `sqlite` and a `postgres` test. When
+//! `ZHENGWU_TEST_REQUIRE_POSTGRES=1` (CI), a missing or unreachable PostgreSQL fails the test
+//! instead of skipping it.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use platform::audit::{AuditKey, MacAlg};
+use platform::db::Db;
+use platform::roles::{Grant, Role, ScopeKind};
+use platform::web::{AppState, Config};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Test-Pass-2026";
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub fn pg_url() -> Option<String> {
+    let url = std::env::var("ZHENGWU_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() && std::env::var("ZHENGWU_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+        panic!("ZHENGWU_TEST_REQUIRE_POSTGRES=1 but ZHENGWU_TEST_POSTGRES_URL is not set");
+    }
+    url
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (url, pg_drop) = match backend {
+            Backend::Sqlite => (None, None),
+            Backend::Postgres => {
+                let admin_url = pg_url().expect("postgres url");
+                let name = format!(
+                    "zwt_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    platform::security::random_token(4)
+                        .to_lowercase()
+                        .replace(['-', '_'], "x")
+                );
+                let admin = Db::connect(Some(&admin_url), dir.path())
+                    .await
+                    .expect("connect to PostgreSQL admin database");
+                admin
+                    .execute(platform::db::sql(format!("CREATE DATABASE \"{name}\"")))
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                (
+                    Some(with_database(&admin_url, &name)),
+                    Some((admin_url, name)),
+                )
+            }
+        };
+        let mut config = Config::for_tests(dir.path().to_path_buf());
+        config.database_url = url;
+        let db = zhengwu::open_db(&config).await.expect("open database");
+        let key = AuditKey {
+            key: b"test-audit-key-0123456789".to_vec(),
+            alg: MacAlg::HmacSha256,
+        };
+        let (state, router) = zhengwu::build(db.clone(), config, key).expect("build app");
+        TestApp {
+            state,
+            router,
+            db,
+            _dir: dir,
+            pg_drop,
+        }
+    }
+
+    /// Creates an account with the given roles (global scope) that has already set its password.
+    pub async fn user(&self, username: &str, roles: &[Role]) -> i64 {
+        let grants: Vec<Grant> = roles
+            .iter()
+            .map(|r| Grant {
+                role: *r,
+                scope: ScopeKind::Global,
+                scope_id: 0,
+            })
+            .collect();
+        self.user_with_grants(username, &grants).await
+    }
+
+    pub async fn user_with_grants(&self, username: &str, grants: &[Grant]) -> i64 {
+        let id = platform::accounts::create_user(
+            &self.db,
+            platform::accounts::NewUser {
+                username,
+                display_name: username,
+                email: None,
+                org_id: None,
+                password_hash: test_hash(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("create user");
+        for g in grants {
+            platform::accounts::add_grant(&self.db, id, *g, "test")
+                .await
+                .expect("grant");
+        }
+        id
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            ip: format!(
+                "10.0.{}.{}",
+                COUNTER.fetch_add(1, Ordering::Relaxed) % 250,
+                7
+            ),
+        }
+    }
+
+    /// A client already signed in as `username`.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let mut c = self.client();
+        let res = c.login(username, PASSWORD).await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "login of {username} failed: {}",
+            res.text
+        );
+        c
+    }
+
+    /// A bearer token for `username`.
+    pub async fn token(&self, username: &str) -> String {
+        let u = platform::accounts::user_by_name(&self.db, username)
+            .await
+            .expect("db")
+            .expect("user");
+        platform::accounts::create_token(&self.db, u.id, "test")
+            .await
+            .expect("token")
+            .1
+    }
+}
+
+/// Hashing with argon2 is slow in debug builds; hash the shared test password once.
+fn test_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| platform::security::hash_password(PASSWORD))
+        .clone()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            // The test's runtime is going away; drop the database from a fresh one.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("rt");
+                rt.block_on(async move {
+                    if let Ok(admin) =
+                        Db::connect(Some(&admin_url), std::path::Path::new("/tmp")).await
+                    {
+                        let _ = admin
+                            .execute(platform::db::sql(format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            )))
+                            .await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+    pub bytes: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+    /// The CSRF token embedded in a rendered form.
+    pub fn csrf(&self) -> Option<String> {
+        let i = self.text.find("name=\"_csrf\" value=\"")?;
+        let rest = &self.text[i + 20..];
+        Some(rest[..rest.find('"')?].to_owned())
+    }
+}
+
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    pub ip: String,
+}
+
+impl Client {
+    pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req.headers_mut()
+                .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+        }
+        req.headers_mut()
+            .insert("x-forwarded-for", self.ip.parse().expect("ip"));
+        req.headers_mut()
+            .insert(header::HOST, "portal.test".parse().expect("host"));
+        let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or("");
+            if let Some((kv, _)) = s.split_once(';')
+                && let Some((k, val)) = kv.split_once('=')
+            {
+                if val.is_empty() || s.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), val.to_owned());
+                }
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        TestResponse {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Fetches a page to learn the current CSRF token (session-bound once signed in).
+    pub async fn csrf(&mut self) -> String {
+        let page = if self.cookies.contains_key("zw_session") {
+            "/admin/password"
+        } else {
+            "/admin/login"
+        };
+        let res = self.get(page).await;
+        res.csrf()
+            .unwrap_or_else(|| panic!("no CSRF token on {page}: {} {}", res.status, res.text))
+    }
+
+    /// Posts a form, adding the CSRF token as a browser form would.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("_csrf", &token));
+        self.post_form_raw(path, &serde_urlencoded::to_string(&all).expect("encode"))
+            .await
+    }
+
+    pub async fn post_form_raw(&mut self, path: &str, body: &str) -> TestResponse {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
+        self.post_form(
+            "/admin/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match body {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(b.body(body).expect("request")).await
+    }
+}
+
+/// Expands one async test body into a SQLite test and a PostgreSQL test.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident => $body:expr;)+) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::new($crate::common::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::common::pg_url().is_none() {
+                    eprintln!("skipped: ZHENGWU_TEST_POSTGRES_URL not set");
+                    return;
+                }
+                let app = $crate::common::TestApp::new($crate::common::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    )+};
+}

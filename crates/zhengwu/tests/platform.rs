@@ -1,0 +1,487 @@
+//! Platform behaviour a user or an assessor notices: who may do what (every route, every role),
+//! sign-in lockout, CSRF, the tamper-evident audit chain, forced password change, idle timeout,
+//! API tokens, problem+json errors, and that no malformed request produces a 500.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Client, PASSWORD, TestApp};
+use platform::roles::Role;
+use serde_json::json;
+
+const ROLES: [Role; 8] = Role::ALL;
+
+async fn client_for(app: &TestApp, role: Role) -> Client {
+    let name = format!("u_{}", role.code());
+    if platform::accounts::user_by_name(&app.db, &name)
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        app.user(&name, &[role]).await;
+    }
+    app.signed_in(&name).await
+}
+
+fn allowed(status: StatusCode) -> bool {
+    status != StatusCode::FORBIDDEN
+        && status != StatusCode::UNAUTHORIZED
+        && status != StatusCode::SEE_OTHER
+}
+
+/// The expected matrix, written out independently of the code's role table.
+fn expected_page(path: &str) -> &'static [Role] {
+    use Role::*;
+    match path {
+        p if p.starts_with("/admin/users")
+            || p.starts_with("/admin/orgs")
+            || p.starts_with("/admin/settings") =>
+        {
+            &[Sysadmin]
+        }
+        p if p.starts_with("/admin/grants") || p.starts_with("/admin/security-policy") => {
+            &[Secadmin]
+        }
+        p if p.starts_with("/admin/audit") => &[Auditor],
+        _ => &ROLES,
+    }
+}
+
+fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
+    use Role::*;
+    Some(match (method, path) {
+        (_, "/api/v1/me") | (_, "/api/v1/tokens") | (_, "/api/v1/tokens/{id}/actions/revoke") => {
+            &ROLES
+        }
+        (_, p) if p.starts_with("/api/v1/users/{id}/grants") || p.starts_with("/api/v1/grants") => {
+            &[Secadmin]
+        }
+        (_, p)
+            if p.starts_with("/api/v1/users")
+                || p.starts_with("/api/v1/orgs")
+                || p == "/api/v1/settings" =>
+        {
+            &[Sysadmin]
+        }
+        (_, "/api/v1/security-policy") => &[Secadmin],
+        (_, p) if p.starts_with("/api/v1/audit") => &[Auditor],
+        _ => return None,
+    })
+}
+
+backend_tests! {
+    role_matrix_on_every_platform_route => |app: TestApp| async move {
+        let target = app.user("target_user", &[]).await;
+        let pages = [
+            "/admin", "/admin/tokens", "/admin/password", "/admin/users", "/admin/users/new",
+            &format!("/admin/users/{target}"), "/admin/orgs", "/admin/settings", "/admin/grants",
+            &format!("/admin/grants/{target}"), "/admin/security-policy", "/admin/audit",
+            "/admin/audit/export.csv", "/admin/audit/export.xlsx",
+        ];
+        for role in ROLES {
+            let mut c = client_for(&app, role).await;
+            for page in pages {
+                let res = c.get(page).await;
+                let should = expected_page(page).contains(&role);
+                assert_eq!(allowed(res.status), should, "{} GET {page} -> {}", role.code(), res.status);
+                assert_ne!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "{page}");
+            }
+            // Writes through the back office: an empty form is refused either for permission (403)
+            // or, when permitted, for validation (422) — never accepted, never a 500.
+            for (path, perm_roles) in [
+                ("/admin/users/new", &[Role::Sysadmin][..]),
+                ("/admin/orgs", &[Role::Sysadmin][..]),
+                ("/admin/security-policy", &[Role::Secadmin][..]),
+                ("/admin/settings", &[Role::Sysadmin][..]),
+            ] {
+                let res = c.post_form(path, &[]).await;
+                let should = perm_roles.contains(&role);
+                assert_eq!(res.status == StatusCode::UNPROCESSABLE_ENTITY, should, "{} POST {path} -> {}", role.code(), res.status);
+                if !should {
+                    assert_eq!(res.status, StatusCode::FORBIDDEN, "{} POST {path}", role.code());
+                }
+            }
+        }
+        // The API: every registered operation must appear in the expected matrix.
+        let ops = platform::web::api::platform_routes();
+        for role in ROLES {
+            let name = format!("u_{}", role.code());
+            let token = app.token(&name).await;
+            let mut c = app.client();
+            for op in &ops {
+                let expected = expected_api(op.method, op.path).unwrap_or_else(|| panic!("{} {} missing from the role matrix", op.method, op.path));
+                let path = op.path.replace("{id}", &target.to_string()).replace("{action}", "noop");
+                let body = if op.body.is_some() { Some(json!({})) } else { None };
+                let res = c.api(&op.method.to_uppercase(), &path, &token, body).await;
+                assert_eq!(allowed(res.status), expected.contains(&role), "{} {} {path} -> {} {}", role.code(), op.method, res.status, res.text);
+                assert_ne!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {}", res.text);
+            }
+        }
+        // Every denial is in the audit log.
+        let denied = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied'")).await.unwrap();
+        assert!(denied > 50, "denials audited: {denied}");
+    };
+
+    triad_roles_cannot_be_combined_and_only_secadmin_grants => |app: TestApp| async move {
+        let sec = app.user("sec", &[Role::Secadmin]).await;
+        let _ = sec;
+        let someone = app.user("someone", &[Role::Auditor]).await;
+        let mut c = app.signed_in("sec").await;
+        let res = c.post_form(&format!("/admin/grants/{someone}"), &[("role", "sysadmin"), ("scope_kind", "global")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("三员"), "{}", res.text);
+        assert!(res.text.contains("value=\"sysadmin\" selected"), "form keeps the chosen role");
+        let res = c.post_form(&format!("/admin/grants/{someone}"), &[("role", "editor"), ("scope_kind", "site"), ("scope_id", "")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let res = c.post_form(&format!("/admin/grants/{someone}"), &[("role", "leader"), ("scope_kind", "global")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let grants = platform::accounts::grants_of(&app.db, someone).await.unwrap();
+        assert_eq!(grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(), vec!["auditor", "leader"]);
+        // A sysadmin cannot grant at all.
+        app.user("sys", &[Role::Sysadmin]).await;
+        let mut s = app.signed_in("sys").await;
+        let res = s.post_form(&format!("/admin/grants/{someone}"), &[("role", "editor"), ("scope_kind", "global")]).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+    };
+
+    lockout_after_five_failures_per_account_and_per_address => |app: TestApp| async move {
+        app.user("zhangsan", &[Role::Editor]).await;
+        let mut c = app.client();
+        for i in 0..5 {
+            let res = c.login("zhangsan", "wrong-password").await;
+            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+            assert!(res.text.contains("用户名或密码错误"));
+            assert!(res.text.contains("value=\"zhangsan\""), "username is kept in the form");
+        }
+        // Now even the right password is refused, from this and from any other address.
+        let res = c.login("zhangsan", PASSWORD).await;
+        assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(res.text.contains("分钟后再试"), "{}", res.text);
+        let mut other = app.client();
+        assert_eq!(other.login("zhangsan", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+        // Per address: five failures on different accounts lock the address for everyone.
+        app.user("lisi", &[Role::Editor]).await;
+        let mut attacker = app.client();
+        for i in 0..5 {
+            attacker.login(&format!("nobody{i}"), "x").await;
+        }
+        assert_eq!(attacker.login("lisi", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(app.client().login("lisi", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        let lockouts = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.lockout'")).await.unwrap();
+        // zhangsan's account, the first client's address, and the attacker's address.
+        assert_eq!(lockouts, 3);
+        // Expired failures no longer count.
+        app.db.execute(platform::db::sql("UPDATE login_failure SET at = at - 3600")).await.unwrap();
+        assert_eq!(app.client().login("zhangsan", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    };
+
+    csrf_is_required_on_every_state_changing_form => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        let mut c = app.signed_in("sys").await;
+        let form = "name=%E7%A7%91%E6%8A%80%E5%B1%80&code=KJJ&kind=bureau";
+        // No token.
+        let res = c.post_form_raw("/admin/orgs", form).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert!(res.text.contains("刷新页面"), "{}", res.text);
+        // A wrong token.
+        let res = c.post_form_raw("/admin/orgs", &format!("{form}&_csrf=forged")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        // The right token from another origin.
+        let token = c.csrf().await;
+        let req = Request::post("/admin/orgs")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "https://evil.example")
+            .body(Body::from(format!("{form}&_csrf={token}")))
+            .unwrap();
+        assert_eq!(c.send(req).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM org_unit")).await.unwrap(), 0, "nothing was written");
+        // The right token from the same origin works.
+        let res = c.post_form_raw("/admin/orgs", &format!("{form}&_csrf={token}")).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM org_unit")).await.unwrap(), 1);
+        // Sign-in itself needs the pre-session token.
+        let mut anon = app.client();
+        let res = anon.post_form_raw("/admin/login", "username=sys&password=Test-Pass-2026").await;
+        assert_ne!(res.status, StatusCode::SEE_OTHER);
+        // Sign-out is a POST with a token too, so a link cannot sign anyone out.
+        let res = c.post_form_raw("/admin/logout", "").await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let denied = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied' AND summary LIKE 'CSRF%'")).await.unwrap();
+        assert!(denied >= 4);
+    };
+
+    audit_chain_detects_tampering_and_deletion => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        app.user("aud", &[Role::Auditor]).await;
+        let mut c = app.signed_in("sys").await;
+        for (name, code) in [("市科技局", "KJJ"), ("市卫健委", "WJW"), ("办公室", "KJJ-BGS")] {
+            let res = c.post_form("/admin/orgs", &[("name", name), ("code", code), ("kind", "bureau")]).await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER);
+        }
+        let key = app.state.audit_key.key.clone();
+        let ok = platform::audit::verify(&app.db, &key, |_, _| {}).await.unwrap();
+        assert!(ok.first_broken.is_none(), "{ok:?}");
+        assert!(ok.checked >= 4, "sign-in and three creations are recorded");
+        let entries: Vec<platform::audit::Entry> = app.db.fetch_all(platform::db::sql("SELECT * FROM audit_log WHERE action = 'org.create' ORDER BY seq")).await.unwrap();
+        assert_eq!(entries.len(), 3);
+        assert!(entries[0].summary.contains("市科技局") && entries[0].username == "sys" && entries[0].ip.starts_with("10.0."));
+        // The auditor sees the same verdict in the back office.
+        let mut a = app.signed_in("aud").await;
+        let res = a.post_form("/admin/audit/verify", &[]).await;
+        assert!(res.text.contains("校验通过"), "{}", res.text);
+        // Tamper with one row's content.
+        let victim = entries[1].seq;
+        app.db.execute(platform::db::sql("UPDATE audit_log SET summary = '新建单位 无' WHERE seq = $1").bind(victim)).await.unwrap();
+        let bad = platform::audit::verify(&app.db, &key, |_, _| {}).await.unwrap();
+        assert_eq!(bad.first_broken.as_ref().map(|b| b.0), Some(victim), "{bad:?}");
+        let res = a.post_form("/admin/audit/verify", &[]).await;
+        assert!(res.text.contains(&format!("第 {victim} 条")), "{}", res.text);
+        // Restore it, then delete a row instead.
+        app.db.execute(platform::db::sql("UPDATE audit_log SET summary = $1 WHERE seq = $2").bind(entries[1].summary.clone()).bind(victim)).await.unwrap();
+        assert!(platform::audit::verify(&app.db, &key, |_, _| {}).await.unwrap().first_broken.is_none());
+        app.db.execute(platform::db::sql("DELETE FROM audit_log WHERE seq = $1").bind(entries[0].seq)).await.unwrap();
+        let bad = platform::audit::verify(&app.db, &key, |_, _| {}).await.unwrap();
+        assert_eq!(bad.first_broken.as_ref().map(|b| b.0), Some(entries[0].seq + 1), "{bad:?}");
+        // A different key cannot re-sign the chain.
+        let other = platform::audit::verify(&app.db, b"another-key-0000000000", |_, _| {}).await.unwrap();
+        assert!(other.first_broken.is_some());
+    };
+
+    audit_filters_exports_and_retention => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        app.user("aud", &[Role::Auditor]).await;
+        let mut s = app.signed_in("sys").await;
+        s.post_form("/admin/orgs", &[("name", "市政府"), ("code", "SZF"), ("kind", "government")]).await;
+        let mut a = app.signed_in("aud").await;
+        let res = a.get("/admin/audit?username=sys&action=org.").await;
+        assert!(res.text.contains("org.create") && !res.text.contains("auth.login"), "filter by user and action");
+        let csv = a.get("/admin/audit/export.csv?username=sys").await;
+        assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF") && csv.text.contains("市政府"));
+        let xlsx = a.get("/admin/audit/export.xlsx").await;
+        assert!(xlsx.bytes.starts_with(b"PK"), "xlsx is a zip");
+        let bad = a.get("/admin/audit?from=2026-13-40").await;
+        assert_eq!(bad.status, StatusCode::OK);
+        assert!(bad.text.contains("YYYY-MM-DD"));
+        // Retention: old rows are pruned, the chain still verifies, and the prune is recorded.
+        app.db.execute(platform::db::sql("UPDATE audit_log SET at = at - 200 * 86400 WHERE seq <= 2")).await.unwrap();
+        // Re-sign the aged rows as if they had been written 200 days ago.
+        let key = app.state.audit_key.key.clone();
+        let rows: Vec<platform::audit::Entry> = app.db.fetch_all(platform::db::sql("SELECT * FROM audit_log ORDER BY seq")).await.unwrap();
+        let mut prev = String::new();
+        for mut e in rows {
+            e.prev_hash = prev.clone();
+            e.hash = platform::audit::entry_mac(&key, &e);
+            app.db.execute(platform::db::sql("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3").bind(e.prev_hash.clone()).bind(e.hash.clone()).bind(e.seq)).await.unwrap();
+            prev = e.hash;
+        }
+        app.db.execute(platform::db::sql("UPDATE audit_head SET last_hash = $1").bind(prev)).await.unwrap();
+        let n = platform::audit::prune(&app.db, &app.state.audit_key, 184, "test").await.unwrap();
+        assert_eq!(n, 2);
+        let r = platform::audit::verify(&app.db, &key, |_, _| {}).await.unwrap();
+        assert!(r.first_broken.is_none(), "{r:?}");
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.prune'")).await.unwrap(), 1);
+    };
+
+    initial_password_must_be_changed_and_policy_is_enforced => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        let mut s = app.signed_in("sys").await;
+        // Bad input keeps what was typed and names each field.
+        let res = s.post_form("/admin/users/new", &[("username", "wang wu"), ("display_name", "王五"), ("email", "bad"), ("password", "short")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("用户名只能包含") && res.text.contains("电子邮箱格式不正确") && res.text.contains("至少需要 10"));
+        assert!(res.text.contains("value=\"王五\""), "typed input is kept");
+        let res = s.post_form("/admin/users/new", &[("username", "wangwu"), ("display_name", "王五"), ("password", "Kjj-2026-abc")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let dup = s.post_form("/admin/users/new", &[("username", "wangwu"), ("display_name", "王五"), ("password", "Kjj-2026-abc")]).await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(dup.text.contains("已被使用"));
+        // The new user must change the password before anything else.
+        let mut w = app.client();
+        let res = w.login("wangwu", "Kjj-2026-abc").await;
+        assert_eq!(res.location(), "/admin/password");
+        assert_eq!(w.get("/admin").await.location(), "/admin/password");
+        let res = w.post_form("/admin/password", &[("current", "Kjj-2026-abc"), ("new_password", "wangwu-New-2026"), ("confirm", "wangwu-New-2026")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("不能包含用户名"));
+        let res = w.post_form("/admin/password", &[("current", "Kjj-2026-abc"), ("new_password", "Harbin-Kjj-2027"), ("confirm", "Harbin-Kjj-2027")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert_eq!(w.get("/admin").await.status, StatusCode::OK);
+        // A reset by the sysadmin forces another change.
+        let id = platform::accounts::user_by_name(&app.db, "wangwu").await.unwrap().unwrap().id;
+        let res = s.post_form(&format!("/admin/users/{id}/reset-password"), &[("password", "Reset-Pass-2026")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let mut w2 = app.client();
+        assert_eq!(w2.login("wangwu", "Reset-Pass-2026").await.location(), "/admin/password");
+    };
+
+    idle_sessions_time_out_and_disabled_users_are_signed_out => |app: TestApp| async move {
+        app.user("ed", &[Role::Editor]).await;
+        let mut c = app.signed_in("ed").await;
+        assert_eq!(c.get("/admin").await.status, StatusCode::OK);
+        app.db.execute(platform::db::sql("UPDATE user_session SET last_seen_at = last_seen_at - 31 * 60")).await.unwrap();
+        let res = c.get("/admin").await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert!(res.location().starts_with("/admin/login"));
+        let mut c = app.signed_in("ed").await;
+        let id = platform::accounts::user_by_name(&app.db, "ed").await.unwrap().unwrap().id;
+        app.user("sys", &[Role::Sysadmin]).await;
+        let mut s = app.signed_in("sys").await;
+        assert_eq!(s.post_form(&format!("/admin/users/{id}/disable"), &[]).await.status, StatusCode::SEE_OTHER);
+        assert!(c.get("/admin").await.location().starts_with("/admin/login"));
+        assert_eq!(app.client().login("ed", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    };
+
+    totp_second_factor_when_required_for_admins => |app: TestApp| async move {
+        app.user("sec", &[Role::Secadmin]).await;
+        let mut s = app.signed_in("sec").await;
+        let res = s.post_form("/admin/security-policy", &[
+            ("password_min_length", "10"), ("password_min_classes", "3"), ("lockout_threshold", "5"), ("lockout_minutes", "15"),
+            ("idle_timeout_minutes", "30"), ("audit_retention_days", "184"), ("mfa_required_for_admins", "true"),
+        ]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        app.state.forget_policy();
+        let mut c = app.client();
+        let res = c.login("sec", PASSWORD).await;
+        assert_eq!(res.location(), "/admin/mfa");
+        assert_eq!(c.get("/admin/grants").await.location(), "/admin/mfa");
+        let page = c.get("/admin/mfa").await;
+        assert!(page.text.contains("otpauth:"), "{}", page.text);
+        let secret = platform::accounts::user_by_name(&app.db, "sec").await.unwrap().unwrap().totp_secret.unwrap();
+        let res = c.post_form("/admin/mfa", &[("code", "000000")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let code = platform::security::totp::code_at(&secret, platform::db::now() as u64);
+        let res = c.post_form("/admin/mfa", &[("code", &code)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(c.get("/admin/grants").await.status, StatusCode::OK);
+        // Non-admin roles are not asked.
+        app.user("ed", &[Role::Editor]).await;
+        assert_eq!(app.client().login("ed", PASSWORD).await.location(), "/admin");
+    };
+
+    api_tokens_and_problem_json => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        let mut c = app.signed_in("sys").await;
+        let res = c.post_form("/admin/tokens", &[("name", "12345 热线对接")]).await;
+        assert_eq!(res.status, StatusCode::OK);
+        let token = res.text.split("<code class=\"token\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_owned();
+        assert!(token.starts_with("zw_"));
+        let mut api = app.client();
+        let res = api.api("GET", "/api/v1/me", &token, None).await;
+        assert_eq!(res.json()["user"]["username"], "sys");
+        assert!(res.json()["user"].get("password_hash").is_none(), "hashes never leave the server");
+        // Field errors name the field, in Chinese.
+        let res = api.api("POST", "/api/v1/orgs", &token, Some(json!({"name": "", "code": "91110000600037341M", "kind": "x"}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.headers.get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
+        let fields: Vec<String> = res.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(fields, vec!["name", "code", "kind"]);
+        assert!(res.text.contains("校验位"));
+        let res = api.api("POST", "/api/v1/orgs", &token, Some(json!({"name": "哈尔滨市科学技术局", "code": "000014349", "kind": "bureau"}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        // Unknown action on the state-machine endpoint: 409 with a reason.
+        let me_id = res.json()["id"].as_i64().unwrap();
+        let _ = me_id;
+        let res = api.api("POST", "/api/v1/users/1/actions/fly", &token, None).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
+        // Revoked tokens stop working.
+        let tid = platform::accounts::tokens_of(&app.db, 1).await.unwrap()[0].id;
+        assert_eq!(c.post_form(&format!("/admin/tokens/{tid}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(api.api("GET", "/api/v1/me", &token, None).await.status, StatusCode::UNAUTHORIZED);
+        // Only the hash is stored.
+        let stored: Vec<platform::accounts::ApiToken> = app.db.fetch_all(platform::db::sql("SELECT * FROM api_token")).await.unwrap();
+        assert!(stored.iter().all(|t| t.token_hash != token && t.token_hash.len() == 64));
+    };
+
+    malformed_requests_never_produce_500 => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        let token = app.token("sys").await;
+        let mut c = app.signed_in("sys").await;
+        let csrf = c.csrf().await;
+        let ops = platform::web::api::platform_routes();
+        let bodies: Vec<(String, Vec<u8>)> = vec![
+            ("application/json".into(), b"{not json".to_vec()),
+            ("application/json".into(), vec![0xff, 0xfe, 0x22, 0x7b]),
+            ("application/json".into(), b"[1,2,3]".to_vec()),
+            ("application/json".into(), br#"{"name": 5, "password_min_length": "x", "scope_id": "abc"}"#.to_vec()),
+            ("text/plain".into(), b"hello".to_vec()),
+            ("application/json".into(), vec![b'a'; 9 << 20]),
+        ];
+        for op in &ops {
+            for id in ["1", "999999", "abc", "-1", "%FF"] {
+                let path = op.path.replace("{id}", id).replace("{action}", "disable");
+                for (ct, body) in &bodies {
+                    let req = Request::builder().method(op.method.to_uppercase().as_str()).uri(&path)
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .header(header::CONTENT_TYPE, ct.as_str())
+                        .body(Body::from(body.clone())).unwrap();
+                    let res = c.send(req).await;
+                    assert!(res.status.as_u16() < 500, "{} {path} {ct} -> {} {}", op.method, res.status, res.text);
+                    if res.status.as_u16() >= 400 {
+                        assert_eq!(res.headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("")), Some("application/problem+json"), "{path}");
+                    }
+                }
+            }
+        }
+        let pages = ["/admin/users/new", "/admin/orgs", "/admin/security-policy", "/admin/settings", "/admin/users/1", "/admin/users/1/reset-password", "/admin/tokens", "/admin/login", "/admin/password"];
+        for page in pages {
+            for body in [format!("_csrf={csrf}&%FF%FE=%C3%28"), format!("_csrf={csrf}&password_min_length=%00"), format!("_csrf={csrf}&a=b&a=c&username[]=x"), format!("_csrf={csrf}&{}", "x=".repeat(100_000))] {
+                let res = c.post_form_raw(page, &body).await;
+                assert!(res.status.as_u16() < 500, "POST {page} -> {} {}", res.status, res.text);
+            }
+        }
+        for bad in ["/admin/users/abc", "/admin/users/99999999999999999999", "/admin/orgs/%FF", "/nowhere", "/admin/audit?page=-5&from=x"] {
+            let res = c.get(bad).await;
+            assert!(res.status.as_u16() < 500, "GET {bad} -> {}", res.status);
+            assert!(res.headers.get(header::CONTENT_TYPE).is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html")), "{bad} has a page");
+        }
+        let res = app.client().get("/nowhere").await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        assert!(res.text.contains("页面不存在"));
+    };
+
+    system_endpoints_and_openapi => |app: TestApp| async move {
+        let mut c = app.client();
+        assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+        c.get("/admin/login").await;
+        let m = c.get("/metrics").await;
+        assert!(m.text.contains("zhengwu_http_requests_total") && m.text.contains("route=\"/admin/login\""), "{}", m.text);
+        assert!(m.text.contains("zhengwu_http_request_duration_seconds_bucket") && m.text.contains("zhengwu_db_pool_connections"));
+        let doc = c.get("/api/v1/openapi.json").await.json();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for op in platform::web::api::platform_routes() {
+            assert!(doc["paths"][op.path][op.method].is_object(), "{} {} documented", op.method, op.path);
+        }
+        assert!(c.get("/admin").await.headers.get("x-request-id").is_some());
+        // English locale.
+        let en = c.get("/admin/login?lang=en").await;
+        assert!(en.text.contains("lang=\"en\"") && en.text.contains("Sign in"));
+    };
+}
+
+#[tokio::test]
+async fn schemas_match_between_backends() {
+    let Some(url) = common::pg_url() else { return };
+    let _ = url;
+    let pg = TestApp::new(common::Backend::Postgres).await;
+    let lite = TestApp::new(common::Backend::Sqlite).await;
+    #[derive(sqlx::FromRow, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    struct Col {
+        t: String,
+        c: String,
+    }
+    let mut a: Vec<Col> = lite
+        .db
+        .fetch_all(platform::db::sql("SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"))
+        .await
+        .unwrap();
+    let mut b: Vec<Col> = pg
+        .db
+        .fetch_all(platform::db::sql("SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'"))
+        .await
+        .unwrap();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
