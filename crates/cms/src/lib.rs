@@ -1,19 +1,196 @@
-//! Site group CMS (work in progress in this commit: wiring only).
+//! 内容管理 — the site group CMS and the public portal.
+//!
+//! Sites (站点) of a site group, each with a channel tree (栏目); articles (信息) with revisions,
+//! multi-step review and a publication state kept apart from the review state; placements that
+//! show one article in several channels and sites (引用/推送); sandboxed per-site templates;
+//! public pages served from an in-memory cache invalidated by dependency tags; feeds, sitemaps and
+//! a static export.
+//!
+//! Layout: `domain` (pure rules, state machine), `sanitize` (body cleaning), `store` (SQL),
+//! `service` (operations with permissions and audit), `render` + `cache` + `public` (the public
+//! site), `admin` (back-office pages), `api` (JSON API), `export` (static files), `files` (uploads),
+//! `stats` (publishing statistics and quotas).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::Extension;
+use axum::routing::get;
+use platform::db::{Db, DbResult};
+use platform::roles::Perm;
 use platform::web::api::ApiRoute;
-use platform::web::{AppState, Extension};
+use platform::web::{AppState, NavItem};
 
-pub fn extension() -> Extension {
-    Extension::default()
+pub mod admin;
+pub mod api;
+pub mod cache;
+pub mod domain;
+pub mod export;
+pub mod files;
+pub mod public;
+pub mod render;
+pub mod sanitize;
+pub mod service;
+pub mod stats;
+pub mod store;
+
+/// Called with the tags of every content change (the search index subscribes here).
+pub type ChangeHook = Box<dyn Fn(&[&str]) + Send + Sync>;
+
+/// The CMS's per-process state: renderer, page cache, file store, and cached site list.
+pub struct Cms {
+    pub renderer: render::Renderer,
+    pub cache: cache::PageCache,
+    pub files_dir: PathBuf,
+    pub on_change: ChangeHook,
+    sites: RwLock<Option<(Instant, Arc<Vec<store::Site>>)>>,
+    views: Mutex<std::collections::HashMap<i64, i64>>,
 }
-pub fn api_routes() -> Vec<ApiRoute> {
-    Vec::new()
+
+/// Page cache size when not configured: enough for the hot pages of a large site group.
+pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
+
+impl Cms {
+    pub fn new(data_dir: &std::path::Path, cache_bytes: usize, cache_enabled: bool) -> Arc<Cms> {
+        Arc::new(Cms {
+            renderer: render::Renderer::new(),
+            cache: cache::PageCache::new(cache_bytes, cache_enabled),
+            files_dir: data_dir.join("files"),
+            on_change: Box::new(|_| {}),
+            sites: RwLock::new(None),
+            views: Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// All sites, cached briefly (site settings change rarely; a change also clears this).
+    pub async fn sites(&self, db: &Db) -> DbResult<Arc<Vec<store::Site>>> {
+        if let Ok(g) = self.sites.read()
+            && let Some((at, s)) = g.as_ref()
+            && at.elapsed() < Duration::from_secs(10)
+        {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(store::sites(db).await?);
+        if let Ok(mut g) = self.sites.write() {
+            *g = Some((Instant::now(), s.clone()));
+        }
+        Ok(s)
+    }
+
+    fn forget_sites(&self) {
+        if let Ok(mut g) = self.sites.write() {
+            *g = None;
+        }
+    }
+
+    /// Applies change tags that concern more than cached pages.
+    pub fn apply_tags(&self, tags: &[&str]) {
+        for t in tags {
+            if let Some(id) = t.strip_prefix("site:") {
+                self.forget_sites();
+                if let Ok(id) = id.parse() {
+                    self.renderer.forget_site(id);
+                }
+            }
+        }
+    }
+
+    /// Article views are counted in memory and written in batches, so a busy page costs no write
+    /// per visit.
+    pub fn count_view(&self, id: i64) {
+        if let Ok(mut g) = self.views.lock() {
+            *g.entry(id).or_insert(0) += 1;
+        }
+    }
+
+    async fn flush_views(&self, db: &Db) {
+        let pending: Vec<(i64, i64)> = match self.views.lock() {
+            Ok(mut g) => g.drain().collect(),
+            Err(_) => return,
+        };
+        for (id, n) in pending {
+            let _ = db
+                .execute(platform::db::sql("UPDATE article SET views = views + $1 WHERE id = $2").bind(n).bind(id))
+                .await;
+        }
+    }
 }
-pub fn admin_routes() -> Router<AppState> {
+
+/// Back-office templates and menu entries of the CMS.
+pub fn extension() -> platform::web::Extension {
+    platform::web::Extension { templates: admin::templates(), nav: nav() }
+}
+
+fn nav() -> Vec<NavItem> {
+    vec![
+        NavItem {
+            section: "内容管理", href: "/admin/cms/articles", label: "信息管理", perm: Some(Perm::ArticleEdit)
+        },
+        NavItem {
+            section: "内容管理", href: "/admin/cms/review", label: "待审核", perm: Some(Perm::ArticleReview)
+        },
+        NavItem {
+            section: "内容管理", href: "/admin/cms/sites", label: "站点与栏目", perm: Some(Perm::ChannelManage)
+        },
+        NavItem {
+            section: "内容管理", href: "/admin/cms/stats", label: "发布统计", perm: Some(Perm::ContentStats)
+        },
+    ]
+}
+
+pub fn api_routes(cms: Arc<Cms>) -> Vec<ApiRoute> {
+    api::routes()
+        .into_iter()
+        .map(|mut r| {
+            r.handler = r.handler.layer(Extension(cms.clone()));
+            r
+        })
+        .collect()
+}
+
+pub fn admin_routes(cms: Arc<Cms>) -> Router<AppState> {
+    admin::routes().layer(Extension(cms))
+}
+
+pub fn public_routes(cms: Arc<Cms>) -> Router<AppState> {
     Router::new()
+        .route("/", get(public::serve_root))
+        .route("/static/site.css", get(public::site_css))
+        .route("/files/inline/{name}", get(public::inline_image))
+        .route("/files/{id}/{name}", get(public::download))
+        .route("/{*path}", get(public::serve_path))
+        .layer(Extension(cms))
 }
-pub fn public_routes(_state: AppState) -> Router<AppState> {
-    Router::new()
+
+/// Background work of every node: follow the change feed (cache and template invalidation),
+/// publish and take down scheduled articles, write batched view counts.
+pub fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
+    tokio::spawn(async move {
+        // Start from the current end of the feed: this node's cache is empty anyway.
+        cms.cache
+            .applied
+            .store(store::last_change_id(&state.db).await.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+        let mut tick = tokio::time::interval(cache::POLL);
+        let mut last_schedule = Instant::now() - Duration::from_secs(10);
+        let mut last_flush = Instant::now();
+        loop {
+            tick.tick().await;
+            let hook = |tags: &[&str]| {
+                cms.apply_tags(tags);
+                (cms.on_change)(tags);
+            };
+            cache::follow_once(&state.db, &cms.cache, &hook).await;
+            if last_schedule.elapsed() >= Duration::from_secs(1) {
+                last_schedule = Instant::now();
+                service::run_schedule(&state, &cms).await;
+            }
+            if last_flush.elapsed() >= Duration::from_secs(10) {
+                last_flush = Instant::now();
+                cms.flush_views(&state.db).await;
+                let _ = store::prune_changes(&state.db, platform::db::now() - 86_400).await;
+            }
+        }
+    });
 }
-pub async fn run_due_jobs(_state: &AppState) {}

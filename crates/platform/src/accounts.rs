@@ -59,35 +59,22 @@ impl GrantRow {
 // ---- org units ---------------------------------------------------------------------------------
 
 pub async fn list_orgs(db: &Db) -> DbResult<Vec<OrgUnit>> {
-    db.fetch_all(sql(
-        "SELECT id, parent_id, name, code, kind, sort_order FROM org_unit ORDER BY sort_order, id",
-    ))
-    .await
+    db.fetch_all(sql("SELECT id, parent_id, name, code, kind, sort_order FROM org_unit ORDER BY sort_order, id")).await
 }
 
 pub async fn org_by_code(db: &Db, code: &str) -> DbResult<Option<OrgUnit>> {
     db.fetch_optional(
-        sql("SELECT id, parent_id, name, code, kind, sort_order FROM org_unit WHERE code = $1")
-            .bind(code),
+        sql("SELECT id, parent_id, name, code, kind, sort_order FROM org_unit WHERE code = $1").bind(code),
     )
     .await
 }
 
 pub async fn org_by_id(db: &Db, id: i64) -> DbResult<Option<OrgUnit>> {
-    db.fetch_optional(
-        sql("SELECT id, parent_id, name, code, kind, sort_order FROM org_unit WHERE id = $1")
-            .bind(id),
-    )
-    .await
+    db.fetch_optional(sql("SELECT id, parent_id, name, code, kind, sort_order FROM org_unit WHERE id = $1").bind(id))
+        .await
 }
 
-pub async fn create_org(
-    db: &Db,
-    parent: Option<i64>,
-    name: &str,
-    code: &str,
-    kind: &str,
-) -> DbResult<i64> {
+pub async fn create_org(db: &Db, parent: Option<i64>, name: &str, code: &str, kind: &str) -> DbResult<i64> {
     let sort: i64 = db.count(sql("SELECT COUNT(*) FROM org_unit")).await?;
     #[derive(sqlx::FromRow)]
     struct Id(i64);
@@ -105,31 +92,18 @@ pub async fn create_org(
     Ok(r.0)
 }
 
-pub async fn update_org(
-    db: &Db,
-    id: i64,
-    parent: Option<i64>,
-    name: &str,
-    code: &str,
-    kind: &str,
-) -> DbResult<()> {
+pub async fn update_org(db: &Db, id: i64, parent: Option<i64>, name: &str, code: &str, kind: &str) -> DbResult<()> {
     let n = db
         .execute(
-            sql(
-                "UPDATE org_unit SET parent_id = $1, name = $2, code = $3, kind = $4 WHERE id = $5",
-            )
-            .bind(parent)
-            .bind(name)
-            .bind(code)
-            .bind(kind)
-            .bind(id),
+            sql("UPDATE org_unit SET parent_id = $1, name = $2, code = $3, kind = $4 WHERE id = $5")
+                .bind(parent)
+                .bind(name)
+                .bind(code)
+                .bind(kind)
+                .bind(id),
         )
         .await?;
-    if n == 0 {
-        Err(DbError::NotFound)
-    } else {
-        Ok(())
-    }
+    if n == 0 { Err(DbError::NotFound) } else { Ok(()) }
 }
 
 /// The org unit and all its ancestors, nearest first (for scoped permission checks).
@@ -151,32 +125,17 @@ pub fn org_chain(orgs: &[OrgUnit], id: i64) -> Vec<i64> {
 const USER_COLS: &str = "id, username, display_name, email, org_id, password_hash, must_change_password, disabled, totp_secret, totp_enabled, last_login_at, created_at";
 
 pub async fn user_by_name(db: &Db, username: &str) -> DbResult<Option<User>> {
-    db.fetch_optional(
-        sql(format!(
-            "SELECT {USER_COLS} FROM app_user WHERE username = $1"
-        ))
-        .bind(username),
-    )
-    .await
+    db.fetch_optional(sql(format!("SELECT {USER_COLS} FROM app_user WHERE username = $1")).bind(username)).await
 }
 
 pub async fn user_by_id(db: &Db, id: i64) -> DbResult<Option<User>> {
-    db.fetch_optional(sql(format!("SELECT {USER_COLS} FROM app_user WHERE id = $1")).bind(id))
-        .await
+    db.fetch_optional(sql(format!("SELECT {USER_COLS} FROM app_user WHERE id = $1")).bind(id)).await
 }
 
-pub async fn list_users(
-    db: &Db,
-    query: &str,
-    limit: i64,
-    offset: i64,
-) -> DbResult<(Vec<User>, i64)> {
+pub async fn list_users(db: &Db, query: &str, limit: i64, offset: i64) -> DbResult<(Vec<User>, i64)> {
     let pattern = format!("%{}%", query.replace(['%', '_'], ""));
     let total = db
-        .count(
-            sql("SELECT COUNT(*) FROM app_user WHERE username LIKE $1 OR display_name LIKE $1")
-                .bind(&pattern),
-        )
+        .count(sql("SELECT COUNT(*) FROM app_user WHERE username LIKE $1 OR display_name LIKE $1").bind(&pattern))
         .await?;
     let rows = db
         .fetch_all(
@@ -218,9 +177,7 @@ pub async fn create_user(db: &Db, u: NewUser<'_>) -> DbResult<i64> {
         .await;
     match r {
         Ok(id) => Ok(id.0),
-        Err(e) if e.is_unique_violation() => {
-            Err(DbError::Conflict(format!("用户名“{}”已被使用", u.username)))
-        }
+        Err(e) if e.is_unique_violation() => Err(DbError::Conflict(format!("用户名“{}”已被使用", u.username))),
         Err(e) => Err(e),
     }
 }
@@ -245,30 +202,24 @@ pub async fn update_user_profile(
 
 pub async fn set_password(db: &Db, id: i64, hash: String, must_change: bool) -> DbResult<()> {
     db.execute(
-        sql("UPDATE app_user SET password_hash = $1, must_change_password = $2, password_changed_at = $3 WHERE id = $4")
-            .bind(hash)
-            .bind(must_change)
-            .bind(now())
-            .bind(id),
+        sql(
+            "UPDATE app_user SET password_hash = $1, must_change_password = $2, password_changed_at = $3 WHERE id = $4",
+        )
+        .bind(hash)
+        .bind(must_change)
+        .bind(now())
+        .bind(id),
     )
     .await?;
     Ok(())
 }
 
 pub async fn set_disabled(db: &Db, id: i64, disabled: bool) -> DbResult<()> {
-    db.execute(
-        sql("UPDATE app_user SET disabled = $1 WHERE id = $2")
-            .bind(disabled)
-            .bind(id),
-    )
-    .await?;
+    db.execute(sql("UPDATE app_user SET disabled = $1 WHERE id = $2").bind(disabled).bind(id)).await?;
     if disabled {
-        db.execute(sql("DELETE FROM user_session WHERE user_id = $1").bind(id))
-            .await?;
+        db.execute(sql("DELETE FROM user_session WHERE user_id = $1").bind(id)).await?;
         db.execute(
-            sql("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now())
-                .bind(id),
+            sql("UPDATE api_token SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now()).bind(id),
         )
         .await?;
     }
@@ -287,34 +238,23 @@ pub async fn set_totp(db: &Db, id: i64, secret: Option<&str>, enabled: bool) -> 
 }
 
 pub async fn touch_login(db: &Db, id: i64) -> DbResult<()> {
-    db.execute(
-        sql("UPDATE app_user SET last_login_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(id),
-    )
-    .await?;
+    db.execute(sql("UPDATE app_user SET last_login_at = $1 WHERE id = $2").bind(now()).bind(id)).await?;
     Ok(())
 }
 
 // ---- grants --------------------------------------------------------------------------------------
 
 pub async fn grants_of(db: &Db, user_id: i64) -> DbResult<Vec<GrantRow>> {
-    db.fetch_all(sql("SELECT * FROM role_grant WHERE user_id = $1 ORDER BY id").bind(user_id))
-        .await
+    db.fetch_all(sql("SELECT * FROM role_grant WHERE user_id = $1 ORDER BY id").bind(user_id)).await
 }
 
 pub async fn all_grants(db: &Db) -> DbResult<Vec<GrantRow>> {
-    db.fetch_all(sql("SELECT * FROM role_grant ORDER BY user_id, id"))
-        .await
+    db.fetch_all(sql("SELECT * FROM role_grant ORDER BY user_id, id")).await
 }
 
 /// Adds a grant after checking it against the user's current grants.
 pub async fn add_grant(db: &Db, user_id: i64, g: Grant, by: &str) -> Result<i64, GrantStoreError> {
-    let existing: Vec<Grant> = grants_of(db, user_id)
-        .await?
-        .iter()
-        .filter_map(GrantRow::grant)
-        .collect();
+    let existing: Vec<Grant> = grants_of(db, user_id).await?.iter().filter_map(GrantRow::grant).collect();
     crate::roles::check_grant_allowed(&existing, g)?;
     #[derive(sqlx::FromRow)]
     struct Id(i64);
@@ -341,12 +281,9 @@ pub enum GrantStoreError {
 }
 
 pub async fn remove_grant(db: &Db, grant_id: i64) -> DbResult<Option<GrantRow>> {
-    let row: Option<GrantRow> = db
-        .fetch_optional(sql("SELECT * FROM role_grant WHERE id = $1").bind(grant_id))
-        .await?;
+    let row: Option<GrantRow> = db.fetch_optional(sql("SELECT * FROM role_grant WHERE id = $1").bind(grant_id)).await?;
     if row.is_some() {
-        db.execute(sql("DELETE FROM role_grant WHERE id = $1").bind(grant_id))
-            .await?;
+        db.execute(sql("DELETE FROM role_grant WHERE id = $1").bind(grant_id)).await?;
     }
     Ok(row)
 }
@@ -365,12 +302,7 @@ pub struct Session {
 }
 
 /// Creates a session and returns the cookie secret (only its hash is stored).
-pub async fn create_session(
-    db: &Db,
-    user_id: i64,
-    ip: &str,
-    mfa_passed: bool,
-) -> DbResult<(String, Session)> {
+pub async fn create_session(db: &Db, user_id: i64, ip: &str, mfa_passed: bool) -> DbResult<(String, Session)> {
     let secret = random_token(32);
     let s = Session {
         id_hash: sha256_hex(&secret),
@@ -396,57 +328,38 @@ pub async fn create_session(
 }
 
 pub async fn session_by_secret(db: &Db, secret: &str) -> DbResult<Option<Session>> {
-    db.fetch_optional(sql("SELECT * FROM user_session WHERE id_hash = $1").bind(sha256_hex(secret)))
-        .await
+    db.fetch_optional(sql("SELECT * FROM user_session WHERE id_hash = $1").bind(sha256_hex(secret))).await
 }
 
 pub async fn touch_session(db: &Db, id_hash: &str) -> DbResult<()> {
-    db.execute(
-        sql("UPDATE user_session SET last_seen_at = $1 WHERE id_hash = $2")
-            .bind(now())
-            .bind(id_hash),
-    )
-    .await?;
+    db.execute(sql("UPDATE user_session SET last_seen_at = $1 WHERE id_hash = $2").bind(now()).bind(id_hash)).await?;
     Ok(())
 }
 
 pub async fn mark_session_mfa(db: &Db, id_hash: &str) -> DbResult<()> {
-    db.execute(sql("UPDATE user_session SET mfa_passed = TRUE WHERE id_hash = $1").bind(id_hash))
-        .await?;
+    db.execute(sql("UPDATE user_session SET mfa_passed = TRUE WHERE id_hash = $1").bind(id_hash)).await?;
     Ok(())
 }
 
 pub async fn delete_session(db: &Db, id_hash: &str) -> DbResult<()> {
-    db.execute(sql("DELETE FROM user_session WHERE id_hash = $1").bind(id_hash))
-        .await?;
+    db.execute(sql("DELETE FROM user_session WHERE id_hash = $1").bind(id_hash)).await?;
     Ok(())
 }
 
 /// Ends other sessions of a user (after a password change).
 pub async fn delete_other_sessions(db: &Db, user_id: i64, keep: &str) -> DbResult<()> {
-    db.execute(
-        sql("DELETE FROM user_session WHERE user_id = $1 AND id_hash <> $2")
-            .bind(user_id)
-            .bind(keep),
-    )
-    .await?;
+    db.execute(sql("DELETE FROM user_session WHERE user_id = $1 AND id_hash <> $2").bind(user_id).bind(keep)).await?;
     Ok(())
 }
 
 pub async fn sweep_sessions(db: &Db, idle_seconds: i64) -> DbResult<u64> {
-    db.execute(sql("DELETE FROM user_session WHERE last_seen_at < $1").bind(now() - idle_seconds))
-        .await
+    db.execute(sql("DELETE FROM user_session WHERE last_seen_at < $1").bind(now() - idle_seconds)).await
 }
 
 // ---- sign-in failures ----------------------------------------------------------------------------
 
 pub async fn record_failure(db: &Db, key: &str) -> DbResult<()> {
-    db.execute(
-        sql("INSERT INTO login_failure (key, at) VALUES ($1, $2)")
-            .bind(key)
-            .bind(now()),
-    )
-    .await?;
+    db.execute(sql("INSERT INTO login_failure (key, at) VALUES ($1, $2)").bind(key).bind(now())).await?;
     Ok(())
 }
 
@@ -464,8 +377,7 @@ pub async fn recent_failures(db: &Db, key: &str, window_seconds: i64) -> DbResul
 }
 
 pub async fn clear_failures(db: &Db, key: &str) -> DbResult<()> {
-    db.execute(sql("DELETE FROM login_failure WHERE key = $1").bind(key))
-        .await?;
+    db.execute(sql("DELETE FROM login_failure WHERE key = $1").bind(key)).await?;
     Ok(())
 }
 
@@ -505,8 +417,7 @@ pub async fn create_token(db: &Db, user_id: i64, name: &str) -> DbResult<(i64, S
 pub async fn token_user(db: &Db, token: &str) -> DbResult<Option<(ApiToken, User)>> {
     let t: Option<ApiToken> = db
         .fetch_optional(
-            sql("SELECT * FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL")
-                .bind(sha256_hex(token)),
+            sql("SELECT * FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL").bind(sha256_hex(token)),
         )
         .await?;
     let Some(t) = t else { return Ok(None) };
@@ -515,33 +426,22 @@ pub async fn token_user(db: &Db, token: &str) -> DbResult<Option<(ApiToken, User
     };
     // Writing on every call would turn reads into writes; once a minute is enough for "last used".
     if t.last_used_at.is_none_or(|at| now() - at > 60) {
-        db.execute(
-            sql("UPDATE api_token SET last_used_at = $1 WHERE id = $2")
-                .bind(now())
-                .bind(t.id),
-        )
-        .await?;
+        db.execute(sql("UPDATE api_token SET last_used_at = $1 WHERE id = $2").bind(now()).bind(t.id)).await?;
     }
     Ok(Some((t, u)))
 }
 
 pub async fn tokens_of(db: &Db, user_id: i64) -> DbResult<Vec<ApiToken>> {
-    db.fetch_all(sql("SELECT * FROM api_token WHERE user_id = $1 ORDER BY id DESC").bind(user_id))
-        .await
+    db.fetch_all(sql("SELECT * FROM api_token WHERE user_id = $1 ORDER BY id DESC").bind(user_id)).await
 }
 
 pub async fn token_by_id(db: &Db, id: i64) -> DbResult<Option<ApiToken>> {
-    db.fetch_optional(sql("SELECT * FROM api_token WHERE id = $1").bind(id))
-        .await
+    db.fetch_optional(sql("SELECT * FROM api_token WHERE id = $1").bind(id)).await
 }
 
 pub async fn revoke_token(db: &Db, id: i64) -> DbResult<()> {
-    db.execute(
-        sql("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(id),
-    )
-    .await?;
+    db.execute(sql("UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL").bind(now()).bind(id))
+        .await?;
     Ok(())
 }
 
@@ -550,10 +450,7 @@ pub async fn revoke_token(db: &Db, id: i64) -> DbResult<()> {
 pub async fn get_setting(db: &Db, key: &str) -> DbResult<Option<String>> {
     #[derive(sqlx::FromRow)]
     struct V(String);
-    Ok(db
-        .fetch_optional::<V>(sql("SELECT value FROM setting WHERE key = $1").bind(key))
-        .await?
-        .map(|v| v.0))
+    Ok(db.fetch_optional::<V>(sql("SELECT value FROM setting WHERE key = $1").bind(key)).await?.map(|v| v.0))
 }
 
 pub async fn put_setting(db: &Db, key: &str, value: &str, by: &str) -> DbResult<()> {
@@ -570,20 +467,11 @@ pub async fn put_setting(db: &Db, key: &str, value: &str, by: &str) -> DbResult<
 }
 
 pub async fn load_policy(db: &Db) -> DbResult<SecurityPolicy> {
-    Ok(get_setting(db, "security_policy")
-        .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
+    Ok(get_setting(db, "security_policy").await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
 }
 
 pub async fn save_policy(db: &Db, p: &SecurityPolicy, by: &str) -> DbResult<()> {
-    put_setting(
-        db,
-        "security_policy",
-        &serde_json::to_string(p).unwrap_or_default(),
-        by,
-    )
-    .await
+    put_setting(db, "security_policy", &serde_json::to_string(p).unwrap_or_default(), by).await
 }
 
 #[cfg(test)]
@@ -591,14 +479,7 @@ mod tests {
     use super::*;
 
     fn org(id: i64, parent: Option<i64>) -> OrgUnit {
-        OrgUnit {
-            id,
-            parent_id: parent,
-            name: String::new(),
-            code: id.to_string(),
-            kind: String::new(),
-            sort_order: 0,
-        }
+        OrgUnit { id, parent_id: parent, name: String::new(), code: id.to_string(), kind: String::new(), sort_order: 0 }
     }
 
     #[test]

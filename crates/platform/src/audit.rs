@@ -43,10 +43,7 @@ pub struct AuditKey {
 
 impl std::fmt::Debug for AuditKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditKey")
-            .field("key", &"<redacted>")
-            .field("alg", &self.alg)
-            .finish()
+        f.debug_struct("AuditKey").field("key", &"<redacted>").field("alg", &self.alg).finish()
     }
 }
 
@@ -85,18 +82,8 @@ pub struct Entry {
 /// entries serialise alike.
 fn canonical(e: &Entry) -> Vec<u8> {
     let mut out = Vec::new();
-    let fields: [&str; 10] = [
-        &e.username,
-        &e.ip,
-        &e.action,
-        &e.target,
-        &e.outcome,
-        &e.summary,
-        &e.request_id,
-        &e.alg,
-        &e.prev_hash,
-        "",
-    ];
+    let fields: [&str; 10] =
+        [&e.username, &e.ip, &e.action, &e.target, &e.outcome, &e.summary, &e.request_id, &e.alg, &e.prev_hash, ""];
     for n in [e.seq, e.at, e.user_id.unwrap_or(-1)] {
         out.extend_from_slice(&n.to_be_bytes());
     }
@@ -138,11 +125,8 @@ struct Head {
 /// concurrent writers on both backends (row lock on PostgreSQL, write lock on SQLite).
 pub async fn record(db: &Db, key: &AuditKey, ev: Event) -> DbResult<i64> {
     let mut tx = db.begin().await?;
-    let head: Head = tx
-        .fetch_one(sql(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash",
-        ))
-        .await?;
+    let head: Head =
+        tx.fetch_one(sql("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")).await?;
     let mut entry = Entry {
         seq: head.seq,
         at: now(),
@@ -167,18 +151,13 @@ pub async fn record(db: &Db, key: &AuditKey, ev: Event) -> DbResult<i64> {
         .bind(&entry.request_id).bind(&entry.alg).bind(&entry.prev_hash).bind(&entry.hash),
     )
     .await?;
-    tx.execute(sql("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&entry.hash))
-        .await?;
+    tx.execute(sql("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&entry.hash)).await?;
     tx.commit().await?;
     Ok(entry.seq)
 }
 
 fn truncate(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
-        s.to_owned()
-    } else {
-        s.chars().take(max_chars).collect::<String>() + "…"
-    }
+    if s.chars().count() <= max_chars { s.to_owned() } else { s.chars().take(max_chars).collect::<String>() + "…" }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -197,36 +176,23 @@ struct Anchor {
 }
 
 /// Walks the whole chain in order, in pages, and reports the first broken link.
-pub async fn verify(
-    db: &Db,
-    key: &[u8],
-    mut progress: impl FnMut(i64, i64),
-) -> DbResult<VerifyReport> {
-    let head: Anchor = db
-        .fetch_one(sql(
-            "SELECT seq, last_hash, anchor_seq, anchor_hash FROM audit_head WHERE id = 1",
-        ))
-        .await?;
+pub async fn verify(db: &Db, key: &[u8], mut progress: impl FnMut(i64, i64)) -> DbResult<VerifyReport> {
+    let head: Anchor =
+        db.fetch_one(sql("SELECT seq, last_hash, anchor_seq, anchor_hash FROM audit_head WHERE id = 1")).await?;
     let total = db.count(sql("SELECT COUNT(*) FROM audit_log")).await?;
     let mut expected_prev = head.anchor_hash.clone();
     let mut expected_seq = head.anchor_seq + 1;
     let mut checked = 0i64;
     let mut after = head.anchor_seq;
     loop {
-        let page: Vec<Entry> = db
-            .fetch_all(
-                sql("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000").bind(after),
-            )
-            .await?;
+        let page: Vec<Entry> =
+            db.fetch_all(sql("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000").bind(after)).await?;
         if page.is_empty() {
             break;
         }
         for e in &page {
             let broken = if e.seq != expected_seq {
-                Some(format!(
-                    "序号不连续：应为 {expected_seq}，实为 {}（有记录被删除或插入）",
-                    e.seq
-                ))
+                Some(format!("序号不连续：应为 {expected_seq}，实为 {}（有记录被删除或插入）", e.seq))
             } else if e.prev_hash != expected_prev {
                 Some("与前一条记录的链接不符（前序记录被改动或删除）".to_owned())
             } else if !crate::security::ct_eq(&entry_mac(key, e), &e.hash) {
@@ -235,10 +201,7 @@ pub async fn verify(
                 None
             };
             if let Some(why) = broken {
-                return Ok(VerifyReport {
-                    checked,
-                    first_broken: Some((e.seq, why)),
-                });
+                return Ok(VerifyReport { checked, first_broken: Some((e.seq, why)) });
             }
             checked += 1;
             expected_prev = e.hash.clone();
@@ -253,10 +216,7 @@ pub async fn verify(
             first_broken: Some((after + 1, "日志末尾的记录缺失（与链头不符）".to_owned())),
         });
     }
-    Ok(VerifyReport {
-        checked,
-        first_broken: None,
-    })
+    Ok(VerifyReport { checked, first_broken: None })
 }
 
 /// Filters the auditor can combine.
@@ -277,9 +237,7 @@ fn filtered(base: &str, f: &Filter) -> crate::db::Q {
         q = q.push(" AND username = ").push_bind(u);
     }
     if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-        q = q
-            .push(" AND action LIKE ")
-            .push_bind(format!("{}%", a.replace(['%', '_'], "")));
+        q = q.push(" AND action LIKE ").push_bind(format!("{}%", a.replace(['%', '_'], "")));
     }
     if let Some(o) = f.outcome.as_deref().filter(|s| !s.is_empty()) {
         q = q.push(" AND outcome = ").push_bind(o);
@@ -294,9 +252,7 @@ fn filtered(base: &str, f: &Filter) -> crate::db::Q {
 }
 
 pub async fn search(db: &Db, f: &Filter, limit: i64, offset: i64) -> DbResult<(Vec<Entry>, i64)> {
-    let total = db
-        .count(filtered("SELECT COUNT(*) FROM audit_log", f))
-        .await?;
+    let total = db.count(filtered("SELECT COUNT(*) FROM audit_log", f)).await?;
     let rows = db
         .fetch_all(
             filtered("SELECT * FROM audit_log", f)
@@ -318,20 +274,13 @@ pub async fn prune(db: &Db, key: &AuditKey, retention_days: u32, actor: &str) ->
         hash: String,
     }
     let last: Option<Last> = db
-        .fetch_optional(
-            sql("SELECT seq, hash FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1")
-                .bind(cutoff),
-        )
+        .fetch_optional(sql("SELECT seq, hash FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1").bind(cutoff))
         .await?;
     let Some(last) = last else { return Ok(0) };
     let mut tx = db.begin().await?;
-    let n = tx
-        .execute(sql("DELETE FROM audit_log WHERE seq <= $1").bind(last.seq))
-        .await?;
+    let n = tx.execute(sql("DELETE FROM audit_log WHERE seq <= $1").bind(last.seq)).await?;
     tx.execute(
-        sql("UPDATE audit_head SET anchor_seq = $1, anchor_hash = $2 WHERE id = 1")
-            .bind(last.seq)
-            .bind(&last.hash),
+        sql("UPDATE audit_head SET anchor_seq = $1, anchor_hash = $2 WHERE id = 1").bind(last.seq).bind(&last.hash),
     )
     .await?;
     tx.commit().await?;
@@ -344,10 +293,7 @@ pub async fn prune(db: &Db, key: &AuditKey, retention_days: u32, actor: &str) ->
             action: "audit.prune".into(),
             target: format!("audit_log <= {}", last.seq),
             outcome: "success".into(),
-            summary: format!(
-                "按保存期 {retention_days} 天清理 {n} 条审计记录（截至序号 {}）",
-                last.seq
-            ),
+            summary: format!("按保存期 {retention_days} 天清理 {n} 条审计记录（截至序号 {}）", last.seq),
             ..Event::default()
         },
     )
@@ -360,18 +306,7 @@ pub fn to_csv(entries: &[Entry]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        let _ = w.write_record([
-            "序号",
-            "时间",
-            "用户",
-            "IP",
-            "操作",
-            "对象",
-            "结果",
-            "摘要",
-            "请求ID",
-            "校验值",
-        ]);
+        let _ = w.write_record(["序号", "时间", "用户", "IP", "操作", "对象", "结果", "摘要", "请求ID", "校验值"]);
         for e in entries {
             let _ = w.write_record([
                 e.seq.to_string(),
@@ -397,18 +332,7 @@ pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
     let ws = wb.add_worksheet();
     ws.set_name("审计日志")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    let headers = [
-        "序号",
-        "时间",
-        "用户",
-        "IP",
-        "操作",
-        "对象",
-        "结果",
-        "摘要",
-        "请求ID",
-        "校验值",
-    ];
+    let headers = ["序号", "时间", "用户", "IP", "操作", "对象", "结果", "摘要", "请求ID", "校验值"];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }

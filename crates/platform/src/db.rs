@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, FromRow, Postgres, Sqlite, Transaction};
 
@@ -93,11 +92,7 @@ impl_from_arg!(&String, v, Arg::Text(v.clone()));
 impl_from_arg!(Vec<u8>, v, Arg::Bytes(v));
 impl_from_arg!(Option<i64>, v, v.map_or(Arg::NullInt, Arg::Int));
 impl_from_arg!(Option<String>, v, v.map_or(Arg::NullText, Arg::Text));
-impl_from_arg!(
-    Option<&str>,
-    v,
-    v.map_or(Arg::NullText, |s| Arg::Text(s.to_owned()))
-);
+impl_from_arg!(Option<&str>, v, v.map_or(Arg::NullText, |s| Arg::Text(s.to_owned())));
 
 /// A statement plus its arguments, built with [`sql`] and `.bind(…)`.
 #[derive(Clone, Debug)]
@@ -108,10 +103,7 @@ pub struct Q {
 
 /// Starts a statement. Use `$1, $2, …` placeholders.
 pub fn sql(text: impl Into<Cow<'static, str>>) -> Q {
-    Q {
-        sql: text.into(),
-        args: Vec::new(),
-    }
+    Q { sql: text.into(), args: Vec::new() }
 }
 
 impl Q {
@@ -165,8 +157,7 @@ macro_rules! bind_all {
 
 /// Rows that decode from both backends.
 pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
-{}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 
 /// A single scalar column (`SELECT count(*) …`).
 #[derive(Debug, sqlx::FromRow)]
@@ -330,10 +321,7 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         Ok(Db::Sqlite(pool))
     }
 
@@ -418,10 +406,7 @@ mod tests {
 
     #[test]
     fn push_bind_numbers_placeholders_in_order() {
-        let q = sql("SELECT 1 WHERE a = $1")
-            .bind(5)
-            .push(" AND b = ")
-            .push_bind("x");
+        let q = sql("SELECT 1 WHERE a = $1").bind(5).push(" AND b = ").push_bind("x");
         assert_eq!(q.text(), "SELECT 1 WHERE a = $1 AND b = $2");
         assert_eq!(q.arg_count(), 2);
     }

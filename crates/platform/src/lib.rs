@@ -39,14 +39,7 @@ pub fn fmt_time(unix: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(unix) {
         Ok(t) => {
             let t = t.to_offset(offset);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
+            format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
         }
         Err(_) => String::new(),
     }
@@ -61,11 +54,7 @@ pub fn fmt_date(unix: i64) -> String {
 pub fn parse_date(s: &str) -> Option<i64> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     let d = time::Date::parse(s.trim(), &fmt).ok()?;
-    Some(
-        d.midnight()
-            .assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?)
-            .unix_timestamp(),
-    )
+    Some(d.midnight().assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?).unix_timestamp())
 }
 
 #[cfg(test)]

@@ -75,12 +75,7 @@ impl Role {
         if self.is_admin_triad() {
             &[ScopeKind::Global]
         } else {
-            &[
-                ScopeKind::Global,
-                ScopeKind::Site,
-                ScopeKind::Channel,
-                ScopeKind::Org,
-            ]
+            &[ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org]
         }
     }
 
@@ -152,14 +147,7 @@ impl ScopeKind {
         }
     }
     pub fn parse(s: &str) -> Option<ScopeKind> {
-        [
-            ScopeKind::Global,
-            ScopeKind::Site,
-            ScopeKind::Channel,
-            ScopeKind::Org,
-        ]
-        .into_iter()
-        .find(|k| k.code() == s)
+        [ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org].into_iter().find(|k| k.code() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -195,10 +183,7 @@ impl ResourceScope {
         Self::default()
     }
     pub fn site(site: i64) -> Self {
-        Self {
-            site: Some(site),
-            ..Self::default()
-        }
+        Self { site: Some(site), ..Self::default() }
     }
 }
 
@@ -236,9 +221,7 @@ pub enum GrantError {
 /// Checks a new grant against what the user already holds.
 pub fn check_grant_allowed(existing: &[Grant], new: Grant) -> Result<(), GrantError> {
     if !new.role.allowed_scopes().contains(&new.scope) {
-        return Err(GrantError::ScopeNotAllowed {
-            role: new.role.label(),
-        });
+        return Err(GrantError::ScopeNotAllowed { role: new.role.label() });
     }
     if new.scope != ScopeKind::Global && new.scope_id <= 0 {
         return Err(GrantError::MissingScopeTarget);
@@ -247,13 +230,9 @@ pub fn check_grant_allowed(existing: &[Grant], new: Grant) -> Result<(), GrantEr
         return Err(GrantError::Duplicate);
     }
     if new.role.is_admin_triad()
-        && let Some(other) = existing
-            .iter()
-            .find(|g| g.role.is_admin_triad() && g.role != new.role)
+        && let Some(other) = existing.iter().find(|g| g.role.is_admin_triad() && g.role != new.role)
     {
-        return Err(GrantError::TriadConflict {
-            held: other.role.label(),
-        });
+        return Err(GrantError::TriadConflict { held: other.role.label() });
     }
     Ok(())
 }
@@ -263,11 +242,7 @@ mod tests {
     use super::*;
 
     fn g(role: Role, scope: ScopeKind, id: i64) -> Grant {
-        Grant {
-            role,
-            scope,
-            scope_id: id,
-        }
+        Grant { role, scope, scope_id: id }
     }
 
     #[test]
@@ -276,10 +251,7 @@ mod tests {
         for a in triad {
             for b in triad {
                 if a != b {
-                    assert!(
-                        a.permissions().iter().all(|p| !b.permissions().contains(p)),
-                        "{a:?} {b:?}"
-                    );
+                    assert!(a.permissions().iter().all(|p| !b.permissions().contains(p)), "{a:?} {b:?}");
                 }
             }
         }
@@ -300,15 +272,11 @@ mod tests {
         let triad = [Role::Sysadmin, Role::Secadmin, Role::Auditor];
         for a in triad {
             for b in triad {
-                let res =
-                    check_grant_allowed(&[g(a, ScopeKind::Global, 0)], g(b, ScopeKind::Global, 0));
+                let res = check_grant_allowed(&[g(a, ScopeKind::Global, 0)], g(b, ScopeKind::Global, 0));
                 if a == b {
                     assert_eq!(res, Err(GrantError::Duplicate));
                 } else {
-                    assert!(
-                        matches!(res, Err(GrantError::TriadConflict { .. })),
-                        "{a:?}+{b:?}"
-                    );
+                    assert!(matches!(res, Err(GrantError::TriadConflict { .. })), "{a:?}+{b:?}");
                 }
             }
         }
@@ -320,20 +288,11 @@ mod tests {
             check_grant_allowed(&[], g(Role::Auditor, ScopeKind::Site, 3)),
             Err(GrantError::ScopeNotAllowed { .. })
         ));
-        assert_eq!(
-            check_grant_allowed(&[], g(Role::Editor, ScopeKind::Site, 0)),
-            Err(GrantError::MissingScopeTarget)
-        );
-        assert_eq!(
-            check_grant_allowed(&[], g(Role::Editor, ScopeKind::Channel, 9)),
-            Ok(())
-        );
+        assert_eq!(check_grant_allowed(&[], g(Role::Editor, ScopeKind::Site, 0)), Err(GrantError::MissingScopeTarget));
+        assert_eq!(check_grant_allowed(&[], g(Role::Editor, ScopeKind::Channel, 9)), Ok(()));
         // A business role next to an admin role is not a triad conflict.
         assert_eq!(
-            check_grant_allowed(
-                &[g(Role::Sysadmin, ScopeKind::Global, 0)],
-                g(Role::Editor, ScopeKind::Site, 1)
-            ),
+            check_grant_allowed(&[g(Role::Sysadmin, ScopeKind::Global, 0)], g(Role::Editor, ScopeKind::Site, 1)),
             Ok(())
         );
     }
@@ -341,54 +300,22 @@ mod tests {
     #[test]
     fn scoped_grants_cover_exactly_their_subtree() {
         let editor_site1 = [g(Role::Editor, ScopeKind::Site, 1)];
-        assert!(allows(
-            &editor_site1,
-            Perm::ArticleEdit,
-            &ResourceScope::site(1)
-        ));
-        assert!(!allows(
-            &editor_site1,
-            Perm::ArticleEdit,
-            &ResourceScope::site(2)
-        ));
-        assert!(!allows(
-            &editor_site1,
-            Perm::ArticleReview,
-            &ResourceScope::site(1)
-        ));
+        assert!(allows(&editor_site1, Perm::ArticleEdit, &ResourceScope::site(1)));
+        assert!(!allows(&editor_site1, Perm::ArticleEdit, &ResourceScope::site(2)));
+        assert!(!allows(&editor_site1, Perm::ArticleReview, &ResourceScope::site(1)));
 
         let editor_chan = [g(Role::Editor, ScopeKind::Channel, 10)];
-        let in_subtree = ResourceScope {
-            site: Some(1),
-            channels: vec![12, 10, 1],
-            orgs: vec![],
-        };
-        let sibling = ResourceScope {
-            site: Some(1),
-            channels: vec![11, 1],
-            orgs: vec![],
-        };
+        let in_subtree = ResourceScope { site: Some(1), channels: vec![12, 10, 1], orgs: vec![] };
+        let sibling = ResourceScope { site: Some(1), channels: vec![11, 1], orgs: vec![] };
         assert!(allows(&editor_chan, Perm::ArticleEdit, &in_subtree));
         assert!(!allows(&editor_chan, Perm::ArticleEdit, &sibling));
 
         let reviewer_org = [g(Role::Reviewer, ScopeKind::Org, 5)];
-        let dept = ResourceScope {
-            site: Some(1),
-            channels: vec![],
-            orgs: vec![7, 5, 1],
-        };
+        let dept = ResourceScope { site: Some(1), channels: vec![], orgs: vec![7, 5, 1] };
         assert!(allows(&reviewer_org, Perm::ArticleReview, &dept));
-        assert!(!allows(
-            &reviewer_org,
-            Perm::ArticleReview,
-            &ResourceScope::site(1)
-        ));
+        assert!(!allows(&reviewer_org, Perm::ArticleReview, &ResourceScope::site(1)));
         // Platform resources are reachable only through global grants.
-        assert!(!allows(
-            &editor_site1,
-            Perm::ArticleEdit,
-            &ResourceScope::platform()
-        ));
+        assert!(!allows(&editor_site1, Perm::ArticleEdit, &ResourceScope::platform()));
     }
 
     #[test]

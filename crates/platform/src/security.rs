@@ -41,58 +41,33 @@ impl SecurityPolicy {
     pub fn validate(&self) -> Vec<(&'static str, String)> {
         let mut errs = Vec::new();
         if !(8..=64).contains(&self.password_min_length) {
-            errs.push((
-                "password_min_length",
-                "密码最小长度应在 8 到 64 之间".to_owned(),
-            ));
+            errs.push(("password_min_length", "密码最小长度应在 8 到 64 之间".to_owned()));
         }
         if !(1..=4).contains(&self.password_min_classes) {
-            errs.push((
-                "password_min_classes",
-                "字符类别数应在 1 到 4 之间".to_owned(),
-            ));
+            errs.push(("password_min_classes", "字符类别数应在 1 到 4 之间".to_owned()));
         }
         if !(1..=20).contains(&self.lockout_threshold) {
-            errs.push((
-                "lockout_threshold",
-                "锁定阈值应在 1 到 20 次之间".to_owned(),
-            ));
+            errs.push(("lockout_threshold", "锁定阈值应在 1 到 20 次之间".to_owned()));
         }
         if !(1..=1440).contains(&self.lockout_minutes) {
-            errs.push((
-                "lockout_minutes",
-                "锁定时长应在 1 到 1440 分钟之间".to_owned(),
-            ));
+            errs.push(("lockout_minutes", "锁定时长应在 1 到 1440 分钟之间".to_owned()));
         }
         if !(5..=480).contains(&self.idle_timeout_minutes) {
-            errs.push((
-                "idle_timeout_minutes",
-                "空闲超时应在 5 到 480 分钟之间".to_owned(),
-            ));
+            errs.push(("idle_timeout_minutes", "空闲超时应在 5 到 480 分钟之间".to_owned()));
         }
         // 网络安全法: logs are kept for at least six months.
         if !(184..=3650).contains(&self.audit_retention_days) {
-            errs.push((
-                "audit_retention_days",
-                "审计日志保存期不得少于 184 天（六个月），且不超过 3650 天".to_owned(),
-            ));
+            errs.push(("audit_retention_days", "审计日志保存期不得少于 184 天（六个月），且不超过 3650 天".to_owned()));
         }
         errs
     }
 }
 
 /// Checks a new password against the policy. Returns the first problem in plain Chinese.
-pub fn check_password(
-    policy: &SecurityPolicy,
-    username: &str,
-    password: &str,
-) -> Result<(), String> {
+pub fn check_password(policy: &SecurityPolicy, username: &str, password: &str) -> Result<(), String> {
     let len = password.chars().count();
     if len < policy.password_min_length as usize {
-        return Err(format!(
-            "密码至少需要 {} 个字符，当前只有 {len} 个",
-            policy.password_min_length
-        ));
+        return Err(format!("密码至少需要 {} 个字符，当前只有 {len} 个", policy.password_min_length));
     }
     if len > 128 {
         return Err("密码不能超过 128 个字符".to_owned());
@@ -121,18 +96,13 @@ pub fn check_password(
 /// Hashes with argon2id (the crate's default parameters: m=19456 KiB, t=2, p=1). CPU-heavy: call it
 /// through `spawn_blocking` on request paths.
 pub fn hash_password(password: &str) -> String {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .unwrap_or_default()
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).unwrap_or_default()
 }
 
 /// Verifies against a stored PHC string; a malformed hash never verifies.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -140,16 +110,8 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 /// Given the failure times inside the window (oldest first), returns until when the key is locked.
 pub fn locked_until(policy: &SecurityPolicy, recent_failures: &[i64], now: i64) -> Option<i64> {
     let window = i64::from(policy.lockout_minutes) * 60;
-    let recent: Vec<i64> = recent_failures
-        .iter()
-        .copied()
-        .filter(|t| now - t < window)
-        .collect();
-    if recent.len() >= policy.lockout_threshold as usize {
-        recent.iter().max().map(|last| last + window)
-    } else {
-        None
-    }
+    let recent: Vec<i64> = recent_failures.iter().copied().filter(|t| now - t < window).collect();
+    if recent.len() >= policy.lockout_threshold as usize { recent.iter().max().map(|last| last + window) } else { None }
 }
 
 /// Random URL-safe secret of `bytes` random bytes.
@@ -169,11 +131,7 @@ pub fn sha256_hex(input: &str) -> String {
 
 /// Constant-time string comparison for tokens.
 pub fn ct_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Totp (RFC 6238, SHA-1, 6 digits, 30 s) as every authenticator app implements it.
@@ -196,9 +154,7 @@ pub mod totp {
     }
 
     pub fn code_at(secret_b32: &str, unix_time: u64) -> String {
-        build(secret_b32)
-            .map(|t| t.generate(unix_time).to_string())
-            .unwrap_or_default()
+        build(secret_b32).map(|t| t.generate(unix_time).to_string()).unwrap_or_default()
     }
 
     /// The `otpauth://` URI an authenticator app imports.
@@ -218,29 +174,13 @@ mod tests {
     #[test]
     fn password_rules_name_the_problem() {
         let p = SecurityPolicy::default();
-        assert!(
-            check_password(&p, "zhangsan", "Short1!")
-                .unwrap_err()
-                .contains("至少需要 10")
-        );
-        assert!(
-            check_password(&p, "zhangsan", "alllowercaseletters")
-                .unwrap_err()
-                .contains("至少 3 类")
-        );
-        assert!(
-            check_password(&p, "zhangsan", "Zhangsan2026!")
-                .unwrap_err()
-                .contains("用户名")
-        );
+        assert!(check_password(&p, "zhangsan", "Short1!").unwrap_err().contains("至少需要 10"));
+        assert!(check_password(&p, "zhangsan", "alllowercaseletters").unwrap_err().contains("至少 3 类"));
+        assert!(check_password(&p, "zhangsan", "Zhangsan2026!").unwrap_err().contains("用户名"));
         assert!(check_password(&p, "zhangsan", "Hrb-Kjj-2026").is_ok());
         // Chinese characters count as symbols and as characters, not bytes.
         assert!(check_password(&p, "u", "政务门户平台abc12").is_ok());
-        let lax = SecurityPolicy {
-            password_min_classes: 1,
-            password_min_length: 8,
-            ..p
-        };
+        let lax = SecurityPolicy { password_min_classes: 1, password_min_length: 8, ..p };
         assert!(check_password(&lax, "u", "abcdefgh").is_ok());
     }
 
@@ -257,32 +197,16 @@ mod tests {
     fn lockout_counts_only_failures_inside_the_window() {
         let p = SecurityPolicy::default();
         let now = 10_000;
-        assert_eq!(
-            locked_until(&p, &[now - 10, now - 9, now - 8, now - 7], now),
-            None
-        );
-        assert_eq!(
-            locked_until(&p, &[now - 10, now - 9, now - 8, now - 7, now - 6], now),
-            Some(now - 6 + 900)
-        );
+        assert_eq!(locked_until(&p, &[now - 10, now - 9, now - 8, now - 7], now), None);
+        assert_eq!(locked_until(&p, &[now - 10, now - 9, now - 8, now - 7, now - 6], now), Some(now - 6 + 900));
         // Old failures have expired.
-        assert_eq!(
-            locked_until(
-                &p,
-                &[now - 2000, now - 1999, now - 9, now - 8, now - 7],
-                now
-            ),
-            None
-        );
+        assert_eq!(locked_until(&p, &[now - 2000, now - 1999, now - 9, now - 8, now - 7], now), None);
     }
 
     #[test]
     fn policy_validation() {
         assert!(SecurityPolicy::default().validate().is_empty());
-        let bad = SecurityPolicy {
-            audit_retention_days: 180,
-            ..SecurityPolicy::default()
-        };
+        let bad = SecurityPolicy { audit_retention_days: 180, ..SecurityPolicy::default() };
         assert_eq!(bad.validate()[0].0, "audit_retention_days");
     }
 

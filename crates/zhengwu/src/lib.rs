@@ -4,6 +4,7 @@
 //! build the same application through [`build`].
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,31 +17,19 @@ pub mod demo;
 /// Reads the audit MAC key from `ZHENGWU_AUDIT_KEY`, or from `audit.key` in the data directory,
 /// creating that file (owner-readable only) on first start. It is deliberately not in the
 /// database: whoever can rewrite the database must not also be able to re-sign the audit chain.
-pub fn load_audit_key(
-    data_dir: &Path,
-    env_key: Option<&str>,
-    alg: MacAlg,
-) -> anyhow::Result<AuditKey> {
+pub fn load_audit_key(data_dir: &Path, env_key: Option<&str>, alg: MacAlg) -> anyhow::Result<AuditKey> {
     if let Some(k) = env_key.filter(|k| !k.is_empty()) {
         anyhow::ensure!(k.len() >= 16, "ZHENGWU_AUDIT_KEY 至少需要 16 个字符");
-        return Ok(AuditKey {
-            key: k.as_bytes().to_vec(),
-            alg,
-        });
+        return Ok(AuditKey { key: k.as_bytes().to_vec(), alg });
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
     let path = data_dir.join("audit.key");
     if !path.exists() {
         let key = platform::security::random_token(32);
         write_private(&path, key.as_bytes())?;
     }
-    let key = std::fs::read_to_string(&path)
-        .with_context(|| format!("无法读取审计密钥 {}", path.display()))?;
-    Ok(AuditKey {
-        key: key.trim().as_bytes().to_vec(),
-        alg,
-    })
+    let key = std::fs::read_to_string(&path).with_context(|| format!("无法读取审计密钥 {}", path.display()))?;
+    Ok(AuditKey { key: key.trim().as_bytes().to_vec(), alg })
 }
 
 fn write_private(path: &Path, data: &[u8]) -> anyhow::Result<()> {
@@ -52,9 +41,7 @@ fn write_private(path: &Path, data: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("无法创建 {}", path.display()))?;
+    let mut f = opts.open(path).with_context(|| format!("无法创建 {}", path.display()))?;
     f.write_all(data)?;
     Ok(())
 }
@@ -68,51 +55,64 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Builds the application state and router for a migrated database.
-pub fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<(AppState, axum::Router)> {
+/// The running application: shared state, the CMS's per-process state, and the router.
+pub struct App {
+    pub state: AppState,
+    pub cms: Arc<cms::Cms>,
+    pub router: axum::Router,
+}
+
+/// Page cache settings (`--page-cache-mb`; 0 disables it, to measure rendering cost).
+#[derive(Debug, Clone, Copy)]
+pub struct CacheConfig {
+    pub bytes: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig { bytes: cms::DEFAULT_CACHE_BYTES }
+    }
+}
+
+/// Builds the application for a migrated database.
+pub fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App> {
+    build_with(db, config, key, CacheConfig::default())
+}
+
+pub fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
+    let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0);
     let state = AppState::new(db, config, key, vec![cms::extension()])?;
     let router = web::app(
         state.clone(),
-        cms::api_routes(),
-        cms::admin_routes(),
-        cms::public_routes(state.clone()),
+        cms::api_routes(cms.clone()),
+        cms::admin_routes(cms.clone()),
+        cms::public_routes(cms.clone()),
     );
-    Ok((state, router))
+    Ok(App { state, cms, router })
 }
 
 /// Periodic housekeeping: expired sessions, old sign-in failures, audit retention. Each node runs
 /// it; the statements are idempotent so several nodes doing it does no harm.
-pub fn spawn_jobs(state: AppState) {
+pub fn spawn_jobs(app: &App) {
+    cms::spawn_jobs(app.state.clone(), app.cms.clone());
+    let state = app.state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         let mut last_prune = 0i64;
         loop {
             tick.tick().await;
             let policy = state.policy().await;
-            let _ = platform::accounts::sweep_sessions(
-                &state.db,
-                i64::from(policy.idle_timeout_minutes) * 60,
-            )
-            .await;
+            let _ = platform::accounts::sweep_sessions(&state.db, i64::from(policy.idle_timeout_minutes) * 60).await;
             let cutoff = platform::db::now() - 86_400;
-            let _ = state
-                .db
-                .execute(platform::db::sql("DELETE FROM login_failure WHERE at < $1").bind(cutoff))
-                .await;
+            let _ = state.db.execute(platform::db::sql("DELETE FROM login_failure WHERE at < $1").bind(cutoff)).await;
             if platform::db::now() - last_prune > 86_400 {
                 last_prune = platform::db::now();
-                if let Err(e) = platform::audit::prune(
-                    &state.db,
-                    &state.audit_key,
-                    policy.audit_retention_days,
-                    "system",
-                )
-                .await
+                if let Err(e) =
+                    platform::audit::prune(&state.db, &state.audit_key, policy.audit_retention_days, "system").await
                 {
                     tracing::error!(error = %e, "audit prune failed");
                 }
             }
-            cms::run_due_jobs(&state).await;
         }
     });
 }

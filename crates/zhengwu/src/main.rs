@@ -14,11 +14,7 @@ use platform::roles::{Grant, Role, ScopeKind};
 use platform::web::Config;
 
 #[derive(Parser)]
-#[command(
-    name = "zhengwu",
-    version,
-    about = "政务门户平台 Zhengwu — government portal site group"
-)]
+#[command(name = "zhengwu", version, about = "政务门户平台 Zhengwu — government portal site group")]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -29,23 +25,13 @@ struct Cli {
 #[derive(Args, Clone)]
 struct Global {
     /// Data directory (SQLite database, audit key, uploaded files).
-    #[arg(
-        long,
-        env = "ZHENGWU_DATA_DIR",
-        default_value = "./data",
-        global = true
-    )]
+    #[arg(long, env = "ZHENGWU_DATA_DIR", default_value = "./data", global = true)]
     data_dir: PathBuf,
     /// PostgreSQL URL (postgres://…); SQLite under the data directory when absent.
     #[arg(long, env = "ZHENGWU_DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// Audit log MAC: hmac-sha256 (default) or hmac-sm3 (for 密评 deployments).
-    #[arg(
-        long,
-        env = "ZHENGWU_AUDIT_MAC",
-        default_value = "hmac-sha256",
-        global = true
-    )]
+    #[arg(long, env = "ZHENGWU_AUDIT_MAC", default_value = "hmac-sha256", global = true)]
     audit_mac: String,
 }
 
@@ -60,6 +46,9 @@ struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "ZHENGWU_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Size of the in-memory page cache in MB; 0 disables it (to measure rendering cost).
+    #[arg(long, env = "ZHENGWU_PAGE_CACHE_MB", default_value_t = 128)]
+    page_cache_mb: usize,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +82,17 @@ enum Cmd {
     Audit {
         #[command(subcommand)]
         cmd: AuditCmd,
+    },
+    /// Write a site's public pages as static files with relative links (for nginx or a CDN).
+    Export {
+        /// Site code, e.g. kjj.
+        #[arg(long, env = "ZHENGWU_SITE")]
+        site: String,
+        #[arg(long, env = "ZHENGWU_OUT")]
+        out: PathBuf,
+        /// Public origin of the live portal (used for feeds, sitemap and the search box).
+        #[arg(long, env = "ZHENGWU_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
     },
     /// Back up the database to a file.
     Backup {
@@ -197,13 +197,11 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ZHENGWU_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("ZHENGWU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_target(false)
         .init();
-    let alg = MacAlg::parse(&cli.global.audit_mac)
-        .context("--audit-mac 只能是 hmac-sha256 或 hmac-sm3")?;
+    let alg = MacAlg::parse(&cli.global.audit_mac).context("--audit-mac 只能是 hmac-sha256 或 hmac-sm3")?;
     let env_key = std::env::var("ZHENGWU_AUDIT_KEY").ok();
     match cli.cmd {
         Cmd::Version => println!("zhengwu {}", env!("CARGO_PKG_VERSION")),
@@ -216,31 +214,25 @@ async fn main() -> anyhow::Result<()> {
             let cfg = config(&cli.global, Some(&s));
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
-            serve(db, cfg, key).await?;
+            serve(db, cfg, key, s.page_cache_mb).await?;
         }
-        Cmd::Demo {
-            serve: s,
-            serve_after,
-            articles,
-        } => {
+        Cmd::Demo { serve: s, serve_after, articles } => {
             let cfg = config(&cli.global, Some(&s));
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
             let pb = bar(u64::from(articles), "生成演示信息");
             let accounts =
-                zhengwu::demo::load(&db, &key, articles, |done| pb.set_position(done)).await?;
+                zhengwu::demo::load(&db, &key, &cfg.data_dir.join("files"), articles, |done| pb.set_position(done))
+                    .await?;
             pb.finish_and_clear();
             println!("演示站群已就绪：{} 篇信息。", articles);
             println!("演示账号（密码均为 {}）：", zhengwu::demo::DEMO_PASSWORD);
             for (user, role) in &accounts {
                 println!("  {user:<12} {role}");
             }
-            println!(
-                "门户首页：http://{}/    管理后台：http://{}/admin",
-                s.listen, s.listen
-            );
+            println!("门户首页：http://{}/    管理后台：http://{}/admin", s.listen, s.listen);
             if serve_after {
-                serve(db, cfg, key).await?;
+                serve(db, cfg, key, s.page_cache_mb).await?;
             }
         }
         Cmd::User { cmd } => {
@@ -282,11 +274,7 @@ async fn main() -> anyhow::Result<()> {
                     audit::record(
                         &db,
                         &key,
-                        cli_event(
-                            "token.revoke",
-                            &format!("token:{id}"),
-                            "命令行吊销令牌".into(),
-                        ),
+                        cli_event("token.revoke", &format!("token:{id}"), "命令行吊销令牌".into()),
                     )
                     .await?;
                     println!("令牌 {id} 已吊销。");
@@ -309,10 +297,7 @@ async fn main() -> anyhow::Result<()> {
                     match report.first_broken {
                         None => println!("审计日志完整：已校验 {} 条记录。", report.checked),
                         Some((seq, why)) => {
-                            eprintln!(
-                                "审计日志被篡改：第 {seq} 条记录——{why}（此前 {} 条完好）。",
-                                report.checked
-                            );
+                            eprintln!("审计日志被篡改：第 {seq} 条记录——{why}（此前 {} 条完好）。", report.checked);
                             std::process::exit(2);
                         }
                     }
@@ -320,12 +305,39 @@ async fn main() -> anyhow::Result<()> {
                 AuditCmd::Prune => {
                     let policy = platform::accounts::load_policy(&db).await?;
                     let n = audit::prune(&db, &key, policy.audit_retention_days, "cli").await?;
-                    println!(
-                        "已清理 {n} 条超过 {} 天的审计记录。",
-                        policy.audit_retention_days
-                    );
+                    println!("已清理 {n} 条超过 {} 天的审计记录。", policy.audit_retention_days);
                 }
             }
+        }
+        Cmd::Export { site, out, base_url } => {
+            let cfg = config(&cli.global, None);
+            let db = zhengwu::open_db(&cfg).await?;
+            let started = std::time::Instant::now();
+            let pb = bar(0, "导出信息页");
+            let base = base_url.trim_end_matches('/').to_owned();
+            let search = format!("{base}/search");
+            let report = cms::export::export_site(
+                &db,
+                &cfg.data_dir.join("files"),
+                &site,
+                &out,
+                &search,
+                &base,
+                |done, total| {
+                    pb.set_length(total);
+                    pb.set_position(done);
+                },
+            )
+            .await?;
+            pb.finish_and_clear();
+            println!(
+                "已导出站点 {site} 到 {}：{} 个栏目页，{} 篇信息，{} 个文件，用时 {:.1} 秒。",
+                out.display(),
+                report.pages,
+                report.articles,
+                report.files,
+                started.elapsed().as_secs_f64()
+            );
         }
         Cmd::Backup { out } => {
             let cfg = config(&cli.global, None);
@@ -337,21 +349,18 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey) -> anyhow::Result<()> {
+async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey, cache_mb: usize) -> anyhow::Result<()> {
     let listen = cfg.listen;
-    let (state, app) = zhengwu::build(db, cfg, key)?;
-    zhengwu::spawn_jobs(state.clone());
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("无法监听 {listen}"))?;
+    let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig { bytes: cache_mb << 20 })?;
+    zhengwu::spawn_jobs(&app);
+    let state = app.state.clone();
+    let app = app.router;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 {listen}"))?;
     tracing::info!("zhengwu listening on http://{listen}");
     println!("正在服务：http://{listen}/ （管理后台 http://{listen}/admin），按 Ctrl+C 停止。");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     state.db.close().await;
     Ok(())
 }
@@ -362,8 +371,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };
@@ -372,20 +380,10 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-async fn user_cmd(
-    db: &platform::db::Db,
-    key: &audit::AuditKey,
-    cmd: UserCmd,
-) -> anyhow::Result<()> {
+async fn user_cmd(db: &platform::db::Db, key: &audit::AuditKey, cmd: UserCmd) -> anyhow::Result<()> {
     use platform::accounts;
     match cmd {
-        UserCmd::Create {
-            username,
-            password,
-            role,
-            org,
-            display_name,
-        } => {
+        UserCmd::Create { username, password, role, org, display_name } => {
             let policy = accounts::load_policy(db).await?;
             if let Err(m) = platform::security::check_password(&policy, &username, &password) {
                 bail!("密码不符合策略：{m}");
@@ -396,10 +394,7 @@ async fn user_cmd(
             };
             let org_id = match org.as_deref() {
                 Some(code) => Some(
-                    accounts::org_by_code(db, code)
-                        .await?
-                        .with_context(|| format!("没有代码为 {code} 的单位"))?
-                        .id,
+                    accounts::org_by_code(db, code).await?.with_context(|| format!("没有代码为 {code} 的单位"))?.id,
                 ),
                 None => None,
             };
@@ -416,18 +411,9 @@ async fn user_cmd(
             )
             .await?;
             if let Some(r) = role {
-                accounts::add_grant(
-                    db,
-                    id,
-                    Grant {
-                        role: r,
-                        scope: ScopeKind::Global,
-                        scope_id: 0,
-                    },
-                    "cli",
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                accounts::add_grant(db, id, Grant { role: r, scope: ScopeKind::Global, scope_id: 0 }, "cli")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
             audit::record(
                 db,
@@ -445,11 +431,7 @@ async fn user_cmd(
             let (users, _) = accounts::list_users(db, "", 10_000, 0).await?;
             let grants = accounts::all_grants(db).await?;
             for u in users {
-                let roles: Vec<String> = grants
-                    .iter()
-                    .filter(|g| g.user_id == u.id)
-                    .map(|g| g.role.clone())
-                    .collect();
+                let roles: Vec<String> = grants.iter().filter(|g| g.user_id == u.id).map(|g| g.role.clone()).collect();
                 println!(
                     "{:<6} {:<16} {:<12} {:<8} {}",
                     u.id,
@@ -461,42 +443,25 @@ async fn user_cmd(
             }
         }
         UserCmd::ResetPassword { username, password } => {
-            let u = accounts::user_by_name(db, &username)
-                .await?
-                .with_context(|| format!("没有账号 {username}"))?;
+            let u = accounts::user_by_name(db, &username).await?.with_context(|| format!("没有账号 {username}"))?;
             let policy = accounts::load_policy(db).await?;
             if let Err(m) = platform::security::check_password(&policy, &username, &password) {
                 bail!("密码不符合策略：{m}");
             }
-            accounts::set_password(db, u.id, platform::security::hash_password(&password), true)
-                .await?;
+            accounts::set_password(db, u.id, platform::security::hash_password(&password), true).await?;
             audit::record(
                 db,
                 key,
-                cli_event(
-                    "user.reset_password",
-                    &format!("user:{username}"),
-                    "命令行重置密码".into(),
-                ),
+                cli_event("user.reset_password", &format!("user:{username}"), "命令行重置密码".into()),
             )
             .await?;
             println!("已重置 {username} 的密码，下次登录须修改。");
         }
         UserCmd::Disable { username } => {
-            let u = accounts::user_by_name(db, &username)
-                .await?
-                .with_context(|| format!("没有账号 {username}"))?;
+            let u = accounts::user_by_name(db, &username).await?.with_context(|| format!("没有账号 {username}"))?;
             accounts::set_disabled(db, u.id, true).await?;
-            audit::record(
-                db,
-                key,
-                cli_event(
-                    "user.disable",
-                    &format!("user:{username}"),
-                    "命令行停用账号".into(),
-                ),
-            )
-            .await?;
+            audit::record(db, key, cli_event("user.disable", &format!("user:{username}"), "命令行停用账号".into()))
+                .await?;
             println!("已停用 {username}。");
         }
     }
@@ -518,12 +483,8 @@ async fn backup(
     match db {
         platform::db::Db::Sqlite(_) => {
             // VACUUM INTO writes a consistent, compacted copy while the portal keeps serving.
-            let path = out
-                .to_str()
-                .context("备份路径不是有效的 UTF-8")?
-                .replace('\'', "''");
-            db.execute(platform::db::sql(format!("VACUUM INTO '{path}'")))
-                .await?;
+            let path = out.to_str().context("备份路径不是有效的 UTF-8")?.replace('\'', "''");
+            db.execute(platform::db::sql(format!("VACUUM INTO '{path}'"))).await?;
         }
         platform::db::Db::Postgres(_) => {
             let url = cfg.database_url.clone().unwrap_or_default();
@@ -539,16 +500,7 @@ async fn backup(
         }
     }
     spinner.finish_and_clear();
-    audit::record(
-        db,
-        key,
-        cli_event(
-            "backup",
-            &out.display().to_string(),
-            "命令行备份数据库".into(),
-        ),
-    )
-    .await?;
+    audit::record(db, key, cli_event("backup", &out.display().to_string(), "命令行备份数据库".into())).await?;
     println!(
         "已备份到 {}（上传的附件在数据目录 files/ 下，请一并备份；审计密钥 audit.key 请另行妥善保管）。",
         out.display()

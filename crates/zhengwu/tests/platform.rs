@@ -14,36 +14,24 @@ const ROLES: [Role; 8] = Role::ALL;
 
 async fn client_for(app: &TestApp, role: Role) -> Client {
     let name = format!("u_{}", role.code());
-    if platform::accounts::user_by_name(&app.db, &name)
-        .await
-        .ok()
-        .flatten()
-        .is_none()
-    {
+    if platform::accounts::user_by_name(&app.db, &name).await.ok().flatten().is_none() {
         app.user(&name, &[role]).await;
     }
     app.signed_in(&name).await
 }
 
 fn allowed(status: StatusCode) -> bool {
-    status != StatusCode::FORBIDDEN
-        && status != StatusCode::UNAUTHORIZED
-        && status != StatusCode::SEE_OTHER
+    status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED && status != StatusCode::SEE_OTHER
 }
 
 /// The expected matrix, written out independently of the code's role table.
 fn expected_page(path: &str) -> &'static [Role] {
     use Role::*;
     match path {
-        p if p.starts_with("/admin/users")
-            || p.starts_with("/admin/orgs")
-            || p.starts_with("/admin/settings") =>
-        {
+        p if p.starts_with("/admin/users") || p.starts_with("/admin/orgs") || p.starts_with("/admin/settings") => {
             &[Sysadmin]
         }
-        p if p.starts_with("/admin/grants") || p.starts_with("/admin/security-policy") => {
-            &[Secadmin]
-        }
+        p if p.starts_with("/admin/grants") || p.starts_with("/admin/security-policy") => &[Secadmin],
         p if p.starts_with("/admin/audit") => &[Auditor],
         _ => &ROLES,
     }
@@ -52,17 +40,9 @@ fn expected_page(path: &str) -> &'static [Role] {
 fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
     use Role::*;
     Some(match (method, path) {
-        (_, "/api/v1/me") | (_, "/api/v1/tokens") | (_, "/api/v1/tokens/{id}/actions/revoke") => {
-            &ROLES
-        }
-        (_, p) if p.starts_with("/api/v1/users/{id}/grants") || p.starts_with("/api/v1/grants") => {
-            &[Secadmin]
-        }
-        (_, p)
-            if p.starts_with("/api/v1/users")
-                || p.starts_with("/api/v1/orgs")
-                || p == "/api/v1/settings" =>
-        {
+        (_, "/api/v1/me") | (_, "/api/v1/tokens") | (_, "/api/v1/tokens/{id}/actions/revoke") => &ROLES,
+        (_, p) if p.starts_with("/api/v1/users/{id}/grants") || p.starts_with("/api/v1/grants") => &[Secadmin],
+        (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/orgs") || p == "/api/v1/settings" => {
             &[Sysadmin]
         }
         (_, "/api/v1/security-policy") => &[Secadmin],

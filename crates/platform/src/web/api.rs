@@ -86,8 +86,7 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
             }
         });
         if let Some(schema) = r.body {
-            operation["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": schema()}}});
+            operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema()}}});
         }
         entry[r.method] = operation;
         let mr = match by_path.remove(r.path) {
@@ -120,10 +119,7 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
 }
 
 fn obj(props: &[(&str, &str)], required: &[&str]) -> Value {
-    let p: serde_json::Map<String, Value> = props
-        .iter()
-        .map(|(k, t)| ((*k).to_owned(), json!({"type": t})))
-        .collect();
+    let p: serde_json::Map<String, Value> = props.iter().map(|(k, t)| ((*k).to_owned(), json!({"type": t}))).collect();
     json!({"type": "object", "properties": p, "required": required})
 }
 
@@ -140,35 +136,16 @@ fn user_body() -> Value {
     )
 }
 fn profile_body() -> Value {
-    obj(
-        &[
-            ("display_name", "string"),
-            ("email", "string"),
-            ("org_code", "string"),
-        ],
-        &["display_name"],
-    )
+    obj(&[("display_name", "string"), ("email", "string"), ("org_code", "string")], &["display_name"])
 }
 fn org_body() -> Value {
     obj(
-        &[
-            ("name", "string"),
-            ("code", "string"),
-            ("kind", "string"),
-            ("parent_code", "string"),
-        ],
+        &[("name", "string"), ("code", "string"), ("kind", "string"), ("parent_code", "string")],
         &["name", "code", "kind"],
     )
 }
 fn grant_body() -> Value {
-    obj(
-        &[
-            ("role", "string"),
-            ("scope_kind", "string"),
-            ("scope_id", "integer"),
-        ],
-        &["role"],
-    )
+    obj(&[("role", "string"), ("scope_kind", "string"), ("scope_id", "integer")], &["role"])
 }
 fn policy_body() -> Value {
     obj(
@@ -185,14 +162,7 @@ fn policy_body() -> Value {
     )
 }
 fn settings_body() -> Value {
-    obj(
-        &[
-            ("platform_name", "string"),
-            ("admin_contact", "string"),
-            ("upload_max_mb", "integer"),
-        ],
-        &[],
-    )
+    obj(&[("platform_name", "string"), ("admin_contact", "string"), ("upload_max_mb", "integer")], &[])
 }
 fn action_body() -> Value {
     obj(&[("comment", "string"), ("password", "string")], &[])
@@ -204,42 +174,10 @@ fn token_body() -> Value {
 /// The platform's API operations.
 pub fn platform_routes() -> Vec<ApiRoute> {
     vec![
-        op!(
-            get,
-            "/api/v1/me",
-            "账号",
-            "当前用户及其角色",
-            None,
-            None,
-            me
-        ),
-        op!(
-            get,
-            "/api/v1/users",
-            "账号",
-            "账号列表",
-            Some(Perm::UserManage),
-            None,
-            users_list
-        ),
-        op!(
-            post,
-            "/api/v1/users",
-            "账号",
-            "新建账号",
-            Some(Perm::UserManage),
-            Some(user_body),
-            user_create
-        ),
-        op!(
-            get,
-            "/api/v1/users/{id}",
-            "账号",
-            "账号详情",
-            Some(Perm::UserManage),
-            None,
-            user_get
-        ),
+        op!(get, "/api/v1/me", "账号", "当前用户及其角色", None, None, me),
+        op!(get, "/api/v1/users", "账号", "账号列表", Some(Perm::UserManage), None, users_list),
+        op!(post, "/api/v1/users", "账号", "新建账号", Some(Perm::UserManage), Some(user_body), user_create),
+        op!(get, "/api/v1/users/{id}", "账号", "账号详情", Some(Perm::UserManage), None, user_get),
         op!(
             patch,
             "/api/v1/users/{id}",
@@ -258,42 +196,10 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             Some(action_body),
             user_action
         ),
-        op!(
-            get,
-            "/api/v1/orgs",
-            "机构",
-            "单位列表（树形顺序）",
-            Some(Perm::OrgManage),
-            None,
-            orgs_list
-        ),
-        op!(
-            post,
-            "/api/v1/orgs",
-            "机构",
-            "新建单位",
-            Some(Perm::OrgManage),
-            Some(org_body),
-            org_create
-        ),
-        op!(
-            patch,
-            "/api/v1/orgs/{id}",
-            "机构",
-            "修改单位",
-            Some(Perm::OrgManage),
-            Some(org_body),
-            org_update
-        ),
-        op!(
-            get,
-            "/api/v1/users/{id}/grants",
-            "授权",
-            "账号的角色授权",
-            Some(Perm::RoleGrant),
-            None,
-            grants_list
-        ),
+        op!(get, "/api/v1/orgs", "机构", "单位列表（树形顺序）", Some(Perm::OrgManage), None, orgs_list),
+        op!(post, "/api/v1/orgs", "机构", "新建单位", Some(Perm::OrgManage), Some(org_body), org_create),
+        op!(patch, "/api/v1/orgs/{id}", "机构", "修改单位", Some(Perm::OrgManage), Some(org_body), org_update),
+        op!(get, "/api/v1/users/{id}/grants", "授权", "账号的角色授权", Some(Perm::RoleGrant), None, grants_list),
         op!(
             post,
             "/api/v1/users/{id}/grants",
@@ -303,24 +209,8 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             Some(grant_body),
             grant_create
         ),
-        op!(
-            delete,
-            "/api/v1/grants/{id}",
-            "授权",
-            "收回授权",
-            Some(Perm::RoleGrant),
-            None,
-            grant_delete
-        ),
-        op!(
-            get,
-            "/api/v1/security-policy",
-            "安全",
-            "安全策略",
-            Some(Perm::SecurityPolicy),
-            None,
-            policy_get
-        ),
+        op!(delete, "/api/v1/grants/{id}", "授权", "收回授权", Some(Perm::RoleGrant), None, grant_delete),
+        op!(get, "/api/v1/security-policy", "安全", "安全策略", Some(Perm::SecurityPolicy), None, policy_get),
         op!(
             put,
             "/api/v1/security-policy",
@@ -330,15 +220,7 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             Some(policy_body),
             policy_put
         ),
-        op!(
-            get,
-            "/api/v1/settings",
-            "系统",
-            "系统设置",
-            Some(Perm::SystemSettings),
-            None,
-            settings_get
-        ),
+        op!(get, "/api/v1/settings", "系统", "系统设置", Some(Perm::SystemSettings), None, settings_get),
         op!(
             put,
             "/api/v1/settings",
@@ -366,42 +248,10 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             None,
             audit_export
         ),
-        op!(
-            post,
-            "/api/v1/audit/actions/verify",
-            "审计",
-            "校验审计日志链",
-            Some(Perm::AuditRead),
-            None,
-            audit_verify
-        ),
-        op!(
-            get,
-            "/api/v1/tokens",
-            "令牌",
-            "我的 API 令牌",
-            None,
-            None,
-            tokens_list
-        ),
-        op!(
-            post,
-            "/api/v1/tokens",
-            "令牌",
-            "生成 API 令牌（只返回一次）",
-            None,
-            Some(token_body),
-            token_create
-        ),
-        op!(
-            post,
-            "/api/v1/tokens/{id}/actions/revoke",
-            "令牌",
-            "吊销 API 令牌",
-            None,
-            None,
-            token_revoke
-        ),
+        op!(post, "/api/v1/audit/actions/verify", "审计", "校验审计日志链", Some(Perm::AuditRead), None, audit_verify),
+        op!(get, "/api/v1/tokens", "令牌", "我的 API 令牌", None, None, tokens_list),
+        op!(post, "/api/v1/tokens", "令牌", "生成 API 令牌（只返回一次）", None, Some(token_body), token_create),
+        op!(post, "/api/v1/tokens/{id}/actions/revoke", "令牌", "吊销 API 令牌", None, None, token_revoke),
     ]
 }
 
@@ -428,11 +278,8 @@ async fn users_list(
 ) -> Result<Json<Value>, AppError> {
     staff.require(Perm::UserManage, &ResourceScope::platform())?;
     let page = page_of(q.page);
-    let (users, total) =
-        accounts::list_users(&state.db, q.q.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    Ok(Json(
-        json!({"items": users, "total": total, "page": page, "page_size": PAGE_SIZE}),
-    ))
+    let (users, total) = accounts::list_users(&state.db, q.q.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Json(json!({"items": users, "total": total, "page": page, "page_size": PAGE_SIZE})))
 }
 
 async fn user_create(
@@ -445,20 +292,10 @@ async fn user_create(
     Ok((axum::http::StatusCode::CREATED, Json(json!(u))).into_response())
 }
 
-async fn user_get(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+async fn user_get(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
     staff.require(Perm::UserManage, &ResourceScope::platform())?;
-    let u = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let actions = if u.disabled {
-        vec!["enable", "reset-password"]
-    } else {
-        vec!["disable", "reset-password"]
-    };
+    let u = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let actions = if u.disabled { vec!["enable", "reset-password"] } else { vec!["disable", "reset-password"] };
     Ok(Json(json!({"user": u, "actions": actions})))
 }
 
@@ -469,9 +306,7 @@ async fn user_update(
     Path(id): Path<i64>,
     Json(input): Json<ProfileInput>,
 ) -> Result<Json<Value>, AppError> {
-    Ok(Json(json!(
-        ops::update_user(&state, &ctx, &staff, id, &input).await?
-    )))
+    Ok(Json(json!(ops::update_user(&state, &ctx, &staff, id, &input).await?)))
 }
 
 #[derive(Deserialize, Default)]
@@ -494,35 +329,26 @@ async fn user_action(
         "enable" => ops::set_disabled(&state, &ctx, &staff, id, false).await?,
         "reset-password" => ops::reset_password(&state, &ctx, &staff, id, &body.password).await?,
         other => {
-            return Err(AppError::Conflict(format!(
-                "不支持的操作“{other}”，可用：disable、enable、reset-password"
-            )));
+            return Err(AppError::Conflict(format!("不支持的操作“{other}”，可用：disable、enable、reset-password")));
         }
     }
-    let u = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let u = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(json!({"user": u})))
 }
 
 /// Action bodies are optional: an empty body means no comment or extra fields.
-pub fn parse_optional_body<T: serde::de::DeserializeOwned + Default>(
-    raw: &[u8],
-) -> Result<T, AppError> {
+pub fn parse_optional_body<T: serde::de::DeserializeOwned + Default>(raw: &[u8]) -> Result<T, AppError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(raw)
-        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+    serde_json::from_slice(raw).map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
 }
 
 async fn orgs_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
     staff.require(Perm::OrgManage, &ResourceScope::platform())?;
     let orgs = accounts::list_orgs(&state.db).await?;
-    let items: Vec<Value> = pages::org_tree(&orgs)
-        .into_iter()
-        .map(|(o, depth)| json!({"org": o, "depth": depth}))
-        .collect();
+    let items: Vec<Value> =
+        pages::org_tree(&orgs).into_iter().map(|(o, depth)| json!({"org": o, "depth": depth})).collect();
     Ok(Json(json!({"items": items})))
 }
 
@@ -554,12 +380,8 @@ async fn grants_list(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
     staff.require(Perm::RoleGrant, &ResourceScope::platform())?;
-    accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(
-        json!({"items": accounts::grants_of(&state.db, id).await?}),
-    ))
+    accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(json!({"items": accounts::grants_of(&state.db, id).await?})))
 }
 
 async fn grant_create(
@@ -598,10 +420,7 @@ async fn policy_put(
     Ok(Json(json!(p)))
 }
 
-async fn settings_get(
-    State(state): State<AppState>,
-    staff: Staff,
-) -> Result<Json<Value>, AppError> {
+async fn settings_get(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
     staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
     Ok(Json(json!(ops::load_settings(&state).await)))
 }
@@ -622,17 +441,9 @@ async fn audit_list(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Value>, AppError> {
     staff.require(Perm::AuditRead, &ResourceScope::platform())?;
-    let page = q
-        .page
-        .as_deref()
-        .and_then(|p| p.parse().ok())
-        .filter(|p: &i64| (1..=100_000).contains(p))
-        .unwrap_or(1);
-    let (items, total) =
-        audit::search(&state.db, &q.filter()?, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    Ok(Json(
-        json!({"items": items, "total": total, "page": page, "page_size": PAGE_SIZE}),
-    ))
+    let page = q.page.as_deref().and_then(|p| p.parse().ok()).filter(|p: &i64| (1..=100_000).contains(p)).unwrap_or(1);
+    let (items, total) = audit::search(&state.db, &q.filter()?, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    Ok(Json(json!({"items": items, "total": total, "page": page, "page_size": PAGE_SIZE})))
 }
 
 #[derive(Deserialize, Default)]
@@ -656,15 +467,7 @@ async fn audit_export(
         _ => return Err(AppError::invalid("format", "format 只能是 csv 或 xlsx")),
     };
     let (entries, _) = audit::search(&state.db, &q.filter.filter()?, 100_000, 0).await?;
-    state
-        .audit(
-            &ctx,
-            "audit.export",
-            "audit_log",
-            "success",
-            format!("API 导出 {format}，{} 条", entries.len()),
-        )
-        .await;
+    state.audit(&ctx, "audit.export", "audit_log", "success", format!("API 导出 {format}，{} 条", entries.len())).await;
     let (body, ct) = if format == "xlsx" {
         (
             audit::to_xlsx(&entries).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -676,11 +479,7 @@ async fn audit_export(
     Ok(([(header::CONTENT_TYPE, ct)], body).into_response())
 }
 
-async fn audit_verify(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-) -> Result<Json<Value>, AppError> {
+async fn audit_verify(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Json<Value>, AppError> {
     staff.require(Perm::AuditRead, &ResourceScope::platform())?;
     let r = audit::verify(&state.db, &state.audit_key.key, |_, _| {}).await?;
     state
@@ -688,11 +487,7 @@ async fn audit_verify(
             &ctx,
             "audit.verify",
             "audit_log",
-            if r.first_broken.is_none() {
-                "success"
-            } else {
-                "failure"
-            },
+            if r.first_broken.is_none() { "success" } else { "failure" },
             format!("{r:?}"),
         )
         .await;
@@ -705,9 +500,7 @@ async fn audit_verify(
 }
 
 async fn tokens_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
-    Ok(Json(
-        json!({"items": accounts::tokens_of(&state.db, staff.user.id).await?}),
-    ))
+    Ok(Json(json!({"items": accounts::tokens_of(&state.db, staff.user.id).await?})))
 }
 
 #[derive(Deserialize, Default)]

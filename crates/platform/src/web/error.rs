@@ -22,10 +22,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        FieldError { field: field.to_owned(), message: message.into() }
     }
 }
 
@@ -68,9 +65,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::MustChangePassword | AppError::NeedMfa => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden(_) | AppError::MustChangePassword | AppError::NeedMfa => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -147,21 +142,9 @@ impl IntoResponse for AppError {
             code: self.code(),
             errors,
         };
-        let mut res = (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            Json(body),
-        )
-            .into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
-        res.extensions_mut().insert(ErrorInfo {
-            code: self.code(),
-            title: title.to_owned(),
-            detail,
-        });
+        let mut res = (status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        res.extensions_mut().insert(ErrorInfo { code: self.code(), title: title.to_owned(), detail });
         res
     }
 }
@@ -184,19 +167,9 @@ fn default_detail(status: StatusCode) -> &'static str {
 
 /// Gives every error response a body in the right form: problem+json for the API, an HTML page in
 /// the site style elsewhere (sign-in redirects for the back office).
-pub(super) fn ensure_error_body(
-    state: &AppState,
-    ctx: &Ctx,
-    is_api: bool,
-    res: Response,
-) -> Response {
+pub(super) fn ensure_error_body(state: &AppState, ctx: &Ctx, is_api: bool, res: Response) -> Response {
     let status = res.status();
-    let ct = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let info = res.extensions().get::<ErrorInfo>().cloned();
     if is_api {
         if ct.starts_with("application/problem+json") {
@@ -220,8 +193,7 @@ pub(super) fn ensure_error_body(
     if is_admin {
         match info.as_ref().map(|i| i.code) {
             Some("unauthorized") => {
-                let next =
-                    url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
+                let next = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
                 return super::see_other(&format!("/admin/login?next={next}"));
             }
             Some("must_change_password") => return super::see_other("/admin/password"),
@@ -229,9 +201,7 @@ pub(super) fn ensure_error_body(
             _ => {}
         }
     }
-    let detail = info
-        .as_ref()
-        .map_or_else(|| default_detail(status).to_owned(), |i| i.detail.clone());
+    let detail = info.as_ref().map_or_else(|| default_detail(status).to_owned(), |i| i.detail.clone());
     let page = minijinja::context! {
         status => status.as_u16(),
         detail => detail,

@@ -32,12 +32,8 @@ impl From<FormRejection> for AppError {
             FormRejection::FailedToDeserializeFormBody(e) => {
                 AppError::BadRequest(format!("表单内容无法识别：{}", e.body_text()))
             }
-            FormRejection::InvalidFormContentType(_) => {
-                AppError::BadRequest("请以表单格式提交".into())
-            }
-            other if other.status().as_u16() == 413 => {
-                AppError::PayloadTooLarge("提交的内容过大".into())
-            }
+            FormRejection::InvalidFormContentType(_) => AppError::BadRequest("请以表单格式提交".into()),
+            other if other.status().as_u16() == 413 => AppError::PayloadTooLarge("提交的内容过大".into()),
             _ => AppError::BadRequest("表单内容无法读取".into()),
         }
     }
@@ -46,19 +42,14 @@ impl From<FormRejection> for AppError {
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => AppError::Invalid(vec![super::FieldError::new(
-                "body",
-                format!("字段内容有误：{}", e.body_text()),
-            )]),
-            JsonRejection::JsonSyntaxError(_) => {
-                AppError::BadRequest("请求体不是有效的 JSON".into())
+            JsonRejection::JsonDataError(e) => {
+                AppError::Invalid(vec![super::FieldError::new("body", format!("字段内容有误：{}", e.body_text()))])
             }
+            JsonRejection::JsonSyntaxError(_) => AppError::BadRequest("请求体不是有效的 JSON".into()),
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::BadRequest("请设置 Content-Type: application/json".into())
             }
-            other if other.status().as_u16() == 413 => {
-                AppError::PayloadTooLarge("提交的内容过大".into())
-            }
+            other if other.status().as_u16() == 413 => AppError::PayloadTooLarge("提交的内容过大".into()),
             _ => AppError::BadRequest("请求体无法读取".into()),
         }
     }

@@ -104,12 +104,7 @@ impl Deref for AppState {
 const POLICY_TTL: Duration = Duration::from_secs(5);
 
 impl AppState {
-    pub fn new(
-        db: Db,
-        config: Config,
-        audit_key: AuditKey,
-        extensions: Vec<Extension>,
-    ) -> anyhow::Result<Self> {
+    pub fn new(db: Db, config: Config, audit_key: AuditKey, extensions: Vec<Extension>) -> anyhow::Result<Self> {
         let mut env = minijinja::Environment::new();
         pages::register_templates(&mut env)?;
         let mut nav = pages::platform_nav();
@@ -153,29 +148,13 @@ impl AppState {
     }
 
     /// Records an audit entry for the current request and marks the request as audited.
-    pub async fn audit(
-        &self,
-        ctx: &Ctx,
-        action: &str,
-        target: &str,
-        outcome: &str,
-        summary: impl Into<String>,
-    ) {
+    pub async fn audit(&self, ctx: &Ctx, action: &str, target: &str, outcome: &str, summary: impl Into<String>) {
         ctx.audited.store(true, Ordering::Relaxed);
         let (user_id, username) = match &ctx.auth {
             Some(a) => (Some(a.user.id), a.user.username.clone()),
             None => (None, "-".to_owned()),
         };
-        self.audit_as(
-            ctx,
-            user_id,
-            &username,
-            action,
-            target,
-            outcome,
-            summary.into(),
-        )
-        .await;
+        self.audit_as(ctx, user_id, &username, action, target, outcome, summary.into()).await;
     }
 
     /// Like [`AppState::audit`] for a user the request is not yet signed in as (sign-in attempts).
@@ -210,17 +189,9 @@ impl AppState {
     /// Renders a back-office template with the shell's common context (user, menu, CSRF token,
     /// locale) merged under the page's own values.
     pub fn render(&self, ctx: &Ctx, name: &str, page: Value) -> Result<Html<String>, AppError> {
-        let tmpl = self
-            .templates
-            .get_template(name)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let tmpl = self.templates.get_template(name).map_err(|e| AppError::Internal(e.to_string()))?;
         let nav: Vec<NavItem> = match &ctx.auth {
-            Some(a) => self
-                .nav
-                .iter()
-                .filter(|n| n.perm.is_none_or(|p| a.holds_anywhere(p)))
-                .cloned()
-                .collect(),
+            Some(a) => self.nav.iter().filter(|n| n.perm.is_none_or(|p| a.holds_anywhere(p))).cloned().collect(),
             None => Vec::new(),
         };
         let me = ctx.auth.as_ref().map(|a| {
@@ -243,30 +214,47 @@ impl AppState {
     }
 }
 
+/// HTML auto-escaping of `& < > " '` only. minijinja's default also escapes `/`, which is valid but
+/// makes every URL in a page longer and harder to read; `/` needs no escaping in HTML text or in
+/// quoted attributes.
+pub fn install_html_formatter(env: &mut minijinja::Environment<'static>) {
+    env.set_formatter(|out, state, value| {
+        if *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
+            if value.is_undefined() || value.is_none() {
+                return Ok(());
+            }
+            let text = value.to_string();
+            let mut escaped = String::with_capacity(text.len());
+            for c in text.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped)?;
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+}
+
 /// Template helpers available to all back-office templates: `t()` for UI text and `datetime`/`date`
 /// filters for stored Unix times.
 fn install_template_helpers(env: &mut minijinja::Environment<'static>) {
-    env.add_function(
-        "t",
-        |state: &minijinja::State, text: String, args: minijinja::value::Rest<String>| {
-            let lang = state
-                .lookup("lang")
-                .and_then(|v| v.as_str().map(str::to_owned));
-            let lang = if lang.as_deref() == Some("en") {
-                Lang::En
-            } else {
-                Lang::Zh
-            };
-            let a: Vec<&str> = args.iter().map(String::as_str).collect();
-            i18n::t(lang, &text, &a)
-        },
-    );
-    env.add_filter("datetime", |v: Option<i64>| {
-        v.map(crate::fmt_time).unwrap_or_default()
+    install_html_formatter(env);
+    env.add_function("t", |state: &minijinja::State, text: String, args: minijinja::value::Rest<String>| {
+        let lang = state.lookup("lang").and_then(|v| v.as_str().map(str::to_owned));
+        let lang = if lang.as_deref() == Some("en") { Lang::En } else { Lang::Zh };
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        i18n::t(lang, &text, &a)
     });
-    env.add_filter("date", |v: Option<i64>| {
-        v.map(crate::fmt_date).unwrap_or_default()
-    });
+    env.add_filter("datetime", |v: Option<i64>| v.map(crate::fmt_time).unwrap_or_default());
+    env.add_filter("date", |v: Option<i64>| v.map(crate::fmt_date).unwrap_or_default());
 }
 
 /// The signed-in principal for this request.
@@ -292,20 +280,14 @@ impl Auth {
         if self.can(perm, scope) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "您没有执行此操作的权限（需要：{}）",
-                perm_label(perm)
-            )))
+            Err(AppError::Forbidden(format!("您没有执行此操作的权限（需要：{}）", perm_label(perm))))
         }
     }
     pub fn require_anywhere(&self, perm: Perm) -> Result<(), AppError> {
         if self.holds_anywhere(perm) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "您没有执行此操作的权限（需要：{}）",
-                perm_label(perm)
-            )))
+            Err(AppError::Forbidden(format!("您没有执行此操作的权限（需要：{}）", perm_label(perm))))
         }
     }
     pub fn is_triad_admin(&self) -> bool {
@@ -354,20 +336,14 @@ impl Ctx {
         i18n::t(self.lang, text, &[])
     }
     pub fn username(&self) -> String {
-        self.auth
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |a| a.user.username.clone())
+        self.auth.as_ref().map_or_else(|| "-".to_owned(), |a| a.user.username.clone())
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or_else(|| AppError::Internal("request context missing".into()))
+        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::Internal("request context missing".into()))
     }
 }
 
@@ -408,15 +384,10 @@ pub const PRE_CSRF_COOKIE: &str = "zw_csrf";
 
 /// Reads one cookie from the request headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
 }
 
 /// Builds a `Set-Cookie` value with the attributes every Zhengwu cookie carries.
@@ -433,27 +404,18 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
 
 fn client_ip(state: &AppState, req: &Request) -> String {
     if state.config.trust_proxy
-        && let Some(xff) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
+        && let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
         && let Some(first) = xff.split(',').next()
         && first.trim().parse::<std::net::IpAddr>().is_ok()
     {
         return first.trim().to_owned();
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
 }
 
 /// Outermost middleware for every route: request id, locale, client address, metrics, logs, and
 /// the conversion of bare error responses into proper pages or problem+json.
-pub async fn context_layer(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn context_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = req
         .headers()
@@ -462,19 +424,13 @@ pub async fn context_layer(
         .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map_or_else(|| crate::security::random_token(9), str::to_owned);
     let query_lang = req.uri().query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "lang")
-            .map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned())
     });
     let lang = Lang::pick(
         query_lang.as_deref().or(cookie(req.headers(), "zw_lang")),
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
+        req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
-    let pre_csrf = cookie(req.headers(), PRE_CSRF_COOKIE)
-        .filter(|v| v.len() >= 16 && v.len() <= 64)
-        .map(str::to_owned);
+    let pre_csrf = cookie(req.headers(), PRE_CSRF_COOKIE).filter(|v| v.len() >= 16 && v.len() <= 64).map(str::to_owned);
     let needs_pre_csrf = pre_csrf.is_none();
     let ctx = Ctx {
         request_id: request_id.clone(),
@@ -485,10 +441,7 @@ pub async fn context_layer(
         csrf_token: pre_csrf.unwrap_or_else(|| crate::security::random_token(18)),
         audited: Arc::new(AtomicBool::new(false)),
     };
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().clone();
     let is_api = ctx.path.starts_with("/api/");
     let path = ctx.path.clone();
@@ -501,23 +454,15 @@ pub async fn context_layer(
     }
     if needs_pre_csrf
         && !is_api
-        && res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
     {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(&state, PRE_CSRF_COOKIE, &ctx.csrf_token, None),
-        );
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(&state, PRE_CSRF_COOKIE, &ctx.csrf_token, None));
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-request-id", v);
     }
     let elapsed = started.elapsed();
-    state
-        .metrics
-        .observe(method.as_str(), &route, res.status().as_u16(), elapsed);
+    state.metrics.observe(method.as_str(), &route, res.status().as_u16(), elapsed);
     // The path is logged without its query string: queries can carry personal data.
     tracing::info!(request_id = %request_id, method = %method, path = %path, status = res.status().as_u16(),
         ms = elapsed.as_secs_f64() * 1000.0, "request");
@@ -540,21 +485,9 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
     let mut auth: Option<Auth> = None;
     if let Some(token) = bearer {
         match accounts::token_user(&state.db, &token).await {
-            Ok(Some((_, user))) if !user.disabled => {
-                auth = load_auth(&state, user, None, true).await
-            }
+            Ok(Some((_, user))) if !user.disabled => auth = load_auth(&state, user, None, true).await,
             _ => {
-                state
-                    .audit_as(
-                        &ctx,
-                        None,
-                        "-",
-                        "auth.token",
-                        "api",
-                        "failure",
-                        "无效或已吊销的 API 令牌".into(),
-                    )
-                    .await;
+                state.audit_as(&ctx, None, "-", "auth.token", "api", "failure", "无效或已吊销的 API 令牌".into()).await;
                 return AppError::Unauthorized.into_response();
             }
         }
@@ -614,99 +547,50 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
                     "CSRF 校验失败（令牌缺失或不符，或跨站请求）",
                 )
                 .await;
-            return AppError::Forbidden("页面已过期或请求来源无法确认，请刷新页面后重试".into())
-                .into_response();
+            return AppError::Forbidden("页面已过期或请求来源无法确认，请刷新页面后重试".into()).into_response();
         }
     }
 
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| ctx.path.clone(), |m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| ctx.path.clone(), |m| m.as_str().to_owned());
     let res = next.run(req).await;
 
     let status = res.status();
     if !ctx.audited.load(Ordering::Relaxed) {
         let action = format!("{method} {route}");
         if status == StatusCode::FORBIDDEN {
-            let detail = res
-                .extensions()
-                .get::<error::ErrorInfo>()
-                .map(|e| e.detail.clone())
-                .unwrap_or_default();
-            state
-                .audit(&ctx, &action, &ctx.path, "denied", detail)
-                .await;
+            let detail = res.extensions().get::<error::ErrorInfo>().map(|e| e.detail.clone()).unwrap_or_default();
+            state.audit(&ctx, &action, &ctx.path, "denied", detail).await;
         } else if unsafe_method {
-            let outcome = if status.is_success() || status.is_redirection() {
-                "success"
-            } else {
-                "failure"
-            };
-            state
-                .audit(
-                    &ctx,
-                    &action,
-                    &ctx.path,
-                    outcome,
-                    format!("HTTP {}", status.as_u16()),
-                )
-                .await;
+            let outcome = if status.is_success() || status.is_redirection() { "success" } else { "failure" };
+            state.audit(&ctx, &action, &ctx.path, outcome, format!("HTTP {}", status.as_u16())).await;
         }
     }
     res
 }
 
-async fn load_auth(
-    state: &AppState,
-    user: User,
-    session: Option<Session>,
-    via_token: bool,
-) -> Option<Auth> {
-    let grants = accounts::grants_of(&state.db, user.id)
-        .await
-        .ok()?
-        .iter()
-        .filter_map(|g| g.grant())
-        .collect();
+async fn load_auth(state: &AppState, user: User, session: Option<Session>, via_token: bool) -> Option<Auth> {
+    let grants = accounts::grants_of(&state.db, user.id).await.ok()?.iter().filter_map(|g| g.grant()).collect();
     let org_chain = match user.org_id {
         Some(o) => accounts::org_chain(&accounts::list_orgs(&state.db).await.ok()?, o),
         None => Vec::new(),
     };
-    Some(Auth {
-        user,
-        grants,
-        org_chain,
-        session,
-        via_token,
-    })
+    Some(Auth { user, grants, org_chain, session, via_token })
 }
 
 /// Checks the request's CSRF token (header `X-CSRF-Token`, form field `_csrf`, or `?_csrf=` for
 /// multipart uploads) and its Origin. Form bodies are buffered (bounded) and handed back intact.
 async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
-    if let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
+    if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
         && origin != "null"
     {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let origin_host = origin.split("://").nth(1).unwrap_or("");
         if !host.is_empty() && origin_host != host {
             return (req, false);
         }
     }
-    if let Some(h) = req
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         let ok = crate::security::ct_eq(h, &ctx.csrf_token);
         return (req, ok);
     }
@@ -753,14 +637,10 @@ pub fn app(
     all_api.extend(api_routes);
     let (api_router, doc) = api::build(all_api);
     let doc = Arc::new(doc);
-    let staff_routes =
-        pages::routes()
-            .merge(admin)
-            .merge(api_router)
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                staff_layer,
-            ));
+    let staff_routes = pages::routes()
+        .merge(admin)
+        .merge(api_router)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), staff_layer));
     Router::new()
         .merge(staff_routes)
         .route(
@@ -781,10 +661,7 @@ pub fn app(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            context_layer,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), context_layer))
         .with_state(state)
 }
 
@@ -798,22 +675,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
     let body = state.metrics.render(state.db.pool_stats());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
 async fn admin_css() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/admin.css"),
     )
         .into_response()

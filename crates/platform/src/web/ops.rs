@@ -18,10 +18,7 @@ fn check_username(name: &str) -> Option<String> {
     if name.chars().count() > USERNAME_MAX {
         return Some(format!("用户名不能超过 {USERNAME_MAX} 个字符"));
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
-    {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
         return Some("用户名只能包含英文字母、数字、下划线、点和短横线".into());
     }
     None
@@ -29,9 +26,7 @@ fn check_username(name: &str) -> Option<String> {
 
 fn check_email(email: &str) -> Option<String> {
     let ok = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'));
+        && email.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'));
     (!ok).then(|| "电子邮箱格式不正确".to_owned())
 }
 
@@ -59,21 +54,13 @@ async fn resolve_org(state: &AppState, code: &str, errs: &mut Vec<FieldError>) -
     match accounts::org_by_code(&state.db, code).await {
         Ok(Some(o)) => Some(o.id),
         _ => {
-            errs.push(FieldError::new(
-                "org_code",
-                format!("找不到代码为“{code}”的单位"),
-            ));
+            errs.push(FieldError::new("org_code", format!("找不到代码为“{code}”的单位")));
             None
         }
     }
 }
 
-pub async fn create_user(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    input: &UserInput,
-) -> Result<User, AppError> {
+pub async fn create_user(state: &AppState, ctx: &Ctx, actor: &Auth, input: &UserInput) -> Result<User, AppError> {
     actor.require(Perm::UserManage, &ResourceScope::platform())?;
     let username = input.username.trim();
     let mut errs = Vec::new();
@@ -116,10 +103,7 @@ pub async fn create_user(
     {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
-            return Err(AppError::invalid(
-                "username",
-                format!("用户名“{username}”已被使用"),
-            ));
+            return Err(AppError::invalid("username", format!("用户名“{username}”已被使用")));
         }
         Err(e) => return Err(e.into()),
     };
@@ -132,9 +116,7 @@ pub async fn create_user(
             format!("创建账号 {username}（{display}），首次登录须修改密码"),
         )
         .await;
-    accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -155,9 +137,7 @@ pub async fn update_user(
     input: &ProfileInput,
 ) -> Result<User, AppError> {
     actor.require(Perm::UserManage, &ResourceScope::platform())?;
-    let user = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let mut errs = Vec::new();
     let display = input.display_name.trim();
     if display.is_empty() {
@@ -173,14 +153,7 @@ pub async fn update_user(
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
-    accounts::update_user_profile(
-        &state.db,
-        id,
-        display,
-        (!email.is_empty()).then_some(email),
-        org,
-    )
-    .await?;
+    accounts::update_user_profile(&state.db, id, display, (!email.is_empty()).then_some(email), org).await?;
     state
         .audit(
             ctx,
@@ -194,9 +167,7 @@ pub async fn update_user(
             ),
         )
         .await;
-    accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)
+    accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn reset_password(
@@ -207,37 +178,20 @@ pub async fn reset_password(
     new_password: &str,
 ) -> Result<(), AppError> {
     actor.require(Perm::UserManage, &ResourceScope::platform())?;
-    let user = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let policy = state.policy().await;
-    security::check_password(&policy, &user.username, new_password)
-        .map_err(|m| AppError::invalid("password", m))?;
+    security::check_password(&policy, &user.username, new_password).map_err(|m| AppError::invalid("password", m))?;
     let hash = hash_blocking(new_password.to_owned()).await?;
     accounts::set_password(&state.db, id, hash, true).await?;
     state
-        .audit(
-            ctx,
-            "user.reset_password",
-            &format!("user:{}", user.username),
-            "success",
-            "重置密码，下次登录须修改",
-        )
+        .audit(ctx, "user.reset_password", &format!("user:{}", user.username), "success", "重置密码，下次登录须修改")
         .await;
     Ok(())
 }
 
-pub async fn set_disabled(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    id: i64,
-    disabled: bool,
-) -> Result<(), AppError> {
+pub async fn set_disabled(state: &AppState, ctx: &Ctx, actor: &Auth, id: i64, disabled: bool) -> Result<(), AppError> {
     actor.require(Perm::UserManage, &ResourceScope::platform())?;
-    let user = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if user.id == actor.user.id && disabled {
         return Err(AppError::Conflict("不能停用自己的账号".into()));
     }
@@ -247,15 +201,7 @@ pub async fn set_disabled(
     } else {
         ("user.enable", "启用账号")
     };
-    state
-        .audit(
-            ctx,
-            action,
-            &format!("user:{}", user.username),
-            "success",
-            what,
-        )
-        .await;
+    state.audit(ctx, action, &format!("user:{}", user.username), "success", what).await;
     Ok(())
 }
 
@@ -278,9 +224,7 @@ pub fn check_org_code(code: &str) -> Option<String> {
     const USCC: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     let c: Vec<char> = code.chars().collect();
     if c.len() == 18 {
-        let weights = [
-            1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-        ];
+        let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
         let mut sum = 0usize;
         for (i, ch) in c[..17].iter().enumerate() {
             match USCC.find(*ch) {
@@ -312,23 +256,13 @@ pub fn check_org_code(code: &str) -> Option<String> {
     if (2..=16).contains(&c.len()) && c.iter().all(|ch| ch.is_ascii_alphanumeric() || *ch == '-') {
         return None;
     }
-    Some(
-        "单位代码应为 18 位统一社会信用代码、9 位组织机构代码，或 2–16 位字母数字的内部代码".into(),
-    )
+    Some("单位代码应为 18 位统一社会信用代码、9 位组织机构代码，或 2–16 位字母数字的内部代码".into())
 }
 
-pub const ORG_KINDS: [(&str, &str); 4] = [
-    ("government", "人民政府"),
-    ("bureau", "委办局"),
-    ("division", "处室/科室"),
-    ("other", "其他单位"),
-];
+pub const ORG_KINDS: [(&str, &str); 4] =
+    [("government", "人民政府"), ("bureau", "委办局"), ("division", "处室/科室"), ("other", "其他单位")];
 
-async fn validate_org(
-    state: &AppState,
-    input: &OrgInput,
-    own_id: Option<i64>,
-) -> Result<Option<i64>, AppError> {
+async fn validate_org(state: &AppState, input: &OrgInput, own_id: Option<i64>) -> Result<Option<i64>, AppError> {
     let mut errs = Vec::new();
     if input.name.trim().is_empty() {
         errs.push(FieldError::new("name", "请填写单位名称"));
@@ -339,10 +273,7 @@ async fn validate_org(
     } else if let Ok(Some(o)) = accounts::org_by_code(&state.db, code).await
         && Some(o.id) != own_id
     {
-        errs.push(FieldError::new(
-            "code",
-            format!("代码“{code}”已被“{}”使用", o.name),
-        ));
+        errs.push(FieldError::new("code", format!("代码“{code}”已被“{}”使用", o.name)));
     }
     if !ORG_KINDS.iter().any(|(k, _)| *k == input.kind) {
         errs.push(FieldError::new("kind", "请选择单位类型"));
@@ -351,35 +282,16 @@ async fn validate_org(
     if let (Some(own), Some(p)) = (own_id, parent) {
         let orgs = accounts::list_orgs(&state.db).await?;
         if accounts::org_chain(&orgs, p).contains(&own) {
-            errs.push(FieldError::new(
-                "parent_code",
-                "上级单位不能是本单位或其下级单位",
-            ));
+            errs.push(FieldError::new("parent_code", "上级单位不能是本单位或其下级单位"));
         }
     }
-    if errs.is_empty() {
-        Ok(parent)
-    } else {
-        Err(AppError::Invalid(errs))
-    }
+    if errs.is_empty() { Ok(parent) } else { Err(AppError::Invalid(errs)) }
 }
 
-pub async fn create_org(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    input: &OrgInput,
-) -> Result<i64, AppError> {
+pub async fn create_org(state: &AppState, ctx: &Ctx, actor: &Auth, input: &OrgInput) -> Result<i64, AppError> {
     actor.require(Perm::OrgManage, &ResourceScope::platform())?;
     let parent = validate_org(state, input, None).await?;
-    let id = accounts::create_org(
-        &state.db,
-        parent,
-        input.name.trim(),
-        input.code.trim(),
-        &input.kind,
-    )
-    .await?;
+    let id = accounts::create_org(&state.db, parent, input.name.trim(), input.code.trim(), &input.kind).await?;
     state
         .audit(
             ctx,
@@ -392,40 +304,18 @@ pub async fn create_org(
     Ok(id)
 }
 
-pub async fn update_org(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    id: i64,
-    input: &OrgInput,
-) -> Result<(), AppError> {
+pub async fn update_org(state: &AppState, ctx: &Ctx, actor: &Auth, id: i64, input: &OrgInput) -> Result<(), AppError> {
     actor.require(Perm::OrgManage, &ResourceScope::platform())?;
-    let old = accounts::org_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let old = accounts::org_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let parent = validate_org(state, input, Some(id)).await?;
-    accounts::update_org(
-        &state.db,
-        id,
-        parent,
-        input.name.trim(),
-        input.code.trim(),
-        &input.kind,
-    )
-    .await?;
+    accounts::update_org(&state.db, id, parent, input.name.trim(), input.code.trim(), &input.kind).await?;
     state
         .audit(
             ctx,
             "org.update",
             &format!("org:{}", old.code),
             "success",
-            format!(
-                "名称 {} → {}；代码 {} → {}",
-                old.name,
-                input.name.trim(),
-                old.code,
-                input.code.trim()
-            ),
+            format!("名称 {} → {}；代码 {} → {}", old.name, input.name.trim(), old.code, input.code.trim()),
         )
         .await;
     Ok(())
@@ -449,29 +339,12 @@ pub async fn grant_role(
     input: &GrantInput,
 ) -> Result<i64, AppError> {
     actor.require(Perm::RoleGrant, &ResourceScope::platform())?;
-    let user = accounts::user_by_id(&state.db, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = accounts::user_by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
     let role = Role::parse(&input.role).ok_or_else(|| AppError::invalid("role", "请选择角色"))?;
-    let scope = ScopeKind::parse(if input.scope_kind.is_empty() {
-        "global"
-    } else {
-        &input.scope_kind
-    })
-    .ok_or_else(|| AppError::invalid("scope_kind", "请选择授权范围"))?;
-    let g = Grant {
-        role,
-        scope,
-        scope_id: if scope == ScopeKind::Global {
-            0
-        } else {
-            input.scope_id.unwrap_or(0)
-        },
-    };
-    if scope == ScopeKind::Org
-        && g.scope_id > 0
-        && accounts::org_by_id(&state.db, g.scope_id).await?.is_none()
-    {
+    let scope = ScopeKind::parse(if input.scope_kind.is_empty() { "global" } else { &input.scope_kind })
+        .ok_or_else(|| AppError::invalid("scope_kind", "请选择授权范围"))?;
+    let g = Grant { role, scope, scope_id: if scope == ScopeKind::Global { 0 } else { input.scope_id.unwrap_or(0) } };
+    if scope == ScopeKind::Org && g.scope_id > 0 && accounts::org_by_id(&state.db, g.scope_id).await?.is_none() {
         return Err(AppError::invalid("scope_id", "找不到该单位"));
     }
     match accounts::add_grant(&state.db, user_id, g, &actor.user.username).await {
@@ -503,20 +376,10 @@ pub async fn grant_role(
     }
 }
 
-pub async fn revoke_grant(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    grant_id: i64,
-) -> Result<(), AppError> {
+pub async fn revoke_grant(state: &AppState, ctx: &Ctx, actor: &Auth, grant_id: i64) -> Result<(), AppError> {
     actor.require(Perm::RoleGrant, &ResourceScope::platform())?;
-    let row = accounts::remove_grant(&state.db, grant_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let who = accounts::user_by_id(&state.db, row.user_id)
-        .await?
-        .map(|u| u.username)
-        .unwrap_or_default();
+    let row = accounts::remove_grant(&state.db, grant_id).await?.ok_or(AppError::NotFound)?;
+    let who = accounts::user_by_id(&state.db, row.user_id).await?.map(|u| u.username).unwrap_or_default();
     state
         .audit(
             ctx,
@@ -529,18 +392,9 @@ pub async fn revoke_grant(
     Ok(())
 }
 
-pub async fn set_policy(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    p: &SecurityPolicy,
-) -> Result<(), AppError> {
+pub async fn set_policy(state: &AppState, ctx: &Ctx, actor: &Auth, p: &SecurityPolicy) -> Result<(), AppError> {
     actor.require(Perm::SecurityPolicy, &ResourceScope::platform())?;
-    let errs: Vec<FieldError> = p
-        .validate()
-        .into_iter()
-        .map(|(f, m)| FieldError::new(f, m))
-        .collect();
+    let errs: Vec<FieldError> = p.validate().into_iter().map(|(f, m)| FieldError::new(f, m)).collect();
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
@@ -574,11 +428,7 @@ pub struct SystemSettings {
 
 impl Default for SystemSettings {
     fn default() -> Self {
-        SystemSettings {
-            platform_name: "政务门户平台".into(),
-            admin_contact: String::new(),
-            upload_max_mb: 50,
-        }
+        SystemSettings { platform_name: "政务门户平台".into(), admin_contact: String::new(), upload_max_mb: 50 }
     }
 }
 
@@ -591,42 +441,21 @@ pub async fn load_settings(state: &AppState) -> SystemSettings {
         .unwrap_or_default()
 }
 
-pub async fn save_settings(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Auth,
-    s: &SystemSettings,
-) -> Result<(), AppError> {
+pub async fn save_settings(state: &AppState, ctx: &Ctx, actor: &Auth, s: &SystemSettings) -> Result<(), AppError> {
     actor.require(Perm::SystemSettings, &ResourceScope::platform())?;
     let mut errs = Vec::new();
     if s.platform_name.trim().is_empty() || s.platform_name.chars().count() > 60 {
         errs.push(FieldError::new("platform_name", "平台名称应为 1–60 个字符"));
     }
     if !(1..=1024).contains(&s.upload_max_mb) {
-        errs.push(FieldError::new(
-            "upload_max_mb",
-            "上传大小上限应在 1 到 1024 MB 之间",
-        ));
+        errs.push(FieldError::new("upload_max_mb", "上传大小上限应在 1 到 1024 MB 之间"));
     }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
-    accounts::put_setting(
-        &state.db,
-        "system",
-        &serde_json::to_string(s).unwrap_or_default(),
-        &actor.user.username,
-    )
-    .await?;
-    state
-        .audit(
-            ctx,
-            "settings.update",
-            "system",
-            "success",
-            serde_json::to_string(s).unwrap_or_default(),
-        )
-        .await;
+    accounts::put_setting(&state.db, "system", &serde_json::to_string(s).unwrap_or_default(), &actor.user.username)
+        .await?;
+    state.audit(ctx, "settings.update", "system", "success", serde_json::to_string(s).unwrap_or_default()).await;
     Ok(())
 }
 
@@ -688,9 +517,7 @@ pub async fn hash_blocking(pw: String) -> Result<String, AppError> {
 }
 
 pub async fn verify_blocking(pw: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || security::verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || security::verify_password(&pw, &hash)).await.unwrap_or(false)
 }
 
 /// Result of a sign-in attempt that passed the password step.
@@ -702,12 +529,7 @@ pub struct SignedIn {
 
 /// Verifies a username and password with lockout per account and per address. The message for a
 /// wrong username and a wrong password is the same, so accounts cannot be enumerated.
-pub async fn sign_in(
-    state: &AppState,
-    ctx: &Ctx,
-    username: &str,
-    password: &str,
-) -> Result<SignedIn, AppError> {
+pub async fn sign_in(state: &AppState, ctx: &Ctx, username: &str, password: &str) -> Result<SignedIn, AppError> {
     let policy = state.policy().await;
     let window = i64::from(policy.lockout_minutes) * 60;
     let user_key = format!("user:{}", username.trim().to_lowercase());
@@ -717,44 +539,21 @@ pub async fn sign_in(
         let fails = accounts::recent_failures(&state.db, key, window).await?;
         if let Some(until) = security::locked_until(&policy, &fails, now) {
             let minutes = ((until - now) + 59) / 60;
-            state
-                .audit_as(
-                    ctx,
-                    None,
-                    username,
-                    "auth.login",
-                    key,
-                    "denied",
-                    "已锁定期间的登录尝试".into(),
-                )
-                .await;
-            return Err(AppError::TooManyRequests(format!(
-                "登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试"
-            )));
+            state.audit_as(ctx, None, username, "auth.login", key, "denied", "已锁定期间的登录尝试".into()).await;
+            return Err(AppError::TooManyRequests(format!("登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试")));
         }
     }
     let user = accounts::user_by_name(&state.db, username.trim()).await?;
     // Verify against a fixed hash when the user is unknown so timing does not reveal which it was.
     static DUMMY: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| security::hash_password("zhengwu-dummy-password"));
-    let hash = user
-        .as_ref()
-        .map_or_else(|| DUMMY.clone(), |u| u.password_hash.clone());
-    let ok = verify_blocking(password.to_owned(), hash).await
-        && user.as_ref().is_some_and(|u| !u.disabled);
+    let hash = user.as_ref().map_or_else(|| DUMMY.clone(), |u| u.password_hash.clone());
+    let ok = verify_blocking(password.to_owned(), hash).await && user.as_ref().is_some_and(|u| !u.disabled);
     let Some(user) = user.filter(|_| ok) else {
         accounts::record_failure(&state.db, &user_key).await?;
         accounts::record_failure(&state.db, &ip_key).await?;
         state
-            .audit_as(
-                ctx,
-                None,
-                username,
-                "auth.login",
-                "session",
-                "failure",
-                "用户名或密码错误，或账号已停用".into(),
-            )
+            .audit_as(ctx, None, username, "auth.login", "session", "failure", "用户名或密码错误，或账号已停用".into())
             .await;
         for key in [&user_key, &ip_key] {
             let fails = accounts::recent_failures(&state.db, key, window).await?;
@@ -767,11 +566,7 @@ pub async fn sign_in(
                         "auth.lockout",
                         key,
                         "success",
-                        format!(
-                            "连续失败 {} 次，锁定 {} 分钟",
-                            fails.len(),
-                            policy.lockout_minutes
-                        ),
+                        format!("连续失败 {} 次，锁定 {} 分钟", fails.len(), policy.lockout_minutes),
                     )
                     .await;
             }
@@ -779,11 +574,7 @@ pub async fn sign_in(
         return Err(AppError::Unauthorized);
     };
     accounts::clear_failures(&state.db, &user_key).await?;
-    let grants: Vec<Grant> = accounts::grants_of(&state.db, user.id)
-        .await?
-        .iter()
-        .filter_map(|g| g.grant())
-        .collect();
+    let grants: Vec<Grant> = accounts::grants_of(&state.db, user.id).await?.iter().filter_map(|g| g.grant()).collect();
     let is_triad = grants.iter().any(|g| g.role.is_admin_triad());
     let needs_mfa = user.totp_enabled || (policy.mfa_required_for_admins && is_triad);
     let (secret, _) = accounts::create_session(&state.db, user.id, &ctx.ip, !needs_mfa).await?;
@@ -796,18 +587,10 @@ pub async fn sign_in(
             "auth.login",
             "session",
             "success",
-            if needs_mfa {
-                "密码验证通过，待双因素认证".into()
-            } else {
-                "登录成功".into()
-            },
+            if needs_mfa { "密码验证通过，待双因素认证".into() } else { "登录成功".into() },
         )
         .await;
-    Ok(SignedIn {
-        cookie_secret: secret,
-        needs_mfa,
-        must_change_password: user.must_change_password,
-    })
+    Ok(SignedIn { cookie_secret: secret, needs_mfa, must_change_password: user.must_change_password })
 }
 
 #[cfg(test)]
@@ -818,16 +601,8 @@ mod tests {
     fn org_codes_are_checked_by_their_national_check_characters() {
         assert_eq!(check_org_code("91110000600037341L"), None);
         assert_eq!(check_org_code("12100000400009880K"), None);
-        assert!(
-            check_org_code("91110000600037341M")
-                .unwrap_or_default()
-                .contains("校验位")
-        );
-        assert!(
-            check_org_code("9111000060003734IL")
-                .unwrap_or_default()
-                .contains("第 17 位")
-        );
+        assert!(check_org_code("91110000600037341M").unwrap_or_default().contains("校验位"));
+        assert!(check_org_code("9111000060003734IL").unwrap_or_default().contains("第 17 位"));
         // 组织机构代码 of 国务院办公厅 as used in its 索引号 prefix.
         assert_eq!(check_org_code("000014349"), None);
         assert!(check_org_code("000014348").is_some());
@@ -845,10 +620,4 @@ mod tests {
     }
 }
 
-crate::template_value!(
-    UserInput,
-    ProfileInput,
-    OrgInput,
-    GrantInput,
-    SystemSettings
-);
+crate::template_value!(UserInput, ProfileInput, OrgInput, GrantInput, SystemSettings);

@@ -23,71 +23,24 @@ use crate::security::{self, SecurityPolicy};
 
 pub const PAGE_SIZE: i64 = 20;
 
-pub fn register_templates(
-    env: &mut minijinja::Environment<'static>,
-) -> Result<(), minijinja::Error> {
+pub fn register_templates(env: &mut minijinja::Environment<'static>) -> Result<(), minijinja::Error> {
     for (name, src) in [
         ("error.html", include_str!("../../templates/error.html")),
-        (
-            "admin/macros.html",
-            include_str!("../../templates/admin/macros.html"),
-        ),
-        (
-            "admin/base.html",
-            include_str!("../../templates/admin/base.html"),
-        ),
-        (
-            "admin/login.html",
-            include_str!("../../templates/admin/login.html"),
-        ),
-        (
-            "admin/mfa.html",
-            include_str!("../../templates/admin/mfa.html"),
-        ),
-        (
-            "admin/password.html",
-            include_str!("../../templates/admin/password.html"),
-        ),
-        (
-            "admin/dashboard.html",
-            include_str!("../../templates/admin/dashboard.html"),
-        ),
-        (
-            "admin/users.html",
-            include_str!("../../templates/admin/users.html"),
-        ),
-        (
-            "admin/user_form.html",
-            include_str!("../../templates/admin/user_form.html"),
-        ),
-        (
-            "admin/orgs.html",
-            include_str!("../../templates/admin/orgs.html"),
-        ),
-        (
-            "admin/grants.html",
-            include_str!("../../templates/admin/grants.html"),
-        ),
-        (
-            "admin/user_grants.html",
-            include_str!("../../templates/admin/user_grants.html"),
-        ),
-        (
-            "admin/policy.html",
-            include_str!("../../templates/admin/policy.html"),
-        ),
-        (
-            "admin/settings.html",
-            include_str!("../../templates/admin/settings.html"),
-        ),
-        (
-            "admin/audit.html",
-            include_str!("../../templates/admin/audit.html"),
-        ),
-        (
-            "admin/tokens.html",
-            include_str!("../../templates/admin/tokens.html"),
-        ),
+        ("admin/macros.html", include_str!("../../templates/admin/macros.html")),
+        ("admin/base.html", include_str!("../../templates/admin/base.html")),
+        ("admin/login.html", include_str!("../../templates/admin/login.html")),
+        ("admin/mfa.html", include_str!("../../templates/admin/mfa.html")),
+        ("admin/password.html", include_str!("../../templates/admin/password.html")),
+        ("admin/dashboard.html", include_str!("../../templates/admin/dashboard.html")),
+        ("admin/users.html", include_str!("../../templates/admin/users.html")),
+        ("admin/user_form.html", include_str!("../../templates/admin/user_form.html")),
+        ("admin/orgs.html", include_str!("../../templates/admin/orgs.html")),
+        ("admin/grants.html", include_str!("../../templates/admin/grants.html")),
+        ("admin/user_grants.html", include_str!("../../templates/admin/user_grants.html")),
+        ("admin/policy.html", include_str!("../../templates/admin/policy.html")),
+        ("admin/settings.html", include_str!("../../templates/admin/settings.html")),
+        ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
+        ("admin/tokens.html", include_str!("../../templates/admin/tokens.html")),
     ] {
         env.add_template(name, src)?;
     }
@@ -96,42 +49,19 @@ pub fn register_templates(
 
 pub fn platform_nav() -> Vec<NavItem> {
     vec![
+        NavItem { section: "系统管理", href: "/admin/users", label: "账号管理", perm: Some(Perm::UserManage) },
+        NavItem { section: "系统管理", href: "/admin/orgs", label: "机构管理", perm: Some(Perm::OrgManage) },
         NavItem {
-            section: "系统管理",
-            href: "/admin/users",
-            label: "账号管理",
-            perm: Some(Perm::UserManage),
+            section: "系统管理", href: "/admin/settings", label: "系统设置", perm: Some(Perm::SystemSettings)
         },
-        NavItem {
-            section: "系统管理",
-            href: "/admin/orgs",
-            label: "机构管理",
-            perm: Some(Perm::OrgManage),
-        },
-        NavItem {
-            section: "系统管理",
-            href: "/admin/settings",
-            label: "系统设置",
-            perm: Some(Perm::SystemSettings),
-        },
-        NavItem {
-            section: "安全管理",
-            href: "/admin/grants",
-            label: "角色授权",
-            perm: Some(Perm::RoleGrant),
-        },
+        NavItem { section: "安全管理", href: "/admin/grants", label: "角色授权", perm: Some(Perm::RoleGrant) },
         NavItem {
             section: "安全管理",
             href: "/admin/security-policy",
             label: "安全策略",
             perm: Some(Perm::SecurityPolicy),
         },
-        NavItem {
-            section: "审计管理",
-            href: "/admin/audit",
-            label: "审计日志",
-            perm: Some(Perm::AuditRead),
-        },
+        NavItem { section: "审计管理", href: "/admin/audit", label: "审计日志", perm: Some(Perm::AuditRead) },
     ]
 }
 
@@ -145,28 +75,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(dashboard))
         .route("/admin/users", get(users_list))
         .route("/admin/users/new", get(user_new_page).post(user_new_submit))
-        .route(
-            "/admin/users/{id}",
-            get(user_edit_page).post(user_edit_submit),
-        )
-        .route(
-            "/admin/users/{id}/reset-password",
-            post(user_reset_password),
-        )
+        .route("/admin/users/{id}", get(user_edit_page).post(user_edit_submit))
+        .route("/admin/users/{id}/reset-password", post(user_reset_password))
         .route("/admin/users/{id}/disable", post(user_disable))
         .route("/admin/users/{id}/enable", post(user_enable))
         .route("/admin/orgs", get(orgs_page).post(org_create))
         .route("/admin/orgs/{id}", get(org_edit_page).post(org_update))
         .route("/admin/grants", get(grants_page))
-        .route(
-            "/admin/grants/{user_id}",
-            get(user_grants_page).post(user_grants_submit),
-        )
+        .route("/admin/grants/{user_id}", get(user_grants_page).post(user_grants_submit))
         .route("/admin/grants/remove/{grant_id}", post(grant_remove))
-        .route(
-            "/admin/security-policy",
-            get(policy_page).post(policy_submit),
-        )
+        .route("/admin/security-policy", get(policy_page).post(policy_submit))
         .route("/admin/settings", get(settings_page).post(settings_submit))
         .route("/admin/audit", get(audit_page))
         .route("/admin/audit/verify", post(audit_verify))
@@ -177,9 +95,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn errors_map(errs: &[FieldError]) -> BTreeMap<String, String> {
-    errs.iter()
-        .map(|e| (e.field.clone(), e.message.clone()))
-        .collect()
+    errs.iter().map(|e| (e.field.clone(), e.message.clone())).collect()
 }
 
 /// Re-renders a form with 422 and the field errors, or passes any other error on.
@@ -192,10 +108,7 @@ fn form_error(
 ) -> Response {
     let (status, errors) = match err {
         AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errors_map(&errs)),
-        AppError::Conflict(msg) => (
-            StatusCode::CONFLICT,
-            BTreeMap::from([("form".to_owned(), msg)]),
-        ),
+        AppError::Conflict(msg) => (StatusCode::CONFLICT, BTreeMap::from([("form".to_owned(), msg)])),
         other => return other.into_response(),
     };
     match state.render(ctx, template, page(errors)) {
@@ -238,10 +151,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
 }
 
 fn page_number(s: &Option<String>) -> i64 {
-    s.as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| *p >= 1 && *p <= 100_000)
-        .unwrap_or(1)
+    s.as_deref().and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1 && *p <= 100_000).unwrap_or(1)
 }
 
 fn pages_for(total: i64) -> i64 {
@@ -258,11 +168,7 @@ struct LoginQuery {
 
 /// Only same-site back-office paths are accepted as a post-login destination (no open redirect).
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/admin")
-        && !next.starts_with("//")
-        && !next.contains("://")
-        && !next.contains('\\')
-    {
+    if next.starts_with("/admin") && !next.starts_with("//") && !next.contains("://") && !next.contains('\\') {
         next.to_owned()
     } else {
         "/admin".to_owned()
@@ -274,11 +180,7 @@ async fn login_page(
     ctx: Ctx,
     Query(q): Query<LoginQuery>,
 ) -> Result<Html<String>, AppError> {
-    state.render(
-        &ctx,
-        "admin/login.html",
-        context! { next => safe_next(&q.next), username => "" },
-    )
+    state.render(&ctx, "admin/login.html", context! { next => safe_next(&q.next), username => "" })
 }
 
 #[derive(Deserialize, Default)]
@@ -291,11 +193,7 @@ struct LoginForm {
     next: String,
 }
 
-async fn login_submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<LoginForm>,
-) -> Response {
+async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
     match ops::sign_in(&state, &ctx, &f.username, &f.password).await {
         Ok(s) => {
             let to = if s.needs_mfa {
@@ -306,10 +204,8 @@ async fn login_submit(
                 safe_next(&f.next)
             };
             let mut res = see_other(&to);
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(&state, super::SESSION_COOKIE, &s.cookie_secret, None),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(&state, super::SESSION_COOKIE, &s.cookie_secret, None));
             res
         }
         Err(e) => {
@@ -335,35 +231,23 @@ async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
         && let Some(s) = &a.session
     {
         let _ = accounts::delete_session(&state.db, &s.id_hash).await;
-        state
-            .audit(&ctx, "auth.logout", "session", "success", "退出登录")
-            .await;
+        state.audit(&ctx, "auth.logout", "session", "success", "退出登录").await;
     }
     let mut res = see_other("/admin/login");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(&state, super::SESSION_COOKIE, "", Some(0)),
-    );
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&state, super::SESSION_COOKIE, "", Some(0)));
     res
 }
 
 /// The signed-in user before the second factor and password change are done.
 fn partial(ctx: &Ctx) -> Result<std::sync::Arc<super::Auth>, AppError> {
-    ctx.auth
-        .clone()
-        .filter(|a| a.session.is_some())
-        .ok_or(AppError::Unauthorized)
+    ctx.auth.clone().filter(|a| a.session.is_some()).ok_or(AppError::Unauthorized)
 }
 
 async fn mfa_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let auth = partial(&ctx)?;
     if auth.user.totp_enabled {
         return Ok(state
-            .render(
-                &ctx,
-                "admin/mfa.html",
-                context! { enrol => false, errors => BTreeMap::<String, String>::new() },
-            )?
+            .render(&ctx, "admin/mfa.html", context! { enrol => false, errors => BTreeMap::<String, String>::new() })?
             .into_response());
     }
     // Enrolment: keep one pending secret per user until confirmed.
@@ -386,26 +270,15 @@ struct MfaForm {
     code: String,
 }
 
-async fn mfa_submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<MfaForm>,
-) -> Result<Response, AppError> {
+async fn mfa_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<MfaForm>) -> Result<Response, AppError> {
     let auth = partial(&ctx)?;
     let Some(sess) = &auth.session else {
         return Err(AppError::Unauthorized);
     };
-    let user = accounts::user_by_id(&state.db, auth.user.id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let ok = user
-        .totp_secret
-        .as_deref()
-        .is_some_and(|s| security::totp::verify(s, &f.code, crate::db::now() as u64));
+    let user = accounts::user_by_id(&state.db, auth.user.id).await?.ok_or(AppError::Unauthorized)?;
+    let ok = user.totp_secret.as_deref().is_some_and(|s| security::totp::verify(s, &f.code, crate::db::now() as u64));
     if !ok {
-        state
-            .audit(&ctx, "auth.mfa", "session", "failure", "动态口令错误")
-            .await;
+        state.audit(&ctx, "auth.mfa", "session", "failure", "动态口令错误").await;
         let errors = BTreeMap::from([("code".to_owned(), "动态口令不正确或已过期".to_owned())]);
         let secret = user.totp_secret.clone().unwrap_or_default();
         let html = state.render(&ctx, "admin/mfa.html", context! { enrol => !user.totp_enabled, uri => security::totp::uri(&secret, &user.username), secret => secret, errors => errors })?;
@@ -421,18 +294,10 @@ async fn mfa_submit(
             "auth.mfa",
             "session",
             "success",
-            if user.totp_enabled {
-                "动态口令验证通过"
-            } else {
-                "绑定动态口令"
-            },
+            if user.totp_enabled { "动态口令验证通过" } else { "绑定动态口令" },
         )
         .await;
-    Ok(see_other(if user.must_change_password {
-        "/admin/password"
-    } else {
-        "/admin"
-    }))
+    Ok(see_other(if user.must_change_password { "/admin/password" } else { "/admin" }))
 }
 
 async fn password_page(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
@@ -451,11 +316,7 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn password_submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<PasswordForm>,
-) -> Response {
+async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> Response {
     let auth = match partial(&ctx) {
         Ok(a) => a,
         Err(e) => return e.into_response(),
@@ -466,9 +327,7 @@ async fn password_submit(
     {
         return AppError::NeedMfa.into_response();
     }
-    match ops::change_own_password(&state, &ctx, &auth, &f.current, &f.new_password, &f.confirm)
-        .await
-    {
+    match ops::change_own_password(&state, &ctx, &auth, &f.current, &f.new_password, &f.confirm).await {
         Ok(()) => see_other("/admin?ok=password"),
         Err(e) => {
             let p = state.policy().await;
@@ -489,40 +348,22 @@ async fn dashboard(
 ) -> Result<Html<String>, AppError> {
     let mut tiles = Vec::new();
     if staff.holds_anywhere(Perm::UserManage) {
-        let n = state
-            .db
-            .count(crate::db::sql("SELECT COUNT(*) FROM app_user"))
-            .await?;
+        let n = state.db.count(crate::db::sql("SELECT COUNT(*) FROM app_user")).await?;
         tiles.push(context! { href => "/admin/users", value => n, label => "账号" });
-        let n = state
-            .db
-            .count(crate::db::sql("SELECT COUNT(*) FROM org_unit"))
-            .await?;
+        let n = state.db.count(crate::db::sql("SELECT COUNT(*) FROM org_unit")).await?;
         tiles.push(context! { href => "/admin/orgs", value => n, label => "单位" });
     }
     if staff.holds_anywhere(Perm::AuditRead) {
         let since = crate::db::now() - 86_400;
-        let n = state
-            .db
-            .count(crate::db::sql("SELECT COUNT(*) FROM audit_log WHERE at >= $1").bind(since))
-            .await?;
+        let n = state.db.count(crate::db::sql("SELECT COUNT(*) FROM audit_log WHERE at >= $1").bind(since)).await?;
         tiles.push(context! { href => "/admin/audit", value => n, label => "近24小时审计记录" });
         let n = state
             .db
-            .count(
-                crate::db::sql(
-                    "SELECT COUNT(*) FROM audit_log WHERE at >= $1 AND outcome <> 'success'",
-                )
-                .bind(since),
-            )
+            .count(crate::db::sql("SELECT COUNT(*) FROM audit_log WHERE at >= $1 AND outcome <> 'success'").bind(since))
             .await?;
         tiles.push(context! { href => "/admin/audit?outcome=denied", value => n, label => "近24小时失败或拒绝" });
     }
-    state.render(
-        &ctx,
-        "admin/dashboard.html",
-        context! { tiles => tiles, notice => notice_text(&n.ok) },
-    )
+    state.render(&ctx, "admin/dashboard.html", context! { tiles => tiles, notice => notice_text(&n.ok) })
 }
 
 // ---- accounts --------------------------------------------------------------------------------------
@@ -538,12 +379,7 @@ async fn org_options(state: &AppState) -> Result<(Vec<(String, String)>, Vec<Org
 
 /// Orders org units as a depth-first tree with each unit's depth.
 pub fn org_tree(orgs: &[OrgUnit]) -> Vec<(&OrgUnit, usize)> {
-    fn walk<'a>(
-        orgs: &'a [OrgUnit],
-        parent: Option<i64>,
-        depth: usize,
-        out: &mut Vec<(&'a OrgUnit, usize)>,
-    ) {
+    fn walk<'a>(orgs: &'a [OrgUnit], parent: Option<i64>, depth: usize, out: &mut Vec<(&'a OrgUnit, usize)>) {
         for o in orgs.iter().filter(|o| o.parent_id == parent) {
             if out.iter().any(|(x, _)| x.id == o.id) {
                 continue;
@@ -571,21 +407,13 @@ async fn users_list(
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::UserManage, &ResourceScope::platform())?;
     let page = page_number(&n.page);
-    let (users, total) =
-        accounts::list_users(&state.db, n.q.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let orgs: BTreeMap<String, String> = accounts::list_orgs(&state.db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.to_string(), o.name))
-        .collect();
+    let (users, total) = accounts::list_users(&state.db, n.q.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let orgs: BTreeMap<String, String> =
+        accounts::list_orgs(&state.db).await?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
     state.render(&ctx, "admin/users.html", context! { users => users, orgs => orgs, q => n.q, page => page, pages => pages_for(total), notice => notice_text(&n.ok) })
 }
 
-async fn user_new_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-) -> Result<Html<String>, AppError> {
+async fn user_new_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     staff.require(Perm::UserManage, &ResourceScope::platform())?;
     let (org_opts, _) = org_options(&state).await?;
     let p = state.policy().await;
@@ -603,15 +431,9 @@ async fn user_new_submit(
         Err(e) => {
             let (org_opts, _) = org_options(&state).await?;
             let p = state.policy().await;
-            Ok(form_error(
-                &state,
-                &ctx,
-                "admin/user_form.html",
-                e,
-                |errors| {
-                    context! { form => f, org_options => org_opts, rule => password_rule(&p), errors => errors }
-                },
-            ))
+            Ok(form_error(&state, &ctx, "admin/user_form.html", e, |errors| {
+                context! { form => f, org_options => org_opts, rule => password_rule(&p), errors => errors }
+            }))
         }
     }
 }
@@ -624,18 +446,12 @@ async fn user_edit_page(
     Query(n): Query<Notice>,
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::UserManage, &ResourceScope::platform())?;
-    let user = accounts::user_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let (org_opts, orgs) = org_options(&state).await?;
     let form = ProfileInput {
         display_name: user.display_name.clone(),
         email: user.email.clone().unwrap_or_default(),
-        org_code: user
-            .org_id
-            .and_then(|o| orgs.iter().find(|x| x.id == o))
-            .map(|o| o.code.clone())
-            .unwrap_or_default(),
+        org_code: user.org_id.and_then(|o| orgs.iter().find(|x| x.id == o)).map(|o| o.code.clone()).unwrap_or_default(),
     };
     state.render(&ctx, "admin/user_form.html", context! { user => user, form => form, org_options => org_opts, errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) })
 }
@@ -650,19 +466,11 @@ async fn user_edit_submit(
     match ops::update_user(&state, &ctx, &staff, id, &f).await {
         Ok(_) => Ok(see_other(&format!("/admin/users/{id}?ok=saved"))),
         Err(e) => {
-            let user = accounts::user_by_id(&state.db, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
             let (org_opts, _) = org_options(&state).await?;
-            Ok(form_error(
-                &state,
-                &ctx,
-                "admin/user_form.html",
-                e,
-                |errors| {
-                    context! { user => user, form => f, org_options => org_opts, errors => errors }
-                },
-            ))
+            Ok(form_error(&state, &ctx, "admin/user_form.html", e, |errors| {
+                context! { user => user, form => f, org_options => org_opts, errors => errors }
+            }))
         }
     }
 }
@@ -683,9 +491,7 @@ async fn user_reset_password(
     match ops::reset_password(&state, &ctx, &staff, id, &f.password).await {
         Ok(()) => Ok(see_other(&format!("/admin/users/{id}?ok=reset"))),
         Err(e) => {
-            let user = accounts::user_by_id(&state.db, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
             let (org_opts, orgs) = org_options(&state).await?;
             let form = ProfileInput {
                 display_name: user.display_name.clone(),
@@ -696,15 +502,9 @@ async fn user_reset_password(
                     .map(|o| o.code.clone())
                     .unwrap_or_default(),
             };
-            Ok(form_error(
-                &state,
-                &ctx,
-                "admin/user_form.html",
-                e,
-                |errors| {
-                    context! { user => user, form => form, org_options => org_opts, errors => errors }
-                },
-            ))
+            Ok(form_error(&state, &ctx, "admin/user_form.html", e, |errors| {
+                context! { user => user, form => form, org_options => org_opts, errors => errors }
+            }))
         }
     }
 }
@@ -748,11 +548,7 @@ async fn orgs_context(
         })
         .collect();
     let kinds: Vec<(String, String)> = std::iter::once((String::new(), "请选择".to_owned()))
-        .chain(
-            ops::ORG_KINDS
-                .iter()
-                .map(|(k, l)| ((*k).to_owned(), (*l).to_owned())),
-        )
+        .chain(ops::ORG_KINDS.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())))
         .collect();
     Ok(
         context! { tree => tree, form => form, editing => editing, org_options => org_opts, kind_options => kinds, errors => errors, notice => notice },
@@ -766,14 +562,7 @@ async fn orgs_page(
     Query(n): Query<Notice>,
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::OrgManage, &ResourceScope::platform())?;
-    let page = orgs_context(
-        &state,
-        &OrgInput::default(),
-        None,
-        BTreeMap::new(),
-        notice_text(&n.ok),
-    )
-    .await?;
+    let page = orgs_context(&state, &OrgInput::default(), None, BTreeMap::new(), notice_text(&n.ok)).await?;
     state.render(&ctx, "admin/orgs.html", page)
 }
 
@@ -787,11 +576,7 @@ async fn org_create(
         Ok(_) => Ok(see_other("/admin/orgs?ok=created")),
         Err(AppError::Invalid(errs)) => {
             let page = orgs_context(&state, &f, None, errors_map(&errs), None).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                state.render(&ctx, "admin/orgs.html", page)?,
-            )
-                .into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, state.render(&ctx, "admin/orgs.html", page)?).into_response())
         }
         Err(e) => Err(e),
     }
@@ -804,22 +589,12 @@ async fn org_edit_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::OrgManage, &ResourceScope::platform())?;
-    let org = accounts::org_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let org = accounts::org_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let parent_code = match org.parent_id {
-        Some(p) => accounts::org_by_id(&state.db, p)
-            .await?
-            .map(|o| o.code)
-            .unwrap_or_default(),
+        Some(p) => accounts::org_by_id(&state.db, p).await?.map(|o| o.code).unwrap_or_default(),
         None => String::new(),
     };
-    let form = OrgInput {
-        name: org.name,
-        code: org.code,
-        kind: org.kind,
-        parent_code,
-    };
+    let form = OrgInput { name: org.name, code: org.code, kind: org.kind, parent_code };
     let page = orgs_context(&state, &form, Some(id), BTreeMap::new(), None).await?;
     state.render(&ctx, "admin/orgs.html", page)
 }
@@ -835,11 +610,7 @@ async fn org_update(
         Ok(()) => Ok(see_other("/admin/orgs?ok=saved")),
         Err(AppError::Invalid(errs)) => {
             let page = orgs_context(&state, &f, Some(id), errors_map(&errs), None).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                state.render(&ctx, "admin/orgs.html", page)?,
-            )
-                .into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, state.render(&ctx, "admin/orgs.html", page)?).into_response())
         }
         Err(e) => Err(e),
     }
@@ -854,9 +625,7 @@ fn grant_view(g: &accounts::GrantRow, orgs: &[OrgUnit]) -> Value {
         Some(ScopeKind::Org) => {
             format!(
                 "单位：{}",
-                orgs.iter()
-                    .find(|o| o.id == g.scope_id)
-                    .map_or_else(|| g.scope_id.to_string(), |o| o.name.clone())
+                orgs.iter().find(|o| o.id == g.scope_id).map_or_else(|| g.scope_id.to_string(), |o| o.name.clone())
             )
         }
         Some(k) => format!("{}：#{}", k.label(), g.scope_id),
@@ -872,8 +641,7 @@ async fn grants_page(
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::RoleGrant, &ResourceScope::platform())?;
     let page = page_number(&n.page);
-    let (users, total) =
-        accounts::list_users(&state.db, "", PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let (users, total) = accounts::list_users(&state.db, "", PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let grants = accounts::all_grants(&state.db).await?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let rows: Vec<Value> = users
@@ -883,7 +651,11 @@ async fn grants_page(
             context! { id => u.id, username => u.username.clone(), display_name => u.display_name.clone(), grants => gs }
         })
         .collect();
-    state.render(&ctx, "admin/grants.html", context! { users => rows, page => page, pages => pages_for(total), notice => notice_text(&n.ok) })
+    state.render(
+        &ctx,
+        "admin/grants.html",
+        context! { users => rows, page => page, pages => pages_for(total), notice => notice_text(&n.ok) },
+    )
 }
 
 async fn user_grants_context(
@@ -893,40 +665,20 @@ async fn user_grants_context(
     errors: BTreeMap<String, String>,
     notice: Option<&str>,
 ) -> Result<Value, AppError> {
-    let user = accounts::user_by_id(&state.db, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = accounts::user_by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
     let orgs = accounts::list_orgs(&state.db).await?;
-    let grants: Vec<Value> = accounts::grants_of(&state.db, user_id)
-        .await?
+    let grants: Vec<Value> =
+        accounts::grants_of(&state.db, user_id).await?.iter().map(|g| grant_view(g, &orgs)).collect();
+    let roles: Vec<(String, String)> =
+        Role::ALL.iter().map(|r| (r.code().to_owned(), format!("{}（{}）", r.label(), r.code()))).collect();
+    let scopes: Vec<(String, String)> = [ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org]
         .iter()
-        .map(|g| grant_view(g, &orgs))
+        .map(|s| (s.code().to_owned(), s.label().to_owned()))
         .collect();
-    let roles: Vec<(String, String)> = Role::ALL
-        .iter()
-        .map(|r| {
-            (
-                r.code().to_owned(),
-                format!("{}（{}）", r.label(), r.code()),
-            )
-        })
-        .collect();
-    let scopes: Vec<(String, String)> = [
-        ScopeKind::Global,
-        ScopeKind::Site,
-        ScopeKind::Channel,
-        ScopeKind::Org,
-    ]
-    .iter()
-    .map(|s| (s.code().to_owned(), s.label().to_owned()))
-    .collect();
     let mut targets = vec![(String::new(), "（全平台时不需选择）".to_owned())];
     targets.extend(scope_targets(state).await?);
     for (o, depth) in org_tree(&orgs) {
-        targets.push((
-            o.id.to_string(),
-            format!("单位：{}{}", "　".repeat(depth), o.name),
-        ));
+        targets.push((o.id.to_string(), format!("单位：{}{}", "　".repeat(depth), o.name)));
     }
     let scope_id = form.scope_id.map(|i| i.to_string()).unwrap_or_default();
     Ok(
@@ -944,16 +696,8 @@ async fn scope_targets(state: &AppState) -> Result<Vec<(String, String)>, AppErr
         name: String,
     }
     let mut out = Vec::new();
-    if let Ok(sites) = state
-        .db
-        .fetch_all::<Named>(crate::db::sql("SELECT id, name FROM site ORDER BY id"))
-        .await
-    {
-        out.extend(
-            sites
-                .into_iter()
-                .map(|s| (s.id.to_string(), format!("站点：{}", s.name))),
-        );
+    if let Ok(sites) = state.db.fetch_all::<Named>(crate::db::sql("SELECT id, name FROM site ORDER BY id")).await {
+        out.extend(sites.into_iter().map(|s| (s.id.to_string(), format!("站点：{}", s.name))));
     }
     if let Ok(chs) = state
         .db
@@ -973,14 +717,8 @@ async fn user_grants_page(
     Query(n): Query<Notice>,
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::RoleGrant, &ResourceScope::platform())?;
-    let page = user_grants_context(
-        &state,
-        user_id,
-        &GrantInput::default(),
-        BTreeMap::new(),
-        notice_text(&n.ok),
-    )
-    .await?;
+    let page =
+        user_grants_context(&state, user_id, &GrantInput::default(), BTreeMap::new(), notice_text(&n.ok)).await?;
     state.render(&ctx, "admin/user_grants.html", page)
 }
 
@@ -1001,21 +739,13 @@ async fn user_grants_submit(
     Path(user_id): Path<i64>,
     Form(f): Form<GrantForm>,
 ) -> Result<Response, AppError> {
-    let input = GrantInput {
-        role: f.role.clone(),
-        scope_kind: f.scope_kind.clone(),
-        scope_id: f.scope_id.trim().parse().ok(),
-    };
+    let input =
+        GrantInput { role: f.role.clone(), scope_kind: f.scope_kind.clone(), scope_id: f.scope_id.trim().parse().ok() };
     match ops::grant_role(&state, &ctx, &staff, user_id, &input).await {
         Ok(_) => Ok(see_other(&format!("/admin/grants/{user_id}?ok=granted"))),
         Err(AppError::Invalid(errs)) => {
-            let page =
-                user_grants_context(&state, user_id, &input, errors_map(&errs), None).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                state.render(&ctx, "admin/user_grants.html", page)?,
-            )
-                .into_response())
+            let page = user_grants_context(&state, user_id, &input, errors_map(&errs), None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, state.render(&ctx, "admin/user_grants.html", page)?).into_response())
         }
         Err(e) => Err(e),
     }
@@ -1028,16 +758,11 @@ async fn grant_remove(
     Path(grant_id): Path<i64>,
 ) -> Result<Response, AppError> {
     staff.require(Perm::RoleGrant, &ResourceScope::platform())?;
-    let row: Option<accounts::GrantRow> = state
-        .db
-        .fetch_optional(crate::db::sql("SELECT * FROM role_grant WHERE id = $1").bind(grant_id))
-        .await?;
+    let row: Option<accounts::GrantRow> =
+        state.db.fetch_optional(crate::db::sql("SELECT * FROM role_grant WHERE id = $1").bind(grant_id)).await?;
     let row = row.ok_or(AppError::NotFound)?;
     ops::revoke_grant(&state, &ctx, &staff, grant_id).await?;
-    Ok(see_other(&format!(
-        "/admin/grants/{}?ok=revoked",
-        row.user_id
-    )))
+    Ok(see_other(&format!("/admin/grants/{}?ok=revoked", row.user_id)))
 }
 
 // ---- security policy and settings -------------------------------------------------------------------
@@ -1118,13 +843,9 @@ async fn policy_submit(
     };
     match result {
         Ok(()) => Ok(see_other("/admin/security-policy?ok=saved")),
-        Err(e) => Ok(form_error(
-            &state,
-            &ctx,
-            "admin/policy.html",
-            e,
-            |errors| context! { form => f, errors => errors },
-        )),
+        Err(e) => {
+            Ok(form_error(&state, &ctx, "admin/policy.html", e, |errors| context! { form => f, errors => errors }))
+        }
     }
 }
 
@@ -1151,7 +872,11 @@ async fn settings_page(
         admin_contact: s.admin_contact,
         upload_max_mb: s.upload_max_mb.to_string(),
     };
-    state.render(&ctx, "admin/settings.html", context! { form => form, errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) })
+    state.render(
+        &ctx,
+        "admin/settings.html",
+        context! { form => form, errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) },
+    )
 }
 
 async fn settings_submit(
@@ -1174,13 +899,9 @@ async fn settings_submit(
     };
     match result {
         Ok(()) => Ok(see_other("/admin/settings?ok=saved")),
-        Err(e) => Ok(form_error(
-            &state,
-            &ctx,
-            "admin/settings.html",
-            e,
-            |errors| context! { form => f, errors => errors },
-        )),
+        Err(e) => {
+            Ok(form_error(&state, &ctx, "admin/settings.html", e, |errors| context! { form => f, errors => errors }))
+        }
     }
 }
 
@@ -1209,9 +930,7 @@ impl AuditQuery {
             if s.trim().is_empty() {
                 Ok(None)
             } else {
-                crate::parse_date(s)
-                    .map(Some)
-                    .ok_or_else(|| AppError::invalid(name, "日期格式应为 YYYY-MM-DD"))
+                crate::parse_date(s).map(Some).ok_or_else(|| AppError::invalid(name, "日期格式应为 YYYY-MM-DD"))
             }
         };
         Ok(audit::Filter {
@@ -1251,47 +970,23 @@ async fn audit_render(
     let page = page_number(&q.page);
     let (filter, errors) = match q.filter() {
         Ok(f) => (f, BTreeMap::new()),
-        Err(_) => (
-            audit::Filter::default(),
-            BTreeMap::from([("date".to_owned(), "日期格式应为 YYYY-MM-DD".to_owned())]),
-        ),
+        Err(_) => {
+            (audit::Filter::default(), BTreeMap::from([("date".to_owned(), "日期格式应为 YYYY-MM-DD".to_owned())]))
+        }
     };
-    let (entries, total) =
-        audit::search(&state.db, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let (entries, total) = audit::search(&state.db, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     state.render(ctx, "admin/audit.html", context! { entries => entries, total => total, f => q, qs => q.query_string(), page => page, pages => pages_for(total), errors => errors, verify => verify })
 }
 
-async fn audit_verify(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-) -> Result<Html<String>, AppError> {
+async fn audit_verify(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     staff.require(Perm::AuditRead, &ResourceScope::platform())?;
     let report = audit::verify(&state.db, &state.audit_key.key, |_, _| {}).await?;
     let (ok, message) = match &report.first_broken {
-        None => (
-            true,
-            format!("校验通过：{} 条记录完整，未发现篡改", report.checked),
-        ),
+        None => (true, format!("校验通过：{} 条记录完整，未发现篡改", report.checked)),
         Some((seq, why)) => (false, format!("校验失败：第 {seq} 条起链条断裂——{why}")),
     };
-    state
-        .audit(
-            &ctx,
-            "audit.verify",
-            "audit_log",
-            if ok { "success" } else { "failure" },
-            message.clone(),
-        )
-        .await;
-    audit_render(
-        &state,
-        &ctx,
-        &staff,
-        &AuditQuery::default(),
-        Some(context! { ok => ok, message => message }),
-    )
-    .await
+    state.audit(&ctx, "audit.verify", "audit_log", if ok { "success" } else { "failure" }, message.clone()).await;
+    audit_render(&state, &ctx, &staff, &AuditQuery::default(), Some(context! { ok => ok, message => message })).await
 }
 
 async fn audit_export(
@@ -1310,11 +1005,7 @@ async fn audit_export(
             "audit.export",
             "audit_log",
             "success",
-            format!(
-                "导出 {format}，{} 条（条件 {}）",
-                entries.len().min(total as usize),
-                q.query_string()
-            ),
+            format!("导出 {format}，{} 条（条件 {}）", entries.len().min(total as usize), q.query_string()),
         )
         .await;
     let (body, ct) = if format == "xlsx" {
@@ -1322,10 +1013,7 @@ async fn audit_export(
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        (
-            bytes,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        (bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     } else {
         (audit::to_csv(&entries), "text/csv; charset=utf-8")
     };
@@ -1333,10 +1021,7 @@ async fn audit_export(
     Ok((
         [
             (header::CONTENT_TYPE, ct.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
         ],
         body,
     )
@@ -1391,41 +1076,18 @@ pub async fn create_token_op(
         return Err(AppError::invalid("name", "请填写 1–60 个字的用途说明"));
     }
     let (id, token) = accounts::create_token(&state.db, staff.user.id, name).await?;
-    state
-        .audit(
-            ctx,
-            "token.create",
-            &format!("token:{id}"),
-            "success",
-            format!("生成 API 令牌“{name}”"),
-        )
-        .await;
+    state.audit(ctx, "token.create", &format!("token:{id}"), "success", format!("生成 API 令牌“{name}”")).await;
     Ok((id, token))
 }
 
 /// Revokes one of the user's own tokens; shared with the API.
-pub async fn revoke_token_op(
-    state: &AppState,
-    ctx: &Ctx,
-    staff: &Staff,
-    id: i64,
-) -> Result<(), AppError> {
-    let tk = accounts::token_by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+pub async fn revoke_token_op(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64) -> Result<(), AppError> {
+    let tk = accounts::token_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if tk.user_id != staff.user.id {
         return Err(AppError::NotFound);
     }
     accounts::revoke_token(&state.db, id).await?;
-    state
-        .audit(
-            ctx,
-            "token.revoke",
-            &format!("token:{id}"),
-            "success",
-            format!("吊销 API 令牌“{}”", tk.name),
-        )
-        .await;
+    state.audit(ctx, "token.revoke", &format!("token:{id}"), "success", format!("吊销 API 令牌“{}”", tk.name)).await;
     Ok(())
 }
 

@@ -30,6 +30,7 @@ pub enum Backend {
 
 pub struct TestApp {
     pub state: AppState,
+    pub cms: std::sync::Arc<cms::Cms>,
     pub router: Router,
     pub db: Db,
     _dir: tempfile::TempDir,
@@ -39,9 +40,7 @@ pub struct TestApp {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 pub fn pg_url() -> Option<String> {
-    let url = std::env::var("ZHENGWU_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
+    let url = std::env::var("ZHENGWU_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
     if url.is_none() && std::env::var("ZHENGWU_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
         panic!("ZHENGWU_TEST_REQUIRE_POSTGRES=1 but ZHENGWU_TEST_POSTGRES_URL is not set");
     }
@@ -49,9 +48,7 @@ pub fn pg_url() -> Option<String> {
 }
 
 fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let base = match base.rfind('/') {
         Some(i) if i > "postgres://".len() => &base[..i],
         _ => base,
@@ -73,51 +70,30 @@ impl TestApp {
                     "zwt_{}_{}_{}",
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::Relaxed),
-                    platform::security::random_token(4)
-                        .to_lowercase()
-                        .replace(['-', '_'], "x")
+                    platform::security::random_token(4).to_lowercase().replace(['-', '_'], "x")
                 );
-                let admin = Db::connect(Some(&admin_url), dir.path())
-                    .await
-                    .expect("connect to PostgreSQL admin database");
+                let admin =
+                    Db::connect(Some(&admin_url), dir.path()).await.expect("connect to PostgreSQL admin database");
                 admin
                     .execute(platform::db::sql(format!("CREATE DATABASE \"{name}\"")))
                     .await
                     .expect("create test database");
                 admin.close().await;
-                (
-                    Some(with_database(&admin_url, &name)),
-                    Some((admin_url, name)),
-                )
+                (Some(with_database(&admin_url, &name)), Some((admin_url, name)))
             }
         };
         let mut config = Config::for_tests(dir.path().to_path_buf());
         config.database_url = url;
         let db = zhengwu::open_db(&config).await.expect("open database");
-        let key = AuditKey {
-            key: b"test-audit-key-0123456789".to_vec(),
-            alg: MacAlg::HmacSha256,
-        };
-        let (state, router) = zhengwu::build(db.clone(), config, key).expect("build app");
-        TestApp {
-            state,
-            router,
-            db,
-            _dir: dir,
-            pg_drop,
-        }
+        let key = AuditKey { key: b"test-audit-key-0123456789".to_vec(), alg: MacAlg::HmacSha256 };
+        let app = zhengwu::build(db.clone(), config, key).expect("build app");
+        TestApp { state: app.state, router: app.router, cms: app.cms, db, _dir: dir, pg_drop }
     }
 
     /// Creates an account with the given roles (global scope) that has already set its password.
     pub async fn user(&self, username: &str, roles: &[Role]) -> i64 {
-        let grants: Vec<Grant> = roles
-            .iter()
-            .map(|r| Grant {
-                role: *r,
-                scope: ScopeKind::Global,
-                scope_id: 0,
-            })
-            .collect();
+        let grants: Vec<Grant> =
+            roles.iter().map(|r| Grant { role: *r, scope: ScopeKind::Global, scope_id: 0 }).collect();
         self.user_with_grants(username, &grants).await
     }
 
@@ -136,9 +112,7 @@ impl TestApp {
         .await
         .expect("create user");
         for g in grants {
-            platform::accounts::add_grant(&self.db, id, *g, "test")
-                .await
-                .expect("grant");
+            platform::accounts::add_grant(&self.db, id, *g, "test").await.expect("grant");
         }
         id
     }
@@ -147,11 +121,7 @@ impl TestApp {
         Client {
             router: self.router.clone(),
             cookies: HashMap::new(),
-            ip: format!(
-                "10.0.{}.{}",
-                COUNTER.fetch_add(1, Ordering::Relaxed) % 250,
-                7
-            ),
+            ip: format!("10.0.{}.{}", COUNTER.fetch_add(1, Ordering::Relaxed) % 250, 7),
         }
     }
 
@@ -159,33 +129,21 @@ impl TestApp {
     pub async fn signed_in(&self, username: &str) -> Client {
         let mut c = self.client();
         let res = c.login(username, PASSWORD).await;
-        assert_eq!(
-            res.status,
-            StatusCode::SEE_OTHER,
-            "login of {username} failed: {}",
-            res.text
-        );
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "login of {username} failed: {}", res.text);
         c
     }
 
     /// A bearer token for `username`.
     pub async fn token(&self, username: &str) -> String {
-        let u = platform::accounts::user_by_name(&self.db, username)
-            .await
-            .expect("db")
-            .expect("user");
-        platform::accounts::create_token(&self.db, u.id, "test")
-            .await
-            .expect("token")
-            .1
+        let u = platform::accounts::user_by_name(&self.db, username).await.expect("db").expect("user");
+        platform::accounts::create_token(&self.db, u.id, "test").await.expect("token").1
     }
 }
 
 /// Hashing with argon2 is slow in debug builds; hash the shared test password once.
 fn test_hash() -> String {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| platform::security::hash_password(PASSWORD))
-        .clone()
+    HASH.get_or_init(|| platform::security::hash_password(PASSWORD)).clone()
 }
 
 impl Drop for TestApp {
@@ -193,18 +151,11 @@ impl Drop for TestApp {
         if let Some((admin_url, name)) = self.pg_drop.take() {
             // The test's runtime is going away; drop the database from a fresh one.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("rt");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
                 rt.block_on(async move {
-                    if let Ok(admin) =
-                        Db::connect(Some(&admin_url), std::path::Path::new("/tmp")).await
-                    {
+                    if let Ok(admin) = Db::connect(Some(&admin_url), std::path::Path::new("/tmp")).await {
                         let _ = admin
-                            .execute(platform::db::sql(format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            )))
+                            .execute(platform::db::sql(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
                             .await;
                         admin.close().await;
                     }
@@ -224,15 +175,10 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.bytes)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_slice(&self.bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
     pub fn location(&self) -> String {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
     }
     /// The CSRF token embedded in a rendered form.
     pub fn csrf(&self) -> Option<String> {
@@ -251,19 +197,11 @@ pub struct Client {
 impl Client {
     pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
         if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            req.headers_mut()
-                .insert(header::COOKIE, cookie.parse().expect("cookie header"));
+            let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            req.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie header"));
         }
-        req.headers_mut()
-            .insert("x-forwarded-for", self.ip.parse().expect("ip"));
-        req.headers_mut()
-            .insert(header::HOST, "portal.test".parse().expect("host"));
+        req.headers_mut().insert("x-forwarded-for", self.ip.parse().expect("ip"));
+        req.headers_mut().insert(header::HOST, "portal.test".parse().expect("host"));
         let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
         for v in res.headers().get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or("");
@@ -279,35 +217,19 @@ impl Client {
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = res
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes().to_vec())
-            .unwrap_or_default();
-        TestResponse {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes,
-        }
+        let bytes = res.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+        TestResponse { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes }
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {
-        self.send(Request::get(path).body(Body::empty()).expect("request"))
-            .await
+        self.send(Request::get(path).body(Body::empty()).expect("request")).await
     }
 
     /// Fetches a page to learn the current CSRF token (session-bound once signed in).
     pub async fn csrf(&mut self) -> String {
-        let page = if self.cookies.contains_key("zw_session") {
-            "/admin/password"
-        } else {
-            "/admin/login"
-        };
+        let page = if self.cookies.contains_key("zw_session") { "/admin/password" } else { "/admin/login" };
         let res = self.get(page).await;
-        res.csrf()
-            .unwrap_or_else(|| panic!("no CSRF token on {page}: {} {}", res.status, res.text))
+        res.csrf().unwrap_or_else(|| panic!("no CSRF token on {page}: {} {}", res.status, res.text))
     }
 
     /// Posts a form, adding the CSRF token as a browser form would.
@@ -315,8 +237,7 @@ impl Client {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("_csrf", &token));
-        self.post_form_raw(path, &serde_urlencoded::to_string(&all).expect("encode"))
-            .await
+        self.post_form_raw(path, &serde_urlencoded::to_string(&all).expect("encode")).await
     }
 
     pub async fn post_form_raw(&mut self, path: &str, body: &str) -> TestResponse {
@@ -328,11 +249,7 @@ impl Client {
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> TestResponse {
-        self.post_form(
-            "/admin/login",
-            &[("username", username), ("password", password)],
-        )
-        .await
+        self.post_form("/admin/login", &[("username", username), ("password", password)]).await
     }
 
     pub async fn api(
@@ -342,10 +259,8 @@ impl Client {
         token: &str,
         body: Option<serde_json::Value>,
     ) -> TestResponse {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let mut b =
+            Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
         let body = match body {
             Some(v) => {
                 b = b.header(header::CONTENT_TYPE, "application/json");

@@ -1,0 +1,403 @@
+//! The CMS's JSON API operations (registered into the platform's `/api/v1` registry). State
+//! changes go through `POST /api/v1/articles/{id}/actions/{action}`; `GET /api/v1/articles/{id}`
+//! returns the `state`, the `actions` the caller may take now, and the `history`.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use platform::roles::{Perm, ResourceScope};
+use platform::web::api::{ApiRoute, parse_optional_body};
+use platform::web::extract::{Json, Path, Query};
+use platform::web::{AppError, AppState, Ctx, Staff};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Cms;
+use crate::domain::Action;
+use crate::service::{self, ArticleInput, ChannelInput, SiteInput};
+use crate::store;
+
+type Ext = Extension<Arc<Cms>>;
+
+fn schema(props: &[&str], required: &[&str]) -> Value {
+    let p: serde_json::Map<String, Value> = props.iter().map(|k| ((*k).to_owned(), json!({}))).collect();
+    json!({"type": "object", "properties": p, "required": required})
+}
+fn site_body() -> Value {
+    schema(
+        &[
+            "code",
+            "name",
+            "kind",
+            "site_id_code",
+            "host",
+            "path_prefix",
+            "owner_org_code",
+            "sponsor",
+            "contact",
+            "icp",
+            "psb",
+            "error_link",
+            "description",
+        ],
+        &["name", "kind", "site_id_code"],
+    )
+}
+fn channel_body() -> Value {
+    schema(
+        &[
+            "parent_id",
+            "name",
+            "slug",
+            "kind",
+            "dept_org_code",
+            "update_class",
+            "link_url",
+            "body",
+            "description",
+            "banner",
+            "archived",
+            "show_on_home",
+            "workflow",
+        ],
+        &["name", "slug", "kind"],
+    )
+}
+fn article_body() -> Value {
+    schema(
+        &[
+            "channel_id",
+            "title",
+            "subtitle",
+            "source",
+            "author",
+            "editor",
+            "summary",
+            "body",
+            "cover",
+            "keywords",
+            "doc_number",
+            "link_url",
+            "validity",
+            "pinned",
+            "pin_order",
+            "pub_at",
+            "scheduled_at",
+            "unpublish_at",
+            "is_repost",
+            "base_revision",
+        ],
+        &["title"],
+    )
+}
+fn action_body() -> Value {
+    schema(&["comment"], &[])
+}
+fn place_body() -> Value {
+    schema(&["channel_id"], &["channel_id"])
+}
+
+pub fn routes() -> Vec<ApiRoute> {
+    let r = |method: &'static str,
+             path: &'static str,
+             summary: &'static str,
+             perm: Option<Perm>,
+             body: Option<fn() -> Value>,
+             handler| ApiRoute { method, path, summary, tag: "内容管理", perm, body, handler };
+    vec![
+        r("get", "/api/v1/sites", "站点列表", Some(Perm::ChannelManage), None, get(sites_list)),
+        r("post", "/api/v1/sites", "新建站点", Some(Perm::SiteManage), Some(site_body), post(site_create)),
+        r("get", "/api/v1/sites/{id}", "站点详情与栏目树", Some(Perm::ChannelManage), None, get(site_get)),
+        r("patch", "/api/v1/sites/{id}", "修改站点", Some(Perm::SiteManage), Some(site_body), patch(site_update)),
+        r(
+            "post",
+            "/api/v1/sites/{id}/channels",
+            "新建栏目",
+            Some(Perm::ChannelManage),
+            Some(channel_body),
+            post(channel_create),
+        ),
+        r(
+            "patch",
+            "/api/v1/channels/{id}",
+            "修改栏目",
+            Some(Perm::ChannelManage),
+            Some(channel_body),
+            patch(channel_update),
+        ),
+        r(
+            "get",
+            "/api/v1/articles",
+            "信息列表（channel_id、state、review_state、q、mine、page）",
+            Some(Perm::ArticleEdit),
+            None,
+            get(articles_list),
+        ),
+        r("post", "/api/v1/articles", "新建信息", Some(Perm::ArticleEdit), Some(article_body), post(article_create)),
+        r(
+            "get",
+            "/api/v1/articles/{id}",
+            "信息详情：状态、可执行操作、处理记录",
+            Some(Perm::ArticleEdit),
+            None,
+            get(article_get),
+        ),
+        r(
+            "patch",
+            "/api/v1/articles/{id}",
+            "保存新修订（线上版本不变）",
+            Some(Perm::ArticleEdit),
+            Some(article_body),
+            patch(article_save),
+        ),
+        r(
+            "post",
+            "/api/v1/articles/{id}/actions/{action}",
+            "状态操作：submit、approve、reject、withdraw、archive",
+            Some(Perm::ArticleEdit),
+            Some(action_body),
+            post(article_action),
+        ),
+        r("get", "/api/v1/articles/{id}/revisions", "修订版本", Some(Perm::ArticleEdit), None, get(article_revisions)),
+        r(
+            "post",
+            "/api/v1/articles/{id}/placements",
+            "推送到其他栏目（引用/推送）",
+            Some(Perm::ArticleEdit),
+            Some(place_body),
+            post(article_place),
+        ),
+        r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
+    ]
+}
+
+async fn sites_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ChannelManage)?;
+    let sites: Vec<store::Site> = store::sites(&state.db)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            staff.can(Perm::ChannelManage, &ResourceScope::site(s.id))
+                || staff.can(Perm::SiteManage, &ResourceScope::site(s.id))
+        })
+        .collect();
+    Ok(Json(json!({"items": sites})))
+}
+
+async fn site_create(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<SiteInput>,
+) -> Result<Response, AppError> {
+    let id = service::create_site(&state, &cms, &ctx, &staff, &input).await?;
+    Ok((StatusCode::CREATED, Json(json!(store::site(&state.db, id).await?))).into_response())
+}
+
+async fn site_get(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
+    let site = store::site(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    staff.require(Perm::ChannelManage, &ResourceScope::site(id))?;
+    Ok(Json(json!({"site": site, "channels": store::channels_of(&state.db, id).await?})))
+}
+
+async fn site_update(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<SiteInput>,
+) -> Result<Json<Value>, AppError> {
+    service::update_site(&state, &cms, &ctx, &staff, id, &input).await?;
+    Ok(Json(json!(store::site(&state.db, id).await?)))
+}
+
+async fn channel_create(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(site_id): Path<i64>,
+    Json(input): Json<ChannelInput>,
+) -> Result<Response, AppError> {
+    let id = service::create_channel(&state, &cms, &ctx, &staff, site_id, &input).await?;
+    Ok((StatusCode::CREATED, Json(json!(store::channel(&state.db, id).await?))).into_response())
+}
+
+async fn channel_update(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<ChannelInput>,
+) -> Result<Json<Value>, AppError> {
+    service::update_channel(&state, &cms, &ctx, &staff, id, &input).await?;
+    Ok(Json(json!(store::channel(&state.db, id).await?)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    channel_id: Option<i64>,
+    state: String,
+    review_state: String,
+    q: String,
+    mine: Option<bool>,
+    page: Option<i64>,
+}
+
+async fn articles_list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ArticleEdit)?;
+    if let Some(cid) = q.channel_id {
+        let c = store::channel(&state.db, cid).await?.ok_or(AppError::NotFound)?;
+        staff.require(Perm::ArticleEdit, &service::channel_scope(&state, &c).await?)?;
+    }
+    let broad = staff.grants.iter().any(|g| {
+        matches!(g.scope, platform::roles::ScopeKind::Global | platform::roles::ScopeKind::Site)
+            && g.role.permissions().contains(&Perm::ArticleEdit)
+    });
+    let page = q.page.filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let filter = store::ArticleFilter {
+        site_id: None,
+        channel_id: q.channel_id,
+        state: q.state,
+        review_state: q.review_state,
+        created_by: if q.mine.unwrap_or(false) || (!broad && q.channel_id.is_none()) {
+            Some(staff.user.id)
+        } else {
+            None
+        },
+        q: q.q,
+    };
+    let (rows, total) = store::admin_list(&state.db, &filter, 20, (page - 1) * 20).await?;
+    Ok(Json(json!({"items": rows, "total": total, "page": page, "page_size": 20})))
+}
+
+async fn article_create(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<ArticleInput>,
+) -> Result<Response, AppError> {
+    let id = service::create_article(&state, &cms, &ctx, &staff, &input).await?;
+    Ok((StatusCode::CREATED, Json(article_json(&state, &staff, id).await?)).into_response())
+}
+
+async fn article_json(state: &AppState, staff: &Staff, id: i64) -> Result<Value, AppError> {
+    let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let scope = service::article_scope(state, &a).await?;
+    let actions = service::available_actions(state, staff, &a).await?;
+    if !staff.can(Perm::ArticleEdit, &scope)
+        && !staff.can(Perm::ArticleReview, &scope)
+        && !staff.can(Perm::ArticlePublish, &scope)
+        && actions.is_empty()
+    {
+        return Err(AppError::Forbidden("您没有查看该信息的权限".into()));
+    }
+    let latest = store::revision(&state.db, a.latest_revision).await?.map(|r| r.fields());
+    let history = store::events(&state.db, id).await?;
+    let placements = store::placements(&state.db, id).await?;
+    let status = service::status_of(&a)?;
+    Ok(json!({
+        "id": a.id,
+        "state": a.state,
+        "review_state": a.review_state,
+        "review_step": a.review_step,
+        "status": service::status_label(status),
+        "actions": actions.iter().map(|x| x.code()).collect::<Vec<_>>(),
+        "live": a,
+        "latest": latest,
+        "placements": placements,
+        "history": history,
+    }))
+}
+
+async fn article_get(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(article_json(&state, &staff, id).await?))
+}
+
+async fn article_save(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<ArticleInput>,
+) -> Result<Json<Value>, AppError> {
+    service::save_article(&state, &cms, &ctx, &staff, id, &input).await?;
+    Ok(Json(article_json(&state, &staff, id).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ActionBody {
+    comment: String,
+}
+
+async fn article_action(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, action)): Path<(i64, String)>,
+    raw: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    let body: ActionBody = parse_optional_body(&raw)?;
+    let action = Action::parse(&action).filter(|a| a.is_manual() && *a != Action::Save).ok_or_else(|| {
+        AppError::Conflict(format!("不支持的操作“{action}”，可用：submit、approve、reject、withdraw、archive"))
+    })?;
+    store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    service::act(&state, &cms, &ctx, &staff, id, action, body.comment.trim()).await?;
+    Ok(Json(article_json(&state, &staff, id).await?))
+}
+
+async fn article_revisions(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    staff.require(Perm::ArticleEdit, &service::article_scope(&state, &a).await?)?;
+    let revs: Vec<Value> = store::revisions(&state.db, id).await?.iter().map(|r| json!({"id": r.id, "rev_no": r.rev_no, "created_by": r.created_by, "created_at": r.created_at, "note": r.note, "fields": r.fields()})).collect();
+    Ok(Json(json!({"items": revs})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PlaceBody {
+    channel_id: Option<i64>,
+}
+
+async fn article_place(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<PlaceBody>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ArticleEdit)?;
+    let cid = b.channel_id.ok_or_else(|| AppError::invalid("channel_id", "请指定栏目"))?;
+    service::place(&state, &cms, &ctx, &staff, id, cid).await?;
+    Ok(Json(json!({"placements": store::placements(&state.db, id).await?})))
+}
+
+async fn review_queue(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ArticleReview)?;
+    let items: Vec<Value> = crate::admin::review_queue(&state, &staff).await?.into_iter().map(|(a, step)| json!({"id": a.id, "title": a.title, "site_id": a.site_id, "channel_id": a.channel_id, "step": step, "updated_at": a.updated_at})).collect();
+    Ok(Json(json!({"items": items})))
+}

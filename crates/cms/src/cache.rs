@@ -1,0 +1,190 @@
+//! The public page cache: rendered pages in memory, each with the dependency tags it was built
+//! from (`a:ID` an article, `c:ID` a channel's list, `nav:SITE`, `site:SITE`, `sitemap:SITE`).
+//! A publication change names the tags it touches; exactly the pages holding one of them are
+//! dropped. Changes travel through the `content_change` table, which every node follows, so a
+//! publication on one node clears the pages on all of them within the poll interval.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use bytes_like::Body;
+
+/// Cached bytes are shared between the cache and in-flight responses without copying.
+pub mod bytes_like {
+    pub type Body = std::sync::Arc<[u8]>;
+}
+
+#[derive(Clone)]
+pub struct Page {
+    pub body: Body,
+    pub content_type: &'static str,
+    pub etag: String,
+    pub last_modified: i64,
+}
+
+struct Entry {
+    page: Page,
+    tags: Vec<String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<String, Entry>,
+    by_tag: HashMap<String, HashSet<String>>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+pub struct PageCache {
+    inner: Mutex<Inner>,
+    capacity: usize,
+    enabled: bool,
+    /// Last change-feed id applied on this node.
+    pub applied: AtomicI64,
+}
+
+impl PageCache {
+    pub fn new(capacity_bytes: usize, enabled: bool) -> Self {
+        PageCache { inner: Mutex::new(Inner::default()), capacity: capacity_bytes, enabled, applied: AtomicI64::new(0) }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Page> {
+        if !self.enabled {
+            return None;
+        }
+        self.inner.lock().ok()?.entries.get(key).map(|e| e.page.clone())
+    }
+
+    pub fn put(&self, key: String, page: Page, tags: Vec<String>) {
+        if !self.enabled || page.body.len() > self.capacity / 4 {
+            return;
+        }
+        let Ok(mut g) = self.inner.lock() else { return };
+        if let Some(old) = g.entries.remove(&key) {
+            g.bytes -= old.page.body.len();
+            remove_tags(&mut g, &key, &old.tags);
+        }
+        g.bytes += page.body.len();
+        for t in &tags {
+            g.by_tag.entry(t.clone()).or_default().insert(key.clone());
+        }
+        g.order.push_back(key.clone());
+        g.entries.insert(key, Entry { page, tags });
+        // Evict oldest insertions until under budget.
+        while g.bytes > self.capacity {
+            let Some(k) = g.order.pop_front() else { break };
+            if let Some(e) = g.entries.remove(&k) {
+                g.bytes -= e.page.body.len();
+                remove_tags(&mut g, &k, &e.tags);
+            }
+        }
+        if g.order.len() > g.entries.len() * 2 + 1024 {
+            let Inner { order, entries, .. } = &mut *g;
+            order.retain(|k| entries.contains_key(k));
+        }
+    }
+
+    /// Drops every page that depends on any of `tags`; returns how many.
+    pub fn invalidate(&self, tags: &[&str]) -> usize {
+        let Ok(mut g) = self.inner.lock() else {
+            return 0;
+        };
+        let mut keys = HashSet::new();
+        for t in tags {
+            if let Some(ks) = g.by_tag.remove(*t) {
+                keys.extend(ks);
+            }
+        }
+        for k in &keys {
+            if let Some(e) = g.entries.remove(k) {
+                g.bytes -= e.page.body.len();
+                remove_tags(&mut g, k, &e.tags);
+            }
+        }
+        keys.len()
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.inner.lock() {
+            *g = Inner::default();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|g| g.entries.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+}
+
+fn remove_tags(g: &mut Inner, key: &str, tags: &[String]) {
+    for t in tags {
+        if let Some(set) = g.by_tag.get_mut(t) {
+            set.remove(key);
+            if set.is_empty() {
+                g.by_tag.remove(t);
+            }
+        }
+    }
+}
+
+/// How often a node looks at the change feed.
+pub const POLL: Duration = Duration::from_millis(200);
+
+/// Applies change-feed entries newer than what this node has seen.
+pub async fn follow_once(db: &platform::db::Db, cache: &PageCache, on_tags: &(dyn Fn(&[&str]) + Send + Sync)) {
+    let after = cache.applied.load(Ordering::Relaxed);
+    let Ok(changes) = crate::store::changes_after(db, after).await else {
+        return;
+    };
+    for ch in changes {
+        let tags: Vec<&str> = ch.tags.split(' ').filter(|t| !t.is_empty()).collect();
+        cache.invalidate(&tags);
+        on_tags(&tags);
+        cache.applied.store(ch.id, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(s: &str) -> Page {
+        Page { body: s.as_bytes().into(), content_type: "text/html", etag: String::new(), last_modified: 0 }
+    }
+
+    #[test]
+    fn invalidation_drops_exactly_the_tagged_pages() {
+        let c = PageCache::new(1 << 20, true);
+        c.put("/".into(), page("home"), vec!["c:1".into(), "c:2".into(), "site:1".into()]);
+        c.put("/c/1/".into(), page("list1"), vec!["c:1".into(), "site:1".into()]);
+        c.put("/c/3/".into(), page("list3"), vec!["c:3".into(), "site:1".into()]);
+        c.put("/a/9.html".into(), page("art"), vec!["a:9".into(), "c:1".into()]);
+        assert_eq!(c.invalidate(&["a:9", "c:1"]), 3);
+        assert!(c.get("/").is_none() && c.get("/c/1/").is_none() && c.get("/a/9.html").is_none());
+        assert!(c.get("/c/3/").is_some());
+        assert_eq!(c.invalidate(&["site:1"]), 1);
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn capacity_is_respected_and_disabled_cache_stores_nothing() {
+        let c = PageCache::new(100, true);
+        for i in 0..10 {
+            c.put(format!("/{i}"), page(&"x".repeat(20)), vec![format!("t{i}")]);
+        }
+        assert!(c.len() <= 5);
+        assert!(c.get("/9").is_some() && c.get("/0").is_none());
+        let off = PageCache::new(100, false);
+        off.put("/".into(), page("x"), vec![]);
+        assert!(off.get("/").is_none());
+    }
+}

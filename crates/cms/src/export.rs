@@ -1,0 +1,111 @@
+//! `zhengwu export --site CODE --out DIR`: writes a whole public site as static files with links
+//! relative to each file, for serving by nginx or a CDN outside the intranet (内外网分离). Uses
+//! the same renderer and templates as the live site, so the two never diverge.
+
+use std::path::{Path, PathBuf};
+
+use platform::db::Db;
+
+use crate::render::{Links, PageReq, Renderer, Variant};
+use crate::store;
+
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub pages: u64,
+    pub articles: u64,
+    pub files: u64,
+}
+
+fn write(out: &Path, rel: &str, body: &[u8]) -> anyhow::Result<()> {
+    let path = out.join(rel);
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    std::fs::write(path, body)?;
+    Ok(())
+}
+
+/// Exports site `code` into `out`. `search_url` is where the search box points (the live portal's
+/// search, since a static site cannot search); `progress(done, total)` reports articles.
+pub async fn export_site(
+    db: &Db,
+    files_dir: &Path,
+    code: &str,
+    out: &Path,
+    search_url: &str,
+    base: &str,
+    progress: impl Fn(u64, u64),
+) -> anyhow::Result<ExportReport> {
+    let site = store::site_by_code(db, code).await?.ok_or_else(|| anyhow::anyhow!("没有代码为 {code} 的站点"))?;
+    let renderer = Renderer::new();
+    let mut report = ExportReport::default();
+    std::fs::create_dir_all(out)?;
+    let render = |depth: usize, req: PageReq| {
+        let links = Links::export(depth, search_url);
+        let renderer = &renderer;
+        let site = &site;
+        async move { renderer.render(db, site, "", &links, &req, Variant::default()).await }
+    };
+    write(out, "index.html", render(0, PageReq::Home).await?.body.as_bytes())?;
+    write(out, "sitemap.html", render(0, PageReq::Sitemap).await?.body.as_bytes())?;
+    write(out, "404.html", render(0, PageReq::NotFound).await?.body.as_bytes())?;
+    write(out, "static/site.css", include_str!("../static/site.css").as_bytes())?;
+    report.pages += 3;
+    let absolute = Links::serving("");
+    write(out, "sitemap.xml", crate::render::sitemap_xml(db, &site, &absolute, base).await?.as_bytes())?;
+    write(out, "robots.txt", format!("User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n").as_bytes())?;
+    for c in store::channels_of(db, site.id).await? {
+        if c.kind == "link" {
+            continue;
+        }
+        let total = store::channel_count(db, c.id).await?;
+        let pages = ((total + crate::render::PAGE_SIZE - 1) / crate::render::PAGE_SIZE).max(1);
+        for p in 1..=pages {
+            let rel = if p == 1 { format!("c/{}/index.html", c.id) } else { format!("c/{}/{p}.html", c.id) };
+            write(out, &rel, render(2, PageReq::Channel { id: c.id, page: p }).await?.body.as_bytes())?;
+            report.pages += 1;
+        }
+        write(
+            out,
+            &format!("c/{}/rss.xml", c.id),
+            crate::render::channel_feed(db, &site, &c, &absolute, base).await?.as_bytes(),
+        )?;
+    }
+    // Every live article placed in this site.
+    let total = db
+        .count(platform::db::sql("SELECT COUNT(*) FROM placement WHERE site_id = $1 AND live").bind(site.id))
+        .await? as u64;
+    let mut done = 0u64;
+    let mut offset = 0i64;
+    loop {
+        let batch = store::site_items(db, site.id, 500, offset).await?;
+        if batch.is_empty() {
+            break;
+        }
+        offset += batch.len() as i64;
+        for it in batch.iter().filter(|i| i.link_url.is_empty()) {
+            write(out, &format!("a/{}.html", it.id), render(1, PageReq::Article { id: it.id }).await?.body.as_bytes())?;
+            for f in store::attachments(db, it.id).await? {
+                let src = crate::files::attachment_path(files_dir, &f.sha256);
+                if let Ok(bytes) = std::fs::read(&src) {
+                    write(out, &format!("files/{}/{}", f.id, f.filename), &bytes)?;
+                    report.files += 1;
+                }
+            }
+            report.articles += 1;
+        }
+        done += batch.len() as u64;
+        progress(done, total);
+    }
+    // Images pasted into bodies.
+    let inline = files_dir.join("inline");
+    if inline.is_dir() {
+        for entry in std::fs::read_dir(&inline)?.flatten() {
+            let name: PathBuf = entry.file_name().into();
+            std::fs::create_dir_all(out.join("files/inline"))?;
+            std::fs::copy(entry.path(), out.join("files/inline").join(name))?;
+            report.files += 1;
+        }
+    }
+    Ok(report)
+}

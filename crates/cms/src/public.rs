@@ -1,0 +1,416 @@
+//! The public site: resolves which site a request is for (by host, then by path prefix), serves
+//! pages from the page cache or renders them, answers conditional requests with 304, and serves
+//! feeds, sitemaps, robots.txt, the stylesheet and attachments (with download counts).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use platform::web::{AppError, AppState, Ctx};
+
+use crate::Cms;
+use crate::cache::Page;
+use crate::render::{Links, PageReq, Variant};
+use crate::store::{self, Site};
+
+/// What a public path asks for, after the site prefix is removed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Page(PageReqKey),
+    Feed(i64),
+    SitemapXml,
+    Robots,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageReqKey {
+    Home,
+    Channel(i64, i64),
+    Article(i64),
+    Sitemap,
+    Search,
+    NotFound,
+}
+
+/// Parses the site-relative path (no leading slash).
+pub fn parse_path(rest: &str) -> Target {
+    let parts: Vec<&str> = rest.split('/').collect();
+    let id = |s: &str| s.parse::<i64>().ok().filter(|n| *n > 0);
+    let page =
+        |s: &str| s.strip_suffix(".html").and_then(|n| n.parse::<i64>().ok()).filter(|n| (2..=100_000).contains(n));
+    match parts.as_slice() {
+        [""] | ["index.html"] => Target::Page(PageReqKey::Home),
+        ["sitemap.html"] => Target::Page(PageReqKey::Sitemap),
+        ["sitemap.xml"] => Target::SitemapXml,
+        ["robots.txt"] => Target::Robots,
+        ["search"] => Target::Page(PageReqKey::Search),
+        ["c", c, ""] | ["c", c, "index.html"] if id(c).is_some() => {
+            Target::Page(PageReqKey::Channel(id(c).unwrap_or(0), 1))
+        }
+        ["c", c, "rss.xml"] if id(c).is_some() => Target::Feed(id(c).unwrap_or(0)),
+        ["c", c, p] if id(c).is_some() && page(p).is_some() => {
+            Target::Page(PageReqKey::Channel(id(c).unwrap_or(0), page(p).unwrap_or(1)))
+        }
+        ["a", a] => match a.strip_suffix(".html").and_then(id) {
+            Some(n) => Target::Page(PageReqKey::Article(n)),
+            None => Target::Page(PageReqKey::NotFound),
+        },
+        _ => Target::Page(PageReqKey::NotFound),
+    }
+}
+
+/// Finds the site for a request: an exact host match wins; otherwise the first path segment may be
+/// a site's prefix; otherwise the main portal (empty prefix).
+pub fn resolve<'a>(sites: &'a [Site], host: &str, path: &'a str) -> Option<(&'a Site, &'a str)> {
+    let host = host.split(':').next().unwrap_or(host);
+    let trimmed = path.trim_start_matches('/');
+    if let Some(s) = sites.iter().find(|s| s.host.as_deref().is_some_and(|h| h.split(':').next() == Some(host))) {
+        // A host-mapped site may still carry its prefix in links; accept both.
+        let rest = if s.path_prefix.is_empty() {
+            trimmed
+        } else {
+            trimmed.strip_prefix(&s.path_prefix[1..]).map_or(trimmed, |r| r.trim_start_matches('/'))
+        };
+        return Some((s, rest));
+    }
+    let first = trimmed.split('/').next().unwrap_or("");
+    if !first.is_empty()
+        && let Some(s) = sites.iter().find(|s| s.path_prefix.len() > 1 && &s.path_prefix[1..] == first)
+    {
+        let rest = &trimmed[first.len()..];
+        return Some((s, rest.strip_prefix('/').unwrap_or(rest)));
+    }
+    sites.iter().find(|s| s.path_prefix.is_empty()).map(|s| (s, trimmed))
+}
+
+fn variant(headers: &HeaderMap, query: Option<&str>) -> (Variant, Vec<HeaderValue>) {
+    let mut v = Variant {
+        traditional: platform::web::cookie(headers, "zw_script") == Some("hant"),
+        elder: platform::web::cookie(headers, "zw_elder") == Some("1"),
+    };
+    let mut set = Vec::new();
+    if let Some(q) = query {
+        for (k, val) in url::form_urlencoded::parse(q.as_bytes()) {
+            match (k.as_ref(), val.as_ref()) {
+                ("script", "hant") => {
+                    v.traditional = true;
+                    set.push(HeaderValue::from_static("zw_script=hant; Path=/; Max-Age=31536000; SameSite=Lax"));
+                }
+                ("script", "hans") => {
+                    v.traditional = false;
+                    set.push(HeaderValue::from_static("zw_script=; Path=/; Max-Age=0; SameSite=Lax"));
+                }
+                ("elder", "1") => {
+                    v.elder = true;
+                    set.push(HeaderValue::from_static("zw_elder=1; Path=/; Max-Age=31536000; SameSite=Lax"));
+                }
+                ("elder", "0") => {
+                    v.elder = false;
+                    set.push(HeaderValue::from_static("zw_elder=; Path=/; Max-Age=0; SameSite=Lax"));
+                }
+                _ => {}
+            }
+        }
+    }
+    (v, set)
+}
+
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query.and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
+}
+
+fn etag_of(body: &[u8]) -> String {
+    format!("\"{}\"", &crate::files::sha256(body)[..20])
+}
+
+fn http_date(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        days[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        months[u8::from(t.month()) as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Vec<HeaderValue>) -> Response {
+    let not_modified = status == StatusCode::OK
+        && headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == page.etag));
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = Response::new(Body::from(bytes_of(&page.body)));
+        *r.status_mut() = status;
+        r
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(page.content_type));
+    if let Ok(v) = HeaderValue::from_str(&page.etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&http_date(page.last_modified)) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    // Browsers and proxies revalidate every time; the ETag makes that a cheap 304.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
+    for c in set_cookies {
+        h.append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+fn bytes_of(body: &crate::cache::bytes_like::Body) -> axum::body::Bytes {
+    axum::body::Bytes::from_owner(ArcBytes(body.clone()))
+}
+
+struct ArcBytes(Arc<[u8]>);
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+pub async fn serve_root(
+    state: State<AppState>,
+    cms: Extension<Arc<Cms>>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    serve_inner(state, cms, ctx, headers, String::new(), q).await
+}
+
+pub async fn serve_path(
+    state: State<AppState>,
+    cms: Extension<Arc<Cms>>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(path): Path<String>,
+    q: RawQuery,
+) -> Response {
+    serve_inner(state, cms, ctx, headers, path, q).await
+}
+
+async fn serve_inner(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    path: String,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match serve(&state, &cms, &ctx, &headers, &path, query.as_deref()).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    cms: &Cms,
+    _ctx: &Ctx,
+    headers: &HeaderMap,
+    path: &str,
+    query: Option<&str>,
+) -> Result<Response, AppError> {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost").to_owned();
+    let sites = cms.sites(&state.db).await?;
+    let Some((site, rest)) = resolve(&sites, &host, path) else {
+        return Ok((StatusCode::NOT_FOUND, "尚未建立任何站点，请在管理后台新建站点或运行 zhengwu demo").into_response());
+    };
+    let links = Links::serving(&site.path_prefix);
+    let base = format!("http://{host}");
+    let (variant, set_cookies) = variant(headers, query);
+    let target = parse_path(rest);
+    let cache_key = match &target {
+        Target::Page(PageReqKey::Search) => None,
+        _ => Some(format!("{}|{}|{}", site.id, rest, variant.key())),
+    };
+    if let Some(k) = &cache_key
+        && let Some(page) = cms.cache.get(k)
+    {
+        if let Target::Page(PageReqKey::Article(id)) = target {
+            cms.count_view(id);
+        }
+        // Only successful pages are cached.
+        return Ok(respond(&page, headers, StatusCode::OK, set_cookies));
+    }
+    let (body, content_type, status, tags): (String, &'static str, u16, Vec<String>) = match target {
+        Target::Feed(id) => match store::channel(&state.db, id).await?.filter(|c| c.site_id == site.id) {
+            Some(c) => (
+                crate::render::channel_feed(&state.db, site, &c, &links, &base).await?,
+                "application/rss+xml; charset=utf-8",
+                200,
+                vec![format!("c:{id}"), format!("site:{}", site.id)],
+            ),
+            None => return Err(AppError::NotFound),
+        },
+        Target::SitemapXml => (
+            crate::render::sitemap_xml(&state.db, site, &links, &base).await?,
+            "application/xml; charset=utf-8",
+            200,
+            vec![format!("sitemap:{}", site.id), format!("nav:{}", site.id), format!("site:{}", site.id)],
+        ),
+        Target::Robots => {
+            let mut txt =
+                String::from("User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /api/\nDisallow: /search\n");
+            for s in sites.iter() {
+                txt.push_str(&format!("Sitemap: {base}{}/sitemap.xml\n", s.path_prefix));
+            }
+            (txt, "text/plain; charset=utf-8", 200, vec!["site:all".into()])
+        }
+        Target::Page(key) => {
+            let req = match key {
+                PageReqKey::Home => PageReq::Home,
+                PageReqKey::Channel(id, page) => {
+                    if let Some(c) = store::channel(&state.db, id)
+                        .await?
+                        .filter(|c| c.site_id == site.id && c.kind == "link" && !c.link_url.is_empty())
+                    {
+                        return Ok((StatusCode::FOUND, [(header::LOCATION, c.link_url)]).into_response());
+                    }
+                    PageReq::Channel { id, page }
+                }
+                PageReqKey::Article(id) => {
+                    cms.count_view(id);
+                    PageReq::Article { id }
+                }
+                PageReqKey::Sitemap => PageReq::Sitemap,
+                PageReqKey::Search => PageReq::Search {
+                    query: query_param(query, "q").unwrap_or_default().chars().take(100).collect(),
+                    page: query_param(query, "page")
+                        .and_then(|p| p.parse().ok())
+                        .filter(|p: &i64| (1..=1000).contains(p))
+                        .unwrap_or(1),
+                },
+                PageReqKey::NotFound => PageReq::NotFound,
+            };
+            let r = cms.renderer.render(&state.db, site, &host, &links, &req, variant).await?;
+            (r.body, "text/html; charset=utf-8", r.status, r.tags)
+        }
+    };
+    let page = Page {
+        etag: etag_of(body.as_bytes()),
+        body: body.into_bytes().into(),
+        content_type,
+        last_modified: platform::db::now(),
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if let Some(k) = cache_key
+        && status == StatusCode::OK
+    {
+        cms.cache.put(k, page.clone(), tags);
+    }
+    Ok(respond(&page, headers, status, set_cookies))
+}
+
+pub async fn site_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/site.css"),
+    )
+        .into_response()
+}
+
+/// Attachment download (counted). Always `attachment` disposition: uploads are never rendered
+/// inline from the site's origin.
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    Path((id, _name)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let att = store::attachment(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    // Only attachments of publicly visible articles are public.
+    let visible = match att.article_id {
+        Some(aid) => store::article(&state.db, aid)
+            .await?
+            .is_some_and(|a| crate::domain::PubState::parse(&a.state).is_some_and(|s| s.is_public())),
+        None => false,
+    };
+    if !visible {
+        return Err(AppError::NotFound);
+    }
+    let bytes = tokio::fs::read(crate::files::attachment_path(&cms.files_dir, &att.sha256))
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    store::count_download(&state.db, id).await?;
+    let disposition = format!("attachment; filename*=UTF-8''{}", crate::render::url_escape(&att.filename));
+    Ok((
+        [
+            (header::CONTENT_TYPE, att.mime.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn inline_image(Extension(cms): Extension<Arc<Cms>>, Path(name): Path<String>) -> Result<Response, AppError> {
+    let path = crate::files::inline_path(&cms.files_dir, &name).ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(path).await.map_err(|_| AppError::NotFound)?;
+    let ct = match name.rsplit('.').next() {
+        Some("png") => "image/png",
+        Some("jpg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        _ => "image/webp",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse() {
+        assert_eq!(parse_path(""), Target::Page(PageReqKey::Home));
+        assert_eq!(parse_path("c/12/"), Target::Page(PageReqKey::Channel(12, 1)));
+        assert_eq!(parse_path("c/12/3.html"), Target::Page(PageReqKey::Channel(12, 3)));
+        assert_eq!(parse_path("c/12/1.html"), Target::Page(PageReqKey::NotFound));
+        assert_eq!(parse_path("c/12/rss.xml"), Target::Feed(12));
+        assert_eq!(parse_path("a/99.html"), Target::Page(PageReqKey::Article(99)));
+        assert_eq!(parse_path("a/x.html"), Target::Page(PageReqKey::NotFound));
+        assert_eq!(parse_path("../etc/passwd"), Target::Page(PageReqKey::NotFound));
+    }
+
+    #[test]
+    fn sites_resolve_by_host_then_prefix() {
+        let mk = |id, prefix: &str, host: Option<&str>| Site {
+            id,
+            path_prefix: prefix.into(),
+            host: host.map(str::to_owned),
+            ..Site::default()
+        };
+        let sites = vec![mk(1, "", None), mk(2, "/kjj", None), mk(3, "/qy", Some("qy.example.gov.cn"))];
+        assert_eq!(resolve(&sites, "portal", "/kjj/c/5/").map(|(s, r)| (s.id, r)), Some((2, "c/5/")));
+        assert_eq!(resolve(&sites, "portal", "/kjj").map(|(s, r)| (s.id, r)), Some((2, "")));
+        assert_eq!(resolve(&sites, "portal", "/c/5/").map(|(s, r)| (s.id, r)), Some((1, "c/5/")));
+        assert_eq!(
+            resolve(&sites, "qy.example.gov.cn:8080", "/a/1.html").map(|(s, r)| (s.id, r)),
+            Some((3, "a/1.html"))
+        );
+        assert_eq!(resolve(&sites, "portal", "/kjjx/").map(|(s, r)| (s.id, r)), Some((1, "kjjx/")));
+    }
+}
