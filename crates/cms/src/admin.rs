@@ -682,7 +682,7 @@ async fn edit_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let a = load_for_edit(&state, &staff, id).await?;
-    let fields = store::revision(&state.db, a.latest_revision).await?.map(|r| r.fields()).unwrap_or_default();
+    let fields = store::latest_fields(&state.db, &a).await?;
     let warning = service::note_editing(&state, &staff, &a).await?;
     let form = EditorForm::from_fields(&fields, a.latest_revision);
     state.render(
@@ -745,7 +745,7 @@ async fn article_context(
     let step_name = (status.review == ReviewState::InReview)
         .then(|| steps.get(status.step as usize - 1).map(|s| s.name.clone()))
         .flatten();
-    let latest = store::revision(&state.db, a.latest_revision).await?.map(|r| r.fields()).unwrap_or_default();
+    let latest = store::latest_fields(&state.db, &a).await?;
     let sites = store::sites(&state.db).await?;
     let all = store::all_channels(&state.db).await?;
     let chan_name = |cid: i64| all.iter().find(|c| c.id == cid).map(|c| c.name.clone()).unwrap_or_default();

@@ -304,7 +304,7 @@ async fn article_json(state: &AppState, staff: &Staff, id: i64) -> Result<Value,
     {
         return Err(AppError::Forbidden("您没有查看该信息的权限".into()));
     }
-    let latest = store::revision(&state.db, a.latest_revision).await?.map(|r| r.fields());
+    let latest = Some(store::latest_fields(&state.db, &a).await?);
     let history = store::events(&state.db, id).await?;
     let placements = store::placements(&state.db, id).await?;
     let status = service::status_of(&a)?;

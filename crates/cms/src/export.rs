@@ -41,7 +41,7 @@ pub async fn export_site(
     let mut report = ExportReport::default();
     std::fs::create_dir_all(out)?;
     let render = |depth: usize, req: PageReq| {
-        let links = Links::export(depth, search_url);
+        let links = Links::export(depth, search_url, base);
         let renderer = &renderer;
         let site = &site;
         async move { renderer.render(db, site, "", &links, &req, Variant::default()).await }

@@ -62,30 +62,44 @@ pub struct Links {
     pub static_root: String,
     pub files_root: String,
     pub search: String,
+    /// In an export, the live portal's origin: links to pages outside the exported site (other
+    /// sites, internal link channels) point there. Empty when serving.
+    pub outside: String,
 }
 
 impl Links {
     /// Root-relative links for serving; `prefix` is the site's path prefix ("" or "/kjj").
     pub fn serving(prefix: &str) -> Links {
         let root = format!("{prefix}/");
-        Links { search: format!("{root}search"), root, static_root: "/static/".into(), files_root: "/files/".into() }
+        Links {
+            search: format!("{root}search"),
+            root,
+            static_root: "/static/".into(),
+            files_root: "/files/".into(),
+            outside: String::new(),
+        }
     }
     /// Links relative to a file `depth` directories below the export root.
-    pub fn export(depth: usize, search: &str) -> Links {
+    pub fn export(depth: usize, search: &str, outside: &str) -> Links {
         let root = if depth == 0 { "./".to_owned() } else { "../".repeat(depth) };
         Links {
             static_root: format!("{root}static/"),
             files_root: format!("{root}files/"),
             search: search.to_owned(),
             root,
+            outside: outside.to_owned(),
         }
+    }
+    /// A site-absolute path (`/qy/`) as a link from this page.
+    pub fn absolute(&self, path: &str) -> String {
+        if path.starts_with('/') { format!("{}{path}", self.outside) } else { path.to_owned() }
     }
     pub fn article(&self, id: i64) -> String {
         format!("{}a/{id}.html", self.root)
     }
     pub fn channel(&self, c: &Channel) -> String {
         if c.kind == "link" && !c.link_url.is_empty() {
-            c.link_url.clone()
+            self.absolute(&c.link_url)
         } else {
             format!("{}c/{}/", self.root, c.id)
         }
@@ -334,7 +348,7 @@ impl<'a> PageBuilder<'a> {
 
     fn site_url(&self, s: &Site) -> String {
         // Within one export only the exported site is reachable; other sites link to their paths.
-        if s.id == self.site.id { self.links.root.clone() } else { format!("{}/", s.path_prefix) }
+        if s.id == self.site.id { self.links.root.clone() } else { self.links.absolute(&format!("{}/", s.path_prefix)) }
     }
 
     fn siblings(&self) -> Vec<Value> {
@@ -830,10 +844,11 @@ mod tests {
 
     #[test]
     fn export_links_are_relative_to_depth() {
-        let l = Links::export(2, "/search");
+        let l = Links::export(2, "/search", "https://www.example.gov.cn");
         assert_eq!(l.article(5), "../../a/5.html");
         assert_eq!(l.channel_page(3, 2), "../../c/3/2.html");
-        assert_eq!(Links::export(0, "/s").root, "./");
+        assert_eq!(Links::export(0, "/s", "").root, "./");
+        assert_eq!(l.absolute("/qy/"), "https://www.example.gov.cn/qy/");
         assert_eq!(Links::serving("/kjj").channel_page(3, 1), "/kjj/c/3/");
     }
 

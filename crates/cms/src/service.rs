@@ -652,7 +652,11 @@ pub async fn available_actions(state: &AppState, auth: &Auth, a: &Article) -> Re
                 let step = steps.get(status.step.saturating_sub(1) as usize);
                 let last_author = store::revision(&state.db, a.latest_revision).await?.map(|r| r.created_by);
                 match step {
-                    Some(s) => can_approve_step(state, auth, a, s).await? && last_author != Some(auth.user.id),
+                    Some(s) => {
+                        can_approve_step(state, auth, a, s).await?
+                            && last_author != Some(auth.user.id)
+                            && !store::approved_this_round(&state.db, a.id, auth.user.id).await?
+                    }
                     None => false,
                 }
             }
@@ -701,10 +705,13 @@ pub async fn act(
                 if last_author == Some(auth.user.id) {
                     return Err(AppError::Forbidden("不能审核自己撰写或修改的信息".into()));
                 }
+                if action == Action::Approve && store::approved_this_round(&state.db, id, auth.user.id).await? {
+                    return Err(AppError::Forbidden("同一审核人不能通过同一轮审核的两个步骤".into()));
+                }
             }
         }
     }
-    let fields = store::revision(&state.db, a.latest_revision).await?.map(|r| r.fields()).unwrap_or_default();
+    let fields = store::latest_fields(&state.db, &a).await?;
     let future = fields.scheduled_at.is_some_and(|t| t > now());
     let (next, effect) =
         domain::transition(status, action, steps.len() as u32, future, comment).map_err(|e| match e {
@@ -796,8 +803,7 @@ pub async fn run_schedule(state: &AppState, cms: &Cms) {
     let t = now();
     for a in store::due_scheduled(&state.db, t).await.unwrap_or_default() {
         let Ok(status) = status_of(&a) else { continue };
-        let fields =
-            store::revision(&state.db, a.latest_revision).await.ok().flatten().map(|r| r.fields()).unwrap_or_default();
+        let fields = store::latest_fields(&state.db, &a).await.unwrap_or_default();
         if let Ok((next, effect)) = domain::transition(status, Action::PublishScheduled, 1, false, "")
             && apply(state, cms, &a, Action::PublishScheduled, next, effect, &fields, None, "system", "定时发布")
                 .await

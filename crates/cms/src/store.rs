@@ -345,6 +345,34 @@ pub async fn add_revision(db: &Db, article_id: i64, f: &Fields, user_id: i64, no
     Ok(id)
 }
 
+/// The fields of the latest revision; articles imported in bulk (the demo, migrations from older
+/// systems) may have none yet, and then the live copy is the latest version.
+pub async fn latest_fields(db: &Db, a: &Article) -> DbResult<Fields> {
+    if let Some(r) = revision(db, a.latest_revision).await?.filter(|r| r.article_id == a.id) {
+        return Ok(r.fields());
+    }
+    Ok(Fields {
+        title: a.title.clone(),
+        subtitle: a.subtitle.clone(),
+        source: a.source.clone(),
+        author: a.author.clone(),
+        editor: a.editor.clone(),
+        summary: a.summary.clone(),
+        body: a.body.clone(),
+        cover: a.cover.clone(),
+        keywords: a.keywords.clone(),
+        doc_number: a.doc_number.clone(),
+        link_url: a.link_url.clone(),
+        validity: a.validity.clone(),
+        pinned: a.pinned,
+        pin_order: a.pin_order,
+        pub_at: Some(a.pub_at),
+        scheduled_at: a.scheduled_at,
+        unpublish_at: a.unpublish_at,
+        is_repost: false,
+    })
+}
+
 pub async fn revisions(db: &Db, article_id: i64) -> DbResult<Vec<Revision>> {
     db.fetch_all(sql("SELECT * FROM article_revision WHERE article_id = $1 ORDER BY rev_no DESC").bind(article_id))
         .await
@@ -447,6 +475,20 @@ pub async fn record_event(
     )
     .await?;
     Ok(())
+}
+
+/// Whether `user_id` already approved a step since the article was last submitted (one person
+/// must not pass two steps of the same review).
+pub async fn approved_this_round(db: &Db, article_id: i64, user_id: i64) -> DbResult<bool> {
+    let n = db
+        .count(
+            sql("SELECT COUNT(*) FROM article_event WHERE article_id = $1 AND action = 'approve' AND actor_id = $2 \
+                 AND id > (SELECT COALESCE(MAX(id), 0) FROM article_event WHERE article_id = $1 AND action = 'submit')")
+            .bind(article_id)
+            .bind(user_id),
+        )
+        .await?;
+    Ok(n > 0)
 }
 
 pub async fn placements(db: &Db, article_id: i64) -> DbResult<Vec<Placement>> {

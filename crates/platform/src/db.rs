@@ -350,6 +350,18 @@ impl Db {
         })
     }
 
+    /// After rows were inserted with explicit ids (bulk loads), moves the table's id generator past
+    /// them. SQLite's rowid allocation already does this; PostgreSQL identity sequences do not.
+    pub async fn resync_identity(&self, table: &'static str) -> DbResult<()> {
+        if let Db::Postgres(_) = self {
+            self.execute(sql(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), 1))"
+            )))
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Answers when the database is reachable (`/healthz`).
     pub async fn ping(&self) -> bool {
         self.count(sql("SELECT CAST(1 AS BIGINT)")).await.is_ok()

@@ -550,6 +550,7 @@ async fn build_sites(
     grant(db, "daoli_editor", Role::Editor, ScopeKind::Site, daoli).await?;
     grant(db, "handler", Role::Reviewer, ScopeKind::Org, orgs.get("dlq").copied().unwrap_or(0)).await?;
     write_articles(db, files_dir, &chans, articles, text, rng, progress).await?;
+    db.resync_identity("article").await?;
     // 引用/推送: the city portal adopts the newest science-bureau news into 部门动态.
     let bmdt: Option<i64> = cms::store::channels_of(db, hrb).await?.iter().find(|c| c.slug == "bmdt").map(|c| c.id);
     if let Some(bmdt) = bmdt {

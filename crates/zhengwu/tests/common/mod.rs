@@ -195,6 +195,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for another router (a second node in multi-node tests).
+    pub fn for_router(router: Router) -> Client {
+        Client { router, cookies: HashMap::new(), ip: "10.9.9.9".into() }
+    }
+
     pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
         if !self.cookies.is_empty() {
             let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");

@@ -1,0 +1,446 @@
+//! CMS journeys on the real router and database: an editor writes and submits, the department and
+//! office reviewers approve, the article appears on the home page, its channel, the feed and the
+//! sitemap at once; withdrawing removes it everywhere. Also: revisions of live articles, illegal
+//! transitions, scheduled publication, concurrent edits, sanitising, placements across sites,
+//! template overrides, reading variants, conditional requests, attachments, static export, and a
+//! second node following the first.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Client, TestApp};
+use serde_json::json;
+
+const PW: &str = zhengwu::demo::DEMO_PASSWORD;
+
+async fn demo(app: &TestApp) {
+    zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), 60, |_| {})
+        .await
+        .expect("demo");
+}
+
+async fn login(app: &TestApp, user: &str) -> Client {
+    let mut c = app.client();
+    let res = c.login(user, PW).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{user}: {}", res.text);
+    c
+}
+
+async fn channel_id(app: &TestApp, site: &str, slug: &str) -> i64 {
+    let s = cms::store::site_by_code(&app.db, site).await.unwrap().unwrap();
+    cms::store::channels_of(&app.db, s.id).await.unwrap().into_iter().find(|c| c.slug == slug).unwrap().id
+}
+
+/// Creates an article through the editor form and returns its id.
+async fn write_article(c: &mut Client, channel: i64, title: &str, body: &str) -> i64 {
+    let res = c
+        .post_form(
+            "/admin/cms/articles/new",
+            &[("channel_id", &channel.to_string()), ("title", title), ("body", body), ("source", "市科技局")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    res.location().rsplit('/').next().unwrap().parse().unwrap()
+}
+
+async fn act(c: &mut Client, id: i64, action: &str, comment: &str) -> common::TestResponse {
+    c.post_form(&format!("/admin/cms/articles/{id}/act"), &[("action", action), ("comment", comment)]).await
+}
+
+async fn publish(app: &TestApp, channel: i64, title: &str) -> i64 {
+    let mut ed = login(app, "editor").await;
+    let id = write_article(&mut ed, channel, title, "<p>为贯彻落实有关部署，现将有关事项通知如下。</p>").await;
+    assert_eq!(act(&mut ed, id, "submit", "").await.status, StatusCode::SEE_OTHER);
+    let mut dept = login(app, "reviewer_dept").await;
+    assert_eq!(act(&mut dept, id, "approve", "同意").await.status, StatusCode::SEE_OTHER);
+    let mut office = login(app, "reviewer_office").await;
+    assert_eq!(act(&mut office, id, "approve", "同意发布").await.status, StatusCode::SEE_OTHER);
+    id
+}
+
+backend_tests! {
+    editor_department_office_publish_then_withdraw_everywhere => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let title = "市科技局召开2026年科技项目网上申报工作部署会";
+        let mut public = app.client();
+        // Warm the cache with the pages that will change.
+        for p in ["/", &format!("/c/{bmdt}/"), &format!("/c/{bmdt}/rss.xml"), "/sitemap.xml"] {
+            assert_eq!(public.get(p).await.status, StatusCode::OK, "{p}");
+        }
+        let mut ed = login(&app, "editor").await;
+        let id = write_article(&mut ed, bmdt, title, "<p>会议要求各处室按时完成申报受理。</p>").await;
+        assert_eq!(act(&mut ed, id, "submit", "").await.status, StatusCode::SEE_OTHER);
+        // The editor cannot approve; the office reviewer cannot skip the department step's reviewer
+        // rules, and nothing is public yet.
+        assert_eq!(act(&mut ed, id, "approve", "").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(public.get(&format!("/a/{id}.html")).await.status, StatusCode::NOT_FOUND);
+        let mut dept = login(&app, "reviewer_dept").await;
+        let queue = dept.get("/admin/cms/review").await;
+        assert!(queue.text.contains(title), "department queue lists it");
+        assert_eq!(act(&mut dept, id, "approve", "同意").await.status, StatusCode::SEE_OTHER);
+        // The department reviewer holds no site grant: the office step is not theirs.
+        assert_eq!(act(&mut dept, id, "approve", "").await.status, StatusCode::FORBIDDEN);
+        assert!(!public.get("/").await.text.contains(title));
+        let mut office = login(&app, "reviewer_office").await;
+        assert!(office.get("/admin/cms/review").await.text.contains(title));
+        let res = act(&mut office, id, "approve", "同意发布").await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        // Visible at once (the publishing request invalidated exactly these cached pages).
+        let started = std::time::Instant::now();
+        assert!(public.get("/").await.text.contains(title), "home page");
+        assert!(public.get(&format!("/c/{bmdt}/")).await.text.contains(title), "channel list");
+        assert!(public.get(&format!("/c/{bmdt}/rss.xml")).await.text.contains(title), "feed");
+        assert!(public.get("/sitemap.xml").await.text.contains(&format!("/a/{id}.html")), "sitemap");
+        let page = public.get(&format!("/a/{id}.html")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains(r#"<meta name="ArticleTitle" content="市科技局召开2026年科技项目网上申报工作部署会">"#));
+        assert!(started.elapsed().as_millis() < 1000);
+        // The history records every step with who and when.
+        let events = cms::store::events(&app.db, id).await.unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, vec!["create", "submit", "approve", "approve"]);
+        assert_eq!(events[2].actor, "reviewer_dept");
+        assert_eq!(events[3].actor, "reviewer_office");
+        // Withdrawal needs a reason, then removes it from every page and feed.
+        let mut admin = login(&app, "siteadmin").await;
+        let res = act(&mut admin, id, "withdraw", "").await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("需要填写意见或理由"));
+        assert_eq!(act(&mut admin, id, "withdraw", "数据有误，撤回核实").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(public.get(&format!("/a/{id}.html")).await.status, StatusCode::NOT_FOUND);
+        assert!(!public.get("/").await.text.contains(title));
+        assert!(!public.get(&format!("/c/{bmdt}/")).await.text.contains(title));
+        assert!(!public.get(&format!("/c/{bmdt}/rss.xml")).await.text.contains(title));
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE target = $1").bind(format!("article:{id}"))).await.unwrap();
+        assert!(audited >= 5, "create, submit, approve ×2, withdraw audited: {audited}");
+    };
+
+    a_revised_article_stays_live_until_the_revision_is_approved => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let id = publish(&app, bmdt, "原标题：科技成果转化工作推进会召开").await;
+        let mut ed = login(&app, "editor").await;
+        let form = ed.get(&format!("/admin/cms/articles/{id}/edit")).await;
+        let base = form.text.split("name=\"base_revision\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        let res = ed.post_form(&format!("/admin/cms/articles/{id}/edit"), &[("title", "新标题：科技成果转化工作推进会召开"), ("body", "<p>修改后的正文。</p>"), ("base_revision", &base)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let mut public = app.client();
+        let page = public.get(&format!("/a/{id}.html")).await;
+        assert!(page.text.contains("原标题") && !page.text.contains("新标题"), "old version stays live during review");
+        assert_eq!(act(&mut ed, id, "submit", "").await.status, StatusCode::SEE_OTHER);
+        // Reject returns it to the author with the comment.
+        let mut dept = login(&app, "reviewer_dept").await;
+        assert_eq!(act(&mut dept, id, "reject", "").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(act(&mut dept, id, "reject", "标题请写明会议时间").await.status, StatusCode::SEE_OTHER);
+        let mine = ed.get("/admin/cms/articles?mine=1").await;
+        assert!(mine.text.contains("已退回"));
+        assert!(ed.get(&format!("/admin/cms/articles/{id}")).await.text.contains("标题请写明会议时间"));
+        assert!(public.get(&format!("/a/{id}.html")).await.text.contains("原标题"));
+        assert_eq!(act(&mut ed, id, "submit", "").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(act(&mut dept, id, "approve", "").await.status, StatusCode::SEE_OTHER);
+        let mut office = login(&app, "reviewer_office").await;
+        assert_eq!(act(&mut office, id, "approve", "").await.status, StatusCode::SEE_OTHER);
+        let page = public.get(&format!("/a/{id}.html")).await;
+        assert!(page.text.contains("新标题") && page.text.contains("修改后的正文"), "approved revision is live");
+        // Compare and restore.
+        let revs = cms::store::revisions(&app.db, id).await.unwrap();
+        assert_eq!(revs.len(), 2);
+        let cmp = ed.get(&format!("/admin/cms/articles/{id}/compare?a={}&b={}", revs[1].id, revs[0].id)).await;
+        assert!(cmp.text.contains("原标题") && cmp.text.contains("新标题"));
+        let res = ed.post_form(&format!("/admin/cms/articles/{id}/restore/{}", revs[1].id), &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(cms::store::revisions(&app.db, id).await.unwrap().len(), 3, "restore adds a revision, history is kept");
+    };
+
+    api_state_machine_refuses_illegal_and_unpermitted_actions => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let ed = app.token("editor").await;
+        let dept = app.token("reviewer_dept").await;
+        let mut c = app.client();
+        let res = c.api("POST", "/api/v1/articles", &ed, Some(json!({"channel_id": bmdt, "title": "", "body": ""}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<String> = res.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(fields, vec!["title", "body"]);
+        let res = c.api("POST", "/api/v1/articles", &ed, Some(json!({"channel_id": bmdt, "title": "关于开展安全生产检查的通知", "body": "<p>各单位：</p>"}))).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        let id = res.json()["id"].as_i64().unwrap();
+        assert_eq!(res.json()["state"], "draft");
+        assert_eq!(res.json()["actions"], json!(["save", "submit"]));
+        // Approving a draft: the state forbids it (409) for a reviewer; the role forbids it (403) for the editor.
+        let res = c.api("POST", &format!("/api/v1/articles/{id}/actions/approve"), &dept, None).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
+        assert!(res.json()["detail"].as_str().unwrap().contains("不能执行"));
+        let res = c.api("POST", &format!("/api/v1/articles/{id}/actions/approve"), &ed, None).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        let res = c.api("POST", &format!("/api/v1/articles/{id}/actions/fly"), &ed, None).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
+        let res = c.api("POST", &format!("/api/v1/articles/{id}/actions/submit"), &ed, Some(json!({"comment": "请审核"}))).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.json()["review_state"], "in_review");
+        let res = c.api("GET", &format!("/api/v1/articles/{id}"), &dept, None).await;
+        assert_eq!(res.json()["actions"], json!(["approve", "reject"]));
+        assert_eq!(res.json()["history"].as_array().unwrap().len(), 2);
+        // Another site's editor cannot see or touch it.
+        let other = app.token("daoli_editor").await;
+        assert_eq!(c.api("GET", &format!("/api/v1/articles/{id}"), &other, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.api("POST", &format!("/api/v1/articles/{id}/actions/withdraw"), &other, Some(json!({"comment": "x"}))).await.status, StatusCode::FORBIDDEN);
+        let q = c.api("GET", "/api/v1/review-queue", &dept, None).await;
+        assert!(q.json()["items"].as_array().unwrap().iter().any(|i| i["id"] == id));
+    };
+
+    scheduled_publication_runs_when_due => |app: TestApp| async move {
+        demo(&app).await;
+        let tzgg = channel_id(&app, "hrb", "tzgg").await;
+        let mut ed = login(&app, "editor").await;
+        let res = ed.post_form("/admin/cms/articles/new", &[("channel_id", &tzgg.to_string()), ("title", "关于元旦放假安排的通知"), ("body", "<p>元旦放假一天。</p>"), ("scheduled_at", "2099-12-31T09:00")]).await;
+        let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        act(&mut ed, id, "submit", "").await;
+        act(&mut login(&app, "reviewer_office").await, id, "approve", "").await;
+        act(&mut login(&app, "siteadmin").await, id, "approve", "").await;
+        let a = cms::store::article(&app.db, id).await.unwrap().unwrap();
+        assert_eq!((a.state.as_str(), a.review_state.as_str()), ("scheduled", "approved"));
+        assert_eq!(app.client().get(&format!("/a/{id}.html")).await.status, StatusCode::NOT_FOUND);
+        // Not yet due: nothing happens. Due: published, also after a restart (state is in the DB).
+        cms::service::run_schedule(&app.state, &app.cms).await;
+        assert_eq!(cms::store::article(&app.db, id).await.unwrap().unwrap().state, "scheduled");
+        app.db.execute(platform::db::sql("UPDATE article SET scheduled_at = $1 WHERE id = $2").bind(platform::db::now() - 1).bind(id)).await.unwrap();
+        cms::service::run_schedule(&app.state, &app.cms).await;
+        assert_eq!(cms::store::article(&app.db, id).await.unwrap().unwrap().state, "published");
+        assert!(app.client().get(&format!("/c/{tzgg}/")).await.text.contains("关于元旦放假安排的通知"));
+    };
+
+    concurrent_edits_warn_and_never_overwrite => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let mut a = login(&app, "editor").await;
+        let id = write_article(&mut a, bmdt, "市政务服务中心推进一网通办", "<p>初稿</p>").await;
+        let mut b = login(&app, "siteadmin").await;
+        let fa = a.get(&format!("/admin/cms/articles/{id}/edit")).await;
+        let fb = b.get(&format!("/admin/cms/articles/{id}/edit")).await;
+        assert!(fb.text.contains("打开了本信息的编辑页面"), "the second editor is warned");
+        let base = |t: &str| t.split("name=\"base_revision\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        let (ba, bb) = (base(&fa.text), base(&fb.text));
+        assert_eq!(a.post_form(&format!("/admin/cms/articles/{id}/edit"), &[("title", "甲的修改"), ("body", "<p>甲</p>"), ("base_revision", &ba)]).await.status, StatusCode::SEE_OTHER);
+        let res = b.post_form(&format!("/admin/cms/articles/{id}/edit"), &[("title", "乙的修改"), ("body", "<p>乙</p>"), ("base_revision", &bb)]).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
+        assert!(res.text.contains("保存了新版本") && res.text.contains("乙的修改"), "warned, and the typed text is kept");
+        let latest = cms::store::latest_fields(&app.db, &cms::store::article(&app.db, id).await.unwrap().unwrap()).await.unwrap();
+        assert_eq!(latest.title, "甲的修改");
+    };
+
+    bodies_are_sanitised_and_reposts_need_a_source => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let mut ed = login(&app, "editor").await;
+        let res = ed.post_form("/admin/cms/articles/new", &[("channel_id", &bmdt.to_string()), ("title", "转载稿"), ("body", "<p>正文</p>"), ("is_repost", "true")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("转载的信息必须注明来源") && res.text.contains("value=\"转载稿\""));
+        let id = publish(&app, bmdt, "<script>alert(1)</script>标题").await;
+        let _ = id;
+        let mut ed = login(&app, "editor").await;
+        let id2 = write_article(&mut ed, bmdt, "正文安全检查", r#"<p onclick="x()">内容<script>steal()</script><a href="javascript:alert(1)">链接</a></p><p class="MsoNormal" style="mso-x:1">公文<o:p></o:p></p>"#).await;
+        let a = cms::store::article(&app.db, id2).await.unwrap().unwrap();
+        let f = cms::store::latest_fields(&app.db, &a).await.unwrap();
+        assert!(!f.body.contains("script") && !f.body.contains("onclick") && !f.body.contains("javascript") && !f.body.contains("Mso"), "{}", f.body);
+        let home = app.client().get("/").await;
+        assert!(!home.text.contains("<script>alert(1)</script>") && home.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;标题"), "titles are escaped");
+    };
+
+    placement_on_another_site_and_withdrawal_everywhere => |app: TestApp| async move {
+        demo(&app).await;
+        let kjj_yw = channel_id(&app, "kjj", "yw").await;
+        let hrb_bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let id = publish(&app, kjj_yw, "市科技局：高新技术企业认定工作启动").await;
+        let mut public = app.client();
+        assert!(public.get("/kjj/").await.text.contains("高新技术企业认定工作启动"));
+        assert_eq!(public.get(&format!("/a/{id}.html")).await.status, StatusCode::NOT_FOUND, "not on the city portal yet");
+        let mut office = login(&app, "reviewer_office").await;
+        let _ = &mut office;
+        let mut ed = login(&app, "editor").await;
+        let res = ed.post_form(&format!("/admin/cms/articles/{id}/place"), &[("channel_id", &hrb_bmdt.to_string())]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert!(public.get(&format!("/c/{hrb_bmdt}/")).await.text.contains("高新技术企业认定工作启动"));
+        let on_portal = public.get(&format!("/a/{id}.html")).await;
+        assert!(on_portal.text.contains("哈尔滨市人民政府") && on_portal.text.contains("部门动态"), "shown in the portal's own look");
+        act(&mut login(&app, "siteadmin").await, id, "withdraw", "重复发布").await;
+        assert!(!public.get(&format!("/c/{hrb_bmdt}/")).await.text.contains("高新技术企业认定工作启动"));
+        assert!(!public.get("/kjj/").await.text.contains("高新技术企业认定工作启动"));
+        // A department editor of another site cannot push into the portal.
+        let mut dl = login(&app, "daoli_editor").await;
+        let res = dl.post_form(&format!("/admin/cms/articles/{id}/place"), &[("channel_id", &hrb_bmdt.to_string())]).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+    };
+
+    site_template_overrides_are_checked_versioned_and_sandboxed => |app: TestApp| async move {
+        demo(&app).await;
+        let site = cms::store::site_by_code(&app.db, "kjj").await.unwrap().unwrap();
+        let mut admin = login(&app, "siteadmin").await;
+        let url = format!("/admin/cms/sites/{}/templates/home.html", site.id);
+        let res = admin.post_form(&url, &[("source", "{% extends \"layout.html\" %}\n{% block content %}\n{{ broken( }}\n{% endblock %}"), ("op", "save")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("第 3 行"), "{}", res.text);
+        assert!(res.text.contains("broken("), "typed source is kept");
+        let runaway = "{% extends \"layout.html\" %}{% block content %}{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}{% endblock %}";
+        let res = admin.post_form(&url, &[("source", runaway), ("op", "save")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "runaway loop refused by the fuel limit");
+        let good = "{% extends \"layout.html\" %}{% block content %}<h1>科技局首页（定制版）</h1>{% endblock %}";
+        let res = admin.post_form(&url, &[("source", good), ("op", "preview")]).await;
+        assert!(res.text.contains("科技局首页（定制版）"));
+        assert!(!app.client().get("/kjj/").await.text.contains("定制版"), "preview does not publish");
+        let res = admin.post_form(&url, &[("source", good), ("op", "save")]).await;
+        assert!(res.text.contains("已保存为第 1 版"));
+        assert!(app.client().get("/kjj/").await.text.contains("科技局首页（定制版）"));
+        assert!(!app.client().get("/").await.text.contains("定制版"), "other sites unaffected");
+        // An editor cannot change templates.
+        assert_eq!(login(&app, "editor").await.get(&url).await.status, StatusCode::FORBIDDEN);
+    };
+
+    reading_variants_metadata_and_conditional_requests => |app: TestApp| async move {
+        demo(&app).await;
+        let mut c = app.client();
+        let home = c.get("/").await;
+        for tag in ["SiteName", "SiteDomain", "SiteIDCode", "ColumnName", "ColumnType", "ArticleTitle", "PubDate", "ContentSource", "Keywords", "Author", "Description", "Url"] {
+            assert!(home.text.contains(&format!("<meta name=\"{tag}\"")), "{tag}");
+        }
+        assert!(home.text.contains("主办单位") && home.text.contains("网站标识码：2301000001") && home.text.contains("黑ICP备") && home.text.contains("网站纠错"));
+        let etag = home.headers.get(header::ETAG).unwrap().to_str().unwrap().to_owned();
+        let req = Request::get("/").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+        assert_eq!(c.send(req).await.status, StatusCode::NOT_MODIFIED);
+        let trad = c.get("/?script=hant").await;
+        assert!(trad.text.contains("哈爾濱市人民政府") && trad.text.contains("lang=\"zh-TW\""), "traditional view");
+        let again = c.get("/c/2/").await;
+        assert!(again.text.contains("lang=\"zh-TW\""), "the choice is remembered");
+        c.get("/?script=hans").await;
+        let elder = c.get("/?elder=1").await;
+        assert!(elder.text.contains("class=\"elder\""));
+        assert!(c.get("/nothing/here").await.status == StatusCode::NOT_FOUND);
+        let robots = c.get("/robots.txt").await;
+        assert!(robots.text.contains("Sitemap:") && robots.text.contains("Disallow: /admin"));
+    };
+
+    attachments_upload_check_and_count_downloads => |app: TestApp| async move {
+        demo(&app).await;
+        let bgxz = channel_id(&app, "hrb", "bgxz").await;
+        let id = publish(&app, bgxz, "高新技术企业认定申请表").await;
+        let mut ed = login(&app, "editor").await;
+        let token = ed.csrf().await;
+        let upload = |name: &str, bytes: &[u8]| {
+            let boundary = "zwboundary";
+            let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            Request::post(format!("/admin/cms/articles/{id}/attachments?_csrf={token}"))
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let res = ed.send(upload("病毒.exe", b"MZ\x90\x00")).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("不支持上传 .exe"));
+        let res = ed.send(upload("伪装.pdf", b"<html>")).await;
+        assert!(res.text.contains("不符"));
+        let res = ed.send(upload("申请表.pdf", b"%PDF-1.4\n%demo\n")).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let att = cms::store::attachments(&app.db, id).await.unwrap();
+        assert_eq!(att.len(), 1);
+        let mut public = app.client();
+        let page = public.get(&format!("/a/{id}.html")).await;
+        assert!(page.text.contains("申请表.pdf"), "listed on the page");
+        let dl = public.get(&format!("/files/{}/x", att[0].id)).await;
+        assert_eq!(dl.status, StatusCode::OK);
+        assert!(dl.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment"));
+        assert!(dl.bytes.starts_with(b"%PDF"));
+        assert_eq!(cms::store::attachment(&app.db, att[0].id).await.unwrap().unwrap().downloads, 1);
+    };
+
+    a_second_node_follows_publications_within_a_second => |app: TestApp| async move {
+        demo(&app).await;
+        // Node B: same database, its own cache and jobs.
+        let b = zhengwu::build(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone()).unwrap();
+        zhengwu::spawn_jobs(&b);
+        let mut on_b = common::Client::for_router(b.router.clone());
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        assert!(!on_b.get(&format!("/c/{bmdt}/")).await.text.contains("双节期间安全生产工作部署"));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        publish(&app, bmdt, "双节期间安全生产工作部署").await;
+        let started = std::time::Instant::now();
+        loop {
+            if on_b.get(&format!("/c/{bmdt}/")).await.text.contains("双节期间安全生产工作部署") {
+                break;
+            }
+            assert!(started.elapsed().as_millis() < 1000, "node B still serves the stale page after 1 s");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+}
+
+#[tokio::test]
+async fn static_export_writes_a_browsable_site() {
+    let app = TestApp::new(common::Backend::Sqlite).await;
+    demo(&app).await;
+    let out = tempfile::tempdir().unwrap();
+    let files = app.state.config.data_dir.join("files");
+    let report = cms::export::export_site(
+        &app.db,
+        &files,
+        "kjj",
+        out.path(),
+        "https://www.example.gov.cn/search",
+        "https://kjj.example.gov.cn",
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.articles > 0 && report.pages > 10, "{report:?}");
+    // Every relative link in every page resolves to a file of the export.
+    let mut checked = 0;
+    for entry in walk(out.path()) {
+        if entry.extension().is_some_and(|e| e == "html") {
+            let html = std::fs::read_to_string(&entry).unwrap();
+            for href in html.split("href=\"").skip(1).filter_map(|s| s.split('"').next()) {
+                if href.starts_with("http") || href.starts_with('?') || href.starts_with('#') || href.starts_with("/") {
+                    assert!(!href.starts_with('/') || href == "/", "absolute link {href} in {}", entry.display());
+                    continue;
+                }
+                let mut target = entry.parent().unwrap().join(percent_decode(href));
+                if href.ends_with('/') || href == "./" {
+                    target = target.join("index.html");
+                }
+                assert!(target.exists(), "{href} from {} -> {}", entry.display(), target.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "links checked: {checked}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+/// Web servers decode `%XX` in paths before looking for the file.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
