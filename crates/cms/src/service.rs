@@ -197,6 +197,7 @@ pub async fn update_site(
     id: i64,
     input: &SiteInput,
 ) -> Result<(), AppError> {
+    auth.require_anywhere(Perm::SiteManage)?;
     let old = store::site(&state.db, id).await?.ok_or(AppError::NotFound)?;
     auth.require(Perm::SiteManage, &ResourceScope::site(id))?;
     let site = site_from_input(state, input, Some(&old)).await?;
@@ -312,6 +313,7 @@ pub async fn create_channel(
     site_id: i64,
     input: &ChannelInput,
 ) -> Result<i64, AppError> {
+    auth.require_anywhere(Perm::ChannelManage)?;
     let site = store::site(&state.db, site_id).await?.ok_or(AppError::NotFound)?;
     // A new top-level channel needs the site; a child channel, the parent's subtree.
     let scope = match input.parent_id.and_then(|p| (p > 0).then_some(p)) {
@@ -345,6 +347,7 @@ pub async fn update_channel(
     id: i64,
     input: &ChannelInput,
 ) -> Result<(), AppError> {
+    auth.require_anywhere(Perm::ChannelManage)?;
     let old = store::channel(&state.db, id).await?.ok_or(AppError::NotFound)?;
     auth.require(Perm::ChannelManage, &channel_scope(state, &old).await?)?;
     let c = channel_from_input(state, old.site_id, input, Some(id)).await?;
@@ -511,6 +514,7 @@ pub async fn create_article(
     auth: &Auth,
     input: &ArticleInput,
 ) -> Result<i64, AppError> {
+    auth.require_anywhere(Perm::ArticleEdit)?;
     let channel_id = input.channel_id.ok_or_else(|| AppError::invalid("channel_id", "请选择栏目"))?;
     let channel =
         store::channel(&state.db, channel_id).await?.ok_or_else(|| AppError::invalid("channel_id", "栏目不存在"))?;
@@ -548,6 +552,7 @@ pub async fn save_article(
     id: i64,
     input: &ArticleInput,
 ) -> Result<SaveOutcome, AppError> {
+    auth.require_anywhere(Perm::ArticleEdit)?;
     let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
     auth.require(Perm::ArticleEdit, &article_scope(state, &a).await?)?;
     if let Some(base) = input.base_revision
@@ -859,6 +864,7 @@ pub async fn place(
     id: i64,
     channel_id: i64,
 ) -> Result<(), AppError> {
+    auth.require_anywhere(Perm::ArticleEdit)?;
     let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let target =
         store::channel(&state.db, channel_id).await?.ok_or_else(|| AppError::invalid("channel_id", "栏目不存在"))?;
@@ -900,6 +906,7 @@ pub async fn unplace(
     id: i64,
     channel_id: i64,
 ) -> Result<(), AppError> {
+    auth.require_anywhere(Perm::ArticleEdit)?;
     let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if channel_id == a.channel_id {
         return Err(AppError::Conflict("不能移除信息的主栏目".into()));
@@ -925,6 +932,7 @@ pub async fn unplace(
 
 /// Restores an old revision as a new one (never rewrites history).
 pub async fn restore(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, revision_id: i64) -> Result<i64, AppError> {
+    auth.require_anywhere(Perm::ArticleEdit)?;
     let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
     auth.require(Perm::ArticleEdit, &article_scope(state, &a).await?)?;
     let rev =

@@ -12,6 +12,52 @@ use serde_json::json;
 
 const ROLES: [Role; 8] = Role::ALL;
 
+/// Every API operation of every installed subsystem.
+fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
+    let mut ops = platform::web::api::platform_routes();
+    ops.extend(cms::api::routes());
+    ops
+}
+
+/// A site with one channel and one draft article, for routes that need ids.
+async fn cms_fixture(app: &TestApp) -> (i64, i64) {
+    let site = cms::store::insert_site(
+        &app.db,
+        &cms::store::Site {
+            code: "t".into(),
+            name: "测试站".into(),
+            kind: "portal".into(),
+            site_id_code: "2301000001".into(),
+            template_set: "default".into(),
+            locale: "zh-CN".into(),
+            sponsor: "测试".into(),
+            contact: "1".into(),
+            icp: "1".into(),
+            psb: "1".into(),
+            error_link: "/".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let ch = cms::store::insert_channel(
+        &app.db,
+        &cms::store::Channel {
+            site_id: site,
+            name: "通知".into(),
+            slug: "tz".into(),
+            kind: "list".into(),
+            update_class: "none".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let f = cms::store::Fields { title: "测试信息".into(), body: "<p>正文</p>".into(), ..Default::default() };
+    let article = cms::store::create_article(&app.db, site, ch, None, &f, 1).await.unwrap();
+    (site, article)
+}
+
 async fn client_for(app: &TestApp, role: Role) -> Client {
     let name = format!("u_{}", role.code());
     if platform::accounts::user_by_name(&app.db, &name).await.ok().flatten().is_none() {
@@ -33,6 +79,14 @@ fn expected_page(path: &str) -> &'static [Role] {
         }
         p if p.starts_with("/admin/grants") || p.starts_with("/admin/security-policy") => &[Secadmin],
         p if p.starts_with("/admin/audit") => &[Auditor],
+        p if p.starts_with("/admin/cms/sites") => &[SiteAdmin],
+        // Reviewers open an article to review it; only editors list and write.
+        p if p.starts_with("/admin/cms/articles/") && p[20..].chars().all(|c| c.is_ascii_digit()) => {
+            &[SiteAdmin, Editor, Reviewer]
+        }
+        p if p.starts_with("/admin/cms/articles") => &[SiteAdmin, Editor],
+        p if p.starts_with("/admin/cms/review") => &[SiteAdmin, Reviewer],
+        p if p.starts_with("/admin/cms/stats") => &[SiteAdmin, Leader],
         _ => &ROLES,
     }
 }
@@ -47,6 +101,12 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         }
         (_, "/api/v1/security-policy") => &[Secadmin],
         (_, p) if p.starts_with("/api/v1/audit") => &[Auditor],
+        (_, p) if p.starts_with("/api/v1/sites") || p.starts_with("/api/v1/channels") => &[SiteAdmin],
+        ("get", "/api/v1/articles/{id}") => &[SiteAdmin, Editor, Reviewer],
+        // The matrix drives the `archive` action, which needs the publishing permission.
+        ("post", "/api/v1/articles/{id}/actions/{action}") => &[SiteAdmin, Reviewer],
+        (_, p) if p.starts_with("/api/v1/articles") => &[SiteAdmin, Editor],
+        (_, "/api/v1/review-queue") => &[SiteAdmin, Reviewer],
         _ => return None,
     })
 }
@@ -54,11 +114,15 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
 backend_tests! {
     role_matrix_on_every_platform_route => |app: TestApp| async move {
         let target = app.user("target_user", &[]).await;
+        let (site, article) = cms_fixture(&app).await;
         let pages = [
             "/admin", "/admin/tokens", "/admin/password", "/admin/users", "/admin/users/new",
             &format!("/admin/users/{target}"), "/admin/orgs", "/admin/settings", "/admin/grants",
             &format!("/admin/grants/{target}"), "/admin/security-policy", "/admin/audit",
             "/admin/audit/export.csv", "/admin/audit/export.xlsx",
+            "/admin/cms/sites", &format!("/admin/cms/sites/{site}"), &format!("/admin/cms/sites/{site}/templates"),
+            "/admin/cms/articles", "/admin/cms/articles/new", &format!("/admin/cms/articles/{article}"),
+            "/admin/cms/review", "/admin/cms/stats", "/admin/cms/stats/export.xlsx",
         ];
         for role in ROLES {
             let mut c = client_for(&app, role).await;
@@ -85,14 +149,15 @@ backend_tests! {
             }
         }
         // The API: every registered operation must appear in the expected matrix.
-        let ops = platform::web::api::platform_routes();
+        let ops = all_api_routes();
         for role in ROLES {
             let name = format!("u_{}", role.code());
             let token = app.token(&name).await;
             let mut c = app.client();
             for op in &ops {
                 let expected = expected_api(op.method, op.path).unwrap_or_else(|| panic!("{} {} missing from the role matrix", op.method, op.path));
-                let path = op.path.replace("{id}", &target.to_string()).replace("{action}", "noop");
+                let id = if op.path.contains("/articles/") { article } else if op.path.contains("/sites/") || op.path.contains("/channels/") { site } else { target };
+                let path = op.path.replace("{id}", &id.to_string()).replace("{action}", "archive");
                 let body = if op.body.is_some() { Some(json!({})) } else { None };
                 let res = c.api(&op.method.to_uppercase(), &path, &token, body).await;
                 assert_eq!(allowed(res.status), expected.contains(&role), "{} {} {path} -> {} {}", role.code(), op.method, res.status, res.text);
@@ -379,7 +444,7 @@ backend_tests! {
         let token = app.token("sys").await;
         let mut c = app.signed_in("sys").await;
         let csrf = c.csrf().await;
-        let ops = platform::web::api::platform_routes();
+        let ops = all_api_routes();
         let bodies: Vec<(String, Vec<u8>)> = vec![
             ("application/json".into(), b"{not json".to_vec()),
             ("application/json".into(), vec![0xff, 0xfe, 0x22, 0x7b]),
@@ -430,7 +495,7 @@ backend_tests! {
         assert!(m.text.contains("zhengwu_http_request_duration_seconds_bucket") && m.text.contains("zhengwu_db_pool_connections"));
         let doc = c.get("/api/v1/openapi.json").await.json();
         assert_eq!(doc["openapi"], "3.1.0");
-        for op in platform::web::api::platform_routes() {
+        for op in all_api_routes() {
             assert!(doc["paths"][op.path][op.method].is_object(), "{} {} documented", op.method, op.path);
         }
         assert!(c.get("/admin").await.headers.get("x-request-id").is_some());
