@@ -57,3 +57,8 @@ if [ "${ZHENGWU_TEST_REQUIRE_POSTGRES:-}" = 1 ] && [ "$pg_passed" -lt 10 ]; then
   exit 1
 fi
 rm -f "$log"
+
+# --- the public portal in a real browser ---------------------------------------------------------
+if [ -f tests/browser/package.json ]; then
+  node tests/browser/run.mjs
+fi

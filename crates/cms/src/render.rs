@@ -542,10 +542,18 @@ impl<'a> PageBuilder<'a> {
                     return Ok(self.not_found());
                 }
                 let items = store::channel_items(db, id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+                // A parent column without items of its own shows its sub-columns' newest items.
+                let mut child_blocks = Vec::new();
+                if total == 0 {
+                    let kids: Vec<&Channel> = self.channels.iter().filter(|x| x.parent_id == Some(id) && x.kind != "link").collect();
+                    for k in kids {
+                        child_blocks.push(self.block(db, k, 6).await?);
+                    }
+                }
                 let (parent_name, children) = self.side(c);
                 let ctx = context! {
                     channel => c, items => self.links.items(&items), pager => self.pager(id, page, total),
-                    children => children, parent_name => parent_name, feed_url => self.links.feed(id),
+                    children => children, parent_name => parent_name, feed_url => self.links.feed(id), child_blocks => child_blocks,
                     breadcrumbs => self.breadcrumbs(id, false), ..self.base("channel", meta, Some(id))
                 };
                 Ok(("channel.html", ctx, 200))

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the browser tests need when it is missing: Debian's Chromium, a CJK font, a Java
+# runtime for the Nu Html Checker, and the pinned npm packages (playwright-core, axe-core, vnu-jar).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || need+=(fonts-wqy-microhei)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "installing ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/vnu-jar ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+fi

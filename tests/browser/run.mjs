@@ -1,0 +1,148 @@
+// Real-browser checks of the public portal, as the issue asks: start `zhengwu demo` on a free
+// loopback port, then for the home, list, article, special-topic, site-map, search and error pages
+// (and the traditional-character and elder views) run the Nu Html Checker on the served HTML and
+// axe-core (WCAG 2.1 A/AA) in Debian's Chromium with JavaScript disabled, as a visitor without
+// scripts would see them. Exits non-zero on any validator error or axe violation.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(import.meta.url);
+const bin = process.env.ZHENGWU_BIN || join(root, 'target', 'debug', 'zhengwu');
+const port = 18000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const data = mkdtempSync(join(tmpdir(), 'zw-browser-'));
+
+const server = spawn(bin, ['--data-dir', data, 'demo', '--articles', '300', '--listen', `127.0.0.1:${port}`, '--serve-after'], {
+  stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZHENGWU_LOG: 'warn' },
+});
+let serverLog = '';
+server.stdout.on('data', (d) => { serverLog += d; });
+server.stderr.on('data', (d) => { serverLog += d; });
+
+function stop(code) {
+  server.kill('SIGTERM');
+  rmSync(data, { recursive: true, force: true });
+  process.exit(code);
+}
+
+async function waitReady() {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.error('zhengwu did not start:\n' + serverLog);
+  stop(1);
+}
+
+async function firstLink(path, pattern) {
+  const html = await (await fetch(base + path)).text();
+  const m = html.match(pattern);
+  if (!m) throw new Error(`no link matching ${pattern} on ${path}`);
+  return m[1];
+}
+
+process.on('uncaughtException', (e) => { console.error(e); stop(1); });
+process.on('unhandledRejection', (e) => { console.error(e); stop(1); });
+await waitReady();
+const listPath = await firstLink('/', /<p class="more"><a href="(\/c\/\d+\/)"/);
+const parentPath = await firstLink('/', /<nav class="mainnav"[\s\S]*?<li><a href="(\/c\/\d+\/)"/);
+const articlePath = await firstLink(listPath, /href="(\/a\/\d+\.html)"/);
+const topicPath = await firstLink('/', /<section class="topics"[\s\S]*?href="(\/c\/\d+\/)"/);
+const pages = [
+  ['首页', '/'],
+  ['栏目列表', listPath],
+  ['上级栏目', parentPath],
+  ['栏目第2页', listPath + '2.html'],
+  ['信息页', articlePath],
+  ['专题', topicPath],
+  ['网站地图', '/sitemap.html'],
+  ['搜索结果', '/search?q=' + encodeURIComponent('科技')],
+  ['错误页', '/no/such/page'],
+  ['部门子站首页', '/kjj/'],
+  ['区县子站首页', '/daoli/'],
+];
+
+let failures = 0;
+
+// 1. Nu Html Checker on the served HTML (one JVM for all pages).
+const dir = mkdtempSync(join(tmpdir(), 'zw-vnu-'));
+const files = [];
+for (const [name, path] of pages) {
+  const res = await fetch(base + path);
+  const file = join(dir, `${files.length}.html`);
+  const html = await res.text();
+  // Public pages must work without JavaScript: they ship none at all.
+  if (/<script/i.test(html)) {
+    failures++;
+    console.log(`✗ ${name} ${path} contains a script`);
+  }
+  writeFileSync(file, html);
+  files.push([name, path, file]);
+}
+const vnu = require.resolve('vnu-jar/build/dist/vnu.jar');
+// vnu prints its JSON report on stderr.
+const run = spawnSync('java', ['-jar', vnu, '--errors-only', '--format', 'json', ...files.map((f) => f[2])], { encoding: 'utf8' });
+const report = (run.stderr || '') + (run.stdout || '');
+const messages = JSON.parse(report.slice(report.indexOf('{'))).messages || [];
+for (const [name, path, file] of files) {
+  const mine = messages.filter((m) => m.url && m.url.endsWith('/' + file.split('/').pop()));
+  if (mine.length) {
+    failures += mine.length;
+    console.log(`✗ HTML ${name} ${path}`);
+    for (const m of mine) console.log(`    line ${m.lastLine}: ${m.message}`);
+  } else {
+    console.log(`✓ HTML ${name} ${path}`);
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+
+// 2. axe-core in Chromium (the pages carry no script of their own, checked above).
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const variants = [['', {}], [' (繁體)', { script: 'hant' }], [' (长者模式)', { elder: '1' }]];
+for (const [suffix, query] of variants) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const toCheck = suffix ? pages.slice(0, 4) : pages;
+  for (const [name, path] of toCheck) {
+    const url = new URL(base + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const res = await page.goto(url.toString());
+    if (!res || (res.status() >= 500)) {
+      failures++;
+      console.log(`✗ ${name}${suffix}: HTTP ${res && res.status()}`);
+      continue;
+    }
+    const violations = await page.evaluate(async (src) => {
+      const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
+      const r = await run();
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    }, axeSource);
+    if (violations.length) {
+      failures += violations.length;
+      console.log(`✗ axe ${name}${suffix} ${path}`);
+      for (const v of violations) console.log(`    ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(', ')}`);
+    } else {
+      console.log(`✓ axe ${name}${suffix} ${path}`);
+    }
+  }
+  await context.close();
+}
+await browser.close();
+
+console.log(failures ? `${failures} problems found` : 'all pages valid HTML with zero WCAG 2.1 AA violations');
+console.log(`browser: ${failures ? 0 : 1} passed, ${failures ? 1 : 0} failed`);
+stop(failures ? 1 : 0);
