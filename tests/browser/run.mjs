@@ -19,7 +19,7 @@ const port = 18000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 const data = mkdtempSync(join(tmpdir(), 'zw-browser-'));
 
-const server = spawn(bin, ['--data-dir', data, 'demo', '--articles', '300', '--listen', `127.0.0.1:${port}`, '--serve-after'], {
+const server = spawn(bin, ['--data-dir', data, 'demo', '--articles', '300', '--listen', `127.0.0.1:${port}`, '--serve'], {
   stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ZHENGWU_LOG: 'warn' },
 });
 let serverLog = '';

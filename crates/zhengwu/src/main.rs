@@ -60,10 +60,10 @@ enum Cmd {
     /// Load the demo site group and demo accounts (one per role); --serve keeps serving.
     Demo {
         #[command(flatten)]
-        serve: ServeArgs,
+        opts: ServeArgs,
         /// Keep serving after loading.
         #[arg(long, env = "ZHENGWU_SERVE")]
-        serve_after: bool,
+        serve: bool,
         /// Number of demo articles.
         #[arg(long, env = "ZHENGWU_ARTICLES", default_value_t = 3000)]
         articles: u32,
@@ -216,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
             let db = zhengwu::open_db(&cfg).await?;
             serve(db, cfg, key, s.page_cache_mb).await?;
         }
-        Cmd::Demo { serve: s, serve_after, articles } => {
+        Cmd::Demo { opts: s, serve: serve_after, articles } => {
             let cfg = config(&cli.global, Some(&s));
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
