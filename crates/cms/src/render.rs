@@ -545,7 +545,8 @@ impl<'a> PageBuilder<'a> {
                 // A parent column without items of its own shows its sub-columns' newest items.
                 let mut child_blocks = Vec::new();
                 if total == 0 {
-                    let kids: Vec<&Channel> = self.channels.iter().filter(|x| x.parent_id == Some(id) && x.kind != "link").collect();
+                    let kids: Vec<&Channel> =
+                        self.channels.iter().filter(|x| x.parent_id == Some(id) && x.kind != "link").collect();
                     for k in kids {
                         child_blocks.push(self.block(db, k, 6).await?);
                     }
