@@ -195,12 +195,13 @@ fn bar(len: u64, msg: &str) -> ProgressBar {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ZHENGWU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_target(false)
-        .init();
+    // Structured logs: key=value text by default, one JSON object per line with ZHENGWU_LOG_FORMAT=json.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZHENGWU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    if std::env::var("ZHENGWU_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_target(false).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    }
     let alg = MacAlg::parse(&cli.global.audit_mac).context("--audit-mac 只能是 hmac-sha256 或 hmac-sm3")?;
     let env_key = std::env::var("ZHENGWU_AUDIT_KEY").ok();
     match cli.cmd {
