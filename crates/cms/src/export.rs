@@ -37,7 +37,7 @@ pub async fn export_site(
     progress: impl Fn(u64, u64),
 ) -> anyhow::Result<ExportReport> {
     let site = store::site_by_code(db, code).await?.ok_or_else(|| anyhow::anyhow!("没有代码为 {code} 的站点"))?;
-    let renderer = Renderer::new();
+    let renderer = Renderer::new(files_dir);
     let mut report = ExportReport::default();
     std::fs::create_dir_all(out)?;
     let render = |depth: usize, req: PageReq| {

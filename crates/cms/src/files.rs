@@ -33,10 +33,88 @@ pub fn store_inline(files_dir: &Path, bytes: &[u8], ext: &str) -> std::io::Resul
 
 pub fn inline_path(files_dir: &Path, name: &str) -> Option<PathBuf> {
     let (stem, ext) = name.split_once('.')?;
-    let ok = stem.len() == 64
-        && stem.bytes().all(|b| b.is_ascii_hexdigit())
+    // `<sha256>.<ext>` for an original, `<sha256>-w<width>.<ext>` for a rendition.
+    let hash = match stem.split_once("-w") {
+        Some((h, w)) if RENDITION_WIDTHS.iter().any(|x| x.to_string() == w) => h,
+        Some(_) => return None,
+        None => stem,
+    };
+    let ok = hash.len() == 64
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
         && matches!(ext, "png" | "jpg" | "gif" | "webp");
     ok.then(|| files_dir.join("inline").join(name))
+}
+
+/// Widths of the downsized copies made of pasted images, so phones do not fetch originals.
+pub const RENDITION_WIDTHS: [u32; 2] = [320, 800];
+
+/// Writes downsized renditions (JPEG, or PNG when the original is PNG, to keep transparency)
+/// for each width smaller than the image; returns (width, file name). Undecodable images get none.
+pub fn make_renditions(files_dir: &Path, name: &str, bytes: &[u8]) -> Vec<(u32, String)> {
+    let Ok(img) = image::load_from_memory(bytes) else { return Vec::new() };
+    let (stem, ext) = name.split_once('.').unwrap_or((name, "jpg"));
+    let out_ext = if ext == "png" { "png" } else { "jpg" };
+    let mut out = Vec::new();
+    for w in RENDITION_WIDTHS {
+        if img.width() <= w {
+            continue;
+        }
+        let file = format!("{stem}-w{w}.{out_ext}");
+        let path = files_dir.join("inline").join(&file);
+        if !path.exists() {
+            let small = img.resize(w, u32::MAX, image::imageops::FilterType::Triangle);
+            let mut buf = std::io::Cursor::new(Vec::new());
+            let encoded = if out_ext == "png" {
+                small.write_to(&mut buf, image::ImageFormat::Png)
+            } else {
+                image::DynamicImage::ImageRgb8(small.to_rgb8()).write_to(&mut buf, image::ImageFormat::Jpeg)
+            };
+            if encoded.is_err() || write_once(&path, buf.get_ref()).is_err() {
+                continue;
+            }
+        }
+        out.push((w, file));
+    }
+    out
+}
+
+/// Adds `srcset`/`sizes` to pasted images that have renditions on disk (at render time, on bodies
+/// the sanitiser already cleaned; only names of our own file store are matched).
+pub fn add_srcset(body: &str, files_dir: &Path, files_root: &str) -> String {
+    let marker = "<img src=\"/files/inline/";
+    if !body.contains(marker) {
+        return body.to_owned();
+    }
+    let mut out = String::with_capacity(body.len() + 200);
+    let mut rest = body;
+    while let Some(i) = rest.find(marker) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + marker.len()..];
+        let Some(end) = after.find('"') else {
+            out.push_str(&rest[i..]);
+            rest = "";
+            break;
+        };
+        let name = &after[..end];
+        let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
+        let out_ext = if ext == "png" { "png" } else { "jpg" };
+        let mut set: Vec<String> = RENDITION_WIDTHS
+            .iter()
+            .map(|w| (w, format!("{stem}-w{w}.{out_ext}")))
+            .filter(|(_, f)| inline_path(files_dir, f).is_some_and(|p| p.exists()))
+            .map(|(w, f)| format!("{files_root}inline/{f} {w}w"))
+            .collect();
+        out.push_str(&format!("<img src=\"{files_root}inline/{name}\""));
+        if !set.is_empty() {
+            if let Ok((width, _)) = image::image_dimensions(files_dir.join("inline").join(name)) {
+                set.push(format!("{files_root}inline/{name} {width}w"));
+            }
+            out.push_str(&format!(" srcset=\"{}\" sizes=\"(max-width: 800px) 100vw, 800px\"", set.join(", ")));
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Stores an attachment; returns its SHA-256 (the stored name).
@@ -94,6 +172,38 @@ mod tests {
         assert!(sniff("run.exe", b"MZ").unwrap_err().contains("不支持"));
         assert!(sniff("a.html", b"<script>").is_err());
         assert_eq!(sniff("表格.xls", &[0xD0, 0xCF, 0x11, 0xE0, 0]), Ok("application/vnd.ms-excel"));
+    }
+
+    #[test]
+    fn renditions_are_made_and_referenced() {
+        let dir = std::env::temp_dir().join(format!("zw-rend-{}", std::process::id()));
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(1000, 500, image::Rgb([200, 30, 30]))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let bytes = png.into_inner();
+        let name = store_inline(&dir, &bytes, "png").unwrap();
+        let r = make_renditions(&dir, &name, &bytes);
+        assert_eq!(r.iter().map(|x| x.0).collect::<Vec<_>>(), vec![320, 800]);
+        let (w, h) = image::image_dimensions(dir.join("inline").join(&r[0].1)).unwrap();
+        assert_eq!((w, h), (320, 160));
+        let body = format!(r#"<p><img src="/files/inline/{name}" alt="图"></p>"#);
+        let html = add_srcset(&body, &dir, "/files/");
+        assert!(
+            html.contains("-w320.png 320w")
+                && html.contains("-w800.png 800w")
+                && html.contains(" 1000w")
+                && html.contains(r#"alt="图""#),
+            "{html}"
+        );
+        // A small image gets no renditions and no srcset.
+        let mut small = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(100, 100, image::Rgb([0, 0, 0]))
+            .write_to(&mut small, image::ImageFormat::Png)
+            .unwrap();
+        let n2 = store_inline(&dir, small.get_ref(), "png").unwrap();
+        assert!(make_renditions(&dir, &n2, small.get_ref()).is_empty());
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

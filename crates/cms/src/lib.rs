@@ -55,7 +55,7 @@ pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
 impl Cms {
     pub fn new(data_dir: &std::path::Path, cache_bytes: usize, cache_enabled: bool) -> Arc<Cms> {
         Arc::new(Cms {
-            renderer: render::Renderer::new(),
+            renderer: render::Renderer::new(&data_dir.join("files")),
             cache: cache::PageCache::new(cache_bytes, cache_enabled),
             files_dir: data_dir.join("files"),
             on_change: Box::new(|_| {}),

@@ -170,19 +170,16 @@ pub enum PageReq {
 pub struct Renderer {
     envs: RwLock<HashMap<i64, Arc<Environment<'static>>>>,
     s2t: Option<ferrous_opencc::OpenCC>,
-}
-
-impl Default for Renderer {
-    fn default() -> Self {
-        Self::new()
-    }
+    files_dir: std::path::PathBuf,
 }
 
 impl Renderer {
-    pub fn new() -> Self {
+    /// `files_dir` is the upload store, consulted for image renditions.
+    pub fn new(files_dir: &std::path::Path) -> Self {
         Renderer {
             envs: RwLock::new(HashMap::new()),
             s2t: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).ok(),
+            files_dir: files_dir.to_path_buf(),
         }
     }
 
@@ -225,8 +222,12 @@ impl Renderer {
     }
 
     /// A renderer with one pre-built environment (template preview before saving).
-    pub fn with_env(site_id: i64, env: Environment<'static>) -> Self {
-        Renderer { envs: RwLock::new(HashMap::from([(site_id, Arc::new(env))])), s2t: None }
+    pub fn with_env(site_id: i64, env: Environment<'static>, files_dir: &std::path::Path) -> Self {
+        Renderer {
+            envs: RwLock::new(HashMap::from([(site_id, Arc::new(env))])),
+            s2t: None,
+            files_dir: files_dir.to_path_buf(),
+        }
     }
 
     async fn prepare(
@@ -241,7 +242,7 @@ impl Renderer {
         let env = self.env_for(db, site.id).await;
         let channels = store::channels_of(db, site.id).await?;
         let all_sites = store::sites(db).await?;
-        let mut page = PageBuilder::new(site, host, links, &channels, &all_sites, variant);
+        let mut page = PageBuilder::new(site, host, links, &channels, &all_sites, variant, &self.files_dir);
         let out = match req {
             PageReq::Home => page.home(db).await?,
             PageReq::Channel { id, page: n } => page.channel(db, *id, *n).await?,
@@ -296,6 +297,7 @@ impl Renderer {
 }
 
 struct PageBuilder<'a> {
+    files_dir: &'a std::path::Path,
     site: &'a Site,
     host: &'a str,
     links: &'a Links,
@@ -315,9 +317,10 @@ impl<'a> PageBuilder<'a> {
         channels: &'a [Channel],
         all_sites: &'a [Site],
         variant: Variant,
+        files_dir: &'a std::path::Path,
     ) -> Self {
         let tags = vec![format!("site:{}", site.id), format!("nav:{}", site.id)];
-        PageBuilder { site, host, links, channels, all_sites, variant, tags }
+        PageBuilder { files_dir, site, host, links, channels, all_sites, variant, tags }
     }
 
     fn channel_by_id(&self, id: i64) -> Option<&'a Channel> {
@@ -592,7 +595,10 @@ impl<'a> PageBuilder<'a> {
         let url = self.links.article(id);
         let meta = self.meta(channel, &a.title, Some(&a), &url);
         let validity_label = Validity::parse(&a.validity).unwrap_or(Validity::Valid).label();
-        let body = rewrite_files(&a.body, &self.links.files_root);
+        let body = rewrite_files(
+            &crate::files::add_srcset(&a.body, self.files_dir, &self.links.files_root),
+            &self.links.files_root,
+        );
         let view = context! {
             title => a.title.clone(), subtitle => a.subtitle.clone(), source => a.source.clone(), author => a.author.clone(),
             editor => a.editor.clone(), doc_number => a.doc_number.clone(), body => body, views => a.views,

@@ -503,6 +503,7 @@ fn image_store(cms: &Cms, user_id: i64) -> impl FnMut(sanitize::InlineImage) -> 
         }
         let _ = user_id;
         let name = crate::files::store_inline(&cms.files_dir, &img.bytes, ext).ok()?;
+        crate::files::make_renditions(&cms.files_dir, &name, &img.bytes);
         Some(format!("/files/inline/{name}"))
     }
 }

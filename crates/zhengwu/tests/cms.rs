@@ -247,6 +247,23 @@ backend_tests! {
         assert!(!f.body.contains("script") && !f.body.contains("onclick") && !f.body.contains("javascript") && !f.body.contains("Mso"), "{}", f.body);
         let home = app.client().get("/").await;
         assert!(!home.text.contains("<script>alert(1)</script>") && home.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;标题"), "titles are escaped");
+        // A pasted image (data URI) is stored as a file with sized renditions offered via srcset.
+        use base64::Engine;
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(1200, 600, image::Rgb([20, 80, 160])).write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let data = base64::engine::general_purpose::STANDARD.encode(png.get_ref());
+        let mut ed = login(&app, "editor").await;
+        let id3 = write_article(&mut ed, bmdt, "图片新闻：松花江畔冰雪季开幕", &format!(r#"<p>开幕式现场。</p><p><img src="data:image/png;base64,{data}" alt="开幕式"></p>"#)).await;
+        act(&mut ed, id3, "submit", "").await;
+        act(&mut login(&app, "reviewer_dept").await, id3, "approve", "").await;
+        act(&mut login(&app, "reviewer_office").await, id3, "approve", "").await;
+        let page = app.client().get(&format!("/a/{id3}.html")).await;
+        assert!(!page.text.contains("data:image"), "no data URI reaches the page");
+        assert!(page.text.contains("srcset=") && page.text.contains("-w320.png 320w") && page.text.contains(" 1200w"), "{}", page.text);
+        let small = page.text.split("srcset=\"").nth(1).and_then(|s| s.split(' ').next()).unwrap().to_owned();
+        let img = app.client().get(&small).await;
+        assert_eq!(img.status, StatusCode::OK);
+        assert_eq!(image::load_from_memory(&img.bytes).unwrap().width(), 320);
     };
 
     placement_on_another_site_and_withdrawal_everywhere => |app: TestApp| async move {
