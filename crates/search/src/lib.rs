@@ -1,0 +1,681 @@
+//! 站内检索 — one Chinese full-text index for the whole site group.
+//!
+//! Each text field is indexed twice: by jieba words (with a government dictionary; the ranking
+//! signal) and by character unigrams+bigrams (exact substring and phrase matching, and recall for
+//! words no dictionary knows). Document and index numbers also get exact canonical keys, so any
+//! bracket style finds them. Text is normalised (full/half width, traditional→simplified) on both
+//! sides, so a 繁體 query finds 简体 text.
+//!
+//! The document schema is shared by every subsystem: articles now; service items, published
+//! letters and disclosure documents later (`kind`). Feature crates own what goes in; this crate
+//! owns how it is stored and found. Writes are committed atomically by tantivy (a crash loses at
+//! most uncommitted work, which the owner's reconciliation re-adds); a rebuild writes a new index
+//! directory and switches to it by renaming a pointer file, so searches continue meanwhile.
+
+use std::collections::HashSet;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+pub mod query;
+pub mod text;
+
+pub use query::{ParsedQuery, parse};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("搜索索引出错：{0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("搜索索引目录出错：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("索引已由其他进程写入（只读）")]
+    ReadOnly,
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What every subsystem puts in the index.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SearchDoc {
+    /// Unique key, `kind:id` (e.g. `article:42`).
+    pub key: String,
+    /// `article`, `service`, `letter`, `disclosure`.
+    pub kind: String,
+    pub id: u64,
+    /// Sites where the document appears (an article placed on two sites is found on both).
+    pub sites: Vec<u64>,
+    pub channels: Vec<u64>,
+    pub dept: Option<u64>,
+    /// Publication time, Unix seconds.
+    pub date: i64,
+    /// `valid`, `modified`, `repealed`, `expired`.
+    pub validity: String,
+    pub title: String,
+    pub summary: String,
+    /// Plain text of the body (and of attachments where extracted).
+    pub body: String,
+    pub doc_number: String,
+    pub index_number: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Date,
+}
+
+/// A search request after the caller parsed its parameters.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    pub title_only: bool,
+    pub site: Option<u64>,
+    pub channel: Option<u64>,
+    pub kind: Option<String>,
+    pub dept: Option<u64>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub validity: Option<String>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub key: String,
+    pub kind: String,
+    pub id: u64,
+    pub sites: Vec<u64>,
+    pub date: i64,
+    pub validity: String,
+    pub doc_number: String,
+    /// Title with `<mark>` around matches; everything else HTML-escaped.
+    pub title_html: String,
+    pub snippet_html: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    site: Field,
+    channel: Field,
+    dept: Field,
+    date: Field,
+    validity: Field,
+    title: Field,
+    title_gram: Field,
+    body: Field,
+    body_gram: Field,
+    summary: Field,
+    doc_no: Field,
+    doc_no_raw: Field,
+    index_no: Field,
+}
+
+const WORDS: &str = "zh_words";
+const GRAMS: &str = "zh_grams";
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::WithFreqs),
+        );
+        if stored { o.set_stored() } else { o }
+    };
+    let grams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(GRAMS).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let f = Fields {
+        key: b.add_text_field("key", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        site: b.add_u64_field("site", INDEXED | STORED),
+        channel: b.add_u64_field("channel", INDEXED),
+        dept: b.add_u64_field("dept", INDEXED),
+        date: b.add_i64_field("date", INDEXED | STORED | FAST),
+        validity: b.add_text_field("validity", STRING | STORED),
+        title: b.add_text_field("title", words(true)),
+        title_gram: b.add_text_field("title_gram", grams.clone()),
+        body: b.add_text_field("body", words(true)),
+        body_gram: b.add_text_field("body_gram", grams),
+        summary: b.add_text_field("summary", STORED),
+        doc_no: b.add_text_field("doc_no", STRING),
+        doc_no_raw: b.add_text_field("doc_no_raw", STORED),
+        index_no: b.add_text_field("index_no", STRING),
+    };
+    (b.build(), f)
+}
+
+struct Open {
+    reader: IndexReader,
+    writer: Option<Mutex<IndexWriter>>,
+    dir: PathBuf,
+}
+
+/// The site group's search index.
+pub struct SearchIndex {
+    root: PathBuf,
+    fields: Fields,
+    jieba: Arc<jieba_rs::Jieba>,
+    open: RwLock<Arc<Open>>,
+    /// Dictionary words for "did you mean", with their toneless pinyin.
+    vocabulary: Vec<(String, String)>,
+}
+
+/// Index bodies are capped: the first part of a very long document carries its meaning, and the
+/// cap bounds index size and snippet work.
+const BODY_CHARS: usize = 20_000;
+const WRITER_HEAP: usize = 64 << 20;
+
+fn active_file(root: &Path) -> PathBuf {
+    root.join("ACTIVE")
+}
+
+fn current_dir(root: &Path) -> PathBuf {
+    let name = std::fs::read_to_string(active_file(root))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && !s.contains('/'));
+    root.join(name.unwrap_or_else(|| "index-0".to_owned()))
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the index under `root`. `extra_words` are administrators' dictionary
+    /// additions. If another process holds the writer lock, the index opens read-only.
+    pub fn open(root: &Path, extra_words: &[String]) -> Result<SearchIndex> {
+        std::fs::create_dir_all(root)?;
+        let jieba = Arc::new(text::build_jieba(extra_words));
+        let (_, fields) = schema();
+        let open = Self::open_dir(&current_dir(root), &jieba)?;
+        let vocabulary = text::GOV_DICT
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .chain(extra_words.iter().cloned())
+            .map(|w| {
+                let p = text::pinyin_key(&w);
+                (w, p)
+            })
+            .collect();
+        Ok(SearchIndex { root: root.to_path_buf(), fields, jieba, open: RwLock::new(Arc::new(open)), vocabulary })
+    }
+
+    fn open_dir(dir: &Path, jieba: &Arc<jieba_rs::Jieba>) -> Result<Open> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, _) = schema();
+        let mmap = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| tantivy::TantivyError::SystemError(e.to_string()))?;
+        let index = Index::open_or_create(mmap, schema)?;
+        index.tokenizers().register(WORDS, TextAnalyzer::from(text::WordTokenizer { jieba: jieba.clone() }));
+        index.tokenizers().register(GRAMS, TextAnalyzer::from(text::GramTokenizer));
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let writer = match index.writer(WRITER_HEAP) {
+            Ok(w) => Some(Mutex::new(w)),
+            Err(tantivy::TantivyError::LockFailure(..)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Open { reader, writer, dir: dir.to_path_buf() })
+    }
+
+    fn current(&self) -> Arc<Open> {
+        self.open.read().map(|g| g.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.current().writer.is_some()
+    }
+
+    fn to_doc(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, &d.key);
+        doc.add_text(f.kind, &d.kind);
+        doc.add_u64(f.id, d.id);
+        for s in &d.sites {
+            doc.add_u64(f.site, *s);
+        }
+        for c in &d.channels {
+            doc.add_u64(f.channel, *c);
+        }
+        if let Some(dep) = d.dept {
+            doc.add_u64(f.dept, dep);
+        }
+        doc.add_i64(f.date, d.date);
+        doc.add_text(f.validity, &d.validity);
+        let title = text::normalize(&d.title);
+        let body: String = text::normalize(&d.body).chars().take(BODY_CHARS).collect();
+        doc.add_text(f.title, &title);
+        doc.add_text(f.title_gram, &title);
+        doc.add_text(f.body, &body);
+        doc.add_text(f.body_gram, &body);
+        doc.add_text(f.summary, &d.summary);
+        if !d.doc_number.is_empty() {
+            doc.add_text(f.doc_no, text::canonical_doc_number(&d.doc_number));
+            doc.add_text(f.doc_no_raw, &d.doc_number);
+            // The number is also searchable as text (partial numbers, years).
+            doc.add_text(f.title_gram, text::normalize(&d.doc_number));
+        }
+        if !d.index_number.is_empty() {
+            doc.add_text(f.index_no, text::canonical_doc_number(&d.index_number));
+        }
+        doc
+    }
+
+    /// Adds or replaces documents and deletes keys, then commits and refreshes readers, so the
+    /// change is searchable when this returns.
+    pub fn apply(&self, upserts: &[SearchDoc], deletes: &[String]) -> Result<()> {
+        let open = self.current();
+        let Some(w) = &open.writer else { return Err(SearchError::ReadOnly) };
+        {
+            let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+            for key in deletes.iter().chain(upserts.iter().map(|d| &d.key)) {
+                w.delete_term(Term::from_field_text(self.fields.key, key));
+            }
+            for d in upserts {
+                w.add_document(self.to_doc(d))?;
+            }
+            w.commit()?;
+        }
+        open.reader.reload()?;
+        Ok(())
+    }
+
+    /// Reloads the reader (for read-only nodes sharing a directory) and follows a rebuilt index.
+    pub fn refresh(&self) -> Result<()> {
+        let want = current_dir(&self.root);
+        if want != self.current().dir {
+            let open = Self::open_dir(&want, &self.jieba)?;
+            if let Ok(mut g) = self.open.write() {
+                *g = Arc::new(open);
+            }
+        }
+        self.current().reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of documents of a kind.
+    pub fn count_kind(&self, kind: &str) -> Result<usize> {
+        let searcher = self.current().reader.searcher();
+        Ok(searcher
+            .search(&TermQuery::new(Term::from_field_text(self.fields.kind, kind), IndexRecordOption::Basic), &Count)?)
+    }
+
+    /// Ids of all documents of a kind (for reconciling with the database).
+    pub fn ids_of_kind(&self, kind: &str) -> Result<HashSet<u64>> {
+        let searcher = self.current().reader.searcher();
+        let mut out = HashSet::new();
+        for seg in searcher.segment_readers() {
+            let ids = seg.fast_fields().u64("id")?;
+            let kinds = seg.fast_fields().str("kind")?;
+            let alive = seg.alive_bitset();
+            for doc in 0..seg.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) {
+                    continue;
+                }
+                let mut k = String::new();
+                if let Some(col) = &kinds {
+                    for ord in col.term_ords(doc) {
+                        let _ = col.ord_to_str(ord, &mut k);
+                    }
+                }
+                if k == kind
+                    && let Some(id) = ids.first(doc)
+                {
+                    out.insert(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<Results> {
+        let open = self.current();
+        let searcher = open.reader.searcher();
+        let f = self.fields;
+        let parsed = query::parse(&req.q);
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let text_fields: &[(Field, Field, f32)] = if req.title_only {
+            &[(f.title, f.title_gram, 1.0)]
+        } else {
+            &[(f.title, f.title_gram, 3.0), (f.body, f.body_gram, 1.0)]
+        };
+        for term in parsed.terms.iter().chain(parsed.phrases.iter()) {
+            let is_phrase = parsed.phrases.contains(term);
+            let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (words, grams, boost) in text_fields {
+                if let Some(q) = substring_query(*grams, term) {
+                    alts.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
+                }
+                if !is_phrase {
+                    // Proper words rank above mere substrings: 科技局 the bureau over 科技 局长.
+                    let words_q = self.word_query(*words, term);
+                    if let Some(q) = words_q {
+                        alts.push((Occur::Should, Box::new(BoostQuery::new(q, boost * 2.0))));
+                    }
+                }
+            }
+            // Every term must occur as a substring somewhere; word matches only add to the score.
+            let substring_any: Vec<(Occur, Box<dyn Query>)> = text_fields
+                .iter()
+                .filter_map(|(_, g, _)| substring_query(*g, term).map(|q| (Occur::Should, q)))
+                .collect();
+            if substring_any.is_empty() {
+                continue;
+            }
+            must.push((Occur::Must, Box::new(BooleanQuery::new(substring_any))));
+            must.push((Occur::Should, Box::new(BooleanQuery::new(alts))));
+        }
+        for term in &parsed.excluded {
+            for (_, grams, _) in text_fields {
+                if let Some(q) = substring_query(*grams, term) {
+                    must.push((Occur::MustNot, q));
+                }
+            }
+        }
+        let mut text_query: Box<dyn Query> = if must.iter().any(|(o, _)| *o == Occur::Must) {
+            Box::new(BooleanQuery::new(must))
+        } else {
+            Box::new(EmptyQuery)
+        };
+        // Document and index numbers: an exact match is the best answer, in any bracket style.
+        if text::looks_like_doc_number(&req.q) {
+            let key = text::canonical_doc_number(&req.q);
+            let exact: Vec<(Occur, Box<dyn Query>)> = vec![
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(Term::from_field_text(f.doc_no, &key), IndexRecordOption::Basic)),
+                        20.0,
+                    )),
+                ),
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(Term::from_field_text(f.index_no, &key), IndexRecordOption::Basic)),
+                        20.0,
+                    )),
+                ),
+                (Occur::Should, text_query),
+            ];
+            text_query = Box::new(BooleanQuery::new(exact));
+        }
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
+        if let Some(s) = req.site {
+            all.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_u64(f.site, s), IndexRecordOption::Basic)),
+            ));
+        }
+        if let Some(c) = req.channel {
+            all.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_u64(f.channel, c), IndexRecordOption::Basic)),
+            ));
+        }
+        if let Some(d) = req.dept {
+            all.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_u64(f.dept, d), IndexRecordOption::Basic)),
+            ));
+        }
+        if let Some(k) = req.kind.as_deref().filter(|k| !k.is_empty()) {
+            all.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(f.kind, k), IndexRecordOption::Basic)),
+            ));
+        }
+        if let Some(v) = req.validity.as_deref().filter(|v| !v.is_empty()) {
+            all.push((
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(f.validity, v), IndexRecordOption::Basic)),
+            ));
+        }
+        if req.from.is_some() || req.to.is_some() {
+            let lo = req.from.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.date, v)));
+            let hi = req.to.map_or(Bound::Unbounded, |v| Bound::Excluded(Term::from_field_i64(f.date, v)));
+            all.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
+        }
+        let full = BooleanQuery::new(all);
+        let limit = req.limit.clamp(1, 100);
+        let (addrs, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
+            Sort::Date => {
+                let (top, total) = searcher.search(
+                    &full,
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(req.offset)
+                            .order_by_fast_field::<i64>("date", tantivy::Order::Desc),
+                        Count,
+                    ),
+                )?;
+                (top.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+            }
+            Sort::Relevance => {
+                // Rescore a window of the best BM25 matches by recency: newer documents of the
+                // same relevance come first. Beyond the window, plain BM25 order.
+                const WINDOW: usize = 200;
+                let want = req.offset + limit;
+                let fetch = want.max(WINDOW);
+                let (top, total) = searcher.search(&full, &(TopDocs::with_limit(fetch).order_by_score(), Count))?;
+                let mut scored: Vec<(f32, DocAddress)> = Vec::with_capacity(top.len());
+                let newest = self.now_hint();
+                for (i, (score, addr)) in top.into_iter().enumerate() {
+                    if i < WINDOW {
+                        let date = searcher
+                            .segment_reader(addr.segment_ord)
+                            .fast_fields()
+                            .i64("date")
+                            .ok()
+                            .and_then(|c| c.first(addr.doc_id))
+                            .unwrap_or(0);
+                        let age_days = ((newest - date).max(0) as f32) / 86_400.0;
+                        scored.push((score * (1.0 + 0.5 * (-age_days / 365.0).exp()), addr));
+                    } else {
+                        scored.push((score, addr));
+                    }
+                }
+                let window = WINDOW.min(scored.len());
+                scored[..window].sort_by(|a, b| b.0.total_cmp(&a.0));
+                (scored.into_iter().skip(req.offset).take(limit).collect(), total)
+            }
+        };
+        let title_gen = snippet_gen(&searcher, &*text_query, f.title_gram, 200);
+        let body_gen = snippet_gen(&searcher, &*text_query, f.body_gram, 160);
+        let mut hits = Vec::with_capacity(addrs.len());
+        for (score, addr) in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let s = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            let title = s(f.title);
+            let body = s(f.body);
+            let title_html = title_gen.as_ref().map_or_else(|| escape(&title), |g| highlight(g, &title, 200));
+            let mut snippet_html = body_gen.as_ref().map(|g| highlight(g, &body, 160)).unwrap_or_default();
+            if snippet_html.is_empty() {
+                snippet_html = escape(&s(f.summary).chars().take(120).collect::<String>());
+            }
+            hits.push(Hit {
+                key: s(f.key),
+                kind: s(f.kind),
+                id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
+                sites: doc.get_all(f.site).filter_map(|v| v.as_u64()).collect(),
+                date: doc.get_first(f.date).and_then(|v| v.as_i64()).unwrap_or(0),
+                validity: s(f.validity),
+                doc_number: s(f.doc_no_raw),
+                title_html,
+                snippet_html,
+                score,
+            });
+        }
+        Ok(Results { total, hits })
+    }
+
+    /// "Now" for the recency boost.
+    fn now_hint(&self) -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    }
+
+    /// Word-field query: all jieba words of the term (precise mode) must be present.
+    fn word_query(&self, field: Field, term: &str) -> Option<Box<dyn Query>> {
+        let norm = text::normalize(term);
+        let words: Vec<&str> = self
+            .jieba
+            .cut(&norm, true)
+            .into_iter()
+            .map(|t| t.word)
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect();
+        if words.is_empty() {
+            return None;
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|w| {
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(Term::from_field_text(field, w), IndexRecordOption::WithFreqs))
+                        as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// "Did you mean": dictionary words with the same sound, or one character away.
+    pub fn suggest(&self, q: &str) -> Option<String> {
+        let norm = text::normalize(q.trim());
+        if norm.is_empty() {
+            return None;
+        }
+        let key = text::pinyin_key(&norm);
+        if let Some((w, _)) = self.vocabulary.iter().find(|(w, p)| *p == key && *w != norm) {
+            return Some(w.clone());
+        }
+        let chars: Vec<char> = norm.chars().collect();
+        self.vocabulary
+            .iter()
+            .find(|(w, _)| {
+                let wc: Vec<char> = w.chars().collect();
+                wc.len() == chars.len() && wc.iter().zip(&chars).filter(|(a, b)| a != b).count() == 1
+            })
+            .map(|(w, _)| w.clone())
+    }
+
+    /// Rebuilds from scratch into a new directory while the current index keeps serving, then
+    /// switches to it. `fill` writes all documents through the given writer callback.
+    pub fn rebuild(
+        &self,
+        fill: impl FnOnce(&mut dyn FnMut(Vec<SearchDoc>) -> Result<()>) -> Result<()>,
+    ) -> Result<usize> {
+        let name = format!(
+            "index-{}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+        );
+        let dir = self.root.join(&name);
+        let fresh = Self::open_dir(&dir, &self.jieba)?;
+        let mut count = 0usize;
+        {
+            let Some(w) = &fresh.writer else { return Err(SearchError::ReadOnly) };
+            let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+            let mut add = |docs: Vec<SearchDoc>| -> Result<()> {
+                for d in &docs {
+                    w.add_document(self.to_doc(d))?;
+                }
+                count += docs.len();
+                Ok(())
+            };
+            fill(&mut add)?;
+            w.commit()?;
+        }
+        fresh.reader.reload()?;
+        // Switch: write the pointer beside, then rename over (atomic on POSIX).
+        let tmp = self.root.join("ACTIVE.tmp");
+        std::fs::write(&tmp, &name)?;
+        std::fs::rename(&tmp, active_file(&self.root))?;
+        let old = {
+            let mut g = self.open.write().unwrap_or_else(|p| p.into_inner());
+            std::mem::replace(&mut *g, Arc::new(fresh))
+        };
+        // Old directories are removed once nothing uses them (other processes reopen on refresh).
+        if Arc::strong_count(&old) == 1 {
+            drop(old);
+        }
+        for e in std::fs::read_dir(&self.root)?.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with("index-") && n != name {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// A phrase query of bigrams that matches exactly where `term` occurs as a substring of the
+/// field's normalised text. A Chinese character with no Chinese neighbour is matched as a unigram.
+fn substring_query(field: Field, term: &str) -> Option<Box<dyn Query>> {
+    let norm = text::normalize(term);
+    let chars: Vec<char> = norm.chars().collect();
+    let cjk_at = |i: usize| chars.get(i).is_some_and(|c| text::is_cjk(*c));
+    let mut terms: Vec<(usize, Term)> = Vec::new();
+    for t in text::gram_tokens(&norm) {
+        let n = t.text.chars().count();
+        let ascii = !t.text.chars().any(text::is_cjk);
+        // A unigram stands alone only when neither neighbour forms a bigram with it.
+        let lone = !(cjk_at(t.position + 1) || (t.position > 0 && cjk_at(t.position - 1)));
+        let keep = ascii || n == 2 || lone;
+        if keep {
+            terms.push((t.position, Term::from_field_text(field, &t.text)));
+        }
+    }
+    match terms.len() {
+        0 => None,
+        1 => Some(Box::new(TermQuery::new(terms.remove(0).1, IndexRecordOption::WithFreqs))),
+        _ => {
+            let base = terms[0].0;
+            Some(Box::new(PhraseQuery::new_with_offset(terms.into_iter().map(|(p, t)| (p - base, t)).collect())))
+        }
+    }
+}
+
+fn snippet_gen(searcher: &tantivy::Searcher, q: &dyn Query, field: Field, chars: usize) -> Option<SnippetGenerator> {
+    let mut g = SnippetGenerator::create(searcher, q, field).ok()?;
+    g.set_max_num_chars(chars);
+    Some(g)
+}
+
+fn highlight(g: &SnippetGenerator, text: &str, max: usize) -> String {
+    let mut s = g.snippet(text);
+    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+    let html = s.to_html();
+    if html.is_empty() { escape(&text.chars().take(max).collect::<String>()) } else { html }
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests;

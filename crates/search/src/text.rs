@@ -1,0 +1,232 @@
+//! Text handling for Chinese government text: normalisation (full-width to half-width, traditional
+//! to simplified, lower case), the jieba word tokenizer with the government dictionary, the
+//! character unigram+bigram tokenizer, and document-number canonicalisation.
+
+use std::sync::{Arc, LazyLock};
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// The shipped government dictionary: terms jieba's general dictionary splits wrongly.
+pub const GOV_DICT: &str = include_str!("../data/gov_dict.txt");
+
+static T2S: LazyLock<Option<ferrous_opencc::OpenCC>> =
+    LazyLock::new(|| ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s).ok());
+
+/// Normalises text for indexing and querying alike: full-width ASCII and the ideographic space to
+/// half-width, traditional characters to simplified, ASCII lower case.
+pub fn normalize(text: &str) -> String {
+    let half: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    match T2S.as_ref() {
+        Some(t2s) if half.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)) => t2s.convert(&half),
+        _ => half,
+    }
+}
+
+/// A document number (文号) in canonical form: normalised, with every bracket style and all
+/// spaces removed, so 国办发〔2017〕47号, 国办发[2017]47号 and 国办发（2017）47号 are one key.
+pub fn canonical_doc_number(s: &str) -> String {
+    normalize(s)
+        .chars()
+        .filter(|c| {
+            !matches!(c, '〔' | '〕' | '[' | ']' | '(' | ')' | '（' | '）' | '【' | '】' | '［' | '］')
+                && !c.is_whitespace()
+        })
+        .collect()
+}
+
+/// Whether a query looks like a document or index number (so it is also matched exactly).
+pub fn looks_like_doc_number(q: &str) -> bool {
+    let has_digit = q.chars().any(|c| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c));
+    let has_marker = q.contains('号')
+        || q.contains('〔')
+        || q.contains('[')
+        || q.contains('(')
+        || q.contains('（')
+        || q.contains('/');
+    has_digit && has_marker
+}
+
+/// Builds the jieba instance: the general dictionary plus the government terms and any words
+/// administrators added.
+pub fn build_jieba(extra_words: &[String]) -> Jieba {
+    let mut j = Jieba::new();
+    for w in GOV_DICT.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        j.add_word(w, None, None);
+    }
+    for w in extra_words {
+        let w = normalize(w.trim());
+        if !w.is_empty() {
+            j.add_word(&w, None, None);
+        }
+    }
+    j
+}
+
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// A stream over tokens computed up front (both tokenizers produce small vectors per field).
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    index: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.index += 1;
+        self.index <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.index - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.index - 1]
+    }
+}
+
+/// Words by jieba (search mode: long words also yield their dictionary sub-words). The jieba
+/// instance is shared: tantivy clones tokenizers freely, and cloning a dictionary each time would
+/// be ruinous.
+#[derive(Clone)]
+pub struct WordTokenizer {
+    pub jieba: Arc<Jieba>,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let tokens = self
+            .jieba
+            .cut_for_search(text, true)
+            .into_iter()
+            .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()))
+            .map(|t| {
+                let from = t.word.as_ptr() as usize - text.as_ptr() as usize;
+                Token {
+                    offset_from: from,
+                    offset_to: from + t.word.len(),
+                    position: t.start,
+                    text: t.word.to_owned(),
+                    position_length: 1,
+                }
+            })
+            .collect();
+        VecTokenStream { tokens, index: 0 }
+    }
+}
+
+/// Every Chinese character as a unigram and each adjacent pair as a bigram, at the character's
+/// position; ASCII letter/digit runs as one token. Consecutive bigram positions make a phrase query
+/// of bigrams an exact substring match, whatever jieba thinks the words are; punctuation keeps its
+/// position, so bracket styles of document numbers do not matter.
+#[derive(Clone, Default)]
+pub struct GramTokenizer;
+
+pub fn gram_tokens(text: &str) -> Vec<Token> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (off, c) = chars[i];
+        if is_cjk(c) {
+            out.push(Token {
+                offset_from: off,
+                offset_to: off + c.len_utf8(),
+                position: i,
+                text: c.to_string(),
+                position_length: 1,
+            });
+            if let Some(&(off2, c2)) = chars.get(i + 1)
+                && is_cjk(c2)
+            {
+                out.push(Token {
+                    offset_from: off,
+                    offset_to: off2 + c2.len_utf8(),
+                    position: i,
+                    text: format!("{c}{c2}"),
+                    position_length: 1,
+                });
+            }
+            i += 1;
+        } else if c.is_alphanumeric() {
+            let start = i;
+            while i < chars.len() && chars[i].1.is_alphanumeric() && !is_cjk(chars[i].1) {
+                i += 1;
+            }
+            let end = chars.get(i).map_or(text.len(), |x| x.0);
+            out.push(Token {
+                offset_from: off,
+                offset_to: end,
+                position: start,
+                text: text[off..end].to_lowercase(),
+                position_length: 1,
+            });
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+impl Tokenizer for GramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream { tokens: gram_tokens(text), index: 0 }
+    }
+}
+
+/// Toneless pinyin of a text (for "did you mean" by sound).
+pub fn pinyin_key(text: &str) -> String {
+    use pinyin::ToPinyin;
+    text.chars()
+        .map(|c| match c.to_pinyin() {
+            Some(p) => p.plain().to_owned(),
+            None => c.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_folds_width_script_and_case() {
+        assert_eq!(normalize("政府資訊公開"), "政府资讯公开");
+        assert_eq!(normalize("ＡＢＣ２０２６　年"), "abc2026 年");
+        assert_eq!(canonical_doc_number("国办发〔2017〕47号"), "国办发201747号");
+        assert_eq!(canonical_doc_number("国办发[2017]47号"), canonical_doc_number("國辦發（2017）47號"));
+        assert!(looks_like_doc_number("国办发[2017]47号"));
+        assert!(!looks_like_doc_number("营商环境"));
+    }
+
+    #[test]
+    fn grams_keep_positions_across_punctuation() {
+        let t: Vec<(String, usize)> = gram_tokens("发〔2017〕47号").into_iter().map(|t| (t.text, t.position)).collect();
+        assert_eq!(t, vec![("发".into(), 0), ("2017".into(), 2), ("47".into(), 7), ("号".into(), 9)]);
+        let t: Vec<String> = gram_tokens("营商环境").into_iter().map(|t| t.text).collect();
+        assert_eq!(t, vec!["营", "营商", "商", "商环", "环", "环境", "境"]);
+    }
+
+    #[test]
+    fn government_terms_are_words() {
+        let j = build_jieba(&["接诉即办".to_owned()]);
+        for term in ["一网通办", "放管服", "营商环境", "最多跑一次", "好差评", "接诉即办"] {
+            let sentence = format!("深化{term}改革");
+            let words: Vec<&str> = j.cut(&sentence, true).into_iter().map(|t| t.word).collect();
+            assert!(words.contains(&term), "{term}: {words:?}");
+        }
+        assert_eq!(pinyin_key("营商"), "yingshang");
+    }
+}
