@@ -37,6 +37,7 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/cms/templates.html", include_str!("../templates/admin/templates.html")),
         ("admin/cms/template_edit.html", include_str!("../templates/admin/template_edit.html")),
         ("admin/cms/stats.html", include_str!("../templates/admin/stats.html")),
+        ("admin/cms/search.html", include_str!("../templates/admin/search.html")),
     ]
 }
 
@@ -64,6 +65,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/cms/stats", get(crate::stats::stats_page))
         .route("/admin/cms/stats/export.xlsx", get(crate::stats::stats_export))
         .route("/admin/cms/stats/quota", post(crate::stats::quota_submit))
+        .route("/admin/cms/search", get(crate::search_admin::page))
+        .route("/admin/cms/search/bestbets", post(crate::search_admin::add_bet))
+        .route("/admin/cms/search/bestbets/{id}/delete", post(crate::search_admin::delete_bet))
+        .route("/admin/cms/search/words", post(crate::search_admin::save_words))
+        .route("/admin/cms/search/rebuild", post(crate::search_admin::rebuild_now))
         .route("/static/editor.js", get(editor_js))
 }
 

@@ -171,6 +171,14 @@ pub fn routes() -> Vec<ApiRoute> {
             post(article_place),
         ),
         r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
+        r(
+            "get",
+            "/api/v1/search",
+            "站内检索（公开接口，无需令牌）：q、site、channel、type、dept、from、to、validity、sort=relevance|date、in=title、page",
+            None,
+            None,
+            get(crate::search_admin::api),
+        ),
     ]
 }
 

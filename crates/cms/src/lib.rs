@@ -29,9 +29,11 @@ pub mod cache;
 pub mod domain;
 pub mod export;
 pub mod files;
+pub mod indexing;
 pub mod public;
 pub mod render;
 pub mod sanitize;
+pub mod search_admin;
 pub mod service;
 pub mod stats;
 pub mod store;
@@ -45,6 +47,10 @@ pub struct Cms {
     pub cache: cache::PageCache,
     pub files_dir: PathBuf,
     pub on_change: ChangeHook,
+    /// The site group's search index (absent only if it could not be opened; search then falls
+    /// back to title matching in the database).
+    pub search: Option<Arc<search::SearchIndex>>,
+    index_queue: Mutex<std::collections::BTreeSet<i64>>,
     sites: RwLock<Option<(Instant, Arc<Vec<store::Site>>)>>,
     views: Mutex<std::collections::HashMap<i64, i64>>,
 }
@@ -53,9 +59,25 @@ pub struct Cms {
 pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
 
 impl Cms {
-    pub fn new(data_dir: &std::path::Path, cache_bytes: usize, cache_enabled: bool) -> Arc<Cms> {
+    pub fn new(
+        data_dir: &std::path::Path,
+        cache_bytes: usize,
+        cache_enabled: bool,
+        search_words: &[String],
+    ) -> Arc<Cms> {
+        let search = match search::SearchIndex::open(&data_dir.join("search"), search_words) {
+            Ok(s) => Some(Arc::new(s)),
+            Err(e) => {
+                tracing::error!(error = %e, "search index unavailable; falling back to title search");
+                None
+            }
+        };
+        let mut renderer = render::Renderer::new(&data_dir.join("files"));
+        renderer.search = search.clone();
         Arc::new(Cms {
-            renderer: render::Renderer::new(&data_dir.join("files")),
+            renderer,
+            search,
+            index_queue: Mutex::new(std::collections::BTreeSet::new()),
             cache: cache::PageCache::new(cache_bytes, cache_enabled),
             files_dir: data_dir.join("files"),
             on_change: Box::new(|_| {}),
@@ -85,8 +107,40 @@ impl Cms {
         }
     }
 
+    /// Queues the articles named by `a:ID` tags for (re)indexing on the next job tick.
+    pub fn queue_index(&self, tags: &[&str]) {
+        if self.search.is_none() {
+            return;
+        }
+        if let Ok(mut q) = self.index_queue.lock() {
+            q.extend(tags.iter().filter_map(|t| t.strip_prefix("a:")).filter_map(|id| id.parse::<i64>().ok()));
+        }
+    }
+
+    /// Indexes what is queued; returns how many articles.
+    pub async fn index_queued(&self, db: &Db) -> usize {
+        let Some(idx) = &self.search else { return 0 };
+        let ids = match self.index_queue.lock() {
+            Ok(mut q) => std::mem::take(&mut *q),
+            Err(_) => return 0,
+        };
+        if ids.is_empty() || !idx.is_writable() {
+            let _ = idx.refresh();
+            return 0;
+        }
+        if let Err(e) = indexing::index_articles(db, idx, &ids).await {
+            tracing::error!(error = %e, "search indexing failed; will retry");
+            if let Ok(mut q) = self.index_queue.lock() {
+                q.extend(ids.iter().copied());
+            }
+            return 0;
+        }
+        ids.len()
+    }
+
     /// Applies change tags that concern more than cached pages.
     pub fn apply_tags(&self, tags: &[&str]) {
+        self.queue_index(tags);
         for t in tags {
             if let Some(id) = t.strip_prefix("site:") {
                 self.forget_sites();
@@ -172,6 +226,21 @@ pub fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
         cms.cache
             .applied
             .store(store::last_change_id(&state.db).await.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+        // Bring this node's search index in line with the database.
+        if let Some(idx) = &cms.search
+            && idx.is_writable()
+        {
+            match indexing::reconcile(&state.db, idx).await {
+                Ok(todo) if !todo.is_empty() => {
+                    tracing::info!(articles = todo.len(), "search index reconciling with the database");
+                    if let Ok(mut q) = cms.index_queue.lock() {
+                        q.extend(todo);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "search reconcile failed"),
+            }
+        }
         let mut tick = tokio::time::interval(cache::POLL);
         let mut last_schedule = Instant::now() - Duration::from_secs(10);
         let mut last_flush = Instant::now();
@@ -182,6 +251,7 @@ pub fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
                 (cms.on_change)(tags);
             };
             cache::follow_once(&state.db, &cms.cache, &hook).await;
+            cms.index_queued(&state.db).await;
             if last_schedule.elapsed() >= Duration::from_secs(1) {
                 last_schedule = Instant::now();
                 service::run_schedule(&state, &cms).await;

@@ -288,13 +288,16 @@ async fn serve(
                     PageReq::Article { id }
                 }
                 PageReqKey::Sitemap => PageReq::Sitemap,
-                PageReqKey::Search => PageReq::Search {
-                    query: query_param(query, "q").unwrap_or_default().chars().take(100).collect(),
+                PageReqKey::Search => PageReq::Search(crate::render::SearchParams {
+                    q: query_param(query, "q").unwrap_or_default().chars().take(100).collect(),
                     page: query_param(query, "page")
                         .and_then(|p| p.parse().ok())
-                        .filter(|p: &i64| (1..=1000).contains(p))
+                        .filter(|p: &i64| (1..=500).contains(p))
                         .unwrap_or(1),
-                },
+                    all_sites: query_param(query, "scope").as_deref() == Some("all"),
+                    by_date: query_param(query, "sort").as_deref() == Some("date"),
+                    title_only: query_param(query, "in").as_deref() == Some("title"),
+                }),
                 PageReqKey::NotFound => PageReq::NotFound,
             };
             let r = cms.renderer.render(&state.db, site, &host, &links, &req, variant).await?;

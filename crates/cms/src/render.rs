@@ -156,6 +156,17 @@ impl Variant {
     }
 }
 
+/// What a visitor asked the search page for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchParams {
+    pub q: String,
+    pub page: i64,
+    /// Search the whole site group rather than this site.
+    pub all_sites: bool,
+    pub by_date: bool,
+    pub title_only: bool,
+}
+
 /// What to render.
 #[derive(Debug, Clone)]
 pub enum PageReq {
@@ -163,7 +174,7 @@ pub enum PageReq {
     Channel { id: i64, page: i64 },
     Article { id: i64 },
     Sitemap,
-    Search { query: String, page: i64 },
+    Search(SearchParams),
     NotFound,
 }
 
@@ -171,6 +182,8 @@ pub struct Renderer {
     envs: RwLock<HashMap<i64, Arc<Environment<'static>>>>,
     s2t: Option<ferrous_opencc::OpenCC>,
     files_dir: std::path::PathBuf,
+    /// The search engine for the search page (title matching in the database without it).
+    pub search: Option<Arc<search::SearchIndex>>,
 }
 
 impl Renderer {
@@ -180,6 +193,7 @@ impl Renderer {
             envs: RwLock::new(HashMap::new()),
             s2t: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).ok(),
             files_dir: files_dir.to_path_buf(),
+            search: None,
         }
     }
 
@@ -227,6 +241,7 @@ impl Renderer {
             envs: RwLock::new(HashMap::from([(site_id, Arc::new(env))])),
             s2t: None,
             files_dir: files_dir.to_path_buf(),
+            search: None,
         }
     }
 
@@ -248,7 +263,7 @@ impl Renderer {
             PageReq::Channel { id, page: n } => page.channel(db, *id, *n).await?,
             PageReq::Article { id } => page.article(db, *id).await?,
             PageReq::Sitemap => page.sitemap(),
-            PageReq::Search { query, page: n } => page.search(db, query, *n).await?,
+            PageReq::Search(p) => page.search(db, self.search.as_deref(), p).await?,
             PageReq::NotFound => page.not_found(),
         };
         Ok((env, out, page.tags))
@@ -629,33 +644,127 @@ impl<'a> PageBuilder<'a> {
         ("sitemap.html", ctx, 200)
     }
 
-    async fn search(&mut self, db: &Db, query: &str, page: i64) -> DbResult<Out> {
-        let q = query.trim();
-        let (rows, total) = if q.is_empty() {
-            (Vec::new(), 0)
-        } else {
-            search_titles(db, q, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?
-        };
-        let results: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let site_name = self.all_sites.iter().find(|s| s.id == r.site_id).map(|s| s.name.clone()).unwrap_or_default();
-                context! {
-                    url => self.links.article(r.id), title_html => highlight(&r.title, q), snippet_html => highlight(&sanitize::excerpt(&r.summary, 120), q),
-                    site_name => site_name, date => platform::fmt_date(r.pub_at),
+    async fn search(&mut self, db: &Db, engine: Option<&search::SearchIndex>, p: &SearchParams) -> DbResult<Out> {
+        let q = p.q.trim();
+        let page = p.page.max(1);
+        let mut results = Vec::new();
+        let mut total = 0i64;
+        let mut suggestion = None;
+        if !q.is_empty() {
+            match engine {
+                Some(engine) => {
+                    let req = search::SearchRequest {
+                        q: q.to_owned(),
+                        title_only: p.title_only,
+                        site: (!p.all_sites).then_some(self.site.id as u64),
+                        sort: if p.by_date { search::Sort::Date } else { search::Sort::Relevance },
+                        offset: ((page - 1) * PAGE_SIZE) as usize,
+                        limit: PAGE_SIZE as usize,
+                        ..Default::default()
+                    };
+                    match engine.search(&req) {
+                        Ok(r) => {
+                            total = r.total as i64;
+                            for h in r.hits {
+                                // Link within this site when the article is placed here.
+                                let here = h.sites.contains(&(self.site.id as u64));
+                                let site = if here {
+                                    Some(self.site)
+                                } else {
+                                    h.sites.first().and_then(|s| self.all_sites.iter().find(|x| x.id as u64 == *s))
+                                };
+                                let url = match site {
+                                    Some(s) if s.id == self.site.id => self.links.article(h.id as i64),
+                                    Some(s) => self.links.absolute(&format!("{}/a/{}.html", s.path_prefix, h.id)),
+                                    None => continue,
+                                };
+                                results.push(context! {
+                                    url => url, title_html => h.title_html, snippet_html => h.snippet_html,
+                                    site_name => site.map(|s| s.name.clone()).unwrap_or_default(), date => platform::fmt_date(h.date),
+                                    doc_number => h.doc_number, validity_label => Validity::parse(&h.validity).filter(|v| *v != Validity::Valid).map(|v| v.label()),
+                                });
+                            }
+                            if total == 0 {
+                                suggestion = engine.suggest(q);
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "search failed"),
+                    }
                 }
-            })
-            .collect();
+                None => {
+                    let (rows, n) = search_titles(db, q, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+                    total = n;
+                    for r in rows {
+                        let site_name = self
+                            .all_sites
+                            .iter()
+                            .find(|s| s.id == r.site_id)
+                            .map(|s| s.name.clone())
+                            .unwrap_or_default();
+                        results.push(context! {
+                            url => self.links.article(r.id), title_html => highlight(&r.title, q), snippet_html => highlight(&sanitize::excerpt(&r.summary, 120), q),
+                            site_name => site_name, date => platform::fmt_date(r.pub_at),
+                        });
+                    }
+                }
+            }
+            // The query log keeps the words only, never who searched.
+            let _ = db
+                .execute(
+                    platform::db::sql("INSERT INTO search_log (q, hits, at) VALUES ($1, $2, $3)")
+                        .bind(q.chars().take(100).collect::<String>())
+                        .bind(total)
+                        .bind(platform::db::now()),
+                )
+                .await;
+        }
+        #[derive(sqlx::FromRow)]
+        struct Bet {
+            title: String,
+            url: String,
+        }
+        let bets: Vec<Bet> = if q.is_empty() {
+            Vec::new()
+        } else {
+            db.fetch_all(
+                platform::db::sql(
+                    "SELECT title, url FROM search_bestbet WHERE keyword = $1 ORDER BY sort_order, id LIMIT 5",
+                )
+                .bind(search::text::normalize(q)),
+            )
+            .await?
+        };
         let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-        let enc = url_escape(q);
+        let mut params = vec![("q", q.to_owned())];
+        if p.all_sites {
+            params.push(("scope", "all".into()));
+        }
+        if p.by_date {
+            params.push(("sort", "date".into()));
+        }
+        if p.title_only {
+            params.push(("in", "title".into()));
+        }
+        let qs = |n: i64| {
+            let mut v = params.clone();
+            v.push(("page", n.to_string()));
+            format!(
+                "{}?{}",
+                self.links.search,
+                v.iter().map(|(k, v)| format!("{k}={}", url_escape(v))).collect::<Vec<_>>().join("&")
+            )
+        };
         let pager = context! {
             page => page, pages => pages, total => total,
-            prev => (page > 1).then(|| format!("{}?q={enc}&page={}", self.links.search, page - 1)),
-            next => (page < pages).then(|| format!("{}?q={enc}&page={}", self.links.search, page + 1)),
+            prev => (page > 1).then(|| qs(page - 1)),
+            next => (page < pages).then(|| qs(page + 1)),
         };
         let url = self.links.search.clone();
         let ctx = context! {
-            query => q, results => results, total => total, pager => pager,
+            suggestion_url => suggestion.as_ref().map(|s| format!("{}?q={}", self.links.search, url_escape(s))),
+            query => q, results => results, total => total, pager => pager, suggestion => suggestion,
+            best_bets => bets.into_iter().map(|b| context! { title => b.title, url => b.url }).collect::<Vec<_>>(),
+            all_sites => p.all_sites, by_date => p.by_date, title_only => p.title_only,
             breadcrumbs => vec![context!{ name => "站内搜索", url => url.clone() }],
             ..self.base("search", self.meta(None, "站内搜索", None, &url), None)
         };

@@ -38,6 +38,7 @@ pub async fn article_scope(state: &AppState, a: &Article) -> Result<ResourceScop
 pub async fn announce(state: &AppState, cms: &Cms, tags: Vec<String>) {
     let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
     cms.cache.invalidate(&refs);
+    cms.queue_index(&refs);
     (cms.on_change)(&refs);
     if let Err(e) = store::publish_change(&state.db, &tags).await {
         tracing::error!(error = %e, "change feed write failed");

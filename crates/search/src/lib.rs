@@ -179,10 +179,11 @@ struct Open {
 pub struct SearchIndex {
     root: PathBuf,
     fields: Fields,
-    jieba: Arc<jieba_rs::Jieba>,
+    jieba: RwLock<Arc<jieba_rs::Jieba>>,
     open: RwLock<Arc<Open>>,
     /// Dictionary words for "did you mean", with their toneless pinyin.
     vocabulary: Vec<(String, String)>,
+    last_reopen: Mutex<std::time::Instant>,
 }
 
 /// Index bodies are capped: the first part of a very long document carries its meaning, and the
@@ -221,7 +222,14 @@ impl SearchIndex {
                 (w, p)
             })
             .collect();
-        Ok(SearchIndex { root: root.to_path_buf(), fields, jieba, open: RwLock::new(Arc::new(open)), vocabulary })
+        Ok(SearchIndex {
+            root: root.to_path_buf(),
+            fields,
+            jieba: RwLock::new(jieba),
+            open: RwLock::new(Arc::new(open)),
+            vocabulary,
+            last_reopen: Mutex::new(std::time::Instant::now()),
+        })
     }
 
     fn open_dir(dir: &Path, jieba: &Arc<jieba_rs::Jieba>) -> Result<Open> {
@@ -239,6 +247,22 @@ impl SearchIndex {
             Err(e) => return Err(e.into()),
         };
         Ok(Open { reader, writer, dir: dir.to_path_buf() })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn jieba(&self) -> Arc<jieba_rs::Jieba> {
+        self.jieba.read().map(|g| g.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Replaces the administrators' extra words. Documents must then be re-analysed: call
+    /// [`SearchIndex::start_rebuild`]; until it finishes the old index keeps serving.
+    pub fn set_words(&self, extra_words: &[String]) {
+        if let Ok(mut g) = self.jieba.write() {
+            *g = Arc::new(text::build_jieba(extra_words));
+        }
     }
 
     fn current(&self) -> Arc<Open> {
@@ -304,11 +328,25 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Reloads the reader (for read-only nodes sharing a directory) and follows a rebuilt index.
+    /// Reloads the reader (for read-only nodes sharing a directory), follows a rebuilt index, and
+    /// regains the writer once another process (a `zhengwu reindex`) has released it.
     pub fn refresh(&self) -> Result<()> {
         let want = current_dir(&self.root);
-        if want != self.current().dir {
-            let open = Self::open_dir(&want, &self.jieba)?;
+        let cur = self.current();
+        let retry_writer = cur.writer.is_none()
+            && self
+                .last_reopen
+                .lock()
+                .map(|mut t| {
+                    let due = t.elapsed() >= std::time::Duration::from_secs(5);
+                    if due {
+                        *t = std::time::Instant::now();
+                    }
+                    due
+                })
+                .unwrap_or(false);
+        if want != cur.dir || retry_writer {
+            let open = Self::open_dir(&want, &self.jieba())?;
             if let Ok(mut g) = self.open.write() {
                 *g = Arc::new(open);
             }
@@ -541,8 +579,8 @@ impl SearchIndex {
     /// Word-field query: all jieba words of the term (precise mode) must be present.
     fn word_query(&self, field: Field, term: &str) -> Option<Box<dyn Query>> {
         let norm = text::normalize(term);
-        let words: Vec<&str> = self
-            .jieba
+        let jieba = self.jieba();
+        let words: Vec<&str> = jieba
             .cut(&norm, true)
             .into_iter()
             .map(|t| t.word)
@@ -584,46 +622,68 @@ impl SearchIndex {
             .map(|(w, _)| w.clone())
     }
 
-    /// Rebuilds from scratch into a new directory while the current index keeps serving, then
-    /// switches to it. `fill` writes all documents through the given writer callback.
-    pub fn rebuild(
-        &self,
-        fill: impl FnOnce(&mut dyn FnMut(Vec<SearchDoc>) -> Result<()>) -> Result<()>,
-    ) -> Result<usize> {
+    /// Starts a rebuild into a new directory; the current index keeps serving until
+    /// [`Rebuild::finish`] switches to the new one.
+    pub fn start_rebuild(&self) -> Result<Rebuild<'_>> {
         let name = format!(
             "index-{}",
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
         );
-        let dir = self.root.join(&name);
-        let fresh = Self::open_dir(&dir, &self.jieba)?;
-        let mut count = 0usize;
+        let fresh = Self::open_dir(&self.root.join(&name), &self.jieba())?;
+        if fresh.writer.is_none() {
+            return Err(SearchError::ReadOnly);
+        }
+        Ok(Rebuild { idx: self, name, fresh, count: 0 })
+    }
+
+    /// Rebuilds from documents produced synchronously (tests, small corpora).
+    pub fn rebuild(
+        &self,
+        fill: impl FnOnce(&mut dyn FnMut(Vec<SearchDoc>) -> Result<()>) -> Result<()>,
+    ) -> Result<usize> {
+        let mut r = self.start_rebuild()?;
+        fill(&mut |docs| r.add(&docs))?;
+        r.finish()
+    }
+}
+
+/// A rebuild in progress (see [`SearchIndex::start_rebuild`]).
+pub struct Rebuild<'a> {
+    idx: &'a SearchIndex,
+    name: String,
+    fresh: Open,
+    count: usize,
+}
+
+impl Rebuild<'_> {
+    pub fn add(&mut self, docs: &[SearchDoc]) -> Result<()> {
+        let Some(w) = &self.fresh.writer else { return Err(SearchError::ReadOnly) };
+        let w = w.lock().unwrap_or_else(|p| p.into_inner());
+        for d in docs {
+            w.add_document(self.idx.to_doc(d))?;
+        }
+        self.count += docs.len();
+        Ok(())
+    }
+
+    /// Commits the new index and switches to it atomically (the pointer file is replaced by a
+    /// rename); older index directories are then removed.
+    pub fn finish(self) -> Result<usize> {
+        if let Some(w) = &self.fresh.writer {
+            w.lock().unwrap_or_else(|p| p.into_inner()).commit()?;
+        }
+        self.fresh.reader.reload()?;
+        let root = &self.idx.root;
+        let tmp = root.join("ACTIVE.tmp");
+        std::fs::write(&tmp, &self.name)?;
+        std::fs::rename(&tmp, active_file(root))?;
+        let count = self.count;
+        let name = self.name.clone();
         {
-            let Some(w) = &fresh.writer else { return Err(SearchError::ReadOnly) };
-            let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
-            let mut add = |docs: Vec<SearchDoc>| -> Result<()> {
-                for d in &docs {
-                    w.add_document(self.to_doc(d))?;
-                }
-                count += docs.len();
-                Ok(())
-            };
-            fill(&mut add)?;
-            w.commit()?;
+            let mut g = self.idx.open.write().unwrap_or_else(|p| p.into_inner());
+            *g = Arc::new(self.fresh);
         }
-        fresh.reader.reload()?;
-        // Switch: write the pointer beside, then rename over (atomic on POSIX).
-        let tmp = self.root.join("ACTIVE.tmp");
-        std::fs::write(&tmp, &name)?;
-        std::fs::rename(&tmp, active_file(&self.root))?;
-        let old = {
-            let mut g = self.open.write().unwrap_or_else(|p| p.into_inner());
-            std::mem::replace(&mut *g, Arc::new(fresh))
-        };
-        // Old directories are removed once nothing uses them (other processes reopen on refresh).
-        if Arc::strong_count(&old) == 1 {
-            drop(old);
-        }
-        for e in std::fs::read_dir(&self.root)?.flatten() {
+        for e in std::fs::read_dir(root)?.flatten() {
             let n = e.file_name().to_string_lossy().into_owned();
             if n.starts_with("index-") && n != name {
                 let _ = std::fs::remove_dir_all(e.path());

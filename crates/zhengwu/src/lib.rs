@@ -75,12 +75,13 @@ impl Default for CacheConfig {
 }
 
 /// Builds the application for a migrated database.
-pub fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App> {
-    build_with(db, config, key, CacheConfig::default())
+pub async fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App> {
+    build_with(db, config, key, CacheConfig::default()).await
 }
 
-pub fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
-    let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0);
+pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
+    let words = cms::indexing::extra_words(&db).await;
+    let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
     let state = AppState::new(db, config, key, vec![cms::extension()])?;
     let router = web::app(
         state.clone(),

@@ -83,6 +83,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Rebuild the search index from the database (progress shown; searching continues meanwhile).
+    Reindex,
     /// Write a site's public pages as static files with relative links (for nginx or a CDN).
     Export {
         /// Site code, e.g. kjj.
@@ -310,6 +312,26 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Cmd::Reindex => {
+            let cfg = config(&cli.global, None);
+            let db = zhengwu::open_db(&cfg).await?;
+            let words = cms::indexing::extra_words(&db).await;
+            let idx = search::SearchIndex::open(&cfg.data_dir.join("search"), &words)?;
+            let started = std::time::Instant::now();
+            let pb = bar(0, "重建搜索索引");
+            let n = cms::indexing::rebuild(&db, &idx, |done, total| {
+                pb.set_length(total);
+                pb.set_position(done);
+            })
+            .await
+            .map_err(anyhow::Error::msg)?;
+            pb.finish_and_clear();
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "搜索索引已重建：{n} 篇，用时 {secs:.1} 秒（{:.0} 篇/秒），已切换到新索引。",
+                n as f64 / secs.max(0.001)
+            );
+        }
         Cmd::Export { site, out, base_url } => {
             let cfg = config(&cli.global, None);
             let db = zhengwu::open_db(&cfg).await?;
@@ -352,7 +374,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey, cache_mb: usize) -> anyhow::Result<()> {
     let listen = cfg.listen;
-    let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig { bytes: cache_mb << 20 })?;
+    let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig { bytes: cache_mb << 20 }).await?;
     zhengwu::spawn_jobs(&app);
     let state = app.state.clone();
     let app = app.router;

@@ -376,7 +376,7 @@ backend_tests! {
     a_second_node_follows_publications_within_a_second => |app: TestApp| async move {
         demo(&app).await;
         // Node B: same database, its own cache and jobs.
-        let b = zhengwu::build(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone()).unwrap();
+        let b = zhengwu::build(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone()).await.unwrap();
         zhengwu::spawn_jobs(&b);
         let mut on_b = common::Client::for_router(b.router.clone());
         let bmdt = channel_id(&app, "hrb", "bmdt").await;

@@ -86,7 +86,7 @@ impl TestApp {
         config.database_url = url;
         let db = zhengwu::open_db(&config).await.expect("open database");
         let key = AuditKey { key: b"test-audit-key-0123456789".to_vec(), alg: MacAlg::HmacSha256 };
-        let app = zhengwu::build(db.clone(), config, key).expect("build app");
+        let app = zhengwu::build(db.clone(), config, key).await.expect("build app");
         TestApp { state: app.state, router: app.router, cms: app.cms, db, _dir: dir, pg_drop }
     }
 

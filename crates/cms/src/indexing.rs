@@ -1,0 +1,159 @@
+//! Keeping the search index in step with publication. Every change announces `a:ID` tags (locally
+//! and through the change feed, so each node's index follows the database); the ids are queued
+//! and indexed on the next job tick (≤ 200 ms). At start a node reconciles its index with the
+//! database: public articles missing from the index are added, withdrawn ones removed, and recent
+//! changes (a crash may have lost an uncommitted index write) are re-indexed.
+
+use std::collections::BTreeSet;
+
+use platform::db::{Db, DbResult, now, sql};
+use search::{SearchDoc, SearchIndex};
+
+use crate::domain::PubState;
+use crate::store;
+
+/// The search document for an article, or `None` when the public cannot see it.
+pub async fn article_doc(db: &Db, id: i64) -> DbResult<Option<SearchDoc>> {
+    let Some(a) = store::article(db, id).await? else { return Ok(None) };
+    if !PubState::parse(&a.state).is_some_and(PubState::is_public) {
+        return Ok(None);
+    }
+    let places = store::placements(db, id).await?;
+    if places.is_empty() {
+        return Ok(None);
+    }
+    let mut sites: Vec<u64> = places.iter().map(|p| p.site_id as u64).collect();
+    sites.dedup();
+    Ok(Some(SearchDoc {
+        key: format!("article:{id}"),
+        kind: "article".into(),
+        id: id as u64,
+        sites,
+        channels: places.iter().map(|p| p.channel_id as u64).collect(),
+        dept: a.org_id.map(|o| o as u64),
+        date: a.pub_at,
+        validity: a.validity.clone(),
+        title: a.title.clone(),
+        summary: a.summary.clone(),
+        body: crate::sanitize::plain_text(&a.body),
+        doc_number: a.doc_number.clone(),
+        index_number: String::new(),
+    }))
+}
+
+/// Indexes the given article ids (adds, replaces or removes each).
+pub async fn index_articles(db: &Db, idx: &SearchIndex, ids: &BTreeSet<i64>) -> Result<(), String> {
+    let mut upserts = Vec::new();
+    let mut deletes = Vec::new();
+    for id in ids {
+        match article_doc(db, *id).await.map_err(|e| e.to_string())? {
+            Some(d) => upserts.push(d),
+            None => deletes.push(format!("article:{id}")),
+        }
+    }
+    idx.apply(&upserts, &deletes).map_err(|e| e.to_string())
+}
+
+/// Ids of articles the public can see.
+async fn public_ids(db: &Db) -> DbResult<BTreeSet<i64>> {
+    #[derive(sqlx::FromRow)]
+    struct Id(i64);
+    let rows: Vec<Id> = db.fetch_all(sql("SELECT id FROM article WHERE state IN ('published', 'archived')")).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Compares the index with the database and returns the ids to (re)index or remove.
+pub async fn reconcile(db: &Db, idx: &SearchIndex) -> Result<BTreeSet<i64>, String> {
+    let in_db = public_ids(db).await.map_err(|e| e.to_string())?;
+    let in_index: BTreeSet<i64> =
+        idx.ids_of_kind("article").map_err(|e| e.to_string())?.into_iter().map(|i| i as i64).collect();
+    let mut todo: BTreeSet<i64> = in_db.difference(&in_index).copied().collect();
+    todo.extend(in_index.difference(&in_db).copied());
+    #[derive(sqlx::FromRow)]
+    struct Id(i64);
+    let recent: Vec<Id> = db
+        .fetch_all(sql("SELECT id FROM article WHERE updated_at > $1").bind(now() - 86_400))
+        .await
+        .map_err(|e| e.to_string())?;
+    todo.extend(recent.into_iter().map(|r| r.0));
+    Ok(todo)
+}
+
+/// Search documents for up to `limit` public articles with id > `after`, in two queries.
+pub async fn article_docs_batch(db: &Db, after: i64, limit: i64) -> DbResult<(Vec<SearchDoc>, Option<i64>)> {
+    let arts: Vec<store::Article> = db
+        .fetch_all(
+            sql("SELECT * FROM article WHERE id > $1 AND state IN ('published', 'archived') ORDER BY id LIMIT $2")
+                .bind(after)
+                .bind(limit),
+        )
+        .await?;
+    let Some(last_id) = arts.last().map(|a| a.id) else { return Ok((Vec::new(), None)) };
+    let mut q = sql("SELECT * FROM placement WHERE article_id IN (");
+    for (i, a) in arts.iter().enumerate() {
+        if i > 0 {
+            q = q.push(",");
+        }
+        q = q.push_bind(a.id);
+    }
+    let places: Vec<store::Placement> = db.fetch_all(q.push(")")).await?;
+    let docs = arts
+        .into_iter()
+        .filter_map(|a| {
+            let mine: Vec<&store::Placement> = places.iter().filter(|p| p.article_id == a.id).collect();
+            if mine.is_empty() {
+                return None;
+            }
+            let mut sites: Vec<u64> = mine.iter().map(|p| p.site_id as u64).collect();
+            sites.sort_unstable();
+            sites.dedup();
+            Some(SearchDoc {
+                key: format!("article:{}", a.id),
+                kind: "article".into(),
+                id: a.id as u64,
+                sites,
+                channels: mine.iter().map(|p| p.channel_id as u64).collect(),
+                dept: a.org_id.map(|o| o as u64),
+                date: a.pub_at,
+                validity: a.validity.clone(),
+                summary: a.summary.clone(),
+                body: crate::sanitize::plain_text(&a.body),
+                doc_number: a.doc_number.clone(),
+                index_number: String::new(),
+                title: a.title,
+            })
+        })
+        .collect();
+    Ok((docs, Some(last_id)))
+}
+
+/// Rebuilds the whole index from the database (`zhengwu reindex`, or after a dictionary change)
+/// in batches; searches keep using the old index until the new one is complete.
+pub async fn rebuild(db: &Db, idx: &SearchIndex, progress: impl Fn(u64, u64)) -> Result<usize, String> {
+    let total = db
+        .count(sql("SELECT COUNT(*) FROM article WHERE state IN ('published', 'archived')"))
+        .await
+        .map_err(|e| e.to_string())? as u64;
+    let mut r = idx.start_rebuild().map_err(|e| e.to_string())?;
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let (batch, last) = article_docs_batch(db, after, 2_000).await.map_err(|e| e.to_string())?;
+        let Some(last) = last else { break };
+        after = last;
+        r.add(&batch).map_err(|e| e.to_string())?;
+        done += batch.len() as u64;
+        progress(done, total);
+    }
+    r.finish().map_err(|e| e.to_string())
+}
+
+/// Extra dictionary words administrators added (setting `search_words`, a JSON list).
+pub async fn extra_words(db: &Db) -> Vec<String> {
+    platform::accounts::get_setting(db, "search_words")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}

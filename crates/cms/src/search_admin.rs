@@ -1,0 +1,276 @@
+//! Search administration and the public search API: hot and zero-result queries from the query
+//! log, best bets (推荐结果), the extra dictionary and index rebuilds; `GET /api/v1/search`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Extension, State};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::context;
+use platform::db::{now, sql};
+use platform::roles::{Perm, ResourceScope};
+use platform::web::extract::{Form, Json, Path, Query};
+use platform::web::{AppError, AppState, Ctx, Staff, see_other};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Cms;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+struct QueryStat {
+    q: String,
+    n: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct BestBet {
+    pub id: i64,
+    pub keyword: String,
+    pub title: String,
+    pub url: String,
+}
+
+platform::template_value!(QueryStat, BestBet);
+
+fn require(staff: &Staff) -> Result<(), AppError> {
+    staff.require(Perm::SiteManage, &ResourceScope::platform())
+}
+
+pub async fn page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
+    render(&state, &ctx, &staff, BTreeMap::new(), None).await
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    errors: BTreeMap<String, String>,
+    notice: Option<&str>,
+) -> Result<Html<String>, AppError> {
+    require(staff)?;
+    let since = now() - 30 * 86_400;
+    let hot: Vec<QueryStat> = state
+        .db
+        .fetch_all(
+            sql("SELECT q, COUNT(*) AS n FROM search_log WHERE at >= $1 GROUP BY q ORDER BY n DESC, q LIMIT 20")
+                .bind(since),
+        )
+        .await?;
+    let zero: Vec<QueryStat> = state.db.fetch_all(sql("SELECT q, COUNT(*) AS n FROM search_log WHERE at >= $1 AND hits = 0 GROUP BY q ORDER BY n DESC, q LIMIT 20").bind(since)).await?;
+    let bets: Vec<BestBet> = state
+        .db
+        .fetch_all(sql("SELECT id, keyword, title, url FROM search_bestbet ORDER BY keyword, sort_order, id"))
+        .await?;
+    let words = crate::indexing::extra_words(&state.db).await;
+    state.render(
+        ctx,
+        "admin/cms/search.html",
+        context! { hot => hot, zero => zero, bets => bets, words => words, errors => errors, notice => notice },
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BetForm {
+    keyword: String,
+    title: String,
+    url: String,
+}
+
+pub async fn add_bet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<BetForm>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let mut errors = BTreeMap::new();
+    if f.keyword.trim().is_empty() {
+        errors.insert("keyword".to_owned(), "请填写关键词".to_owned());
+    }
+    if f.title.trim().is_empty() {
+        errors.insert("title".to_owned(), "请填写标题".to_owned());
+    }
+    if let Err(m) = crate::domain::check_link(&f.url) {
+        errors.insert("url".to_owned(), m);
+    }
+    if !errors.is_empty() {
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&state, &ctx, &staff, errors, None).await?)
+            .into_response());
+    }
+    let keyword = search::text::normalize(f.keyword.trim());
+    state
+        .db
+        .execute(sql("INSERT INTO search_bestbet (keyword, title, url, sort_order, created_by, created_at) VALUES ($1,$2,$3,0,$4,$5)").bind(&keyword).bind(f.title.trim()).bind(f.url.trim()).bind(&staff.user.username).bind(now()))
+        .await?;
+    state
+        .audit(
+            &ctx,
+            "search.bestbet.add",
+            &format!("keyword:{keyword}"),
+            "success",
+            format!("推荐结果“{}”→ {}", f.title.trim(), f.url.trim()),
+        )
+        .await;
+    Ok(see_other("/admin/cms/search"))
+}
+
+pub async fn delete_bet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let n = state.db.execute(sql("DELETE FROM search_bestbet WHERE id = $1").bind(id)).await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    state.audit(&ctx, "search.bestbet.delete", &format!("bestbet:{id}"), "success", "删除推荐结果").await;
+    Ok(see_other("/admin/cms/search"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WordsForm {
+    words: String,
+}
+
+/// Saves the extra dictionary and rebuilds the index in the background (the dictionary changes
+/// how text is cut into words, so every document must be re-analysed). Search keeps working on
+/// the old index meanwhile; the new dictionary applies after the next restart of other nodes.
+pub async fn save_words(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<WordsForm>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let words: Vec<String> = f
+        .words
+        .split(['\n', ',', '，', ' '])
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && w.chars().count() <= 20)
+        .map(str::to_owned)
+        .collect();
+    platform::accounts::put_setting(
+        &state.db,
+        "search_words",
+        &serde_json::to_string(&words).unwrap_or_default(),
+        &staff.user.username,
+    )
+    .await?;
+    state
+        .audit(
+            &ctx,
+            "search.dictionary",
+            "search_words",
+            "success",
+            format!("扩充词典 {} 个词：{}", words.len(), words.join("、")),
+        )
+        .await;
+    if let Some(idx) = cms.search.clone() {
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            idx.set_words(&words);
+            match crate::indexing::rebuild(&db, &idx, |_, _| {}).await {
+                Ok(n) => tracing::info!(documents = n, "search index rebuilt with the new dictionary"),
+                Err(e) => tracing::error!(error = %e, "search rebuild failed"),
+            }
+        });
+    }
+    Ok(see_other("/admin/cms/search"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ApiQuery {
+    q: String,
+    site: Option<u64>,
+    channel: Option<u64>,
+    #[serde(rename = "type")]
+    kind: String,
+    dept: Option<u64>,
+    from: String,
+    to: String,
+    validity: String,
+    sort: String,
+    #[serde(rename = "in")]
+    within: String,
+    page: Option<usize>,
+}
+
+/// `GET /api/v1/search`: the same engine and ranking as the public page, as JSON. Public.
+pub async fn api(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    Query(q): Query<ApiQuery>,
+) -> Result<Json<Value>, AppError> {
+    let Some(idx) = &cms.search else { return Err(AppError::Internal("search index unavailable".into())) };
+    let date = |s: &str, field: &str| -> Result<Option<i64>, AppError> {
+        if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            platform::parse_date(s).map(Some).ok_or_else(|| AppError::invalid(field, "日期格式应为 YYYY-MM-DD"))
+        }
+    };
+    let page = q.page.filter(|p| (1..=500).contains(p)).unwrap_or(1);
+    let sort = match q.sort.as_str() {
+        "" | "relevance" => search::Sort::Relevance,
+        "date" => search::Sort::Date,
+        _ => return Err(AppError::invalid("sort", "sort 只能是 relevance 或 date")),
+    };
+    let req = search::SearchRequest {
+        q: q.q.chars().take(100).collect(),
+        title_only: q.within == "title",
+        site: q.site,
+        channel: q.channel,
+        kind: (!q.kind.is_empty()).then(|| q.kind.clone()),
+        dept: q.dept,
+        from: date(&q.from, "from")?,
+        to: date(&q.to, "to")?.map(|d| d + 86_400),
+        validity: (!q.validity.is_empty()).then(|| q.validity.clone()),
+        sort,
+        offset: (page - 1) * 20,
+        limit: 20,
+    };
+    let r = idx.search(&req).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sites = cms.sites(&state.db).await?;
+    let hits: Vec<Value> = r
+        .hits
+        .iter()
+        .map(|h| {
+            let site = q.site.filter(|s| h.sites.contains(s)).or(h.sites.first().copied());
+            let prefix = site.and_then(|s| sites.iter().find(|x| x.id as u64 == s)).map(|s| s.path_prefix.clone()).unwrap_or_default();
+            json!({"kind": h.kind, "id": h.id, "url": format!("{prefix}/a/{}.html", h.id), "title_html": h.title_html, "snippet_html": h.snippet_html,
+                   "date": platform::fmt_date(h.date), "sites": h.sites, "doc_number": h.doc_number, "validity": h.validity})
+        })
+        .collect();
+    let suggestion = if r.total == 0 { idx.suggest(&q.q) } else { None };
+    Ok(Json(json!({"total": r.total, "page": page, "page_size": 20, "hits": hits, "suggestion": suggestion})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Empty {}
+
+pub async fn rebuild_now(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(_f): Form<Empty>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let Some(idx) = cms.search.clone() else { return Err(AppError::Conflict("搜索索引不可用".into())) };
+    state.audit(&ctx, "search.rebuild", "search", "success", "重建搜索索引").await;
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        match crate::indexing::rebuild(&db, &idx, |_, _| {}).await {
+            Ok(n) => tracing::info!(documents = n, "search index rebuilt"),
+            Err(e) => tracing::error!(error = %e, "search rebuild failed"),
+        }
+    });
+    Ok(see_other("/admin/cms/search?rebuilding=1"))
+}
