@@ -584,7 +584,7 @@ impl SearchIndex {
             .cut(&norm, true)
             .into_iter()
             .map(|t| t.word)
-            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .filter(|w| w.chars().any(char::is_alphanumeric) && !text::is_stopword(w))
             .collect();
         if words.is_empty() {
             return None;

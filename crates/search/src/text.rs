@@ -75,6 +75,17 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
+/// Function words that carry no meaning in a query. They are dropped from the word field only:
+/// the character field keeps them, so a quoted phrase still matches exactly.
+pub const STOPWORDS: [&str; 24] = [
+    "的", "了", "和", "与", "及", "或", "等", "在", "是", "对", "把", "被", "为", "之", "其", "以", "于", "而", "并",
+    "就", "也", "都", "这", "那",
+];
+
+pub fn is_stopword(w: &str) -> bool {
+    STOPWORDS.contains(&w)
+}
+
 /// A stream over tokens computed up front (both tokenizers produce small vectors per field).
 pub struct VecTokenStream {
     tokens: Vec<Token>,
@@ -109,7 +120,7 @@ impl Tokenizer for WordTokenizer {
             .jieba
             .cut_for_search(text, true)
             .into_iter()
-            .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()))
+            .filter(|t| t.word.chars().any(|c| c.is_alphanumeric()) && !is_stopword(t.word))
             .map(|t| {
                 let from = t.word.as_ptr() as usize - text.as_ptr() as usize;
                 Token {
@@ -228,5 +239,17 @@ mod tests {
             assert!(words.contains(&term), "{term}: {words:?}");
         }
         assert_eq!(pinyin_key("营商"), "yingshang");
+        let mut w = WordTokenizer { jieba: Arc::new(j) };
+        let mut stream = w.token_stream("政府的工作和服务");
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().text.clone());
+        }
+        assert!(
+            !words.contains(&"的".to_owned())
+                && !words.contains(&"和".to_owned())
+                && words.contains(&"政府".to_owned()),
+            "{words:?}"
+        );
     }
 }
