@@ -478,18 +478,14 @@ async fn articles_page(
     {
         return Err(AppError::Forbidden("您没有该栏目的编辑权限".into()));
     }
-    let broad = staff.grants.iter().any(|g| {
-        matches!(g.scope, platform::roles::ScopeKind::Global | platform::roles::ScopeKind::Site)
-            && g.role.permissions().contains(&Perm::ArticleEdit)
-    });
-    let filter = store::ArticleFilter {
-        site_id: None,
+    let filter = service::article_list_filter(
+        &staff,
         channel_id,
-        state: q.state.clone(),
-        review_state: q.review_state.clone(),
-        created_by: if q.mine.is_some() || (!broad && channel_id.is_none()) { Some(staff.user.id) } else { None },
-        q: q.q.clone(),
-    };
+        q.mine.is_some(),
+        q.state.clone(),
+        q.review_state.clone(),
+        q.q.clone(),
+    );
     let (rows, total) = store::admin_list(&state.db, &filter, 20, (page - 1) * 20).await?;
     let names: BTreeMap<i64, String> = editable.iter().map(|(c, p)| (c.id, p.clone())).collect();
     let all = store::all_channels(&state.db).await?;
@@ -507,7 +503,7 @@ async fn articles_page(
     let mut qs_q = q.clone();
     qs_q.page = None;
     state.render(&ctx, "admin/cms/articles.html", context! {
-        rows => rows, total => total, page => page, pages => ((total + 19) / 20).max(1), mine => q.mine.is_some() || (!broad && channel_id.is_none()),
+        rows => rows, total => total, page => page, pages => ((total + 19) / 20).max(1), mine => filter.created_by.is_some(),
         f => context! { q => q.q, state => q.state, review_state => q.review_state, channel_id => channel_id },
         qs => serde_urlencoded::to_string(&qs_q).unwrap_or_default(),
         state_options => PubState::ALL.iter().map(|s| (s.code(), s.label())).collect::<Vec<_>>(),
@@ -1240,18 +1236,8 @@ async fn template_submit(
             Ok(state.render(&ctx, "admin/cms/template_edit.html", v)?.into_response())
         }
         Ok(_) => {
-            let version = store::save_template(&state.db, id, &name, &f.source, &staff.user.username).await?;
-            state
-                .audit(
-                    &ctx,
-                    "template.save",
-                    &format!("site:{}/{name}", site.code),
-                    "success",
-                    format!("保存模板 {name} 第 {version} 版"),
-                )
-                .await;
-            service::announce(&state, &cms, vec![format!("site:{id}")]).await;
-            cms.renderer.forget_site(id);
+            let version =
+                service::save_site_template(&state, &cms, &ctx, &staff, &site, &name, &f.source, None).await?;
             let v = template_context(&state, &site, &name, &f.source, None, None, Some(version)).await?;
             Ok(state.render(&ctx, "admin/cms/template_edit.html", v)?.into_response())
         }
@@ -1272,18 +1258,7 @@ async fn template_restore(
         .into_iter()
         .find(|v| v.version == version)
         .ok_or(AppError::NotFound)?;
-    let new = store::save_template(&state.db, id, &name, &v.source, &staff.user.username).await?;
-    state
-        .audit(
-            &ctx,
-            "template.restore",
-            &format!("site:{}/{name}", site.code),
-            "success",
-            format!("恢复模板 {name} 第 {version} 版为第 {new} 版"),
-        )
-        .await;
-    service::announce(&state, &cms, vec![format!("site:{id}")]).await;
-    cms.renderer.forget_site(id);
+    service::save_site_template(&state, &cms, &ctx, &staff, &site, &name, &v.source, Some(version)).await?;
     Ok(see_other(&format!("/admin/cms/sites/{id}/templates/{name}")))
 }
 

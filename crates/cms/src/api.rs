@@ -269,23 +269,9 @@ async fn articles_list(
         let c = store::channel(&state.db, cid).await?.ok_or(AppError::NotFound)?;
         staff.require(Perm::ArticleEdit, &service::channel_scope(&state, &c).await?)?;
     }
-    let broad = staff.grants.iter().any(|g| {
-        matches!(g.scope, platform::roles::ScopeKind::Global | platform::roles::ScopeKind::Site)
-            && g.role.permissions().contains(&Perm::ArticleEdit)
-    });
     let page = q.page.filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
-    let filter = store::ArticleFilter {
-        site_id: None,
-        channel_id: q.channel_id,
-        state: q.state,
-        review_state: q.review_state,
-        created_by: if q.mine.unwrap_or(false) || (!broad && q.channel_id.is_none()) {
-            Some(staff.user.id)
-        } else {
-            None
-        },
-        q: q.q,
-    };
+    let filter =
+        service::article_list_filter(&staff, q.channel_id, q.mine.unwrap_or(false), q.state, q.review_state, q.q);
     let (rows, total) = store::admin_list(&state.db, &filter, 20, (page - 1) * 20).await?;
     Ok(Json(json!({"items": rows, "total": total, "page": page, "page_size": 20})))
 }

@@ -609,6 +609,55 @@ pub async fn save_article(
     Ok(SaveOutcome { revision: rev })
 }
 
+/// The back-office article list a user sees: editors with a grant narrower than a site see their
+/// own articles unless they pick one of their channels; site-wide editors see everything.
+pub fn article_list_filter(
+    auth: &Auth,
+    channel_id: Option<i64>,
+    mine: bool,
+    state: String,
+    review_state: String,
+    q: String,
+) -> store::ArticleFilter {
+    let broad = auth.grants.iter().any(|g| {
+        matches!(g.scope, platform::roles::ScopeKind::Global | platform::roles::ScopeKind::Site)
+            && g.role.permissions().contains(&Perm::ArticleEdit)
+    });
+    store::ArticleFilter {
+        site_id: None,
+        channel_id,
+        state,
+        review_state,
+        created_by: if mine || (!broad && channel_id.is_none()) { Some(auth.user.id) } else { None },
+        q,
+    }
+}
+
+/// Saves a site template version (a new one, or a restored old one), records it and makes it live
+/// on every node.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_site_template(
+    state: &AppState,
+    cms: &Cms,
+    ctx: &Ctx,
+    auth: &Auth,
+    site: &Site,
+    name: &str,
+    source: &str,
+    restored_from: Option<i64>,
+) -> Result<i64, AppError> {
+    auth.require(Perm::TemplateManage, &ResourceScope::site(site.id))?;
+    let version = store::save_template(&state.db, site.id, name, source, &auth.user.username).await?;
+    let (action, summary) = match restored_from {
+        Some(old) => ("template.restore", format!("恢复模板 {name} 第 {old} 版为第 {version} 版")),
+        None => ("template.save", format!("保存模板 {name} 第 {version} 版")),
+    };
+    state.audit(ctx, action, &format!("site:{}/{name}", site.code), "success", summary).await;
+    announce(state, cms, vec![format!("site:{}", site.id)]).await;
+    cms.renderer.forget_site(site.id);
+    Ok(version)
+}
+
 pub fn status_of(a: &Article) -> Result<Status, AppError> {
     Ok(Status {
         publication: PubState::parse(&a.state).ok_or_else(|| AppError::Internal(format!("bad state {}", a.state)))?,
@@ -809,50 +858,60 @@ async fn apply(
 pub async fn run_schedule(state: &AppState, cms: &Cms) {
     let t = now();
     for a in store::due_scheduled(&state.db, t).await.unwrap_or_default() {
-        let Ok(status) = status_of(&a) else { continue };
         let fields = store::latest_fields(&state.db, &a).await.unwrap_or_default();
-        if let Ok((next, effect)) = domain::transition(status, Action::PublishScheduled, 1, false, "")
-            && apply(state, cms, &a, Action::PublishScheduled, next, effect, &fields, None, "system", "定时发布")
-                .await
-                .is_ok()
-        {
-            let _ = platform::audit::record(
-                &state.db,
-                &state.audit_key,
-                platform::audit::Event {
-                    username: "system".into(),
-                    ip: "-".into(),
-                    action: "article.publish_scheduled".into(),
-                    target: format!("article:{}", a.id),
-                    outcome: "success".into(),
-                    summary: format!("《{}》按计划发布", a.title),
-                    ..Default::default()
-                },
-            )
-            .await;
-        }
+        system_transition(
+            state,
+            cms,
+            &a,
+            Action::PublishScheduled,
+            &fields,
+            "定时发布",
+            "article.publish_scheduled",
+            "按计划发布",
+        )
+        .await;
     }
     for a in store::due_unpublish(&state.db, t).await.unwrap_or_default() {
-        let Ok(status) = status_of(&a) else { continue };
-        if let Ok((next, effect)) = domain::transition(status, Action::Withdraw, 1, false, "到期下线")
-            && apply(state, cms, &a, Action::Withdraw, next, effect, &Fields::default(), None, "system", "到期下线")
-                .await
-                .is_ok()
-        {
-            let _ = platform::audit::record(
-                &state.db,
-                &state.audit_key,
-                platform::audit::Event {
-                    username: "system".into(),
-                    ip: "-".into(),
-                    action: "article.unpublish_scheduled".into(),
-                    target: format!("article:{}", a.id),
-                    outcome: "success".into(),
-                    summary: format!("《{}》到期下线", a.title),
-                    ..Default::default()
-                },
-            )
-            .await;
+        system_transition(
+            state,
+            cms,
+            &a,
+            Action::Withdraw,
+            &Fields::default(),
+            "到期下线",
+            "article.unpublish_scheduled",
+            "到期下线",
+        )
+        .await;
+    }
+}
+
+/// A transition the system makes on its own (the scheduler), recorded as user `system`.
+#[allow(clippy::too_many_arguments)]
+async fn system_transition(
+    state: &AppState,
+    cms: &Cms,
+    a: &Article,
+    action: Action,
+    fields: &Fields,
+    comment: &str,
+    audit_action: &str,
+    what: &str,
+) {
+    let Ok(status) = status_of(a) else { return };
+    let Ok((next, effect)) = domain::transition(status, action, 1, false, comment) else { return };
+    if apply(state, cms, a, action, next, effect, fields, None, "system", comment).await.is_ok() {
+        let ev = platform::audit::Event {
+            username: "system".into(),
+            ip: "-".into(),
+            action: audit_action.into(),
+            target: format!("article:{}", a.id),
+            outcome: "success".into(),
+            summary: format!("《{}》{what}", a.title),
+            ..Default::default()
+        };
+        if let Err(e) = platform::audit::record(&state.db, &state.audit_key, ev).await {
+            tracing::error!(error = %e, "audit write failed");
         }
     }
 }
