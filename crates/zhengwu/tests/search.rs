@@ -139,3 +139,110 @@ async fn best_bets_suggestions_query_log_and_reconciliation() {
         .unwrap();
     assert_eq!(n as i64, public);
 }
+
+/// Kill -9 at any moment never corrupts the index: kill a running `zhengwu reindex` and a serving
+/// node while it indexes at start, then check the index opens, answers, and (after the node's
+/// start-up reconciliation) matches the database again.
+#[test]
+fn the_index_survives_kill_9_during_indexing() {
+    use std::process::{Command, Stdio};
+    let bin = env!("CARGO_BIN_EXE_zhengwu");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_owned();
+    let run = |args: &[&str]| {
+        Command::new(bin)
+            .args(["--data-dir", &data])
+            .args(args)
+            .env("ZHENGWU_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+    };
+    assert!(run(&["demo", "--articles", "1500"]).success());
+    assert!(run(&["reindex"]).success());
+    let expected = {
+        let idx = search::SearchIndex::open(&dir.path().join("search"), &[]).unwrap();
+        idx.count_kind("article").unwrap()
+    };
+    assert!(expected > 1000);
+    // 1. Kill a rebuild part-way: the previous index stays active and whole.
+    for delay_ms in [50u64, 200, 400] {
+        let mut child = Command::new(bin)
+            .args(["--data-dir", &data, "reindex"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let idx = search::SearchIndex::open(&dir.path().join("search"), &[]).unwrap();
+        let n = idx.count_kind("article").unwrap();
+        assert!(n == expected || n == 0 || n > 1000, "index after kill at {delay_ms} ms: {n}");
+        assert_eq!(n, expected, "the active index is the complete previous one or the complete new one");
+        let r = idx.search(&search::SearchRequest { q: "工作".into(), limit: 5, ..Default::default() }).unwrap();
+        assert!(r.total > 0);
+    }
+    // 2. Kill a serving node while it re-indexes at start (its index was emptied first).
+    let _ = std::fs::remove_dir_all(dir.path().join("search"));
+    let port = 20000 + (std::process::id() % 5000) as u16;
+    let listen = format!("127.0.0.1:{port}");
+    let mut node = Command::new(bin)
+        .args(["--data-dir", &data, "serve", "--listen", &listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let _ = node.kill();
+    let _ = node.wait();
+    {
+        let idx = search::SearchIndex::open(&dir.path().join("search"), &[]).unwrap();
+        assert!(idx.count_kind("article").unwrap() <= expected, "opens cleanly after the kill");
+    }
+    // 3. Restarted, the node reconciles with the database by itself.
+    let mut node = Command::new(bin)
+        .args(["--data-dir", &data, "serve", "--listen", &listen])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut got = 0;
+    while started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(300));
+        if let Ok(body) = http_get(port, "/api/v1/search?q=%E5%B7%A5%E4%BD%9C") {
+            if let Some(t) = body
+                .split("\"total\":")
+                .nth(1)
+                .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                got = t;
+                let idx_ok = search::SearchIndex::open(&dir.path().join("search"), &[])
+                    .map(|i| i.count_kind("article").unwrap_or(0))
+                    .unwrap_or(0);
+                if t > 0 && idx_ok == expected {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = node.kill();
+    let _ = node.wait();
+    assert!(got > 0, "the restarted node answers searches");
+    let idx = search::SearchIndex::open(&dir.path().join("search"), &[]).unwrap();
+    assert_eq!(idx.count_kind("article").unwrap(), expected, "reconciled with the database");
+}
+
+/// A minimal HTTP/1.1 GET over loopback (no client library needed for one request).
+fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
