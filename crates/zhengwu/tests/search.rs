@@ -212,20 +212,19 @@ fn the_index_survives_kill_9_during_indexing() {
     let mut got = 0;
     while started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(300));
-        if let Ok(body) = http_get(port, "/api/v1/search?q=%E5%B7%A5%E4%BD%9C") {
-            if let Some(t) = body
-                .split("\"total\":")
+        let total = http_get(port, "/api/v1/search?q=%E5%B7%A5%E4%BD%9C").ok().and_then(|body| {
+            body.split("\"total\":")
                 .nth(1)
                 .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
                 .and_then(|n| n.parse::<usize>().ok())
-            {
-                got = t;
-                let idx_ok = search::SearchIndex::open(&dir.path().join("search"), &[])
-                    .map(|i| i.count_kind("article").unwrap_or(0))
-                    .unwrap_or(0);
-                if t > 0 && idx_ok == expected {
-                    break;
-                }
+        });
+        if let Some(t) = total {
+            got = t;
+            let indexed = search::SearchIndex::open(&dir.path().join("search"), &[])
+                .map(|i| i.count_kind("article").unwrap_or(0))
+                .unwrap_or(0);
+            if t > 0 && indexed == expected {
+                break;
             }
         }
     }
