@@ -119,6 +119,70 @@ impl WorkCalendar {
     }
 }
 
+/// The calendar in force: the shipped years plus what administrators added in the database.
+pub async fn load(db: &crate::db::Db) -> crate::db::DbResult<WorkCalendar> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        day: String,
+        kind: String,
+        name: String,
+    }
+    let mut c = WorkCalendar::shipped();
+    let rows: Vec<Row> = db.fetch_all(crate::db::sql("SELECT day, kind, name FROM calendar_day ORDER BY day")).await?;
+    for r in rows {
+        if let Some(d) = date(&r.day) {
+            c.set(d, if r.kind == "workday" { DayKind::Workday } else { DayKind::Holiday }, r.name);
+        }
+    }
+    Ok(c)
+}
+
+/// Stores days an administrator entered (a day entered again is corrected).
+pub async fn save(db: &crate::db::Db, days: &[(Date, DayKind, String)], by: &str) -> crate::db::DbResult<()> {
+    for (day, kind, name) in days {
+        let kind = if *kind == DayKind::Workday { "workday" } else { "holiday" };
+        db.execute(
+            crate::db::sql(
+                "INSERT INTO calendar_day (day, kind, name, added_by, added_at) VALUES ($1,$2,$3,$4,$5) \
+                 ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, added_by = excluded.added_by, added_at = excluded.added_at",
+            )
+            .bind(day.to_string())
+            .bind(kind)
+            .bind(name.as_str())
+            .bind(by)
+            .bind(crate::db::now()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Parses schedule lines an administrator pasted; returns the days or the first bad line.
+pub fn parse_lines(text: &str) -> Result<Vec<(Date, DayKind, String)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty() && !l.starts_with('#')) {
+        let mut parts = line.split_whitespace();
+        let day = parts
+            .next()
+            .and_then(date)
+            .ok_or_else(|| format!("第 {} 行的日期无法识别（应为 YYYY-MM-DD）：{line}", i + 1))?;
+        let kind = match parts.next() {
+            Some("休") => DayKind::Holiday,
+            Some("班") => DayKind::Workday,
+            _ => return Err(format!("第 {} 行应写明“休”或“班”：{line}", i + 1)),
+        };
+        let name: String = parts.collect::<Vec<_>>().join(" ");
+        if kind == DayKind::Workday && !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            return Err(format!("第 {} 行：{day} 不是周末，无需设为调休上班日", i + 1));
+        }
+        out.push((day, kind, if name.is_empty() { "节假日".into() } else { name }));
+    }
+    if out.is_empty() {
+        return Err("没有可保存的日期".into());
+    }
+    Ok(out)
+}
+
 /// A time limit as rules state it: working days, calendar days or calendar months (代表建议 are
 /// answered "within 3 months", 公开申请 "within 20 working days").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -223,6 +287,16 @@ mod tests {
 
     fn d(s: &str) -> Date {
         date(s).unwrap_or_else(|| panic!("bad date {s}"))
+    }
+
+    #[test]
+    fn pasted_lines_are_checked() {
+        let ok = parse_lines("# 2027\n2027-01-01 休 元旦\n2027-02-06 班 春节调休").unwrap();
+        assert_eq!(ok.len(), 2);
+        assert!(parse_lines("2027-13-01 休 元旦").unwrap_err().contains("第 1 行"));
+        assert!(parse_lines("2027-01-01 放 元旦").unwrap_err().contains("休"));
+        assert!(parse_lines("2027-01-04 班 调休").unwrap_err().contains("不是周末"));
+        assert!(parse_lines("").is_err());
     }
 
     #[test]

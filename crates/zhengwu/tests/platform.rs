@@ -74,7 +74,11 @@ fn allowed(status: StatusCode) -> bool {
 fn expected_page(path: &str) -> &'static [Role] {
     use Role::*;
     match path {
-        p if p.starts_with("/admin/users") || p.starts_with("/admin/orgs") || p.starts_with("/admin/settings") => {
+        p if p.starts_with("/admin/users")
+            || p.starts_with("/admin/orgs")
+            || p.starts_with("/admin/settings")
+            || p.starts_with("/admin/calendar") =>
+        {
             &[Sysadmin]
         }
         p if p.starts_with("/admin/grants") || p.starts_with("/admin/security-policy") => &[Secadmin],
@@ -100,7 +104,12 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         | (_, "/api/v1/tokens")
         | (_, "/api/v1/tokens/{id}/actions/revoke") => &ROLES,
         (_, p) if p.starts_with("/api/v1/users/{id}/grants") || p.starts_with("/api/v1/grants") => &[Secadmin],
-        (_, p) if p.starts_with("/api/v1/users") || p.starts_with("/api/v1/orgs") || p == "/api/v1/settings" => {
+        (_, p)
+            if p.starts_with("/api/v1/users")
+                || p.starts_with("/api/v1/orgs")
+                || p == "/api/v1/settings"
+                || p == "/api/v1/calendar" =>
+        {
             &[Sysadmin]
         }
         (_, "/api/v1/security-policy") => &[Secadmin],
@@ -123,7 +132,7 @@ backend_tests! {
             "/admin", "/admin/tokens", "/admin/password", "/admin/users", "/admin/users/new",
             &format!("/admin/users/{target}"), "/admin/orgs", "/admin/settings", "/admin/grants",
             &format!("/admin/grants/{target}"), "/admin/security-policy", "/admin/audit",
-            "/admin/audit/export.csv", "/admin/audit/export.xlsx",
+            "/admin/audit/export.csv", "/admin/audit/export.xlsx", "/admin/calendar",
             "/admin/cms/sites", &format!("/admin/cms/sites/{site}"), &format!("/admin/cms/sites/{site}/templates"),
             "/admin/cms/articles", "/admin/cms/articles/new", &format!("/admin/cms/articles/{article}"),
             "/admin/cms/review", "/admin/cms/stats", "/admin/cms/stats/export.xlsx", "/admin/cms/search",
@@ -497,6 +506,24 @@ backend_tests! {
         let res = app.client().get("/nowhere").await;
         assert_eq!(res.status, StatusCode::NOT_FOUND);
         assert!(res.text.contains("页面不存在"));
+    };
+
+    administrators_add_a_new_years_holiday_schedule => |app: TestApp| async move {
+        app.user("sys", &[Role::Sysadmin]).await;
+        let mut c = app.signed_in("sys").await;
+        let page = c.get("/admin/calendar").await;
+        assert!(page.text.contains("2026-02-14") && page.text.contains("春节调休"), "shipped years are listed");
+        let res = c.post_form("/admin/calendar", &[("lines", "2027-01-01 休 元旦\n2027-01-04 班 调休")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("不是周末") && res.text.contains("2027-01-01 休 元旦"), "message names the line; input kept");
+        let res = c.post_form("/admin/calendar", &[("lines", "2027-01-01 休 元旦\n2027-02-06 班 春节调休")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        let cal = platform::calendar::load(&app.db).await.unwrap();
+        let d = |s: &str| platform::calendar::date(s).unwrap();
+        assert!(cal.covers(d("2027-06-01")) && !cal.is_workday(d("2027-01-01")) && cal.is_workday(d("2027-02-06")));
+        assert_eq!(cal.add_workdays(d("2026-12-31"), 1), d("2027-01-04"));
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.update'")).await.unwrap();
+        assert_eq!(audited, 1);
     };
 
     system_endpoints_and_openapi => |app: TestApp| async move {

@@ -167,6 +167,9 @@ fn settings_body() -> Value {
 fn action_body() -> Value {
     obj(&[("comment", "string"), ("password", "string")], &[])
 }
+fn calendar_body() -> Value {
+    obj(&[("lines", "string")], &["lines"])
+}
 fn token_body() -> Value {
     obj(&[("name", "string")], &["name"])
 }
@@ -249,6 +252,24 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             audit_export
         ),
         op!(post, "/api/v1/audit/actions/verify", "审计", "校验审计日志链", Some(Perm::AuditRead), None, audit_verify),
+        op!(
+            get,
+            "/api/v1/calendar",
+            "系统",
+            "节假日安排（各年的休息日与调休上班日）",
+            Some(Perm::SystemSettings),
+            None,
+            calendar_get
+        ),
+        op!(
+            post,
+            "/api/v1/calendar",
+            "系统",
+            "录入节假日安排（lines：每行“日期 休|班 名称”）",
+            Some(Perm::SystemSettings),
+            Some(calendar_body),
+            calendar_post
+        ),
         op!(get, "/api/v1/tokens", "令牌", "我的 API 令牌", None, None, tokens_list),
         op!(post, "/api/v1/tokens", "令牌", "生成 API 令牌（只返回一次）", None, Some(token_body), token_create),
         op!(post, "/api/v1/tokens/{id}/actions/revoke", "令牌", "吊销 API 令牌", None, None, token_revoke),
@@ -532,4 +553,42 @@ async fn token_revoke(
 ) -> Result<Json<Value>, AppError> {
     pages::revoke_token_op(&state, &ctx, &staff, id).await?;
     Ok(Json(json!({"revoked": id})))
+}
+
+async fn calendar_get(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    let cal = crate::calendar::load(&state.db).await?;
+    let mut days = Vec::new();
+    for y in cal.known_years() {
+        let mut d = time::Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(time::Date::MIN);
+        while d.year() == y {
+            if let Some(name) = cal.name_of(d) {
+                days.push(json!({"day": d.to_string(), "kind": if cal.is_workday(d) { "workday" } else { "holiday" }, "name": name}));
+            }
+            match d.next_day() {
+                Some(n) => d = n,
+                None => break,
+            }
+        }
+    }
+    Ok(Json(json!({"years": cal.known_years(), "days": days})))
+}
+
+#[derive(Deserialize, Default)]
+struct CalendarBody {
+    #[serde(default)]
+    lines: String,
+}
+
+async fn calendar_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(b): Json<CalendarBody>,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    let days = crate::calendar::parse_lines(&b.lines).map_err(|m| AppError::invalid("lines", m))?;
+    crate::calendar::save(&state.db, &days, &staff.user.username).await?;
+    state.audit(&ctx, "calendar.update", "calendar", "success", format!("API 录入节假日安排 {} 天", days.len())).await;
+    Ok(Json(json!({"saved": days.len()})))
 }

@@ -41,6 +41,7 @@ pub fn register_templates(env: &mut minijinja::Environment<'static>) -> Result<(
         ("admin/settings.html", include_str!("../../templates/admin/settings.html")),
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/tokens.html", include_str!("../../templates/admin/tokens.html")),
+        ("admin/calendar.html", include_str!("../../templates/admin/calendar.html")),
     ] {
         env.add_template(name, src)?;
     }
@@ -91,6 +92,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit/export.csv", get(audit_export_csv))
         .route("/admin/audit/export.xlsx", get(audit_export_xlsx))
         .route("/admin/tokens", get(tokens_page).post(token_create))
+        .route("/admin/calendar", get(calendar_page).post(calendar_submit))
         .route("/admin/tokens/{id}/revoke", post(token_revoke))
 }
 
@@ -1128,3 +1130,79 @@ async fn token_revoke(
 }
 
 crate::template_value!(AuditQuery, PolicyForm, SettingsForm, TokenForm);
+
+// ---- working-day calendar ------------------------------------------------------------------------
+
+async fn calendar_context(
+    state: &AppState,
+    text: &str,
+    errors: BTreeMap<String, String>,
+    notice: Option<&str>,
+) -> Result<Value, AppError> {
+    let cal = crate::calendar::load(&state.db).await?;
+    let years: Vec<Value> = cal
+        .known_years()
+        .into_iter()
+        .map(|y| {
+            let mut days = Vec::new();
+            let mut d = time::Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(time::Date::MIN);
+            while d.year() == y {
+                if let Some(name) = cal.name_of(d) {
+                    days.push(context! { day => d.to_string(), name => name.to_owned(), work => cal.is_workday(d) });
+                }
+                d = d.next_day().unwrap_or(d);
+                if d == time::Date::MAX {
+                    break;
+                }
+            }
+            context! { year => y, days => days }
+        })
+        .collect();
+    Ok(context! { years => years, text => text, errors => errors, notice => notice })
+}
+
+async fn calendar_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Query(n): Query<Notice>,
+) -> Result<Html<String>, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    state.render(&ctx, "admin/calendar.html", calendar_context(&state, "", BTreeMap::new(), notice_text(&n.ok)).await?)
+}
+
+#[derive(Deserialize, Default)]
+struct CalendarForm {
+    #[serde(default)]
+    lines: String,
+}
+
+/// Adds (or corrects) days of a year's holiday schedule.
+async fn calendar_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<CalendarForm>,
+) -> Result<Response, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    let days = match crate::calendar::parse_lines(&f.lines) {
+        Ok(d) => d,
+        Err(m) => {
+            let v = calendar_context(&state, &f.lines, BTreeMap::from([("lines".to_owned(), m)]), None).await?;
+            return Ok(
+                (StatusCode::UNPROCESSABLE_ENTITY, state.render(&ctx, "admin/calendar.html", v)?).into_response()
+            );
+        }
+    };
+    crate::calendar::save(&state.db, &days, &staff.user.username).await?;
+    state
+        .audit(
+            &ctx,
+            "calendar.update",
+            "calendar",
+            "success",
+            format!("录入节假日安排 {} 天：{}", days.len(), f.lines.lines().take(40).collect::<Vec<_>>().join("；")),
+        )
+        .await;
+    Ok(see_other("/admin/calendar?ok=saved"))
+}
