@@ -26,11 +26,9 @@ pub struct Path<T>(pub T);
 impl From<FormRejection> for AppError {
     fn from(r: FormRejection) -> Self {
         match r {
-            FormRejection::FailedToDeserializeForm(e) => {
-                AppError::BadRequest(format!("表单内容无法识别：{}", e.body_text()))
-            }
-            FormRejection::FailedToDeserializeFormBody(e) => {
-                AppError::BadRequest(format!("表单内容无法识别：{}", e.body_text()))
+            // The decoder's own message is English and technical; a person at a form gets plain words.
+            FormRejection::FailedToDeserializeForm(_) | FormRejection::FailedToDeserializeFormBody(_) => {
+                AppError::BadRequest("表单内容无法识别（某项内容的格式或编码有误），请返回检查后重新提交".into())
             }
             FormRejection::InvalidFormContentType(_) => AppError::BadRequest("请以表单格式提交".into()),
             other if other.status().as_u16() == 413 => AppError::PayloadTooLarge("提交的内容过大".into()),
