@@ -336,10 +336,11 @@ pub async fn load(
     files_dir: &std::path::Path,
     articles: u32,
     progress: impl Fn(u64),
-) -> anyhow::Result<Vec<(String, String)>> {
+) -> anyhow::Result<Demo> {
     let orgs = ensure_orgs(db).await?;
     let accounts_out = ensure_accounts(db, &orgs).await?;
-    if cms::store::site_by_code(db, "hrb").await?.is_none() {
+    let created = cms::store::site_by_code(db, "hrb").await?.is_none();
+    if created {
         let mut rng = StdRng::seed_from_u64(20_061_018);
         let text = Text::new();
         build_sites(db, &orgs, files_dir, articles, &text, &mut rng, &progress).await?;
@@ -358,7 +359,14 @@ pub async fn load(
         )
         .await?;
     }
-    Ok(accounts_out)
+    Ok(Demo { accounts: accounts_out, created })
+}
+
+/// What `load` did: the demo accounts, and whether the site group was created now (a second run
+/// leaves an existing site group as it is).
+pub struct Demo {
+    pub accounts: Vec<(String, String)>,
+    pub created: bool,
 }
 
 async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {

@@ -228,9 +228,13 @@ async fn main() -> anyhow::Result<()> {
                 zhengwu::demo::load(&db, &key, &cfg.data_dir.join("files"), articles, |done| pb.set_position(done))
                     .await?;
             pb.finish_and_clear();
-            println!("演示站群已就绪：{} 篇信息。", articles);
+            if accounts.created {
+                println!("演示站群已就绪：{articles} 篇信息。");
+            } else {
+                println!("演示站群已存在，未重复生成（删除数据目录可重新生成）。");
+            }
             println!("演示账号（密码均为 {}）：", zhengwu::demo::DEMO_PASSWORD);
-            for (user, role) in &accounts {
+            for (user, role) in &accounts.accounts {
                 println!("  {user:<12} {role}");
             }
             println!("门户首页：http://{}/    管理后台：http://{}/admin", s.listen, s.listen);
