@@ -87,6 +87,11 @@ impl WorkCalendar {
         }
     }
 
+    /// Every holiday and make-up working day, in date order.
+    pub fn special_days(&self) -> impl Iterator<Item = (Date, DayKind, &str)> {
+        self.days.iter().map(|(d, (k, n))| (*d, *k, n.as_str()))
+    }
+
     /// The holiday or make-up day's name, if the day is one.
     pub fn name_of(&self, day: Date) -> Option<&str> {
         self.days.get(&day).map(|(_, n)| n.as_str())

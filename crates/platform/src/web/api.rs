@@ -558,19 +558,13 @@ async fn token_revoke(
 async fn calendar_get(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
     staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
     let cal = crate::calendar::load(&state.db).await?;
-    let mut days = Vec::new();
-    for y in cal.known_years() {
-        let mut d = time::Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(time::Date::MIN);
-        while d.year() == y {
-            if let Some(name) = cal.name_of(d) {
-                days.push(json!({"day": d.to_string(), "kind": if cal.is_workday(d) { "workday" } else { "holiday" }, "name": name}));
-            }
-            match d.next_day() {
-                Some(n) => d = n,
-                None => break,
-            }
-        }
-    }
+    let days: Vec<Value> = cal
+        .special_days()
+        .map(|(d, kind, name)| {
+            let kind = if kind == crate::calendar::DayKind::Workday { "workday" } else { "holiday" };
+            json!({"day": d.to_string(), "kind": kind, "name": name})
+        })
+        .collect();
     Ok(Json(json!({"years": cal.known_years(), "days": days})))
 }
 

@@ -1144,17 +1144,13 @@ async fn calendar_context(
         .known_years()
         .into_iter()
         .map(|y| {
-            let mut days = Vec::new();
-            let mut d = time::Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(time::Date::MIN);
-            while d.year() == y {
-                if let Some(name) = cal.name_of(d) {
-                    days.push(context! { day => d.to_string(), name => name.to_owned(), work => cal.is_workday(d) });
-                }
-                d = d.next_day().unwrap_or(d);
-                if d == time::Date::MAX {
-                    break;
-                }
-            }
+            let days: Vec<Value> = cal
+                .special_days()
+                .filter(|(d, _, _)| d.year() == y)
+                .map(|(d, kind, name)| {
+                    context! { day => d.to_string(), name => name.to_owned(), work => kind == crate::calendar::DayKind::Workday }
+                })
+                .collect();
             context! { year => y, days => days }
         })
         .collect();
