@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -189,7 +191,10 @@ pub struct SearchIndex {
 /// Index bodies are capped: the first part of a very long document carries its meaning, and the
 /// cap bounds index size and snippet work.
 const BODY_CHARS: usize = 20_000;
+/// Writer memory: small for the live index (a few documents per commit), larger for a rebuild,
+/// where fewer, bigger segments mean much less merging.
 const WRITER_HEAP: usize = 64 << 20;
+const REBUILD_HEAP: usize = 384 << 20;
 
 fn active_file(root: &Path) -> PathBuf {
     root.join("ACTIVE")
@@ -210,7 +215,7 @@ impl SearchIndex {
         std::fs::create_dir_all(root)?;
         let jieba = Arc::new(text::build_jieba(extra_words));
         let (_, fields) = schema();
-        let open = Self::open_dir(&current_dir(root), &jieba)?;
+        let open = Self::open_dir(&current_dir(root), &jieba, WRITER_HEAP)?;
         let vocabulary = text::GOV_DICT
             .lines()
             .map(str::trim)
@@ -232,7 +237,7 @@ impl SearchIndex {
         })
     }
 
-    fn open_dir(dir: &Path, jieba: &Arc<jieba_rs::Jieba>) -> Result<Open> {
+    fn open_dir(dir: &Path, jieba: &Arc<jieba_rs::Jieba>, heap: usize) -> Result<Open> {
         std::fs::create_dir_all(dir)?;
         let (schema, _) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir)
@@ -241,7 +246,7 @@ impl SearchIndex {
         index.tokenizers().register(WORDS, TextAnalyzer::from(text::WordTokenizer { jieba: jieba.clone() }));
         index.tokenizers().register(GRAMS, TextAnalyzer::from(text::GramTokenizer));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let writer = match index.writer(WRITER_HEAP) {
+        let writer = match index.writer(heap) {
             Ok(w) => Some(Mutex::new(w)),
             Err(tantivy::TantivyError::LockFailure(..)) => None,
             Err(e) => return Err(e.into()),
@@ -291,7 +296,7 @@ impl SearchIndex {
         doc.add_i64(f.date, d.date);
         doc.add_text(f.validity, &d.validity);
         let title = text::normalize(&d.title);
-        let body: String = text::normalize(&d.body).chars().take(BODY_CHARS).collect();
+        let body = text::normalize(&d.body.chars().take(BODY_CHARS).collect::<String>());
         doc.add_text(f.title, &title);
         doc.add_text(f.title_gram, &title);
         doc.add_text(f.body, &body);
@@ -346,7 +351,7 @@ impl SearchIndex {
                 })
                 .unwrap_or(false);
         if want != cur.dir || retry_writer {
-            let open = Self::open_dir(&want, &self.jieba())?;
+            let open = Self::open_dir(&want, &self.jieba(), WRITER_HEAP)?;
             if let Ok(mut g) = self.open.write() {
                 *g = Arc::new(open);
             }
@@ -629,7 +634,7 @@ impl SearchIndex {
             "index-{}",
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
         );
-        let fresh = Self::open_dir(&self.root.join(&name), &self.jieba())?;
+        let fresh = Self::open_dir(&self.root.join(&name), &self.jieba(), REBUILD_HEAP)?;
         if fresh.writer.is_none() {
             return Err(SearchError::ReadOnly);
         }
@@ -693,29 +698,50 @@ impl Rebuild<'_> {
     }
 }
 
-/// A phrase query of bigrams that matches exactly where `term` occurs as a substring of the
-/// field's normalised text. A Chinese character with no Chinese neighbour is matched as a unigram.
+/// A query on the gram field that matches exactly where `term` occurs as a substring of the
+/// field's normalised text: a phrase of the term's bigrams. A Chinese character at the end of the
+/// term that no bigram of the term covers may be followed by anything in the document, so it
+/// matches as a prefix (its unigram, or any bigram it starts).
 fn substring_query(field: Field, term: &str) -> Option<Box<dyn Query>> {
     let norm = text::normalize(term);
-    let chars: Vec<char> = norm.chars().collect();
-    let cjk_at = |i: usize| chars.get(i).is_some_and(|c| text::is_cjk(*c));
     let mut terms: Vec<(usize, Term)> = Vec::new();
-    for t in text::gram_tokens(&norm) {
-        let n = t.text.chars().count();
-        let ascii = !t.text.chars().any(text::is_cjk);
-        // A unigram stands alone only when neither neighbour forms a bigram with it.
-        let lone = !(cjk_at(t.position + 1) || (t.position > 0 && cjk_at(t.position - 1)));
-        let keep = ascii || n == 2 || lone;
-        if keep {
-            terms.push((t.position, Term::from_field_text(field, &t.text)));
+    let mut prefix = false;
+    let tokens = text::gram_tokens(&norm);
+    let mut prev_end = None;
+    for t in tokens {
+        let is_last_char = t.offset_to == norm.len();
+        let lone_cjk = t.text.chars().count() == 1 && t.text.chars().all(text::is_cjk);
+        if lone_cjk && is_last_char {
+            // Covered by the bigram before it when that bigram ends here.
+            if prev_end == Some(t.offset_to) {
+                continue;
+            }
+            prefix = true;
         }
+        prev_end = Some(t.offset_to);
+        terms.push((t.position, Term::from_field_text(field, &t.text)));
     }
-    match terms.len() {
-        0 => None,
-        1 => Some(Box::new(TermQuery::new(terms.remove(0).1, IndexRecordOption::WithFreqs))),
-        _ => {
-            let base = terms[0].0;
-            Some(Box::new(PhraseQuery::new_with_offset(terms.into_iter().map(|(p, t)| (p - base, t)).collect())))
+    if terms.is_empty() {
+        return None;
+    }
+    let base = terms[0].0;
+    let terms: Vec<(usize, Term)> = terms.into_iter().map(|(p, t)| (p - base, t)).collect();
+    match (terms.len(), prefix) {
+        (1, false) => Some(Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::WithFreqs))),
+        (1, true) => {
+            let c = terms[0].1.value().as_str().and_then(|s| s.chars().next())?;
+            let next = char::from_u32(c as u32 + 1)?;
+            Some(Box::new(RangeQuery::new(
+                Bound::Included(terms[0].1.clone()),
+                Bound::Excluded(Term::from_field_text(field, &next.to_string())),
+            )))
+        }
+        (_, false) => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+        (_, true) => {
+            let mut q = PhrasePrefixQuery::new_with_offset(terms);
+            // Every character can start a few thousand bigrams.
+            q.set_max_expansions(10_000);
+            Some(Box::new(q))
         }
     }
 }

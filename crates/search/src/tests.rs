@@ -168,3 +168,26 @@ fn rebuild_swaps_atomically_and_survives_reopen() {
     let again = SearchIndex::open(d.path(), &[]).unwrap();
     assert_eq!(ids(&again.search(&req("重建")).unwrap()), vec![9]);
 }
+
+#[test]
+fn single_characters_and_trailing_characters_match_anywhere_in_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SearchIndex::open(dir.path(), &[]).unwrap();
+    idx.apply(
+        &[
+            doc(1, "个人所得税汇算清缴", "税务部门提醒纳税人按时申报。", T),
+            doc(2, "5G基站建设进展", "全市新建5G基站一千座。", T),
+            doc(3, "农业补贴发放", "补贴资金已经到位。", T),
+        ],
+        &[],
+    )
+    .unwrap();
+    // One character inside a run (个人所得税 has no unigram 税 in the index) and at its end.
+    assert_eq!(ids(&idx.search(&req("税")).unwrap()), vec![1]);
+    assert_eq!(ids(&idx.search(&req("得")).unwrap()), vec![1]);
+    // A term whose last character follows a non-Chinese token.
+    assert_eq!(ids(&idx.search(&req("5G基")).unwrap()), vec![2]);
+    // The prefix does not leak across positions.
+    assert!(ids(&idx.search(&req("5G补")).unwrap()).is_empty());
+    assert_eq!(idx.search(&req("\"到位\"")).unwrap().total, 1);
+}

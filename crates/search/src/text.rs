@@ -136,63 +136,95 @@ impl Tokenizer for WordTokenizer {
     }
 }
 
-/// Every Chinese character as a unigram and each adjacent pair as a bigram, at the character's
-/// position; ASCII letter/digit runs as one token. Consecutive bigram positions make a phrase query
-/// of bigrams an exact substring match, whatever jieba thinks the words are; punctuation keeps its
-/// position, so bracket styles of document numbers do not matter.
+/// Each adjacent pair of Chinese characters as a bigram at the first character's position, and a
+/// Chinese character that starts no pair (the last of a run, or one standing alone) as a unigram;
+/// ASCII letter/digit runs as one token. Consecutive bigram positions make a phrase query of
+/// bigrams an exact substring match, whatever jieba thinks the words are; punctuation keeps its
+/// position, so bracket styles of document numbers do not matter. Unigrams inside runs are left
+/// out because every such character already begins a bigram: a one-character query matches by
+/// prefix (see `substring_query` in the crate root), and the index holds half the tokens.
 #[derive(Clone, Default)]
 pub struct GramTokenizer;
 
-pub fn gram_tokens(text: &str) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let (off, c) = chars[i];
-        if is_cjk(c) {
-            out.push(Token {
-                offset_from: off,
-                offset_to: off + c.len_utf8(),
-                position: i,
-                text: c.to_string(),
-                position_length: 1,
-            });
-            if let Some(&(off2, c2)) = chars.get(i + 1)
-                && is_cjk(c2)
-            {
-                out.push(Token {
-                    offset_from: off,
-                    offset_to: off2 + c2.len_utf8(),
-                    position: i,
-                    text: format!("{c}{c2}"),
-                    position_length: 1,
-                });
+/// The gram tokens of a text, streamed without allocating per token (indexing spends most of
+/// its time here and in the postings writer).
+pub struct GramStream<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    position: usize,
+    token: Token,
+}
+
+impl<'a> GramStream<'a> {
+    pub fn new(text: &'a str) -> Self {
+        GramStream { text, chars: text.char_indices().peekable(), position: 0, token: Token::default() }
+    }
+}
+
+impl TokenStream for GramStream<'_> {
+    fn advance(&mut self) -> bool {
+        while let Some((off, c)) = self.chars.next() {
+            let pos = self.position;
+            self.position += 1;
+            let t = &mut self.token;
+            if is_cjk(c) {
+                t.text.clear();
+                t.text.push(c);
+                t.offset_from = off;
+                t.offset_to = off + c.len_utf8();
+                t.position = pos;
+                t.position_length = 1;
+                if let Some(&(off2, c2)) = self.chars.peek()
+                    && is_cjk(c2)
+                {
+                    t.text.push(c2);
+                    t.offset_to = off2 + c2.len_utf8();
+                }
+                return true;
             }
-            i += 1;
-        } else if c.is_alphanumeric() {
-            let start = i;
-            while i < chars.len() && chars[i].1.is_alphanumeric() && !is_cjk(chars[i].1) {
-                i += 1;
+            if c.is_alphanumeric() {
+                let mut end = off + c.len_utf8();
+                while let Some(&(o, n)) = self.chars.peek() {
+                    if !n.is_alphanumeric() || is_cjk(n) {
+                        break;
+                    }
+                    end = o + n.len_utf8();
+                    self.chars.next();
+                    self.position += 1;
+                }
+                t.text.clear();
+                t.text.extend(self.text[off..end].chars().flat_map(char::to_lowercase));
+                t.offset_from = off;
+                t.offset_to = end;
+                t.position = pos;
+                t.position_length = 1;
+                return true;
             }
-            let end = chars.get(i).map_or(text.len(), |x| x.0);
-            out.push(Token {
-                offset_from: off,
-                offset_to: end,
-                position: start,
-                text: text[off..end].to_lowercase(),
-                position_length: 1,
-            });
-        } else {
-            i += 1;
         }
+        false
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// All gram tokens of a text (queries and tests; indexing streams them).
+pub fn gram_tokens(text: &str) -> Vec<Token> {
+    let mut s = GramStream::new(text);
+    let mut out = Vec::new();
+    while s.advance() {
+        out.push(s.token.clone());
     }
     out
 }
 
 impl Tokenizer for GramTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream { tokens: gram_tokens(text), index: 0 }
+    type TokenStream<'a> = GramStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> GramStream<'a> {
+        GramStream::new(text)
     }
 }
 
@@ -227,7 +259,9 @@ mod tests {
         let t: Vec<(String, usize)> = gram_tokens("发〔2017〕47号").into_iter().map(|t| (t.text, t.position)).collect();
         assert_eq!(t, vec![("发".into(), 0), ("2017".into(), 2), ("47".into(), 7), ("号".into(), 9)]);
         let t: Vec<String> = gram_tokens("营商环境").into_iter().map(|t| t.text).collect();
-        assert_eq!(t, vec!["营", "营商", "商", "商环", "环", "环境", "境"]);
+        assert_eq!(t, vec!["营商", "商环", "环境", "境"]);
+        let t: Vec<(String, usize)> = gram_tokens("税，A税收").into_iter().map(|t| (t.text, t.position)).collect();
+        assert_eq!(t, vec![("税".into(), 0), ("a".into(), 2), ("税收".into(), 3), ("收".into(), 4)]);
     }
 
     #[test]
