@@ -129,7 +129,9 @@ struct Fields {
     title: Field,
     title_gram: Field,
     body: Field,
-    body_gram: Field,
+    /// Title, body and document number together: the one field every query term must match, so
+    /// a term costs one posting list rather than a union over fields.
+    all_gram: Field,
     summary: Field,
     doc_no: Field,
     doc_no_raw: Field,
@@ -162,7 +164,7 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", words(true)),
         title_gram: b.add_text_field("title_gram", grams.clone()),
         body: b.add_text_field("body", words(true)),
-        body_gram: b.add_text_field("body_gram", grams),
+        all_gram: b.add_text_field("all_gram", grams),
         summary: b.add_text_field("summary", STORED),
         doc_no: b.add_text_field("doc_no", STRING),
         doc_no_raw: b.add_text_field("doc_no_raw", STORED),
@@ -200,6 +202,21 @@ fn active_file(root: &Path) -> PathBuf {
     root.join("ACTIVE")
 }
 
+fn fresh_index_name() -> String {
+    format!(
+        "index-{}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+    )
+}
+
+/// Makes `name` the active index directory: the pointer file is replaced by a rename, so a crash
+/// leaves either the old or the new pointer.
+fn point_active(root: &Path, name: &str) -> std::io::Result<()> {
+    let tmp = root.join("ACTIVE.tmp");
+    std::fs::write(&tmp, name)?;
+    std::fs::rename(&tmp, active_file(root))
+}
+
 fn current_dir(root: &Path) -> PathBuf {
     let name = std::fs::read_to_string(active_file(root))
         .ok()
@@ -215,7 +232,18 @@ impl SearchIndex {
         std::fs::create_dir_all(root)?;
         let jieba = Arc::new(text::build_jieba(extra_words));
         let (_, fields) = schema();
-        let open = Self::open_dir(&current_dir(root), &jieba, WRITER_HEAP)?;
+        let open = match Self::open_dir(&current_dir(root), &jieba, WRITER_HEAP) {
+            // An index written by a version with another schema: start an empty one beside it.
+            // The owners' start-up reconciliation finds every document missing and re-adds it.
+            Err(SearchError::Index(tantivy::TantivyError::SchemaError(e))) => {
+                tracing::warn!(error = %e, "搜索索引结构已变更，新建索引并由启动核对重新写入");
+                let name = fresh_index_name();
+                let open = Self::open_dir(&root.join(&name), &jieba, WRITER_HEAP)?;
+                point_active(root, &name)?;
+                open
+            }
+            other => other?,
+        };
         let vocabulary = text::GOV_DICT
             .lines()
             .map(str::trim)
@@ -300,13 +328,16 @@ impl SearchIndex {
         doc.add_text(f.title, &title);
         doc.add_text(f.title_gram, &title);
         doc.add_text(f.body, &body);
-        doc.add_text(f.body_gram, &body);
+        doc.add_text(f.all_gram, &title);
+        doc.add_text(f.all_gram, &body);
         doc.add_text(f.summary, &d.summary);
         if !d.doc_number.is_empty() {
             doc.add_text(f.doc_no, text::canonical_doc_number(&d.doc_number));
             doc.add_text(f.doc_no_raw, &d.doc_number);
             // The number is also searchable as text (partial numbers, years).
-            doc.add_text(f.title_gram, text::normalize(&d.doc_number));
+            let number = text::normalize(&d.doc_number);
+            doc.add_text(f.title_gram, &number);
+            doc.add_text(f.all_gram, &number);
         }
         if !d.index_number.is_empty() {
             doc.add_text(f.index_no, text::canonical_doc_number(&d.index_number));
@@ -402,42 +433,37 @@ impl SearchIndex {
         let f = self.fields;
         let parsed = query::parse(&req.q);
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let text_fields: &[(Field, Field, f32)] = if req.title_only {
-            &[(f.title, f.title_gram, 1.0)]
+        // Where a term must occur, and the word fields that rank proper words above mere
+        // substrings (科技局 the bureau over 科技 局长).
+        let (required_field, word_fields): (Field, &[(Field, f32)]) = if req.title_only {
+            (f.title_gram, &[(f.title, 2.0)])
         } else {
-            &[(f.title, f.title_gram, 3.0), (f.body, f.body_gram, 1.0)]
+            (f.all_gram, &[(f.title, 6.0), (f.body, 2.0)])
         };
         for term in parsed.terms.iter().chain(parsed.phrases.iter()) {
-            let is_phrase = parsed.phrases.contains(term);
-            let mut alts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (words, grams, boost) in text_fields {
-                if let Some(q) = substring_query(*grams, term) {
-                    alts.push((Occur::Should, Box::new(BoostQuery::new(q, *boost))));
-                }
-                if !is_phrase {
-                    // Proper words rank above mere substrings: 科技局 the bureau over 科技 局长.
-                    let words_q = self.word_query(*words, term);
-                    if let Some(q) = words_q {
-                        alts.push((Occur::Should, Box::new(BoostQuery::new(q, boost * 2.0))));
-                    }
+            let Some(required) = substring_query(required_field, term) else { continue };
+            must.push((Occur::Must, required));
+            if !req.title_only
+                && let Some(q) = substring_query(f.title_gram, term)
+            {
+                must.push((Occur::Should, Box::new(BoostQuery::new(q, 2.0))));
+            }
+            if !parsed.phrases.contains(term) {
+                let words_any: Vec<(Occur, Box<dyn Query>)> = word_fields
+                    .iter()
+                    .filter_map(|(field, boost)| {
+                        self.word_query(*field, term)
+                            .map(|q| (Occur::Should, Box::new(BoostQuery::new(q, *boost)) as _))
+                    })
+                    .collect();
+                if !words_any.is_empty() {
+                    must.push((Occur::Should, Box::new(BooleanQuery::new(words_any))));
                 }
             }
-            // Every term must occur as a substring somewhere; word matches only add to the score.
-            let substring_any: Vec<(Occur, Box<dyn Query>)> = text_fields
-                .iter()
-                .filter_map(|(_, g, _)| substring_query(*g, term).map(|q| (Occur::Should, q)))
-                .collect();
-            if substring_any.is_empty() {
-                continue;
-            }
-            must.push((Occur::Must, Box::new(BooleanQuery::new(substring_any))));
-            must.push((Occur::Should, Box::new(BooleanQuery::new(alts))));
         }
         for term in &parsed.excluded {
-            for (_, grams, _) in text_fields {
-                if let Some(q) = substring_query(*grams, term) {
-                    must.push((Occur::MustNot, q));
-                }
+            if let Some(q) = substring_query(required_field, term) {
+                must.push((Occur::MustNot, q));
             }
         }
         let mut text_query: Box<dyn Query> = if must.iter().any(|(o, _)| *o == Occur::Must) {
@@ -527,13 +553,14 @@ impl SearchIndex {
                 let (top, total) = searcher.search(&full, &(TopDocs::with_limit(fetch).order_by_score(), Count))?;
                 let mut scored: Vec<(f32, DocAddress)> = Vec::with_capacity(top.len());
                 let newest = self.now_hint();
+                // One date column per segment, opened once (opening decodes its header).
+                let dates: Vec<Option<tantivy::columnar::Column<i64>>> =
+                    searcher.segment_readers().iter().map(|r| r.fast_fields().i64("date").ok()).collect();
                 for (i, (score, addr)) in top.into_iter().enumerate() {
                     if i < WINDOW {
-                        let date = searcher
-                            .segment_reader(addr.segment_ord)
-                            .fast_fields()
-                            .i64("date")
-                            .ok()
+                        let date = dates
+                            .get(addr.segment_ord as usize)
+                            .and_then(|c| c.as_ref())
                             .and_then(|c| c.first(addr.doc_id))
                             .unwrap_or(0);
                         let age_days = ((newest - date).max(0) as f32) / 86_400.0;
@@ -548,7 +575,7 @@ impl SearchIndex {
             }
         };
         let title_gen = snippet_gen(&searcher, &*text_query, f.title_gram, 200);
-        let body_gen = snippet_gen(&searcher, &*text_query, f.body_gram, 160);
+        let body_gen = snippet_gen(&searcher, &*text_query, f.all_gram, 160);
         let mut hits = Vec::with_capacity(addrs.len());
         for (score, addr) in addrs {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -630,10 +657,7 @@ impl SearchIndex {
     /// Starts a rebuild into a new directory; the current index keeps serving until
     /// [`Rebuild::finish`] switches to the new one.
     pub fn start_rebuild(&self) -> Result<Rebuild<'_>> {
-        let name = format!(
-            "index-{}",
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
-        );
+        let name = fresh_index_name();
         let fresh = Self::open_dir(&self.root.join(&name), &self.jieba(), REBUILD_HEAP)?;
         if fresh.writer.is_none() {
             return Err(SearchError::ReadOnly);
@@ -679,9 +703,7 @@ impl Rebuild<'_> {
         }
         self.fresh.reader.reload()?;
         let root = &self.idx.root;
-        let tmp = root.join("ACTIVE.tmp");
-        std::fs::write(&tmp, &self.name)?;
-        std::fs::rename(&tmp, active_file(root))?;
+        point_active(root, &self.name)?;
         let count = self.count;
         let name = self.name.clone();
         {

@@ -191,3 +191,20 @@ fn single_characters_and_trailing_characters_match_anywhere_in_a_run() {
     assert!(ids(&idx.search(&req("5G补")).unwrap()).is_empty());
     assert_eq!(idx.search(&req("\"到位\"")).unwrap().total, 1);
 }
+
+#[test]
+fn an_index_with_an_older_schema_is_replaced_by_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("index-0");
+    std::fs::create_dir_all(&old).unwrap();
+    let mut b = Schema::builder();
+    b.add_text_field("body_gram", STRING);
+    Index::create_in_dir(&old, b.build()).unwrap();
+    let idx = SearchIndex::open(dir.path(), &[]).unwrap();
+    assert!(idx.is_writable());
+    assert_eq!(idx.count_kind("article").unwrap(), 0);
+    idx.apply(&[doc(1, "营商环境", "优化营商环境", T)], &[]).unwrap();
+    drop(idx);
+    let idx = SearchIndex::open(dir.path(), &[]).unwrap();
+    assert_eq!(idx.count_kind("article").unwrap(), 1, "the new index stays active after a restart");
+}
