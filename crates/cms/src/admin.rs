@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension, Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
@@ -1262,12 +1262,12 @@ async fn template_restore(
     Ok(see_other(&format!("/admin/cms/sites/{id}/templates/{name}")))
 }
 
-async fn editor_js() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/editor.js"),
-    )
-        .into_response()
+static EDITOR_JS: std::sync::LazyLock<platform::web::encoding::StaticAsset> = std::sync::LazyLock::new(|| {
+    platform::web::encoding::StaticAsset::new(include_bytes!("../static/editor.js"), "text/javascript; charset=utf-8")
+});
+
+async fn editor_js(headers: axum::http::HeaderMap) -> Response {
+    EDITOR_JS.respond(&headers, false)
 }
 
 platform::template_value!(EditorForm, ChannelForm);

@@ -9,16 +9,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use bytes_like::Body;
-
-/// Cached bytes are shared between the cache and in-flight responses without copying.
-pub mod bytes_like {
-    pub type Body = std::sync::Arc<[u8]>;
-}
+use platform::web::encoding::Precompressed;
 
 #[derive(Clone)]
 pub struct Page {
-    pub body: Body,
+    /// Shared between the cache and in-flight responses without copying; its gzip and brotli
+    /// forms are made on first demand and live as long as the cached page.
+    pub body: Precompressed,
     pub content_type: &'static str,
     pub etag: String,
     pub last_modified: i64,
@@ -58,15 +55,15 @@ impl PageCache {
     }
 
     pub fn put(&self, key: String, page: Page, tags: Vec<String>) {
-        if !self.enabled || page.body.len() > self.capacity / 4 {
+        if !self.enabled || page.body.identity().len() > self.capacity / 4 {
             return;
         }
         let Ok(mut g) = self.inner.lock() else { return };
         if let Some(old) = g.entries.remove(&key) {
-            g.bytes -= old.page.body.len();
+            g.bytes -= old.page.body.identity().len();
             remove_tags(&mut g, &key, &old.tags);
         }
-        g.bytes += page.body.len();
+        g.bytes += page.body.identity().len();
         for t in &tags {
             g.by_tag.entry(t.clone()).or_default().insert(key.clone());
         }
@@ -76,7 +73,7 @@ impl PageCache {
         while g.bytes > self.capacity {
             let Some(k) = g.order.pop_front() else { break };
             if let Some(e) = g.entries.remove(&k) {
-                g.bytes -= e.page.body.len();
+                g.bytes -= e.page.body.identity().len();
                 remove_tags(&mut g, &k, &e.tags);
             }
         }
@@ -99,7 +96,7 @@ impl PageCache {
         }
         for k in &keys {
             if let Some(e) = g.entries.remove(k) {
-                g.bytes -= e.page.body.len();
+                g.bytes -= e.page.body.identity().len();
                 remove_tags(&mut g, k, &e.tags);
             }
         }
@@ -158,7 +155,12 @@ mod tests {
     use super::*;
 
     fn page(s: &str) -> Page {
-        Page { body: s.as_bytes().into(), content_type: "text/html", etag: String::new(), last_modified: 0 }
+        Page {
+            body: Precompressed::new(s.as_bytes().to_vec().into()),
+            content_type: "text/html",
+            etag: String::new(),
+            last_modified: 0,
+        }
     }
 
     #[test]

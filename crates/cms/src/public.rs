@@ -14,6 +14,7 @@ use crate::Cms;
 use crate::cache::Page;
 use crate::render::{Links, PageReq, Variant};
 use crate::store::{self, Site};
+use platform::web::encoding::{Precompressed, StaticAsset};
 
 /// What a public path asks for, after the site prefix is removed.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,8 +151,12 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = Response::new(Body::from(bytes_of(&page.body)));
+        let (body, enc) = page.body.for_client(headers);
+        let mut r = Response::new(Body::from(body));
         *r.status_mut() = status;
+        if let Some(v) = enc.header_value() {
+            r.headers_mut().insert(header::CONTENT_ENCODING, v);
+        }
         r
     };
     let h = res.headers_mut();
@@ -169,17 +174,6 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
         h.append(header::SET_COOKIE, c);
     }
     res
-}
-
-fn bytes_of(body: &crate::cache::bytes_like::Body) -> axum::body::Bytes {
-    axum::body::Bytes::from_owner(ArcBytes(body.clone()))
-}
-
-struct ArcBytes(Arc<[u8]>);
-impl AsRef<[u8]> for ArcBytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
 }
 
 pub async fn serve_root(
@@ -306,7 +300,7 @@ async fn serve(
     };
     let page = Page {
         etag: etag_of(body.as_bytes()),
-        body: body.into_bytes().into(),
+        body: Precompressed::new(body.into_bytes().into()),
         content_type,
         last_modified: platform::db::now(),
     };
@@ -319,12 +313,15 @@ async fn serve(
     Ok(respond(&page, headers, status, set_cookies))
 }
 
-pub async fn site_css() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/site.css"),
-    )
-        .into_response()
+/// The public stylesheet, precompressed; its fingerprint versions the URL templates link to.
+pub static SITE_CSS: std::sync::LazyLock<StaticAsset> =
+    std::sync::LazyLock::new(|| StaticAsset::new(include_bytes!("../static/site.css"), "text/css; charset=utf-8"));
+
+/// `site.css?v=FINGERPRINT` (what pages link to) is immutable for a year; a bare or outdated
+/// `site.css` is cached for an hour.
+pub async fn site_css(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let immutable = q.as_deref().and_then(|q| q.strip_prefix("v=")) == Some(SITE_CSS.fingerprint.as_str());
+    SITE_CSS.respond(&headers, immutable)
 }
 
 /// Attachment download (counted). Always `attachment` disposition: uploads are never rendered

@@ -444,6 +444,7 @@ impl<'a> PageBuilder<'a> {
             },
             root => self.links.root.clone(),
             static => self.links.static_root.clone(),
+            asset_version => crate::public::SITE_CSS.fingerprint.clone(),
             search_url => self.links.search.clone(),
             lang => if self.variant.traditional { "zh-TW" } else { "zh-CN" },
             elder => self.variant.elder,

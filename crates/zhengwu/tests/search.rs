@@ -74,13 +74,7 @@ backend_tests! {
     };
 }
 
-fn urlenc(s: &str) -> String {
-    url_escape(s)
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
-}
+use common::urlenc;
 
 #[tokio::test]
 async fn best_bets_suggestions_query_log_and_reconciliation() {

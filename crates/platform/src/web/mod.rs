@@ -8,6 +8,7 @@
 //! permission denial that the handler did not record itself.
 
 pub mod api;
+pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod metrics;

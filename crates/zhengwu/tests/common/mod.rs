@@ -277,6 +277,12 @@ impl Client {
     }
 }
 
+/// Percent-encodes a query value.
+#[allow(dead_code)]
+pub fn urlenc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
 /// Expands one async test body into a SQLite test and a PostgreSQL test.
 #[macro_export]
 macro_rules! backend_tests {
