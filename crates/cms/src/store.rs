@@ -538,8 +538,9 @@ const LIST_COLS: &str = "a.id, a.title, a.summary, a.cover, a.link_url, a.source
 pub async fn channel_items(db: &Db, channel_id: i64, limit: i64, offset: i64) -> DbResult<Vec<ListItem>> {
     db.fetch_all(
         sql(format!(
-            "SELECT {LIST_COLS} FROM placement p JOIN article a ON a.id = p.article_id \
-             WHERE p.channel_id = $1 AND p.live ORDER BY p.pinned DESC, p.pin_order DESC, p.pub_at DESC, p.article_id DESC LIMIT $2 OFFSET $3"
+            "SELECT {LIST_COLS} FROM (SELECT article_id, pub_at, pinned, pin_order FROM placement \
+             WHERE channel_id = $1 AND live = TRUE ORDER BY pinned DESC, pin_order DESC, pub_at DESC, article_id DESC LIMIT $2 OFFSET $3) p \
+             JOIN article a ON a.id = p.article_id ORDER BY p.pinned DESC, p.pin_order DESC, p.pub_at DESC, p.article_id DESC"
         ))
         .bind(channel_id)
         .bind(limit)
@@ -556,7 +557,8 @@ pub async fn channel_count(db: &Db, channel_id: i64) -> DbResult<i64> {
 pub async fn site_items(db: &Db, site_id: i64, limit: i64, offset: i64) -> DbResult<Vec<ListItem>> {
     db.fetch_all(
         sql(format!(
-            "SELECT {LIST_COLS} FROM placement p JOIN article a ON a.id = p.article_id WHERE p.site_id = $1 AND p.live ORDER BY p.pub_at DESC, p.article_id DESC LIMIT $2 OFFSET $3"
+            "SELECT {LIST_COLS} FROM (SELECT article_id, pub_at, pinned FROM placement WHERE site_id = $1 AND live = TRUE \
+             ORDER BY pub_at DESC, article_id DESC LIMIT $2 OFFSET $3) p JOIN article a ON a.id = p.article_id ORDER BY p.pub_at DESC, p.article_id DESC"
         ))
         .bind(site_id)
         .bind(limit)
@@ -575,8 +577,8 @@ pub async fn neighbours(
     let newer: Option<ListItem> = db
         .fetch_optional(
             sql(format!(
-                "SELECT {LIST_COLS} FROM placement p JOIN article a ON a.id = p.article_id WHERE p.channel_id = $1 AND p.live \
-                 AND (p.pub_at > $2 OR (p.pub_at = $2 AND p.article_id > $3)) ORDER BY p.pub_at ASC, p.article_id ASC LIMIT 1"
+                "SELECT {LIST_COLS} FROM (SELECT article_id, pub_at, pinned FROM placement WHERE channel_id = $1 AND live = TRUE \
+                 AND (pub_at, article_id) > ($2, $3) ORDER BY pub_at ASC, article_id ASC LIMIT 1) p JOIN article a ON a.id = p.article_id"
             ))
             .bind(channel_id)
             .bind(pub_at)
@@ -586,8 +588,8 @@ pub async fn neighbours(
     let older: Option<ListItem> = db
         .fetch_optional(
             sql(format!(
-                "SELECT {LIST_COLS} FROM placement p JOIN article a ON a.id = p.article_id WHERE p.channel_id = $1 AND p.live \
-                 AND (p.pub_at < $2 OR (p.pub_at = $2 AND p.article_id < $3)) ORDER BY p.pub_at DESC, p.article_id DESC LIMIT 1"
+                "SELECT {LIST_COLS} FROM (SELECT article_id, pub_at, pinned FROM placement WHERE channel_id = $1 AND live = TRUE \
+                 AND (pub_at, article_id) < ($2, $3) ORDER BY pub_at DESC, article_id DESC LIMIT 1) p JOIN article a ON a.id = p.article_id"
             ))
             .bind(channel_id)
             .bind(pub_at)
@@ -604,8 +606,11 @@ pub async fn related(db: &Db, a: &Article, limit: i64) -> DbResult<Vec<ListItem>
     };
     db.fetch_all(
         sql(format!(
-            "SELECT {LIST_COLS} FROM placement p JOIN article a ON a.id = p.article_id WHERE p.channel_id = $1 AND p.live AND a.id <> $2 AND a.keywords LIKE $3 \
-             ORDER BY p.pub_at DESC LIMIT $4"
+            // Among the channel's 200 newest items: related reading is about current matters, and
+            // the bound keeps an article page from reading a whole channel.
+            "SELECT {LIST_COLS} FROM (SELECT article_id, pub_at, pinned FROM placement WHERE channel_id = $1 AND live = TRUE \
+             ORDER BY pub_at DESC, article_id DESC LIMIT 200) p JOIN article a ON a.id = p.article_id \
+             WHERE a.id <> $2 AND a.keywords LIKE $3 ORDER BY p.pub_at DESC LIMIT $4"
         ))
         .bind(a.channel_id)
         .bind(a.id)

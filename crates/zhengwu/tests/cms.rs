@@ -531,7 +531,9 @@ async fn static_export_writes_a_browsable_site() {
                     assert!(!href.starts_with('/') || href == "/", "absolute link {href} in {}", entry.display());
                     continue;
                 }
-                let mut target = entry.parent().unwrap().join(percent_decode(href));
+                // A query (the stylesheet's version) does not change which file is served.
+                let file = href.split('?').next().unwrap_or(href);
+                let mut target = entry.parent().unwrap().join(percent_decode(file));
                 if href.ends_with('/') || href == "./" {
                     target = target.join("index.html");
                 }
