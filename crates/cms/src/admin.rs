@@ -1031,8 +1031,10 @@ async fn upload(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    let text = crate::extract::text_of(mime, &bytes);
     let aid =
-        store::insert_attachment(&state.db, Some(id), &filename, mime, bytes.len() as i64, &sha, staff.user.id).await?;
+        store::insert_attachment(&state.db, Some(id), &filename, mime, bytes.len() as i64, &sha, staff.user.id, &text)
+            .await?;
     state
         .audit(
             &ctx,

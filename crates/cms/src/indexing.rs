@@ -12,6 +12,42 @@ use search::{SearchDoc, SearchIndex};
 use crate::domain::PubState;
 use crate::store;
 
+/// Extracted attachment text per article, for the given articles.
+async fn attachment_texts(db: &Db, ids: &[i64]) -> DbResult<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q = sql("SELECT article_id, text FROM attachment WHERE text <> '' AND article_id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q = q.push(",");
+        }
+        q = q.push_bind(*id);
+    }
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        article_id: i64,
+        text: String,
+    }
+    let rows: Vec<Row> = db.fetch_all(q.push(") ORDER BY id")).await?;
+    for r in rows {
+        let t: &mut String = out.entry(r.article_id).or_default();
+        t.push('\n');
+        t.push_str(&r.text);
+    }
+    Ok(out)
+}
+
+/// An article's searchable body: its text, then its attachments' text.
+fn body_text(html: &str, attachments: Option<&String>) -> String {
+    let mut body = crate::sanitize::plain_text(html);
+    if let Some(t) = attachments {
+        body.push_str(t);
+    }
+    body
+}
+
 /// The search document for an article, or `None` when the public cannot see it.
 pub async fn article_doc(db: &Db, id: i64) -> DbResult<Option<SearchDoc>> {
     let Some(a) = store::article(db, id).await? else { return Ok(None) };
@@ -24,6 +60,7 @@ pub async fn article_doc(db: &Db, id: i64) -> DbResult<Option<SearchDoc>> {
     }
     let mut sites: Vec<u64> = places.iter().map(|p| p.site_id as u64).collect();
     sites.dedup();
+    let texts = attachment_texts(db, &[id]).await?;
     Ok(Some(SearchDoc {
         key: format!("article:{id}"),
         kind: "article".into(),
@@ -35,7 +72,7 @@ pub async fn article_doc(db: &Db, id: i64) -> DbResult<Option<SearchDoc>> {
         validity: a.validity.clone(),
         title: a.title.clone(),
         summary: a.summary.clone(),
-        body: crate::sanitize::plain_text(&a.body),
+        body: body_text(&a.body, texts.get(&id)),
         doc_number: a.doc_number.clone(),
         index_number: String::new(),
     }))
@@ -97,6 +134,7 @@ pub async fn article_docs_batch(db: &Db, after: i64, limit: i64) -> DbResult<(Ve
         q = q.push_bind(a.id);
     }
     let places: Vec<store::Placement> = db.fetch_all(q.push(")")).await?;
+    let texts = attachment_texts(db, &arts.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
     let docs = arts
         .into_iter()
         .filter_map(|a| {
@@ -117,7 +155,7 @@ pub async fn article_docs_batch(db: &Db, after: i64, limit: i64) -> DbResult<(Ve
                 date: a.pub_at,
                 validity: a.validity.clone(),
                 summary: a.summary.clone(),
-                body: crate::sanitize::plain_text(&a.body),
+                body: body_text(&a.body, texts.get(&a.id)),
                 doc_number: a.doc_number.clone(),
                 index_number: String::new(),
                 title: a.title,

@@ -28,6 +28,7 @@ pub mod api;
 pub mod cache;
 pub mod domain;
 pub mod export;
+pub mod extract;
 pub mod files;
 pub mod indexing;
 pub mod public;

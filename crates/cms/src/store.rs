@@ -714,17 +714,19 @@ pub async fn insert_attachment(
     size: i64,
     sha: &str,
     user: i64,
+    text: &str,
 ) -> DbResult<i64> {
     let id: Id = db
         .fetch_one(
-            sql("INSERT INTO attachment (article_id, filename, stored_name, mime, size, sha256, uploaded_by, created_at) VALUES ($1,$2,$3,$4,$5,$3,$6,$7) RETURNING id")
+            sql("INSERT INTO attachment (article_id, filename, stored_name, mime, size, sha256, uploaded_by, created_at, text) VALUES ($1,$2,$3,$4,$5,$3,$6,$7,$8) RETURNING id")
                 .bind(article_id)
                 .bind(filename)
                 .bind(sha)
                 .bind(mime)
                 .bind(size)
                 .bind(user)
-                .bind(now()),
+                .bind(now())
+                .bind(text),
         )
         .await?;
     Ok(id.0)

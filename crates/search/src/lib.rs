@@ -1,8 +1,8 @@
 //! 站内检索 — one Chinese full-text index for the whole site group.
 //!
 //! Each text field is indexed twice: by jieba words (with a government dictionary; the ranking
-//! signal) and by character unigrams+bigrams (exact substring and phrase matching, and recall for
-//! words no dictionary knows). Document and index numbers also get exact canonical keys, so any
+//! signal) and by character bigrams, with a unigram where no bigram starts (exact substring and
+//! phrase matching, and recall for words no dictionary knows). Document and index numbers also get exact canonical keys, so any
 //! bracket style finds them. Text is normalised (full/half width, traditional→simplified) on both
 //! sides, so a 繁體 query finds 简体 text.
 //!
