@@ -1032,9 +1032,19 @@ async fn upload(
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let text = crate::extract::text_of(mime, &bytes);
-    let aid =
-        store::insert_attachment(&state.db, Some(id), &filename, mime, bytes.len() as i64, &sha, staff.user.id, &text)
-            .await?;
+    let aid = store::insert_attachment(
+        &state.db,
+        &store::NewAttachment {
+            article_id: Some(id),
+            filename: &filename,
+            mime,
+            size: bytes.len() as i64,
+            sha: &sha,
+            user: staff.user.id,
+            text: &text,
+        },
+    )
+    .await?;
     state
         .audit(
             &ctx,

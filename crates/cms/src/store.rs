@@ -705,28 +705,31 @@ pub async fn count_view(db: &Db, id: i64) -> DbResult<()> {
 
 // ---- attachments -----------------------------------------------------------------------------------
 
-/// Records an uploaded file; the stored name is its SHA-256 (see `files`).
-pub async fn insert_attachment(
-    db: &Db,
-    article_id: Option<i64>,
-    filename: &str,
-    mime: &str,
-    size: i64,
-    sha: &str,
-    user: i64,
-    text: &str,
-) -> DbResult<i64> {
+/// An uploaded file to record; the stored name is its SHA-256 (see `files`).
+pub struct NewAttachment<'a> {
+    pub article_id: Option<i64>,
+    pub filename: &'a str,
+    pub mime: &'a str,
+    pub size: i64,
+    pub sha: &'a str,
+    pub user: i64,
+    /// Extracted text for search (see `extract`); empty when none.
+    pub text: &'a str,
+}
+
+/// Records an uploaded file.
+pub async fn insert_attachment(db: &Db, f: &NewAttachment<'_>) -> DbResult<i64> {
     let id: Id = db
         .fetch_one(
             sql("INSERT INTO attachment (article_id, filename, stored_name, mime, size, sha256, uploaded_by, created_at, text) VALUES ($1,$2,$3,$4,$5,$3,$6,$7,$8) RETURNING id")
-                .bind(article_id)
-                .bind(filename)
-                .bind(sha)
-                .bind(mime)
-                .bind(size)
-                .bind(user)
+                .bind(f.article_id)
+                .bind(f.filename)
+                .bind(f.sha)
+                .bind(f.mime)
+                .bind(f.size)
+                .bind(f.user)
                 .bind(now())
-                .bind(text),
+                .bind(f.text),
         )
         .await?;
     Ok(id.0)

@@ -718,8 +718,19 @@ async fn write_articles(
         for (aid, name) in att {
             let bytes = tiny_pdf(&name);
             let sha = cms::files::sha256(&bytes);
-            cms::store::insert_attachment(db, Some(aid), &name, "application/pdf", bytes.len() as i64, &sha, 0, "")
-                .await?;
+            cms::store::insert_attachment(
+                db,
+                &cms::store::NewAttachment {
+                    article_id: Some(aid),
+                    filename: &name,
+                    mime: "application/pdf",
+                    size: bytes.len() as i64,
+                    sha: &sha,
+                    user: 0,
+                    text: "",
+                },
+            )
+            .await?;
             cms::files::store_attachment(files_dir, &bytes)?;
         }
         written += count;
