@@ -47,6 +47,48 @@ async fn settle(app: &TestApp) {
 }
 
 backend_tests! {
+    text_of_a_docx_attachment_finds_its_article => |app: TestApp| async move {
+        use std::io::Write;
+        zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), 20, |_| {}).await.unwrap();
+        let s = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
+        let ch = cms::store::channels_of(&app.db, s.id).await.unwrap().into_iter().find(|c| c.slug == "zcwj").unwrap().id;
+        let mut ed = app.client();
+        ed.login("editor", PW).await;
+        let res = ed.post_form("/admin/cms/articles/new", &[("channel_id", &ch.to_string()), ("title", "关于征集科技项目的通知"), ("body", "<p>详见附件。</p>")]).await;
+        let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        // A real DOCX: a zip whose word/document.xml holds the text runs.
+        let mut docx = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut docx);
+            z.start_file("[Content_Types].xml", zip::write::SimpleFileOptions::default()).unwrap();
+            z.write_all(b"<Types/>").unwrap();
+            z.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+            z.write_all("<w:document><w:body><w:p><w:r><w:t>申报单位须具备寒地黑土保护性耕作</w:t></w:r><w:r><w:t>研究基础</w:t></w:r></w:p></w:body></w:document>".as_bytes()).unwrap();
+            z.finish().unwrap();
+        }
+        let token = ed.csrf().await;
+        let boundary = "zwboundary";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"申报指南.docx\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+        body.extend_from_slice(docx.get_ref());
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = axum::http::Request::post(format!("/admin/cms/articles/{id}/attachments?_csrf={token}"))
+            .header(axum::http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let res = ed.send(req).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        ed.post_form(&format!("/admin/cms/articles/{id}/act"), &[("action", "submit")]).await;
+        for who in ["reviewer_office", "siteadmin"] {
+            let mut r = app.client();
+            r.login(who, PW).await;
+            r.post_form(&format!("/admin/cms/articles/{id}/act"), &[("action", "approve")]).await;
+        }
+        settle(&app).await;
+        let api = app.client().get(&format!("/api/v1/search?q={}", urlenc("保护性耕作"))).await.json();
+        let ids: Vec<i64> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids, vec![id], "{api}");
+    };
+
     published_articles_are_searchable_within_a_second_and_withdrawn_ones_vanish => |app: TestApp| async move {
         zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), 40, |_| {}).await.unwrap();
         let id = publish(&app, "关于进一步优化营商环境的若干措施", "<p>深入推进放管服改革，全面推行一网通办。</p>", "哈政发〔2026〕9号").await;
