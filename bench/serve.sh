@@ -2,6 +2,7 @@
 # Serving benchmark (issue 7; not a test). One command:
 #   bash bench/serve.sh                      # 100,000 articles
 #   bash bench/serve.sh --articles 1000000   # the big run
+#   CACHE_MB=1024 bash bench/serve.sh        # page cache size for the run (default 128 MB)
 # Builds release; generates the demo site group with N articles (kept in bench/out/serve-N for
 # later runs); exports the main site to static files with `zhengwu export`; serves that export
 # with nginx and the same data with `zhengwu serve`, each on its own loopback port; drives both
