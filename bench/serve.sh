@@ -49,9 +49,9 @@ fi
 
 echo "== 导出静态页（zhengwu export）"
 rm -rf "$STATIC"
-t0=$(date +%s.%N)
+t0=$(date +%s%N)
 "$BIN" export --site hrb --out "$STATIC" --base-url "http://$ZW" >/dev/null 2>&1
-EXPORT_S=$(echo "$(date +%s.%N) - $t0" | bc)
+EXPORT_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 EXPORT_PAGES=$(find "$STATIC" -name '*.html' | wc -l)
 
 # nginx: the physical limit — the same bytes from disk, two workers like Zhengwu's two threads.
@@ -181,4 +181,4 @@ echo "|---|---|---|"
 echo "$PUB" | awk '/^PUBLISH/{printf "| %s | %s | %s |\n", $2, $3, $4}'
 echo
 echo "启动到可服务：${STARTUP_WARM} ms（缓存开）/ ${STARTUP_COLD} ms（缓存关）；压测后峰值内存（RSS）：${RSS_WARM} MB"
-echo "导出：${EXPORT_PAGES} 个页面，用时 $(printf '%.1f' "$EXPORT_S") 秒"
+echo "导出：${EXPORT_PAGES} 个页面，用时 $((EXPORT_MS / 1000)).$(( (EXPORT_MS % 1000) / 100 )) 秒"
