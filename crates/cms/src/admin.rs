@@ -1027,11 +1027,13 @@ async fn upload(
     };
     let dir = cms.files_dir.clone();
     let data = bytes.to_vec();
-    let sha = tokio::task::spawn_blocking(move || crate::files::store_attachment(&dir, &data))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let text = crate::extract::text_of(mime, &bytes);
+    // Storing and text extraction (a zip inflate for DOCX) are blocking work.
+    let (sha, text) = tokio::task::spawn_blocking(move || {
+        crate::files::store_attachment(&dir, &data).map(|sha| (sha, crate::extract::text_of(mime, &data)))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     let aid = store::insert_attachment(
         &state.db,
         &store::NewAttachment {

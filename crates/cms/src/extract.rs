@@ -1,6 +1,6 @@
 //! Text of uploaded attachments, for search: a DOCX file's paragraphs (the text runs of
-//! `word/document.xml`). Other types give no text yet (PDF needs a font-aware extractor; see the
-//! README). Extraction never fails an upload: unreadable files simply add nothing.
+//! `word/document.xml`). Other types give no text yet (PDF needs a font-aware extractor).
+//! Extraction never fails an upload: unreadable files simply add nothing.
 
 use std::io::Read;
 

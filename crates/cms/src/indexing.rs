@@ -18,13 +18,8 @@ async fn attachment_texts(db: &Db, ids: &[i64]) -> DbResult<std::collections::Ha
     if ids.is_empty() {
         return Ok(out);
     }
-    let mut q = sql("SELECT article_id, text FROM attachment WHERE text <> '' AND article_id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q = q.push(",");
-        }
-        q = q.push_bind(*id);
-    }
+    let q = sql("SELECT article_id, text FROM attachment WHERE text <> '' AND article_id IN (")
+        .push_bind_list(ids.iter().copied());
     #[derive(sqlx::FromRow)]
     struct Row {
         article_id: i64,
@@ -126,13 +121,7 @@ pub async fn article_docs_batch(db: &Db, after: i64, limit: i64) -> DbResult<(Ve
         )
         .await?;
     let Some(last_id) = arts.last().map(|a| a.id) else { return Ok((Vec::new(), None)) };
-    let mut q = sql("SELECT * FROM placement WHERE article_id IN (");
-    for (i, a) in arts.iter().enumerate() {
-        if i > 0 {
-            q = q.push(",");
-        }
-        q = q.push_bind(a.id);
-    }
+    let q = sql("SELECT * FROM placement WHERE article_id IN (").push_bind_list(arts.iter().map(|a| a.id));
     let places: Vec<store::Placement> = db.fetch_all(q.push(")")).await?;
     let texts = attachment_texts(db, &arts.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
     let docs = arts

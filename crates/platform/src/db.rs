@@ -127,6 +127,17 @@ impl Q {
         self
     }
 
+    /// Appends `$a, $b, …` for the values and binds them (for `IN (…)`); nothing for none.
+    pub fn push_bind_list<T: Into<Arg>>(mut self, values: impl IntoIterator<Item = T>) -> Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self = self.push(",");
+            }
+            self = self.push_bind(v);
+        }
+        self
+    }
+
     /// Number of arguments bound so far (the next placeholder is this plus one).
     pub fn arg_count(&self) -> usize {
         self.args.len()
