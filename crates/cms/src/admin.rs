@@ -13,8 +13,9 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts::{self, OrgUnit};
 use platform::roles::{Perm, ResourceScope};
+use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
-use platform::web::{AppError, AppState, Auth, Ctx, FieldError, Staff, see_other};
+use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other};
 use serde::Deserialize;
 
 use crate::Cms;
@@ -74,19 +75,6 @@ pub fn routes() -> Router<AppState> {
 }
 
 type Ext = Extension<Arc<Cms>>;
-
-fn errors_map(errs: &[FieldError]) -> BTreeMap<String, String> {
-    errs.iter().map(|e| (e.field.clone(), e.message.clone())).collect()
-}
-
-/// Splits an error into form errors to show (422/409) or an error to return.
-fn form_errors(e: AppError) -> Result<(StatusCode, BTreeMap<String, String>), AppError> {
-    match e {
-        AppError::Invalid(errs) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors_map(&errs))),
-        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, BTreeMap::from([("form".to_owned(), m)]))),
-        other => Err(other),
-    }
-}
 
 fn label_of(list: &[(&str, &str)], code: &str) -> String {
     list.iter().find(|(k, _)| *k == code).map_or_else(|| code.to_owned(), |(_, l)| (*l).to_owned())

@@ -30,6 +30,7 @@ pub mod audit;
 pub mod calendar;
 pub mod db;
 pub mod i18n;
+pub mod mail;
 pub mod roles;
 pub mod security;
 pub mod web;

@@ -59,6 +59,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
 pub struct App {
     pub state: AppState,
     pub cms: Arc<cms::Cms>,
+    pub interaction: Arc<interaction::Interaction>,
     pub router: axum::Router,
 }
 
@@ -82,20 +83,24 @@ pub async fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App>
 pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
     let words = cms::indexing::extra_words(&db).await;
     let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
-    let state = AppState::new(db, config, key, vec![cms::extension()])?;
+    let ix = interaction::Interaction::new(&config.data_dir, &key.key);
+    let state = AppState::new(db, config, key, vec![cms::extension(), interaction::extension()])?;
+    let mut api = cms::api_routes(cms.clone());
+    api.extend(interaction::api_routes(ix.clone()));
     let router = web::app(
         state.clone(),
-        cms::api_routes(cms.clone()),
-        cms::admin_routes(cms.clone()),
-        cms::public_routes(cms.clone()),
+        api,
+        cms::admin_routes(cms.clone()).merge(interaction::admin_routes(ix.clone())),
+        interaction::public_routes(ix.clone()).merge(cms::public_routes(cms.clone())),
     );
-    Ok(App { state, cms, router })
+    Ok(App { state, cms, interaction: ix, router })
 }
 
 /// Periodic housekeeping: expired sessions, old sign-in failures, audit retention. Each node runs
 /// it; the statements are idempotent so several nodes doing it does no harm.
 pub fn spawn_jobs(app: &App) {
     cms::spawn_jobs(app.state.clone(), app.cms.clone());
+    interaction::spawn_jobs(app.state.clone(), app.interaction.clone());
     let state = app.state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));

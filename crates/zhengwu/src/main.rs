@@ -33,6 +33,12 @@ struct Global {
     /// Audit log MAC: hmac-sha256 (default) or hmac-sm3 (for 密评 deployments).
     #[arg(long, env = "ZHENGWU_AUDIT_MAC", default_value = "hmac-sha256", global = true)]
     audit_mac: String,
+    /// Outgoing mail relay, smtp://host:port (no TLS: a relay on the local network).
+    #[arg(long, env = "ZHENGWU_SMTP_URL", global = true)]
+    smtp_url: Option<String>,
+    /// From address of outgoing mail.
+    #[arg(long, env = "ZHENGWU_MAIL_FROM", default_value = "noreply@zhengwu.local", global = true)]
+    mail_from: String,
 }
 
 #[derive(Args, Clone)]
@@ -169,6 +175,8 @@ fn config(g: &Global, s: Option<&ServeArgs>) -> Config {
         database_url: g.database_url.clone(),
         trust_proxy: s.is_some_and(|s| s.trust_proxy),
         secure_cookies: s.is_some_and(|s| s.secure_cookies),
+        smtp_url: g.smtp_url.clone(),
+        mail_from: g.mail_from.clone(),
     }
 }
 

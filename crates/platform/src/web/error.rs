@@ -96,6 +96,21 @@ impl AppError {
     }
 }
 
+/// Field errors as a map from field name to message, as forms show them.
+pub fn errors_map(errs: &[FieldError]) -> std::collections::BTreeMap<String, String> {
+    errs.iter().map(|e| (e.field.clone(), e.message.clone())).collect()
+}
+
+/// Splits an error into form errors to show again with the form (422 for bad fields, 409 for a
+/// conflict, shown at the form's top as `form`) or an error to return as is.
+pub fn form_errors(e: AppError) -> Result<(StatusCode, std::collections::BTreeMap<String, String>), AppError> {
+    match e {
+        AppError::Invalid(errs) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors_map(&errs))),
+        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, std::collections::BTreeMap::from([("form".to_owned(), m)]))),
+        other => Err(other),
+    }
+}
+
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
@@ -186,7 +201,10 @@ pub(super) fn ensure_error_body(state: &AppState, ctx: &Ctx, is_api: bool, res: 
         *r.status_mut() = status;
         return r;
     }
-    if ct.starts_with("text/html") {
+    // A machine interface outside /api (Open311) answers errors in its own format.
+    if ct.starts_with("text/html")
+        || (info.is_none() && (ct.starts_with("application/json") || ct.starts_with("text/xml")))
+    {
         return res;
     }
     let is_admin = ctx.path.starts_with("/admin");

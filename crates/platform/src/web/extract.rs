@@ -70,3 +70,22 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
         axum::Json(self.0).into_response()
     }
 }
+
+/// Deserializes an optional id from a form (`""` → `None`, `"12"`) or from JSON (`12`, `"12"`,
+/// `null`). Use as `#[serde(default, deserialize_with = "platform::web::extract::opt_i64")]`.
+pub fn opt_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum NumOrText {
+        Num(i64),
+        Text(String),
+    }
+    match <Option<NumOrText> as serde::Deserialize>::deserialize(d)? {
+        None => Ok(None),
+        Some(NumOrText::Num(n)) => Ok(Some(n)),
+        Some(NumOrText::Text(s)) if s.trim().is_empty() => Ok(None),
+        Some(NumOrText::Text(s)) => {
+            s.trim().parse().map(Some).map_err(|_| serde::de::Error::custom(format!("「{s}」不是有效的编号")))
+        }
+    }
+}

@@ -51,6 +51,11 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Mark cookies `Secure` (set when Zhengwu is served over HTTPS).
     pub secure_cookies: bool,
+    /// Outgoing mail relay, `smtp://host:port` (letters' confirmations, replies, reminders).
+    /// Without it mail is logged as not sent.
+    pub smtp_url: Option<String>,
+    /// The From address of outgoing mail.
+    pub mail_from: String,
 }
 
 impl Config {
@@ -61,6 +66,8 @@ impl Config {
             database_url: None,
             trust_proxy: true,
             secure_cookies: false,
+            smtp_url: None,
+            mail_from: "noreply@zhengwu.local".into(),
         }
     }
 }
@@ -89,6 +96,7 @@ pub struct Inner {
     pub templates: minijinja::Environment<'static>,
     pub nav: Vec<NavItem>,
     pub metrics: metrics::Metrics,
+    pub mailer: crate::mail::Mailer,
     policy: RwLock<(Instant, SecurityPolicy)>,
 }
 
@@ -116,8 +124,10 @@ impl AppState {
             nav.extend(ext.nav);
         }
         install_template_helpers(&mut env);
+        let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
         Ok(AppState(Arc::new(Inner {
             db,
+            mailer,
             config,
             audit_key,
             templates: env,
@@ -256,6 +266,12 @@ fn install_template_helpers(env: &mut minijinja::Environment<'static>) {
     });
     env.add_filter("datetime", |v: Option<i64>| v.map(crate::fmt_time).unwrap_or_default());
     env.add_filter("date", |v: Option<i64>| v.map(crate::fmt_date).unwrap_or_default());
+    // Plain text typed by people (letters, replies) shown as paragraphs: one per non-empty line.
+    env.add_filter("paragraphs", |v: String| {
+        v.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>()
+    });
+    // A percentage with one decimal, or a dash when there is nothing to divide by.
+    env.add_filter("pct", |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%")));
 }
 
 /// The signed-in principal for this request.

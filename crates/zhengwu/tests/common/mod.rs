@@ -31,6 +31,9 @@ pub enum Backend {
 pub struct TestApp {
     pub state: AppState,
     pub cms: std::sync::Arc<cms::Cms>,
+    pub interaction: std::sync::Arc<interaction::Interaction>,
+    /// The SMTP server this app sends mail to.
+    pub mail: MailSink,
     pub router: Router,
     pub db: Db,
     _dir: tempfile::TempDir,
@@ -84,10 +87,21 @@ impl TestApp {
         };
         let mut config = Config::for_tests(dir.path().to_path_buf());
         config.database_url = url;
+        let mail = MailSink::start().await;
+        config.smtp_url = Some(mail.url.clone());
         let db = zhengwu::open_db(&config).await.expect("open database");
         let key = AuditKey { key: b"test-audit-key-0123456789".to_vec(), alg: MacAlg::HmacSha256 };
         let app = zhengwu::build(db.clone(), config, key).await.expect("build app");
-        TestApp { state: app.state, router: app.router, cms: app.cms, db, _dir: dir, pg_drop }
+        TestApp {
+            state: app.state,
+            router: app.router,
+            cms: app.cms,
+            interaction: app.interaction,
+            mail,
+            db,
+            _dir: dir,
+            pg_drop,
+        }
     }
 
     /// Creates an account with the given roles (global scope) that has already set its password.
@@ -114,6 +128,16 @@ impl TestApp {
         for g in grants {
             platform::accounts::add_grant(&self.db, id, *g, "test").await.expect("grant");
         }
+        id
+    }
+
+    /// Creates an account with an e-mail address and the given grants.
+    pub async fn user_with_email(&self, username: &str, email: &str, grants: &[Grant]) -> i64 {
+        let id = self.user_with_grants(username, grants).await;
+        self.db
+            .execute(platform::db::sql("UPDATE app_user SET email = $1 WHERE id = $2").bind(email).bind(id))
+            .await
+            .expect("set email");
         id
     }
 
@@ -245,6 +269,36 @@ impl Client {
         self.post_form_raw(path, &serde_urlencoded::to_string(&all).expect("encode")).await
     }
 
+    /// Posts `multipart/form-data` as a browser does for a form with file inputs.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
+        let boundary = "----zhengwu-test-boundary-7d1";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
     pub async fn post_form_raw(&mut self, path: &str, body: &str) -> TestResponse {
         let req = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -306,4 +360,146 @@ macro_rules! backend_tests {
             }
         }
     )+};
+}
+
+/// A real SMTP server on a local port that keeps what it receives (the test's mail sink).
+#[derive(Clone)]
+pub struct MailSink {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Mail>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+impl MailSink {
+    pub async fn start() -> MailSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind smtp sink");
+        let port = listener.local_addr().expect("addr").port();
+        let received: std::sync::Arc<std::sync::Mutex<Vec<Mail>>> = Default::default();
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 sink.test ESMTP\r\n").await;
+                    let mut to = Vec::new();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let upper = line.to_ascii_uppercase();
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                            b"250 sink.test\r\n"
+                        } else if upper.starts_with("RCPT TO:") {
+                            to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                            b"250 OK\r\n"
+                        } else if upper.starts_with("DATA") {
+                            let _ = w.write_all(b"354 go ahead\r\n").await;
+                            let mut raw = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                raw.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+                                raw.push('\n');
+                            }
+                            if let Ok(mut g) = store.lock() {
+                                g.push(parse_mail(std::mem::take(&mut to), &raw));
+                            }
+                            b"250 queued\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        MailSink { url: format!("smtp://127.0.0.1:{port}"), received }
+    }
+
+    pub fn all(&self) -> Vec<Mail> {
+        self.received.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    /// Waits (up to 5 s) for a message to `to` whose subject contains `subject`.
+    pub async fn wait_for(&self, to: &str, subject: &str) -> Mail {
+        for _ in 0..100 {
+            if let Some(m) =
+                self.all().into_iter().find(|m| m.to.iter().any(|t| t == to) && m.subject.contains(subject))
+            {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} with subject containing {subject}; got {:?}", self.all());
+    }
+}
+
+/// Headers and a decoded text body (base64 or quoted-printable; RFC 2047 subjects).
+fn parse_mail(to: Vec<String>, raw: &str) -> Mail {
+    use base64::Engine;
+    let (head, body) = raw.split_once("\n\n").unwrap_or((raw, ""));
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = headers.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(line.trim_start());
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let header = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let decode_word = |w: &str| -> String {
+        let parts: Vec<&str> = w.trim_start_matches("=?").trim_end_matches("?=").splitn(3, '?').collect();
+        match parts.as_slice() {
+            [_, enc, text] if enc.eq_ignore_ascii_case("b") => {
+                String::from_utf8_lossy(&b64.decode(text).unwrap_or_default()).into_owned()
+            }
+            [_, _, text] => String::from_utf8_lossy(&qp(&text.replace('_', " "))).into_owned(),
+            _ => w.to_owned(),
+        }
+    };
+    let subject: String = header("subject")
+        .split_whitespace()
+        .map(|w| if w.starts_with("=?") { decode_word(w) } else { w.to_owned() })
+        .collect();
+    let body = match header("content-transfer-encoding").to_ascii_lowercase().as_str() {
+        "base64" => {
+            String::from_utf8_lossy(&b64.decode(body.replace(['\n', '\r'], "")).unwrap_or_default()).into_owned()
+        }
+        "quoted-printable" => String::from_utf8_lossy(&qp(&body.replace("=\n", ""))).into_owned(),
+        _ => body.to_owned(),
+    };
+    Mail { to, subject, body }
+}
+
+fn qp(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'='
+            && i + 2 < b.len()
+            && let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }

@@ -1,0 +1,495 @@
+//! The citizens' pages, outside the staff shell and working without JavaScript: the list of
+//! mailboxes, a mailbox's page (intro, deadlines, yearly figures, published letters with filters),
+//! the letter form (multipart, with attachments and the arithmetic captcha), the receipt, a
+//! published letter, and the writer's own view by number and query code with rating and reopening.
+//! Writers' personal data never reaches these pages except the writer's own letter after the code.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Extension, Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use minijinja::{Value, context};
+use platform::accounts;
+use platform::db::{Db, sql};
+use platform::web::error::form_errors;
+use platform::web::extract::{Form, Path, Query};
+use platform::web::{AppError, AppState, Ctx};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{self, Action, LetterInput, State as LState};
+use crate::service::{self, By, Interaction, Submission};
+use crate::store::{self, Mailbox};
+
+type Ext = Extension<Arc<Interaction>>;
+use crate::admin::sv;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/hudong/", get(index))
+        .route("/hudong/query", get(query_page).post(query_submit))
+        .route("/hudong/query/act", axum::routing::post(query_act))
+        .route("/hudong/letters/{no}", get(letter_page))
+        .route("/hudong/{code}/", get(mailbox_page))
+        // Three attachments of up to 5 MB each, plus the text fields.
+        .route(
+            "/hudong/{code}/write",
+            get(write_page).post(write_submit).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
+        )
+        .route("/static/hudong.css", get(css))
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/hudong.css"),
+    )
+        .into_response()
+}
+
+/// The site a mailbox belongs to, for the page frame (and the government metadata tags).
+#[derive(Debug, Clone, Serialize, Default, sqlx::FromRow)]
+pub struct SiteFrame {
+    pub name: String,
+    pub site_id_code: String,
+    pub sponsor: String,
+    pub contact: String,
+    pub icp: String,
+    pub psb: String,
+    pub path_prefix: String,
+    pub host: Option<String>,
+}
+
+async fn site_frame(db: &Db, site_id: Option<i64>) -> Value {
+    let q = match site_id {
+        Some(id) => {
+            sql("SELECT name, site_id_code, sponsor, contact, icp, psb, path_prefix, host FROM site WHERE id = $1")
+                .bind(id)
+        }
+        None => sql(
+            "SELECT name, site_id_code, sponsor, contact, icp, psb, path_prefix, host FROM site ORDER BY sort_order, id LIMIT 1",
+        ),
+    };
+    let s: SiteFrame = db
+        .fetch_optional(q)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| SiteFrame { name: "政务服务门户".into(), ..SiteFrame::default() });
+    context! {
+        name => s.name, site_id_code => s.site_id_code, sponsor => s.sponsor, contact => s.contact,
+        icp => s.icp, psb => s.psb, domain => s.host.unwrap_or_default(), root => format!("{}/", s.path_prefix),
+    }
+}
+
+fn html(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    status: StatusCode,
+    page: Value,
+    private: bool,
+) -> Result<Response, AppError> {
+    let body = state.render(ctx, name, page)?;
+    let cache = if private { "no-store" } else { "public, max-age=60" };
+    Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
+}
+
+async fn active_mailbox(db: &Db, code: &str) -> Result<Mailbox, AppError> {
+    match store::mailbox_by_code(db, code).await? {
+        Some(m) if m.active => Ok(m),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let boxes: Vec<Value> = store::mailboxes(&state.db)
+        .await?
+        .into_iter()
+        .filter(|m| m.active)
+        .map(|m| {
+            context! { code => m.code.clone(), name => m.name.clone(), kind_label => domain::kind_label(&m.kind),
+            accept_days => m.accept_days, reply_days => m.reply_days }
+        })
+        .collect();
+    let site = site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/index.html",
+        StatusCode::OK,
+        context! { title => "互动交流", site, mailboxes => boxes, nav_current => "list" },
+        false,
+    )
+}
+
+fn year_range(year: i32) -> (i64, i64) {
+    let start = |y: i32| platform::parse_date(&format!("{y:04}-01-01")).unwrap_or(0);
+    (start(year), start(year + 1))
+}
+
+async fn unit_names(db: &Db) -> Result<BTreeMap<i64, String>, AppError> {
+    Ok(accounts::list_orgs(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
+}
+
+const PAGE: i64 = 20;
+
+async fn mailbox_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(filter): Query<store::PublicFilter>,
+) -> Result<Response, AppError> {
+    let m = active_mailbox(&state.db, &code).await?;
+    let year = service::today().year();
+    let (from, to) = year_range(year);
+    let today = service::date_text(service::today());
+    let counts = store::counts(&state.db, from, to, Some(&[m.id]), false, &today).await?;
+    let stats = domain::figures(counts.first().map(|c| c.1).unwrap_or_default());
+    let page = filter.page.unwrap_or(1).max(1);
+    let (rows, total) = store::public_list(&state.db, Some(m.id), &filter, PAGE, (page - 1) * PAGE).await?;
+    let names = unit_names(&state.db).await?;
+    let letters: Vec<Value> = rows
+        .iter()
+        .map(|l| {
+            let unit = l.reply_unit_id.and_then(|u| names.get(&u).cloned()).unwrap_or_default();
+            context! { ..sv(l), ..context! { unit_name => unit } }
+        })
+        .collect();
+    let mut units: Vec<(i64, String)> =
+        m.units().into_iter().filter_map(|u| names.get(&u).map(|n| (u, n.clone()))).collect();
+    if units.is_empty() {
+        units = names.into_iter().collect();
+    }
+    let mut base = format!("/hudong/{}/?", m.code);
+    let keep = serde_urlencoded::to_string(store::PublicFilter { page: None, ..filter.clone() }).unwrap_or_default();
+    if !keep.is_empty() {
+        base.push_str(&keep);
+        base.push('&');
+    }
+    let site = site_frame(&state.db, m.site_id).await;
+    let categories = store::categories(&state.db, m.id).await?;
+    html(
+        &state,
+        &ctx,
+        "public/mailbox.html",
+        StatusCode::OK,
+        context! {
+            title => m.name.clone(), column_name => m.name.clone(), site, mailbox => sv(&m), stats => sv(stats), year,
+            letters, total, page, pages => (total + PAGE - 1) / PAGE, base, filter => sv(&filter),
+            categories => sv(&categories), units, crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone())], nav_current => "list",
+        },
+        false,
+    )
+}
+
+async fn write_page(
+    State(state): State<AppState>,
+    Extension(ix): Ext,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let m = active_mailbox(&state.db, &code).await?;
+    let form = LetterInput { anonymous_public: true, ..LetterInput::default() };
+    write_form(&state, &ix, &ctx, &m, &form, BTreeMap::new(), StatusCode::OK).await
+}
+
+async fn write_form(
+    state: &AppState,
+    ix: &Interaction,
+    ctx: &Ctx,
+    m: &Mailbox,
+    form: &LetterInput,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let site = site_frame(&state.db, m.site_id).await;
+    let categories = store::categories(&state.db, m.id).await?;
+    let title = format!("给{}写信", m.name);
+    html(
+        state,
+        ctx,
+        "public/write.html",
+        status,
+        context! {
+            title, column_name => m.name.clone(), site, mailbox => sv(m), form => sv(form), errors,
+            categories => sv(&categories), captcha => sv(ix.captcha()),
+            crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "我要写信".to_owned())],
+        },
+        true,
+    )
+}
+
+/// The form's fields as sent (multipart), kept to show again on error.
+async fn read_multipart(mut mp: Multipart) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), AppError> {
+    let mut fields = BTreeMap::new();
+    let mut files = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge("附件太大：每个附件不超过 5 MB，合计不超过 16 MB".into()));
+            }
+            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
+        match file_name {
+            Some(f) if name == "attachments" => {
+                if !f.is_empty() || !bytes.is_empty() {
+                    let base = f.rsplit(['/', '\\']).next().unwrap_or("附件").to_owned();
+                    files.push((base, bytes.to_vec()));
+                }
+            }
+            _ => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+fn input_from(fields: &BTreeMap<String, String>) -> LetterInput {
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    LetterInput {
+        name: get("name"),
+        phone: get("phone"),
+        email: get("email"),
+        id_number: get("id_number"),
+        address: get("address"),
+        category_id: get("category_id").trim().parse().ok(),
+        subject: get("subject"),
+        content: get("content"),
+        consent_publish: fields.get("consent_publish").is_some_and(|v| v == "true"),
+        anonymous_public: fields.get("anonymous_public").is_some_and(|v| v == "true"),
+    }
+}
+
+async fn write_submit(
+    State(state): State<AppState>,
+    Extension(ix): Ext,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let m = active_mailbox(&state.db, &code).await?;
+    let (fields, files) = read_multipart(mp).await?;
+    if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    let input = input_from(&fields);
+    let mut errors = BTreeMap::new();
+    if let Err(e) = ix.check_captcha(
+        fields.get("captcha_token").map_or("", String::as_str),
+        fields.get("captcha").map_or("", String::as_str),
+    ) {
+        errors.insert(e.field, e.message);
+    }
+    if errors.is_empty() {
+        let sub =
+            Submission { mailbox: &m, input: input.clone(), attachments: files, ip: &ctx.ip, source: "web".into() };
+        match service::submit(&state, &ix, sub).await {
+            Ok(receipt) => {
+                let site = site_frame(&state.db, m.site_id).await;
+                let has_email = !input.email.trim().is_empty() && state.mailer.is_configured();
+                return html(
+                    &state,
+                    &ctx,
+                    "public/receipt.html",
+                    StatusCode::OK,
+                    context! { title => "来信已提交", site, mailbox => sv(&m), receipt => sv(&receipt), has_email,
+                    crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "来信已提交".to_owned())] },
+                    true,
+                );
+            }
+            Err(AppError::TooManyRequests(msg)) => {
+                errors.insert("form".to_owned(), msg);
+                return write_form(&state, &ix, &ctx, &m, &input, errors, StatusCode::TOO_MANY_REQUESTS).await;
+            }
+            Err(e) => {
+                let (_, errs) = form_errors(e)?;
+                errors = errs;
+            }
+        }
+    } else {
+        // Report the other fields' problems together with the captcha's.
+        let cats: Vec<i64> = store::categories(&state.db, m.id).await?.iter().map(|c| c.id).collect();
+        for (f, msg) in domain::validate(&input, &cats) {
+            errors.entry(f.to_owned()).or_insert(msg);
+        }
+    }
+    write_form(&state, &ix, &ctx, &m, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+async fn letter_page(State(state): State<AppState>, ctx: Ctx, Path(no): Path<String>) -> Result<Response, AppError> {
+    let l = store::public_letter(&state.db, &no).await?.ok_or(AppError::NotFound)?;
+    let m = store::mailbox(&state.db, l.mailbox_id).await?.ok_or(AppError::NotFound)?;
+    let names = unit_names(&state.db).await?;
+    let category = match l.category_id {
+        Some(c) => store::categories(&state.db, m.id).await?.into_iter().find(|x| x.id == c).map(|x| x.name),
+        None => None,
+    };
+    let site = site_frame(&state.db, m.site_id).await;
+    html(
+        &state,
+        &ctx,
+        "public/letter.html",
+        StatusCode::OK,
+        context! {
+            title => l.public_subject.clone(), column_name => m.name.clone(), site, letter => sv(&l), mailbox => sv(&m),
+            unit_name => l.reply_unit_id.and_then(|u| names.get(&u).cloned()).unwrap_or_default(), category,
+            crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), l.public_subject.clone())],
+        },
+        false,
+    )
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+struct QueryForm {
+    #[serde(default)]
+    no: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    satisfaction: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let site = site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/query.html",
+        StatusCode::OK,
+        context! { title => "来信查询", site, form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "query",
+        crumbs => vec![(String::new(), "来信查询".to_owned())] },
+        true,
+    )
+}
+
+async fn writer_view(
+    state: &AppState,
+    ctx: &Ctx,
+    ix: &Interaction,
+    l: &store::Letter,
+    code: &str,
+    notice: &str,
+) -> Result<Response, AppError> {
+    let m = store::mailbox(&state.db, l.mailbox_id).await?.ok_or(AppError::NotFound)?;
+    let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
+    let names = unit_names(&state.db).await?;
+    let events: Vec<Value> = store::events(&state.db, l.id)
+        .await?
+        .into_iter()
+        // The writer sees the steps, not internal comments or who handled it.
+        .filter(|e| {
+            !matches!(
+                e.action.as_str(),
+                "instruct" | "supervise" | "return_reply" | "request_extension" | "deny_extension"
+            )
+        })
+        .map(|e| {
+            let label = if e.action == "submit" {
+                "提交来信".to_owned()
+            } else {
+                Action::parse(&e.action).map_or_else(|| e.action.clone(), |a| a.label().to_owned())
+            };
+            context! { at => e.at, label }
+        })
+        .collect();
+    let f = service::facts(l, &m);
+    let can_rate = domain::transition(st, Action::Rate, &f).is_ok();
+    let can_reopen = domain::transition(st, Action::Reopen, &f).is_ok();
+    let _ = ix;
+    let site = site_frame(&state.db, m.site_id).await;
+    html(
+        state,
+        ctx,
+        "public/query.html",
+        StatusCode::OK,
+        context! {
+            title => "来信查询", site, letter => sv(l), mailbox => sv(&m), state_label => st.label(),
+            open => st.is_open(), replied => st.is_completed(), unit_name => l.unit_id.and_then(|u| names.get(&u).cloned()),
+            satisfaction_label => l.satisfaction.as_deref().and_then(domain::Satisfaction::parse).map(|s| s.label()),
+            can_rate, can_reopen, code, events, notice, nav_current => "query", crumbs => vec![(String::new(), "来信查询".to_owned())],
+        },
+        true,
+    )
+}
+
+async fn query_submit(
+    State(state): State<AppState>,
+    Extension(ix): Ext,
+    ctx: Ctx,
+    Form(f): Form<QueryForm>,
+) -> Result<Response, AppError> {
+    if f.csrf != ctx.csrf_token {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    match service::find_for_writer(&state.db, &f.no, &f.code).await {
+        Ok(l) => writer_view(&state, &ctx, &ix, &l, &f.code, "").await,
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            let site = site_frame(&state.db, None).await;
+            html(
+                &state,
+                &ctx,
+                "public/query.html",
+                status,
+                context! { title => "来信查询", site, form => context! { no => f.no }, errors, nav_current => "query",
+                crumbs => vec![(String::new(), "来信查询".to_owned())] },
+                true,
+            )
+        }
+    }
+}
+
+async fn query_act(
+    State(state): State<AppState>,
+    Extension(ix): Ext,
+    ctx: Ctx,
+    Form(f): Form<QueryForm>,
+) -> Result<Response, AppError> {
+    if f.csrf != ctx.csrf_token {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    let l = service::find_for_writer(&state.db, &f.no, &f.code).await?;
+    let action = match f.action.as_str() {
+        "rate" => Action::Rate,
+        "reopen" => Action::Reopen,
+        _ => return Err(AppError::BadRequest("不支持的操作".into())),
+    };
+    let mailbox = store::mailbox(&state.db, l.mailbox_id).await?.ok_or(AppError::NotFound)?;
+    let on = service::Opened { letter: l, mailbox, orgs: Vec::new() };
+    let input =
+        service::ActionInput { comment: f.comment.clone(), satisfaction: f.satisfaction.clone(), ..Default::default() };
+    match service::act(&state, &ix, &ctx, By::Writer, &on, action, &input).await {
+        Ok(l) => {
+            let notice = if action == Action::Rate {
+                "感谢您的评价。"
+            } else {
+                "已申请重新办理，承办单位将重新答复。"
+            };
+            writer_view(&state, &ctx, &ix, &l, &f.code, notice).await
+        }
+        Err(AppError::Invalid(errs)) => {
+            let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
+            writer_view(&state, &ctx, &ix, &on.letter, &f.code, &msg).await.map(|mut r| {
+                *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                r
+            })
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,710 @@
+//! Letter operations: submission with its checks (captcha, rate limits, sensitive words,
+//! attachments), who may act on a letter, transitions with their side effects (deadlines,
+//! redaction, mail to the writer and to handlers), and audit. Pages and the API both call these.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, KeyInit, Mac};
+use platform::accounts;
+use platform::calendar::WorkCalendar;
+use platform::db::{Db, sql};
+use platform::roles::{Perm, ResourceScope};
+use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use crate::domain::{self, Action, Actor, Facts, LetterInput, Satisfaction, State};
+use crate::store::{self, Letter, Mailbox};
+
+/// Per-process state of the interaction subsystem.
+pub struct Interaction {
+    pub files_dir: std::path::PathBuf,
+    captcha_key: Vec<u8>,
+    calendar: RwLock<Option<(Instant, Arc<WorkCalendar>)>>,
+}
+
+/// Submissions allowed per IP address per hour, and per phone/e-mail per day.
+pub const PER_IP_PER_HOUR: i64 = 10;
+pub const PER_CONTACT_PER_DAY: i64 = 5;
+
+impl Interaction {
+    pub fn new(data_dir: &std::path::Path, secret: &[u8]) -> Arc<Interaction> {
+        // The captcha key is derived from the deployment's secret, so every node accepts the
+        // challenges any node issued.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("hmac takes any key length");
+        mac.update(b"zhengwu captcha v1");
+        Arc::new(Interaction {
+            files_dir: data_dir.join("files").join("letters"),
+            captcha_key: mac.finalize().into_bytes().to_vec(),
+            calendar: RwLock::new(None),
+        })
+    }
+
+    /// The working-day calendar (shipped years plus administrators' additions), re-read each minute.
+    pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {
+        if let Ok(g) = self.calendar.read()
+            && let Some((at, c)) = g.as_ref()
+            && at.elapsed() < Duration::from_secs(60)
+        {
+            return c.clone();
+        }
+        let cal = Arc::new(platform::calendar::load(db).await.unwrap_or_else(|_| WorkCalendar::shipped()));
+        if let Ok(mut g) = self.calendar.write() {
+            *g = Some((Instant::now(), cal.clone()));
+        }
+        cal
+    }
+
+    fn captcha_mac(&self, answer: &str, expires: i64, nonce: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.captcha_key).expect("hmac key");
+        mac.update(format!("{answer}|{expires}|{nonce}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// A new arithmetic challenge: the question (plain text, read out by screen readers as well as
+    /// seen — so it is its own non-visual alternative) and the token the form carries back.
+    pub fn captcha(&self) -> Captcha {
+        let mut rng = rand::rng();
+        let (a, b) = (rng.random_range(2..=9), rng.random_range(2..=9));
+        let (question, answer) = if rng.random_bool(0.5) {
+            (format!("{a} 加 {b} 等于多少？"), a + b)
+        } else {
+            (format!("{a} 乘 {b} 等于多少？"), a * b)
+        };
+        let expires = platform::db::now() + 1800;
+        let nonce = platform::security::random_token(6);
+        let mac = self.captcha_mac(&answer.to_string(), expires, &nonce);
+        Captcha { question, token: format!("{expires}.{nonce}.{mac}") }
+    }
+
+    pub fn check_captcha(&self, token: &str, answer: &str) -> Result<(), FieldError> {
+        let answer: String = answer.trim().chars().filter(char::is_ascii_digit).collect();
+        let mut parts = token.splitn(3, '.');
+        let (Some(exp), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(FieldError::new("captcha", "验证问题已失效，请回答新的问题"));
+        };
+        let Ok(expires) = exp.parse::<i64>() else {
+            return Err(FieldError::new("captcha", "验证问题已失效，请回答新的问题"));
+        };
+        if expires < platform::db::now() {
+            return Err(FieldError::new("captcha", "验证问题已过期（30 分钟），请回答新的问题"));
+        }
+        if answer.is_empty() || self.captcha_mac(&answer, expires, nonce) != mac {
+            return Err(FieldError::new("captcha", "验证问题的答案不正确，请重新计算"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Captcha {
+    pub question: String,
+    pub token: String,
+}
+
+/// Beijing today.
+pub fn today() -> Date {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::now_utc().to_offset(offset).date()
+}
+
+pub fn date_text(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn parse_day(s: &str) -> Option<Date> {
+    platform::calendar::date(s)
+}
+
+fn day_of(unix: i64) -> Date {
+    parse_day(&platform::fmt_date(unix)).unwrap_or_else(today)
+}
+
+pub fn hash_code(code: &str) -> String {
+    hex::encode(Sha256::digest(code.trim().to_ascii_uppercase().as_bytes()))
+}
+
+/// What the writer gets back: the letter number and the query code (shown once).
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    pub id: i64,
+    pub no: String,
+    pub query_code: String,
+    pub flagged: bool,
+}
+
+/// How a letter arrives.
+pub struct Submission<'a> {
+    pub mailbox: &'a Mailbox,
+    pub input: LetterInput,
+    pub attachments: Vec<(String, Vec<u8>)>,
+    pub ip: &'a str,
+    /// `web`, or `open311:<key name>`.
+    pub source: String,
+}
+
+/// Checks and stores a citizen's letter, and mails the confirmation when an address was given.
+pub async fn submit(state: &AppState, ix: &Interaction, s: Submission<'_>) -> Result<Receipt, AppError> {
+    let m = s.mailbox;
+    if !m.active {
+        return Err(AppError::Conflict(format!("「{}」暂停受理来信", m.name)));
+    }
+    let cats: Vec<i64> = store::categories(&state.db, m.id).await?.iter().map(|c| c.id).collect();
+    let mut errs: Vec<FieldError> =
+        domain::validate(&s.input, &cats).into_iter().map(|(f, msg)| FieldError::new(f, msg)).collect();
+    if s.attachments.len() > domain::ATTACHMENT_MAX_COUNT {
+        errs.push(FieldError::new("attachments", format!("最多上传 {} 个附件", domain::ATTACHMENT_MAX_COUNT)));
+    }
+    let mut files = Vec::new();
+    for (name, bytes) in &s.attachments {
+        match domain::check_attachment(name, bytes) {
+            Ok(mime) => files.push((name.clone(), bytes, mime)),
+            Err(e) => errs.push(FieldError::new("attachments", e)),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let now = platform::db::now();
+    let (by_ip, by_contact) =
+        store::recent_from(&state.db, s.ip, s.input.phone.trim(), s.input.email.trim(), now - 86_400).await?;
+    let by_ip_hour = if by_ip > 0 {
+        state
+            .db
+            .count(sql("SELECT COUNT(*) FROM letter WHERE ip = $1 AND submitted_at >= $2").bind(s.ip).bind(now - 3600))
+            .await?
+    } else {
+        0
+    };
+    if s.source == "web" && by_ip_hour >= PER_IP_PER_HOUR {
+        return Err(AppError::TooManyRequests("您提交得太频繁了，请一小时后再试".into()));
+    }
+    if by_contact >= PER_CONTACT_PER_DAY {
+        return Err(AppError::TooManyRequests("同一联系电话或邮箱一天内最多提交 5 封来信，请明天再试".into()));
+    }
+    let words = sensitive_words(&state.db).await;
+    let flagged = domain::sensitive_hits(&format!("{} {}", s.input.subject, s.input.content), &words);
+
+    // Attachments are written before the row so a stored letter never points at a missing file.
+    let mut stored = Vec::new();
+    if !files.is_empty() {
+        tokio::fs::create_dir_all(&ix.files_dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    for (name, bytes, mime) in files {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let file = format!("{}.{ext}", platform::security::random_token(16));
+        tokio::fs::write(ix.files_dir.join(&file), bytes).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        stored.push((name.chars().take(100).collect::<String>(), file, size, mime.to_owned()));
+    }
+    let cal = ix.calendar(&state.db).await;
+    let day = today();
+    let accept_due = date_text(cal.add_workdays(day, u32::try_from(m.accept_days).unwrap_or(3)));
+    let code = query_code();
+    let i = &s.input;
+    let (id, no) = store::insert_letter(
+        &state.db,
+        &store::NewLetter {
+            mailbox_id: m.id,
+            category_id: i.category_id.filter(|_| !cats.is_empty()),
+            subject: i.subject.trim(),
+            content: i.content.trim(),
+            name: i.name.trim(),
+            phone: i.phone.trim(),
+            email: i.email.trim(),
+            id_number: &i.id_number.trim().to_ascii_uppercase(),
+            address: i.address.trim(),
+            consent_publish: i.consent_publish,
+            anonymous_public: i.anonymous_public,
+            ip: s.ip,
+            flagged_words: &flagged.join("、"),
+            source: &s.source,
+            query_hash: &hash_code(&code),
+            accept_due: &accept_due,
+            day: &date_text(day).replace('-', ""),
+            at: now,
+        },
+        &stored,
+    )
+    .await?;
+    if !i.email.trim().is_empty() {
+        state.mailer.send(
+            i.email.trim(),
+            &format!("【{}】来信已收到（编号 {no}）", m.name),
+            &format!(
+                "{}：\n\n您的来信《{}》已收到。\n信件编号：{no}\n查询码：{code}\n\n请妥善保存查询码，凭信件编号和查询码可在网站查询办理进度和答复。我们将在 {} 个工作日内完成受理审查。\n\n{}",
+                i.name.trim(),
+                i.subject.trim(),
+                m.accept_days,
+                m.name
+            ),
+        );
+    }
+    Ok(Receipt { id, no, query_code: code, flagged: !flagged.is_empty() })
+}
+
+/// 10 characters without look-alikes (0/O, 1/I/L).
+fn query_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub const SENSITIVE_WORDS_KEY: &str = "interaction.sensitive_words";
+pub const REJECT_REASONS_KEY: &str = "interaction.reject_reasons";
+pub const DEFAULT_REJECT_REASONS: [&str; 5] = [
+    "重复来信",
+    "不属于本信箱受理范围",
+    "含有侮辱、谩骂等不文明内容",
+    "诉求不明确、信息不完整",
+    "已进入诉讼、仲裁或信访程序",
+];
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
+pub async fn sensitive_words(db: &Db) -> Vec<String> {
+    lines(&accounts::get_setting(db, SENSITIVE_WORDS_KEY).await.ok().flatten().unwrap_or_default())
+}
+
+pub async fn reject_reasons(db: &Db) -> Vec<String> {
+    match accounts::get_setting(db, REJECT_REASONS_KEY).await.ok().flatten() {
+        Some(t) if !lines(&t).is_empty() => lines(&t),
+        _ => DEFAULT_REJECT_REASONS.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+// ---- who may act ------------------------------------------------------------------------------
+
+pub fn mailbox_scope(m: &Mailbox) -> ResourceScope {
+    m.site_id.map_or_else(ResourceScope::platform, ResourceScope::site)
+}
+
+fn unit_scope(orgs: &[accounts::OrgUnit], unit: i64) -> ResourceScope {
+    ResourceScope { orgs: accounts::org_chain(orgs, unit), ..ResourceScope::default() }
+}
+
+fn co_units(l: &Letter) -> Vec<i64> {
+    l.co_unit_ids.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+/// The roles `auth` plays on this letter.
+pub fn actors(auth: &Auth, l: &Letter, m: &Mailbox, orgs: &[accounts::OrgUnit]) -> Vec<Actor> {
+    let mut out = Vec::new();
+    let scope = mailbox_scope(m);
+    if auth.can(Perm::MailboxManage, &scope) {
+        out.push(Actor::Office);
+    }
+    if let Some(u) = l.unit_id
+        && auth.can(Perm::LetterHandle, &unit_scope(orgs, u))
+    {
+        out.push(Actor::Handler);
+    }
+    if auth.can(Perm::LeaderInstruct, &scope) {
+        out.push(Actor::Leader);
+    }
+    out
+}
+
+/// Whether `auth` may open the full letter (with the writer's personal data): the office, the
+/// leaders of the mailbox, and handlers of the main or a co-handling unit.
+pub fn may_view(auth: &Auth, l: &Letter, m: &Mailbox, orgs: &[accounts::OrgUnit]) -> bool {
+    !actors(auth, l, m, orgs).is_empty()
+        || co_units(l).iter().any(|u| auth.can(Perm::LetterHandle, &unit_scope(orgs, *u)))
+}
+
+pub fn facts(l: &Letter, m: &Mailbox) -> Facts {
+    Facts {
+        consent_publish: l.consent_publish,
+        mailbox_publishes: m.publish_replies,
+        extension_pending: l.extension_days > 0,
+        rated: l.satisfaction.is_some(),
+        unsatisfied: l.satisfaction.as_deref() == Some("unsatisfied"),
+        reopened: l.reopened,
+        published: l.published,
+    }
+}
+
+/// A letter with what deciding about it needs: its mailbox and the org tree.
+pub struct Opened {
+    pub letter: Letter,
+    pub mailbox: Mailbox,
+    pub orgs: Vec<accounts::OrgUnit>,
+}
+
+impl Opened {
+    pub async fn load(db: &Db, id: i64) -> Result<Opened, AppError> {
+        let letter = store::letter(db, id).await?.ok_or(AppError::NotFound)?;
+        let mailbox = store::mailbox(db, letter.mailbox_id).await?.ok_or(AppError::NotFound)?;
+        let orgs = accounts::list_orgs(db).await?;
+        Ok(Opened { letter, mailbox, orgs })
+    }
+}
+
+/// Loads a letter with its mailbox for a staff member, refusing (403, audited by the shell) when
+/// they have no part in it, and auditing the view of the full record.
+pub async fn open_for_staff(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64) -> Result<Opened, AppError> {
+    let o = Opened::load(&state.db, id).await?;
+    if !may_view(auth, &o.letter, &o.mailbox, &o.orgs) {
+        return Err(AppError::Forbidden("您无权查看这封信件".into()));
+    }
+    state
+        .audit(ctx, "letter.view", &format!("letter:{}", o.letter.no), "success", "查看信件全文（含来信人信息）")
+        .await;
+    Ok(o)
+}
+
+// ---- transitions --------------------------------------------------------------------------------
+
+/// What an action may carry besides its comment.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActionInput {
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
+    pub unit_id: Option<i64>,
+    /// Co-handling units (协办), comma-separated ids.
+    #[serde(default)]
+    pub co_unit_ids: String,
+    #[serde(default)]
+    pub reply: String,
+    #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
+    pub days: Option<i64>,
+    #[serde(default)]
+    pub public_subject: Option<String>,
+    #[serde(default)]
+    pub public_content: Option<String>,
+    #[serde(default)]
+    pub public_reply: Option<String>,
+    /// Further names to hide when publishing (one per line or separated by 、).
+    #[serde(default)]
+    pub redact_names: String,
+    #[serde(default)]
+    pub satisfaction: String,
+}
+
+fn conflict(e: domain::TransitionError) -> AppError {
+    AppError::Conflict(e.to_string())
+}
+
+/// Who is acting: a staff member, or the writer proven by the query code.
+pub enum By<'a> {
+    Staff(&'a Auth),
+    Writer,
+}
+
+/// Performs `action` on letter `l`: checks role and state, applies the side effects, records the
+/// transition and audits it. Returns the letter as it is now.
+pub async fn act(
+    state: &AppState,
+    ix: &Interaction,
+    ctx: &Ctx,
+    by: By<'_>,
+    on: &Opened,
+    action: Action,
+    input: &ActionInput,
+) -> Result<Letter, AppError> {
+    let (l, m, orgs) = (&on.letter, &on.mailbox, on.orgs.as_slice());
+    let roles = match &by {
+        By::Staff(a) => actors(a, l, m, orgs),
+        By::Writer => vec![Actor::Citizen],
+    };
+    if !roles.contains(&action.actor()) {
+        return Err(AppError::Forbidden(format!("您不能对这封信件执行「{}」", action.label())));
+    }
+    let from = State::parse(&l.state).ok_or_else(|| AppError::Internal(format!("unknown letter state {}", l.state)))?;
+    let to = domain::transition(from, action, &facts(l, m)).map_err(conflict)?;
+    let comment = input.comment.trim();
+    if action.needs_comment() && comment.is_empty() {
+        let what = if action == Action::Instruct { "请填写批示内容" } else { "请填写理由" };
+        return Err(AppError::invalid("comment", what));
+    }
+    if comment.chars().count() > 1000 {
+        return Err(AppError::invalid("comment", "意见不能超过 1000 个字"));
+    }
+    let cal = ix.calendar(&state.db).await;
+    let day = today();
+    let now = platform::db::now();
+    let mut set = sql("UPDATE letter SET state = ").push_bind(to.code());
+    let mut summary = comment.to_owned();
+    match action {
+        Action::Accept => {
+            let due = cal.add_workdays(day, u32::try_from(m.reply_days).unwrap_or(15));
+            set = set.push(", accepted_at = ").push_bind(now).push(", due_date = ").push_bind(date_text(due));
+        }
+        Action::Reject => {
+            set = set.push(", reject_reason = ").push_bind(comment).push(", closed_at = ").push_bind(now);
+        }
+        Action::Assign | Action::Reassign => {
+            let unit = input.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请选择承办单位"))?;
+            let allowed = m.units();
+            let unit_row =
+                orgs.iter().find(|o| o.id == unit).ok_or_else(|| AppError::invalid("unit_id", "承办单位不存在"))?;
+            if !allowed.is_empty() && !allowed.contains(&unit) {
+                return Err(AppError::invalid("unit_id", format!("「{}」不是本信箱的承办单位", unit_row.name)));
+            }
+            if action == Action::Reassign && l.unit_id == Some(unit) {
+                return Err(AppError::invalid("unit_id", "改派的单位与当前承办单位相同"));
+            }
+            let co: Vec<i64> = input
+                .co_unit_ids
+                .split([',', '，', ' '])
+                .filter_map(|s| s.trim().parse().ok())
+                .filter(|u| *u != unit && orgs.iter().any(|o| o.id == *u))
+                .collect();
+            let co_text = co.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            set = set.push(", unit_id = ").push_bind(unit).push(", co_unit_ids = ").push_bind(co_text);
+            summary = format!(
+                "承办单位：{}{}",
+                unit_row.name,
+                if comment.is_empty() { String::new() } else { format!("；{comment}") }
+            );
+            for u in std::iter::once(unit).chain(co) {
+                notify_unit(
+                    state,
+                    u,
+                    &format!("新交办信件：{}", l.subject),
+                    &format!("信件编号 {}，办理期限 {}。", l.no, l.due_date.clone().unwrap_or_default()),
+                )
+                .await;
+            }
+        }
+        Action::SendBack => {
+            set = set.push(", unit_id = NULL, co_unit_ids = ''");
+        }
+        Action::RequestExtension => {
+            let days = input.days.ok_or_else(|| AppError::invalid("days", "请填写延期的工作日数"))?;
+            if !(1..=30).contains(&days) {
+                return Err(AppError::invalid("days", "延期天数应为 1 到 30 个工作日"));
+            }
+            set = set.push(", extension_days = ").push_bind(days).push(", extension_reason = ").push_bind(comment);
+            summary = format!("申请延期 {days} 个工作日：{comment}");
+        }
+        Action::ApproveExtension => {
+            let base = l.due_date.as_deref().and_then(parse_day).unwrap_or(day);
+            let due = cal.add_workdays(base, u32::try_from(l.extension_days).unwrap_or(0));
+            set = set
+                .push(", due_date = ")
+                .push_bind(date_text(due))
+                .push(", extended_days = extended_days + extension_days, extension_days = 0");
+            summary = format!("批准延期 {} 个工作日，新的办理期限 {}", l.extension_days, date_text(due));
+        }
+        Action::DenyExtension => {
+            set = set.push(", extension_days = 0");
+        }
+        Action::SubmitReply => {
+            let reply = input.reply.trim();
+            if reply.chars().count() < 10 {
+                return Err(AppError::invalid("reply", "答复内容至少 10 个字"));
+            }
+            if reply.chars().count() > 5000 {
+                return Err(AppError::invalid("reply", "答复内容不能超过 5000 个字"));
+            }
+            set = set.push(", reply = ").push_bind(reply).push(", reply_unit_id = unit_id");
+        }
+        Action::ApproveReply => {
+            let accepted = l.accepted_at.map_or(day, day_of);
+            let workdays = i64::from(cal.workdays_between(accepted, day));
+            let on_time = l.due_date.as_deref().and_then(parse_day).is_none_or(|due| day <= due);
+            set = set
+                .push(", replied_at = ")
+                .push_bind(now)
+                .push(", reply_workdays = ")
+                .push_bind(workdays)
+                .push(", on_time = ")
+                .push_bind(on_time);
+            if !l.email.is_empty() {
+                state.mailer.send(
+                    &l.email,
+                    &format!("【{}】您的来信已答复（编号 {}）", m.name, l.no),
+                    &format!("{}：\n\n您的来信《{}》已有答复：\n\n{}\n\n凭信件编号和查询码可在网站查看答复并评价办理结果。\n\n{}", l.writer_name, l.subject, l.reply, m.name),
+                );
+            }
+        }
+        Action::ReturnReply => {}
+        Action::Publish => {
+            let mut names: Vec<String> = vec![l.writer_name.clone()];
+            names.extend(
+                input
+                    .redact_names
+                    .split(['\n', '、', ',', '，'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let pick = |given: &Option<String>, original: &str| {
+                given
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map_or_else(|| domain::redact(original, &refs), str::to_owned)
+            };
+            let (ps, pc, pr) = (
+                pick(&input.public_subject, &l.subject),
+                pick(&input.public_content, &l.content),
+                pick(&input.public_reply, &l.reply),
+            );
+            // Whatever the office typed by hand still goes through the automatic patterns.
+            let (ps, pc, pr) = (domain::redact(&ps, &refs), domain::redact(&pc, &refs), domain::redact(&pr, &refs));
+            set = set
+                .push(", public_subject = ")
+                .push_bind(ps)
+                .push(", public_content = ")
+                .push_bind(pc)
+                .push(", public_reply = ")
+                .push_bind(pr)
+                .push(", published = TRUE, published_at = ")
+                .push_bind(now);
+        }
+        Action::Unpublish => {
+            set = set.push(", published = FALSE");
+        }
+        Action::Close => {
+            set = set.push(", closed_at = ").push_bind(now);
+        }
+        Action::Supervise => {
+            set = set.push(", supervised = supervised + 1");
+            if let Some(u) = l.unit_id {
+                notify_unit(
+                    state,
+                    u,
+                    &format!("督办：{}", l.subject),
+                    &format!(
+                        "信件编号 {}，办理期限 {}。督办意见：{comment}",
+                        l.no,
+                        l.due_date.clone().unwrap_or_default()
+                    ),
+                )
+                .await;
+            }
+        }
+        Action::Instruct => {
+            summary = format!("批示：{comment}");
+            if let Some(u) = l.unit_id {
+                notify_unit(
+                    state,
+                    u,
+                    &format!("领导批示：{}", l.subject),
+                    &format!("信件编号 {}。批示：{comment}", l.no),
+                )
+                .await;
+            }
+        }
+        Action::Rate => {
+            let s = Satisfaction::parse(&input.satisfaction)
+                .ok_or_else(|| AppError::invalid("satisfaction", "请选择满意、基本满意或不满意"))?;
+            set = set.push(", satisfaction = ").push_bind(s.code()).push(", rating_comment = ").push_bind(comment);
+            summary =
+                format!("{}{}", s.label(), if comment.is_empty() { String::new() } else { format!("：{comment}") });
+        }
+        Action::Reopen => {
+            let due = cal.add_workdays(day, u32::try_from(m.reply_days).unwrap_or(15));
+            set = set
+                .push(", reopened = TRUE, published = FALSE, on_time = NULL, due_date = ")
+                .push_bind(date_text(due))
+                .push(", unit_id = COALESCE(unit_id, reply_unit_id)");
+        }
+    }
+    let actor_name = match &by {
+        By::Staff(a) => a.user.display_name.clone(),
+        By::Writer => "来信人".to_owned(),
+    };
+    let ok =
+        store::apply(&state.db, l.id, &l.state, l.updated_at, set, (action.code(), to.code(), &actor_name, &summary))
+            .await?;
+    if !ok {
+        return Err(AppError::Conflict("信件刚被他人处理过，请刷新后再试".into()));
+    }
+    state
+        .audit(
+            ctx,
+            &format!("letter.{}", action.code()),
+            &format!("letter:{}", l.no),
+            "success",
+            format!("{}：{}", action.label(), summary),
+        )
+        .await;
+    store::letter(&state.db, l.id).await?.ok_or(AppError::NotFound)
+}
+
+/// Mails the handlers of a unit (users with a handler grant on it who have an address).
+async fn notify_unit(state: &AppState, unit: i64, subject: &str, body: &str) {
+    for email in unit_handler_emails(&state.db, unit).await {
+        state.mailer.send(&email, subject, body);
+    }
+}
+
+pub async fn unit_handler_emails(db: &Db, unit: i64) -> Vec<String> {
+    #[derive(sqlx::FromRow)]
+    struct E(String);
+    db.fetch_all::<E>(
+        sql("SELECT DISTINCT u.email FROM app_user u JOIN role_grant g ON g.user_id = u.id \
+             WHERE g.role = 'handler' AND g.scope_kind = 'org' AND g.scope_id = $1 AND u.disabled = FALSE \
+             AND u.email IS NOT NULL AND u.email <> ''")
+        .bind(unit),
+    )
+    .await
+    .map(|v| v.into_iter().map(|e| e.0).collect())
+    .unwrap_or_default()
+}
+
+/// The writer's view of a letter, found by number and query code (no account).
+pub async fn find_for_writer(db: &Db, no: &str, code: &str) -> Result<Letter, AppError> {
+    let l = store::letter_by_no(db, no.trim()).await?;
+    match l {
+        Some(l) if hash_code(code) == l.query_hash => Ok(l),
+        _ => Err(AppError::invalid("code", "信件编号或查询码不正确")),
+    }
+}
+
+/// Daily reminders: each unit's handlers get their due-soon and overdue letters; the office gets
+/// the consultation letters approaching the 3-month national veto. Returns mails sent.
+pub async fn send_reminders(state: &AppState, ix: &Interaction) -> usize {
+    let cal = ix.calendar(&state.db).await;
+    let day = today();
+    let horizon = date_text(cal.add_workdays(day, 3));
+    let Ok(letters) = store::due_soon(&state.db, &horizon).await else { return 0 };
+    let mut by_unit: std::collections::BTreeMap<i64, Vec<&Letter>> = Default::default();
+    for l in &letters {
+        if let Some(u) = l.unit_id {
+            by_unit.entry(u).or_default().push(l);
+        }
+    }
+    let mut sent = 0;
+    for (unit, list) in by_unit {
+        let mut body = String::from("以下信件即将到期或已经超期，请抓紧办理：\n\n");
+        for l in &list {
+            let due = l.due_date.as_deref().and_then(parse_day).unwrap_or(day);
+            let (left, st) = domain::due_status(&cal, day, due, 3);
+            let when = if left < 0 {
+                format!("已超期 {} 个工作日", -left)
+            } else {
+                format!("剩余 {left} 个工作日")
+            };
+            body.push_str(&format!(
+                "· {} {}（办理期限 {}，{}，{}）\n",
+                l.no,
+                l.subject,
+                date_text(due),
+                st.label(),
+                when
+            ));
+        }
+        for email in unit_handler_emails(&state.db, unit).await {
+            if state
+                .mailer
+                .deliver(&email, &format!("信件办理提醒：{} 封即将到期或超期", list.len()), &body)
+                .await
+                .is_ok()
+            {
+                sent += 1;
+            }
+        }
+    }
+    sent
+}

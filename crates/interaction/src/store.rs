@@ -1,0 +1,647 @@
+//! Storage of mailboxes, categories, letters, their transitions and attachments, and Open311 keys.
+//! Reads and writes only; the rules are in `domain`, and `service` combines them with
+//! permissions and audit.
+
+use platform::db::{Db, DbResult, Exec, Q, Scalar, Tx, now, sql};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Counts;
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
+pub struct Mailbox {
+    pub id: i64,
+    pub site_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub intro: String,
+    pub accept_days: i64,
+    pub reply_days: i64,
+    pub warn_days: i64,
+    pub publish_replies: bool,
+    pub unit_ids: String,
+    pub active: bool,
+    pub sort_order: i64,
+}
+
+impl Mailbox {
+    /// The org units letters of this mailbox may be assigned to (empty: any).
+    pub fn units(&self) -> Vec<i64> {
+        self.unit_ids.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Category {
+    pub id: i64,
+    pub mailbox_id: i64,
+    pub name: String,
+    pub sort_order: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
+pub struct Letter {
+    pub id: i64,
+    pub no: String,
+    #[serde(skip)]
+    pub query_hash: String,
+    pub mailbox_id: i64,
+    pub category_id: Option<i64>,
+    pub state: String,
+    pub subject: String,
+    pub content: String,
+    pub writer_name: String,
+    pub phone: String,
+    pub email: String,
+    pub id_number: String,
+    pub address: String,
+    pub consent_publish: bool,
+    pub anonymous_public: bool,
+    pub ip: String,
+    pub flagged_words: String,
+    pub source: String,
+    pub unit_id: Option<i64>,
+    pub co_unit_ids: String,
+    pub submitted_at: i64,
+    pub accept_due: String,
+    pub accepted_at: Option<i64>,
+    pub due_date: Option<String>,
+    pub extended_days: i64,
+    pub extension_days: i64,
+    pub extension_reason: String,
+    pub reject_reason: String,
+    pub reply: String,
+    pub reply_unit_id: Option<i64>,
+    pub replied_at: Option<i64>,
+    pub reply_workdays: Option<i64>,
+    pub on_time: Option<bool>,
+    pub public_subject: String,
+    pub public_content: String,
+    pub public_reply: String,
+    pub published: bool,
+    pub published_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub satisfaction: Option<String>,
+    pub rating_comment: String,
+    pub reopened: bool,
+    pub supervised: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub letter_id: i64,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor: String,
+    pub comment: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: i64,
+    pub letter_id: i64,
+    pub name: String,
+    pub stored: String,
+    pub size: i64,
+    pub mime: String,
+}
+
+// ---- mailboxes ----------------------------------------------------------------------------------
+
+pub async fn mailboxes(db: &Db) -> DbResult<Vec<Mailbox>> {
+    db.fetch_all(sql("SELECT * FROM mailbox ORDER BY sort_order, id")).await
+}
+
+pub async fn mailbox(db: &Db, id: i64) -> DbResult<Option<Mailbox>> {
+    db.fetch_optional(sql("SELECT * FROM mailbox WHERE id = $1").bind(id)).await
+}
+
+pub async fn mailbox_by_code(db: &Db, code: &str) -> DbResult<Option<Mailbox>> {
+    db.fetch_optional(sql("SELECT * FROM mailbox WHERE code = $1").bind(code)).await
+}
+
+pub async fn save_mailbox(db: &Db, m: &Mailbox) -> DbResult<i64> {
+    if m.id == 0 {
+        let id: Scalar<i64> = db
+            .fetch_one(
+                sql("INSERT INTO mailbox (site_id, code, name, kind, intro, accept_days, reply_days, warn_days, publish_replies, unit_ids, active, sort_order, created_at) \
+                     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id")
+                .bind(m.site_id).bind(&m.code).bind(&m.name).bind(&m.kind).bind(&m.intro).bind(m.accept_days).bind(m.reply_days)
+                .bind(m.warn_days).bind(m.publish_replies).bind(&m.unit_ids).bind(m.active).bind(m.sort_order).bind(now()),
+            )
+            .await?;
+        Ok(id.0)
+    } else {
+        db.execute(
+            sql("UPDATE mailbox SET site_id=$1, code=$2, name=$3, kind=$4, intro=$5, accept_days=$6, reply_days=$7, warn_days=$8, \
+                 publish_replies=$9, unit_ids=$10, active=$11, sort_order=$12 WHERE id=$13")
+            .bind(m.site_id).bind(&m.code).bind(&m.name).bind(&m.kind).bind(&m.intro).bind(m.accept_days).bind(m.reply_days)
+            .bind(m.warn_days).bind(m.publish_replies).bind(&m.unit_ids).bind(m.active).bind(m.sort_order).bind(m.id),
+        )
+        .await?;
+        Ok(m.id)
+    }
+}
+
+pub async fn categories(db: &Db, mailbox_id: i64) -> DbResult<Vec<Category>> {
+    db.fetch_all(sql("SELECT * FROM mailbox_category WHERE mailbox_id = $1 ORDER BY sort_order, id").bind(mailbox_id))
+        .await
+}
+
+pub async fn all_categories(db: &Db) -> DbResult<Vec<Category>> {
+    db.fetch_all(sql("SELECT * FROM mailbox_category ORDER BY mailbox_id, sort_order, id")).await
+}
+
+/// Replaces a mailbox's category list by names, keeping the ids of names that stay (letters refer
+/// to them). A removed category that letters use is kept.
+pub async fn set_categories(db: &Db, mailbox_id: i64, names: &[String]) -> DbResult<()> {
+    let existing = categories(db, mailbox_id).await?;
+    let mut tx = db.begin().await?;
+    for (i, name) in names.iter().enumerate() {
+        let order = i64::try_from(i).unwrap_or(0);
+        if let Some(c) = existing.iter().find(|c| &c.name == name) {
+            tx.execute(sql("UPDATE mailbox_category SET sort_order = $1 WHERE id = $2").bind(order).bind(c.id)).await?;
+        } else {
+            tx.execute(
+                sql("INSERT INTO mailbox_category (mailbox_id, name, sort_order) VALUES ($1,$2,$3)")
+                    .bind(mailbox_id)
+                    .bind(name)
+                    .bind(order),
+            )
+            .await?;
+        }
+    }
+    for c in existing.iter().filter(|c| !names.contains(&c.name)) {
+        let used = tx.count(sql("SELECT COUNT(*) FROM letter WHERE category_id = $1").bind(c.id)).await?;
+        if used == 0 {
+            tx.execute(sql("DELETE FROM mailbox_category WHERE id = $1").bind(c.id)).await?;
+        }
+    }
+    tx.commit().await
+}
+
+// ---- letters ------------------------------------------------------------------------------------
+
+/// A new letter as the service has checked it.
+pub struct NewLetter<'a> {
+    pub mailbox_id: i64,
+    pub category_id: Option<i64>,
+    pub subject: &'a str,
+    pub content: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub id_number: &'a str,
+    pub address: &'a str,
+    pub consent_publish: bool,
+    pub anonymous_public: bool,
+    pub ip: &'a str,
+    pub flagged_words: &'a str,
+    pub source: &'a str,
+    pub query_hash: &'a str,
+    pub accept_due: &'a str,
+    /// `YYYYMMDD` of the submission day: the letter number is this plus the id.
+    pub day: &'a str,
+    pub at: i64,
+}
+
+/// Stores a new letter and its first event; returns (id, letter number).
+pub async fn insert_letter(
+    db: &Db,
+    l: &NewLetter<'_>,
+    attachments: &[(String, String, i64, String)],
+) -> DbResult<(i64, String)> {
+    let mut tx = db.begin().await?;
+    let temp_no = format!("T{}", platform::security::random_token(12));
+    let id: Scalar<i64> = tx
+        .fetch_one(
+            sql("INSERT INTO letter (no, query_hash, mailbox_id, category_id, state, subject, content, writer_name, phone, email, id_number, address, \
+                 consent_publish, anonymous_public, ip, flagged_words, source, submitted_at, accept_due, updated_at) \
+                 VALUES ($1,$2,$3,$4,'submitted',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$17) RETURNING id")
+            .bind(&temp_no).bind(l.query_hash).bind(l.mailbox_id).bind(l.category_id).bind(l.subject).bind(l.content).bind(l.name)
+            .bind(l.phone).bind(l.email).bind(l.id_number).bind(l.address).bind(l.consent_publish).bind(l.anonymous_public)
+            .bind(l.ip).bind(l.flagged_words).bind(l.source).bind(l.at).bind(l.accept_due),
+        )
+        .await?;
+    let no = format!("{}{:06}", l.day, id.0);
+    tx.execute(sql("UPDATE letter SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
+    for (name, stored, size, mime) in attachments {
+        tx.execute(
+            sql("INSERT INTO letter_attachment (letter_id, name, stored, size, mime, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(id.0)
+                .bind(name)
+                .bind(stored)
+                .bind(*size)
+                .bind(mime)
+                .bind(l.at),
+        )
+        .await?;
+    }
+    record_event(&mut tx, id.0, "submit", "", "submitted", "公众", "", l.at).await?;
+    tx.commit().await?;
+    Ok((id.0, no))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event(
+    tx: &mut Tx,
+    letter_id: i64,
+    action: &str,
+    from: &str,
+    to: &str,
+    actor: &str,
+    comment: &str,
+    at: i64,
+) -> DbResult<()> {
+    tx.execute(
+        sql("INSERT INTO letter_event (letter_id, action, from_state, to_state, actor, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
+            .bind(letter_id)
+            .bind(action)
+            .bind(from)
+            .bind(to)
+            .bind(actor)
+            .bind(comment)
+            .bind(at),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn letter(db: &Db, id: i64) -> DbResult<Option<Letter>> {
+    db.fetch_optional(sql("SELECT * FROM letter WHERE id = $1").bind(id)).await
+}
+
+pub async fn letter_by_no(db: &Db, no: &str) -> DbResult<Option<Letter>> {
+    db.fetch_optional(sql("SELECT * FROM letter WHERE no = $1").bind(no)).await
+}
+
+pub async fn events(db: &Db, letter_id: i64) -> DbResult<Vec<Event>> {
+    db.fetch_all(sql("SELECT * FROM letter_event WHERE letter_id = $1 ORDER BY id").bind(letter_id)).await
+}
+
+pub async fn attachments(db: &Db, letter_id: i64) -> DbResult<Vec<Attachment>> {
+    db.fetch_all(sql("SELECT * FROM letter_attachment WHERE letter_id = $1 ORDER BY id").bind(letter_id)).await
+}
+
+pub async fn attachment(db: &Db, id: i64) -> DbResult<Option<Attachment>> {
+    db.fetch_optional(sql("SELECT * FROM letter_attachment WHERE id = $1").bind(id)).await
+}
+
+/// Applies a transition: the column changes `set` (built by the service) guarded by the state the
+/// decision was made on, plus the event — one transaction. Returns false when another request
+/// changed the letter first.
+pub async fn apply(
+    db: &Db,
+    letter_id: i64,
+    from_state: &str,
+    updated_at: i64,
+    set: Q,
+    event: (&str, &str, &str, &str),
+) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    let t = now();
+    let n = 1 + set.arg_count();
+    let q = set
+        .push(&format!(", updated_at = ${n} WHERE id = ${} AND state = ${} AND updated_at = ${}", n + 1, n + 2, n + 3))
+        .bind(t.max(updated_at + 1))
+        .bind(letter_id)
+        .bind(from_state)
+        .bind(updated_at);
+    if tx.execute(q).await? != 1 {
+        return Ok(false);
+    }
+    let (action, to, actor, comment) = event;
+    record_event(&mut tx, letter_id, action, from_state, to, actor, comment, t).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Filters of back-office letter lists.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ListFilter {
+    #[serde(default)]
+    pub mailbox_id: Option<i64>,
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Only letters assigned to these units (handlers' queues); `None`: every unit.
+    #[serde(skip)]
+    pub units: Option<Vec<i64>>,
+    /// Only letters of these mailboxes (office scoped to sites); `None`: all.
+    #[serde(skip)]
+    pub mailboxes: Option<Vec<i64>>,
+    #[serde(default)]
+    pub q: String,
+    /// open: still owed a reply, ordered by due date.
+    #[serde(default)]
+    pub open: bool,
+}
+
+/// `AND col IN (…)`, or a condition that matches nothing for an empty list.
+fn and_in(q: Q, col: &str, values: &[i64]) -> Q {
+    if values.is_empty() {
+        q.push(" AND 1=0")
+    } else {
+        q.push(&format!(" AND {col} IN (")).push_bind_list(values.iter().copied()).push(")")
+    }
+}
+
+fn list_where(base: &str, f: &ListFilter) -> Q {
+    let mut q = sql(format!("{base} WHERE 1=1"));
+    if let Some(m) = f.mailbox_id {
+        q = q.push(" AND mailbox_id = ").push_bind(m);
+    }
+    if let Some(ms) = &f.mailboxes {
+        q = and_in(q, "mailbox_id", ms);
+    }
+    if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
+        q = q.push(" AND state = ").push_bind(s);
+    } else if f.open {
+        q = q.push(" AND state IN ('accepted','assigned','reply_review')");
+    }
+    if let Some(units) = &f.units {
+        q = and_in(q, "unit_id", units);
+    }
+    let text = f.q.trim();
+    if !text.is_empty() {
+        if text.chars().all(|c| c.is_ascii_digit()) {
+            q = q.push(" AND no = ").push_bind(text);
+        } else {
+            q = q.push(" AND subject LIKE ").push_bind(format!("%{}%", text.replace(['%', '_'], "")));
+        }
+    }
+    q
+}
+
+/// One page of letters for a queue; ordered by due date when open, newest first otherwise.
+pub async fn list(db: &Db, f: &ListFilter, limit: i64, offset: i64) -> DbResult<(Vec<Letter>, i64)> {
+    let order = if f.open || f.state.as_deref().is_some_and(|s| ["accepted", "assigned", "reply_review"].contains(&s)) {
+        " ORDER BY due_date, id"
+    } else {
+        " ORDER BY submitted_at DESC, id DESC"
+    };
+    let total = db.count(list_where("SELECT COUNT(*) FROM letter", f)).await?;
+    let rows = db
+        .fetch_all(
+            list_where("SELECT * FROM letter", f)
+                .push(order)
+                .push(" LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset),
+        )
+        .await?;
+    Ok((rows, total))
+}
+
+/// Public list filters.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PublicFilter {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub category: Option<i64>,
+    #[serde(default)]
+    pub unit: Option<i64>,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// A published letter as the public sees it: the redacted texts, never the writer.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PublicLetter {
+    pub id: i64,
+    pub no: String,
+    pub mailbox_id: i64,
+    pub category_id: Option<i64>,
+    pub public_subject: String,
+    pub public_content: String,
+    pub public_reply: String,
+    pub reply_unit_id: Option<i64>,
+    pub submitted_at: i64,
+    pub replied_at: Option<i64>,
+    pub published_at: Option<i64>,
+}
+
+const PUBLIC_COLS: &str = "id, no, mailbox_id, category_id, public_subject, public_content, public_reply, reply_unit_id, submitted_at, replied_at, published_at";
+
+fn public_where(base: &str, mailbox_id: Option<i64>, f: &PublicFilter) -> Q {
+    let mut w = sql(format!("{base} WHERE published = TRUE"));
+    if let Some(m) = mailbox_id {
+        w = w.push(" AND mailbox_id = ").push_bind(m);
+    }
+    if let Some(c) = f.category {
+        w = w.push(" AND category_id = ").push_bind(c);
+    }
+    if let Some(u) = f.unit {
+        w = w.push(" AND reply_unit_id = ").push_bind(u);
+    }
+    if let Some(from) = platform::parse_date(&f.from) {
+        w = w.push(" AND submitted_at >= ").push_bind(from);
+    }
+    if let Some(to) = platform::parse_date(&f.to) {
+        w = w.push(" AND submitted_at < ").push_bind(to + 86_400);
+    }
+    let text = f.q.trim();
+    if !text.is_empty() {
+        let like = format!("%{}%", text.replace(['%', '_'], ""));
+        w = w
+            .push(" AND (public_subject LIKE ")
+            .push_bind(like.clone())
+            .push(" OR public_content LIKE ")
+            .push_bind(like)
+            .push(")");
+    }
+    w
+}
+
+pub async fn public_list(
+    db: &Db,
+    mailbox_id: Option<i64>,
+    f: &PublicFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<PublicLetter>, i64)> {
+    let total = db.count(public_where("SELECT COUNT(*) FROM letter", mailbox_id, f)).await?;
+    let rows = db
+        .fetch_all(
+            public_where(&format!("SELECT {PUBLIC_COLS} FROM letter"), mailbox_id, f)
+                .push(" ORDER BY published_at DESC, id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset),
+        )
+        .await?;
+    Ok((rows, total))
+}
+
+pub async fn public_letter(db: &Db, no: &str) -> DbResult<Option<PublicLetter>> {
+    db.fetch_optional(sql(format!("SELECT {PUBLIC_COLS} FROM letter WHERE no = $1 AND published = TRUE")).bind(no))
+        .await
+}
+
+/// Letters from one IP address or one contact since `since` (rate limits).
+pub async fn recent_from(db: &Db, ip: &str, phone: &str, email: &str, since: i64) -> DbResult<(i64, i64)> {
+    let by_ip =
+        db.count(sql("SELECT COUNT(*) FROM letter WHERE ip = $1 AND submitted_at >= $2").bind(ip).bind(since)).await?;
+    let mut contact = 0;
+    if !phone.is_empty() {
+        contact += db
+            .count(sql("SELECT COUNT(*) FROM letter WHERE phone = $1 AND submitted_at >= $2").bind(phone).bind(since))
+            .await?;
+    }
+    if !email.is_empty() {
+        contact += db
+            .count(sql("SELECT COUNT(*) FROM letter WHERE email = $1 AND submitted_at >= $2").bind(email).bind(since))
+            .await?;
+    }
+    Ok((by_ip, contact))
+}
+
+// ---- statistics ---------------------------------------------------------------------------------
+
+/// One row of grouped statistics: the group key (mailbox or unit id, 0 for none) and its counts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct CountRow {
+    key: i64,
+    received: i64,
+    accepted: i64,
+    rejected: i64,
+    completed: i64,
+    completed_on_time: i64,
+    handling_workdays: i64,
+    rated: i64,
+    satisfied: i64,
+    basic: i64,
+    unsatisfied: i64,
+    published: i64,
+    overdue_now: i64,
+    in_progress: i64,
+}
+
+/// Counts per mailbox (`by_unit` false) or per handling unit, for letters received in
+/// `[from, to)`. Accepted (有效) = everything screened in; completed = a reply reached the writer.
+pub async fn counts(
+    db: &Db,
+    from: i64,
+    to: i64,
+    mailboxes: Option<&[i64]>,
+    by_unit: bool,
+    today: &str,
+) -> DbResult<Vec<(i64, Counts)>> {
+    let key = if by_unit { "COALESCE(unit_id, 0)" } else { "mailbox_id" };
+    let mut q = sql(format!(
+        "SELECT {key} AS key, COUNT(*) AS received, \
+         SUM(CASE WHEN state NOT IN ('submitted','rejected') THEN 1 ELSE 0 END) AS accepted, \
+         SUM(CASE WHEN state = 'rejected' THEN 1 ELSE 0 END) AS rejected, \
+         SUM(CASE WHEN state IN ('replied','published','closed') THEN 1 ELSE 0 END) AS completed, \
+         SUM(CASE WHEN state IN ('replied','published','closed') AND on_time = TRUE THEN 1 ELSE 0 END) AS completed_on_time, \
+         CAST(COALESCE(SUM(CASE WHEN state IN ('replied','published','closed') THEN reply_workdays ELSE 0 END), 0) AS BIGINT) AS handling_workdays, \
+         SUM(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+         SUM(CASE WHEN satisfaction = 'satisfied' THEN 1 ELSE 0 END) AS satisfied, \
+         SUM(CASE WHEN satisfaction = 'basic' THEN 1 ELSE 0 END) AS basic, \
+         SUM(CASE WHEN satisfaction = 'unsatisfied' THEN 1 ELSE 0 END) AS unsatisfied, \
+         SUM(CASE WHEN published = TRUE THEN 1 ELSE 0 END) AS published, \
+         SUM(CASE WHEN state IN ('accepted','assigned','reply_review') AND due_date < $1 THEN 1 ELSE 0 END) AS overdue_now, \
+         SUM(CASE WHEN state IN ('accepted','assigned','reply_review') THEN 1 ELSE 0 END) AS in_progress \
+         FROM letter WHERE submitted_at >= $2 AND submitted_at < $3"
+    ))
+    .bind(today)
+    .bind(from)
+    .bind(to);
+    if let Some(ms) = mailboxes {
+        q = and_in(q, "mailbox_id", ms);
+    }
+    q = q.push(&format!(" GROUP BY {key}"));
+    let rows: Vec<CountRow> = db.fetch_all(q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.key,
+                Counts {
+                    received: r.received,
+                    accepted: r.accepted,
+                    rejected: r.rejected,
+                    completed: r.completed,
+                    completed_on_time: r.completed_on_time,
+                    handling_workdays: r.handling_workdays,
+                    rated: r.rated,
+                    satisfied: r.satisfied,
+                    basic: r.basic,
+                    unsatisfied: r.unsatisfied,
+                    published: r.published,
+                    overdue_now: r.overdue_now,
+                    in_progress: r.in_progress,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Open letters assigned to units, with their handlers' e-mail addresses come from accounts; this
+/// returns (unit id, letter) for open letters due on or before `until`.
+pub async fn due_soon(db: &Db, until: &str) -> DbResult<Vec<Letter>> {
+    db.fetch_all(
+        sql("SELECT * FROM letter WHERE state IN ('assigned','reply_review') AND due_date <= $1 ORDER BY unit_id, due_date").bind(until),
+    )
+    .await
+}
+
+/// Open consultation letters received before `before` (the 2-month alarm).
+pub async fn old_open_consultations(db: &Db, before: i64) -> DbResult<Vec<Letter>> {
+    db.fetch_all(
+        sql("SELECT l.* FROM letter l JOIN mailbox m ON m.id = l.mailbox_id WHERE m.kind = 'consult' \
+             AND l.state IN ('submitted','accepted','assigned','reply_review') AND l.submitted_at < $1 ORDER BY l.submitted_at")
+        .bind(before),
+    )
+    .await
+}
+
+// ---- Open311 keys -------------------------------------------------------------------------------
+
+pub async fn open311_key_name(db: &Db, key_hash: &str) -> DbResult<Option<String>> {
+    Ok(db
+        .fetch_optional::<Scalar<String>>(
+            sql("SELECT name FROM open311_key WHERE key_hash = $1 AND revoked = FALSE").bind(key_hash),
+        )
+        .await?
+        .map(|s| s.0))
+}
+
+pub async fn create_open311_key(db: &Db, name: &str, key_hash: &str, by: &str) -> DbResult<i64> {
+    let id: Scalar<i64> = db
+        .fetch_one(
+            sql("INSERT INTO open311_key (name, key_hash, created_by, created_at) VALUES ($1,$2,$3,$4) RETURNING id")
+                .bind(name)
+                .bind(key_hash)
+                .bind(by)
+                .bind(now()),
+        )
+        .await?;
+    Ok(id.0)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Open311Key {
+    pub id: i64,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub revoked: bool,
+}
+
+pub async fn open311_keys(db: &Db) -> DbResult<Vec<Open311Key>> {
+    db.fetch_all(sql("SELECT id, name, created_by, created_at, revoked FROM open311_key ORDER BY id")).await
+}
+
+pub async fn revoke_open311_key(db: &Db, id: i64) -> DbResult<u64> {
+    db.execute(sql("UPDATE open311_key SET revoked = TRUE WHERE id = $1").bind(id)).await
+}

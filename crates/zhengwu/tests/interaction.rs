@@ -1,0 +1,500 @@
+//! 互动交流 end to end on the real router and both databases: a citizen writes (captcha,
+//! attachment, confirmation mail through SMTP), the office screens and assigns, the handler asks for
+//! an extension and replies, the office returns and then approves the reply, publishes it redacted,
+//! the writer rates and reopens; illegal moves are refused with 409/403; bad input keeps what was
+//! typed; statistics are exact; Open311 files and reads letters without personal data.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use platform::roles::{Grant, Role, ScopeKind};
+use serde_json::json;
+
+/// Solves the arithmetic question on a letter form.
+fn captcha(page: &str) -> (String, String) {
+    let token = {
+        let i = page.find("name=\"captcha_token\" value=\"").expect("captcha token") + 28;
+        page[i..i + page[i..].find('"').expect("end")].to_owned()
+    };
+    let i = page.find("等于多少").expect("captcha question");
+    let q: String = page[..i].chars().rev().take(12).collect::<String>().chars().rev().collect();
+    let q = q.rsplit('>').next().unwrap_or(&q).trim().to_owned();
+    let nums: Vec<i64> = q.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let answer = if q.contains('加') { nums[0] + nums[1] } else { nums[0] * nums[1] };
+    (token, answer.to_string())
+}
+
+struct World {
+    housing: i64,
+    transport: i64,
+}
+
+/// Two handling units, a mayor's mailbox created through the back-office form, and the people.
+async fn world(app: &TestApp) -> World {
+    let city =
+        platform::accounts::create_org(&app.db, None, "冰城市人民政府办公室", "BC-OFFICE", "office").await.unwrap();
+    let housing =
+        platform::accounts::create_org(&app.db, Some(city), "市住房和城乡建设局", "BC-ZJJ", "dept").await.unwrap();
+    let transport =
+        platform::accounts::create_org(&app.db, Some(city), "市交通运输局", "BC-JTJ", "dept").await.unwrap();
+    app.user_with_email(
+        "office",
+        "office@gov.test",
+        &[Grant { role: Role::SiteAdmin, scope: ScopeKind::Global, scope_id: 0 }],
+    )
+    .await;
+    app.user_with_email(
+        "zjj",
+        "zjj@gov.test",
+        &[Grant { role: Role::Handler, scope: ScopeKind::Org, scope_id: housing }],
+    )
+    .await;
+    app.user_with_email(
+        "jtj",
+        "jtj@gov.test",
+        &[Grant { role: Role::Handler, scope: ScopeKind::Org, scope_id: transport }],
+    )
+    .await;
+    app.user("mayor", &[Role::Leader]).await;
+    let mut office = app.signed_in("office").await;
+    let res = office
+        .post_form(
+            "/admin/mailboxes/new",
+            &[
+                ("code", "szxx"),
+                ("name", "市长信箱"),
+                ("kind", "leader"),
+                ("intro", "市长信箱受理市民对全市经济社会发展的意见建议。"),
+                ("accept_days", "3"),
+                ("reply_days", "15"),
+                ("warn_days", "3"),
+                ("unit_codes", "BC-ZJJ\nBC-JTJ"),
+                ("categories", "城乡建设\n交通出行\n其他"),
+                ("publish_replies", "on"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    assert!(interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().is_some(), "mailbox saved");
+    World { housing, transport }
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n0000IHDR";
+
+/// Writes a letter as a citizen; returns (number, query code).
+async fn write_letter(app: &TestApp, subject: &str, content: &str, email: &str) -> (String, String) {
+    let mut c = app.client();
+    let page = c.get("/hudong/szxx/write").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let (token, answer) = captcha(&page.text);
+    let csrf = page.csrf().expect("csrf");
+    let cat = interaction::store::categories(
+        &app.db,
+        interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().unwrap().id,
+    )
+    .await
+    .unwrap()[0]
+        .id
+        .to_string();
+    let res = c
+        .post_multipart(
+            "/hudong/szxx/write",
+            &[
+                ("_csrf", &csrf),
+                ("name", "王建国"),
+                ("phone", "13812345678"),
+                ("email", email),
+                ("id_number", "11010519491231002X"),
+                ("category_id", &cat),
+                ("subject", subject),
+                ("content", content),
+                ("consent_publish", "true"),
+                ("anonymous_public", "true"),
+                ("captcha_token", &token),
+                ("captcha", &answer),
+            ],
+            &[("attachments", "现场照片.png", PNG)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(res.text.contains("来信已提交"), "{}", res.text);
+    let grab = |label: &str| {
+        let i = res.text.find(label).expect(label);
+        let rest = &res.text[i..];
+        let s = rest.find("<strong>").expect("strong") + 8;
+        rest[s..s + rest[s..].find('<').expect("end")].to_owned()
+    };
+    (grab("信件编号"), grab("查询码"))
+}
+
+async fn letter_id(app: &TestApp, no: &str) -> i64 {
+    interaction::store::letter_by_no(&app.db, no).await.unwrap().expect("letter").id
+}
+
+backend_tests! {
+    letter_journey => |app: TestApp| async move {
+        let w = world(&app).await;
+        let content = "幸福里小区东门外的三盏路灯已经一个月不亮了，晚上老人孩子出行很不方便。我叫王建国，电话13812345678，请尽快修复。";
+        let (no, code) = write_letter(&app, "幸福里小区路灯不亮", content, "wjg@example.cn").await;
+        // The writer is told by mail, with the number and the code.
+        let mail = app.mail.wait_for("wjg@example.cn", &no).await;
+        assert!(mail.body.contains(&code), "{mail:?}");
+        let id = letter_id(&app, &no).await;
+
+        // The office sees the letter masked in the queue, in full on its page (and that view is audited).
+        let mut office = app.signed_in("office").await;
+        let q = office.get("/admin/letters/office").await;
+        assert!(q.text.contains("幸福里小区路灯不亮") && q.text.contains("王**") && q.text.contains("138****5678"), "{}", q.text);
+        assert!(!q.text.contains("13812345678"));
+        let page = office.get(&format!("/admin/letters/{id}")).await;
+        assert!(page.text.contains("13812345678") && page.text.contains("现场照片.png"), "{}", page.text);
+        let viewed = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'letter.view' AND username = 'office'")).await.unwrap();
+        assert!(viewed >= 1);
+
+        // Screening and assignment through the pages.
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "accept")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        assert_eq!(l.state, "accepted");
+        let cal = app.interaction.calendar(&app.db).await;
+        let expected_due = interaction::service::date_text(cal.add_workdays(interaction::service::today(), 15));
+        assert_eq!(l.due_date.as_deref(), Some(expected_due.as_str()), "15 working days from acceptance");
+        // Assigning without a unit keeps the office on the page with the problem named.
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "assign"), ("unit_id", "")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("请选择承办单位"));
+        let unit = w.housing.to_string();
+        let co = w.transport.to_string();
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "assign"), ("unit_id", &unit), ("co_unit_ids", &co)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        app.mail.wait_for("zjj@gov.test", "新交办信件").await;
+
+        // The leader records an instruction; the handler sees it in the history.
+        let mayor = app.token("mayor").await;
+        let mut api = app.client();
+        let res = api.api("POST", &format!("/api/v1/letters/{id}/actions/instruct"), &mayor, Some(json!({"comment": "请住建局三日内修复并回复群众。"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+
+        // The handler's queue; extension asked and approved moves the due date.
+        let mut zjj = app.signed_in("zjj").await;
+        let hq = zjj.get("/admin/letters").await;
+        assert!(hq.text.contains("幸福里小区路灯不亮"), "{}", hq.text);
+        let hp = zjj.get(&format!("/admin/letters/{id}")).await;
+        assert!(hp.text.contains("请住建局三日内修复并回复群众"), "{}", hp.text);
+        let res = zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "request_extension"), ("days", "5"), ("comment", "需协调供电公司更换线路")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "approve_extension")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        let base = platform::calendar::date(&expected_due).unwrap();
+        assert_eq!(l.due_date.unwrap(), interaction::service::date_text(cal.add_workdays(base, 5)));
+        assert_eq!((l.extended_days, l.extension_days), (5, 0));
+
+        // Reply, returned once by the office, then approved: the writer gets it by mail.
+        let reply = "经核查，路灯线路老化导致故障，我局已协调供电公司于本周内更换线路。联系人李明，电话0451-86661234。";
+        let res = zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "submit_reply"), ("reply", "已处理。")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "too short");
+        assert!(res.text.contains("答复内容至少 10 个字"));
+        zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "submit_reply"), ("reply", reply)]).await;
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "return_reply"), ("comment", "请写明完成时间")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert_eq!(interaction::store::letter(&app.db, id).await.unwrap().unwrap().state, "assigned");
+        let reply2 = format!("{reply}预计12月5日前完成。");
+        zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "submit_reply"), ("reply", &reply2)]).await;
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "approve_reply")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let mail = app.mail.wait_for("wjg@example.cn", "已答复").await;
+        assert!(mail.body.contains("预计12月5日前完成"), "{mail:?}");
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        assert_eq!((l.state.as_str(), l.on_time, l.reply_workdays), ("replied", Some(true), Some(0)));
+
+        // Publication hides the personal data automatically (and names the office adds).
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "publish"), ("redact_names", "李明")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let mut public = app.client();
+        let list = public.get("/hudong/szxx/").await;
+        assert!(list.text.contains("幸福里小区路灯不亮") && list.text.contains("市住房和城乡建设局"), "{}", list.text);
+        let p = public.get(&format!("/hudong/letters/{no}")).await;
+        assert_eq!(p.status, StatusCode::OK);
+        for private in ["王建国", "13812345678", "11010519491231002X", "wjg@example.cn", "86661234", "李明"] {
+            assert!(!p.text.contains(private) && !list.text.contains(private), "{private} leaked: {}", p.text);
+        }
+        assert!(p.text.contains("[电话已隐去]") && p.text.contains("路灯线路老化"), "{}", p.text);
+        // Filters on the public list.
+        let none = public.get("/hudong/szxx/?q=%E5%85%AC%E4%BA%A4").await;
+        assert!(!none.text.contains("幸福里小区路灯不亮"));
+        let some = public.get(&format!("/hudong/szxx/?unit={}", w.housing)).await;
+        assert!(some.text.contains("幸福里小区路灯不亮"));
+
+        // The writer looks it up, rates it 不满意 and reopens it once.
+        let mut writer = app.client();
+        let qp = writer.get("/hudong/query").await;
+        let csrf = qp.csrf().unwrap();
+        let bad = writer.post_form_raw("/hudong/query", &serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("no", no.as_str()), ("code", "WRONGCODE")]).unwrap()).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("查询码不正确"));
+        let ok = writer.post_form_raw("/hudong/query", &serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("no", no.as_str()), ("code", code.as_str())]).unwrap()).await;
+        assert!(ok.text.contains("预计12月5日前完成") && ok.text.contains("提交评价"), "{}", ok.text);
+        assert!(!ok.text.contains("请住建局三日内修复"), "internal instructions are not shown to the writer");
+        let act = |action: &'static str, sat: &'static str| {
+            serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("no", no.as_str()), ("code", code.as_str()), ("action", action), ("satisfaction", sat), ("comment", "路灯还没修好")]).unwrap()
+        };
+        let rated = writer.post_form_raw("/hudong/query/act", &act("rate", "unsatisfied")).await;
+        assert!(rated.text.contains("感谢您的评价") && rated.text.contains("申请重新办理"), "{}", rated.text);
+        let again = writer.post_form_raw("/hudong/query/act", &act("rate", "satisfied")).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "rated once only");
+        let reopened = writer.post_form_raw("/hudong/query/act", &act("reopen", "")).await;
+        assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.text);
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        assert_eq!((l.state.as_str(), l.reopened, l.published, l.unit_id), ("assigned", true, false, Some(w.housing)));
+        assert!(public.get(&format!("/hudong/letters/{no}")).await.status == StatusCode::NOT_FOUND, "withdrawn from the public site while reopened");
+
+        // Every step is in the history, with who did it.
+        let token = app.token("office").await;
+        let detail = api.api("GET", &format!("/api/v1/letters/{id}"), &token, None).await.json();
+        let actions: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["submit", "accept", "assign", "instruct", "request_extension", "approve_extension", "submit_reply", "return_reply", "submit_reply", "approve_reply", "publish", "rate", "reopen"]);
+        assert_eq!(detail["state"], "assigned");
+        assert!(detail["actions"].as_array().unwrap().iter().any(|a| a == "reassign"));
+    };
+
+    illegal_moves_are_refused => |app: TestApp| async move {
+        let w = world(&app).await;
+        let (no, _) = write_letter(&app, "公交站台破损", "红旗大街公交站台的顶棚破损漏雨，候车的市民很多，请维修。", "").await;
+        let id = letter_id(&app, &no).await;
+        let office = app.token("office").await;
+        let jtj = app.token("jtj").await;
+        let zjj = app.token("zjj").await;
+        let mut c = app.client();
+        // A handler cannot screen, and cannot even open a letter not assigned to the unit.
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/accept"), &jtj, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        // Unknown action and a wrong-state action: 409 with the reason.
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/fly"), &office, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/approve_reply"), &office, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.json()["detail"].as_str().unwrap().contains("待受理"), "{}", r.text);
+        // A citizen's action is not the office's.
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/rate"), &office, Some(json!({"satisfaction": "satisfied"}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        // Reject needs a reason.
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/reject"), &office, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        c.api("POST", &format!("/api/v1/letters/{id}/actions/accept"), &office, None).await;
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/assign"), &office, Some(json!({"unit_id": w.transport}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = c.api("GET", &format!("/api/v1/letters/{id}"), &zjj, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "another unit's handler");
+        let r = c.api("GET", &format!("/api/v1/letters/{id}"), &jtj, None).await;
+        assert_eq!(r.json()["actions"], json!(["send_back", "request_extension", "submit_reply"]));
+        // Extension approval without a request; a second pending request.
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/approve_extension"), &office, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/request_extension"), &jtj, Some(json!({"days": 45, "comment": "x"}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "at most 30 days");
+        c.api("POST", &format!("/api/v1/letters/{id}/actions/request_extension"), &jtj, Some(json!({"days": 3, "comment": "等待现场勘查"}))).await;
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/request_extension"), &jtj, Some(json!({"days": 3, "comment": "再延"}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        // Reassigning to a unit outside the mailbox's list.
+        let other = platform::accounts::create_org(&app.db, None, "市体育局", "BC-TYJ", "dept").await.unwrap();
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/reassign"), &office, Some(json!({"unit_id": other, "comment": "职能调整"}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("不是本信箱的承办单位"), "{}", r.text);
+        // Not consented: cannot publish.
+        app.db.execute(platform::db::sql("UPDATE letter SET consent_publish = FALSE WHERE id = $1").bind(id)).await.unwrap();
+        c.api("POST", &format!("/api/v1/letters/{id}/actions/submit_reply"), &jtj, Some(json!({"reply": "站台顶棚已于本周更换完毕，感谢您的监督。"}))).await;
+        c.api("POST", &format!("/api/v1/letters/{id}/actions/approve_reply"), &office, None).await;
+        let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/publish"), &office, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("未同意公开"));
+        // Denied writes are audited.
+        let denied = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE outcome <> 'success'")).await.unwrap();
+        assert!(denied >= 2, "{denied}");
+    };
+
+    bad_input_keeps_what_was_typed => |app: TestApp| async move {
+        world(&app).await;
+        let mut c = app.client();
+        let page = c.get("/hudong/szxx/write").await;
+        let csrf = page.csrf().unwrap();
+        let (token, answer) = captcha(&page.text);
+        let wrong = (answer.parse::<i64>().unwrap() + 1).to_string();
+        let res = c
+            .post_multipart(
+                "/hudong/szxx/write",
+                &[("_csrf", &csrf), ("name", "李秀英"), ("phone", "1381234"), ("id_number", "110105194912310021"), ("subject", "关于老旧小区加装电梯的建议"),
+                  ("content", "短"), ("captcha_token", &token), ("captcha", &wrong)],
+                &[("attachments", "a.exe", b"MZ\x90\x00")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for msg in ["答案不正确", "联系电话格式不正确", "身份证号码不正确", "至少 10 个字", "请选择信件类别"] {
+            assert!(res.text.contains(msg), "missing {msg}");
+        }
+        assert!(res.text.contains("关于老旧小区加装电梯的建议") && res.text.contains("李秀英"), "typed values kept");
+        // Right captcha, wrong attachment type.
+        let (token, answer) = captcha(&res.text);
+        let cats = interaction::store::categories(&app.db, interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().unwrap().id).await.unwrap();
+        let cat = cats[0].id.to_string();
+        let good = [("_csrf", csrf.as_str()), ("name", "李秀英"), ("phone", "13912345678"), ("category_id", &cat), ("subject", "关于老旧小区加装电梯的建议"),
+                    ("content", "我们小区都是六层老楼，老人上下楼困难，希望政府支持加装电梯。"), ("captcha_token", &token), ("captcha", &answer)];
+        let res = c.post_multipart("/hudong/szxx/write", &good, &[("attachments", "a.exe", b"MZ\x90\x00")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("类型不允许"));
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter")).await.unwrap(), 0, "nothing stored");
+        // A forged form (no CSRF token) is refused.
+        let res = app.client().post_multipart("/hudong/szxx/write", &good[1..], &[]).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        // Sensitive words flag the letter for screening; it is still stored.
+        app.db.execute(platform::db::sql("INSERT INTO setting (key, value, updated_at, updated_by) VALUES ('interaction.sensitive_words', '暴力抗法', 0, 't')")).await.unwrap();
+        let content = "小区物业暴力抗法阻挠加装电梯施工，老人上下楼困难，请政府协调。";
+        let mut sent = 0;
+        for i in 0..6 {
+            let page = c.get("/hudong/szxx/write").await;
+            let (token, answer) = captcha(&page.text);
+            let subject = format!("加装电梯受阻{i}");
+            let mut f = good.to_vec();
+            f[5] = ("content", content);
+            f[4] = ("subject", &subject);
+            f[6] = ("captcha_token", &token);
+            f[7] = ("captcha", &answer);
+            let res = c.post_multipart("/hudong/szxx/write", &f, &[]).await;
+            if res.status == StatusCode::OK {
+                sent += 1;
+                assert!(res.text.contains("需要人工审核"), "{}", res.text);
+            } else {
+                assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
+                assert!(res.text.contains("一天内最多提交 5 封") && res.text.contains("加装电梯受阻5"), "message and typed text: {}", res.text);
+            }
+        }
+        assert_eq!(sent, 5, "per-contact limit");
+        let flagged = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE flagged_words = '暴力抗法'")).await.unwrap();
+        assert_eq!(flagged, 5);
+    };
+}
+
+backend_tests! {
+    statistics_are_exact => |app: TestApp| async move {
+        let w = world(&app).await;
+        let mut office = app.signed_in("office").await;
+        office
+            .post_form("/admin/mailboxes/new", &[("code", "kjwd"), ("name", "科技问答"), ("kind", "consult"), ("accept_days", "2"), ("reply_days", "5"), ("warn_days", "1"), ("active", "on")])
+            .await;
+        let mut boxes = Vec::new();
+        for m in interaction::store::mailboxes(&app.db).await.unwrap() {
+            let cats = interaction::store::categories(&app.db, m.id).await.unwrap();
+            boxes.push((m, cats));
+        }
+        let today = interaction::service::date_text(interaction::service::today());
+        let spec = interaction::generate::Spec {
+            count: 3000,
+            seed: 7,
+            from: platform::parse_date("2025-01-01").unwrap(),
+            to: platform::parse_date("2026-01-01").unwrap(),
+            today: today.clone(),
+        };
+        let expected = interaction::generate::generate(&app.db, &boxes, &[w.housing, w.transport], &spec).await.unwrap();
+        let token = app.token("office").await;
+        let mut c = app.client();
+        let s = c.api("GET", "/api/v1/letters/stats?from=2025-01-01&to=2025-12-31", &token, None).await;
+        assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+        let s = s.json();
+        let mut total_received = 0;
+        for (m, _) in &boxes {
+            let e = expected.get(&m.id).copied().unwrap_or_default();
+            let row = s["by_mailbox"].as_array().unwrap().iter().find(|r| r["name"] == m.name.as_str()).expect("mailbox row");
+            let f = &row["figures"];
+            for (k, v) in [
+                ("received", e.received), ("accepted", e.accepted), ("rejected", e.rejected), ("completed", e.completed),
+                ("completed_on_time", e.completed_on_time), ("handling_workdays", e.handling_workdays), ("rated", e.rated),
+                ("satisfied", e.satisfied), ("basic", e.basic), ("unsatisfied", e.unsatisfied), ("published", e.published),
+                ("overdue_now", e.overdue_now), ("in_progress", e.in_progress),
+            ] {
+                assert_eq!(f[k].as_i64(), Some(v), "{} {k}", m.name);
+            }
+            let fig = interaction::domain::figures(e);
+            assert_eq!(f["completion_rate"].as_f64(), fig.completion_rate);
+            assert_eq!(f["on_time_rate"].as_f64(), fig.on_time_rate);
+            assert_eq!(f["satisfaction_rate"].as_f64(), fig.satisfaction_rate);
+            total_received += e.received;
+        }
+        assert_eq!(total_received, 3000);
+        assert_eq!(s["total"]["received"].as_i64(), Some(3000));
+        let by_unit: i64 = s["by_unit"].as_array().unwrap().iter().map(|r| r["figures"]["received"].as_i64().unwrap()).sum();
+        assert_eq!(by_unit, 3000, "every letter in exactly one unit row");
+        // The page and the workbook show the same figures.
+        let page = office.get("/admin/letters/stats?from=2025-01-01&to=2025-12-31").await;
+        assert!(page.text.contains(&format!("<td>{}</td>", expected[&boxes[0].0.id].received)), "{}", page.text);
+        let x = office.get("/admin/letters/stats.xlsx?from=2025-01-01&to=2025-12-31").await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert!(x.bytes.starts_with(b"PK"));
+        // A bad period is a named field error, not a 500.
+        let bad = office.get("/admin/letters/stats?from=2025-13-01").await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("日期格式"));
+        // Queues page through large lists ordered by due date; the public list shows only published letters.
+        let q = office.get("/admin/letters/office?state=assigned").await;
+        assert!(q.text.contains("due-"), "{}", q.text);
+        let public = app.client().get("/hudong/szxx/").await;
+        assert!(!public.text.contains("13") || !public.text.contains("王建国"));
+    };
+
+    open311_files_and_follows_letters => |app: TestApp| async move {
+        world(&app).await;
+        let mut office = app.signed_in("office").await;
+        let page = office.post_form("/admin/mailboxes/keys", &[("name", "12345 市民热线")]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let key = {
+            let i = page.text.find("<code>").expect("key shown once") + 6;
+            page.text[i..i + page.text[i..].find('<').unwrap()].to_owned()
+        };
+        let mut c = app.client();
+        let d = c.get("/open311/v2/discovery.json").await.json();
+        assert_eq!(d["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
+        let services = c.get("/open311/v2/services.json").await.json();
+        let code = services[0]["service_code"].as_str().unwrap().to_owned();
+        assert!(code.starts_with("szxx_"), "{services}");
+        assert_eq!(services.as_array().unwrap().len(), 3);
+        let xml = c.get("/open311/v2/services.xml").await;
+        assert!(xml.text.starts_with("<?xml") && xml.text.contains(&format!("<service_code>{code}</service_code>")), "{}", xml.text);
+        let def = c.get(&format!("/open311/v2/services/{code}.json")).await.json();
+        assert_eq!(def["service_code"], code.as_str());
+        let post = |key: &str, code: &str| {
+            serde_urlencoded::to_string([
+                ("api_key", key), ("service_code", code), ("first_name", "秀兰"), ("last_name", "赵"), ("phone", "13698765432"), ("email", "zxl@example.cn"),
+                ("description", "群力新区第五大道路口信号灯故障，早高峰车辆拥堵严重，请尽快修复。我的电话13698765432。"),
+            ])
+            .unwrap()
+        };
+        let bad = c.post_form_raw("/open311/v2/requests.json", &post("not-a-key", &code)).await;
+        assert_eq!(bad.status, StatusCode::FORBIDDEN);
+        assert_eq!(bad.json()[0]["code"], 403);
+        let bad = c.post_form_raw("/open311/v2/requests.json", &post(&key, "nope")).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        let created = c.post_form_raw("/open311/v2/requests.json", &post(&key, &code)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let id = created.json()[0]["service_request_id"].as_str().unwrap().to_owned();
+        let l = interaction::store::letter_by_no(&app.db, &id).await.unwrap().unwrap();
+        assert_eq!((l.writer_name.as_str(), l.source.as_str()), ("赵秀兰", "open311:12345 市民热线"));
+        for path in [format!("/open311/v2/requests/{id}.json"), format!("/open311/v2/requests.json?service_request_id={id}"), "/open311/v2/requests.json".to_owned()] {
+            let r = c.get(&path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            let v = r.json();
+            let one = v.as_array().unwrap().iter().find(|x| x["service_request_id"] == id.as_str()).expect("listed");
+            assert_eq!(one["status"], "open");
+            assert_eq!(one["service_code"], code.as_str());
+            for private in ["赵秀兰", "13698765432", "zxl@example.cn"] {
+                assert!(!r.text.contains(private), "{private} in {path}: {}", r.text);
+            }
+        }
+        let xml = c.get(&format!("/open311/v2/requests/{id}.xml")).await;
+        assert!(xml.text.contains(&format!("<service_request_id>{id}</service_request_id>")) && xml.text.contains("<status>open</status>"), "{}", xml.text);
+        let closed = c.get("/open311/v2/requests.json?status=closed").await.json();
+        assert!(closed.as_array().unwrap().is_empty());
+        let missing = c.get("/open311/v2/requests/0.json").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    };
+}
