@@ -58,6 +58,7 @@ const listPath = await firstLink('/', /<p class="more"><a href="(\/c\/\d+\/)"/);
 const parentPath = await firstLink('/', /<nav class="mainnav"[\s\S]*?<li><a href="(\/c\/\d+\/)"/);
 const articlePath = await firstLink(listPath, /href="(\/a\/\d+\.html)"/);
 const topicPath = await firstLink('/', /<section class="topics"[\s\S]*?href="(\/c\/\d+\/)"/);
+const letterPath = await firstLink('/hudong/szxx/', /href="(\/hudong\/letters\/\d+)"/);
 const pages = [
   ['首页', '/'],
   ['栏目列表', listPath],
@@ -70,6 +71,11 @@ const pages = [
   ['错误页', '/no/such/page'],
   ['部门子站首页', '/kjj/'],
   ['区县子站首页', '/daoli/'],
+  ['互动交流', '/hudong/'],
+  ['市长信箱', '/hudong/szxx/'],
+  ['写信', '/hudong/szxx/write'],
+  ['来信选登', letterPath],
+  ['来信查询', '/hudong/query'],
 ];
 
 let failures = 0;

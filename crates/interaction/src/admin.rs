@@ -159,6 +159,7 @@ async fn queue(
     filter: store::ListFilter,
     q: &QueueQuery,
     tabs: &[(&str, &str)],
+    overview: Option<Value>,
 ) -> Result<Response, AppError> {
     let page = q.page.unwrap_or(1).max(1);
     let (rows, total) = store::list(&state.db, &filter, PAGE, (page - 1) * PAGE).await?;
@@ -183,7 +184,7 @@ async fn queue(
             context! {
                 title, base, items, total, page, pages => (total + PAGE - 1) / PAGE, query => sv(q),
                 tabs => tabs.iter().map(|(c, l)| ((*c).to_owned(), (*l).to_owned())).collect::<Vec<_>>(), mailboxes => visible,
-                pager_base => format!("{base}?{keep}&"),
+                pager_base => format!("{base}?{keep}&"), overview,
             },
         )?
         .into_response())
@@ -213,7 +214,7 @@ async fn handler_queue(
         ("replied", "已答复"),
         ("closed", "已办结"),
     ];
-    queue(&state, &ix, &ctx, "来信办理", "/admin/letters", filter, &q, &tabs).await
+    queue(&state, &ix, &ctx, "来信办理", "/admin/letters", filter, &q, &tabs, None).await
 }
 
 async fn office_queue(
@@ -243,7 +244,29 @@ async fn office_queue(
         ("rejected", "不予受理"),
         ("all", "全部"),
     ];
-    queue(&state, &ix, &ctx, "受理与交办", "/admin/letters/office", filter, &q, &tabs).await
+    let ov = office_overview(&state, &ix, filter.mailboxes.as_deref().unwrap_or(&[]), &all).await?;
+    queue(&state, &ix, &ctx, "受理与交办", "/admin/letters/office", filter, &q, &tabs, Some(ov)).await
+}
+
+/// The figures at the top of the office's queue: what waits at each step, what is overdue or due
+/// within three working days, and consultation letters nearing the national 3-month veto.
+async fn office_overview(state: &AppState, ix: &Interaction, ids: &[i64], all: &[Mailbox]) -> Result<Value, AppError> {
+    let cal = ix.calendar(&state.db).await;
+    let today = service::today();
+    let ov =
+        store::overview(&state.db, ids, &service::date_text(today), &service::date_text(cal.add_workdays(today, 3)))
+            .await?;
+    let consult: Vec<i64> = all.iter().filter(|m| m.kind == "consult" && ids.contains(&m.id)).map(|m| m.id).collect();
+    let old = store::old_open_consultations(&state.db, platform::db::now() - 59 * 86_400).await?;
+    let alarms = old
+        .iter()
+        .filter(|l| consult.contains(&l.mailbox_id))
+        .filter(|l| {
+            platform::calendar::date(&platform::fmt_date(l.submitted_at))
+                .is_some_and(|d| domain::consult_alarm(d, today))
+        })
+        .count();
+    Ok(context! { ..sv(&ov), ..context! { consult_alarms => alarms } })
 }
 
 async fn leader_queue(
@@ -264,7 +287,7 @@ async fn leader_queue(
         ..Default::default()
     };
     let tabs = [("", "在办"), ("submitted", "待受理"), ("replied", "已答复"), ("closed", "已办结")];
-    queue(&state, &ix, &ctx, "领导批示", "/admin/letters/leader", filter, &q, &tabs).await
+    queue(&state, &ix, &ctx, "领导批示", "/admin/letters/leader", filter, &q, &tabs, None).await
 }
 
 // ---- one letter ---------------------------------------------------------------------------------

@@ -586,6 +586,32 @@ pub async fn counts(
         .collect())
 }
 
+/// The office's overview of its mailboxes: letters per state, overdue now, due by `horizon`.
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct Overview {
+    pub submitted: i64,
+    pub accepted: i64,
+    pub assigned: i64,
+    pub reply_review: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+}
+
+pub async fn overview(db: &Db, mailboxes: &[i64], today: &str, horizon: &str) -> DbResult<Overview> {
+    let q = sql(
+        "SELECT COALESCE(SUM(CASE WHEN state = 'submitted' THEN 1 ELSE 0 END), 0) AS submitted, \
+         COALESCE(SUM(CASE WHEN state = 'accepted' THEN 1 ELSE 0 END), 0) AS accepted, \
+         COALESCE(SUM(CASE WHEN state = 'assigned' THEN 1 ELSE 0 END), 0) AS assigned, \
+         COALESCE(SUM(CASE WHEN state = 'reply_review' THEN 1 ELSE 0 END), 0) AS reply_review, \
+         COALESCE(SUM(CASE WHEN COALESCE(due_date, accept_due) < $1 THEN 1 ELSE 0 END), 0) AS overdue, \
+         COALESCE(SUM(CASE WHEN COALESCE(due_date, accept_due) >= $1 AND COALESCE(due_date, accept_due) <= $2 THEN 1 ELSE 0 END), 0) AS due_soon \
+         FROM letter WHERE state IN ('submitted','accepted','assigned','reply_review')",
+    )
+    .bind(today)
+    .bind(horizon);
+    db.fetch_one(and_in(q, "mailbox_id", mailboxes)).await
+}
+
 /// Open letters assigned to units, with their handlers' e-mail addresses come from accounts; this
 /// returns (unit id, letter) for open letters due on or before `until`.
 pub async fn due_soon(db: &Db, until: &str) -> DbResult<Vec<Letter>> {

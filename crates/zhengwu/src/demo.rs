@@ -225,6 +225,8 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("bgxz", "表格下载", "list", "none", "form", "bsfw", false, 3),
                 ("hdjl", "互动交流", "list", "none", "news", "", false, 0),
                 ("szxx", "市长信箱选登", "list", "notice", "notice", "hdjl", false, 4),
+                ("wyxx", "我要写信", "link", "none", "", "hdjl", false, 0),
+                ("lxcx", "来信查询", "link", "none", "", "hdjl", false, 0),
                 ("wsdc", "网上调查", "list", "notice", "notice", "hdjl", false, 1),
                 ("zxft", "在线访谈", "list", "notice", "news", "hdjl", false, 1),
                 ("yjzj", "意见征集", "list", "notice", "notice", "hdjl", false, 1),
@@ -335,10 +337,12 @@ pub async fn load(
     key: &AuditKey,
     files_dir: &std::path::Path,
     articles: u32,
+    letters: u32,
     progress: impl Fn(u64),
 ) -> anyhow::Result<Demo> {
     let orgs = ensure_orgs(db).await?;
     let accounts_out = ensure_accounts(db, &orgs).await?;
+    let created_letters = ensure_mailboxes(db, &orgs, letters).await?;
     let created = cms::store::site_by_code(db, "hrb").await?.is_none();
     if created {
         let mut rng = StdRng::seed_from_u64(20_061_018);
@@ -359,7 +363,146 @@ pub async fn load(
         )
         .await?;
     }
-    Ok(Demo { accounts: accounts_out, created })
+    Ok(Demo { accounts: accounts_out, created, letters: created_letters })
+}
+
+/// The demo's mailboxes (市长信箱, 留言板, 投诉举报, 健康咨询 on the city portal; 科技问答 and 局长信箱
+/// on the science bureau's site; 区长信箱 in Daoli) and `letters` generated letters of the past
+/// year, when there are no letters yet. Returns how many were generated.
+async fn ensure_mailboxes(db: &Db, orgs: &HashMap<&'static str, i64>, letters: u32) -> anyhow::Result<u32> {
+    use interaction::store::{self as ix, Mailbox};
+    let site =
+        |code: &'static str| async move { cms::store::site_by_code(db, code).await.ok().flatten().map(|s| s.id) };
+    let (hrb, kjj, daoli) = (site("hrb").await, site("kjj").await, site("daoli").await);
+    let unit_list =
+        |keys: &[&str]| keys.iter().filter_map(|k| orgs.get(k)).map(i64::to_string).collect::<Vec<_>>().join(",");
+    let city_units = unit_list(&["kjj", "fgw", "wjw", "jyj", "zwzx", "dlq"]);
+    type BoxSpec<'a> = (Option<i64>, &'a str, &'a str, &'a str, &'a str, i64, i64, String, &'a [&'a str]);
+    let specs: Vec<BoxSpec> = vec![
+        (
+            hrb,
+            "szxx",
+            "市长信箱",
+            "leader",
+            "市长信箱是市民与市政府直接沟通的渠道，受理对全市经济社会发展的意见建议和反映的问题。\n来信请如实填写联系方式，涉及个人隐私的内容不会公开。涉法涉诉、信访事项请通过相应渠道反映。",
+            3,
+            15,
+            city_units.clone(),
+            &["城乡建设", "交通出行", "教育医疗", "社会保障", "营商环境", "其他"],
+        ),
+        (
+            hrb,
+            "bxly",
+            "百姓留言板",
+            "board",
+            "欢迎对政府工作提出意见建议。留言经审核后公开，答复时间为受理后 10 个工作日。",
+            2,
+            10,
+            city_units.clone(),
+            &["意见建议", "问题反映"],
+        ),
+        (
+            hrb,
+            "tsjb",
+            "投诉举报",
+            "complaint",
+            "受理对行政机关及其工作人员不作为、乱作为和损害营商环境行为的投诉举报。",
+            3,
+            15,
+            city_units.clone(),
+            &["行政效能", "营商环境", "其他"],
+        ),
+        (
+            hrb,
+            "jkzx",
+            "健康咨询",
+            "consult",
+            "解答医疗服务、医保报销、疫苗接种等健康方面的咨询。",
+            1,
+            5,
+            unit_list(&["wjw"]),
+            &["医疗服务", "医保报销", "疾病预防"],
+        ),
+        (
+            kjj,
+            "kjwd",
+            "科技问答",
+            "consult",
+            "解答科技计划项目申报、高新技术企业认定、科技成果转化等方面的咨询。",
+            1,
+            5,
+            unit_list(&["kjj-jhc", "kjj-cgc", "kjj-bgs"]),
+            &["项目申报", "高企认定", "成果转化"],
+        ),
+        (
+            kjj,
+            "jzxx",
+            "局长信箱",
+            "leader",
+            "市科技局局长信箱，受理对科技工作的意见建议。",
+            3,
+            15,
+            unit_list(&["kjj-bgs", "kjj-jhc", "kjj-cgc"]),
+            &[],
+        ),
+        (
+            daoli,
+            "qzxx",
+            "区长信箱",
+            "leader",
+            "道里区区长信箱，受理群众对全区工作的意见建议和诉求。",
+            3,
+            15,
+            unit_list(&["dlq-bgs"]),
+            &["城市管理", "社会事业", "其他"],
+        ),
+    ];
+    let mut boxes = Vec::new();
+    for (i, (site_id, code, name, kind, intro, accept, reply, units, cats)) in specs.into_iter().enumerate() {
+        let m = match ix::mailbox_by_code(db, code).await? {
+            Some(m) => m,
+            None => {
+                let m = Mailbox {
+                    site_id,
+                    code: code.into(),
+                    name: name.into(),
+                    kind: kind.into(),
+                    intro: intro.into(),
+                    accept_days: accept,
+                    reply_days: reply,
+                    warn_days: 3,
+                    publish_replies: true,
+                    unit_ids: units,
+                    active: true,
+                    sort_order: i64::try_from(i).unwrap_or(0),
+                    ..Mailbox::default()
+                };
+                let id = ix::save_mailbox(db, &m).await?;
+                ix::set_categories(db, id, &cats.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()).await?;
+                ix::mailbox(db, id).await?.context("mailbox")?
+            }
+        };
+        let cats = ix::categories(db, m.id).await?;
+        boxes.push((m, cats));
+    }
+    if db.count(sql("SELECT COUNT(*) FROM letter")).await? > 0 || letters == 0 {
+        return Ok(0);
+    }
+    let units: Vec<i64> = ["kjj", "fgw", "wjw", "jyj", "zwzx", "dlq-bgs", "kjj-jhc"]
+        .iter()
+        .filter_map(|k| orgs.get(k).copied())
+        .collect();
+    let now = platform::db::now();
+    let spec = interaction::generate::Spec {
+        count: letters as usize,
+        seed: 12_345,
+        from: now - 365 * 86_400,
+        to: now - 3600,
+        today: interaction::service::date_text(interaction::service::today()),
+    };
+    interaction::generate::generate(db, &boxes, &units, &spec).await?;
+    db.resync_identity("letter").await?;
+    Ok(letters)
 }
 
 /// What `load` did: the demo accounts, and whether the site group was created now (a second run
@@ -367,6 +510,8 @@ pub async fn load(
 pub struct Demo {
     pub accounts: Vec<(String, String)>,
     pub created: bool,
+    /// Letters generated now (0 when there were letters already).
+    pub letters: u32,
 }
 
 async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
@@ -545,6 +690,18 @@ async fn build_sites(
                 .bind(*hrb),
         )
         .await?;
+    }
+    // The interaction links of the portal lead to the mailboxes (互动交流).
+    if let Some(hrb) = site_ids.get("hrb") {
+        for (slug, url) in [("wyxx", "/hudong/"), ("lxcx", "/hudong/query")] {
+            db.execute(
+                sql("UPDATE channel SET link_url = $1 WHERE site_id = $2 AND slug = $3")
+                    .bind(url)
+                    .bind(*hrb)
+                    .bind(slug),
+            )
+            .await?;
+        }
     }
     // Scoped grants for the review demo.
     let hrb = site_ids.get("hrb").copied().unwrap_or(0);

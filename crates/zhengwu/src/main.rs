@@ -73,6 +73,9 @@ enum Cmd {
         /// Number of demo articles.
         #[arg(long, env = "ZHENGWU_ARTICLES", default_value_t = 3000)]
         articles: u32,
+        /// Number of generated citizens' letters over the past year (互动交流).
+        #[arg(long, env = "ZHENGWU_LETTERS", default_value_t = 2000)]
+        letters: u32,
     },
     /// Manage accounts.
     User {
@@ -227,15 +230,19 @@ async fn main() -> anyhow::Result<()> {
             let db = zhengwu::open_db(&cfg).await?;
             serve(db, cfg, key, s.page_cache_mb).await?;
         }
-        Cmd::Demo { opts: s, serve: serve_after, articles } => {
+        Cmd::Demo { opts: s, serve: serve_after, articles, letters } => {
             let cfg = config(&cli.global, Some(&s));
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
             let pb = bar(u64::from(articles), "生成演示信息");
-            let accounts =
-                zhengwu::demo::load(&db, &key, &cfg.data_dir.join("files"), articles, |done| pb.set_position(done))
-                    .await?;
+            let accounts = zhengwu::demo::load(&db, &key, &cfg.data_dir.join("files"), articles, letters, |done| {
+                pb.set_position(done)
+            })
+            .await?;
             pb.finish_and_clear();
+            if accounts.letters > 0 {
+                println!("已生成 {} 封演示来信（互动交流：/hudong/）。", accounts.letters);
+            }
             if accounts.created {
                 println!("演示站群已就绪：{articles} 篇信息。");
             } else {

@@ -15,7 +15,7 @@ use serde_json::json;
 const PW: &str = zhengwu::demo::DEMO_PASSWORD;
 
 async fn demo(app: &TestApp) {
-    zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), 60, |_| {})
+    zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), 60, 200, |_| {})
         .await
         .expect("demo");
 }

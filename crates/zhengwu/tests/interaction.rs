@@ -498,3 +498,44 @@ backend_tests! {
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
     };
 }
+
+backend_tests! {
+    deadlines_warn_remind_and_alarm => |app: TestApp| async move {
+        let w = world(&app).await;
+        let (no, _) = write_letter(&app, "供暖温度不达标", "入冬以来室内温度一直在16度以下，家中有老人孩子，请督促供热公司整改。", "").await;
+        let id = letter_id(&app, &no).await;
+        let office = app.token("office").await;
+        let mut c = app.client();
+        c.api("POST", &format!("/api/v1/letters/{id}/actions/accept"), &office, None).await;
+        c.api("POST", &format!("/api/v1/letters/{id}/actions/assign"), &office, Some(json!({"unit_id": w.housing}))).await;
+        // Due yesterday: red in the handler's queue and in the reminder mail.
+        let cal = app.interaction.calendar(&app.db).await;
+        let today = interaction::service::today();
+        let yesterday = interaction::service::date_text(today - time::Duration::days(1));
+        app.db.execute(platform::db::sql("UPDATE letter SET due_date = $1 WHERE id = $2").bind(yesterday.as_str()).bind(id)).await.unwrap();
+        let mut zjj = app.signed_in("zjj").await;
+        let q = zjj.get("/admin/letters").await;
+        assert!(q.text.contains("due-overdue") && q.text.contains("已超期"), "{}", q.text);
+        let sent = interaction::service::send_reminders(&app.state, &app.interaction).await;
+        assert_eq!(sent, 1, "one handler with an address in the unit");
+        let mail = app.mail.wait_for("zjj@gov.test", "信件办理提醒").await;
+        assert!(mail.body.contains(&no) && mail.body.contains("已超期"), "{mail:?}");
+        // Due in two working days: yellow.
+        let soon = interaction::service::date_text(cal.add_workdays(today, 2));
+        app.db.execute(platform::db::sql("UPDATE letter SET due_date = $1 WHERE id = $2").bind(soon.as_str()).bind(id)).await.unwrap();
+        let q = zjj.get("/admin/letters").await;
+        assert!(q.text.contains("due-warning") && q.text.contains("即将到期"), "{}", q.text);
+        // A consultation unanswered for over two months raises the alarm on the office's page.
+        let mut office_page = app.signed_in("office").await;
+        office_page
+            .post_form("/admin/mailboxes/new", &[("code", "jkzx"), ("name", "健康咨询"), ("kind", "consult"), ("accept_days", "1"), ("reply_days", "5"), ("warn_days", "1"), ("active", "on")])
+            .await;
+        let m = interaction::store::mailbox_by_code(&app.db, "jkzx").await.unwrap().unwrap();
+        app.db
+            .execute(platform::db::sql("UPDATE letter SET mailbox_id = $1, submitted_at = $2 WHERE id = $3").bind(m.id).bind(platform::db::now() - 70 * 86_400).bind(id))
+            .await
+            .unwrap();
+        let page = office_page.get("/admin/letters/office?state=all").await;
+        assert!(page.text.contains("咨询超两个月未答复"), "{}", page.text);
+    };
+}
