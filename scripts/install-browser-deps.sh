@@ -18,3 +18,12 @@ fi
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/vnu-jar ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi
+# The Open311 check runs a real GeoReport v2 client (georeport, PyPI) in its own virtualenv.
+if [ ! -x tests/open311/.venv/bin/python ] || ! tests/open311/.venv/bin/python -c 'import georeport' 2>/dev/null; then
+  python3 -m venv tests/open311/.venv 2>/dev/null || {
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv tests/open311/.venv
+  }
+  tests/open311/.venv/bin/pip install -q georeport==0.3.1
+fi

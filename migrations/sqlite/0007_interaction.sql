@@ -78,13 +78,20 @@ CREATE TABLE letter (
     updated_at        BIGINT NOT NULL
 );
 -- Statistics per mailbox and period read only this index.
-CREATE INDEX letter_stats ON letter (mailbox_id, submitted_at, state, unit_id, on_time, reply_workdays, satisfaction, published, due_date);
-CREATE INDEX letter_unit_queue ON letter (unit_id, state, due_date);
-CREATE INDEX letter_state_queue ON letter (state, due_date);
-CREATE INDEX letter_public ON letter (mailbox_id, published, published_at);
-CREATE INDEX letter_public_all ON letter (published, published_at);
+CREATE INDEX letter_stats ON letter (mailbox_id, submitted_at, unit_id, state, on_time, reply_workdays, satisfaction, published, due_date);
+-- Queues: letters owed a reply by due date (all, or per unit); one state by due date or by arrival.
+CREATE INDEX letter_open_due ON letter (due_date, id) WHERE state IN ('accepted','assigned','reply_review');
+CREATE INDEX letter_open_unit ON letter (unit_id, due_date, id) WHERE state IN ('accepted','assigned','reply_review');
+CREATE INDEX letter_state_due ON letter (state, due_date, id);
+CREATE INDEX letter_state_time ON letter (state, submitted_at, id);
+-- Open311's request list: newest first within a period.
+CREATE INDEX letter_time ON letter (submitted_at, id);
+-- The public lists, newest publication first.
+CREATE INDEX letter_public ON letter (mailbox_id, published, published_at, id);
+CREATE INDEX letter_public_all ON letter (published, published_at, id);
 CREATE INDEX letter_writer_phone ON letter (phone, submitted_at);
 CREATE INDEX letter_writer_ip ON letter (ip, submitted_at);
+CREATE INDEX letter_writer_email ON letter (email, submitted_at);
 
 CREATE TABLE letter_event (
     id          INTEGER PRIMARY KEY,

@@ -150,5 +150,12 @@ for (const [suffix, query] of variants) {
 await browser.close();
 
 console.log(failures ? `${failures} problems found` : 'all pages valid HTML with zero WCAG 2.1 AA violations');
+
+// 3. Open311 GeoReport v2 with a real client (Python georeport) against the same server.
+const py = join(here, '..', 'open311', '.venv', 'bin', 'python');
+const o311 = spawnSync(py, [join(here, '..', 'open311', 'check.py'), base], { encoding: 'utf8' });
+process.stdout.write(o311.stdout || '');
+process.stderr.write(o311.stderr || '');
+if (o311.status !== 0) failures += 1;
 console.log(`browser: ${failures ? 0 : 1} passed, ${failures ? 1 : 0} failed`);
 stop(failures ? 1 : 0);

@@ -463,16 +463,21 @@ pub async fn stats_tables(state: &AppState, auth: &Auth, q: &StatsQuery) -> Resu
     let all = store::mailboxes(&state.db).await?;
     let ids = mailboxes_with(auth, &all, Perm::MailboxManage);
     let today_text = service::date_text(today);
-    let per_box = store::counts(&state.db, f, t + 86_400, Some(&ids), false, &today_text).await?;
-    let per_unit = store::counts(&state.db, f, t + 86_400, Some(&ids), true, &today_text).await?;
+    let rows = store::counts(&state.db, f, t + 86_400, &ids, &today_text).await?;
     let (_, names) = unit_names(state).await?;
     let mut total = domain::Counts::default();
-    let mut by_mailbox = Vec::new();
-    for m in all.iter().filter(|m| ids.contains(&m.id)) {
-        let c = per_box.iter().find(|(k, _)| *k == m.id).map(|x| x.1).unwrap_or_default();
-        add(&mut total, &c);
-        by_mailbox.push((m.name.clone(), domain::figures(c)));
+    let mut per_box: BTreeMap<i64, domain::Counts> = BTreeMap::new();
+    let mut per_unit: BTreeMap<i64, domain::Counts> = BTreeMap::new();
+    for (m, u, c) in rows {
+        *per_box.entry(m).or_default() += c;
+        *per_unit.entry(u).or_default() += c;
+        total += c;
     }
+    let by_mailbox = all
+        .iter()
+        .filter(|m| ids.contains(&m.id))
+        .map(|m| (m.name.clone(), domain::figures(per_box.get(&m.id).copied().unwrap_or_default())))
+        .collect();
     let by_unit = per_unit
         .into_iter()
         .map(|(u, c)| {
@@ -487,22 +492,6 @@ pub async fn stats_tables(state: &AppState, auth: &Auth, q: &StatsQuery) -> Resu
         })
         .collect();
     Ok(StatsTables { from, to, by_mailbox, by_unit, total: domain::figures(total) })
-}
-
-fn add(t: &mut domain::Counts, c: &domain::Counts) {
-    t.received += c.received;
-    t.accepted += c.accepted;
-    t.rejected += c.rejected;
-    t.completed += c.completed;
-    t.completed_on_time += c.completed_on_time;
-    t.handling_workdays += c.handling_workdays;
-    t.rated += c.rated;
-    t.satisfied += c.satisfied;
-    t.basic += c.basic;
-    t.unsatisfied += c.unsatisfied;
-    t.published += c.published;
-    t.overdue_now += c.overdue_now;
-    t.in_progress += c.in_progress;
 }
 
 async fn stats_page(

@@ -655,6 +655,24 @@ pub struct Counts {
     pub in_progress: i64,
 }
 
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, c: Counts) {
+        self.received += c.received;
+        self.accepted += c.accepted;
+        self.rejected += c.rejected;
+        self.completed += c.completed;
+        self.completed_on_time += c.completed_on_time;
+        self.handling_workdays += c.handling_workdays;
+        self.rated += c.rated;
+        self.satisfied += c.satisfied;
+        self.basic += c.basic;
+        self.unsatisfied += c.unsatisfied;
+        self.published += c.published;
+        self.overdue_now += c.overdue_now;
+        self.in_progress += c.in_progress;
+    }
+}
+
 /// The figures a statistics page shows (rates in per cent, one decimal).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Figures {

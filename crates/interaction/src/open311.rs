@@ -178,7 +178,6 @@ fn service_json(code: &str, m: &Mailbox, c: Option<&Category>) -> Value {
 
 async fn top_get(
     State(state): State<AppState>,
-    Extension(ix): Ext,
     Path(file): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -207,7 +206,7 @@ async fn top_get(
                 services(&state).await?.iter().map(|(code, m, c)| service_json(code, m, c.as_ref())).collect();
             Ok(respond(fmt, StatusCode::OK, "services", "service", Value::Array(list)))
         }
-        "requests" => list_requests(&state, &ix, fmt, &q).await,
+        "requests" => list_requests(&state, fmt, &q).await,
         _ => Err(AppError::NotFound),
     }
 }
@@ -228,14 +227,7 @@ async fn service_definition(State(state): State<AppState>, Path(file): Path<Stri
 }
 
 /// A letter as a service request, without personal data.
-async fn request_json(
-    state: &AppState,
-    ix: &Interaction,
-    l: &Letter,
-    boxes: &[Mailbox],
-    cats: &[Category],
-    units: &BTreeMap<i64, String>,
-) -> Value {
+fn request_json(l: &Letter, boxes: &[Mailbox], cats: &[Category], units: &BTreeMap<i64, String>) -> Value {
     let m = boxes.iter().find(|m| m.id == l.mailbox_id);
     let c = l.category_id.and_then(|id| cats.iter().find(|c| c.id == id));
     let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
@@ -247,11 +239,10 @@ async fn request_json(
         s if s.is_completed() && l.published => domain::redact(&l.public_reply, &[&l.writer_name]),
         s => s.label().to_owned(),
     };
-    let cal = ix.calendar(&state.db).await;
+    // Expected by the end of the due day's working hours (18:00 Beijing).
     let expected = if open {
         let due = l.due_date.clone().unwrap_or_else(|| l.accept_due.clone());
-        platform::calendar::date(&due)
-            .map(|d| iso(platform::parse_date(&service::date_text(cal.add_workdays(d, 0))).unwrap_or(0) + 18 * 3600))
+        platform::parse_date(&due).map(|d| iso(d + 18 * 3600))
     } else {
         None
     };
@@ -273,12 +264,7 @@ async fn request_json(
     })
 }
 
-async fn list_requests(
-    state: &AppState,
-    ix: &Interaction,
-    fmt: Format,
-    q: &BTreeMap<String, String>,
-) -> Result<Response, AppError> {
+async fn list_requests(state: &AppState, fmt: Format, q: &BTreeMap<String, String>) -> Result<Response, AppError> {
     let boxes = store::mailboxes(&state.db).await?;
     let cats = store::all_categories(&state.db).await?;
     let units: BTreeMap<i64, String> =
@@ -312,16 +298,12 @@ async fn list_requests(
     let rows: Vec<Letter> = state.db.fetch_all(w.push(" ORDER BY submitted_at DESC, id DESC LIMIT 1000")).await?;
     let mut list = Vec::with_capacity(rows.len());
     for l in &rows {
-        list.push(request_json(state, ix, l, &boxes, &cats, &units).await);
+        list.push(request_json(l, &boxes, &cats, &units));
     }
     Ok(respond(fmt, StatusCode::OK, "service_requests", "request", Value::Array(list)))
 }
 
-async fn request_get(
-    State(state): State<AppState>,
-    Extension(ix): Ext,
-    Path(file): Path<String>,
-) -> Result<Response, AppError> {
+async fn request_get(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
     let Some((no, fmt)) = split_file(&file) else { return Err(AppError::NotFound) };
     let Some(l) = store::letter_by_no(&state.db, no).await? else {
         return Ok(error(fmt, StatusCode::NOT_FOUND, "没有这个服务请求"));
@@ -330,7 +312,7 @@ async fn request_get(
     let cats = store::all_categories(&state.db).await?;
     let units: BTreeMap<i64, String> =
         accounts::list_orgs(&state.db).await?.into_iter().map(|o| (o.id, o.name)).collect();
-    let v = request_json(&state, &ix, &l, &boxes, &cats, &units).await;
+    let v = request_json(&l, &boxes, &cats, &units);
     Ok(respond(fmt, StatusCode::OK, "service_requests", "request", json!([v])))
 }
 

@@ -147,8 +147,11 @@ async fn mailbox_page(
     let year = service::today().year();
     let (from, to) = year_range(year);
     let today = service::date_text(service::today());
-    let counts = store::counts(&state.db, from, to, Some(&[m.id]), false, &today).await?;
-    let stats = domain::figures(counts.first().map(|c| c.1).unwrap_or_default());
+    let mut counts = domain::Counts::default();
+    for (_, _, c) in store::counts(&state.db, from, to, &[m.id], &today).await? {
+        counts += c;
+    }
+    let stats = domain::figures(counts);
     let page = filter.page.unwrap_or(1).max(1);
     let (rows, total) = store::public_list(&state.db, Some(m.id), &filter, PAGE, (page - 1) * PAGE).await?;
     let names = unit_names(&state.db).await?;
@@ -381,7 +384,6 @@ async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
 async fn writer_view(
     state: &AppState,
     ctx: &Ctx,
-    ix: &Interaction,
     l: &store::Letter,
     code: &str,
     notice: &str,
@@ -411,7 +413,6 @@ async fn writer_view(
     let f = service::facts(l, &m);
     let can_rate = domain::transition(st, Action::Rate, &f).is_ok();
     let can_reopen = domain::transition(st, Action::Reopen, &f).is_ok();
-    let _ = ix;
     let site = site_frame(&state.db, m.site_id).await;
     html(
         state,
@@ -428,17 +429,12 @@ async fn writer_view(
     )
 }
 
-async fn query_submit(
-    State(state): State<AppState>,
-    Extension(ix): Ext,
-    ctx: Ctx,
-    Form(f): Form<QueryForm>,
-) -> Result<Response, AppError> {
+async fn query_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<QueryForm>) -> Result<Response, AppError> {
     if f.csrf != ctx.csrf_token {
         return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
     }
     match service::find_for_writer(&state.db, &f.no, &f.code).await {
-        Ok(l) => writer_view(&state, &ctx, &ix, &l, &f.code, "").await,
+        Ok(l) => writer_view(&state, &ctx, &l, &f.code, "").await,
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             let site = site_frame(&state.db, None).await;
@@ -481,11 +477,11 @@ async fn query_act(
             } else {
                 "已申请重新办理，承办单位将重新答复。"
             };
-            writer_view(&state, &ctx, &ix, &l, &f.code, notice).await
+            writer_view(&state, &ctx, &l, &f.code, notice).await
         }
         Err(AppError::Invalid(errs)) => {
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
-            writer_view(&state, &ctx, &ix, &on.letter, &f.code, &msg).await.map(|mut r| {
+            writer_view(&state, &ctx, &on.letter, &f.code, &msg).await.map(|mut r| {
                 *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 r
             })

@@ -507,10 +507,11 @@ pub async fn recent_from(db: &Db, ip: &str, phone: &str, email: &str, since: i64
 
 // ---- statistics ---------------------------------------------------------------------------------
 
-/// One row of grouped statistics: the group key (mailbox or unit id, 0 for none) and its counts.
+/// One row of grouped statistics: mailbox, handling unit (0 for none) and their counts.
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct CountRow {
-    key: i64,
+    mailbox_id: i64,
+    unit: i64,
     received: i64,
     accepted: i64,
     rejected: i64,
@@ -526,19 +527,12 @@ struct CountRow {
     in_progress: i64,
 }
 
-/// Counts per mailbox (`by_unit` false) or per handling unit, for letters received in
-/// `[from, to)`. Accepted (有效) = everything screened in; completed = a reply reached the writer.
-pub async fn counts(
-    db: &Db,
-    from: i64,
-    to: i64,
-    mailboxes: Option<&[i64]>,
-    by_unit: bool,
-    today: &str,
-) -> DbResult<Vec<(i64, Counts)>> {
-    let key = if by_unit { "COALESCE(unit_id, 0)" } else { "mailbox_id" };
-    let mut q = sql(format!(
-        "SELECT {key} AS key, COUNT(*) AS received, \
+/// Counts per (mailbox, handling unit) for letters received in `[from, to)` — one pass over the
+/// statistics index; callers fold the rows by mailbox or by unit. Accepted (有效) = everything
+/// screened in; completed = a reply reached the writer; overdue = owed a reply past `today`.
+pub async fn counts(db: &Db, from: i64, to: i64, mailboxes: &[i64], today: &str) -> DbResult<Vec<(i64, i64, Counts)>> {
+    let q = sql(
+        "SELECT mailbox_id, COALESCE(unit_id, 0) AS unit, COUNT(*) AS received, \
          SUM(CASE WHEN state NOT IN ('submitted','rejected') THEN 1 ELSE 0 END) AS accepted, \
          SUM(CASE WHEN state = 'rejected' THEN 1 ELSE 0 END) AS rejected, \
          SUM(CASE WHEN state IN ('replied','published','closed') THEN 1 ELSE 0 END) AS completed, \
@@ -551,37 +545,32 @@ pub async fn counts(
          SUM(CASE WHEN published = TRUE THEN 1 ELSE 0 END) AS published, \
          SUM(CASE WHEN state IN ('accepted','assigned','reply_review') AND due_date < $1 THEN 1 ELSE 0 END) AS overdue_now, \
          SUM(CASE WHEN state IN ('accepted','assigned','reply_review') THEN 1 ELSE 0 END) AS in_progress \
-         FROM letter WHERE submitted_at >= $2 AND submitted_at < $3"
-    ))
+         FROM letter WHERE submitted_at >= $2 AND submitted_at < $3",
+    )
     .bind(today)
     .bind(from)
     .bind(to);
-    if let Some(ms) = mailboxes {
-        q = and_in(q, "mailbox_id", ms);
-    }
-    q = q.push(&format!(" GROUP BY {key}"));
+    let q = and_in(q, "mailbox_id", mailboxes).push(" GROUP BY mailbox_id, COALESCE(unit_id, 0)");
     let rows: Vec<CountRow> = db.fetch_all(q).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            (
-                r.key,
-                Counts {
-                    received: r.received,
-                    accepted: r.accepted,
-                    rejected: r.rejected,
-                    completed: r.completed,
-                    completed_on_time: r.completed_on_time,
-                    handling_workdays: r.handling_workdays,
-                    rated: r.rated,
-                    satisfied: r.satisfied,
-                    basic: r.basic,
-                    unsatisfied: r.unsatisfied,
-                    published: r.published,
-                    overdue_now: r.overdue_now,
-                    in_progress: r.in_progress,
-                },
-            )
+            let c = Counts {
+                received: r.received,
+                accepted: r.accepted,
+                rejected: r.rejected,
+                completed: r.completed,
+                completed_on_time: r.completed_on_time,
+                handling_workdays: r.handling_workdays,
+                rated: r.rated,
+                satisfied: r.satisfied,
+                basic: r.basic,
+                unsatisfied: r.unsatisfied,
+                published: r.published,
+                overdue_now: r.overdue_now,
+                in_progress: r.in_progress,
+            };
+            (r.mailbox_id, r.unit, c)
         })
         .collect())
 }
