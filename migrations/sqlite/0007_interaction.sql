@@ -68,6 +68,8 @@ CREATE TABLE letter (
     public_subject    TEXT NOT NULL DEFAULT '',
     public_content    TEXT NOT NULL DEFAULT '',
     public_reply      TEXT NOT NULL DEFAULT '',
+    -- The writer as the public sees them: the masked name (王**), or empty for anonymous letters.
+    public_writer     TEXT NOT NULL DEFAULT '',
     published         BOOLEAN NOT NULL DEFAULT FALSE,
     published_at      BIGINT,
     closed_at         BIGINT,
@@ -77,13 +79,13 @@ CREATE TABLE letter (
     supervised        BIGINT NOT NULL DEFAULT 0,
     updated_at        BIGINT NOT NULL
 );
--- Statistics per mailbox and period read only this index.
-CREATE INDEX letter_stats ON letter (mailbox_id, submitted_at, unit_id, state, on_time, reply_workdays, satisfaction, published, due_date);
 -- Queues: letters owed a reply by due date (all, or per unit); one state by due date or by arrival.
 CREATE INDEX letter_open_due ON letter (due_date, id) WHERE state IN ('accepted','assigned','reply_review');
 CREATE INDEX letter_open_unit ON letter (unit_id, due_date, id) WHERE state IN ('accepted','assigned','reply_review');
 CREATE INDEX letter_state_due ON letter (state, due_date, id);
-CREATE INDEX letter_state_time ON letter (state, submitted_at, id);
+CREATE INDEX letter_state_time ON letter (state, submitted_at, id, mailbox_id);
+-- Overdue letters per mailbox and unit, counted from the index alone.
+CREATE INDEX letter_open_overdue ON letter (due_date, mailbox_id, unit_id, submitted_at) WHERE state IN ('accepted','assigned','reply_review');
 -- Open311's request list: newest first within a period.
 CREATE INDEX letter_time ON letter (submitted_at, id);
 -- The public lists, newest publication first.
@@ -92,6 +94,30 @@ CREATE INDEX letter_public_all ON letter (published, published_at, id);
 CREATE INDEX letter_writer_phone ON letter (phone, submitted_at);
 CREATE INDEX letter_writer_ip ON letter (ip, submitted_at);
 CREATE INDEX letter_writer_email ON letter (email, submitted_at);
+
+-- Statistics kept as they happen: per mailbox, handling unit (0: none) and day of receipt, what
+-- the letters received that day contribute now. Every write to a letter moves its contribution
+-- (store::apply), so a year's figures are a sum over a few thousand rows, not a scan of a
+-- million letters. `zhengwu` can rebuild it from the letters (store::rebuild_tally).
+CREATE TABLE letter_tally (
+    mailbox_id         BIGINT NOT NULL,
+    unit_id            BIGINT NOT NULL,
+    day                TEXT NOT NULL,
+    received           BIGINT NOT NULL DEFAULT 0,
+    accepted           BIGINT NOT NULL DEFAULT 0,
+    rejected           BIGINT NOT NULL DEFAULT 0,
+    completed          BIGINT NOT NULL DEFAULT 0,
+    completed_on_time  BIGINT NOT NULL DEFAULT 0,
+    handling_workdays  BIGINT NOT NULL DEFAULT 0,
+    rated              BIGINT NOT NULL DEFAULT 0,
+    satisfied          BIGINT NOT NULL DEFAULT 0,
+    basic              BIGINT NOT NULL DEFAULT 0,
+    unsatisfied        BIGINT NOT NULL DEFAULT 0,
+    published          BIGINT NOT NULL DEFAULT 0,
+    in_progress        BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (mailbox_id, unit_id, day)
+);
+CREATE INDEX letter_tally_day ON letter_tally (day);
 
 CREATE TABLE letter_event (
     id          INTEGER PRIMARY KEY,

@@ -257,13 +257,11 @@ async fn office_overview(state: &AppState, ix: &Interaction, ids: &[i64], all: &
         store::overview(&state.db, ids, &service::date_text(today), &service::date_text(cal.add_workdays(today, 3)))
             .await?;
     let consult: Vec<i64> = all.iter().filter(|m| m.kind == "consult" && ids.contains(&m.id)).map(|m| m.id).collect();
-    let old = store::old_open_consultations(&state.db, platform::db::now() - 59 * 86_400).await?;
+    let old = store::old_open_letters(&state.db, &consult, platform::db::now() - 59 * 86_400).await?;
     let alarms = old
         .iter()
-        .filter(|l| consult.contains(&l.mailbox_id))
-        .filter(|l| {
-            platform::calendar::date(&platform::fmt_date(l.submitted_at))
-                .is_some_and(|d| domain::consult_alarm(d, today))
+        .filter(|(_, at)| {
+            platform::calendar::date(&platform::fmt_date(*at)).is_some_and(|d| domain::consult_alarm(d, today))
         })
         .count();
     Ok(context! { ..sv(&ov), ..context! { consult_alarms => alarms } })
@@ -460,10 +458,12 @@ pub async fn stats_tables(state: &AppState, auth: &Auth, q: &StatsQuery) -> Resu
     if f > t {
         return Err(AppError::invalid("to", "结束日期不能早于开始日期"));
     }
+    // The tally is keyed by the canonical form (2026-01-01, not 2026-1-1).
+    let (from, to) = (platform::fmt_date(f), platform::fmt_date(t));
     let all = store::mailboxes(&state.db).await?;
     let ids = mailboxes_with(auth, &all, Perm::MailboxManage);
     let today_text = service::date_text(today);
-    let rows = store::counts(&state.db, f, t + 86_400, &ids, &today_text).await?;
+    let rows = store::counts(&state.db, &from, &to, &ids, &today_text).await?;
     let (_, names) = unit_names(state).await?;
     let mut total = domain::Counts::default();
     let mut per_box: BTreeMap<i64, domain::Counts> = BTreeMap::new();

@@ -655,6 +655,55 @@ pub struct Counts {
     pub in_progress: i64,
 }
 
+/// What one letter adds to the statistics of the day it was received, given where it stands now
+/// (everything but `overdue_now`, which depends on the day the figures are asked for).
+pub fn contribution(
+    state: State,
+    on_time: Option<bool>,
+    reply_workdays: Option<i64>,
+    satisfaction: Option<&str>,
+    published: bool,
+) -> Counts {
+    let completed = state.is_completed();
+    let sat = satisfaction.and_then(Satisfaction::parse);
+    Counts {
+        received: 1,
+        accepted: i64::from(!matches!(state, State::Submitted | State::Rejected)),
+        rejected: i64::from(state == State::Rejected),
+        completed: i64::from(completed),
+        completed_on_time: i64::from(completed && on_time == Some(true)),
+        handling_workdays: if completed { reply_workdays.unwrap_or(0) } else { 0 },
+        rated: i64::from(sat.is_some()),
+        satisfied: i64::from(sat == Some(Satisfaction::Satisfied)),
+        basic: i64::from(sat == Some(Satisfaction::Basic)),
+        unsatisfied: i64::from(sat == Some(Satisfaction::Unsatisfied)),
+        published: i64::from(published),
+        overdue_now: 0,
+        in_progress: i64::from(state.is_open()),
+    }
+}
+
+impl std::ops::Neg for Counts {
+    type Output = Counts;
+    fn neg(self) -> Counts {
+        Counts {
+            received: -self.received,
+            accepted: -self.accepted,
+            rejected: -self.rejected,
+            completed: -self.completed,
+            completed_on_time: -self.completed_on_time,
+            handling_workdays: -self.handling_workdays,
+            rated: -self.rated,
+            satisfied: -self.satisfied,
+            basic: -self.basic,
+            unsatisfied: -self.unsatisfied,
+            published: -self.published,
+            overdue_now: -self.overdue_now,
+            in_progress: -self.in_progress,
+        }
+    }
+}
+
 impl std::ops::AddAssign for Counts {
     fn add_assign(&mut self, c: Counts) {
         self.received += c.received;
@@ -921,6 +970,31 @@ mod tests {
         let d = |s| platform::calendar::date(s).unwrap();
         assert!(!consult_alarm(d("2026-01-31"), d("2026-03-27")));
         assert!(consult_alarm(d("2026-01-31"), d("2026-03-31")));
+    }
+
+    #[test]
+    fn contributions_follow_the_state() {
+        let c = contribution(State::Submitted, None, None, None, false);
+        assert_eq!((c.received, c.accepted, c.in_progress, c.completed), (1, 0, 0, 0));
+        let c = contribution(State::Rejected, None, None, None, false);
+        assert_eq!((c.accepted, c.rejected), (0, 1));
+        for s in [State::Accepted, State::Assigned, State::ReplyReview] {
+            let c = contribution(s, None, None, None, false);
+            assert_eq!((c.accepted, c.in_progress, c.completed), (1, 1, 0), "{s:?}");
+        }
+        for s in [State::Replied, State::Published, State::Closed] {
+            let c = contribution(s, Some(true), Some(6), Some("basic"), s == State::Published);
+            assert_eq!(
+                (c.completed, c.completed_on_time, c.handling_workdays, c.rated, c.basic, c.in_progress),
+                (1, 1, 6, 1, 1, 0)
+            );
+        }
+        // A reopened letter keeps its old workdays and rating columns but counts as in progress.
+        let c = contribution(State::Assigned, None, Some(6), Some("unsatisfied"), false);
+        assert_eq!((c.completed, c.handling_workdays, c.unsatisfied), (0, 0, 1));
+        let mut t = contribution(State::Closed, Some(false), Some(20), None, true);
+        t += -contribution(State::Closed, Some(false), Some(20), None, true);
+        assert_eq!(t, Counts::default());
     }
 
     #[test]

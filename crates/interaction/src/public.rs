@@ -126,11 +126,6 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
     )
 }
 
-fn year_range(year: i32) -> (i64, i64) {
-    let start = |y: i32| platform::parse_date(&format!("{y:04}-01-01")).unwrap_or(0);
-    (start(year), start(year + 1))
-}
-
 async fn unit_names(db: &Db) -> Result<BTreeMap<i64, String>, AppError> {
     Ok(accounts::list_orgs(db).await?.into_iter().map(|o| (o.id, o.name)).collect())
 }
@@ -145,10 +140,11 @@ async fn mailbox_page(
 ) -> Result<Response, AppError> {
     let m = active_mailbox(&state.db, &code).await?;
     let year = service::today().year();
-    let (from, to) = year_range(year);
     let today = service::date_text(service::today());
     let mut counts = domain::Counts::default();
-    for (_, _, c) in store::counts(&state.db, from, to, &[m.id], &today).await? {
+    for (_, _, c) in
+        store::counts(&state.db, &format!("{year:04}-01-01"), &format!("{year:04}-12-31"), &[m.id], &today).await?
+    {
         counts += c;
     }
     let stats = domain::figures(counts);

@@ -438,6 +438,13 @@ pub async fn act(
         }
         Action::Reject => {
             set = set.push(", reject_reason = ").push_bind(comment).push(", closed_at = ").push_bind(now);
+            if !l.email.is_empty() {
+                state.mailer.send(
+                    &l.email,
+                    &format!("【{}】您的来信未予受理（编号 {}）", m.name, l.no),
+                    &format!("{}：\n\n您的来信《{}》经审查不予受理，理由：{comment}。\n\n如有需要，可通过其他渠道反映。\n\n{}", l.writer_name, l.subject, m.name),
+                );
+            }
         }
         Action::Assign | Action::Reassign => {
             let unit = input.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请选择承办单位"))?;
@@ -558,6 +565,8 @@ pub async fn act(
                 .push_bind(pc)
                 .push(", public_reply = ")
                 .push_bind(pr)
+                .push(", public_writer = ")
+                .push_bind(if l.anonymous_public { String::new() } else { domain::mask_name(&l.writer_name) })
                 .push(", published = TRUE, published_at = ")
                 .push_bind(now);
         }
@@ -605,7 +614,8 @@ pub async fn act(
         Action::Reopen => {
             let due = cal.add_workdays(day, u32::try_from(m.reply_days).unwrap_or(15));
             set = set
-                .push(", reopened = TRUE, published = FALSE, on_time = NULL, due_date = ")
+                // The writer rates the new reply; the old rating stays in the history.
+                .push(", reopened = TRUE, published = FALSE, on_time = NULL, satisfaction = NULL, rating_comment = '', due_date = ")
                 .push_bind(date_text(due))
                 .push(", unit_id = COALESCE(unit_id, reply_unit_id)");
         }

@@ -78,6 +78,7 @@ pub struct Letter {
     pub public_subject: String,
     pub public_content: String,
     pub public_reply: String,
+    pub public_writer: String,
     pub published: bool,
     pub published_at: Option<i64>,
     pub closed_at: Option<i64>,
@@ -242,6 +243,8 @@ pub async fn insert_letter(
         .await?;
     }
     record_event(&mut tx, id.0, "submit", "", "submitted", "公众", "", l.at).await?;
+    let c = crate::domain::contribution(crate::domain::State::Submitted, None, None, None, false);
+    tally_add(&mut tx, (l.mailbox_id, 0, platform::fmt_date(l.at)), &c).await?;
     tx.commit().await?;
     Ok((id.0, no))
 }
@@ -303,6 +306,8 @@ pub async fn apply(
     event: (&str, &str, &str, &str),
 ) -> DbResult<bool> {
     let mut tx = db.begin().await?;
+    let before: Option<TallyFacts> =
+        tx.fetch_optional(sql(format!("SELECT {TALLY_COLS} FROM letter WHERE id = $1")).bind(letter_id)).await?;
     let t = now();
     let n = 1 + set.arg_count();
     let q = set
@@ -316,8 +321,148 @@ pub async fn apply(
     }
     let (action, to, actor, comment) = event;
     record_event(&mut tx, letter_id, action, from_state, to, actor, comment, t).await?;
+    let after: Option<TallyFacts> =
+        tx.fetch_optional(sql(format!("SELECT {TALLY_COLS} FROM letter WHERE id = $1")).bind(letter_id)).await?;
+    if let (Some(b), Some(a)) = (before, after) {
+        // Move this letter's contribution; unchanged keys cancel out in one row.
+        tally_add(&mut tx, b.key(), &-b.contribution()).await?;
+        tally_add(&mut tx, a.key(), &a.contribution()).await?;
+    }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The columns of a letter that its statistics depend on.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TallyFacts {
+    pub mailbox_id: i64,
+    pub unit_id: Option<i64>,
+    pub submitted_at: i64,
+    pub state: String,
+    pub on_time: Option<bool>,
+    pub reply_workdays: Option<i64>,
+    pub satisfaction: Option<String>,
+    pub published: bool,
+}
+
+const TALLY_COLS: &str = "mailbox_id, unit_id, submitted_at, state, on_time, reply_workdays, satisfaction, published";
+
+impl TallyFacts {
+    pub fn key(&self) -> (i64, i64, String) {
+        (self.mailbox_id, self.unit_id.unwrap_or(0), platform::fmt_date(self.submitted_at))
+    }
+    pub fn contribution(&self) -> Counts {
+        let state = crate::domain::State::parse(&self.state).unwrap_or(crate::domain::State::Submitted);
+        crate::domain::contribution(
+            state,
+            self.on_time,
+            self.reply_workdays,
+            self.satisfaction.as_deref(),
+            self.published,
+        )
+    }
+}
+
+const TALLY_FIELDS: [&str; 12] = [
+    "received",
+    "accepted",
+    "rejected",
+    "completed",
+    "completed_on_time",
+    "handling_workdays",
+    "rated",
+    "satisfied",
+    "basic",
+    "unsatisfied",
+    "published",
+    "in_progress",
+];
+
+fn tally_values(c: &Counts) -> [i64; 12] {
+    [
+        c.received,
+        c.accepted,
+        c.rejected,
+        c.completed,
+        c.completed_on_time,
+        c.handling_workdays,
+        c.rated,
+        c.satisfied,
+        c.basic,
+        c.unsatisfied,
+        c.published,
+        c.in_progress,
+    ]
+}
+
+/// Adds `c` to a tally row (creating it), atomically on both databases.
+async fn tally_add(tx: &mut Tx, key: (i64, i64, String), c: &Counts) -> DbResult<()> {
+    let values = tally_values(c);
+    if values.iter().all(|v| *v == 0) {
+        return Ok(());
+    }
+    let mut q = sql(format!(
+        "INSERT INTO letter_tally (mailbox_id, unit_id, day, {}) VALUES ($1, $2, $3",
+        TALLY_FIELDS.join(", ")
+    ))
+    .bind(key.0)
+    .bind(key.1)
+    .bind(key.2);
+    for v in values {
+        q = q.push(", ").push_bind(v);
+    }
+    let updates: Vec<String> = TALLY_FIELDS.iter().map(|f| format!("{f} = letter_tally.{f} + excluded.{f}")).collect();
+    q = q.push(&format!(") ON CONFLICT (mailbox_id, unit_id, day) DO UPDATE SET {}", updates.join(", ")));
+    tx.execute(q).await?;
+    Ok(())
+}
+
+/// Recomputes the whole tally from the letters (after a bulk load, or to repair), in one
+/// transaction, with the same rule as every write ([`crate::domain::contribution`]).
+pub async fn rebuild_tally(db: &Db) -> DbResult<usize> {
+    let mut sums: std::collections::BTreeMap<(i64, i64, String), Counts> = Default::default();
+    let mut after = 0i64;
+    loop {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            #[sqlx(flatten)]
+            facts: TallyFacts,
+        }
+        let rows: Vec<Row> = db
+            .fetch_all(
+                sql(format!("SELECT id, {TALLY_COLS} FROM letter WHERE id > $1 ORDER BY id LIMIT 50000")).bind(after),
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in &rows {
+            *sums.entry(r.facts.key()).or_default() += r.facts.contribution();
+        }
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(sql("DELETE FROM letter_tally")).await?;
+    let rows: Vec<_> = sums.into_iter().collect();
+    for chunk in rows.chunks(500) {
+        let mut q =
+            sql(format!("INSERT INTO letter_tally (mailbox_id, unit_id, day, {}) VALUES ", TALLY_FIELDS.join(", ")));
+        for (i, ((m, u, d), c)) in chunk.iter().enumerate() {
+            q = q
+                .push(if i == 0 { "(" } else { ", (" })
+                .push_bind(*m)
+                .push(", ")
+                .push_bind(*u)
+                .push(", ")
+                .push_bind(d.as_str());
+            for v in tally_values(c) {
+                q = q.push(", ").push_bind(v);
+            }
+            q = q.push(")");
+        }
+        tx.execute(q).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
 }
 
 /// Filters of back-office letter lists.
@@ -424,13 +569,14 @@ pub struct PublicLetter {
     pub public_subject: String,
     pub public_content: String,
     pub public_reply: String,
+    pub public_writer: String,
     pub reply_unit_id: Option<i64>,
     pub submitted_at: i64,
     pub replied_at: Option<i64>,
     pub published_at: Option<i64>,
 }
 
-const PUBLIC_COLS: &str = "id, no, mailbox_id, category_id, public_subject, public_content, public_reply, reply_unit_id, submitted_at, replied_at, published_at";
+const PUBLIC_COLS: &str = "id, no, mailbox_id, category_id, public_subject, public_content, public_reply, public_writer, reply_unit_id, submitted_at, replied_at, published_at";
 
 fn public_where(base: &str, mailbox_id: Option<i64>, f: &PublicFilter) -> Q {
     let mut w = sql(format!("{base} WHERE published = TRUE"));
@@ -507,52 +653,41 @@ pub async fn recent_from(db: &Db, ip: &str, phone: &str, email: &str, since: i64
 
 // ---- statistics ---------------------------------------------------------------------------------
 
-/// One row of grouped statistics: mailbox, handling unit (0 for none) and their counts.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct CountRow {
-    mailbox_id: i64,
-    unit: i64,
-    received: i64,
-    accepted: i64,
-    rejected: i64,
-    completed: i64,
-    completed_on_time: i64,
-    handling_workdays: i64,
-    rated: i64,
-    satisfied: i64,
-    basic: i64,
-    unsatisfied: i64,
-    published: i64,
-    overdue_now: i64,
-    in_progress: i64,
-}
-
-/// Counts per (mailbox, handling unit) for letters received in `[from, to)` — one pass over the
-/// statistics index; callers fold the rows by mailbox or by unit. Accepted (有效) = everything
-/// screened in; completed = a reply reached the writer; overdue = owed a reply past `today`.
-pub async fn counts(db: &Db, from: i64, to: i64, mailboxes: &[i64], today: &str) -> DbResult<Vec<(i64, i64, Counts)>> {
-    let q = sql(
-        "SELECT mailbox_id, COALESCE(unit_id, 0) AS unit, COUNT(*) AS received, \
-         SUM(CASE WHEN state NOT IN ('submitted','rejected') THEN 1 ELSE 0 END) AS accepted, \
-         SUM(CASE WHEN state = 'rejected' THEN 1 ELSE 0 END) AS rejected, \
-         SUM(CASE WHEN state IN ('replied','published','closed') THEN 1 ELSE 0 END) AS completed, \
-         SUM(CASE WHEN state IN ('replied','published','closed') AND on_time = TRUE THEN 1 ELSE 0 END) AS completed_on_time, \
-         CAST(COALESCE(SUM(CASE WHEN state IN ('replied','published','closed') THEN reply_workdays ELSE 0 END), 0) AS BIGINT) AS handling_workdays, \
-         SUM(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
-         SUM(CASE WHEN satisfaction = 'satisfied' THEN 1 ELSE 0 END) AS satisfied, \
-         SUM(CASE WHEN satisfaction = 'basic' THEN 1 ELSE 0 END) AS basic, \
-         SUM(CASE WHEN satisfaction = 'unsatisfied' THEN 1 ELSE 0 END) AS unsatisfied, \
-         SUM(CASE WHEN published = TRUE THEN 1 ELSE 0 END) AS published, \
-         SUM(CASE WHEN state IN ('accepted','assigned','reply_review') AND due_date < $1 THEN 1 ELSE 0 END) AS overdue_now, \
-         SUM(CASE WHEN state IN ('accepted','assigned','reply_review') THEN 1 ELSE 0 END) AS in_progress \
-         FROM letter WHERE submitted_at >= $2 AND submitted_at < $3",
-    )
-    .bind(today)
-    .bind(from)
-    .bind(to);
-    let q = and_in(q, "mailbox_id", mailboxes).push(" GROUP BY mailbox_id, COALESCE(unit_id, 0)");
-    let rows: Vec<CountRow> = db.fetch_all(q).await?;
-    Ok(rows
+/// Counts per (mailbox, handling unit) for letters received on days `from..=to` (`YYYY-MM-DD`):
+/// the tally's sums, plus the letters overdue on `today` counted from their index. Accepted
+/// (有效) = everything screened in; completed = a reply reached the writer.
+pub async fn counts(
+    db: &Db,
+    from: &str,
+    to: &str,
+    mailboxes: &[i64],
+    today: &str,
+) -> DbResult<Vec<(i64, i64, Counts)>> {
+    #[derive(sqlx::FromRow)]
+    struct TallyRow {
+        mailbox_id: i64,
+        unit_id: i64,
+        received: i64,
+        accepted: i64,
+        rejected: i64,
+        completed: i64,
+        completed_on_time: i64,
+        handling_workdays: i64,
+        rated: i64,
+        satisfied: i64,
+        basic: i64,
+        unsatisfied: i64,
+        published: i64,
+        in_progress: i64,
+    }
+    let sums: Vec<String> = TALLY_FIELDS.iter().map(|f| format!("CAST(SUM({f}) AS BIGINT) AS {f}")).collect();
+    let q =
+        sql(format!("SELECT mailbox_id, unit_id, {} FROM letter_tally WHERE day >= $1 AND day <= $2", sums.join(", ")))
+            .bind(from)
+            .bind(to);
+    let q = and_in(q, "mailbox_id", mailboxes).push(" GROUP BY mailbox_id, unit_id");
+    let rows: Vec<TallyRow> = db.fetch_all(q).await?;
+    let mut out: std::collections::BTreeMap<(i64, i64), Counts> = rows
         .into_iter()
         .map(|r| {
             let c = Counts {
@@ -567,12 +702,32 @@ pub async fn counts(db: &Db, from: i64, to: i64, mailboxes: &[i64], today: &str)
                 basic: r.basic,
                 unsatisfied: r.unsatisfied,
                 published: r.published,
-                overdue_now: r.overdue_now,
+                overdue_now: 0,
                 in_progress: r.in_progress,
             };
-            (r.mailbox_id, r.unit, c)
+            ((r.mailbox_id, r.unit_id), c)
         })
-        .collect())
+        .collect();
+    #[derive(sqlx::FromRow)]
+    struct Overdue {
+        mailbox_id: i64,
+        unit: i64,
+        n: i64,
+    }
+    let (Some(f), Some(t)) = (platform::parse_date(from), platform::parse_date(to)) else { return Ok(Vec::new()) };
+    let q = sql(
+        "SELECT mailbox_id, COALESCE(unit_id, 0) AS unit, COUNT(*) AS n FROM letter \
+         WHERE state IN ('accepted','assigned','reply_review') AND due_date < $1 AND submitted_at >= $2 AND submitted_at < $3",
+    )
+    .bind(today)
+    .bind(f)
+    .bind(t + 86_400);
+    let q = and_in(q, "mailbox_id", mailboxes).push(" GROUP BY mailbox_id, COALESCE(unit_id, 0)");
+    let overdue: Vec<Overdue> = db.fetch_all(q).await?;
+    for o in overdue {
+        out.entry((o.mailbox_id, o.unit)).or_default().overdue_now += o.n;
+    }
+    Ok(out.into_iter().filter(|(_, c)| c.received > 0 || c.overdue_now > 0).map(|((m, u), c)| (m, u, c)).collect())
 }
 
 /// The office's overview of its mailboxes: letters per state, overdue now, due by `horizon`.
@@ -610,14 +765,20 @@ pub async fn due_soon(db: &Db, until: &str) -> DbResult<Vec<Letter>> {
     .await
 }
 
-/// Open consultation letters received before `before` (the 2-month alarm).
-pub async fn old_open_consultations(db: &Db, before: i64) -> DbResult<Vec<Letter>> {
-    db.fetch_all(
-        sql("SELECT l.* FROM letter l JOIN mailbox m ON m.id = l.mailbox_id WHERE m.kind = 'consult' \
-             AND l.state IN ('submitted','accepted','assigned','reply_review') AND l.submitted_at < $1 ORDER BY l.submitted_at")
-        .bind(before),
+/// (mailbox, received at) of unanswered letters received before `before` in `mailboxes` (the
+/// consultation alarm), read from the state index alone.
+pub async fn old_open_letters(db: &Db, mailboxes: &[i64], before: i64) -> DbResult<Vec<(i64, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct OpenRow {
+        mailbox_id: i64,
+        submitted_at: i64,
+    }
+    let q = sql(
+        "SELECT mailbox_id, submitted_at FROM letter WHERE state IN ('submitted','accepted','assigned','reply_review') AND submitted_at < $1",
     )
-    .await
+    .bind(before);
+    let rows: Vec<OpenRow> = db.fetch_all(and_in(q, "mailbox_id", mailboxes)).await?;
+    Ok(rows.into_iter().map(|r| (r.mailbox_id, r.submitted_at)).collect())
 }
 
 // ---- Open311 keys -------------------------------------------------------------------------------

@@ -373,6 +373,15 @@ impl Db {
         Ok(())
     }
 
+    /// Keeps the query planner's statistics fresh: SQLite's `PRAGMA optimize` (cheap; analyses only
+    /// tables whose statistics are stale). PostgreSQL's autovacuum does this on its own.
+    pub async fn optimize(&self) -> DbResult<()> {
+        if let Db::Sqlite(_) = self {
+            self.execute(sql("PRAGMA optimize")).await?;
+        }
+        Ok(())
+    }
+
     /// Answers when the database is reachable (`/healthz`).
     pub async fn ping(&self) -> bool {
         self.count(sql("SELECT CAST(1 AS BIGINT)")).await.is_ok()

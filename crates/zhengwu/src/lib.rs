@@ -111,6 +111,7 @@ pub fn spawn_jobs(app: &App) {
             let _ = platform::accounts::sweep_sessions(&state.db, i64::from(policy.idle_timeout_minutes) * 60).await;
             let cutoff = platform::db::now() - 86_400;
             let _ = state.db.execute(platform::db::sql("DELETE FROM login_failure WHERE at < $1").bind(cutoff)).await;
+            let _ = state.db.optimize().await;
             if platform::db::now() - last_prune > 86_400 {
                 last_prune = platform::db::now();
                 if let Err(e) =

@@ -129,6 +129,35 @@ async fn write_letter(app: &TestApp, subject: &str, content: &str, email: &str) 
     (grab("信件编号"), grab("查询码"))
 }
 
+/// The statistics tally as kept by every write must equal one rebuilt from the letters.
+async fn assert_tally_consistent(app: &TestApp) {
+    #[derive(sqlx::FromRow, Debug, PartialEq)]
+    struct T {
+        mailbox_id: i64,
+        unit_id: i64,
+        day: String,
+        received: i64,
+        accepted: i64,
+        rejected: i64,
+        completed: i64,
+        completed_on_time: i64,
+        handling_workdays: i64,
+        rated: i64,
+        satisfied: i64,
+        basic: i64,
+        unsatisfied: i64,
+        published: i64,
+        in_progress: i64,
+    }
+    let q = "SELECT * FROM letter_tally WHERE received <> 0 OR accepted <> 0 OR completed <> 0 OR rated <> 0 OR published <> 0 \
+             OR in_progress <> 0 OR rejected <> 0 OR handling_workdays <> 0 ORDER BY mailbox_id, unit_id, day";
+    let kept: Vec<T> = app.db.fetch_all(platform::db::sql(q)).await.unwrap();
+    interaction::store::rebuild_tally(&app.db).await.unwrap();
+    let rebuilt: Vec<T> = app.db.fetch_all(platform::db::sql(q)).await.unwrap();
+    assert!(!kept.is_empty());
+    assert_eq!(kept, rebuilt, "incremental tally differs from the letters");
+}
+
 async fn letter_id(app: &TestApp, no: &str) -> i64 {
     interaction::store::letter_by_no(&app.db, no).await.unwrap().expect("letter").id
 }
@@ -222,6 +251,7 @@ backend_tests! {
             assert!(!p.text.contains(private) && !list.text.contains(private), "{private} leaked: {}", p.text);
         }
         assert!(p.text.contains("[电话已隐去]") && p.text.contains("路灯线路老化"), "{}", p.text);
+        assert!(p.text.contains("<dd>匿名</dd>"), "the writer asked to stay anonymous");
         // Filters on the public list.
         let none = public.get("/hudong/szxx/?q=%E5%85%AC%E4%BA%A4").await;
         assert!(!none.text.contains("幸福里小区路灯不亮"));
@@ -258,6 +288,7 @@ backend_tests! {
         assert_eq!(actions, ["submit", "accept", "assign", "instruct", "request_extension", "approve_extension", "submit_reply", "return_reply", "submit_reply", "approve_reply", "publish", "rate", "reopen"]);
         assert_eq!(detail["state"], "assigned");
         assert!(detail["actions"].as_array().unwrap().iter().any(|a| a == "reassign"));
+        assert_tally_consistent(&app).await;
     };
 
     illegal_moves_are_refused => |app: TestApp| async move {
@@ -310,6 +341,7 @@ backend_tests! {
         let r = c.api("POST", &format!("/api/v1/letters/{id}/actions/publish"), &office, None).await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.text.contains("未同意公开"));
+        assert_tally_consistent(&app).await;
         // Denied writes are audited.
         let denied = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE outcome <> 'success'")).await.unwrap();
         assert!(denied >= 2, "{denied}");
