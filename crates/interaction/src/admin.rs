@@ -314,6 +314,11 @@ async fn letter_view(
         .map(|a| (a.code().to_owned(), a.label().to_owned()))
         .collect();
     let events = store::events(&state.db, l.id).await?;
+    let instructions: Vec<Value> = events
+        .iter()
+        .filter(|e| e.action == "instruct")
+        .map(|e| context! { at => e.at, actor => e.actor.clone(), text => e.comment.trim_start_matches("批示：").to_owned() })
+        .collect();
     let events: Vec<Value> = events
         .iter()
         .map(|e| {
@@ -352,7 +357,7 @@ async fn letter_view(
         context! {
             letter => sv(l), mailbox => sv(m), summary, state_label => st.label(), actions, events, units => all_units,
             unit_name => l.unit_id.and_then(|u| names.get(&u).cloned()), co_units => co, attachments => sv(&attachments),
-            category, errors, notice, reasons => service::reject_reasons(&state.db).await, preview,
+            category, errors, notice, reasons => service::reject_reasons(&state.db).await, preview, instructions,
             satisfaction_label => l.satisfaction.as_deref().and_then(domain::Satisfaction::parse).map(|s| s.label()),
         },
     )
