@@ -2,8 +2,7 @@
 //! attachments), who may act on a letter, transitions with their side effects (deadlines,
 //! redaction, mail to the writer and to handlers), and audit. Pages and the API both call these.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use hmac::{Hmac, KeyInit, Mac};
 use platform::accounts;
@@ -23,7 +22,7 @@ use crate::store::{self, Letter, Mailbox};
 pub struct Interaction {
     pub files_dir: std::path::PathBuf,
     captcha_key: Vec<u8>,
-    calendar: RwLock<Option<(Instant, Arc<WorkCalendar>)>>,
+    calendar: platform::calendar::CachedCalendar,
 }
 
 /// Submissions allowed per IP address per hour, and per phone/e-mail per day.
@@ -39,23 +38,13 @@ impl Interaction {
         Arc::new(Interaction {
             files_dir: data_dir.join("files").join("letters"),
             captcha_key: mac.finalize().into_bytes().to_vec(),
-            calendar: RwLock::new(None),
+            calendar: platform::calendar::CachedCalendar::default(),
         })
     }
 
-    /// The working-day calendar (shipped years plus administrators' additions), re-read each minute.
+    /// The working-day calendar (shipped years plus administrators' additions).
     pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {
-        if let Ok(g) = self.calendar.read()
-            && let Some((at, c)) = g.as_ref()
-            && at.elapsed() < Duration::from_secs(60)
-        {
-            return c.clone();
-        }
-        let cal = Arc::new(platform::calendar::load(db).await.unwrap_or_else(|_| WorkCalendar::shipped()));
-        if let Ok(mut g) = self.calendar.write() {
-            *g = Some((Instant::now(), cal.clone()));
-        }
-        cal
+        self.calendar.get(db).await
     }
 
     fn captcha_mac(&self, answer: &str, expires: i64, nonce: &str) -> String {
@@ -105,15 +94,7 @@ pub struct Captcha {
     pub token: String,
 }
 
-/// Beijing today.
-pub fn today() -> Date {
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::now_utc().to_offset(offset).date()
-}
-
-pub fn date_text(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
+pub use platform::calendar::{date_text, today};
 
 fn parse_day(s: &str) -> Option<Date> {
     platform::calendar::date(s)

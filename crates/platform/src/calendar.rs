@@ -142,6 +142,40 @@ pub async fn load(db: &crate::db::Db) -> crate::db::DbResult<WorkCalendar> {
     Ok(c)
 }
 
+/// The calendar as the deadline code of every module reads it: loaded from the database and
+/// re-read at most once a minute, so a year an administrator adds reaches every node soon.
+#[derive(Default)]
+pub struct CachedCalendar {
+    cell: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<WorkCalendar>)>>,
+}
+
+impl CachedCalendar {
+    pub async fn get(&self, db: &crate::db::Db) -> std::sync::Arc<WorkCalendar> {
+        if let Ok(g) = self.cell.read()
+            && let Some((at, c)) = g.as_ref()
+            && at.elapsed() < std::time::Duration::from_secs(60)
+        {
+            return c.clone();
+        }
+        let cal = std::sync::Arc::new(load(db).await.unwrap_or_else(|_| WorkCalendar::shipped()));
+        if let Ok(mut g) = self.cell.write() {
+            *g = Some((std::time::Instant::now(), cal.clone()));
+        }
+        cal
+    }
+}
+
+/// Today in Beijing (deadlines are counted in Beijing dates wherever the server runs).
+pub fn today() -> Date {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::now_utc().to_offset(offset).date()
+}
+
+/// `YYYY-MM-DD`, the form dates are stored and shown in.
+pub fn date_text(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// Stores days an administrator entered (a day entered again is corrected).
 pub async fn save(db: &crate::db::Db, days: &[(Date, DayKind, String)], by: &str) -> crate::db::DbResult<()> {
     for (day, kind, name) in days {

@@ -28,6 +28,7 @@ macro_rules! template_value {
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod codes;
 pub mod db;
 pub mod i18n;
 pub mod mail;

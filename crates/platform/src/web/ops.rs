@@ -218,46 +218,7 @@ pub struct OrgInput {
     pub parent_code: String,
 }
 
-/// 统一社会信用代码 (18 characters, GB 32100 check character) or 组织机构代码 (9 characters, GB
-/// 11714 check character), or a short internal code of letters and digits for a 处室 without one.
-pub fn check_org_code(code: &str) -> Option<String> {
-    const USCC: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let c: Vec<char> = code.chars().collect();
-    if c.len() == 18 {
-        let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-        let mut sum = 0usize;
-        for (i, ch) in c[..17].iter().enumerate() {
-            match USCC.find(*ch) {
-                Some(v) => sum += v * weights[i],
-                None => return Some(format!("统一社会信用代码第 {} 位“{ch}”不是有效字符", i + 1)),
-            }
-        }
-        let check = USCC.chars().nth((31 - sum % 31) % 31).unwrap_or('0');
-        return (check != c[17]).then(|| "统一社会信用代码校验位不正确，请核对".to_owned());
-    }
-    if c.len() == 9 || (c.len() == 10 && c[8] == '-') {
-        let body: Vec<char> = c.iter().filter(|ch| **ch != '-').copied().collect();
-        let weights = [3, 7, 9, 10, 5, 8, 4, 2];
-        let mut sum = 0u32;
-        for (i, ch) in body[..8].iter().enumerate() {
-            let v = match ch.to_digit(36) {
-                Some(v) => v,
-                None => return Some("组织机构代码只能包含数字和大写字母".into()),
-            };
-            sum += v * weights[i];
-        }
-        let check = match 11 - sum % 11 {
-            10 => 'X',
-            11 => '0',
-            n => char::from_digit(n, 10).unwrap_or('0'),
-        };
-        return (check != body[8]).then(|| "组织机构代码校验位不正确，请核对".to_owned());
-    }
-    if (2..=16).contains(&c.len()) && c.iter().all(|ch| ch.is_ascii_alphanumeric() || *ch == '-') {
-        return None;
-    }
-    Some("单位代码应为 18 位统一社会信用代码、9 位组织机构代码，或 2–16 位字母数字的内部代码".into())
-}
+pub use crate::codes::check_org_code;
 
 pub const ORG_KINDS: [(&str, &str); 4] =
     [("government", "人民政府"), ("bureau", "委办局"), ("division", "处室/科室"), ("other", "其他单位")];

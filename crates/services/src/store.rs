@@ -1,0 +1,503 @@
+//! Storage of service items (with versions), applications, their events and files, and 差评
+//! follow-ups. Reads and writes only; rules are in `domain`, operations in `service`.
+
+use platform::db::{Db, DbResult, Exec, Q, Scalar, now, sql};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Faq, FormField, Material};
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
+pub struct Item {
+    pub id: i64,
+    pub code: String,
+    pub impl_code: String,
+    pub name: String,
+    pub kind: String,
+    pub org_id: i64,
+    pub dept: String,
+    pub basis: String,
+    pub conditions: String,
+    pub audience: String,
+    pub materials: String,
+    pub notes: String,
+    pub steps: String,
+    pub legal_days: i64,
+    pub promised_days: i64,
+    pub fee: bool,
+    pub fee_basis: String,
+    pub fee_standard: String,
+    pub place: String,
+    pub hours: String,
+    pub visits: i64,
+    pub online_depth: i64,
+    pub consult_phone: String,
+    pub complaint_phone: String,
+    pub faq: String,
+    pub themes: String,
+    pub life_events: String,
+    pub form: String,
+    pub review_steps: String,
+    pub online: bool,
+    pub published: bool,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+impl Item {
+    pub fn materials(&self) -> Vec<Material> {
+        serde_json::from_str(&self.materials).unwrap_or_default()
+    }
+    pub fn steps(&self) -> Vec<String> {
+        serde_json::from_str(&self.steps).unwrap_or_default()
+    }
+    pub fn faq(&self) -> Vec<Faq> {
+        serde_json::from_str(&self.faq).unwrap_or_default()
+    }
+    pub fn form(&self) -> Vec<FormField> {
+        serde_json::from_str(&self.form).unwrap_or_default()
+    }
+    pub fn review_steps(&self) -> Vec<String> {
+        let v: Vec<String> = serde_json::from_str(&self.review_steps).unwrap_or_default();
+        if v.is_empty() { vec!["审查".to_owned()] } else { v }
+    }
+    pub fn list(s: &str) -> Vec<String> {
+        s.split([',', '，', '、']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    }
+}
+
+const ITEM_COLS: &str = "code, impl_code, name, kind, org_id, dept, basis, conditions, audience, materials, notes, steps, legal_days, \
+    promised_days, fee, fee_basis, fee_standard, place, hours, visits, online_depth, consult_phone, complaint_phone, faq, themes, \
+    life_events, form, review_steps, online, published";
+
+fn bind_item(q: Q, i: &Item) -> Q {
+    q.bind(&i.code)
+        .bind(&i.impl_code)
+        .bind(&i.name)
+        .bind(&i.kind)
+        .bind(i.org_id)
+        .bind(&i.dept)
+        .bind(&i.basis)
+        .bind(&i.conditions)
+        .bind(&i.audience)
+        .bind(&i.materials)
+        .bind(&i.notes)
+        .bind(&i.steps)
+        .bind(i.legal_days)
+        .bind(i.promised_days)
+        .bind(i.fee)
+        .bind(&i.fee_basis)
+        .bind(&i.fee_standard)
+        .bind(&i.place)
+        .bind(&i.hours)
+        .bind(i.visits)
+        .bind(i.online_depth)
+        .bind(&i.consult_phone)
+        .bind(&i.complaint_phone)
+        .bind(&i.faq)
+        .bind(&i.themes)
+        .bind(&i.life_events)
+        .bind(&i.form)
+        .bind(&i.review_steps)
+        .bind(i.online)
+        .bind(i.published)
+}
+
+/// Saves an item (new when `id` is 0) and keeps the saved version's full text.
+pub async fn save_item(db: &Db, i: &Item, by: &str) -> DbResult<i64> {
+    let mut tx = db.begin().await?;
+    let t = now();
+    let placeholders: Vec<String> = (1..=30).map(|n| format!("${n}")).collect();
+    let (id, version) = if i.id == 0 {
+        let id: Scalar<i64> = tx
+            .fetch_one(
+                bind_item(
+                    sql(format!(
+                        "INSERT INTO service_item ({ITEM_COLS}, version, updated_at) VALUES ({}, 1, $31) RETURNING id",
+                        placeholders.join(", ")
+                    )),
+                    i,
+                )
+                .bind(t),
+            )
+            .await?;
+        (id.0, 1)
+    } else {
+        let sets: Vec<String> =
+            ITEM_COLS.split(',').map(str::trim).zip(&placeholders).map(|(c, p)| format!("{c} = {p}")).collect();
+        let n = tx
+            .execute(
+                bind_item(
+                    sql(format!(
+                        "UPDATE service_item SET {}, version = version + 1, updated_at = $31 WHERE id = $32",
+                        sets.join(", ")
+                    )),
+                    i,
+                )
+                .bind(t)
+                .bind(i.id),
+            )
+            .await?;
+        if n == 0 {
+            return Err(platform::db::DbError::NotFound);
+        }
+        let v: Scalar<i64> = tx.fetch_one(sql("SELECT version FROM service_item WHERE id = $1").bind(i.id)).await?;
+        (i.id, v.0)
+    };
+    let saved = Item { id, version, updated_at: t, ..i.clone() };
+    tx.execute(
+        sql("INSERT INTO service_item_version (item_id, version, data, saved_by, saved_at) VALUES ($1,$2,$3,$4,$5)")
+            .bind(id)
+            .bind(version)
+            .bind(serde_json::to_string(&saved).unwrap_or_default())
+            .bind(by)
+            .bind(t),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn item(db: &Db, id: i64) -> DbResult<Option<Item>> {
+    db.fetch_optional(sql("SELECT * FROM service_item WHERE id = $1").bind(id)).await
+}
+
+pub async fn item_by_code(db: &Db, code: &str) -> DbResult<Option<Item>> {
+    db.fetch_optional(sql("SELECT * FROM service_item WHERE code = $1").bind(code)).await
+}
+
+pub async fn items(db: &Db, published_only: bool) -> DbResult<Vec<Item>> {
+    let q = if published_only {
+        sql("SELECT * FROM service_item WHERE published = TRUE ORDER BY org_id, code")
+    } else {
+        sql("SELECT * FROM service_item ORDER BY org_id, code")
+    };
+    db.fetch_all(q).await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Version {
+    pub version: i64,
+    pub saved_by: String,
+    pub saved_at: i64,
+}
+
+pub async fn versions(db: &Db, item_id: i64) -> DbResult<Vec<Version>> {
+    db.fetch_all(
+        sql("SELECT version, saved_by, saved_at FROM service_item_version WHERE item_id = $1 ORDER BY version DESC")
+            .bind(item_id),
+    )
+    .await
+}
+
+// ---- applications -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
+pub struct Application {
+    pub id: i64,
+    pub no: String,
+    #[serde(skip)]
+    pub query_hash: String,
+    pub item_id: i64,
+    pub org_id: i64,
+    pub applicant_kind: String,
+    pub applicant_name: String,
+    pub applicant_code: String,
+    pub phone: String,
+    pub email: String,
+    pub form_data: String,
+    pub state: String,
+    pub step: i64,
+    pub accepted: bool,
+    pub submitted_at: i64,
+    pub accepted_on: Option<String>,
+    pub pauses: String,
+    pub paused_on: Option<String>,
+    pub due_date: Option<String>,
+    pub step_started_at: Option<i64>,
+    pub correction_note: String,
+    pub decision_note: String,
+    pub legal_basis: String,
+    pub decided_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub workdays: Option<i64>,
+    pub on_time: Option<bool>,
+    pub rating: Option<String>,
+    pub rating_comment: String,
+    pub updated_at: i64,
+}
+
+impl Application {
+    pub fn values(&self) -> std::collections::BTreeMap<String, String> {
+        serde_json::from_str(&self.form_data).unwrap_or_default()
+    }
+}
+
+pub struct NewApplication<'a> {
+    pub item: &'a Item,
+    pub applicant_kind: &'a str,
+    pub applicant_name: &'a str,
+    pub applicant_code: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub form_data: &'a str,
+    pub query_hash: &'a str,
+    /// `YYYYMMDD`: the receipt number is this plus the id.
+    pub day: &'a str,
+    pub at: i64,
+}
+
+/// Stores a new application with its files and first event; returns (id, receipt number).
+pub async fn insert_application(
+    db: &Db,
+    a: &NewApplication<'_>,
+    files: &[(String, String, String, i64)],
+) -> DbResult<(i64, String)> {
+    let mut tx = db.begin().await?;
+    let temp = format!("T{}", platform::security::random_token(12));
+    let id: Scalar<i64> = tx
+        .fetch_one(
+            sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, email, form_data, state, submitted_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'submitted',$11,$11) RETURNING id")
+            .bind(&temp).bind(a.query_hash).bind(a.item.id).bind(a.item.org_id).bind(a.applicant_kind).bind(a.applicant_name)
+            .bind(a.applicant_code).bind(a.phone).bind(a.email).bind(a.form_data).bind(a.at),
+        )
+        .await?;
+    let no = format!("BJ{}{:07}", a.day, id.0);
+    tx.execute(sql("UPDATE application SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
+    for (field, name, stored, size) in files {
+        tx.execute(
+            sql("INSERT INTO application_file (application_id, field, name, stored, size, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(id.0)
+                .bind(field)
+                .bind(name)
+                .bind(stored)
+                .bind(*size)
+                .bind(a.at),
+        )
+        .await?;
+    }
+    tx.execute(
+        sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, comment, at) VALUES ($1,'submit','','submitted',0,'申请人','',$2)")
+            .bind(id.0)
+            .bind(a.at),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id.0, no))
+}
+
+pub async fn application(db: &Db, id: i64) -> DbResult<Option<Application>> {
+    db.fetch_optional(sql("SELECT * FROM application WHERE id = $1").bind(id)).await
+}
+
+pub async fn application_by_no(db: &Db, no: &str) -> DbResult<Option<Application>> {
+    db.fetch_optional(sql("SELECT * FROM application WHERE no = $1").bind(no)).await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub step: i64,
+    pub actor: String,
+    pub comment: String,
+    pub at: i64,
+}
+
+pub async fn events(db: &Db, id: i64) -> DbResult<Vec<Event>> {
+    db.fetch_all(
+        sql("SELECT id, action, from_state, to_state, step, actor, comment, at FROM application_event WHERE application_id = $1 ORDER BY id")
+            .bind(id),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct File {
+    pub id: i64,
+    pub application_id: i64,
+    pub field: String,
+    pub name: String,
+    pub stored: String,
+    pub size: i64,
+}
+
+pub async fn files(db: &Db, id: i64) -> DbResult<Vec<File>> {
+    db.fetch_all(sql("SELECT id, application_id, field, name, stored, size FROM application_file WHERE application_id = $1 ORDER BY id").bind(id))
+        .await
+}
+
+pub async fn file(db: &Db, id: i64) -> DbResult<Option<File>> {
+    db.fetch_optional(
+        sql("SELECT id, application_id, field, name, stored, size FROM application_file WHERE id = $1").bind(id),
+    )
+    .await
+}
+
+/// Applies a transition: `set` (built by the service) guarded by the state and version the
+/// decision was made on, and the event, in one transaction. False when someone was faster.
+pub async fn apply(db: &Db, a: &Application, set: Q, event: (&str, &str, i64, &str, &str)) -> DbResult<bool> {
+    let mut tx = db.begin().await?;
+    let t = now();
+    let n = 1 + set.arg_count();
+    let q = set
+        .push(&format!(", updated_at = ${n} WHERE id = ${} AND state = ${} AND updated_at = ${}", n + 1, n + 2, n + 3))
+        .bind(t.max(a.updated_at + 1))
+        .bind(a.id)
+        .bind(&a.state)
+        .bind(a.updated_at);
+    if tx.execute(q).await? != 1 {
+        return Ok(false);
+    }
+    let (action, to, step, actor, comment) = event;
+    tx.execute(
+        sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
+            .bind(a.id)
+            .bind(action)
+            .bind(&a.state)
+            .bind(to)
+            .bind(step)
+            .bind(actor)
+            .bind(comment)
+            .bind(t),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A department's list: open cases by due date (overdue first), or one state newest first.
+pub async fn queue(
+    db: &Db,
+    orgs: Option<&[i64]>,
+    state: Option<&str>,
+    overdue_before: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Application>, i64)> {
+    let build = |select: &str| {
+        let mut q = sql(format!("SELECT {select} FROM application WHERE "));
+        q = match state {
+            Some(s) => q.push("state = ").push_bind(s),
+            None => q.push("state IN ('submitted','correction','reviewing')"),
+        };
+        if let Some(d) = overdue_before {
+            q = q.push(" AND due_date < ").push_bind(d);
+        }
+        if let Some(orgs) = orgs {
+            q = if orgs.is_empty() {
+                q.push(" AND 1=0")
+            } else {
+                q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
+            };
+        }
+        q
+    };
+    let total = db.count(build("COUNT(*)")).await?;
+    let order = if state.is_none() { " ORDER BY due_date, id" } else { " ORDER BY submitted_at DESC, id DESC" };
+    let rows = db
+        .fetch_all(build("*").push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset))
+        .await?;
+    Ok((rows, total))
+}
+
+/// 办件公示: recent cases, newest first (the caller masks the applicant).
+pub async fn recent(db: &Db, limit: i64, offset: i64) -> DbResult<(Vec<Application>, i64)> {
+    let total = db.count(sql("SELECT COUNT(*) FROM application")).await?;
+    let rows = db
+        .fetch_all(
+            sql("SELECT * FROM application ORDER BY submitted_at DESC, id DESC LIMIT $1 OFFSET $2")
+                .bind(limit)
+                .bind(offset),
+        )
+        .await?;
+    Ok((rows, total))
+}
+
+/// Counts per item for received-in-period applications (statistics).
+#[derive(Debug, Clone, Default, Serialize, sqlx::FromRow)]
+pub struct ItemCounts {
+    pub item_id: i64,
+    pub org_id: i64,
+    pub received: i64,
+    pub completed: i64,
+    pub on_time: i64,
+    pub workdays: i64,
+    pub rated: i64,
+    pub rating_sum: i64,
+    pub bad: i64,
+}
+
+pub async fn item_counts(db: &Db, from: i64, to: i64) -> DbResult<Vec<ItemCounts>> {
+    db.fetch_all(
+        sql("SELECT item_id, org_id, COUNT(*) AS received, \
+             SUM(CASE WHEN state = 'completed' THEN 1 ELSE 0 END) AS completed, \
+             SUM(CASE WHEN state = 'completed' AND on_time = TRUE THEN 1 ELSE 0 END) AS on_time, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'completed' THEN workdays ELSE 0 END), 0) AS BIGINT) AS workdays, \
+             SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+             SUM(CASE rating WHEN 'very_satisfied' THEN 5 WHEN 'satisfied' THEN 4 WHEN 'basic' THEN 3 WHEN 'unsatisfied' THEN 2 WHEN 'very_unsatisfied' THEN 1 ELSE 0 END) AS rating_sum, \
+             SUM(CASE WHEN rating IN ('unsatisfied','very_unsatisfied') THEN 1 ELSE 0 END) AS bad \
+             FROM application WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY item_id, org_id")
+        .bind(from)
+        .bind(to),
+    )
+    .await
+}
+
+// ---- follow-ups ---------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Followup {
+    pub id: i64,
+    pub application_id: i64,
+    pub org_id: i64,
+    pub rating: String,
+    pub due_date: String,
+    pub state: String,
+    pub response: String,
+    pub created_at: i64,
+}
+
+pub async fn open_followup(db: &Db, application_id: i64, org_id: i64, rating: &str, due: &str) -> DbResult<()> {
+    db.execute(
+        sql("INSERT INTO rating_followup (application_id, org_id, rating, due_date, state, created_at) VALUES ($1,$2,$3,$4,'open',$5)")
+            .bind(application_id)
+            .bind(org_id)
+            .bind(rating)
+            .bind(due)
+            .bind(now()),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn followups(db: &Db, orgs: Option<&[i64]>) -> DbResult<Vec<Followup>> {
+    let mut q = sql(
+        "SELECT id, application_id, org_id, rating, due_date, state, response, created_at FROM rating_followup WHERE 1=1",
+    );
+    if let Some(orgs) = orgs {
+        q = if orgs.is_empty() {
+            q.push(" AND 1=0")
+        } else {
+            q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
+        };
+    }
+    db.fetch_all(q.push(" ORDER BY state DESC, due_date")).await
+}
+
+pub async fn close_followup(db: &Db, id: i64, response: &str) -> DbResult<u64> {
+    db.execute(
+        sql("UPDATE rating_followup SET state = 'closed', response = $1, closed_at = $2 WHERE id = $3 AND state = 'open'")
+            .bind(response)
+            .bind(now())
+            .bind(id),
+    )
+    .await
+}
+
+pub async fn followup(db: &Db, id: i64) -> DbResult<Option<Followup>> {
+    db.fetch_optional(sql("SELECT id, application_id, org_id, rating, due_date, state, response, created_at FROM rating_followup WHERE id = $1").bind(id))
+        .await
+}
