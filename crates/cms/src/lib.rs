@@ -213,6 +213,7 @@ pub fn public_routes(cms: Arc<Cms>) -> Router<AppState> {
     Router::new()
         .route("/", get(public::serve_root))
         .route("/static/site.css", get(public::site_css))
+        .route("/static/portal-forms.css", get(public::portal_forms_css))
         .route("/files/inline/{name}", get(public::inline_image))
         .route("/files/{id}/{name}", get(public::download))
         .route("/{*path}", get(public::serve_path))

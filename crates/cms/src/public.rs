@@ -379,6 +379,33 @@ pub async fn inline_image(Extension(cms): Extension<Arc<Cms>>, Path(name): Path<
         .into_response())
 }
 
+/// The site a subsystem page (a mailbox, a service item) belongs to — or the first site — as
+/// `public/frame.html` shows it (masthead, footer, government metadata tags).
+pub async fn site_frame(db: &platform::db::Db, site_id: Option<i64>) -> minijinja::Value {
+    let sites = store::sites(db).await.unwrap_or_default();
+    let site = site_id.and_then(|id| sites.iter().find(|s| s.id == id)).or(sites.first());
+    match site {
+        Some(s) => minijinja::context! {
+            name => s.name.clone(), site_id_code => s.site_id_code.clone(), sponsor => s.sponsor.clone(), contact => s.contact.clone(),
+            icp => s.icp.clone(), psb => s.psb.clone(), domain => s.host.clone().unwrap_or_default(), root => format!("{}/", s.path_prefix),
+        },
+        None => minijinja::context! { name => "政务服务门户", root => "/" },
+    }
+}
+
+/// The stylesheet of forms, tables and receipts on subsystem pages, on top of `site.css`.
+pub async fn portal_forms_css() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/portal-forms.css"),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,7 +37,6 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/letter_stats.html", include_str!("../templates/admin/letter_stats.html")),
         ("admin/mailboxes.html", include_str!("../templates/admin/mailboxes.html")),
         ("admin/mailbox_form.html", include_str!("../templates/admin/mailbox_form.html")),
-        ("public/base.html", include_str!("../templates/public/base.html")),
         ("public/index.html", include_str!("../templates/public/index.html")),
         ("public/mailbox.html", include_str!("../templates/public/mailbox.html")),
         ("public/write.html", include_str!("../templates/public/write.html")),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minijinja::{Value, context};
 use platform::accounts;
-use platform::db::{Db, sql};
+use platform::db::Db;
 use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
 use platform::web::{AppError, AppState, Ctx};
@@ -39,50 +39,6 @@ pub fn routes() -> Router<AppState> {
             "/hudong/{code}/write",
             get(write_page).post(write_submit).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
         )
-        .route("/static/hudong.css", get(css))
-}
-
-async fn css() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/hudong.css"),
-    )
-        .into_response()
-}
-
-/// The site a mailbox belongs to, for the page frame (and the government metadata tags).
-#[derive(Debug, Clone, Serialize, Default, sqlx::FromRow)]
-pub struct SiteFrame {
-    pub name: String,
-    pub site_id_code: String,
-    pub sponsor: String,
-    pub contact: String,
-    pub icp: String,
-    pub psb: String,
-    pub path_prefix: String,
-    pub host: Option<String>,
-}
-
-async fn site_frame(db: &Db, site_id: Option<i64>) -> Value {
-    let q = match site_id {
-        Some(id) => {
-            sql("SELECT name, site_id_code, sponsor, contact, icp, psb, path_prefix, host FROM site WHERE id = $1")
-                .bind(id)
-        }
-        None => sql(
-            "SELECT name, site_id_code, sponsor, contact, icp, psb, path_prefix, host FROM site ORDER BY sort_order, id LIMIT 1",
-        ),
-    };
-    let s: SiteFrame = db
-        .fetch_optional(q)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| SiteFrame { name: "政务服务门户".into(), ..SiteFrame::default() });
-    context! {
-        name => s.name, site_id_code => s.site_id_code, sponsor => s.sponsor, contact => s.contact,
-        icp => s.icp, psb => s.psb, domain => s.host.unwrap_or_default(), root => format!("{}/", s.path_prefix),
-    }
 }
 
 fn html(
@@ -115,13 +71,13 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
             accept_days => m.accept_days, reply_days => m.reply_days }
         })
         .collect();
-    let site = site_frame(&state.db, None).await;
+    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/index.html",
         StatusCode::OK,
-        context! { title => "互动交流", site, mailboxes => boxes, nav_current => "list" },
+        context! { title => "互动交流", site, mailboxes => boxes, nav_current => "/hudong/" },
         false,
     )
 }
@@ -169,7 +125,7 @@ async fn mailbox_page(
         base.push_str(&keep);
         base.push('&');
     }
-    let site = site_frame(&state.db, m.site_id).await;
+    let site = cms::public::site_frame(&state.db, m.site_id).await;
     let categories = store::categories(&state.db, m.id).await?;
     html(
         &state,
@@ -179,7 +135,7 @@ async fn mailbox_page(
         context! {
             title => m.name.clone(), column_name => m.name.clone(), site, mailbox => sv(&m), stats => sv(stats), year,
             letters, total, page, pages => (total + PAGE - 1) / PAGE, base, filter => sv(&filter),
-            categories => sv(&categories), units, crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone())], nav_current => "list",
+            categories => sv(&categories), units, crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone())], nav_current => "/hudong/",
         },
         false,
     )
@@ -205,7 +161,7 @@ async fn write_form(
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let site = site_frame(&state.db, m.site_id).await;
+    let site = cms::public::site_frame(&state.db, m.site_id).await;
     let categories = store::categories(&state.db, m.id).await?;
     let title = format!("给{}写信", m.name);
     html(
@@ -294,7 +250,7 @@ async fn write_submit(
             Submission { mailbox: &m, input: input.clone(), attachments: files, ip: &ctx.ip, source: "web".into() };
         match service::submit(&state, &ix, sub).await {
             Ok(receipt) => {
-                let site = site_frame(&state.db, m.site_id).await;
+                let site = cms::public::site_frame(&state.db, m.site_id).await;
                 let has_email = !input.email.trim().is_empty() && state.mailer.is_configured();
                 return html(
                     &state,
@@ -333,7 +289,7 @@ async fn letter_page(State(state): State<AppState>, ctx: Ctx, Path(no): Path<Str
         Some(c) => store::categories(&state.db, m.id).await?.into_iter().find(|x| x.id == c).map(|x| x.name),
         None => None,
     };
-    let site = site_frame(&state.db, m.site_id).await;
+    let site = cms::public::site_frame(&state.db, m.site_id).await;
     html(
         &state,
         &ctx,
@@ -365,13 +321,13 @@ struct QueryForm {
 }
 
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let site = site_frame(&state.db, None).await;
+    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/query.html",
         StatusCode::OK,
-        context! { title => "来信查询", site, form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "query",
+        context! { title => "来信查询", site, form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/hudong/query",
         crumbs => vec![(String::new(), "来信查询".to_owned())] },
         true,
     )
@@ -409,7 +365,7 @@ async fn writer_view(
     let f = service::facts(l, &m);
     let can_rate = domain::transition(st, Action::Rate, &f).is_ok();
     let can_reopen = domain::transition(st, Action::Reopen, &f).is_ok();
-    let site = site_frame(&state.db, m.site_id).await;
+    let site = cms::public::site_frame(&state.db, m.site_id).await;
     html(
         state,
         ctx,
@@ -419,7 +375,7 @@ async fn writer_view(
             title => "来信查询", site, letter => sv(l), mailbox => sv(&m), state_label => st.label(),
             open => st.is_open(), replied => st.is_completed(), unit_name => l.unit_id.and_then(|u| names.get(&u).cloned()),
             satisfaction_label => l.satisfaction.as_deref().and_then(domain::Satisfaction::parse).map(|s| s.label()),
-            can_rate, can_reopen, code, events, notice, nav_current => "query", crumbs => vec![(String::new(), "来信查询".to_owned())],
+            can_rate, can_reopen, code, events, notice, nav_current => "/hudong/query", crumbs => vec![(String::new(), "来信查询".to_owned())],
         },
         true,
     )
@@ -433,13 +389,13 @@ async fn query_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Que
         Ok(l) => writer_view(&state, &ctx, &l, &f.code, "").await,
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            let site = site_frame(&state.db, None).await;
+            let site = cms::public::site_frame(&state.db, None).await;
             html(
                 &state,
                 &ctx,
                 "public/query.html",
                 status,
-                context! { title => "来信查询", site, form => context! { no => f.no }, errors, nav_current => "query",
+                context! { title => "来信查询", site, form => context! { no => f.no }, errors, nav_current => "/hudong/query",
                 crumbs => vec![(String::new(), "来信查询".to_owned())] },
                 true,
             )

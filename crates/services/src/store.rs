@@ -501,3 +501,24 @@ pub async fn followup(db: &Db, id: i64) -> DbResult<Option<Followup>> {
     db.fetch_optional(sql("SELECT id, application_id, org_id, rating, due_date, state, response, created_at FROM rating_followup WHERE id = $1").bind(id))
         .await
 }
+
+/// Applications received per department and month of `year` (Beijing), as (org, month, count).
+pub async fn monthly_by_org(db: &Db, year: i32) -> DbResult<Vec<(i64, i64, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct OrgCount {
+        org_id: i64,
+        n: i64,
+    }
+    let start = |y: i32, m: u8| platform::parse_date(&format!("{y:04}-{m:02}-01")).unwrap_or(0);
+    let mut out = Vec::new();
+    for m in 1..=12u8 {
+        let (from, to) = (start(year, m), if m == 12 { start(year + 1, 1) } else { start(year, m + 1) });
+        let rows: Vec<OrgCount> = db
+            .fetch_all(
+                sql("SELECT org_id, COUNT(*) AS n FROM application WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY org_id").bind(from).bind(to),
+            )
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.org_id, i64::from(m), r.n)));
+    }
+    Ok(out)
+}

@@ -343,6 +343,7 @@ pub async fn load(
     let orgs = ensure_orgs(db).await?;
     let accounts_out = ensure_accounts(db, &orgs).await?;
     let created_letters = ensure_mailboxes(db, &orgs, letters).await?;
+    crate::demo_services::load(db, &orgs, 600).await?;
     let created = cms::store::site_by_code(db, "hrb").await?.is_none();
     if created {
         let mut rng = StdRng::seed_from_u64(20_061_018);
@@ -515,7 +516,7 @@ pub struct Demo {
 }
 
 async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
-    let specs: [(&str, &str, &str, Option<&str>, u32); 12] = [
+    let specs: [(&str, &str, &str, Option<&str>, u32); 17] = [
         ("szf", "哈尔滨市人民政府", "government", None, 1),
         ("bgt", "哈尔滨市人民政府办公厅", "bureau", Some("szf"), 2),
         ("kjj", "哈尔滨市科学技术局", "bureau", Some("szf"), 3),
@@ -528,6 +529,11 @@ async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
         ("zwzx", "哈尔滨市政务服务中心", "bureau", Some("szf"), 7),
         ("dlq", "哈尔滨市道里区人民政府", "government", Some("szf"), 8),
         ("dlq-bgs", "道里区政府办公室", "division", Some("dlq"), 0),
+        ("scj", "哈尔滨市市场监督管理局", "bureau", Some("szf"), 9),
+        ("rsj", "哈尔滨市人力资源和社会保障局", "bureau", Some("szf"), 10),
+        ("gaj", "哈尔滨市公安局", "bureau", Some("szf"), 11),
+        ("zjj", "哈尔滨市住房和城乡建设局", "bureau", Some("szf"), 12),
+        ("mzj", "哈尔滨市民政局", "bureau", Some("szf"), 13),
     ];
     let mut ids = HashMap::new();
     for (key, name, kind, parent, seq) in specs {

@@ -13,6 +13,7 @@ use platform::db::Db;
 use platform::web::{self, AppState, Config};
 
 pub mod demo;
+pub mod demo_services;
 
 /// Reads the audit MAC key from `ZHENGWU_AUDIT_KEY`, or from `audit.key` in the data directory,
 /// creating that file (owner-readable only) on first start. It is deliberately not in the
@@ -60,6 +61,7 @@ pub struct App {
     pub state: AppState,
     pub cms: Arc<cms::Cms>,
     pub interaction: Arc<interaction::Interaction>,
+    pub services: Arc<services::Services>,
     pub router: axum::Router,
 }
 
@@ -84,16 +86,23 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
     let words = cms::indexing::extra_words(&db).await;
     let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
     let ix = interaction::Interaction::new(&config.data_dir, &key.key);
-    let state = AppState::new(db, config, key, vec![cms::extension(), interaction::extension()])?;
+    let svc = services::Services::new(&config.data_dir);
+    let state =
+        AppState::new(db, config, key, vec![cms::extension(), interaction::extension(), services::extension()])?;
     let mut api = cms::api_routes(cms.clone());
     api.extend(interaction::api_routes(ix.clone()));
+    api.extend(services::api_routes(svc.clone()));
     let router = web::app(
         state.clone(),
         api,
-        cms::admin_routes(cms.clone()).merge(interaction::admin_routes(ix.clone())),
-        interaction::public_routes(ix.clone()).merge(cms::public_routes(cms.clone())),
+        cms::admin_routes(cms.clone())
+            .merge(interaction::admin_routes(ix.clone()))
+            .merge(services::admin_routes(svc.clone())),
+        interaction::public_routes(ix.clone())
+            .merge(services::public_routes(svc.clone()))
+            .merge(cms::public_routes(cms.clone())),
     );
-    Ok(App { state, cms, interaction: ix, router })
+    Ok(App { state, cms, interaction: ix, services: svc, router })
 }
 
 /// Periodic housekeeping: expired sessions, old sign-in failures, audit retention. Each node runs

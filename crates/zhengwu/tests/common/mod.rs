@@ -32,6 +32,7 @@ pub struct TestApp {
     pub state: AppState,
     pub cms: std::sync::Arc<cms::Cms>,
     pub interaction: std::sync::Arc<interaction::Interaction>,
+    pub services: std::sync::Arc<services::Services>,
     /// The SMTP server this app sends mail to.
     pub mail: MailSink,
     pub router: Router,
@@ -97,6 +98,7 @@ impl TestApp {
             router: app.router,
             cms: app.cms,
             interaction: app.interaction,
+            services: app.services,
             mail,
             db,
             _dir: dir,
@@ -441,6 +443,19 @@ impl MailSink {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("no mail to {to} with subject containing {subject}; got {:?}", self.all());
+    }
+}
+
+impl MailSink {
+    /// Waits (up to 5 s) for a message to `to` whose body contains `text`.
+    pub async fn wait_for_body(&self, to: &str, text: &str) -> Mail {
+        for _ in 0..100 {
+            if let Some(m) = self.all().into_iter().find(|m| m.to.iter().any(|t| t == to) && m.body.contains(text)) {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} containing {text}; got {:?}", self.all());
     }
 }
 

@@ -1,0 +1,156 @@
+//! 网上办事 in the JSON API: the item catalogue, a department's cases, one case with its
+//! `state`, the `actions` the caller may take and the `history`, and transitions through
+//! `POST /api/v1/applications/{id}/actions/{action}`.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, State};
+use axum::routing::{get, post};
+use platform::accounts;
+use platform::roles::Perm;
+use platform::web::api::{ApiRoute, parse_optional_body};
+use platform::web::extract::{Json, Path, Query};
+use platform::web::{AppError, AppState, Ctx, Staff};
+use serde_json::{Value, json};
+
+use crate::domain::{self, Action};
+use crate::service::{self, ActInput, By, Case, Services};
+use crate::store;
+
+type Ext = Extension<Arc<Services>>;
+
+fn action_body() -> Value {
+    json!({"type": "object", "properties": {"comment": {"type": "string"}, "legal_basis": {"type": "string"}}})
+}
+
+pub fn routes() -> Vec<ApiRoute> {
+    let r = |method: &'static str,
+             path: &'static str,
+             summary: &'static str,
+             perm: Option<Perm>,
+             body: Option<fn() -> Value>,
+             handler| ApiRoute { method, path, summary, tag: "网上办事", perm, body, handler };
+    vec![
+        r(
+            "get",
+            "/api/v1/service-items",
+            "办事事项目录（含指南要素完整性）",
+            Some(Perm::ServiceManage),
+            None,
+            get(items),
+        ),
+        r(
+            "get",
+            "/api/v1/applications",
+            "本部门办件（?state=，?overdue=1 为超期办件）",
+            Some(Perm::ApplicationHandle),
+            None,
+            get(cases),
+        ),
+        r(
+            "get",
+            "/api/v1/applications/{id}",
+            "办件详情：状态、可执行操作、办理过程",
+            Some(Perm::ApplicationHandle),
+            None,
+            get(case_get),
+        ),
+        r(
+            "post",
+            "/api/v1/applications/{id}/actions/{action}",
+            "对办件执行操作（受理、不予受理、补正、审查通过、不予办理、办结）",
+            Some(Perm::ApplicationHandle),
+            Some(action_body),
+            post(case_action),
+        ),
+    ]
+}
+
+async fn items(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let list: Vec<Value> = store::items(&state.db, false)
+        .await?
+        .iter()
+        .filter(|i| staff.can(Perm::ServiceManage, &service::item_scope(&orgs, i.org_id)))
+        .map(|i| json!({"item": service::ItemForm::from_item(i, &orgs), "id": i.id, "version": i.version, "missing": service::completeness(i, &orgs)}))
+        .collect();
+    Ok(Json(json!({ "items": list })))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CaseQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    overdue: String,
+}
+
+async fn cases(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    staff: Staff,
+    Query(q): Query<CaseQuery>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ApplicationHandle)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let mine = service::handled_orgs(&staff, &orgs);
+    let day = platform::calendar::today();
+    let overdue = (q.overdue == "1").then(|| platform::calendar::date_text(day));
+    let (rows, total) = store::queue(
+        &state.db,
+        mine.as_deref(),
+        Some(q.state.as_str()).filter(|s| !s.is_empty()),
+        overdue.as_deref(),
+        100,
+        0,
+    )
+    .await?;
+    let cal = svc.calendar(&state.db).await;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|a| json!({"id": a.id, "no": a.no, "item_id": a.item_id, "state": a.state, "due_date": a.due_date, "due": service::due_status(&cal, a, day),
+                       "applicant": service::mask_applicant(&a.applicant_kind, &a.applicant_name)}))
+        .collect();
+    Ok(Json(json!({"items": list, "total": total})))
+}
+
+async fn case_json(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64) -> Result<Value, AppError> {
+    let case = Case::load(&state.db, id).await?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    staff.require(Perm::ApplicationHandle, &service::item_scope(&orgs, case.app.org_id))?;
+    state
+        .audit(ctx, "application.view", &format!("application:{}", case.app.no), "success", "查看办件（含申请人信息）")
+        .await;
+    let steps = u32::try_from(case.item.review_steps().len()).unwrap_or(1);
+    let actions: Vec<&str> =
+        domain::available(service::position(&case.app), steps, false).into_iter().map(Action::code).collect();
+    Ok(json!({"id": case.app.id, "no": case.app.no, "state": case.app.state, "step": case.app.step, "actions": actions,
+              "history": store::events(&state.db, id).await?, "application": case.app, "item": {"id": case.item.id, "code": case.item.code, "name": case.item.name}}))
+}
+
+async fn case_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(case_json(&state, &ctx, &staff, id).await?))
+}
+
+async fn case_action(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, action)): Path<(i64, String)>,
+    raw: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    let input: ActInput = parse_optional_body(&raw)?;
+    let codes: Vec<&str> = Action::ALL.iter().filter(|a| !a.by_applicant()).map(|a| a.code()).collect();
+    let action = Action::parse(&action)
+        .ok_or_else(|| AppError::Conflict(format!("不支持的操作「{action}」，可用：{}", codes.join("、"))))?;
+    let case = Case::load(&state.db, id).await?;
+    service::act(&state, &svc, &ctx, By::Staff(&staff), &case, action, &input).await?;
+    Ok(Json(case_json(&state, &ctx, &staff, id).await?))
+}

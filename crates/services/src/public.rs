@@ -1,0 +1,482 @@
+//! The service hall (办事大厅) under `/banshi/`, without JavaScript: browse items by department,
+//! audience, theme and life event, or search; the one-stop item page (guide, materials, process,
+//! fees, FAQ, ratings, apply); the application form built from the item's definition; the
+//! receipt; status by receipt number and query code with 补正 resubmission, rating and a
+//! printable notice; and 办件公示 with masked applicants.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Extension, Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use platform::accounts;
+use platform::web::error::form_errors;
+use platform::web::extract::{Path, Query};
+use platform::web::{AppError, AppState, Ctx};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{self, Action, State as AState};
+use crate::service::{self, ApplyInput, By, Case, Services};
+use crate::store::{self, Item};
+
+type Ext = Extension<Arc<Services>>;
+
+pub(crate) fn sv<T: Serialize>(v: T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/banshi/", get(hall))
+        .route("/banshi/query", get(query_page).post(query_submit))
+        .route("/banshi/query/act", post(query_act))
+        .route("/banshi/notice", post(notice))
+        .route("/banshi/gongshi", get(gongshi))
+        .route("/banshi/items/{code}", get(item_page))
+        .route(
+            "/banshi/items/{code}/apply",
+            get(apply_page).post(apply_submit).layer(axum::extract::DefaultBodyLimit::max(41 << 20)),
+        )
+}
+
+fn html(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    status: StatusCode,
+    page: Value,
+    private: bool,
+) -> Result<Response, AppError> {
+    let section = context! { name => "网上办事", root => "/banshi/", nav => vec![("/banshi/", "办事大厅"), ("/banshi/query", "办件查询"), ("/banshi/gongshi", "办件公示")] };
+    let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
+    let cache = if private { "no-store" } else { "public, max-age=60" };
+    Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+struct HallQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    dept: String,
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    theme: String,
+    #[serde(default)]
+    event: String,
+}
+
+async fn hall(State(state): State<AppState>, ctx: Ctx, Query(f): Query<HallQuery>) -> Result<Response, AppError> {
+    let items = store::items(&state.db, true).await?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let name_of = |id: i64| orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default();
+    let mut depts: Vec<(String, String)> = Vec::new();
+    let mut themes: Vec<String> = Vec::new();
+    for i in &items {
+        if let Some(o) = orgs.iter().find(|o| o.id == i.org_id)
+            && !depts.iter().any(|d| d.0 == o.code)
+        {
+            depts.push((o.code.clone(), o.name.clone()));
+        }
+        for t in Item::list(&i.themes) {
+            if !themes.contains(&t) {
+                themes.push(t);
+            }
+        }
+    }
+    let q = f.q.trim();
+    let shown: Vec<Value> = items
+        .iter()
+        .filter(|i| q.is_empty() || i.name.contains(q) || i.themes.contains(q))
+        .filter(|i| f.dept.is_empty() || orgs.iter().any(|o| o.id == i.org_id && o.code == f.dept))
+        .filter(|i| f.audience.is_empty() || i.audience == f.audience || i.audience == "both")
+        .filter(|i| f.theme.is_empty() || Item::list(&i.themes).contains(&f.theme))
+        .filter(|i| f.event.is_empty() || Item::list(&i.life_events).contains(&f.event))
+        .map(|i| {
+            context! { code => i.code.clone(), name => i.name.clone(), kind => i.kind.clone(), dept => name_of(i.org_id),
+            promised_days => i.promised_days, visits => i.visits, online => i.online }
+        })
+        .collect();
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/bs_hall.html",
+        StatusCode::OK,
+        context! { title => "办事大厅", site, items => shown, filter => sv(&f), depts, themes, events => domain::LIFE_EVENTS.to_vec(), nav_current => "/banshi/" },
+        false,
+    )
+}
+
+async fn published_item(state: &AppState, code: &str) -> Result<Item, AppError> {
+    match store::item_by_code(&state.db, code).await? {
+        Some(i) if i.published => Ok(i),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+    let item = published_item(&state, &code).await?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let agency = orgs.iter().find(|o| o.id == item.org_id).map(|o| o.name.clone()).unwrap_or_default();
+    #[derive(sqlx::FromRow)]
+    struct RatingSum {
+        n: i64,
+        s: i64,
+    }
+    let r: RatingSum = state
+        .db
+        .fetch_one(platform::db::sql(
+            "SELECT COUNT(rating) AS n, CAST(COALESCE(SUM(CASE rating WHEN 'very_satisfied' THEN 5 WHEN 'satisfied' THEN 4 WHEN 'basic' THEN 3 WHEN 'unsatisfied' THEN 2 WHEN 'very_unsatisfied' THEN 1 ELSE 0 END), 0) AS BIGINT) AS s FROM application WHERE item_id = $1",
+        ).bind(item.id))
+        .await?;
+    let rating = (r.n > 0).then(|| format!("{:.1}", r.s as f64 / r.n as f64));
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/bs_item.html",
+        StatusCode::OK,
+        context! {
+            title => item.name.clone(), column_name => "办事指南", site, item => sv(&item), agency, materials => sv(item.materials()),
+            steps => item.steps(), faq => sv(item.faq()), review_steps => item.review_steps(), rating, rated => r.n,
+            audience => match item.audience.as_str() { "person" => "个人", "org" => "法人", _ => "个人、法人" },
+            crumbs => vec![(String::new(), item.name.clone())], nav_current => "/banshi/",
+        },
+        false,
+    )
+}
+
+async fn apply_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+    let item = published_item(&state, &code).await?;
+    let kind = if item.audience == "org" { "org" } else { "person" };
+    let input = ApplyInput { applicant_kind: kind.into(), ..ApplyInput::default() };
+    apply_form(&state, &ctx, &item, &input, BTreeMap::new(), StatusCode::OK).await
+}
+
+async fn apply_form(
+    state: &AppState,
+    ctx: &Ctx,
+    item: &Item,
+    input: &ApplyInput,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        state,
+        ctx,
+        "public/bs_apply.html",
+        status,
+        context! {
+            title => format!("在线申请：{}", item.name), site, item => sv(item), fields => sv(item.form()), form => sv(input), errors,
+            crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "在线申请".to_owned())], nav_current => "/banshi/",
+        },
+        true,
+    )
+}
+
+async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<(BTreeMap<String, String>, Vec<(String, String, Vec<u8>)>), AppError> {
+    let mut fields = BTreeMap::new();
+    let mut files = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge("上传的材料太大：每个不超过 10 MB，合计不超过 40 MB".into()));
+            }
+            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
+        match file_name {
+            Some(f) => {
+                if !f.is_empty() || !bytes.is_empty() {
+                    let base = f.rsplit(['/', '\\']).next().unwrap_or("材料").to_owned();
+                    files.push((name.trim_start_matches("v_").to_owned(), base, bytes.to_vec()));
+                }
+            }
+            None => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+async fn apply_submit(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let item = published_item(&state, &code).await?;
+    let (fields, files) = read_multipart(mp).await?;
+    if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let input = ApplyInput {
+        applicant_kind: get("applicant_kind"),
+        applicant_name: get("applicant_name"),
+        applicant_code: get("applicant_code"),
+        phone: get("phone"),
+        email: get("email"),
+        values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
+    };
+    match service::apply(&state, &svc, &item, &input, files).await {
+        Ok(receipt) => {
+            let site = cms::public::site_frame(&state.db, None).await;
+            html(
+                &state,
+                &ctx,
+                "public/bs_receipt.html",
+                StatusCode::OK,
+                context! { title => "申请已提交", site, item => sv(&item), receipt => sv(&receipt), nav_current => "/banshi/",
+                crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "申请已提交".to_owned())] },
+                true,
+            )
+        }
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            apply_form(&state, &ctx, &item, &input, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct QueryForm {
+    #[serde(default)]
+    no: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+}
+
+async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/bs_query.html",
+        StatusCode::OK,
+        context! { title => "办件查询", site, form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/banshi/query",
+        crumbs => vec![(String::new(), "办件查询".to_owned())] },
+        true,
+    )
+}
+
+/// What to tell the applicant along with the case: a notice, or the errors of what they sent.
+struct Feedback<'a> {
+    notice: &'a str,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+}
+
+impl Feedback<'_> {
+    fn none() -> Self {
+        Feedback { notice: "", errors: BTreeMap::new(), status: StatusCode::OK }
+    }
+}
+
+async fn applicant_view(
+    state: &AppState,
+    svc: &Services,
+    ctx: &Ctx,
+    case: &Case,
+    code: &str,
+    fb: Feedback<'_>,
+) -> Result<Response, AppError> {
+    let Feedback { notice, errors, status } = fb;
+    let (a, item) = (&case.app, &case.item);
+    let st = AState::parse(&a.state).unwrap_or(AState::Submitted);
+    let pos = service::position(a);
+    let steps = u32::try_from(item.review_steps().len()).unwrap_or(1);
+    let can = |act: Action| domain::transition(pos, act, steps).is_ok();
+    let events: Vec<Value> = store::events(&state.db, a.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let label = if e.action == "submit" {
+                "提交申请".to_owned()
+            } else {
+                Action::parse(&e.action).map_or(e.action.clone(), |x| x.label().to_owned())
+            };
+            context! { at => e.at, label }
+        })
+        .collect();
+    let cal = svc.calendar(&state.db).await;
+    let due = service::due_status(&cal, a, platform::calendar::today());
+    let site = cms::public::site_frame(&state.db, None).await;
+    let values = a.values();
+    html(
+        state,
+        ctx,
+        "public/bs_query.html",
+        status,
+        context! {
+            title => "办件查询", site, app => sv(a), item => sv(item), state_label => st.label(), events, code, notice, errors,
+            correction => st == AState::Correction, can_rate => can(Action::Rate), ratings => domain::RATINGS.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
+            fields => sv(item.form().into_iter().filter(|f| f.kind != "file").collect::<Vec<_>>()), values,
+            due_left => due.map(|d| d.0), rating_label => a.rating.as_deref().and_then(domain::rating_label),
+            step_name => item.review_steps().get(usize::try_from(a.step).unwrap_or(0)).cloned(),
+            nav_current => "/banshi/query", crumbs => vec![(String::new(), "办件查询".to_owned())],
+        },
+        true,
+    )
+}
+
+async fn query_submit(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    axum::Form(f): axum::Form<QueryForm>,
+) -> Result<Response, AppError> {
+    if f.csrf != ctx.csrf_token {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    match service::find_for_applicant(&state.db, &f.no, &f.code).await {
+        Ok(a) => {
+            let case = Case::load(&state.db, a.id).await?;
+            applicant_view(&state, &svc, &ctx, &case, &f.code, Feedback::none()).await
+        }
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            let site = cms::public::site_frame(&state.db, None).await;
+            html(
+                &state,
+                &ctx,
+                "public/bs_query.html",
+                status,
+                context! { title => "办件查询", site, form => context! { no => f.no }, errors, nav_current => "/banshi/query",
+                crumbs => vec![(String::new(), "办件查询".to_owned())] },
+                true,
+            )
+        }
+    }
+}
+
+async fn query_act(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    if get("_csrf") != ctx.csrf_token {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    let (no, code) = (get("no"), get("code"));
+    let a = service::find_for_applicant(&state.db, &no, &code).await?;
+    let case = Case::load(&state.db, a.id).await?;
+    let action = match get("action").as_str() {
+        "resubmit" => Action::Resubmit,
+        "rate" => Action::Rate,
+        _ => return Err(AppError::BadRequest("不支持的操作".into())),
+    };
+    let input = service::ActInput {
+        comment: get("comment"),
+        rating: get("rating"),
+        values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
+        ..Default::default()
+    };
+    match service::act(&state, &svc, &ctx, By::Applicant, &case, action, &input).await {
+        Ok(_) => {
+            let case = Case::load(&state.db, a.id).await?;
+            let notice =
+                if action == Action::Rate { "感谢您的评价。" } else { "已重新提交，请等待审查。" };
+            applicant_view(&state, &svc, &ctx, &case, &code, Feedback { notice, ..Feedback::none() }).await
+        }
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            applicant_view(&state, &svc, &ctx, &case, &code, Feedback { notice: "", errors, status }).await
+        }
+    }
+}
+
+/// The printable 受理通知书 / 决定书 (print stylesheet; no script).
+async fn notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(f): axum::Form<QueryForm>,
+) -> Result<Response, AppError> {
+    if f.csrf != ctx.csrf_token {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    let a = service::find_for_applicant(&state.db, &f.no, &f.code).await?;
+    let case = Case::load(&state.db, a.id).await?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let agency = orgs.iter().find(|o| o.id == a.org_id).map(|o| o.name.clone()).unwrap_or_default();
+    let st = AState::parse(&a.state).unwrap_or(AState::Submitted);
+    let kind = match st {
+        AState::Approved | AState::Completed if a.decided_at.is_some() && a.legal_basis.is_empty() => "准予办理决定书",
+        AState::Denied => "不予办理决定书",
+        AState::Completed if !a.legal_basis.is_empty() => "不予办理决定书",
+        AState::Rejected => "不予受理通知书",
+        AState::Correction => "补正材料通知书",
+        _ if a.accepted => "受理通知书",
+        _ => "申请回执",
+    };
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/bs_notice.html",
+        StatusCode::OK,
+        context! { title => kind, kind, site, app => sv(&a), item => sv(&case.item), agency, today => platform::calendar::date_text(platform::calendar::today()),
+        nav_current => "/banshi/query", crumbs => vec![(String::new(), kind.to_owned())] },
+        true,
+    )
+}
+
+async fn gongshi(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let page: i64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let (rows, total) = store::recent(&state.db, 30, (page - 1) * 30).await?;
+    let items = store::items(&state.db, false).await?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|a| {
+            context! {
+                no => a.no.clone(), item => items.iter().find(|i| i.id == a.item_id).map(|i| i.name.clone()).unwrap_or_default(),
+                dept => orgs.iter().find(|o| o.id == a.org_id).map(|o| o.name.clone()).unwrap_or_default(),
+                applicant => service::mask_applicant(&a.applicant_kind, &a.applicant_name), submitted_at => a.submitted_at,
+                completed_at => a.completed_at, state => AState::parse(&a.state).map(|s| s.label()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let year = platform::calendar::today().year();
+    let monthly = store::monthly_by_org(&state.db, year).await?;
+    let mut table: BTreeMap<String, [i64; 12]> = BTreeMap::new();
+    for (org, month, n) in monthly {
+        let name = orgs.iter().find(|o| o.id == org).map(|o| o.name.clone()).unwrap_or_default();
+        if let Some(slot) = table.entry(name).or_insert([0; 12]).get_mut(usize::try_from(month - 1).unwrap_or(0)) {
+            *slot += n;
+        }
+    }
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/bs_gongshi.html",
+        StatusCode::OK,
+        context! { title => "办件公示", site, list, total, page, pages => (total + 29) / 30, year, monthly => table.into_iter().collect::<Vec<_>>(),
+        nav_current => "/banshi/gongshi", crumbs => vec![(String::new(), "办件公示".to_owned())] },
+        false,
+    )
+}

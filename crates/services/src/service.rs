@@ -1,0 +1,736 @@
+//! Online-service operations: checking and saving items, applying (identity checks, the item's
+//! form, uploaded materials), who may act on an application, transitions with their time-limit
+//! effects (补正 stops the clock; acceptance starts it), mail to the applicant, 好差评 with
+//! follow-ups for 差评, and audit. Pages and the API both call these.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use platform::accounts::{self, OrgUnit};
+use platform::calendar::{CachedCalendar, Limit, PausableDeadline, WorkCalendar, date_text, today};
+use platform::db::{Db, sql};
+use platform::roles::{Perm, ResourceScope};
+use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::Date;
+
+use crate::domain::{self, Action, Position, State};
+use crate::store::{self, Application, Item};
+
+pub struct Services {
+    pub files_dir: std::path::PathBuf,
+    calendar: CachedCalendar,
+}
+
+impl Services {
+    pub fn new(data_dir: &std::path::Path) -> Arc<Services> {
+        Arc::new(Services {
+            files_dir: data_dir.join("files").join("applications"),
+            calendar: CachedCalendar::default(),
+        })
+    }
+    pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {
+        self.calendar.get(db).await
+    }
+}
+
+pub fn hash_code(code: &str) -> String {
+    hex::encode(Sha256::digest(code.trim().to_ascii_uppercase().as_bytes()))
+}
+
+fn query_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+pub fn item_scope(orgs: &[OrgUnit], item_org: i64) -> ResourceScope {
+    ResourceScope { orgs: accounts::org_chain(orgs, item_org), ..ResourceScope::default() }
+}
+
+/// Org units whose cases `auth` handles: `None` for a platform-wide grant.
+pub fn handled_orgs(auth: &Auth, orgs: &[OrgUnit]) -> Option<Vec<i64>> {
+    use platform::roles::ScopeKind;
+    let grants: Vec<_> =
+        auth.grants.iter().filter(|g| g.role.permissions().contains(&Perm::ApplicationHandle)).collect();
+    if grants.iter().any(|g| g.scope == ScopeKind::Global) {
+        return None;
+    }
+    let roots: Vec<i64> = grants.iter().filter(|g| g.scope == ScopeKind::Org).map(|g| g.scope_id).collect();
+    Some(
+        orgs.iter()
+            .filter(|o| accounts::org_chain(orgs, o.id).iter().any(|id| roots.contains(id)))
+            .map(|o| o.id)
+            .collect(),
+    )
+}
+
+// ---- items --------------------------------------------------------------------------------------
+
+/// An item as the back-office form sends it: the lists as lines (see `domain::parse_*`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub impl_code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub org_code: String,
+    #[serde(default)]
+    pub dept: String,
+    #[serde(default)]
+    pub basis: String,
+    #[serde(default)]
+    pub conditions: String,
+    #[serde(default)]
+    pub audience: String,
+    #[serde(default)]
+    pub materials: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub steps: String,
+    #[serde(default)]
+    pub legal_days: String,
+    #[serde(default)]
+    pub promised_days: String,
+    #[serde(default)]
+    pub fee: Option<String>,
+    #[serde(default)]
+    pub fee_basis: String,
+    #[serde(default)]
+    pub fee_standard: String,
+    #[serde(default)]
+    pub place: String,
+    #[serde(default)]
+    pub hours: String,
+    #[serde(default)]
+    pub visits: String,
+    #[serde(default)]
+    pub online_depth: String,
+    #[serde(default)]
+    pub consult_phone: String,
+    #[serde(default)]
+    pub complaint_phone: String,
+    #[serde(default)]
+    pub faq: String,
+    #[serde(default)]
+    pub themes: String,
+    #[serde(default)]
+    pub life_events: String,
+    #[serde(default)]
+    pub form: String,
+    #[serde(default)]
+    pub review_steps: String,
+    #[serde(default)]
+    pub online: Option<String>,
+    #[serde(default)]
+    pub published: Option<String>,
+}
+
+impl ItemForm {
+    pub fn from_item(i: &Item, orgs: &[OrgUnit]) -> ItemForm {
+        ItemForm {
+            code: i.code.clone(),
+            impl_code: i.impl_code.clone(),
+            name: i.name.clone(),
+            kind: i.kind.clone(),
+            org_code: orgs.iter().find(|o| o.id == i.org_id).map(|o| o.code.clone()).unwrap_or_default(),
+            dept: i.dept.clone(),
+            basis: i.basis.clone(),
+            conditions: i.conditions.clone(),
+            audience: i.audience.clone(),
+            materials: domain::format_materials(&i.materials()),
+            notes: i.notes.clone(),
+            steps: i.steps().join("\n"),
+            legal_days: i.legal_days.to_string(),
+            promised_days: i.promised_days.to_string(),
+            fee: i.fee.then(|| "on".to_owned()),
+            fee_basis: i.fee_basis.clone(),
+            fee_standard: i.fee_standard.clone(),
+            place: i.place.clone(),
+            hours: i.hours.clone(),
+            visits: i.visits.to_string(),
+            online_depth: i.online_depth.to_string(),
+            consult_phone: i.consult_phone.clone(),
+            complaint_phone: i.complaint_phone.clone(),
+            faq: domain::format_faq(&i.faq()),
+            themes: i.themes.clone(),
+            life_events: i.life_events.clone(),
+            form: domain::format_form(&i.form()),
+            review_steps: i.review_steps().join("\n"),
+            online: i.online.then(|| "on".to_owned()),
+            published: i.published.then(|| "on".to_owned()),
+        }
+    }
+}
+
+fn num(v: &str, field: &str, label: &str, range: std::ops::RangeInclusive<i64>, errs: &mut Vec<FieldError>) -> i64 {
+    match v.trim().parse::<i64>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            errs.push(FieldError::new(field, format!("{label}应为 {} 到 {} 的整数", range.start(), range.end())));
+            0
+        }
+    }
+}
+
+/// Checks an item form; every problem named by field.
+pub fn check_item(f: &ItemForm, orgs: &[OrgUnit]) -> Result<Item, AppError> {
+    let mut errs = Vec::new();
+    let code = f.code.trim();
+    if code.is_empty() || code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        errs.push(FieldError::new("code", "事项编码只能由字母、数字和连字符组成，不超过 40 个字符"));
+    }
+    if f.name.trim().is_empty() || f.name.trim().chars().count() > 60 {
+        errs.push(FieldError::new("name", "请填写事项名称（不超过 60 个字）"));
+    }
+    if !domain::ITEM_KINDS.contains(&f.kind.as_str()) {
+        errs.push(FieldError::new("kind", "请选择事项类型"));
+    }
+    let org = orgs.iter().find(|o| o.code == f.org_code.trim());
+    if org.is_none() {
+        errs.push(FieldError::new("org_code", "请选择实施机构"));
+    }
+    if !["person", "org", "both"].contains(&f.audience.as_str()) {
+        errs.push(FieldError::new("audience", "请选择服务对象"));
+    }
+    let materials = domain::parse_materials(&f.materials).unwrap_or_else(|e| {
+        errs.push(FieldError::new("materials", e));
+        Vec::new()
+    });
+    let faq = domain::parse_faq(&f.faq).unwrap_or_else(|e| {
+        errs.push(FieldError::new("faq", e));
+        Vec::new()
+    });
+    let form = domain::parse_form(&f.form).unwrap_or_else(|e| {
+        errs.push(FieldError::new("form", e));
+        Vec::new()
+    });
+    let legal = num(&f.legal_days, "legal_days", "法定办结时限", 0..=365, &mut errs);
+    let promised = num(&f.promised_days, "promised_days", "承诺办结时限", 0..=365, &mut errs);
+    if promised > legal && legal > 0 {
+        errs.push(FieldError::new("promised_days", "承诺时限不能长于法定时限"));
+    }
+    let visits =
+        if f.visits.trim().is_empty() { 0 } else { num(&f.visits, "visits", "到现场次数", 0..=5, &mut errs) };
+    let depth = if f.online_depth.trim().is_empty() {
+        4
+    } else {
+        num(&f.online_depth, "online_depth", "网办深度", 1..=4, &mut errs)
+    };
+    if f.fee.is_some() && f.fee_standard.trim().is_empty() {
+        errs.push(FieldError::new("fee_standard", "收费事项请填写收费标准"));
+    }
+    let review_steps = domain::parse_lines(&f.review_steps);
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    Ok(Item {
+        id: 0,
+        code: code.to_owned(),
+        impl_code: f.impl_code.trim().to_owned(),
+        name: f.name.trim().to_owned(),
+        kind: f.kind.clone(),
+        org_id: org.map_or(0, |o| o.id),
+        dept: f.dept.trim().to_owned(),
+        basis: f.basis.trim().to_owned(),
+        conditions: f.conditions.trim().to_owned(),
+        audience: f.audience.clone(),
+        materials: json(&materials),
+        notes: f.notes.trim().to_owned(),
+        steps: json(&domain::parse_lines(&f.steps)),
+        legal_days: legal,
+        promised_days: promised,
+        fee: f.fee.is_some(),
+        fee_basis: f.fee_basis.trim().to_owned(),
+        fee_standard: f.fee_standard.trim().to_owned(),
+        place: f.place.trim().to_owned(),
+        hours: f.hours.trim().to_owned(),
+        visits,
+        online_depth: depth,
+        consult_phone: f.consult_phone.trim().to_owned(),
+        complaint_phone: f.complaint_phone.trim().to_owned(),
+        faq: json(&faq),
+        themes: f.themes.trim().to_owned(),
+        life_events: f.life_events.trim().to_owned(),
+        form: json(&form),
+        review_steps: json(&if review_steps.is_empty() { vec!["审查".to_owned()] } else { review_steps }),
+        online: f.online.is_some(),
+        published: f.published.is_some(),
+        version: 0,
+        updated_at: 0,
+    })
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn completeness(i: &Item, orgs: &[OrgUnit]) -> Vec<&'static str> {
+    let agency = orgs.iter().find(|o| o.id == i.org_id).map(|o| o.name.as_str()).unwrap_or("");
+    domain::missing_elements(&domain::GuideCheck {
+        name: &i.name,
+        basis: &i.basis,
+        conditions: &i.conditions,
+        materials: i.materials().len(),
+        place: &i.place,
+        agency,
+        fee_stated: !i.fee || !i.fee_standard.trim().is_empty(),
+        hours: &i.hours,
+        phone: &i.consult_phone,
+        steps: i.steps().len(),
+    })
+}
+
+/// Saves an item from the form (new when `id` is 0), with permission on its department and audit.
+pub async fn save_item(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, f: &ItemForm) -> Result<i64, AppError> {
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let mut item = check_item(f, &orgs)?;
+    auth.require(Perm::ServiceManage, &item_scope(&orgs, item.org_id))?;
+    if id != 0 {
+        let old = store::item(&state.db, id).await?.ok_or(AppError::NotFound)?;
+        auth.require(Perm::ServiceManage, &item_scope(&orgs, old.org_id))?;
+    }
+    if let Some(other) = store::item_by_code(&state.db, &item.code).await?
+        && other.id != id
+    {
+        return Err(AppError::invalid("code", format!("事项编码「{}」已被「{}」使用", item.code, other.name)));
+    }
+    item.id = id;
+    let saved = store::save_item(&state.db, &item, &auth.user.username).await?;
+    state
+        .audit(
+            ctx,
+            if id == 0 { "service_item.create" } else { "service_item.update" },
+            &format!("item:{}", item.code),
+            "success",
+            item.name.clone(),
+        )
+        .await;
+    Ok(saved)
+}
+
+// ---- applications -------------------------------------------------------------------------------
+
+/// What an applicant sends.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApplyInput {
+    /// person or org
+    pub applicant_kind: String,
+    pub applicant_name: String,
+    pub applicant_code: String,
+    pub phone: String,
+    pub email: String,
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    pub id: i64,
+    pub no: String,
+    pub query_code: String,
+}
+
+pub const FILE_MAX_BYTES: usize = 10 << 20;
+
+pub async fn apply(
+    state: &AppState,
+    svc: &Services,
+    item: &Item,
+    input: &ApplyInput,
+    files: Vec<(String, String, Vec<u8>)>,
+) -> Result<Receipt, AppError> {
+    if !item.published || !item.online {
+        return Err(AppError::Conflict(format!("「{}」暂不支持网上申请", item.name)));
+    }
+    let mut errs: Vec<FieldError> = Vec::new();
+    let kind = input.applicant_kind.as_str();
+    let allowed = match item.audience.as_str() {
+        "person" => kind == "person",
+        "org" => kind == "org",
+        _ => kind == "person" || kind == "org",
+    };
+    if !allowed {
+        errs.push(FieldError::new(
+            "applicant_kind",
+            if item.audience == "org" { "本事项只受理法人申请" } else { "本事项只受理个人申请" },
+        ));
+    }
+    if input.applicant_name.trim().is_empty() || input.applicant_name.trim().chars().count() > 60 {
+        errs.push(FieldError::new("applicant_name", if kind == "org" { "请填写单位名称" } else { "请填写申请人姓名" }));
+    }
+    let code = input.applicant_code.trim().to_ascii_uppercase();
+    if kind == "org" {
+        if code.chars().count() != 18 || platform::codes::check_org_code(&code).is_some() {
+            errs.push(FieldError::new("applicant_code", "统一社会信用代码不正确（18 位，请核对最后一位校验码）"));
+        }
+    } else if !platform::codes::valid_id_number(&code) {
+        errs.push(FieldError::new("applicant_code", "身份证号码不正确（18 位，请核对出生日期和最后一位校验码）"));
+    }
+    if !platform::codes::valid_phone(input.phone.trim()) {
+        errs.push(FieldError::new("phone", "联系电话格式不正确（手机号 11 位，固定电话请带区号）"));
+    }
+    let email = input.email.trim();
+    if !email.is_empty() && (!email.contains('@') || !email.contains('.')) {
+        errs.push(FieldError::new("email", "电子邮箱格式不正确"));
+    }
+    let form = item.form();
+    for (f, m) in domain::validate_form(&form, &input.values) {
+        errs.push(FieldError::new(&format!("v_{f}"), m));
+    }
+    for f in form.iter().filter(|f| f.kind == "file" && f.required) {
+        if !files.iter().any(|(field, _, b)| field == &f.name && !b.is_empty()) {
+            errs.push(FieldError::new(&format!("v_{}", f.name), format!("请上传{}", f.label)));
+        }
+    }
+    for (field, name, bytes) in &files {
+        if bytes.len() > FILE_MAX_BYTES {
+            errs.push(FieldError::new(&format!("v_{field}"), format!("「{name}」超过 10 MB")));
+        }
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        if !["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"].contains(&ext.as_str()) {
+            errs.push(FieldError::new(
+                &format!("v_{field}"),
+                format!("「{name}」类型不允许，可上传 pdf、jpg、png、doc、docx、xls、xlsx、ofd"),
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mut stored = Vec::new();
+    if !files.is_empty() {
+        tokio::fs::create_dir_all(&svc.files_dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    for (field, name, bytes) in files {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let file = format!("{}.{ext}", platform::security::random_token(16));
+        tokio::fs::write(svc.files_dir.join(&file), &bytes).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        stored.push((field, name.chars().take(100).collect(), file, i64::try_from(bytes.len()).unwrap_or(i64::MAX)));
+    }
+    let qc = query_code();
+    let now = platform::db::now();
+    let values: BTreeMap<&String, &String> =
+        input.values.iter().filter(|(k, _)| form.iter().any(|f| &f.name == *k && f.kind != "file")).collect();
+    let (id, no) = store::insert_application(
+        &state.db,
+        &store::NewApplication {
+            item,
+            applicant_kind: kind,
+            applicant_name: input.applicant_name.trim(),
+            applicant_code: &code,
+            phone: input.phone.trim(),
+            email,
+            form_data: &serde_json::to_string(&values).unwrap_or_else(|_| "{}".into()),
+            query_hash: &hash_code(&qc),
+            day: &date_text(today()).replace('-', ""),
+            at: now,
+        },
+        &stored,
+    )
+    .await?;
+    if !email.is_empty() {
+        state.mailer.send(
+            email,
+            &format!("【网上办事】{}申请已提交（受理编号 {no}）", item.name),
+            &format!("{}：\n\n您申请的「{}」已提交。\n受理编号：{no}\n查询码：{qc}\n\n凭受理编号和查询码可随时查询办理进度。承诺办结时限：{} 个工作日（自受理之日起）。", input.applicant_name.trim(), item.name, item.promised_days),
+        );
+    }
+    Ok(Receipt { id, no, query_code: qc })
+}
+
+pub fn position(a: &Application) -> Position {
+    Position {
+        state: State::parse(&a.state).unwrap_or(State::Submitted),
+        step: u32::try_from(a.step).unwrap_or(0),
+        accepted: a.accepted,
+        rated: a.rating.is_some(),
+    }
+}
+
+fn pauses(a: &Application) -> Vec<(String, String)> {
+    serde_json::from_str(&a.pauses).unwrap_or_default()
+}
+
+/// The application's deadline with its pauses (None before acceptance).
+pub fn deadline(a: &Application, item: &Item) -> Option<PausableDeadline> {
+    let start = platform::calendar::date(a.accepted_on.as_deref()?)?;
+    let mut d = PausableDeadline::new(start, Limit::WorkingDays(u32::try_from(item.promised_days).unwrap_or(0)));
+    for (from, to) in pauses(a) {
+        if let (Some(f), Some(t)) = (platform::calendar::date(&from), platform::calendar::date(&to)) {
+            d.pauses.push((f, Some(t)));
+        }
+    }
+    if let Some(p) = a.paused_on.as_deref().and_then(platform::calendar::date) {
+        d.pauses.push((p, None));
+    }
+    Some(d)
+}
+
+/// Due colour: (working days left, warning?, overdue?).
+pub fn due_status(cal: &WorkCalendar, a: &Application, today: Date) -> Option<(i64, &'static str)> {
+    let due = platform::calendar::date(a.due_date.as_deref()?)?;
+    let st = State::parse(&a.state)?;
+    if !st.clock_runs() && st != State::Submitted {
+        return None;
+    }
+    if today > due {
+        return Some((-i64::from(cal.workdays_between(due, today)).min(-1), "overdue"));
+    }
+    let left = i64::from(cal.workdays_between(today, due));
+    Some((left, if left <= 2 { "warning" } else { "normal" }))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ActInput {
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub legal_basis: String,
+    #[serde(default)]
+    pub rating: String,
+    /// Corrected form values (补正) by field name.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+/// An application with its item (the item's time limit, steps and form decide what happens).
+pub struct Case {
+    pub app: Application,
+    pub item: Item,
+}
+
+impl Case {
+    pub async fn load(db: &Db, id: i64) -> Result<Case, AppError> {
+        let app = store::application(db, id).await?.ok_or(AppError::NotFound)?;
+        let item = store::item(db, app.item_id).await?.ok_or(AppError::NotFound)?;
+        Ok(Case { app, item })
+    }
+    pub async fn by_no(db: &Db, no: &str) -> Result<Case, AppError> {
+        let app = store::application_by_no(db, no).await?.ok_or(AppError::NotFound)?;
+        let item = store::item(db, app.item_id).await?.ok_or(AppError::NotFound)?;
+        Ok(Case { app, item })
+    }
+}
+
+pub enum By<'a> {
+    Staff(&'a Auth),
+    Applicant,
+}
+
+/// Performs `action` on an application: role and state checks, time-limit effects, event, mail,
+/// audit; returns the application as it is now.
+pub async fn act(
+    state: &AppState,
+    svc: &Services,
+    ctx: &Ctx,
+    by: By<'_>,
+    case: &Case,
+    action: Action,
+    input: &ActInput,
+) -> Result<Application, AppError> {
+    let (a, item) = (&case.app, &case.item);
+    match &by {
+        By::Staff(auth) => {
+            let orgs = accounts::list_orgs(&state.db).await?;
+            auth.require(Perm::ApplicationHandle, &item_scope(&orgs, a.org_id))?;
+            if action.by_applicant() {
+                return Err(AppError::Conflict(format!("「{}」由申请人办理", action.label())));
+            }
+        }
+        By::Applicant => {
+            if !action.by_applicant() {
+                return Err(AppError::Forbidden(format!("申请人不能执行「{}」", action.label())));
+            }
+        }
+    }
+    let steps = u32::try_from(item.review_steps().len()).unwrap_or(1);
+    let from = position(a);
+    let to = domain::transition(from, action, steps).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let comment = input.comment.trim();
+    if action.needs_comment() && comment.is_empty() {
+        return Err(AppError::invalid(
+            "comment",
+            match action {
+                Action::RequestCorrection => "请列明需要补正的材料或内容（一次性告知）",
+                _ => "请填写理由",
+            },
+        ));
+    }
+    let cal = svc.calendar(&state.db).await;
+    let day = today();
+    let now = platform::db::now();
+    let mut set = sql("UPDATE application SET state = ")
+        .push_bind(to.state.code())
+        .push(", step = ")
+        .push_bind(i64::from(to.step));
+    let mut summary = comment.to_owned();
+    let mut mail: Option<String> = None;
+    match action {
+        Action::Accept => {
+            let due = cal.add_workdays(day, u32::try_from(item.promised_days).unwrap_or(0));
+            set = set
+                .push(", accepted = TRUE, accepted_on = ")
+                .push_bind(date_text(day))
+                .push(", due_date = ")
+                .push_bind(date_text(due))
+                .push(", step_started_at = ")
+                .push_bind(now);
+            mail = Some(format!("您的申请已受理，承诺于 {} 前办结。", date_text(due)));
+        }
+        Action::Reject => {
+            set = set.push(", decision_note = ").push_bind(comment).push(", decided_at = ").push_bind(now);
+            mail = Some(format!("您的申请不予受理，理由：{comment}"));
+        }
+        Action::RequestCorrection => {
+            set = set.push(", correction_note = ").push_bind(comment);
+            if a.accepted {
+                // The clock stops while the applicant corrects (补正不计入办理时限).
+                set = set.push(", paused_on = ").push_bind(date_text(day)).push(", due_date = NULL");
+            }
+            mail = Some(format!("您的申请需要补正，请按以下要求一次性补齐后重新提交：\n{comment}"));
+        }
+        Action::Resubmit => {
+            let form = item.form();
+            let mut values = a.values();
+            for (k, v) in &input.values {
+                if form.iter().any(|f| &f.name == k && f.kind != "file") {
+                    values.insert(k.clone(), v.clone());
+                }
+            }
+            let errs = domain::validate_form(&form, &values);
+            if !errs.is_empty() {
+                return Err(AppError::Invalid(
+                    errs.into_iter().map(|(f, m)| FieldError::new(&format!("v_{f}"), m)).collect(),
+                ));
+            }
+            set = set.push(", form_data = ").push_bind(serde_json::to_string(&values).unwrap_or_default());
+            if a.accepted {
+                let mut p = pauses(a);
+                p.push((a.paused_on.clone().unwrap_or_else(|| date_text(day)), date_text(day)));
+                let resumed =
+                    Application { pauses: serde_json::to_string(&p).unwrap_or_default(), paused_on: None, ..a.clone() };
+                let due = deadline(&resumed, item).and_then(|d| d.due(&cal));
+                set = set
+                    .push(", pauses = ")
+                    .push_bind(resumed.pauses.clone())
+                    .push(", paused_on = NULL, due_date = ")
+                    .push_bind(due.map(date_text));
+                summary = format!(
+                    "补正后重新提交{}",
+                    due.map(|d| format!("，办结期限顺延至 {}", date_text(d))).unwrap_or_default()
+                );
+            }
+        }
+        Action::Approve => {
+            set = set.push(", step_started_at = ").push_bind(now);
+            let names = item.review_steps();
+            let step_name = names.get(usize::try_from(from.step).unwrap_or(0)).cloned().unwrap_or_default();
+            summary =
+                format!("{step_name}通过{}", if comment.is_empty() { String::new() } else { format!("：{comment}") });
+            if to.state == State::Approved {
+                set = set.push(", decided_at = ").push_bind(now).push(", decision_note = ").push_bind(comment);
+                mail = Some("您的申请已审查通过，准予办理。".to_owned());
+            }
+        }
+        Action::Deny => {
+            if input.legal_basis.trim().is_empty() {
+                return Err(AppError::invalid("legal_basis", "不予办理须写明法律依据"));
+            }
+            set = set
+                .push(", decided_at = ")
+                .push_bind(now)
+                .push(", decision_note = ")
+                .push_bind(comment)
+                .push(", legal_basis = ")
+                .push_bind(input.legal_basis.trim());
+            mail = Some(format!("您的申请不予办理。理由：{comment}；依据：{}", input.legal_basis.trim()));
+        }
+        Action::Complete => {
+            let d = deadline(a, item);
+            let start = d.as_ref().map_or(day, |d| d.start);
+            let paused: u32 = pauses(a)
+                .iter()
+                .filter_map(|(f, t)| {
+                    Some(cal.workdays_between(platform::calendar::date(f)?, platform::calendar::date(t)?))
+                })
+                .sum();
+            let worked = i64::from(cal.workdays_between(start, day).saturating_sub(paused));
+            let on_time = a.due_date.as_deref().and_then(platform::calendar::date).is_none_or(|due| day <= due);
+            set = set
+                .push(", completed_at = ")
+                .push_bind(now)
+                .push(", workdays = ")
+                .push_bind(worked)
+                .push(", on_time = ")
+                .push_bind(on_time);
+            mail = Some("您的申请已办结，欢迎对办理服务作出评价。".to_owned());
+        }
+        Action::Rate => {
+            let label =
+                domain::rating_label(&input.rating).ok_or_else(|| AppError::invalid("rating", "请选择评价等级"))?;
+            set =
+                set.push(", rating = ").push_bind(input.rating.as_str()).push(", rating_comment = ").push_bind(comment);
+            summary = format!("{label}{}", if comment.is_empty() { String::new() } else { format!("：{comment}") });
+        }
+    }
+    let actor = match &by {
+        By::Staff(auth) => auth.user.display_name.clone(),
+        By::Applicant => "申请人".to_owned(),
+    };
+    if !store::apply(&state.db, a, set, (action.code(), to.state.code(), i64::from(to.step), &actor, &summary)).await? {
+        return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
+    }
+    if action == Action::Rate && domain::is_bad_rating(&input.rating) {
+        let due = cal.add_workdays(day, domain::FOLLOWUP_DAYS);
+        store::open_followup(&state.db, a.id, a.org_id, &input.rating, &date_text(due)).await?;
+    }
+    state
+        .audit(
+            ctx,
+            &format!("application.{}", action.code()),
+            &format!("application:{}", a.no),
+            "success",
+            format!("{}：{summary}", action.label()),
+        )
+        .await;
+    if let Some(m) = mail
+        && !a.email.is_empty()
+    {
+        state.mailer.send(
+            &a.email,
+            &format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
+            &format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
+        );
+    }
+    store::application(&state.db, a.id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn find_for_applicant(db: &Db, no: &str, code: &str) -> Result<Application, AppError> {
+    match store::application_by_no(db, no.trim()).await? {
+        Some(a) if hash_code(code) == a.query_hash => Ok(a),
+        _ => Err(AppError::invalid("code", "受理编号或查询码不正确")),
+    }
+}
+
+/// Masks an applicant for public lists: 王建国 → 王**, 哈尔滨某某科技有限公司 → 哈尔滨****有限公司.
+pub fn mask_applicant(kind: &str, name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if kind == "org" && chars.len() > 6 {
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}****{tail}")
+    } else {
+        match chars.first() {
+            Some(c) => format!("{c}{}", "*".repeat(chars.len().saturating_sub(1).max(1))),
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,769 @@
+//! The demo's service catalogue (网上办事): 42 items of ten Harbin departments with complete
+//! guides, application forms and review steps, written from what the seeds' 办事指南 lists, and a
+//! few hundred generated applications in every state so the hall, the case lists, 办件公示 and
+//! the statistics have data.
+
+use std::collections::HashMap;
+
+use platform::db::{Db, sql};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use services::store::{self, Item};
+
+/// (code, name, kind, department, audience, legal days, promised days, fee standard (empty: free),
+/// themes, life events, visits, extra form fields as lines)
+type Spec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+);
+
+const ITEMS: [Spec; 42] = [
+    (
+        "230100-SCJ-001",
+        "企业设立登记",
+        "行政许可",
+        "scj",
+        "org",
+        15,
+        1,
+        "",
+        "企业开办、市场准入",
+        "创业",
+        0,
+        "company|企业名称|text|是||\ncapital|注册资本（万元）|number|是||\nscope|经营范围|textarea|是||\nform|企业类型|select|是|有限责任公司;股份有限公司;个人独资企业;合伙企业|",
+    ),
+    (
+        "230100-SCJ-002",
+        "企业变更登记",
+        "行政许可",
+        "scj",
+        "org",
+        15,
+        2,
+        "",
+        "企业开办、市场准入",
+        "经营",
+        0,
+        "change|变更事项|select|是|名称;住所;法定代表人;注册资本;经营范围|\ndetail|变更内容|textarea|是||",
+    ),
+    (
+        "230100-SCJ-003",
+        "企业注销登记",
+        "行政许可",
+        "scj",
+        "org",
+        15,
+        3,
+        "",
+        "市场准入",
+        "经营",
+        0,
+        "reason|注销原因|textarea|是||",
+    ),
+    (
+        "230100-SCJ-004",
+        "食品经营许可",
+        "行政许可",
+        "scj",
+        "org",
+        20,
+        7,
+        "",
+        "市场准入、食品安全",
+        "创业",
+        1,
+        "shop|经营场所|text|是||\nkind|经营项目|select|是|预包装食品销售;散装食品销售;热食类食品制售;冷食类食品制售|",
+    ),
+    (
+        "230100-SCJ-005",
+        "个体工商户登记",
+        "行政许可",
+        "scj",
+        "person",
+        15,
+        1,
+        "",
+        "企业开办",
+        "创业",
+        0,
+        "shop|字号名称|text|否||\nplace|经营场所|text|是||\nscope|经营范围|textarea|是||",
+    ),
+    (
+        "230100-RSJ-001",
+        "失业保险金申领",
+        "行政给付",
+        "rsj",
+        "person",
+        10,
+        5,
+        "",
+        "社会保障、就业",
+        "就业",
+        0,
+        "last|原工作单位|text|是||\nleave|离职日期|date|是||",
+    ),
+    ("230100-RSJ-002", "就业创业证申领", "公共服务", "rsj", "person", 5, 1, "", "就业", "就业", 0, ""),
+    (
+        "230100-RSJ-003",
+        "职业技能等级证书查询核验",
+        "公共服务",
+        "rsj",
+        "person",
+        5,
+        1,
+        "",
+        "就业、职业培训",
+        "就业",
+        0,
+        "cert|证书编号|text|是||",
+    ),
+    (
+        "230100-RSJ-004",
+        "城镇职工基本养老保险待遇申领",
+        "行政给付",
+        "rsj",
+        "person",
+        20,
+        10,
+        "",
+        "社会保障、养老",
+        "退休",
+        1,
+        "retire|退休日期|date|是||",
+    ),
+    (
+        "230100-RSJ-005",
+        "创业担保贷款申请",
+        "公共服务",
+        "rsj",
+        "both",
+        20,
+        15,
+        "",
+        "就业、创业扶持",
+        "创业",
+        1,
+        "amount|申请金额（万元）|number|是||\nplan|创业项目简介|textarea|是||",
+    ),
+    (
+        "230100-RSJ-006",
+        "高校毕业生就业见习补贴",
+        "行政给付",
+        "rsj",
+        "org",
+        20,
+        10,
+        "",
+        "就业",
+        "就业",
+        0,
+        "count|见习人数|number|是||",
+    ),
+    (
+        "230100-GAJ-001",
+        "居民身份证换领",
+        "公共服务",
+        "gaj",
+        "person",
+        60,
+        30,
+        "20 元/证（工本费）",
+        "户籍、证件办理",
+        "出生",
+        1,
+        "reason|换领原因|select|是|有效期满;证件损坏;信息变更|",
+    ),
+    (
+        "230100-GAJ-002",
+        "新生儿入户",
+        "行政确认",
+        "gaj",
+        "person",
+        10,
+        3,
+        "",
+        "户籍",
+        "出生",
+        0,
+        "baby|新生儿姓名|text|是||\nbirth|出生日期|date|是||",
+    ),
+    (
+        "230100-GAJ-003",
+        "机动车驾驶证补领",
+        "公共服务",
+        "gaj",
+        "person",
+        10,
+        1,
+        "10 元/证（工本费）",
+        "交通出行",
+        "",
+        0,
+        "licence|驾驶证号码|text|是||",
+    ),
+    (
+        "230100-GAJ-004",
+        "户口迁入（投靠）",
+        "行政确认",
+        "gaj",
+        "person",
+        20,
+        10,
+        "",
+        "户籍",
+        "婚育",
+        1,
+        "relation|投靠关系|select|是|夫妻投靠;子女投靠父母;父母投靠子女|",
+    ),
+    (
+        "230100-ZJJ-001",
+        "建筑工程施工许可",
+        "行政许可",
+        "zjj",
+        "org",
+        15,
+        5,
+        "",
+        "工程建设",
+        "",
+        0,
+        "project|工程名称|text|是||\nplace|工程地址|text|是||\narea|建筑面积（平方米）|number|是||",
+    ),
+    (
+        "230100-ZJJ-002",
+        "商品房预售许可",
+        "行政许可",
+        "zjj",
+        "org",
+        20,
+        10,
+        "",
+        "工程建设、住房",
+        "住房",
+        1,
+        "project|项目名称|text|是||",
+    ),
+    (
+        "230100-ZJJ-003",
+        "住房公积金提取（购房）",
+        "公共服务",
+        "zjj",
+        "person",
+        5,
+        1,
+        "",
+        "住房",
+        "住房",
+        0,
+        "house|购房地址|text|是||\namount|提取金额（元）|number|是||",
+    ),
+    (
+        "230100-ZJJ-004",
+        "公共租赁住房申请",
+        "公共服务",
+        "zjj",
+        "person",
+        30,
+        20,
+        "",
+        "住房保障",
+        "住房",
+        1,
+        "members|家庭人数|number|是||\nincome|家庭年收入（元）|number|是||",
+    ),
+    (
+        "230100-WJW-001",
+        "医师执业注册",
+        "行政许可",
+        "wjw",
+        "person",
+        20,
+        5,
+        "",
+        "医疗卫生",
+        "就业",
+        0,
+        "hospital|执业机构|text|是||\nscope|执业范围|select|是|内科;外科;妇产科;儿科;中医;口腔|",
+    ),
+    (
+        "230100-WJW-002",
+        "出生医学证明补发",
+        "公共服务",
+        "wjw",
+        "person",
+        20,
+        5,
+        "",
+        "医疗卫生",
+        "出生",
+        1,
+        "baby|新生儿姓名|text|是||",
+    ),
+    ("230100-WJW-003", "母婴保健技术服务执业许可", "行政许可", "wjw", "org", 20, 10, "", "医疗卫生", "婚育", 1, ""),
+    ("230100-WJW-004", "生育登记", "公共服务", "wjw", "person", 5, 1, "", "婚育", "婚育", 0, "due|预产期|date|否||"),
+    (
+        "230100-JYJ-001",
+        "民办学校设立审批",
+        "行政许可",
+        "jyj",
+        "org",
+        90,
+        30,
+        "",
+        "教育",
+        "上学",
+        1,
+        "school|学校名称|text|是||\nlevel|办学层次|select|是|学前教育;义务教育;高中阶段;培训机构|",
+    ),
+    (
+        "230100-JYJ-002",
+        "教师资格认定",
+        "行政许可",
+        "jyj",
+        "person",
+        60,
+        20,
+        "",
+        "教育、职业资格",
+        "就业",
+        0,
+        "level|资格种类|select|是|幼儿园;小学;初级中学;高级中学|\nsubject|任教学科|text|是||",
+    ),
+    (
+        "230100-JYJ-003",
+        "义务教育阶段转学",
+        "公共服务",
+        "jyj",
+        "person",
+        10,
+        5,
+        "",
+        "教育",
+        "上学",
+        0,
+        "from|原就读学校|text|是||\nto|拟转入学校|text|是||",
+    ),
+    (
+        "230100-JYJ-004",
+        "学生资助申请",
+        "行政给付",
+        "jyj",
+        "person",
+        20,
+        10,
+        "",
+        "教育、社会救助",
+        "上学",
+        0,
+        "school|就读学校|text|是||",
+    ),
+    (
+        "230100-MZJ-001",
+        "婚姻登记（结婚）",
+        "行政确认",
+        "mzj",
+        "person",
+        1,
+        1,
+        "9 元/对（证书工本费）",
+        "婚育",
+        "婚育",
+        1,
+        "date|预约登记日期|date|是||",
+    ),
+    (
+        "230100-MZJ-002",
+        "最低生活保障申请",
+        "行政给付",
+        "mzj",
+        "person",
+        30,
+        20,
+        "",
+        "社会救助",
+        "",
+        0,
+        "members|家庭人数|number|是||\nincome|家庭月收入（元）|number|是||",
+    ),
+    (
+        "230100-MZJ-003",
+        "养老机构备案",
+        "其他行政权力",
+        "mzj",
+        "org",
+        20,
+        5,
+        "",
+        "养老服务",
+        "退休",
+        1,
+        "beds|床位数|number|是||",
+    ),
+    (
+        "230100-MZJ-004",
+        "社会团体成立登记",
+        "行政许可",
+        "mzj",
+        "org",
+        60,
+        30,
+        "",
+        "社会组织",
+        "",
+        1,
+        "name|社团名称|text|是||",
+    ),
+    (
+        "230100-MZJ-005",
+        "殡葬补贴申领",
+        "行政给付",
+        "mzj",
+        "person",
+        20,
+        5,
+        "",
+        "殡葬服务",
+        "身后",
+        0,
+        "dead|逝者姓名|text|是||\ndate|死亡日期|date|是||",
+    ),
+    (
+        "230100-KJJ-001",
+        "高新技术企业认定申请",
+        "行政确认",
+        "kjj",
+        "org",
+        60,
+        40,
+        "",
+        "科技创新、企业扶持",
+        "经营",
+        0,
+        "field|技术领域|select|是|电子信息;生物与新医药;航空航天;新材料;高技术服务;新能源与节能;资源与环境;先进制造与自动化|\nrd|近三年研发费用（万元）|number|是||",
+    ),
+    (
+        "230100-KJJ-002",
+        "科技型中小企业评价入库",
+        "公共服务",
+        "kjj",
+        "org",
+        20,
+        10,
+        "",
+        "科技创新",
+        "经营",
+        0,
+        "staff|科技人员数|number|是||",
+    ),
+    (
+        "230100-KJJ-003",
+        "技术合同认定登记",
+        "行政确认",
+        "kjj",
+        "org",
+        10,
+        3,
+        "",
+        "科技成果转化",
+        "经营",
+        0,
+        "contract|合同名称|text|是||\namount|成交金额（万元）|number|是||",
+    ),
+    (
+        "230100-KJJ-004",
+        "市级科技计划项目申报",
+        "公共服务",
+        "kjj",
+        "org",
+        60,
+        45,
+        "",
+        "科技创新、项目申报",
+        "",
+        0,
+        "project|项目名称|text|是||\nbudget|申请经费（万元）|number|是||\nsummary|项目摘要|textarea|是||",
+    ),
+    (
+        "230100-FGW-001",
+        "企业投资项目备案",
+        "其他行政权力",
+        "fgw",
+        "org",
+        5,
+        1,
+        "",
+        "投资建设",
+        "经营",
+        0,
+        "project|项目名称|text|是||\ninvest|总投资（万元）|number|是||",
+    ),
+    (
+        "230100-FGW-002",
+        "企业投资项目核准",
+        "行政许可",
+        "fgw",
+        "org",
+        20,
+        10,
+        "",
+        "投资建设",
+        "经营",
+        1,
+        "project|项目名称|text|是||",
+    ),
+    (
+        "230100-ZWZX-001",
+        "政务服务“好差评”申诉",
+        "公共服务",
+        "zwzx",
+        "both",
+        10,
+        5,
+        "",
+        "政务服务",
+        "",
+        0,
+        "case|原办件编号|text|是||\nreason|申诉理由|textarea|是||",
+    ),
+    (
+        "230100-ZWZX-002",
+        "帮办代办服务预约",
+        "公共服务",
+        "zwzx",
+        "both",
+        3,
+        1,
+        "",
+        "政务服务、企业开办",
+        "创业",
+        0,
+        "matter|需帮办事项|text|是||\ndate|预约日期|date|是||",
+    ),
+    (
+        "230102-DLQ-001",
+        "道里区临时救助申请",
+        "行政给付",
+        "dlq",
+        "person",
+        20,
+        5,
+        "",
+        "社会救助",
+        "",
+        0,
+        "reason|困难情况|textarea|是||",
+    ),
+    (
+        "230102-DLQ-002",
+        "道里区户外广告设置审批",
+        "行政许可",
+        "dlq",
+        "org",
+        20,
+        10,
+        "",
+        "城市管理",
+        "经营",
+        1,
+        "place|设置地点|text|是||\nsize|面积（平方米）|number|是||",
+    ),
+];
+
+fn agency_place(dept: &str) -> (&'static str, &'static str) {
+    match dept {
+        "dlq" => ("道里区政务服务中心（道里区经纬街 99 号）一楼综合窗口", "0451-84616789"),
+        "gaj" => ("各区公安分局户政服务大厅，或市政务服务中心公安窗口", "0451-12345"),
+        _ => ("哈尔滨市政务服务中心（松北区世纪大道 1 号）二楼综合受理窗口", "0451-12345"),
+    }
+}
+
+fn basis(kind: &str, dept: &str) -> &'static str {
+    match (kind, dept) {
+        (_, "scj") => {
+            "《中华人民共和国市场主体登记管理条例》（国务院令第 746 号）\n《中华人民共和国市场主体登记管理条例实施细则》"
+        }
+        (_, "rsj") => "《中华人民共和国社会保险法》\n《失业保险条例》（国务院令第 258 号）",
+        (_, "gaj") => "《中华人民共和国居民身份证法》\n《中华人民共和国户口登记条例》",
+        (_, "zjj") => "《中华人民共和国建筑法》\n《住房公积金管理条例》",
+        (_, "wjw") => "《中华人民共和国医师法》\n《中华人民共和国母婴保健法》",
+        (_, "jyj") => "《中华人民共和国教师法》\n《中华人民共和国民办教育促进法》",
+        (_, "mzj") => "《婚姻登记条例》\n《社会救助暂行办法》（国务院令第 649 号）",
+        (_, "kjj") => "《高新技术企业认定管理办法》（国科发火〔2016〕32号）\n《技术合同认定登记管理办法》",
+        (_, "fgw") => "《企业投资项目核准和备案管理条例》（国务院令第 673 号）",
+        ("行政许可", _) => "《中华人民共和国行政许可法》",
+        _ => "《优化营商环境条例》（国务院令第 722 号）",
+    }
+}
+
+/// Loads the catalogue when there are no items yet, then `applications` generated cases.
+pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32) -> anyhow::Result<()> {
+    if db.count(sql("SELECT COUNT(*) FROM service_item")).await? > 0 {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    for (code, name, kind, dept, audience, legal, promised, fee, themes, events, visits, form) in ITEMS {
+        let (place, phone) = agency_place(dept);
+        let mut materials = vec![
+            if audience == "org" {
+                "营业执照或统一社会信用代码证书|复印件|1|是|申请人自备|加盖单位公章"
+            } else {
+                "居民身份证|原件和复印件|1|是|公安机关核发|"
+            }
+            .to_owned(),
+        ];
+        materials.push(format!("{name}申请表|原件|1|是|申请人自备|可在本页下载空白表格和示范文本"));
+        if kind == "行政许可" {
+            materials.push("相关场所、设施或人员符合条件的证明材料|复印件|1|是|申请人自备|".to_owned());
+        }
+        if audience != "person" {
+            materials.push("法定代表人身份证明及授权委托书|原件|1|否|申请人自备|委托他人办理的提供".to_owned());
+        }
+        let item = services::service::ItemForm {
+            code: code.into(),
+            name: name.into(),
+            kind: kind.into(),
+            org_code: String::new(),
+            basis: basis(kind, dept).into(),
+            conditions: format!(
+                "符合法律法规规定的{}均可申请；申请材料齐全、符合法定形式。",
+                if audience == "org" {
+                    "法人或其他组织"
+                } else if audience == "person" {
+                    "自然人"
+                } else {
+                    "自然人、法人或其他组织"
+                }
+            ),
+            audience: audience.into(),
+            materials: materials.join("\n"),
+            notes: "全程网办事项无需到现场；需要现场核验的，受理后工作人员将电话告知。补正材料期间不计入办理时限。"
+                .into(),
+            steps: "网上申请\n窗口预审\n受理\n审查\n作出决定\n办结送达".into(),
+            legal_days: legal.to_string(),
+            promised_days: promised.to_string(),
+            fee: (!fee.is_empty()).then(|| "on".into()),
+            fee_basis: if fee.is_empty() {
+                String::new()
+            } else {
+                "国家发展改革委、财政部有关收费标准文件".into()
+            },
+            fee_standard: fee.into(),
+            place: place.into(),
+            hours: "工作日 上午 9:00—12:00，下午 13:30—17:00（法定节假日除外）".into(),
+            visits: visits.to_string(),
+            online_depth: if visits == 0 { "4".into() } else { "3".into() },
+            consult_phone: phone.into(),
+            complaint_phone: "0451-12345".into(),
+            faq: format!(
+                "办理{name}需要本人到现场吗？|{}\n多久能办好？|自受理之日起 {promised} 个工作日内办结，补正材料期间不计时。",
+                if visits == 0 {
+                    "不需要，可全程网上办理，结果可邮寄送达。"
+                } else {
+                    "需到现场核验一次，其余环节网上办理。"
+                }
+            ),
+            themes: themes.into(),
+            life_events: events.into(),
+            form: if form.is_empty() { "reason|申请事由|textarea|是||".into() } else { form.into() },
+            review_steps: if kind == "行政许可" { "受理审查\n审核\n审批".into() } else { "审核".into() },
+            online: Some("on".into()),
+            published: Some("on".into()),
+            ..Default::default()
+        };
+        let org_id = orgs.get(dept).copied().ok_or_else(|| anyhow::anyhow!("demo org {dept}"))?;
+        let all_orgs = platform::accounts::list_orgs(db).await?;
+        let mut checked = services::service::ItemForm {
+            org_code: all_orgs.iter().find(|o| o.id == org_id).map(|o| o.code.clone()).unwrap_or_default(),
+            ..item
+        };
+        checked.impl_code = format!("{code}-01");
+        let it: Item = services::service::check_item(&checked, &all_orgs)
+            .map_err(|e| anyhow::anyhow!("demo item {name}: {e:?}"))?;
+        ids.push(store::save_item(db, &it, "demo").await?);
+    }
+    generate_applications(db, &ids, applications).await
+}
+
+/// Generated cases over the past months, in every state, with ratings on completed ones.
+async fn generate_applications(db: &Db, item_ids: &[i64], n: u32) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(20_261_201);
+    let items: Vec<Item> = store::items(db, false).await?.into_iter().filter(|i| item_ids.contains(&i.id)).collect();
+    let cal = platform::calendar::load(db).await?;
+    let now = platform::db::now();
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+    let given = ["建国", "秀英", "志强", "丽华", "海涛", "淑珍", "晓东", "雪梅"];
+    for k in 0..n {
+        let item = &items[rng.random_range(0..items.len())];
+        let submitted = now - rng.random_range(3600..180 * 86_400);
+        let day = platform::calendar::date(&platform::fmt_date(submitted)).unwrap_or_else(platform::calendar::today);
+        let roll = rng.random_range(0..100);
+        let age = (now - submitted) / 86_400;
+        let state = match roll {
+            _ if age < 3 && roll < 50 => "submitted",
+            0..4 => "rejected",
+            4..8 if age < 30 => "correction",
+            8..18 if age < 40 => "reviewing",
+            18..22 => "denied",
+            _ => "completed",
+        };
+        let org = item.audience == "org";
+        let name = if org {
+            format!("哈尔滨{}科技有限公司", ["冰城", "松江", "北方", "龙江"][rng.random_range(0..4)])
+        } else {
+            format!("{}{}", surnames[rng.random_range(0..10)], given[rng.random_range(0..8)])
+        };
+        // Half of the corrections were asked for at pre-review, before acceptance.
+        let corrected_early = state == "correction" && rng.random_bool(0.5);
+        let accepted = !matches!(state, "submitted" | "rejected") && !corrected_early;
+        let accepted_on = accepted.then(|| cal.add_workdays(day, 1));
+        let due = accepted_on.map(|d| cal.add_workdays(d, u32::try_from(item.promised_days).unwrap_or(1)));
+        let done = matches!(state, "completed" | "denied");
+        let workdays: i64 = rng.random_range(0..=item.promised_days + 2);
+        let completed_at = (state == "completed").then(|| (submitted + (workdays + 1) * 86_400 * 7 / 5).min(now - 60));
+        let rating = (state == "completed" && rng.random_bool(0.7)).then(|| {
+            ["very_satisfied", "very_satisfied", "satisfied", "satisfied", "basic", "unsatisfied", "very_unsatisfied"]
+                [rng.random_range(0..7)]
+        });
+        let no = format!("BJ{}{:07}", platform::fmt_date(submitted).replace('-', ""), 9_000_000 + k);
+        let on_time = completed_at.map(|_| workdays <= item.promised_days);
+        let mut q = sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, form_data, state, step, accepted, submitted_at, accepted_on, due_date, decided_at, completed_at, workdays, rating, decision_note, legal_basis, correction_note, updated_at, on_time) VALUES ($1,'generated',$2,$3,$4,$5,$6,$7,'{}',$8,0,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,")
+            .bind(no)
+            .bind(item.id)
+            .bind(item.org_id)
+            .bind(if org { "org" } else { "person" })
+            .bind(name)
+            .bind(if org { crate::demo::uscc(900 + k) } else { "11010519491231002X".to_owned() })
+            .bind(format!("13{:09}", rng.random_range(0..1_000_000_000u64)))
+            .bind(state)
+            .bind(accepted)
+            .bind(submitted)
+            .bind(accepted_on.map(platform::calendar::date_text))
+            .bind(if state == "correction" && accepted { None } else { due.map(platform::calendar::date_text) })
+            .bind(done.then_some(submitted + 3 * 86_400))
+            .bind(completed_at)
+            .bind(completed_at.map(|_| workdays))
+            .bind(rating.map(str::to_owned))
+            .bind(if state == "denied" { "申请材料不符合法定条件" } else if state == "rejected" { "申请事项不属于本机关职权范围" } else { "" })
+            .bind(if state == "denied" { "《中华人民共和国行政许可法》第三十八条" } else { "" })
+            .bind(if state == "correction" { "请补充提供加盖公章的申请表原件" } else { "" })
+            .bind(completed_at.unwrap_or(submitted))
+            .push("");
+        q = match on_time {
+            Some(b) => q.push_bind(b).push(")"),
+            None => q.push("NULL)"),
+        };
+        db.execute(q).await?;
+    }
+    db.resync_identity("application").await?;
+    Ok(())
+}
