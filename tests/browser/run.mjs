@@ -76,6 +76,11 @@ const pages = [
   ['写信', '/hudong/szxx/write'],
   ['来信选登', letterPath],
   ['来信查询', '/hudong/query'],
+  ['办事大厅', '/banshi/'],
+  ['办事指南', '/banshi/items/230100-SCJ-001'],
+  ['在线申请', '/banshi/items/230100-SCJ-001/apply'],
+  ['办件查询', '/banshi/query'],
+  ['办件公示', '/banshi/gongshi'],
 ];
 
 let failures = 0;

@@ -49,7 +49,8 @@ fn html(
     page: Value,
     private: bool,
 ) -> Result<Response, AppError> {
-    let body = state.render(ctx, name, page)?;
+    let section = context! { name => "互动交流", root => "/hudong/", nav => vec![("/hudong/", "互动交流"), ("/hudong/query", "来信查询")] };
+    let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
     let cache = if private { "no-store" } else { "public, max-age=60" };
     Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
 }

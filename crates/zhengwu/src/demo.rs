@@ -342,8 +342,6 @@ pub async fn load(
 ) -> anyhow::Result<Demo> {
     let orgs = ensure_orgs(db).await?;
     let accounts_out = ensure_accounts(db, &orgs).await?;
-    let created_letters = ensure_mailboxes(db, &orgs, letters).await?;
-    crate::demo_services::load(db, &orgs, 600).await?;
     let created = cms::store::site_by_code(db, "hrb").await?.is_none();
     if created {
         let mut rng = StdRng::seed_from_u64(20_061_018);
@@ -364,6 +362,9 @@ pub async fn load(
         )
         .await?;
     }
+    // After the sites, so the mailboxes belong to theirs.
+    let created_letters = ensure_mailboxes(db, &orgs, letters).await?;
+    crate::demo_services::load(db, &orgs, 600).await?;
     Ok(Demo { accounts: accounts_out, created, letters: created_letters })
 }
 
