@@ -484,6 +484,78 @@ pub fn is_bad_rating(code: &str) -> bool {
 /// A 差评 follow-up (回访/整改) is due in this many working days.
 pub const FOLLOWUP_DAYS: u32 = 5;
 
+// ---------------------------------------------------------------------------------------------
+// Project calls (科技项目申报)
+
+/// One criterion of a call's score sheet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Criterion {
+    pub name: String,
+    pub max: u32,
+}
+
+/// `名称|满分` per line; the maxima must add up to 100.
+pub fn parse_sheet(text: &str) -> Result<Vec<Criterion>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let (name, max) = line.split_once('|').ok_or_else(|| format!("评分表第 {} 行应为「指标|满分」", i + 1))?;
+        let max: u32 = max.trim().parse().map_err(|_| format!("评分表第 {} 行的满分不是整数", i + 1))?;
+        if name.trim().is_empty() || max == 0 {
+            return Err(format!("评分表第 {} 行缺少指标名称或满分", i + 1));
+        }
+        out.push(Criterion { name: name.trim().to_owned(), max });
+    }
+    let total: u32 = out.iter().map(|c| c.max).sum();
+    if total != 100 {
+        return Err(format!("评分表各项满分合计应为 100，现为 {total}"));
+    }
+    Ok(out)
+}
+
+/// Checks an expert's scores against the sheet.
+pub fn check_scores(sheet: &[Criterion], scores: &[u32]) -> Result<u32, String> {
+    if scores.len() != sheet.len() {
+        return Err("请为每一项指标打分".into());
+    }
+    for (c, s) in sheet.iter().zip(scores) {
+        if *s > c.max {
+            return Err(format!("「{}」不能超过 {} 分", c.name, c.max));
+        }
+    }
+    Ok(scores.iter().sum())
+}
+
+/// An expert may not review an application from their own organisation (利益冲突回避).
+pub fn conflict_of_interest(expert_org: &str, applicant_org: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    !expert_org.trim().is_empty() && norm(expert_org) == norm(applicant_org)
+}
+
+/// A reviewed application for ranking: its experts' totals and first-criterion scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reviewed {
+    pub id: i64,
+    pub totals: Vec<u32>,
+    pub first: Vec<u32>,
+    pub submitted_at: i64,
+}
+
+/// Ranks by the average of expert totals; ties go to the higher average on the first criterion,
+/// then to the earlier submission. Returns (id, average ×100 rounded) best first.
+pub fn rank(list: &[Reviewed]) -> Vec<(i64, i64)> {
+    let avg = |v: &[u32]| {
+        if v.is_empty() {
+            0
+        } else {
+            (v.iter().map(|x| i64::from(*x)).sum::<i64>() * 100 + v.len() as i64 / 2) / v.len() as i64
+        }
+    };
+    let mut keyed: Vec<(i64, i64, i64, i64)> =
+        list.iter().map(|r| (avg(&r.totals), avg(&r.first), -r.submitted_at, r.id)).collect();
+    keyed.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    keyed.into_iter().map(|k| (k.3, k.0)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,6 +685,36 @@ mod tests {
         assert_eq!(parse_faq(&format_faq(&q)).unwrap(), q);
         assert!(parse_faq("只有问题").is_err());
         assert_eq!(parse_lines(" 申请\n\n受理 \n"), ["申请", "受理"]);
+    }
+
+    #[test]
+    fn score_sheets_scores_conflicts_and_ranking() {
+        let sheet = parse_sheet("创新性|40\n可行性|30\n预期效益|30").unwrap();
+        assert_eq!(sheet.len(), 3);
+        assert!(parse_sheet("创新性|40\n可行性|30").unwrap_err().contains("合计应为 100"));
+        assert!(parse_sheet("创新性").is_err());
+        assert_eq!(check_scores(&sheet, &[35, 25, 20]), Ok(80));
+        assert!(check_scores(&sheet, &[41, 25, 20]).unwrap_err().contains("创新性"));
+        assert!(check_scores(&sheet, &[35, 25]).is_err());
+        assert!(conflict_of_interest("哈尔滨工业大学", "哈尔滨 工业大学"));
+        assert!(!conflict_of_interest("哈尔滨工业大学", "哈尔滨工程大学"));
+        assert!(!conflict_of_interest("", ""));
+        let r = |id, totals: &[u32], first: &[u32], at| Reviewed {
+            id,
+            totals: totals.to_vec(),
+            first: first.to_vec(),
+            submitted_at: at,
+        };
+        // 2 and 3 tie on the average (85.0); 3 has the higher first criterion; 4 ties 3 fully but came later.
+        let ranked = rank(&[
+            r(1, &[70, 80], &[30, 30], 10),
+            r(2, &[85, 85], &[30, 30], 5),
+            r(3, &[90, 80], &[36, 34], 20),
+            r(4, &[80, 90], &[34, 36], 30),
+        ]);
+        assert_eq!(ranked.iter().map(|x| x.0).collect::<Vec<_>>(), [3, 4, 2, 1]);
+        assert_eq!(ranked[0].1, 8500);
+        assert_eq!(ranked[3].1, 7500);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod calls;
 pub mod domain;
 pub mod public;
 pub mod service;
@@ -67,9 +68,9 @@ pub fn api_routes(svc: Arc<Services>) -> Vec<ApiRoute> {
 }
 
 pub fn admin_routes(svc: Arc<Services>) -> Router<AppState> {
-    admin::routes().layer(Extension(svc))
+    admin::routes().merge(calls::admin_routes()).layer(Extension(svc))
 }
 
 pub fn public_routes(svc: Arc<Services>) -> Router<AppState> {
-    public::routes().layer(Extension(svc))
+    public::routes().merge(calls::public_routes()).layer(Extension(svc))
 }

@@ -51,7 +51,7 @@ fn html(
     page: Value,
     private: bool,
 ) -> Result<Response, AppError> {
-    let section = context! { name => "网上办事", root => "/banshi/", nav => vec![("/banshi/", "办事大厅"), ("/banshi/query", "办件查询"), ("/banshi/gongshi", "办件公示")] };
+    let section = context! { name => "网上办事", root => "/banshi/", nav => vec![("/banshi/", "办事大厅"), ("/banshi/calls/", "项目申报"), ("/banshi/query", "办件查询"), ("/banshi/gongshi", "办件公示")] };
     let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
     let cache = if private { "no-store" } else { "public, max-age=60" };
     Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())

@@ -293,3 +293,123 @@ backend_tests! {
         assert!(!none.text.contains("食品经营许可（新办）"));
     };
 }
+
+fn uscc_for(body: &str) -> String {
+    const ALPHA: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let sum: usize = body.chars().zip(w).map(|(c, w)| ALPHA.find(c).unwrap_or(0) * w).sum();
+    format!("{body}{}", ALPHA.chars().nth((31 - sum % 31) % 31).unwrap())
+}
+
+/// Posts a public form on `page` (which carries the CSRF token) and returns the response.
+async fn public_post(c: &mut common::Client, page: &str, path: &str, fields: &[(&str, &str)]) -> common::TestResponse {
+    let csrf = c.get(page).await.csrf().expect("csrf on the page");
+    let mut f = vec![("_csrf", csrf.as_str())];
+    f.extend_from_slice(fields);
+    c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await
+}
+
+fn between<'a>(text: &'a str, before: &str, after: &str) -> &'a str {
+    let i = text.find(before).unwrap_or_else(|| panic!("{before} not in {text}")) + before.len();
+    &text[i..i + text[i..].find(after).unwrap()]
+}
+
+backend_tests! {
+    project_call_runs_end_to_end => |app: TestApp| async move {
+        let gov = platform::accounts::create_org(&app.db, None, "冰城市人民政府", "BC-GOV", "government").await.unwrap();
+        platform::accounts::create_org(&app.db, Some(gov), "冰城市科学技术局", "BC-KJJ", "bureau").await.unwrap();
+        app.user("admin", &[Role::SiteAdmin]).await;
+        app.user("exp1", &[]).await;
+        app.user("exp2", &[]).await;
+        let mut admin = app.signed_in("admin").await;
+        let today = platform::calendar::today();
+        let (open, close) = (platform::calendar::date_text(today), platform::calendar::date_text(today + time::Duration::days(10)));
+        let res = admin
+            .post_form("/admin/services/calls", &[("title", "2027年度冰城市科技计划项目申报"), ("org_code", "BC-KJJ"), ("guide", "支持人工智能、寒地生物等领域的应用研究。"),
+                ("opens_on", &open), ("closes_on", &close), ("sheet", "创新性|40\n可行性|30\n预期效益|30"), ("publicity_days", "5")])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let call_id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        for (u, org) in [("exp1", "冰城大学"), ("exp2", "龙江农业科学研究院")] {
+            let r = admin.post_form("/admin/services/experts", &[("username", u), ("org_name", org), ("field", "人工智能")]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        }
+
+        // 冰城大学 saves a draft, comes back with its number and code, and submits.
+        let page = format!("/banshi/calls/{call_id}");
+        let mut uni = app.client();
+        let draft = public_post(&mut uni, &page, &format!("/banshi/calls/{call_id}/apply"), &[("org_name", "冰城大学"), ("org_code", &uscc_for("12230100MB1234567")), ("title", "寒地作物病害智能识别"), ("intent", "draft")]).await;
+        assert!(draft.text.contains("草稿已保存"), "{}", draft.text);
+        let no = between(&draft.text, "申报编号 ", "，").to_owned();
+        let code = between(&draft.text, "查询码 ", "（").to_owned();
+        let resumed = public_post(&mut uni, "/banshi/calls/", "/banshi/calls/resume", &[("no", &no), ("code", &code)]).await;
+        assert!(resumed.text.contains("寒地作物病害智能识别") && resumed.text.contains("已打开草稿"), "{}", resumed.text);
+        let short = public_post(&mut uni, &page, &format!("/banshi/calls/{call_id}/apply"), &[("no", &no), ("code", &code), ("org_name", "冰城大学"), ("org_code", &uscc_for("12230100MB1234567")), ("title", "寒地作物病害智能识别"), ("intent", "submit")]).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "a submission needs every field");
+        assert!(short.text.contains("项目摘要至少 20 个字"));
+        let sub = public_post(&mut uni, &page, &format!("/banshi/calls/{call_id}/apply"), &[("no", &no), ("code", &code), ("org_name", "冰城大学"), ("org_code", &uscc_for("12230100MB1234567")),
+            ("title", "寒地作物病害智能识别"), ("contact", "刘教授"), ("phone", "13900001111"), ("budget", "80"), ("summary", "利用深度学习识别寒地水稻、大豆常见病害，形成手机端识别工具并在示范基地推广。"), ("intent", "submit")]).await;
+        assert!(sub.text.contains("申报书已提交"), "{}", sub.text);
+        let mut firm = app.client();
+        let sub = public_post(&mut firm, &page, &format!("/banshi/calls/{call_id}/apply"), &[("org_name", "冰城智造科技有限公司"), ("org_code", &uscc_for("91230100MA7654321")),
+            ("title", "冰雪装备智能运维平台"), ("contact", "王经理"), ("phone", "13800002222"), ("budget", "120"), ("summary", "面向冰雪运动场馆装备建设远程监测与预测性维护平台，降低运维成本。"), ("intent", "submit")]).await;
+        assert!(sub.text.contains("申报书已提交"), "{}", sub.text);
+
+        // Screening, then experts: the one from the applicant's own university is refused.
+        let apps = services::calls::apps_of(&app.db, call_id).await.unwrap();
+        let (a_uni, a_firm) = (apps[0].id, apps[1].id);
+        for a in [a_uni, a_firm] {
+            let r = admin.post_form(&format!("/admin/services/calls/{call_id}/screen"), &[("application_id", &a.to_string()), ("pass", "1")]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+        let experts = services::calls::experts(&app.db).await.unwrap();
+        let (e1, e2) = (experts[0].id, experts[1].id);
+        let r = admin.post_form(&format!("/admin/services/calls/{call_id}/assign"), &[("application_id", &a_uni.to_string()), ("expert_id", &e1.to_string())]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("利益冲突") && r.text.contains("须回避"), "{}", r.text);
+        for (a, e) in [(a_uni, e2), (a_firm, e1), (a_firm, e2)] {
+            let r = admin.post_form(&format!("/admin/services/calls/{call_id}/assign"), &[("application_id", &a.to_string()), ("expert_id", &e.to_string())]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        }
+        admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "review")]).await;
+
+        // Experts see and score only their own assignments.
+        let asg = services::calls::assignments_of_call(&app.db, call_id).await.unwrap();
+        let mut x1 = app.signed_in("exp1").await;
+        let mine = x1.get("/admin/services/review").await;
+        assert!(mine.text.contains("冰雪装备智能运维平台") && !mine.text.contains("寒地作物病害智能识别"), "{}", mine.text);
+        let foreign = asg.iter().find(|a| a.expert_id == e2 && a.application_id == a_uni).unwrap().id;
+        let r = x1.post_form(&format!("/admin/services/review/{foreign}"), &[("s0", "40"), ("s1", "30"), ("s2", "30")]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let own = asg.iter().find(|a| a.expert_id == e1).unwrap().id;
+        let r = x1.post_form(&format!("/admin/services/review/{own}"), &[("s0", "45"), ("s1", "20"), ("s2", "20")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("「创新性」不能超过 40 分"));
+        x1.post_form(&format!("/admin/services/review/{own}"), &[("s0", "30"), ("s1", "25"), ("s2", "20"), ("comment", "应用场景明确")]).await;
+        let mut x2 = app.signed_in("exp2").await;
+        for a in asg.iter().filter(|a| a.expert_id == e2) {
+            let s = if a.application_id == a_uni { ["36", "25", "24"] } else { ["32", "26", "22"] };
+            let r = x2.post_form(&format!("/admin/services/review/{}", a.id), &[("s0", s[0]), ("s1", s[1]), ("s2", s[2])]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        }
+
+        // Publicity: ranked list, an objection, no final list until it is answered.
+        admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "publicity")]).await;
+        let public = app.client().get(&page).await;
+        let (first, second) = (public.text.find("寒地作物病害智能识别").unwrap(), public.text.find("冰雪装备智能运维平台").unwrap());
+        assert!(first < second, "85.00 ranks above 77.50: {}", public.text);
+        assert!(public.text.contains("85.00") && public.text.contains("77.50"));
+        let mut citizen = app.client();
+        let obj = public_post(&mut citizen, &page, &format!("/banshi/calls/{call_id}/objection"), &[("text", "冰雪装备智能运维平台与该公司去年已立项项目内容重复"), ("contact", "13700003333")]).await;
+        assert!(obj.text.contains("异议已收到"), "{}", obj.text);
+        let r = admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "final")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("1 条异议未答复"));
+        let oid = services::calls::objections(&app.db, call_id).await.unwrap()[0].id;
+        admin.post_form(&format!("/admin/services/calls/{call_id}/answer"), &[("objection_id", &oid.to_string()), ("answer", "经核查，两项目研究内容不同，异议不成立。")]).await;
+        let r = admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "final")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let fin = app.client().get(&page).await;
+        assert!(fin.text.contains("最终立项名单") && fin.text.contains("异议不成立") && !fin.text.contains("13700003333"), "{}", fin.text);
+    };
+}

@@ -1,0 +1,981 @@
+//! Project calls (科技项目申报): the managing department publishes a call with its guide, window
+//! and score sheet; organisations apply online (drafts kept; they return with the application
+//! number and query code); staff screen (形式审查) and assign experts from the pool, never one from
+//! the applicant's own organisation; experts score only what is assigned to them; the ranking is
+//! published for objections for a set number of days, staff answer every objection, and the final
+//! list is published. Storage, operations and pages live together here; the rules (score sheets,
+//! conflicts, ranking) are pure in `domain`.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use platform::accounts;
+use platform::calendar::{date_text, today};
+use platform::db::{Db, DbResult, Scalar, now, sql};
+use platform::roles::Perm;
+use platform::web::error::form_errors;
+use platform::web::extract::{Form, Path};
+use platform::web::{AppError, AppState, Ctx, FieldError, Staff, see_other};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{self, Criterion};
+use crate::public::sv;
+use crate::service::{hash_code, item_scope};
+
+// ---- storage ------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Call {
+    pub id: i64,
+    pub title: String,
+    pub org_id: i64,
+    pub guide: String,
+    pub opens_on: String,
+    pub closes_on: String,
+    pub score_sheet: String,
+    pub state: String,
+    pub publicity_days: i64,
+    pub publicity_until: Option<String>,
+}
+
+impl Call {
+    pub fn sheet(&self) -> Vec<Criterion> {
+        serde_json::from_str(&self.score_sheet).unwrap_or_default()
+    }
+    pub fn window_open(&self, day: &str) -> bool {
+        self.state == "open" && day >= self.opens_on.as_str() && day <= self.closes_on.as_str()
+    }
+    pub fn state_label(&self) -> &'static str {
+        match self.state.as_str() {
+            "open" => "申报中",
+            "review" => "评审中",
+            "publicity" => "公示中",
+            "final" => "已公布",
+            _ => "未发布",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProjectApp {
+    pub id: i64,
+    pub call_id: i64,
+    pub no: String,
+    #[serde(skip)]
+    pub query_hash: String,
+    pub org_name: String,
+    pub org_code: String,
+    pub contact: String,
+    pub phone: String,
+    pub title: String,
+    pub budget: String,
+    pub summary: String,
+    pub state: String,
+    pub screen_note: String,
+    pub submitted_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Expert {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub org_name: String,
+    pub field: String,
+    pub specialties: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Assignment {
+    pub id: i64,
+    pub application_id: i64,
+    pub expert_id: i64,
+    pub scores: Option<String>,
+    pub comment: String,
+    pub submitted_at: Option<i64>,
+}
+
+impl Assignment {
+    pub fn scores(&self) -> Vec<u32> {
+        self.scores.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Objection {
+    pub id: i64,
+    pub call_id: i64,
+    pub text: String,
+    #[serde(skip)]
+    pub contact: String,
+    pub answer: String,
+    pub answered_by: String,
+    pub created_at: i64,
+    pub answered_at: Option<i64>,
+}
+
+pub async fn call(db: &Db, id: i64) -> DbResult<Option<Call>> {
+    db.fetch_optional(sql("SELECT id, title, org_id, guide, opens_on, closes_on, score_sheet, state, publicity_days, publicity_until FROM project_call WHERE id = $1").bind(id)).await
+}
+
+pub async fn calls(db: &Db) -> DbResult<Vec<Call>> {
+    db.fetch_all(sql("SELECT id, title, org_id, guide, opens_on, closes_on, score_sheet, state, publicity_days, publicity_until FROM project_call ORDER BY id DESC")).await
+}
+
+pub async fn apps_of(db: &Db, call_id: i64) -> DbResult<Vec<ProjectApp>> {
+    db.fetch_all(sql("SELECT * FROM project_application WHERE call_id = $1 ORDER BY id").bind(call_id)).await
+}
+
+pub async fn experts(db: &Db) -> DbResult<Vec<Expert>> {
+    db.fetch_all(sql("SELECT * FROM expert ORDER BY id")).await
+}
+
+pub async fn assignments_of_call(db: &Db, call_id: i64) -> DbResult<Vec<Assignment>> {
+    db.fetch_all(
+        sql(
+            "SELECT a.id, a.application_id, a.expert_id, a.scores, a.comment, a.submitted_at FROM expert_assignment a \
+             JOIN project_application p ON p.id = a.application_id WHERE p.call_id = $1 ORDER BY a.id",
+        )
+        .bind(call_id),
+    )
+    .await
+}
+
+pub async fn objections(db: &Db, call_id: i64) -> DbResult<Vec<Objection>> {
+    db.fetch_all(sql("SELECT * FROM project_objection WHERE call_id = $1 ORDER BY id").bind(call_id)).await
+}
+
+// ---- ranking ------------------------------------------------------------------------------------
+
+/// Applications in review ranked by their experts' scores (only submitted scores count).
+pub async fn ranking(db: &Db, c: &Call) -> DbResult<Vec<(ProjectApp, i64, usize)>> {
+    let apps = apps_of(db, c.id).await?;
+    let asg = assignments_of_call(db, c.id).await?;
+    let reviewed: Vec<domain::Reviewed> = apps
+        .iter()
+        .filter(|a| a.state == "in_review")
+        .map(|a| {
+            let mine: Vec<Vec<u32>> = asg
+                .iter()
+                .filter(|x| x.application_id == a.id && x.submitted_at.is_some())
+                .map(Assignment::scores)
+                .collect();
+            domain::Reviewed {
+                id: a.id,
+                totals: mine.iter().map(|s| s.iter().sum()).collect(),
+                first: mine.iter().map(|s| s.first().copied().unwrap_or(0)).collect(),
+                submitted_at: a.submitted_at.unwrap_or(0),
+            }
+        })
+        .collect();
+    Ok(domain::rank(&reviewed)
+        .into_iter()
+        .filter_map(|(id, score)| {
+            let n = reviewed.iter().find(|r| r.id == id).map_or(0, |r| r.totals.len());
+            apps.iter().find(|a| a.id == id).map(|a| (a.clone(), score, n))
+        })
+        .collect())
+}
+
+// ---- routes -------------------------------------------------------------------------------------
+
+pub fn public_routes() -> Router<AppState> {
+    Router::new()
+        .route("/banshi/calls/", get(public_calls))
+        .route("/banshi/calls/{id}", get(public_call))
+        .route("/banshi/calls/{id}/apply", post(public_apply))
+        .route("/banshi/calls/{id}/objection", post(public_objection))
+        .route("/banshi/calls/resume", post(public_resume))
+}
+
+pub fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/services/calls", get(admin_calls).post(admin_call_create))
+        .route("/admin/services/calls/{id}", get(admin_call))
+        .route("/admin/services/calls/{id}/state", post(admin_call_state))
+        .route("/admin/services/calls/{id}/screen", post(admin_screen))
+        .route("/admin/services/calls/{id}/assign", post(admin_assign))
+        .route("/admin/services/calls/{id}/answer", post(admin_answer))
+        .route("/admin/services/experts", post(admin_expert_create))
+        .route("/admin/services/review", get(expert_page))
+        .route("/admin/services/review/{id}", post(expert_score))
+}
+
+fn html(state: &AppState, ctx: &Ctx, name: &str, status: StatusCode, page: Value) -> Result<Response, AppError> {
+    let section = context! { name => "网上办事", root => "/banshi/", nav => vec![("/banshi/", "办事大厅"), ("/banshi/calls/", "项目申报"), ("/banshi/query", "办件查询"), ("/banshi/gongshi", "办件公示")] };
+    let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], body).into_response())
+}
+
+fn check_csrf(ctx: &Ctx, token: &str) -> Result<(), AppError> {
+    if token == ctx.csrf_token {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()))
+    }
+}
+
+// ---- public -------------------------------------------------------------------------------------
+
+async fn public_calls(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let list: Vec<Value> = calls(&state.db)
+        .await?
+        .iter()
+        .filter(|c| c.state != "draft")
+        .map(|c| context! { ..sv(c), ..context! { label => c.state_label() } })
+        .collect();
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        &state,
+        &ctx,
+        "public/bs_calls.html",
+        StatusCode::OK,
+        context! { title => "项目申报", site, list, nav_current => "/banshi/calls/", crumbs => vec![(String::new(), "项目申报".to_owned())] },
+    )
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct ApplyForm {
+    #[serde(default, rename = "_csrf", skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    no: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    org_code: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    budget: String,
+    #[serde(default)]
+    summary: String,
+    /// "draft" keeps it editable; "submit" hands it in.
+    #[serde(default)]
+    intent: String,
+}
+
+async fn call_page(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Call,
+    form: &ApplyForm,
+    errors: BTreeMap<String, String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let day = date_text(today());
+    let ranked: Vec<Value> = if matches!(c.state.as_str(), "publicity" | "final") {
+        ranking(&state.db, c).await?.iter().enumerate().map(|(i, (a, score, n))| context! { rank => i + 1, title => a.title.clone(), org => a.org_name.clone(), score => format!("{:.2}", *score as f64 / 100.0), experts => n }).collect()
+    } else {
+        Vec::new()
+    };
+    let objections: Vec<Value> = if c.state == "publicity" || c.state == "final" {
+        objections(&state.db, c.id).await?.iter().map(sv).collect()
+    } else {
+        Vec::new()
+    };
+    let site = cms::public::site_frame(&state.db, None).await;
+    html(
+        state,
+        ctx,
+        "public/bs_call.html",
+        status,
+        context! { title => c.title.clone(), site, call => sv(c), label => c.state_label(), sheet => sv(c.sheet()), open => c.window_open(&day), form => sv(form), errors, notice, ranked, objections,
+        publicity_open => c.state == "publicity" && c.publicity_until.as_deref().is_some_and(|u| day.as_str() <= u), nav_current => "/banshi/calls/",
+        crumbs => vec![("/banshi/calls/".to_owned(), "项目申报".to_owned()), (String::new(), c.title.clone())] },
+    )
+}
+
+async fn public_call(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
+    call_page(&state, &ctx, &c, &ApplyForm::default(), BTreeMap::new(), None, StatusCode::OK).await
+}
+
+fn check_apply(f: &ApplyForm, submit: bool) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    if f.org_name.trim().is_empty() {
+        e.push(FieldError::new("org_name", "请填写申报单位名称"));
+    }
+    if f.org_code.trim().chars().count() != 18 || platform::codes::check_org_code(f.org_code.trim()).is_some() {
+        e.push(FieldError::new("org_code", "统一社会信用代码不正确（18 位，请核对最后一位校验码）"));
+    }
+    if f.title.trim().is_empty() || f.title.trim().chars().count() > 60 {
+        e.push(FieldError::new("title", "请填写项目名称（不超过 60 个字）"));
+    }
+    if submit {
+        if f.contact.trim().is_empty() {
+            e.push(FieldError::new("contact", "请填写项目联系人"));
+        }
+        if !platform::codes::valid_phone(f.phone.trim()) {
+            e.push(FieldError::new("phone", "联系电话格式不正确"));
+        }
+        if f.budget.trim().parse::<f64>().map_or(true, |b| b <= 0.0) {
+            e.push(FieldError::new("budget", "申请经费应为大于 0 的数字（万元）"));
+        }
+        if f.summary.trim().chars().count() < 20 {
+            e.push(FieldError::new("summary", "项目摘要至少 20 个字"));
+        }
+    }
+    e
+}
+
+async fn public_apply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ApplyForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&ctx, &f.csrf)?;
+    let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
+    match save_application(&state, &c, &f).await {
+        Ok((no, code, submitted)) => {
+            let notice = if submitted {
+                format!("申报书已提交。申报编号 {no}，查询码 {code}（只显示这一次），请妥善保存。")
+            } else {
+                format!("草稿已保存。申报编号 {no}，查询码 {code}（只显示这一次），凭它们可继续填写。")
+            };
+            let keep = ApplyForm { no: no.clone(), code: code.clone(), ..f.clone() };
+            call_page(&state, &ctx, &c, &keep, BTreeMap::new(), Some(notice), StatusCode::OK).await
+        }
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            call_page(&state, &ctx, &c, &f, errors, None, status).await
+        }
+    }
+}
+
+/// Creates or updates an application (the draft's number and code identify it); returns
+/// (number, query code, submitted?).
+async fn save_application(state: &AppState, c: &Call, f: &ApplyForm) -> Result<(String, String, bool), AppError> {
+    let day = date_text(today());
+    if !c.window_open(&day) {
+        return Err(AppError::Conflict(format!("不在申报期内（{} 至 {}）", c.opens_on, c.closes_on)));
+    }
+    let submit = f.intent == "submit";
+    let errs = check_apply(f, submit);
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let t = now();
+    let new_state = if submit { "submitted" } else { "draft" };
+    if !f.no.trim().is_empty() {
+        let existing: Option<ProjectApp> = state
+            .db
+            .fetch_optional(
+                sql("SELECT * FROM project_application WHERE no = $1 AND call_id = $2").bind(f.no.trim()).bind(c.id),
+            )
+            .await?;
+        let a = match existing {
+            Some(a) if a.query_hash == hash_code(&f.code) => a,
+            _ => return Err(AppError::invalid("code", "申报编号或查询码不正确")),
+        };
+        if a.state != "draft" {
+            return Err(AppError::Conflict("申报书已提交，不能再修改".into()));
+        }
+        state
+            .db
+            .execute(
+                sql("UPDATE project_application SET org_name=$1, org_code=$2, contact=$3, phone=$4, title=$5, budget=$6, summary=$7, state=$8, submitted_at=$9, updated_at=$10 WHERE id=$11")
+                    .bind(f.org_name.trim()).bind(f.org_code.trim().to_ascii_uppercase()).bind(f.contact.trim()).bind(f.phone.trim()).bind(f.title.trim())
+                    .bind(f.budget.trim()).bind(f.summary.trim()).bind(new_state).bind(submit.then_some(t)).bind(t).bind(a.id),
+            )
+            .await?;
+        return Ok((a.no, f.code.trim().to_owned(), submit));
+    }
+    let code = platform::security::random_token(6).to_ascii_uppercase().replace(['-', '_'], "X");
+    let temp = format!("T{}", platform::security::random_token(10));
+    let id: Scalar<i64> = state
+        .db
+        .fetch_one(
+            sql("INSERT INTO project_application (call_id, no, query_hash, org_name, org_code, contact, phone, title, budget, summary, state, submitted_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id")
+            .bind(c.id).bind(&temp).bind(hash_code(&code)).bind(f.org_name.trim()).bind(f.org_code.trim().to_ascii_uppercase()).bind(f.contact.trim())
+            .bind(f.phone.trim()).bind(f.title.trim()).bind(f.budget.trim()).bind(f.summary.trim()).bind(new_state).bind(submit.then_some(t)).bind(t),
+        )
+        .await?;
+    let no = format!("XM{}{:05}", c.id, id.0);
+    state.db.execute(sql("UPDATE project_application SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
+    Ok((no, code, submit))
+}
+
+/// Opens a saved draft again with its number and query code.
+async fn public_resume(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ApplyForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&ctx, &f.csrf)?;
+    let a: Option<ProjectApp> =
+        state.db.fetch_optional(sql("SELECT * FROM project_application WHERE no = $1").bind(f.no.trim())).await?;
+    let a = a
+        .filter(|a| a.query_hash == hash_code(&f.code))
+        .ok_or_else(|| AppError::invalid("code", "申报编号或查询码不正确"))?;
+    let c = call(&state.db, a.call_id).await?.ok_or(AppError::NotFound)?;
+    let form = ApplyForm {
+        no: a.no.clone(),
+        code: f.code.clone(),
+        org_name: a.org_name.clone(),
+        org_code: a.org_code.clone(),
+        contact: a.contact.clone(),
+        phone: a.phone.clone(),
+        title: a.title.clone(),
+        budget: a.budget.clone(),
+        summary: a.summary.clone(),
+        ..ApplyForm::default()
+    };
+    let notice = match a.state.as_str() {
+        "draft" => "已打开草稿，可继续填写后提交。".to_owned(),
+        "submitted" => "申报书已提交，等待形式审查。".to_owned(),
+        "screened_out" => format!("形式审查未通过：{}", a.screen_note),
+        _ => "已通过形式审查，正在专家评审。".to_owned(),
+    };
+    call_page(&state, &ctx, &c, &form, BTreeMap::new(), Some(notice), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct ObjectionForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    contact: String,
+}
+
+async fn public_objection(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ObjectionForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&ctx, &f.csrf)?;
+    let c = call(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let day = date_text(today());
+    let mut errors = BTreeMap::new();
+    if !(c.state == "publicity" && c.publicity_until.as_deref().is_some_and(|u| day.as_str() <= u)) {
+        errors.insert("objection".to_owned(), "不在公示期内，不能提出异议".to_owned());
+    } else if f.text.trim().chars().count() < 10 {
+        errors.insert("objection".to_owned(), "异议内容至少 10 个字，请写明对象和理由".to_owned());
+    } else if f.contact.trim().is_empty() {
+        errors.insert("objection".to_owned(), "请留下联系方式，以便答复".to_owned());
+    }
+    if !errors.is_empty() {
+        return call_page(&state, &ctx, &c, &ApplyForm::default(), errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    }
+    state
+        .db
+        .execute(
+            sql("INSERT INTO project_objection (call_id, text, contact, created_at) VALUES ($1,$2,$3,$4)")
+                .bind(id)
+                .bind(f.text.trim())
+                .bind(f.contact.trim())
+                .bind(now()),
+        )
+        .await?;
+    call_page(
+        &state,
+        &ctx,
+        &c,
+        &ApplyForm::default(),
+        BTreeMap::new(),
+        Some("异议已收到，答复将在本页公布。".into()),
+        StatusCode::OK,
+    )
+    .await
+}
+
+// ---- back office --------------------------------------------------------------------------------
+
+async fn admin_calls(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let list: Vec<Value> =
+        calls(&state.db).await?.iter().map(|c| context! { ..sv(c), ..context! { label => c.state_label() } }).collect();
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let org_opts: Vec<(String, String)> = orgs.iter().map(|o| (o.code.clone(), o.name.clone())).collect();
+    let experts: Vec<Value> = experts(&state.db).await?.iter().map(sv).collect();
+    Ok(state
+        .render(
+            &ctx,
+            "admin/bs_calls.html",
+            context! { list, orgs => org_opts, experts, errors => BTreeMap::<String, String>::new() },
+        )?
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct CallForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    org_code: String,
+    #[serde(default)]
+    guide: String,
+    #[serde(default)]
+    opens_on: String,
+    #[serde(default)]
+    closes_on: String,
+    #[serde(default)]
+    sheet: String,
+    #[serde(default)]
+    publicity_days: String,
+}
+
+async fn admin_call_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<CallForm>,
+) -> Result<Response, AppError> {
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let org =
+        orgs.iter().find(|o| o.code == f.org_code).ok_or_else(|| AppError::invalid("org_code", "请选择主管部门"))?;
+    staff.require(Perm::ServiceManage, &item_scope(&orgs, org.id))?;
+    let mut errs = Vec::new();
+    if f.title.trim().is_empty() {
+        errs.push(FieldError::new("title", "请填写申报通知标题"));
+    }
+    let (Some(o), Some(c)) = (platform::calendar::date(&f.opens_on), platform::calendar::date(&f.closes_on)) else {
+        return Err(AppError::invalid("opens_on", "申报起止日期格式应为 2026-01-01"));
+    };
+    if o > c {
+        errs.push(FieldError::new("closes_on", "截止日期不能早于开始日期"));
+    }
+    let sheet = domain::parse_sheet(&f.sheet).unwrap_or_else(|e| {
+        errs.push(FieldError::new("sheet", e));
+        Vec::new()
+    });
+    let days: i64 = f.publicity_days.trim().parse().unwrap_or(5).clamp(1, 30);
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let id: Scalar<i64> = state
+        .db
+        .fetch_one(
+            sql("INSERT INTO project_call (title, org_id, guide, opens_on, closes_on, score_sheet, state, publicity_days, created_at) VALUES ($1,$2,$3,$4,$5,$6,'open',$7,$8) RETURNING id")
+                .bind(f.title.trim()).bind(org.id).bind(f.guide.trim()).bind(date_text(o)).bind(date_text(c)).bind(serde_json::to_string(&sheet).unwrap_or_default()).bind(days).bind(now()),
+        )
+        .await?;
+    state.audit(&ctx, "project_call.create", &format!("call:{}", id.0), "success", f.title.trim().to_owned()).await;
+    Ok(see_other(&format!("/admin/services/calls/{}", id.0)))
+}
+
+async fn staff_call(state: &AppState, staff: &Staff, id: i64) -> Result<Call, AppError> {
+    let c = call(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    staff.require(Perm::ServiceManage, &item_scope(&orgs, c.org_id))?;
+    Ok(c)
+}
+
+async fn admin_call(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let c = staff_call(&state, &staff, id).await?;
+    render_call(&state, &ctx, &c, BTreeMap::new(), StatusCode::OK).await
+}
+
+async fn render_call(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Call,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let apps = apps_of(&state.db, c.id).await?;
+    let asg = assignments_of_call(&state.db, c.id).await?;
+    let ex = experts(&state.db).await?;
+    let rows: Vec<Value> = apps
+        .iter()
+        .filter(|a| a.state != "draft")
+        .map(|a| {
+            let mine: Vec<Value> = asg
+                .iter()
+                .filter(|x| x.application_id == a.id)
+                .map(|x| context! { expert => ex.iter().find(|e| e.id == x.expert_id).map(|e| e.name.clone()).unwrap_or_default(), total => x.submitted_at.map(|_| x.scores().iter().sum::<u32>()) })
+                .collect();
+            context! { ..sv(a), ..context! { assigned => mine } }
+        })
+        .collect();
+    let ranked: Vec<Value> = ranking(&state.db, c).await?.iter().enumerate().map(|(i, (a, s, n))| context! { rank => i + 1, title => a.title.clone(), org => a.org_name.clone(), score => format!("{:.2}", *s as f64 / 100.0), experts => n }).collect();
+    let objections: Vec<Value> = objections(&state.db, c.id)
+        .await?
+        .iter()
+        .map(|o| context! { ..sv(o), ..context! { contact => o.contact.clone() } })
+        .collect();
+    let body = state.render(ctx, "admin/bs_call.html", context! { call => sv(c), label => c.state_label(), apps => rows, experts => sv(&ex), ranked, objections, errors, sheet => sv(c.sheet()) })?;
+    Ok((status, body).into_response())
+}
+
+#[derive(Deserialize)]
+struct StateForm {
+    #[serde(default)]
+    to: String,
+}
+
+async fn admin_call_state(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<StateForm>,
+) -> Result<Response, AppError> {
+    let c = staff_call(&state, &staff, id).await?;
+    let allowed = matches!(
+        (c.state.as_str(), f.to.as_str()),
+        ("open", "review") | ("review", "publicity") | ("publicity", "final")
+    );
+    if !allowed {
+        return render_call(
+            &state,
+            &ctx,
+            &c,
+            BTreeMap::from([("form".to_owned(), format!("当前为「{}」，不能进入该阶段", c.state_label()))]),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    if f.to == "final" {
+        let open = objections(&state.db, id).await?.iter().filter(|o| o.answer.is_empty()).count();
+        if open > 0 {
+            return render_call(
+                &state,
+                &ctx,
+                &c,
+                BTreeMap::from([("form".to_owned(), format!("还有 {open} 条异议未答复，答复后才能公布最终名单"))]),
+                StatusCode::CONFLICT,
+            )
+            .await;
+        }
+    }
+    let until = (f.to == "publicity").then(|| {
+        let d = today() + time::Duration::days(c.publicity_days);
+        date_text(d)
+    });
+    state.db.execute(sql("UPDATE project_call SET state = $1, publicity_until = COALESCE($2, publicity_until) WHERE id = $3 AND state = $4").bind(f.to.as_str()).bind(until).bind(id).bind(c.state.as_str())).await?;
+    state.audit(&ctx, "project_call.stage", &format!("call:{id}"), "success", format!("进入「{}」", f.to)).await;
+    Ok(see_other(&format!("/admin/services/calls/{id}")))
+}
+
+#[derive(Deserialize)]
+struct ScreenForm {
+    #[serde(default)]
+    application_id: i64,
+    #[serde(default)]
+    pass: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn admin_screen(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<ScreenForm>,
+) -> Result<Response, AppError> {
+    let c = staff_call(&state, &staff, id).await?;
+    let pass = f.pass == "1";
+    if !pass && f.note.trim().is_empty() {
+        return render_call(
+            &state,
+            &ctx,
+            &c,
+            BTreeMap::from([("form".to_owned(), "形式审查不通过须写明理由".to_owned())]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let n = state
+        .db
+        .execute(sql("UPDATE project_application SET state = $1, screen_note = $2, updated_at = $3 WHERE id = $4 AND call_id = $5 AND state = 'submitted'")
+            .bind(if pass { "in_review" } else { "screened_out" }).bind(f.note.trim()).bind(now()).bind(f.application_id).bind(id))
+        .await?;
+    if n == 0 {
+        return render_call(
+            &state,
+            &ctx,
+            &c,
+            BTreeMap::from([("form".to_owned(), "该申报书不在待审查状态".to_owned())]),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    state
+        .audit(
+            &ctx,
+            "project_application.screen",
+            &format!("project_application:{}", f.application_id),
+            "success",
+            if pass { "形式审查通过".to_owned() } else { format!("形式审查不通过：{}", f.note.trim()) },
+        )
+        .await;
+    Ok(see_other(&format!("/admin/services/calls/{id}")))
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    application_id: i64,
+    #[serde(default)]
+    expert_id: i64,
+}
+
+async fn admin_assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    let c = staff_call(&state, &staff, id).await?;
+    let app: Option<ProjectApp> = state
+        .db
+        .fetch_optional(
+            sql("SELECT * FROM project_application WHERE id = $1 AND call_id = $2").bind(f.application_id).bind(id),
+        )
+        .await?;
+    let app = app.ok_or(AppError::NotFound)?;
+    let expert = experts(&state.db).await?.into_iter().find(|e| e.id == f.expert_id).ok_or(AppError::NotFound)?;
+    let refuse = |m: String| async {
+        render_call(&state, &ctx, &c, BTreeMap::from([("form".to_owned(), m)]), StatusCode::CONFLICT).await
+    };
+    if app.state != "in_review" {
+        return refuse("只能为通过形式审查的申报书分配专家".to_owned()).await;
+    }
+    if domain::conflict_of_interest(&expert.org_name, &app.org_name) {
+        state
+            .audit(
+                &ctx,
+                "project_application.assign",
+                &format!("project_application:{}", app.id),
+                "refused",
+                format!("专家{}与申报单位同属{}，回避", expert.name, expert.org_name),
+            )
+            .await;
+        return refuse(format!("利益冲突：专家「{}」与申报单位同属「{}」，须回避", expert.name, expert.org_name)).await;
+    }
+    let r = state
+        .db
+        .execute(
+            sql("INSERT INTO expert_assignment (application_id, expert_id) VALUES ($1,$2)")
+                .bind(app.id)
+                .bind(expert.id),
+        )
+        .await;
+    if let Err(e) = r {
+        if e.is_unique_violation() {
+            return refuse("该专家已分配给这份申报书".to_owned()).await;
+        }
+        return Err(e.into());
+    }
+    state
+        .audit(
+            &ctx,
+            "project_application.assign",
+            &format!("project_application:{}", app.id),
+            "success",
+            format!("分配专家{}", expert.name),
+        )
+        .await;
+    Ok(see_other(&format!("/admin/services/calls/{id}")))
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    #[serde(default)]
+    objection_id: i64,
+    #[serde(default)]
+    answer: String,
+}
+
+async fn admin_answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    let c = staff_call(&state, &staff, id).await?;
+    if f.answer.trim().chars().count() < 5 {
+        return render_call(
+            &state,
+            &ctx,
+            &c,
+            BTreeMap::from([("form".to_owned(), "答复至少 5 个字".to_owned())]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    state
+        .db
+        .execute(sql("UPDATE project_objection SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4 AND call_id = $5")
+            .bind(f.answer.trim()).bind(staff.user.display_name.as_str()).bind(now()).bind(f.objection_id).bind(id))
+        .await?;
+    state
+        .audit(
+            &ctx,
+            "project_objection.answer",
+            &format!("objection:{}", f.objection_id),
+            "success",
+            f.answer.trim().to_owned(),
+        )
+        .await;
+    Ok(see_other(&format!("/admin/services/calls/{id}")))
+}
+
+#[derive(Deserialize)]
+struct ExpertForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    specialties: String,
+}
+
+/// Adds an existing account to the expert pool.
+async fn admin_expert_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<ExpertForm>,
+) -> Result<Response, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let u = accounts::user_by_name(&state.db, f.username.trim())
+        .await?
+        .ok_or_else(|| AppError::invalid("username", "找不到该账号，请先在用户管理中创建"))?;
+    if f.org_name.trim().is_empty() || f.field.trim().is_empty() {
+        return Err(AppError::invalid("org_name", "请填写专家所在单位和领域"));
+    }
+    state
+        .db
+        .execute(
+            sql("INSERT INTO expert (user_id, name, org_name, field, specialties) VALUES ($1,$2,$3,$4,$5)")
+                .bind(u.id)
+                .bind(u.display_name.as_str())
+                .bind(f.org_name.trim())
+                .bind(f.field.trim())
+                .bind(f.specialties.trim()),
+        )
+        .await?;
+    state
+        .audit(&ctx, "expert.create", &format!("expert:{}", u.username), "success", f.org_name.trim().to_owned())
+        .await;
+    Ok(see_other("/admin/services/calls"))
+}
+
+/// An expert's own page: only the applications assigned to them.
+async fn expert_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
+    render_expert(&state, &ctx, &staff, BTreeMap::new(), StatusCode::OK).await
+}
+
+async fn render_expert(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let me: Expert = state
+        .db
+        .fetch_optional(sql("SELECT * FROM expert WHERE user_id = $1").bind(staff.user.id))
+        .await?
+        .ok_or_else(|| AppError::Forbidden("您不在评审专家库中".into()))?;
+    let asg: Vec<Assignment> = state.db.fetch_all(sql("SELECT id, application_id, expert_id, scores, comment, submitted_at FROM expert_assignment WHERE expert_id = $1 ORDER BY id").bind(me.id)).await?;
+    let mut rows = Vec::new();
+    for a in &asg {
+        let app: Option<ProjectApp> = state
+            .db
+            .fetch_optional(sql("SELECT * FROM project_application WHERE id = $1").bind(a.application_id))
+            .await?;
+        let Some(app) = app else { continue };
+        let c = call(&state.db, app.call_id).await?.ok_or(AppError::NotFound)?;
+        rows.push(context! { id => a.id, title => app.title.clone(), org => app.org_name.clone(), summary => app.summary.clone(), budget => app.budget.clone(),
+            call => c.title.clone(), sheet => sv(c.sheet()), scores => a.scores(), comment => a.comment.clone(), done => a.submitted_at.is_some(), reviewing => c.state == "review" });
+    }
+    let body = state.render(ctx, "admin/bs_review.html", context! { me => sv(&me), rows, errors })?;
+    Ok((status, body).into_response())
+}
+
+async fn expert_score(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let me: Expert = state
+        .db
+        .fetch_optional(sql("SELECT * FROM expert WHERE user_id = $1").bind(staff.user.id))
+        .await?
+        .ok_or_else(|| AppError::Forbidden("您不在评审专家库中".into()))?;
+    let a: Option<Assignment> = state.db.fetch_optional(sql("SELECT id, application_id, expert_id, scores, comment, submitted_at FROM expert_assignment WHERE id = $1").bind(id)).await?;
+    // Another expert's assignment is not found, not forbidden: experts see only their own.
+    let a = a.filter(|a| a.expert_id == me.id).ok_or(AppError::NotFound)?;
+    let app: ProjectApp =
+        state.db.fetch_one(sql("SELECT * FROM project_application WHERE id = $1").bind(a.application_id)).await?;
+    let c = call(&state.db, app.call_id).await?.ok_or(AppError::NotFound)?;
+    let fail = |m: String| {
+        render_expert(&state, &ctx, &staff, BTreeMap::from([("form".to_owned(), m)]), StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    if c.state != "review" {
+        return render_expert(
+            &state,
+            &ctx,
+            &staff,
+            BTreeMap::from([("form".to_owned(), "评审阶段已结束，不能再修改评分".to_owned())]),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let sheet = c.sheet();
+    let mut scores = Vec::new();
+    for (i, criterion) in sheet.iter().enumerate() {
+        match f.iter().find(|(k, _)| *k == format!("s{i}")).and_then(|(_, v)| v.trim().parse::<u32>().ok()) {
+            Some(v) => scores.push(v),
+            None => return fail(format!("请为「{}」打分（整数）", criterion.name)).await,
+        }
+    }
+    if let Err(m) = domain::check_scores(&sheet, &scores) {
+        return fail(m).await;
+    }
+    let comment = f.iter().find(|(k, _)| k == "comment").map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    state
+        .db
+        .execute(
+            sql("UPDATE expert_assignment SET scores = $1, comment = $2, submitted_at = $3 WHERE id = $4")
+                .bind(serde_json::to_string(&scores).unwrap_or_default())
+                .bind(comment)
+                .bind(now())
+                .bind(id),
+        )
+        .await?;
+    state
+        .audit(
+            &ctx,
+            "expert.score",
+            &format!("project_application:{}", app.id),
+            "success",
+            format!("评分 {}", scores.iter().sum::<u32>()),
+        )
+        .await;
+    Ok(see_other("/admin/services/review"))
+}
