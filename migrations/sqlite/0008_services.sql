@@ -92,6 +92,23 @@ CREATE INDEX application_item_time ON application (item_id, submitted_at);
 CREATE INDEX application_time ON application (submitted_at, id);
 CREATE INDEX application_completed ON application (completed_at, id) WHERE state = 'completed';
 
+-- Statistics kept as they happen: per item, department and day of receipt, what that day's
+-- applications contribute now (store::apply moves a case's contribution on every change).
+CREATE TABLE application_tally (
+    item_id     BIGINT NOT NULL,
+    org_id      BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    received    BIGINT NOT NULL DEFAULT 0,
+    completed   BIGINT NOT NULL DEFAULT 0,
+    on_time     BIGINT NOT NULL DEFAULT 0,
+    workdays    BIGINT NOT NULL DEFAULT 0,
+    rated       BIGINT NOT NULL DEFAULT 0,
+    rating_sum  BIGINT NOT NULL DEFAULT 0,
+    bad         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, org_id, day)
+);
+CREATE INDEX application_tally_day ON application_tally (day);
+
 CREATE TABLE application_event (
     id              INTEGER PRIMARY KEY,
     application_id  BIGINT NOT NULL REFERENCES application(id),

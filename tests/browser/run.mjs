@@ -81,6 +81,8 @@ const pages = [
   ['在线申请', '/banshi/items/230100-SCJ-001/apply'],
   ['办件查询', '/banshi/query'],
   ['办件公示', '/banshi/gongshi'],
+  ['项目申报', '/banshi/calls/'],
+  ['申报通知', '/banshi/calls/1'],
 ];
 
 let failures = 0;

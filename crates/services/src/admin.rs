@@ -526,7 +526,8 @@ pub async fn stats_rows(state: &AppState, q: &StatsQuery) -> Result<(String, Str
     };
     let items = store::items(&state.db, false).await?;
     let orgs = accounts::list_orgs(&state.db).await?;
-    let rows = store::item_counts(&state.db, f, t + 86_400)
+    let (from, to) = (platform::fmt_date(f), platform::fmt_date(t));
+    let rows = store::item_counts(&state.db, &from, &to)
         .await?
         .into_iter()
         .map(|c| StatsRow {
@@ -535,7 +536,7 @@ pub async fn stats_rows(state: &AppState, q: &StatsQuery) -> Result<(String, Str
             c,
         })
         .collect();
-    Ok((platform::fmt_date(f), platform::fmt_date(t), rows))
+    Ok((from, to, rows))
 }
 
 fn pct(n: i64, d: i64) -> Option<f64> {

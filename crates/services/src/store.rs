@@ -282,8 +282,92 @@ pub async fn insert_application(
             .bind(a.at),
     )
     .await?;
+    let fresh = Application {
+        item_id: a.item.id,
+        org_id: a.item.org_id,
+        submitted_at: a.at,
+        state: "submitted".into(),
+        ..Application::default()
+    };
+    tally_add(&mut tx, &fresh, 1).await?;
     tx.commit().await?;
     Ok((id.0, no))
+}
+
+/// What one application adds to the statistics of its day of receipt, as it stands now.
+pub fn contribution(a: &Application) -> [i64; 7] {
+    let completed = a.state == "completed";
+    let score = a.rating.as_deref().and_then(|r| crate::domain::RATINGS.iter().find(|x| x.0 == r)).map_or(0, |x| x.2);
+    [
+        1,
+        i64::from(completed),
+        i64::from(completed && a.on_time == Some(true)),
+        if completed { a.workdays.unwrap_or(0) } else { 0 },
+        i64::from(a.rating.is_some()),
+        score,
+        i64::from(a.rating.as_deref().is_some_and(crate::domain::is_bad_rating)),
+    ]
+}
+
+const TALLY_FIELDS: [&str; 7] = ["received", "completed", "on_time", "workdays", "rated", "rating_sum", "bad"];
+
+async fn tally_add(tx: &mut platform::db::Tx, a: &Application, sign: i64) -> DbResult<()> {
+    let v = contribution(a);
+    let mut q = sql(format!(
+        "INSERT INTO application_tally (item_id, org_id, day, {}) VALUES ($1, $2, $3",
+        TALLY_FIELDS.join(", ")
+    ))
+    .bind(a.item_id)
+    .bind(a.org_id)
+    .bind(platform::fmt_date(a.submitted_at));
+    for x in v {
+        q = q.push(", ").push_bind(x * sign);
+    }
+    let updates: Vec<String> =
+        TALLY_FIELDS.iter().map(|f| format!("{f} = application_tally.{f} + excluded.{f}")).collect();
+    tx.execute(q.push(&format!(") ON CONFLICT (item_id, org_id, day) DO UPDATE SET {}", updates.join(", ")))).await?;
+    Ok(())
+}
+
+/// Recomputes the statistics tally from the applications (after a bulk load, or to repair).
+pub async fn rebuild_tally(db: &Db) -> DbResult<usize> {
+    let mut sums: std::collections::BTreeMap<(i64, i64, String), [i64; 7]> = Default::default();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<Application> =
+            db.fetch_all(sql("SELECT * FROM application WHERE id > $1 ORDER BY id LIMIT 50000").bind(after)).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for a in &rows {
+            let e = sums.entry((a.item_id, a.org_id, platform::fmt_date(a.submitted_at))).or_insert([0; 7]);
+            for (t, v) in e.iter_mut().zip(contribution(a)) {
+                *t += v;
+            }
+        }
+    }
+    let mut tx = db.begin().await?;
+    tx.execute(sql("DELETE FROM application_tally")).await?;
+    let rows: Vec<_> = sums.into_iter().collect();
+    for chunk in rows.chunks(500) {
+        let mut q =
+            sql(format!("INSERT INTO application_tally (item_id, org_id, day, {}) VALUES ", TALLY_FIELDS.join(", ")));
+        for (i, ((item, org, day), v)) in chunk.iter().enumerate() {
+            q = q
+                .push(if i == 0 { "(" } else { ", (" })
+                .push_bind(*item)
+                .push(", ")
+                .push_bind(*org)
+                .push(", ")
+                .push_bind(day.as_str());
+            for x in v {
+                q = q.push(", ").push_bind(*x);
+            }
+            q = q.push(")");
+        }
+        tx.execute(q).await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
 }
 
 pub async fn application(db: &Db, id: i64) -> DbResult<Option<Application>> {
@@ -352,6 +436,9 @@ pub async fn apply(db: &Db, a: &Application, set: Q, event: (&str, &str, i64, &s
         return Ok(false);
     }
     let (action, to, step, actor, comment) = event;
+    let after: Application = tx.fetch_one(sql("SELECT * FROM application WHERE id = $1").bind(a.id)).await?;
+    tally_add(&mut tx, a, -1).await?;
+    tally_add(&mut tx, &after, 1).await?;
     tx.execute(
         sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
             .bind(a.id)
@@ -430,16 +517,14 @@ pub struct ItemCounts {
     pub bad: i64,
 }
 
-pub async fn item_counts(db: &Db, from: i64, to: i64) -> DbResult<Vec<ItemCounts>> {
+/// Counts per item for applications received on days `from..=to` (`YYYY-MM-DD`), from the tally.
+pub async fn item_counts(db: &Db, from: &str, to: &str) -> DbResult<Vec<ItemCounts>> {
+    let sums: Vec<String> = TALLY_FIELDS.iter().map(|f| format!("CAST(SUM({f}) AS BIGINT) AS {f}")).collect();
     db.fetch_all(
-        sql("SELECT item_id, org_id, COUNT(*) AS received, \
-             SUM(CASE WHEN state = 'completed' THEN 1 ELSE 0 END) AS completed, \
-             SUM(CASE WHEN state = 'completed' AND on_time = TRUE THEN 1 ELSE 0 END) AS on_time, \
-             CAST(COALESCE(SUM(CASE WHEN state = 'completed' THEN workdays ELSE 0 END), 0) AS BIGINT) AS workdays, \
-             SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
-             SUM(CASE rating WHEN 'very_satisfied' THEN 5 WHEN 'satisfied' THEN 4 WHEN 'basic' THEN 3 WHEN 'unsatisfied' THEN 2 WHEN 'very_unsatisfied' THEN 1 ELSE 0 END) AS rating_sum, \
-             SUM(CASE WHEN rating IN ('unsatisfied','very_unsatisfied') THEN 1 ELSE 0 END) AS bad \
-             FROM application WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY item_id, org_id")
+        sql(format!(
+            "SELECT item_id, org_id, {} FROM application_tally WHERE day >= $1 AND day <= $2 GROUP BY item_id, org_id",
+            sums.join(", ")
+        ))
         .bind(from)
         .bind(to),
     )

@@ -332,14 +332,22 @@ fn page_body(slug: &str, text: &Text, rng: &mut StdRng) -> String {
 }
 
 /// Loads the demo (once: an existing site group is left as it is) and returns the demo accounts.
+/// How much generated content the demo gets.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub articles: u32,
+    pub letters: u32,
+    pub applications: u32,
+}
+
 pub async fn load(
     db: &Db,
     key: &AuditKey,
     files_dir: &std::path::Path,
-    articles: u32,
-    letters: u32,
+    sizes: Sizes,
     progress: impl Fn(u64),
 ) -> anyhow::Result<Demo> {
+    let Sizes { articles, letters, applications } = sizes;
     let orgs = ensure_orgs(db).await?;
     let accounts_out = ensure_accounts(db, &orgs).await?;
     let created = cms::store::site_by_code(db, "hrb").await?.is_none();
@@ -364,7 +372,7 @@ pub async fn load(
     }
     // After the sites, so the mailboxes belong to theirs.
     let created_letters = ensure_mailboxes(db, &orgs, letters).await?;
-    crate::demo_services::load(db, &orgs, 600).await?;
+    crate::demo_services::load(db, &orgs, applications).await?;
     Ok(Demo { accounts: accounts_out, created, letters: created_letters })
 }
 

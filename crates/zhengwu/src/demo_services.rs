@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 
 use platform::db::{Db, sql};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use services::store::{self, Item};
 
 /// (code, name, kind, department, audience, legal days, promised days, fee standard (empty: free),
@@ -691,79 +689,49 @@ pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32)
             .map_err(|e| anyhow::anyhow!("demo item {name}: {e:?}"))?;
         ids.push(store::save_item(db, &it, "demo").await?);
     }
-    generate_applications(db, &ids, applications).await
+    generate_applications(db, &ids, applications).await?;
+    demo_call(db, orgs).await
 }
 
-/// Generated cases over the past months, in every state, with ratings on completed ones.
-async fn generate_applications(db: &Db, item_ids: &[i64], n: u32) -> anyhow::Result<()> {
-    let mut rng = StdRng::seed_from_u64(20_261_201);
-    let items: Vec<Item> = store::items(db, false).await?.into_iter().filter(|i| item_ids.contains(&i.id)).collect();
-    let cal = platform::calendar::load(db).await?;
-    let now = platform::db::now();
-    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
-    let given = ["建国", "秀英", "志强", "丽华", "海涛", "淑珍", "晓东", "雪梅"];
-    for k in 0..n {
-        let item = &items[rng.random_range(0..items.len())];
-        let submitted = now - rng.random_range(3600..180 * 86_400);
-        let day = platform::calendar::date(&platform::fmt_date(submitted)).unwrap_or_else(platform::calendar::today);
-        let roll = rng.random_range(0..100);
-        let age = (now - submitted) / 86_400;
-        let state = match roll {
-            _ if age < 3 && roll < 50 => "submitted",
-            0..4 => "rejected",
-            4..8 if age < 30 => "correction",
-            8..18 if age < 40 => "reviewing",
-            18..22 => "denied",
-            _ => "completed",
-        };
-        let org = item.audience == "org";
-        let name = if org {
-            format!("哈尔滨{}科技有限公司", ["冰城", "松江", "北方", "龙江"][rng.random_range(0..4)])
-        } else {
-            format!("{}{}", surnames[rng.random_range(0..10)], given[rng.random_range(0..8)])
-        };
-        // Half of the corrections were asked for at pre-review, before acceptance.
-        let corrected_early = state == "correction" && rng.random_bool(0.5);
-        let accepted = !matches!(state, "submitted" | "rejected") && !corrected_early;
-        let accepted_on = accepted.then(|| cal.add_workdays(day, 1));
-        let due = accepted_on.map(|d| cal.add_workdays(d, u32::try_from(item.promised_days).unwrap_or(1)));
-        let done = matches!(state, "completed" | "denied");
-        let workdays: i64 = rng.random_range(0..=item.promised_days + 2);
-        let completed_at = (state == "completed").then(|| (submitted + (workdays + 1) * 86_400 * 7 / 5).min(now - 60));
-        let rating = (state == "completed" && rng.random_bool(0.7)).then(|| {
-            ["very_satisfied", "very_satisfied", "satisfied", "satisfied", "basic", "unsatisfied", "very_unsatisfied"]
-                [rng.random_range(0..7)]
-        });
-        let no = format!("BJ{}{:07}", platform::fmt_date(submitted).replace('-', ""), 9_000_000 + k);
-        let on_time = completed_at.map(|_| workdays <= item.promised_days);
-        let mut q = sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, form_data, state, step, accepted, submitted_at, accepted_on, due_date, decided_at, completed_at, workdays, rating, decision_note, legal_basis, correction_note, updated_at, on_time) VALUES ($1,'generated',$2,$3,$4,$5,$6,$7,'{}',$8,0,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,")
-            .bind(no)
-            .bind(item.id)
-            .bind(item.org_id)
-            .bind(if org { "org" } else { "person" })
-            .bind(name)
-            .bind(if org { crate::demo::uscc(900 + k) } else { "11010519491231002X".to_owned() })
-            .bind(format!("13{:09}", rng.random_range(0..1_000_000_000u64)))
-            .bind(state)
-            .bind(accepted)
-            .bind(submitted)
-            .bind(accepted_on.map(platform::calendar::date_text))
-            .bind(if state == "correction" && accepted { None } else { due.map(platform::calendar::date_text) })
-            .bind(done.then_some(submitted + 3 * 86_400))
-            .bind(completed_at)
-            .bind(completed_at.map(|_| workdays))
-            .bind(rating.map(str::to_owned))
-            .bind(if state == "denied" { "申请材料不符合法定条件" } else if state == "rejected" { "申请事项不属于本机关职权范围" } else { "" })
-            .bind(if state == "denied" { "《中华人民共和国行政许可法》第三十八条" } else { "" })
-            .bind(if state == "correction" { "请补充提供加盖公章的申请表原件" } else { "" })
-            .bind(completed_at.unwrap_or(submitted))
-            .push("");
-        q = match on_time {
-            Some(b) => q.push_bind(b).push(")"),
-            None => q.push("NULL)"),
-        };
-        db.execute(q).await?;
+/// An open science-bureau call (科技计划项目申报) and two experts in the pool.
+async fn demo_call(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result<()> {
+    let Some(kjj) = orgs.get("kjj") else { return Ok(()) };
+    let today = platform::calendar::today();
+    let sheet = services::domain::parse_sheet("创新性|40\n可行性|30\n预期效益|30").map_err(|e| anyhow::anyhow!(e))?;
+    db.execute(
+        sql("INSERT INTO project_call (title, org_id, guide, opens_on, closes_on, score_sheet, state, publicity_days, created_at) VALUES ($1,$2,$3,$4,$5,$6,'open',5,$7)")
+            .bind("2027年度哈尔滨市科技计划项目申报")
+            .bind(*kjj)
+            .bind("重点支持人工智能、寒地生物、冰雪装备、新材料等领域的应用研究和成果转化项目。\n申报单位须为在哈尔滨市注册的企业、高校或科研院所，项目实施期一般为两年。\n每个单位限报 3 项，申请市级经费一般不超过 100 万元。")
+            .bind(platform::calendar::date_text(today - time::Duration::days(5)))
+            .bind(platform::calendar::date_text(today + time::Duration::days(25)))
+            .bind(serde_json::to_string(&sheet)?)
+            .bind(platform::db::now()),
+    )
+    .await?;
+    for (username, name, org, field) in
+        [("leader", "陈局长", "哈尔滨市科学技术局", "科技管理"), ("handler", "刘洋", "哈尔滨工业大学", "人工智能")]
+    {
+        if let Some(u) = platform::accounts::user_by_name(db, username).await? {
+            db.execute(
+                sql("INSERT INTO expert (user_id, name, org_name, field) VALUES ($1,$2,$3,$4)")
+                    .bind(u.id)
+                    .bind(name)
+                    .bind(org)
+                    .bind(field),
+            )
+            .await?;
+        }
     }
-    db.resync_identity("application").await?;
+    Ok(())
+}
+
+/// Generated cases over the past half year for the demo's hall, lists and statistics.
+async fn generate_applications(db: &Db, item_ids: &[i64], n: u32) -> anyhow::Result<()> {
+    let items: Vec<Item> = store::items(db, false).await?.into_iter().filter(|i| item_ids.contains(&i.id)).collect();
+    let now = platform::db::now();
+    let spec =
+        services::generate::Spec { count: n as usize, seed: 20_261_201, from: now - 180 * 86_400, to: now - 3600 };
+    services::generate::applications(db, &items, &spec).await?;
     Ok(())
 }

@@ -76,6 +76,9 @@ enum Cmd {
         /// Number of generated citizens' letters over the past year (互动交流).
         #[arg(long, env = "ZHENGWU_LETTERS", default_value_t = 2000)]
         letters: u32,
+        /// Number of generated online-service applications over the past half year (网上办事).
+        #[arg(long, env = "ZHENGWU_APPLICATIONS", default_value_t = 600)]
+        applications: u32,
     },
     /// Manage accounts.
     User {
@@ -230,14 +233,18 @@ async fn main() -> anyhow::Result<()> {
             let db = zhengwu::open_db(&cfg).await?;
             serve(db, cfg, key, s.page_cache_mb).await?;
         }
-        Cmd::Demo { opts: s, serve: serve_after, articles, letters } => {
+        Cmd::Demo { opts: s, serve: serve_after, articles, letters, applications } => {
             let cfg = config(&cli.global, Some(&s));
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
             let pb = bar(u64::from(articles), "生成演示信息");
-            let accounts = zhengwu::demo::load(&db, &key, &cfg.data_dir.join("files"), articles, letters, |done| {
-                pb.set_position(done)
-            })
+            let accounts = zhengwu::demo::load(
+                &db,
+                &key,
+                &cfg.data_dir.join("files"),
+                zhengwu::demo::Sizes { articles, letters, applications },
+                |done| pb.set_position(done),
+            )
             .await?;
             pb.finish_and_clear();
             if accounts.letters > 0 {

@@ -15,9 +15,15 @@ use serde_json::json;
 const PW: &str = zhengwu::demo::DEMO_PASSWORD;
 
 async fn demo(app: &TestApp) {
-    zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), 60, 200, |_| {})
-        .await
-        .expect("demo");
+    zhengwu::demo::load(
+        &app.db,
+        &app.state.audit_key,
+        &app.state.config.data_dir.join("files"),
+        zhengwu::demo::Sizes { articles: 60, letters: 200, applications: 0 },
+        |_| {},
+    )
+    .await
+    .expect("demo");
 }
 
 async fn login(app: &TestApp, user: &str) -> Client {

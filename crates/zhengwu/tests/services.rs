@@ -235,6 +235,20 @@ backend_tests! {
         let r = api.api("GET", &format!("/api/v1/applications/{id}"), &token, None).await.json();
         let actions: Vec<&str> = r["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
         assert_eq!(actions, ["submit", "accept", "request_correction", "resubmit", "approve", "approve", "complete", "rate"]);
+        // The statistics kept on every write equal those rebuilt from the applications, and the
+        // statistics page shows them.
+        let q = "SELECT item_id, org_id, day, received, completed, on_time, workdays, rated, rating_sum, bad FROM application_tally \
+                 WHERE received <> 0 OR completed <> 0 OR rated <> 0 ORDER BY item_id, org_id, day";
+        #[derive(sqlx::FromRow, PartialEq, Debug)]
+        struct T(i64, i64, String, i64, i64, i64, i64, i64, i64, i64);
+        let kept: Vec<T> = app.db.fetch_all(platform::db::sql(q)).await.unwrap();
+        services::store::rebuild_tally(&app.db).await.unwrap();
+        let rebuilt: Vec<T> = app.db.fetch_all(platform::db::sql(q)).await.unwrap();
+        assert_eq!(kept, rebuilt);
+        assert_eq!((kept[0].3, kept[0].4, kept[0].5, kept[0].7, kept[0].8, kept[0].9), (1, 1, 1, 1, 1, 1), "received, completed, on time, rated, score 1, 差评");
+        let mut admin = app.signed_in("admin").await;
+        let stats = admin.get("/admin/services/stats").await;
+        assert!(stats.text.contains("食品经营许可") && stats.text.contains("1.00"), "{}", stats.text);
     };
 
     overdue_and_refusals => |app: TestApp| async move {
