@@ -34,6 +34,7 @@ pub mod i18n;
 pub mod mail;
 pub mod roles;
 pub mod security;
+pub mod sms;
 pub mod web;
 
 /// Formats Unix seconds as Beijing time, `YYYY-MM-DD HH:MM`, the form government pages use.

@@ -469,13 +469,27 @@ async fn gongshi(
             *slot += n;
         }
     }
+    // 好差评 summary per department for the year.
+    let mut ratings: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for c in store::item_counts(&state.db, &format!("{year:04}-01-01"), &format!("{year:04}-12-31")).await? {
+        let name = orgs.iter().find(|o| o.id == c.org_id).map(|o| o.name.clone()).unwrap_or_default();
+        let e = ratings.entry(name).or_default();
+        e.0 += c.rated;
+        e.1 += c.rating_sum;
+        e.2 += c.bad;
+    }
+    let ratings: Vec<Value> = ratings
+        .into_iter()
+        .filter(|(_, v)| v.0 > 0)
+        .map(|(n, (rated, sum, bad))| context! { dept => n, rated, bad, avg => format!("{:.2}", sum as f64 / rated as f64) })
+        .collect();
     let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/bs_gongshi.html",
         StatusCode::OK,
-        context! { title => "办件公示", site, list, total, page, pages => (total + 29) / 30, year, monthly => table.into_iter().collect::<Vec<_>>(),
+        context! { title => "办件公示", site, list, total, page, pages => (total + 29) / 30, year, monthly => table.into_iter().collect::<Vec<_>>(), ratings,
         nav_current => "/banshi/gongshi", crumbs => vec![(String::new(), "办件公示".to_owned())] },
         false,
     )

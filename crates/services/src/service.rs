@@ -701,14 +701,15 @@ pub async fn act(
             format!("{}：{summary}", action.label()),
         )
         .await;
-    if let Some(m) = mail
-        && !a.email.is_empty()
-    {
-        state.mailer.send(
-            &a.email,
-            &format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
-            &format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
-        );
+    if let Some(m) = mail {
+        if !a.email.is_empty() {
+            state.mailer.send(
+                &a.email,
+                &format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
+                &format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
+            );
+        }
+        state.sms.send(&a.phone, &format!("【网上办事】您申请的{}（{}）：{m}", item.name, a.no));
     }
     store::application(&state.db, a.id).await?.ok_or(AppError::NotFound)
 }

@@ -97,6 +97,7 @@ pub struct Inner {
     pub nav: Vec<NavItem>,
     pub metrics: metrics::Metrics,
     pub mailer: crate::mail::Mailer,
+    pub sms: crate::sms::Sms,
     policy: RwLock<(Instant, SecurityPolicy)>,
 }
 
@@ -125,9 +126,11 @@ impl AppState {
         }
         install_template_helpers(&mut env);
         let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
+        let sms = crate::sms::Sms::new(&config.data_dir);
         Ok(AppState(Arc::new(Inner {
             db,
             mailer,
+            sms,
             config,
             audit_key,
             templates: env,
