@@ -60,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/services/cases", get(cases_page))
         .route("/admin/services/cases/{id}", get(case_page))
         .route("/admin/services/cases/{id}/act", post(case_act))
+        .route("/admin/services/cases/{id}/appeal", post(case_appeal))
+        .route("/admin/services/cases/{id}/appeal/decide", post(case_appeal_decide))
         .route("/admin/services/files/{id}", get(file_download))
         .route("/admin/services/followups", get(followups_page))
         .route("/admin/services/followups/{id}/close", post(followup_close))
@@ -365,7 +367,7 @@ async fn case_view(
     let events = store::events(&state.db, a.id).await?;
     let events: Vec<Value> = events
         .iter()
-        .map(|e| context! { at => e.at, label => Action::parse(&e.action).map_or("提交申请", |x| x.label()), actor => e.actor.clone(), comment => e.comment.clone(),
+        .map(|e| context! { at => e.at, label => Action::parse(&e.action).map_or(match e.action.as_str() { "appeal" => "差评申诉", "appeal_upheld" => "申诉成立", "appeal_dismissed" => "申诉不成立", _ => "提交申请" }, |x| x.label()), actor => e.actor.clone(), comment => e.comment.clone(),
         to => AState::parse(&e.to_state).map(|s| s.label()).unwrap_or_default() })
         .collect();
     let files = store::files(&state.db, a.id).await?;
@@ -382,6 +384,8 @@ async fn case_view(
             step_name => item.review_steps().get(usize::try_from(a.step).unwrap_or(0)).cloned(), steps => item.review_steps(),
             actions, events, files => sv(&files), values, errors, notice, due_left => due.map(|d| d.0), due_status => due.map(|d| d.1),
             rating_label => a.rating.as_deref().and_then(domain::rating_label),
+            can_appeal => a.rating.as_deref().is_some_and(domain::is_bad_rating) && a.appeal_state.is_empty(),
+            appeal_label => match a.appeal_state.as_str() { "pending" => "申诉待审核", "upheld" => "申诉成立（不计入评价）", "dismissed" => "申诉不成立", _ => "" },
         },
     )
 }
@@ -418,6 +422,52 @@ async fn case_act(
     let action = Action::parse(&f.action).ok_or_else(|| AppError::BadRequest(format!("未知的操作「{}」", f.action)))?;
     match service::act(&state, &svc, &ctx, By::Staff(&staff), &case, action, &f.input).await {
         Ok(_) => Ok(see_other(&format!("/admin/services/cases/{id}?done={}", action.code()))),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None).await?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AppealForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    uphold: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn case_appeal(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<AppealForm>,
+) -> Result<Response, AppError> {
+    let case = Case::load(&state.db, id).await?;
+    match service::appeal(&state, &ctx, &staff, &case, &f.reason).await {
+        Ok(()) => Ok(see_other(&format!("/admin/services/cases/{id}"))),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None).await?).into_response())
+        }
+    }
+}
+
+async fn case_appeal_decide(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<AppealForm>,
+) -> Result<Response, AppError> {
+    let case = Case::load(&state.db, id).await?;
+    match service::decide_appeal(&state, &ctx, &staff, &case, f.uphold == "1", &f.comment).await {
+        Ok(()) => Ok(see_other(&format!("/admin/services/cases/{id}"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             Ok((status, case_view(&state, &svc, &ctx, &case, errors, None).await?).into_response())

@@ -735,3 +735,73 @@ pub fn mask_applicant(kind: &str, name: &str) -> String {
         }
     }
 }
+
+/// A department appeals a 差评 it considers malicious (恶意差评), with its reason.
+pub async fn appeal(state: &AppState, ctx: &Ctx, auth: &Auth, case: &Case, reason: &str) -> Result<(), AppError> {
+    let a = &case.app;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    auth.require(Perm::ApplicationHandle, &item_scope(&orgs, a.org_id))?;
+    if !a.rating.as_deref().is_some_and(domain::is_bad_rating) {
+        return Err(AppError::Conflict("只能对“不满意”或“非常不满意”的评价提出申诉".into()));
+    }
+    if !a.appeal_state.is_empty() {
+        return Err(AppError::Conflict("该评价已经申诉过".into()));
+    }
+    if reason.trim().chars().count() < 10 {
+        return Err(AppError::invalid("reason", "请写明申诉理由和依据（至少 10 个字）"));
+    }
+    let set = sql("UPDATE application SET state = state, appeal_state = 'pending', appeal_reason = ")
+        .push_bind(reason.trim());
+    if !store::apply(&state.db, a, set, ("appeal", &a.state, a.step, &auth.user.display_name, reason.trim())).await? {
+        return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
+    }
+    state.audit(ctx, "application.appeal", &format!("application:{}", a.no), "success", reason.trim().to_owned()).await;
+    Ok(())
+}
+
+/// A reviewer decides an appeal: upheld, the rating stops counting and its follow-up closes.
+pub async fn decide_appeal(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    case: &Case,
+    uphold: bool,
+    comment: &str,
+) -> Result<(), AppError> {
+    let a = &case.app;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    auth.require(Perm::ServiceManage, &item_scope(&orgs, a.org_id))?;
+    if a.appeal_state != "pending" {
+        return Err(AppError::Conflict("没有待审核的申诉".into()));
+    }
+    if comment.trim().chars().count() < 5 {
+        return Err(AppError::invalid("comment", "请写明审核意见（至少 5 个字）"));
+    }
+    let decision = if uphold { "upheld" } else { "dismissed" };
+    let set = sql("UPDATE application SET state = state, appeal_state = ").push_bind(decision);
+    let action = if uphold { "appeal_upheld" } else { "appeal_dismissed" };
+    if !store::apply(&state.db, a, set, (action, &a.state, a.step, &auth.user.display_name, comment.trim())).await? {
+        return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
+    }
+    if uphold {
+        state
+            .db
+            .execute(
+                sql("UPDATE rating_followup SET state = 'closed', response = $1, closed_at = $2 WHERE application_id = $3 AND state = 'open'")
+                    .bind(format!("申诉成立，不计入评价：{}", comment.trim()))
+                    .bind(platform::db::now())
+                    .bind(a.id),
+            )
+            .await?;
+    }
+    state
+        .audit(
+            ctx,
+            &format!("application.{action}"),
+            &format!("application:{}", a.no),
+            "success",
+            comment.trim().to_owned(),
+        )
+        .await;
+    Ok(())
+}

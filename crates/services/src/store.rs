@@ -224,6 +224,8 @@ pub struct Application {
     pub rating: Option<String>,
     pub rating_comment: String,
     pub updated_at: i64,
+    pub appeal_state: String,
+    pub appeal_reason: String,
 }
 
 impl Application {
@@ -297,15 +299,17 @@ pub async fn insert_application(
 /// What one application adds to the statistics of its day of receipt, as it stands now.
 pub fn contribution(a: &Application) -> [i64; 7] {
     let completed = a.state == "completed";
-    let score = a.rating.as_deref().and_then(|r| crate::domain::RATINGS.iter().find(|x| x.0 == r)).map_or(0, |x| x.2);
+    // A rating whose appeal was upheld (恶意差评) no longer counts.
+    let rating = if a.appeal_state == "upheld" { None } else { a.rating.as_deref() };
+    let score = rating.and_then(|r| crate::domain::RATINGS.iter().find(|x| x.0 == r)).map_or(0, |x| x.2);
     [
         1,
         i64::from(completed),
         i64::from(completed && a.on_time == Some(true)),
         if completed { a.workdays.unwrap_or(0) } else { 0 },
-        i64::from(a.rating.is_some()),
+        i64::from(rating.is_some()),
         score,
-        i64::from(a.rating.as_deref().is_some_and(crate::domain::is_bad_rating)),
+        i64::from(rating.is_some_and(crate::domain::is_bad_rating)),
     ]
 }
 

@@ -430,3 +430,40 @@ backend_tests! {
         assert!(fin.text.contains("最终立项名单") && fin.text.contains("异议不成立") && !fin.text.contains("13700003333"), "{}", fin.text);
     };
 }
+
+backend_tests! {
+    malicious_rating_appeal => |app: TestApp| async move {
+        world(&app).await;
+        define_item(&app).await;
+        let (no, code) = apply(&app, &uscc()).await;
+        let id = services::store::application_by_no(&app.db, &no).await.unwrap().unwrap().id;
+        let scj = app.token("scj").await;
+        let mut c = app.client();
+        for a in ["accept", "approve", "approve", "complete"] {
+            let r = c.api("POST", &format!("/api/v1/applications/{id}/actions/{a}"), &scj, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.text);
+        }
+        query(&app, &no, &code, &[("action", "rate"), ("rating", "very_unsatisfied"), ("comment", "差")]).await;
+        let rated = |app: &TestApp| {
+            let db = app.db.clone();
+            async move { db.count(platform::db::sql("SELECT CAST(COALESCE(SUM(rated), 0) AS BIGINT) FROM application_tally")).await.unwrap() }
+        };
+        assert_eq!(rated(&app).await, 1);
+        let mut scj_page = app.signed_in("scj").await;
+        let r = scj_page.post_form(&format!("/admin/services/cases/{id}/appeal"), &[("reason", "太短")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = scj_page.post_form(&format!("/admin/services/cases/{id}/appeal"), &[("reason", "申请人提前办结仍给出非常不满意，评价内容与办理无关")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // The department cannot decide its own appeal.
+        let r = scj_page.post_form(&format!("/admin/services/cases/{id}/appeal/decide"), &[("uphold", "1"), ("comment", "同意申诉意见")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let mut admin = app.signed_in("admin").await;
+        let r = admin.post_form(&format!("/admin/services/cases/{id}/appeal/decide"), &[("uphold", "1"), ("comment", "经核实属恶意差评")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        assert_eq!(rated(&app).await, 0, "an upheld appeal takes the rating out of the statistics");
+        let fu = services::store::followups(&app.db, None).await.unwrap();
+        assert_eq!(fu[0].state, "closed");
+        let again = scj_page.post_form(&format!("/admin/services/cases/{id}/appeal"), &[("reason", "再次申诉的理由写得足够长")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+    };
+}
