@@ -667,6 +667,14 @@ impl<'a> PageBuilder<'a> {
                         Ok(r) => {
                             total = r.total as i64;
                             for h in r.hits {
+                                // A service item (办事指南) links to the service hall.
+                                if h.kind == "service" {
+                                    results.push(context! {
+                                        url => format!("/banshi/items/by-id/{}", h.id), title_html => h.title_html, snippet_html => h.snippet_html,
+                                        site_name => "办事指南", date => platform::fmt_date(h.date), doc_number => h.doc_number, validity_label => None::<&str>,
+                                    });
+                                    continue;
+                                }
                                 // Link within this site when the article is placed here.
                                 let here = h.sites.contains(&(self.site.id as u64));
                                 let site = if here {

@@ -20,6 +20,7 @@ pub mod api;
 pub mod calls;
 pub mod domain;
 pub mod generate;
+pub mod indexing;
 pub mod public;
 pub mod service;
 pub mod store;

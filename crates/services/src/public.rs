@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/banshi/notice", post(notice))
         .route("/banshi/gongshi", get(gongshi))
         .route("/banshi/items/{code}", get(item_page))
+        .route("/banshi/items/by-id/{id}", get(item_by_id))
         .route(
             "/banshi/items/{code}/apply",
             get(apply_page).post(apply_submit).layer(axum::extract::DefaultBodyLimit::max(41 << 20)),
@@ -150,6 +151,14 @@ async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Str
         },
         false,
     )
+}
+
+/// Search results know items by id; the hall's address is by code.
+async fn item_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, AppError> {
+    match store::item(&state.db, id).await? {
+        Some(i) if i.published => Ok(platform::web::see_other(&format!("/banshi/items/{}", i.code))),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 async fn apply_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {

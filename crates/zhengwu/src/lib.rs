@@ -110,6 +110,9 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
 pub fn spawn_jobs(app: &App) {
     cms::spawn_jobs(app.state.clone(), app.cms.clone());
     interaction::spawn_jobs(app.state.clone(), app.interaction.clone());
+    if let Some(idx) = &app.cms.search {
+        services::indexing::spawn(app.state.db.clone(), idx.clone());
+    }
     let state = app.state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));

@@ -287,3 +287,28 @@ fn http_get(port: u16, path: &str) -> std::io::Result<String> {
     s.read_to_string(&mut out)?;
     Ok(out)
 }
+
+/// 办事指南 are in the site group's index: the portal's search box finds a service item and links
+/// it to the hall; an unpublished item disappears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_items_are_found_by_the_portal_search() {
+    let app = setup().await;
+    let idx = app.cms.search.clone().expect("search index");
+    let site = cms::store::site_by_code(&app.db, "hrb").await.unwrap().map(|s| s.id as u64);
+    let n = services::indexing::sync(&app.db, &idx, site).await.unwrap();
+    assert!(n >= 40, "{n}");
+    let mut c = app.client();
+    let page = c.get(&format!("/search?q={}", common::urlenc("食品经营许可"))).await;
+    let item = services::store::item_by_code(&app.db, "230100-SCJ-004").await.unwrap().unwrap();
+    let link = format!("/banshi/items/by-id/{}", item.id);
+    assert!(page.text.contains(&link) && page.text.contains("办事指南"), "{}", page.text);
+    let res = c.get(&link).await;
+    assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, "/banshi/items/230100-SCJ-004".to_owned()));
+    app.db
+        .execute(platform::db::sql("UPDATE service_item SET published = FALSE WHERE id = $1").bind(item.id))
+        .await
+        .unwrap();
+    services::indexing::sync(&app.db, &idx, site).await.unwrap();
+    let page = c.get(&format!("/search?q={}", common::urlenc("食品经营许可"))).await;
+    assert!(!page.text.contains(&link), "unpublished items leave the index");
+}
