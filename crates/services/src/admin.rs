@@ -536,18 +536,7 @@ async fn followup_close(
     Path(id): Path<i64>,
     Form(f): Form<CloseForm>,
 ) -> Result<Response, AppError> {
-    let fu = store::followup(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let orgs = accounts::list_orgs(&state.db).await?;
-    staff.require(Perm::ApplicationHandle, &service::item_scope(&orgs, fu.org_id))?;
-    if f.response.trim().chars().count() < 5 {
-        return Err(AppError::invalid("response", "请写明回访和整改情况（至少 5 个字）"));
-    }
-    if store::close_followup(&state.db, id, f.response.trim()).await? == 0 {
-        return Err(AppError::Conflict("该回访已办结".into()));
-    }
-    state
-        .audit(&ctx, "rating_followup.close", &format!("followup:{id}"), "success", f.response.trim().to_owned())
-        .await;
+    service::close_followup(&state, &ctx, &staff, id, &f.response).await?;
     Ok(see_other("/admin/services/followups"))
 }
 

@@ -23,6 +23,20 @@ fn action_body() -> Value {
     json!({"type": "object", "properties": {"comment": {"type": "string"}, "legal_basis": {"type": "string"}}})
 }
 
+fn item_body() -> Value {
+    json!({"type": "object", "required": ["code", "name", "kind", "org_code", "audience", "legal_days", "promised_days"],
+           "description": "与事项目录导出（JSON）中的单个对象相同；materials、steps、faq、form、review_steps 为逐行文本"})
+}
+fn appeal_body() -> Value {
+    json!({"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]})
+}
+fn decide_body() -> Value {
+    json!({"type": "object", "properties": {"uphold": {"type": "boolean"}, "comment": {"type": "string"}}, "required": ["uphold", "comment"]})
+}
+fn close_body() -> Value {
+    json!({"type": "object", "properties": {"response": {"type": "string"}}, "required": ["response"]})
+}
+
 pub fn routes() -> Vec<ApiRoute> {
     let r = |method: &'static str,
              path: &'static str,
@@ -38,6 +52,38 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(Perm::ServiceManage),
             None,
             get(items),
+        ),
+        r(
+            "post",
+            "/api/v1/service-items",
+            "新建或按事项编码更新事项（字段同导出格式，清单为逐行文本）",
+            Some(Perm::ServiceManage),
+            Some(item_body),
+            post(item_save),
+        ),
+        r(
+            "post",
+            "/api/v1/applications/{id}/appeal",
+            "对差评提出申诉",
+            Some(Perm::ApplicationHandle),
+            Some(appeal_body),
+            post(appeal),
+        ),
+        r(
+            "post",
+            "/api/v1/applications/{id}/appeal/decide",
+            "审核差评申诉（uphold: true 为申诉成立）",
+            Some(Perm::ServiceManage),
+            Some(decide_body),
+            post(decide),
+        ),
+        r(
+            "post",
+            "/api/v1/service-followups/{id}/close",
+            "办结差评回访",
+            Some(Perm::ApplicationHandle),
+            Some(close_body),
+            post(followup_close),
         ),
         r(
             "get",
@@ -153,4 +199,62 @@ async fn case_action(
     let case = Case::load(&state.db, id).await?;
     service::act(&state, &svc, &ctx, By::Staff(&staff), &case, action, &input).await?;
     Ok(Json(case_json(&state, &ctx, &staff, id).await?))
+}
+
+async fn item_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(f): Json<service::ItemForm>,
+) -> Result<Json<Value>, AppError> {
+    let existing = store::item_by_code(&state.db, f.code.trim()).await?.map_or(0, |i| i.id);
+    let id = service::save_item(&state, &ctx, &staff, existing, &f).await?;
+    let item = store::item(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    Ok(Json(json!({"id": id, "version": item.version, "missing": service::completeness(&item, &orgs)})))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AppealBody {
+    reason: String,
+    uphold: bool,
+    comment: String,
+    response: String,
+}
+
+async fn appeal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<AppealBody>,
+) -> Result<Json<Value>, AppError> {
+    let case = Case::load(&state.db, id).await?;
+    service::appeal(&state, &ctx, &staff, &case, &b.reason).await?;
+    Ok(Json(case_json(&state, &ctx, &staff, id).await?))
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<AppealBody>,
+) -> Result<Json<Value>, AppError> {
+    let case = Case::load(&state.db, id).await?;
+    service::decide_appeal(&state, &ctx, &staff, &case, b.uphold, &b.comment).await?;
+    let case = Case::load(&state.db, id).await?;
+    Ok(Json(json!({"id": id, "appeal_state": case.app.appeal_state})))
+}
+
+async fn followup_close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<AppealBody>,
+) -> Result<Json<Value>, AppError> {
+    service::close_followup(&state, &ctx, &staff, id, &b.response).await?;
+    Ok(Json(json!({"id": id, "state": "closed"})))
 }

@@ -805,3 +805,18 @@ pub async fn decide_appeal(
         .await;
     Ok(())
 }
+
+/// Closes a 差评 follow-up with what the department did (回访、整改).
+pub async fn close_followup(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, response: &str) -> Result<(), AppError> {
+    let fu = store::followup(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    auth.require(Perm::ApplicationHandle, &item_scope(&orgs, fu.org_id))?;
+    if response.trim().chars().count() < 5 {
+        return Err(AppError::invalid("response", "请写明回访和整改情况（至少 5 个字）"));
+    }
+    if store::close_followup(&state.db, id, response.trim()).await? == 0 {
+        return Err(AppError::Conflict("该回访已办结".into()));
+    }
+    state.audit(ctx, "rating_followup.close", &format!("followup:{id}"), "success", response.trim().to_owned()).await;
+    Ok(())
+}

@@ -303,6 +303,20 @@ backend_tests! {
         let item = services::store::item_by_code(&app.db, "BC-SCJ-101").await.unwrap().unwrap();
         assert_eq!((item.name.as_str(), item.version), ("食品经营许可（新办）", 3));
         assert_eq!(item.form().len(), 3, "the form survives the round trip");
+        // The API saves items in the same format.
+        let token = app.token("admin").await;
+        let mut new_item = list[0].clone();
+        new_item["code"] = json!("BC-SCJ-102");
+        new_item["name"] = json!("食品经营许可变更");
+        new_item["place"] = json!("");
+        let r = app.client().api("POST", "/api/v1/service-items", &token, Some(new_item)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json()["missing"], json!(["办理地点"]));
+        let mut bad = list[0].clone();
+        bad["promised_days"] = json!("30");
+        let r = app.client().api("POST", "/api/v1/service-items", &token, Some(bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["errors"][0]["field"], "promised_days");
         // The public hall finds it by department and audience.
         let hall = app.client().get("/banshi/?audience=org&dept=BC-SCJ").await;
         assert!(hall.text.contains("食品经营许可（新办）"));
