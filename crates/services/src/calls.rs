@@ -120,6 +120,176 @@ pub struct Objection {
     pub answered_at: Option<i64>,
 }
 
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ProjectFile {
+    pub id: i64,
+    pub call_id: i64,
+    pub application_id: Option<i64>,
+    pub name: String,
+    pub stored: String,
+    pub size: i64,
+}
+
+pub async fn files_of(db: &Db, call_id: i64, application_id: Option<i64>) -> DbResult<Vec<ProjectFile>> {
+    let q = match application_id {
+        Some(a) => sql("SELECT id, call_id, application_id, name, stored, size FROM project_file WHERE call_id = $1 AND application_id = $2 ORDER BY id").bind(call_id).bind(a),
+        None => sql("SELECT id, call_id, application_id, name, stored, size FROM project_file WHERE call_id = $1 AND application_id IS NULL ORDER BY id").bind(call_id),
+    };
+    db.fetch_all(q).await
+}
+
+const FILE_TYPES: [&str; 8] = ["pdf", "doc", "docx", "xls", "xlsx", "jpg", "png", "ofd"];
+const FILE_MAX: usize = 10 << 20;
+
+/// Checks and stores uploaded files for a call (and an application); names the bad one.
+fn check_files(files: &[(String, Vec<u8>)]) -> Result<(), AppError> {
+    if files.len() > 5 {
+        return Err(AppError::invalid("files", "最多上传 5 个附件"));
+    }
+    for (name, bytes) in files {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        if !FILE_TYPES.contains(&ext.as_str()) {
+            return Err(AppError::invalid(
+                "files",
+                format!("附件「{name}」类型不允许，可上传 {}", FILE_TYPES.join("、")),
+            ));
+        }
+        if bytes.len() > FILE_MAX || bytes.is_empty() {
+            return Err(AppError::invalid("files", format!("附件「{name}」为空或超过 10 MB")));
+        }
+    }
+    Ok(())
+}
+
+async fn store_files(
+    db: &Db,
+    dir: &std::path::Path,
+    call_id: i64,
+    application_id: Option<i64>,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<(), AppError> {
+    check_files(&files)?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    tokio::fs::create_dir_all(dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    for (name, bytes) in files {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let stored = format!("{}.{ext}", platform::security::random_token(16));
+        tokio::fs::write(dir.join(&stored), &bytes).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        db.execute(
+            sql("INSERT INTO project_file (call_id, application_id, name, stored, size, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(call_id)
+                .bind(application_id)
+                .bind(name.chars().take(100).collect::<String>())
+                .bind(stored)
+                .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+                .bind(now()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Text fields and files of a multipart form (files under the field name `files`).
+async fn read_multipart(
+    mut mp: axum::extract::Multipart,
+) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), AppError> {
+    let mut fields = BTreeMap::new();
+    let mut files = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge("附件太大：每个不超过 10 MB，合计不超过 40 MB".into()));
+            }
+            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
+        match file_name {
+            Some(f) if name == "files" => {
+                if !f.is_empty() || !bytes.is_empty() {
+                    files.push((f.rsplit(['/', '\\']).next().unwrap_or("附件").to_owned(), bytes.to_vec()));
+                }
+            }
+            _ => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+fn files_dir(state: &AppState) -> std::path::PathBuf {
+    state.config.data_dir.join("files").join("calls")
+}
+
+async fn send_file(state: &AppState, f: &ProjectFile) -> Result<Response, AppError> {
+    let bytes = tokio::fs::read(files_dir(state).join(&f.stored)).await.map_err(|_| AppError::NotFound)?;
+    let name: String = f
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{name}")),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn file_row(db: &Db, id: i64) -> Result<ProjectFile, AppError> {
+    db.fetch_optional(
+        sql("SELECT id, call_id, application_id, name, stored, size FROM project_file WHERE id = $1").bind(id),
+    )
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The call's own documents are public.
+async fn public_file(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let f = file_row(&state.db, id).await?;
+    if f.application_id.is_some() {
+        return Err(AppError::NotFound);
+    }
+    send_file(&state, &f).await
+}
+
+/// An application's files: the managing department, or an expert assigned to that application.
+async fn staff_file(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let f = file_row(&state.db, id).await?;
+    let c = call(&state.db, f.call_id).await?.ok_or(AppError::NotFound)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let manager = staff.can(Perm::ServiceManage, &item_scope(&orgs, c.org_id));
+    let assigned = match f.application_id {
+        Some(a) => {
+            state
+                .db
+                .count(sql("SELECT COUNT(*) FROM expert_assignment x JOIN expert e ON e.id = x.expert_id WHERE x.application_id = $1 AND e.user_id = $2").bind(a).bind(staff.user.id))
+                .await?
+                > 0
+        }
+        None => true,
+    };
+    if !manager && !assigned {
+        return Err(AppError::NotFound);
+    }
+    send_file(&state, &f).await
+}
+
 pub async fn call(db: &Db, id: i64) -> DbResult<Option<Call>> {
     db.fetch_optional(sql("SELECT id, title, org_id, guide, opens_on, closes_on, score_sheet, state, publicity_days, publicity_until FROM project_call WHERE id = $1").bind(id)).await
 }
@@ -189,15 +359,20 @@ pub fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/banshi/calls/", get(public_calls))
         .route("/banshi/calls/{id}", get(public_call))
-        .route("/banshi/calls/{id}/apply", post(public_apply))
+        .route("/banshi/calls/{id}/apply", post(public_apply).layer(axum::extract::DefaultBodyLimit::max(41 << 20)))
         .route("/banshi/calls/{id}/objection", post(public_objection))
         .route("/banshi/calls/resume", post(public_resume))
+        .route("/banshi/calls/files/{id}", get(public_file))
 }
 
 pub fn admin_routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/services/calls", get(admin_calls).post(admin_call_create))
+        .route(
+            "/admin/services/calls",
+            get(admin_calls).post(admin_call_create).layer(axum::extract::DefaultBodyLimit::max(41 << 20)),
+        )
         .route("/admin/services/calls/{id}", get(admin_call))
+        .route("/admin/services/calls/files/{id}", get(staff_file))
         .route("/admin/services/calls/{id}/state", post(admin_call_state))
         .route("/admin/services/calls/{id}/screen", post(admin_screen))
         .route("/admin/services/calls/{id}/assign", post(admin_assign))
@@ -287,13 +462,14 @@ async fn call_page(
     } else {
         Vec::new()
     };
+    let docs = files_of(&state.db, c.id, None).await?;
     let site = cms::public::site_frame(&state.db, None).await;
     html(
         state,
         ctx,
         "public/bs_call.html",
         status,
-        context! { title => c.title.clone(), site, call => sv(c), label => c.state_label(), sheet => sv(c.sheet()), open => c.window_open(&day), form => sv(form), errors, notice, ranked, objections,
+        context! { title => c.title.clone(), site, call => sv(c), label => c.state_label(), docs => sv(&docs), sheet => sv(c.sheet()), open => c.window_open(&day), form => sv(form), errors, notice, ranked, objections,
         publicity_open => c.state == "publicity" && c.publicity_until.as_deref().is_some_and(|u| day.as_str() <= u), nav_current => "/banshi/calls/",
         crumbs => vec![("/banshi/calls/".to_owned(), "项目申报".to_owned()), (String::new(), c.title.clone())] },
     )
@@ -336,11 +512,13 @@ async fn public_apply(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Form(f): Form<ApplyForm>,
+    mp: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let (fields, files) = read_multipart(mp).await?;
+    let f: ApplyForm = serde_json::from_value(serde_json::to_value(&fields).unwrap_or_default()).unwrap_or_default();
     check_csrf(&ctx, &f.csrf)?;
     let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
-    match save_application(&state, &c, &f).await {
+    match save_application(&state, &c, &f, files).await {
         Ok((no, code, submitted)) => {
             let notice = if submitted {
                 format!("申报书已提交。申报编号 {no}，查询码 {code}（只显示这一次），请妥善保存。")
@@ -359,13 +537,21 @@ async fn public_apply(
 
 /// Creates or updates an application (the draft's number and code identify it); returns
 /// (number, query code, submitted?).
-async fn save_application(state: &AppState, c: &Call, f: &ApplyForm) -> Result<(String, String, bool), AppError> {
+async fn save_application(
+    state: &AppState,
+    c: &Call,
+    f: &ApplyForm,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<(String, String, bool), AppError> {
     let day = date_text(today());
     if !c.window_open(&day) {
         return Err(AppError::Conflict(format!("不在申报期内（{} 至 {}）", c.opens_on, c.closes_on)));
     }
     let submit = f.intent == "submit";
-    let errs = check_apply(f, submit);
+    let mut errs = check_apply(f, submit);
+    if let Err(AppError::Invalid(mut e)) = check_files(&files) {
+        errs.append(&mut e);
+    }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
@@ -393,6 +579,7 @@ async fn save_application(state: &AppState, c: &Call, f: &ApplyForm) -> Result<(
                     .bind(f.budget.trim()).bind(f.summary.trim()).bind(new_state).bind(submit.then_some(t)).bind(t).bind(a.id),
             )
             .await?;
+        store_files(&state.db, &files_dir(state), c.id, Some(a.id), files).await?;
         return Ok((a.no, f.code.trim().to_owned(), submit));
     }
     let code = platform::security::random_token(6).to_ascii_uppercase().replace(['-', '_'], "X");
@@ -408,6 +595,7 @@ async fn save_application(state: &AppState, c: &Call, f: &ApplyForm) -> Result<(
         .await?;
     let no = format!("XM{}{:05}", c.id, id.0);
     state.db.execute(sql("UPDATE project_application SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
+    store_files(&state.db, &files_dir(state), c.id, Some(id.0), files).await?;
     Ok((no, code, submit))
 }
 
@@ -516,7 +704,7 @@ async fn admin_calls(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> R
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct CallForm {
     #[serde(default)]
     title: String,
@@ -538,8 +726,15 @@ async fn admin_call_create(
     State(state): State<AppState>,
     ctx: Ctx,
     staff: Staff,
-    Form(f): Form<CallForm>,
+    mp: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let (fields, files) = read_multipart(mp).await?;
+    if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
+        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
+    }
+    let f: CallForm = serde_json::from_value(serde_json::to_value(&fields).unwrap_or_default())
+        .unwrap_or_else(|_| CallForm::default());
+    check_files(&files)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let org =
         orgs.iter().find(|o| o.code == f.org_code).ok_or_else(|| AppError::invalid("org_code", "请选择主管部门"))?;
@@ -569,6 +764,7 @@ async fn admin_call_create(
                 .bind(f.title.trim()).bind(org.id).bind(f.guide.trim()).bind(date_text(o)).bind(date_text(c)).bind(serde_json::to_string(&sheet).unwrap_or_default()).bind(days).bind(now()),
         )
         .await?;
+    store_files(&state.db, &files_dir(&state), id.0, None, files).await?;
     state.audit(&ctx, "project_call.create", &format!("call:{}", id.0), "success", f.title.trim().to_owned()).await;
     Ok(see_other(&format!("/admin/services/calls/{}", id.0)))
 }
@@ -612,13 +808,17 @@ async fn render_call(
             context! { ..sv(a), ..context! { assigned => mine } }
         })
         .collect();
+    let mut files: BTreeMap<i64, Vec<ProjectFile>> = BTreeMap::new();
+    for f in state.db.fetch_all::<ProjectFile>(sql("SELECT id, call_id, application_id, name, stored, size FROM project_file WHERE call_id = $1 ORDER BY id").bind(c.id)).await? {
+        files.entry(f.application_id.unwrap_or(0)).or_default().push(f);
+    }
     let ranked: Vec<Value> = ranking(&state.db, c).await?.iter().enumerate().map(|(i, (a, s, n))| context! { rank => i + 1, title => a.title.clone(), org => a.org_name.clone(), score => format!("{:.2}", *s as f64 / 100.0), experts => n }).collect();
     let objections: Vec<Value> = objections(&state.db, c.id)
         .await?
         .iter()
         .map(|o| context! { ..sv(o), ..context! { contact => o.contact.clone() } })
         .collect();
-    let body = state.render(ctx, "admin/bs_call.html", context! { call => sv(c), label => c.state_label(), apps => rows, experts => sv(&ex), ranked, objections, errors, sheet => sv(c.sheet()) })?;
+    let body = state.render(ctx, "admin/bs_call.html", context! { call => sv(c), label => c.state_label(), apps => rows, files => sv(&files), experts => sv(&ex), ranked, objections, errors, sheet => sv(c.sheet()) })?;
     Ok((status, body).into_response())
 }
 
@@ -908,7 +1108,8 @@ async fn render_expert(
             .await?;
         let Some(app) = app else { continue };
         let c = call(&state.db, app.call_id).await?.ok_or(AppError::NotFound)?;
-        rows.push(context! { id => a.id, title => app.title.clone(), org => app.org_name.clone(), summary => app.summary.clone(), budget => app.budget.clone(),
+        let files = files_of(&state.db, c.id, Some(app.id)).await?;
+        rows.push(context! { id => a.id, files => sv(&files), title => app.title.clone(), org => app.org_name.clone(), summary => app.summary.clone(), budget => app.budget.clone(),
             call => c.title.clone(), sheet => sv(c.sheet()), scores => a.scores(), comment => a.comment.clone(), done => a.submitted_at.is_some(), reviewing => c.state == "review" });
     }
     let body = state.render(ctx, "admin/bs_review.html", context! { me => sv(&me), rows, errors })?;

@@ -332,12 +332,22 @@ fn uscc_for(body: &str) -> String {
     format!("{body}{}", ALPHA.chars().nth((31 - sum % 31) % 31).unwrap())
 }
 
-/// Posts a public form on `page` (which carries the CSRF token) and returns the response.
+/// Posts a public form on `page` (which carries the CSRF token) and returns the response; the
+/// application form is multipart (it takes attachments), the others are plain forms.
 async fn public_post(c: &mut common::Client, page: &str, path: &str, fields: &[(&str, &str)]) -> common::TestResponse {
     let csrf = c.get(page).await.csrf().expect("csrf on the page");
     let mut f = vec![("_csrf", csrf.as_str())];
     f.extend_from_slice(fields);
-    c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await
+    if path.ends_with("/apply") {
+        let files: &[(&str, &str, &[u8])] = if fields.iter().any(|(k, v)| *k == "intent" && *v == "submit") {
+            &[("files", "申报书.pdf", b"%PDF-1.7 application")]
+        } else {
+            &[]
+        };
+        c.post_multipart(path, &f, files).await
+    } else {
+        c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await
+    }
 }
 
 fn between<'a>(text: &'a str, before: &str, after: &str) -> &'a str {
@@ -355,9 +365,11 @@ backend_tests! {
         let mut admin = app.signed_in("admin").await;
         let today = platform::calendar::today();
         let (open, close) = (platform::calendar::date_text(today), platform::calendar::date_text(today + time::Duration::days(10)));
+        let csrf = admin.csrf().await;
         let res = admin
-            .post_form("/admin/services/calls", &[("title", "2027年度冰城市科技计划项目申报"), ("org_code", "BC-KJJ"), ("guide", "支持人工智能、寒地生物等领域的应用研究。"),
-                ("opens_on", &open), ("closes_on", &close), ("sheet", "创新性|40\n可行性|30\n预期效益|30"), ("publicity_days", "5")])
+            .post_multipart(&format!("/admin/services/calls?_csrf={csrf}"), &[("_csrf", &csrf), ("title", "2027年度冰城市科技计划项目申报"), ("org_code", "BC-KJJ"), ("guide", "支持人工智能、寒地生物等领域的应用研究。"),
+                ("opens_on", &open), ("closes_on", &close), ("sheet", "创新性|40\n可行性|30\n预期效益|30"), ("publicity_days", "5")],
+                &[("files", "申报指南.pdf", b"%PDF-1.7 guide")])
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         let call_id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
@@ -381,6 +393,11 @@ backend_tests! {
         let sub = public_post(&mut uni, &page, &format!("/banshi/calls/{call_id}/apply"), &[("no", &no), ("code", &code), ("org_name", "冰城大学"), ("org_code", &uscc_for("12230100MB1234567")),
             ("title", "寒地作物病害智能识别"), ("contact", "刘教授"), ("phone", "13900001111"), ("budget", "80"), ("summary", "利用深度学习识别寒地水稻、大豆常见病害，形成手机端识别工具并在示范基地推广。"), ("intent", "submit")]).await;
         assert!(sub.text.contains("申报书已提交"), "{}", sub.text);
+        let mut bad = app.client();
+        let csrf = bad.get(&page).await.csrf().unwrap();
+        let r = bad.post_multipart(&format!("/banshi/calls/{call_id}/apply"), &[("_csrf", &csrf), ("org_name", "某公司"), ("org_code", &uscc_for("91230100MA7654321")), ("title", "测试项目"), ("intent", "draft")], &[("files", "run.exe", b"MZ")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("类型不允许") && r.text.contains("测试项目"), "{}", r.text);
         let mut firm = app.client();
         let sub = public_post(&mut firm, &page, &format!("/banshi/calls/{call_id}/apply"), &[("org_name", "冰城智造科技有限公司"), ("org_code", &uscc_for("91230100MA7654321")),
             ("title", "冰雪装备智能运维平台"), ("contact", "王经理"), ("phone", "13800002222"), ("budget", "120"), ("summary", "面向冰雪运动场馆装备建设远程监测与预测性维护平台，降低运维成本。"), ("intent", "submit")]).await;
@@ -404,11 +421,18 @@ backend_tests! {
         }
         admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "review")]).await;
 
-        // Experts see and score only their own assignments.
+        // Experts see and score only their own assignments, and only their applications' files.
         let asg = services::calls::assignments_of_call(&app.db, call_id).await.unwrap();
         let mut x1 = app.signed_in("exp1").await;
         let mine = x1.get("/admin/services/review").await;
         assert!(mine.text.contains("冰雪装备智能运维平台") && !mine.text.contains("寒地作物病害智能识别"), "{}", mine.text);
+        let uni_file = services::calls::files_of(&app.db, call_id, Some(a_uni)).await.unwrap()[0].id;
+        let firm_file = services::calls::files_of(&app.db, call_id, Some(a_firm)).await.unwrap()[0].id;
+        assert_eq!(x1.get(&format!("/admin/services/calls/files/{uni_file}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(x1.get(&format!("/admin/services/calls/files/{firm_file}")).await.bytes, b"%PDF-1.7 application");
+        assert_eq!(app.client().get(&format!("/banshi/calls/files/{firm_file}")).await.status, StatusCode::NOT_FOUND, "applications' files are not public");
+        let guide = services::calls::files_of(&app.db, call_id, None).await.unwrap()[0].id;
+        assert_eq!(app.client().get(&format!("/banshi/calls/files/{guide}")).await.bytes, b"%PDF-1.7 guide");
         let foreign = asg.iter().find(|a| a.expert_id == e2 && a.application_id == a_uni).unwrap().id;
         let r = x1.post_form(&format!("/admin/services/review/{foreign}"), &[("s0", "40"), ("s1", "30"), ("s2", "30")]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
