@@ -125,18 +125,8 @@ async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Str
     let item = published_item(&state, &code).await?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let agency = orgs.iter().find(|o| o.id == item.org_id).map(|o| o.name.clone()).unwrap_or_default();
-    #[derive(sqlx::FromRow)]
-    struct RatingSum {
-        n: i64,
-        s: i64,
-    }
-    let r: RatingSum = state
-        .db
-        .fetch_one(platform::db::sql(
-            "SELECT COUNT(rating) AS n, CAST(COALESCE(SUM(CASE rating WHEN 'very_satisfied' THEN 5 WHEN 'satisfied' THEN 4 WHEN 'basic' THEN 3 WHEN 'unsatisfied' THEN 2 WHEN 'very_unsatisfied' THEN 1 ELSE 0 END), 0) AS BIGINT) AS s FROM application WHERE item_id = $1",
-        ).bind(item.id))
-        .await?;
-    let rating = (r.n > 0).then(|| format!("{:.1}", r.s as f64 / r.n as f64));
+    let (rated, score_sum) = store::item_rating(&state.db, item.id).await?;
+    let rating = (rated > 0).then(|| format!("{:.1}", score_sum as f64 / rated as f64));
     let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
@@ -145,7 +135,7 @@ async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Str
         StatusCode::OK,
         context! {
             title => item.name.clone(), column_name => "办事指南", site, item => sv(&item), agency, materials => sv(item.materials()),
-            steps => item.steps(), faq => sv(item.faq()), review_steps => item.review_steps(), rating, rated => r.n,
+            steps => item.steps(), faq => sv(item.faq()), review_steps => item.review_steps(), rating, rated,
             audience => match item.audience.as_str() { "person" => "个人", "org" => "法人", _ => "个人、法人" },
             crumbs => vec![(String::new(), item.name.clone())], nav_current => "/banshi/",
         },

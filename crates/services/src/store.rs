@@ -496,7 +496,8 @@ pub async fn queue(
 
 /// 办件公示: recent cases, newest first (the caller masks the applicant).
 pub async fn recent(db: &Db, limit: i64, offset: i64) -> DbResult<(Vec<Application>, i64)> {
-    let total = db.count(sql("SELECT COUNT(*) FROM application")).await?;
+    // The tally knows the total without counting a million rows.
+    let total = db.count(sql("SELECT CAST(COALESCE(SUM(received), 0) AS BIGINT) FROM application_tally")).await?;
     let rows = db
         .fetch_all(
             sql("SELECT * FROM application ORDER BY submitted_at DESC, id DESC LIMIT $1 OFFSET $2")
@@ -591,23 +592,41 @@ pub async fn followup(db: &Db, id: i64) -> DbResult<Option<Followup>> {
         .await
 }
 
-/// Applications received per department and month of `year` (Beijing), as (org, month, count).
+/// Applications received per department and month of `year` (Beijing), as (org, month, count),
+/// summed from the statistics tally.
 pub async fn monthly_by_org(db: &Db, year: i32) -> DbResult<Vec<(i64, i64, i64)>> {
     #[derive(sqlx::FromRow)]
     struct OrgCount {
         org_id: i64,
         n: i64,
     }
-    let start = |y: i32, m: u8| platform::parse_date(&format!("{y:04}-{m:02}-01")).unwrap_or(0);
     let mut out = Vec::new();
     for m in 1..=12u8 {
-        let (from, to) = (start(year, m), if m == 12 { start(year + 1, 1) } else { start(year, m + 1) });
+        let (from, to) = (format!("{year:04}-{m:02}-01"), format!("{year:04}-{m:02}-31"));
         let rows: Vec<OrgCount> = db
             .fetch_all(
-                sql("SELECT org_id, COUNT(*) AS n FROM application WHERE submitted_at >= $1 AND submitted_at < $2 GROUP BY org_id").bind(from).bind(to),
+                sql("SELECT org_id, CAST(SUM(received) AS BIGINT) AS n FROM application_tally WHERE day >= $1 AND day <= $2 GROUP BY org_id")
+                    .bind(from)
+                    .bind(to),
             )
             .await?;
         out.extend(rows.into_iter().map(|r| (r.org_id, i64::from(m), r.n)));
     }
     Ok(out)
+}
+
+/// (ratings, sum of scores) of one item, from the statistics tally.
+pub async fn item_rating(db: &Db, item_id: i64) -> DbResult<(i64, i64)> {
+    #[derive(sqlx::FromRow)]
+    struct RatingSum {
+        n: i64,
+        s: i64,
+    }
+    let r: RatingSum = db
+        .fetch_one(
+            sql("SELECT CAST(COALESCE(SUM(rated), 0) AS BIGINT) AS n, CAST(COALESCE(SUM(rating_sum), 0) AS BIGINT) AS s FROM application_tally WHERE item_id = $1")
+                .bind(item_id),
+        )
+        .await?;
+    Ok((r.n, r.s))
 }
