@@ -556,7 +556,13 @@ pub struct StatsRow {
     pub c: store::ItemCounts,
 }
 
-pub async fn stats_rows(state: &AppState, q: &StatsQuery) -> Result<(String, String, Vec<StatsRow>), AppError> {
+/// Statistics of the departments where `auth` manages services, for applications received in
+/// the period.
+pub async fn stats_rows(
+    state: &AppState,
+    auth: &platform::web::Auth,
+    q: &StatsQuery,
+) -> Result<(String, String, Vec<StatsRow>), AppError> {
     let day = today();
     let from = if q.from.trim().is_empty() { format!("{}-01-01", day.year()) } else { q.from.trim().to_owned() };
     let to = if q.to.trim().is_empty() { date_text(day) } else { q.to.trim().to_owned() };
@@ -569,6 +575,7 @@ pub async fn stats_rows(state: &AppState, q: &StatsQuery) -> Result<(String, Str
     let rows = store::item_counts(&state.db, &from, &to)
         .await?
         .into_iter()
+        .filter(|c| auth.can(Perm::ServiceManage, &service::item_scope(&orgs, c.org_id)))
         .map(|c| StatsRow {
             name: items.iter().find(|i| i.id == c.item_id).map(|i| i.name.clone()).unwrap_or_default(),
             dept: orgs.iter().find(|o| o.id == c.org_id).map(|o| o.name.clone()).unwrap_or_default(),
@@ -589,7 +596,7 @@ async fn stats_page(
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
-    let (from, to, rows) = match stats_rows(&state, &q).await {
+    let (from, to, rows) = match stats_rows(&state, &staff, &q).await {
         Ok(r) => r,
         Err(e) => {
             let (status, errors) = form_errors(e)?;
@@ -618,11 +625,24 @@ async fn stats_page(
     let followups = store::followups(&state.db, None).await?;
     let closed = followups.iter().filter(|f| f.state == "closed").count() as i64;
     let max = by_dept.values().map(|c| c.received).max().unwrap_or(1).max(1);
+    // Month by month for the year the period ends in.
+    let year: i32 = to.get(..4).and_then(|y| y.parse().ok()).unwrap_or_else(|| today().year());
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let mut months: BTreeMap<String, [i64; 12]> = BTreeMap::new();
+    for (org, m, n) in store::monthly_by_org(&state.db, year).await? {
+        if !staff.can(Perm::ServiceManage, &service::item_scope(&orgs, org)) {
+            continue;
+        }
+        let name = orgs.iter().find(|o| o.id == org).map(|o| o.name.clone()).unwrap_or_default();
+        if let Some(slot) = months.entry(name).or_insert([0; 12]).get_mut(usize::try_from(m - 1).unwrap_or(0)) {
+            *slot += n;
+        }
+    }
     Ok(state
         .render(
             &ctx,
             "admin/bs_stats.html",
-            context! { from, to, items, depts, max, query => sv(&q), followup_rate => pct(closed, followups.len() as i64), followups => followups.len(),
+            context! { from, to, items, depts, max, query => sv(&q), year, months => months.into_iter().collect::<Vec<_>>(), followup_rate => pct(closed, followups.len() as i64), followups => followups.len(),
             export => format!("/admin/services/stats.xlsx?{}", serde_urlencoded::to_string(&q).unwrap_or_default()) },
         )?
         .into_response())
@@ -635,7 +655,7 @@ async fn stats_xlsx(
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
-    let (from, to, rows) = stats_rows(&state, &q).await?;
+    let (from, to, rows) = stats_rows(&state, &staff, &q).await?;
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());

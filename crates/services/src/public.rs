@@ -233,7 +233,7 @@ async fn apply_submit(
         email: get("email"),
         values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
     };
-    match service::apply(&state, &svc, &item, &input, files).await {
+    match service::apply(&state, &svc, &item, &input, files, &ctx.ip).await {
         Ok(receipt) => {
             let site = cms::public::site_frame(&state.db, None).await;
             html(
@@ -245,6 +245,17 @@ async fn apply_submit(
                 crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "申请已提交".to_owned())] },
                 true,
             )
+        }
+        Err(AppError::TooManyRequests(m)) => {
+            apply_form(
+                &state,
+                &ctx,
+                &item,
+                &input,
+                BTreeMap::from([("form".to_owned(), m)]),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
         }
         Err(e) => {
             let (status, errors) = form_errors(e)?;

@@ -340,12 +340,17 @@ pub struct Receipt {
 
 pub const FILE_MAX_BYTES: usize = 10 << 20;
 
+/// Applications accepted from one address per hour (an office's shared address files many, so
+/// the limit is generous; it stops scripts, not people).
+pub const PER_IP_PER_HOUR: i64 = 30;
+
 pub async fn apply(
     state: &AppState,
     svc: &Services,
     item: &Item,
     input: &ApplyInput,
     files: Vec<(String, String, Vec<u8>)>,
+    ip: &str,
 ) -> Result<Receipt, AppError> {
     if !item.published || !item.online {
         return Err(AppError::Conflict(format!("「{}」暂不支持网上申请", item.name)));
@@ -405,6 +410,17 @@ pub async fn apply(
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
+    let recent = state
+        .db
+        .count(
+            sql("SELECT COUNT(*) FROM application WHERE ip = $1 AND submitted_at >= $2")
+                .bind(ip)
+                .bind(platform::db::now() - 3600),
+        )
+        .await?;
+    if recent >= PER_IP_PER_HOUR {
+        return Err(AppError::TooManyRequests("提交太频繁了，请一小时后再试".into()));
+    }
     let mut stored = Vec::new();
     if !files.is_empty() {
         tokio::fs::create_dir_all(&svc.files_dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
@@ -430,6 +446,7 @@ pub async fn apply(
             email,
             form_data: &serde_json::to_string(&values).unwrap_or_else(|_| "{}".into()),
             query_hash: &hash_code(&qc),
+            ip,
             day: &date_text(today()).replace('-', ""),
             at: now,
         },

@@ -226,6 +226,8 @@ pub struct Application {
     pub updated_at: i64,
     pub appeal_state: String,
     pub appeal_reason: String,
+    #[serde(skip)]
+    pub ip: String,
 }
 
 impl Application {
@@ -243,6 +245,7 @@ pub struct NewApplication<'a> {
     pub email: &'a str,
     pub form_data: &'a str,
     pub query_hash: &'a str,
+    pub ip: &'a str,
     /// `YYYYMMDD`: the receipt number is this plus the id.
     pub day: &'a str,
     pub at: i64,
@@ -258,10 +261,10 @@ pub async fn insert_application(
     let temp = format!("T{}", platform::security::random_token(12));
     let id: Scalar<i64> = tx
         .fetch_one(
-            sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, email, form_data, state, submitted_at, updated_at) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'submitted',$11,$11) RETURNING id")
+            sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, email, form_data, state, submitted_at, updated_at, ip) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'submitted',$11,$11,$12) RETURNING id")
             .bind(&temp).bind(a.query_hash).bind(a.item.id).bind(a.item.org_id).bind(a.applicant_kind).bind(a.applicant_name)
-            .bind(a.applicant_code).bind(a.phone).bind(a.email).bind(a.form_data).bind(a.at),
+            .bind(a.applicant_code).bind(a.phone).bind(a.email).bind(a.form_data).bind(a.at).bind(a.ip),
         )
         .await?;
     let no = format!("BJ{}{:07}", a.day, id.0);

@@ -283,6 +283,29 @@ backend_tests! {
         assert_eq!(r["total"], 1);
         let r = c.api("GET", "/api/v1/applications?overdue=1", &mzj, None).await.json();
         assert_eq!(r["total"], 0, "only one's own department");
+        // One address filing a stream of applications is stopped, with the form kept.
+        let item = services::store::item_by_code(&app.db, "BC-SCJ-101").await.unwrap().unwrap();
+        let mut bot = app.client();
+        for i in 0..services::service::PER_IP_PER_HOUR {
+            app.db
+                .execute(
+                    platform::db::sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, state, submitted_at, updated_at, ip) VALUES ($1, 'x', $2, $3, 'org', '某公司', 'x', 'submitted', $4, $4, $5)")
+                        .bind(format!("BOT{i}"))
+                        .bind(item.id)
+                        .bind(item.org_id)
+                        .bind(platform::db::now())
+                        .bind(bot.ip.clone()),
+                )
+                .await
+                .unwrap();
+        }
+        let csrf = bot.get("/banshi/items/BC-SCJ-101/apply").await.csrf().unwrap();
+        let r = bot
+            .post_multipart("/banshi/items/BC-SCJ-101/apply", &[("_csrf", &csrf), ("applicant_kind", "org"), ("applicant_name", "冰城味道餐饮有限公司"), ("applicant_code", &uscc()),
+                ("phone", "13812345678"), ("v_shop", "中央大街"), ("v_kind", "热食类食品制售")], &[])
+            .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.text.contains("提交太频繁") && r.text.contains("冰城味道餐饮有限公司"), "{}", r.text);
     };
 
     catalogue_round_trips_as_json => |app: TestApp| async move {
