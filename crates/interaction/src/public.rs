@@ -179,37 +179,6 @@ async fn write_form(
     )
 }
 
-/// The form's fields as sent (multipart), kept to show again on error.
-async fn read_multipart(mut mp: Multipart) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), AppError> {
-    let mut fields = BTreeMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge("附件太大：每个附件不超过 5 MB，合计不超过 16 MB".into()));
-            }
-            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
-        match file_name {
-            Some(f) if name == "attachments" => {
-                if !f.is_empty() || !bytes.is_empty() {
-                    let base = f.rsplit(['/', '\\']).next().unwrap_or("附件").to_owned();
-                    files.push((base, bytes.to_vec()));
-                }
-            }
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    Ok((fields, files))
-}
-
 fn input_from(fields: &BTreeMap<String, String>) -> LetterInput {
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     LetterInput {
@@ -234,7 +203,9 @@ async fn write_submit(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let m = active_mailbox(&state.db, &code).await?;
-    let (fields, files) = read_multipart(mp).await?;
+    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    let files: Vec<(String, Vec<u8>)> =
+        uploads.into_iter().filter(|u| u.field == "attachments").map(|u| (u.name, u.bytes)).collect();
     if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
         return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
     }

@@ -193,34 +193,10 @@ async fn store_files(
 
 /// Text fields and files of a multipart form (files under the field name `files`).
 async fn read_multipart(
-    mut mp: axum::extract::Multipart,
+    mp: axum::extract::Multipart,
 ) -> Result<(BTreeMap<String, String>, Vec<(String, Vec<u8>)>), AppError> {
-    let mut fields = BTreeMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge("附件太大：每个不超过 10 MB，合计不超过 40 MB".into()));
-            }
-            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
-        match file_name {
-            Some(f) if name == "files" => {
-                if !f.is_empty() || !bytes.is_empty() {
-                    files.push((f.rsplit(['/', '\\']).next().unwrap_or("附件").to_owned(), bytes.to_vec()));
-                }
-            }
-            _ => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    Ok((fields, files))
+    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    Ok((fields, uploads.into_iter().filter(|u| u.field == "files").map(|u| (u.name, u.bytes)).collect()))
 }
 
 fn files_dir(state: &AppState) -> std::path::PathBuf {

@@ -180,38 +180,6 @@ async fn apply_form(
     )
 }
 
-async fn read_multipart(
-    mut mp: Multipart,
-) -> Result<(BTreeMap<String, String>, Vec<(String, String, Vec<u8>)>), AppError> {
-    let mut fields = BTreeMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge("上传的材料太大：每个不超过 10 MB，合计不超过 40 MB".into()));
-            }
-            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
-        match file_name {
-            Some(f) => {
-                if !f.is_empty() || !bytes.is_empty() {
-                    let base = f.rsplit(['/', '\\']).next().unwrap_or("材料").to_owned();
-                    files.push((name.trim_start_matches("v_").to_owned(), base, bytes.to_vec()));
-                }
-            }
-            None => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
-            }
-        }
-    }
-    Ok((fields, files))
-}
-
 async fn apply_submit(
     State(state): State<AppState>,
     Extension(svc): Ext,
@@ -220,7 +188,9 @@ async fn apply_submit(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let item = published_item(&state, &code).await?;
-    let (fields, files) = read_multipart(mp).await?;
+    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    let files: Vec<(String, String, Vec<u8>)> =
+        uploads.into_iter().map(|u| (u.field.trim_start_matches("v_").to_owned(), u.name, u.bytes)).collect();
     if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
         return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
     }

@@ -89,3 +89,57 @@ pub fn opt_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
         }
     }
 }
+
+/// One uploaded file of a multipart form: its form field, the file name as sent (path parts
+/// removed, control characters dropped, at most 100 characters) and its bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a whole multipart form (the public forms that take attachments): text fields by name and
+/// the files, skipping empty file inputs. A body over the route's limit is a Chinese 413.
+pub async fn read_multipart(
+    mut mp: axum::extract::Multipart,
+) -> Result<(std::collections::BTreeMap<String, String>, Vec<Upload>), AppError> {
+    let mut fields = std::collections::BTreeMap::new();
+    let mut files = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::PayloadTooLarge("上传的文件太大，请减小文件或分次上传".into()));
+            }
+            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
+        match file_name {
+            Some(f) => {
+                if !f.is_empty() || !bytes.is_empty() {
+                    let base: String = f
+                        .rsplit(['/', '\\'])
+                        .next()
+                        .unwrap_or("")
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(100)
+                        .collect();
+                    files.push(Upload {
+                        field: name,
+                        name: if base.is_empty() { "附件".into() } else { base },
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    Ok((fields, files))
+}
