@@ -24,11 +24,8 @@ while [ $# -gt 0 ]; do
     *) echo "用法：bash bench/letters.sh [--letters N] [--duration 每轮秒数] [--postgres]" >&2; exit 2 ;;
   esac
 done
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y --no-install-recommends nginx-light wrk >/dev/null || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends nginx-light wrk >/dev/null; }
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+source bench/lib.sh
+ensure_tools
 cargo build --release -p zhengwu --quiet
 BIN=$PWD/target/release/zhengwu
 W=$PWD/bench/out/letters-$N${PG:+-pg}
@@ -63,14 +60,6 @@ ZW_PID=$!
 PIDS+=($ZW_PID)
 for _ in $(seq 1 100); do curl -fs "http://$ZW/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
-login() { # $1 user → prints the Cookie header value
-  local jar; jar=$(mktemp)
-  local csrf
-  csrf=$(curl -s -c "$jar" "http://$ZW/admin/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" --data-urlencode "password=Zhengwu@2026" --data-urlencode "_csrf=$csrf" "http://$ZW/admin/login"
-  awk '$6 ~ /^zw_/ {printf "%s=%s; ", $6, $7}' "$jar"
-  rm -f "$jar"
-}
 OFFICE=$(login siteadmin)
 HANDLER=$(login handler)
 
@@ -90,7 +79,7 @@ public-search|-|/hudong/szxx/?q=$KW
 open311-requests|-|/open311/v2/requests.json"
 
 # The same pages as files for nginx (the reference).
-rm -rf "$STATIC"; mkdir -p "$STATIC" "$W/tmp" "$W/urls"
+rm -rf "$STATIC"; mkdir -p "$STATIC" "$W/urls"
 while IFS='|' read -r name who path; do
   cookie=""; [ "$who" = office ] && cookie=$OFFICE; [ "$who" = handler ] && cookie=$HANDLER
   code=$(curl -s -o "$STATIC/$name" -w '%{http_code}' -H "Cookie: $cookie" "http://$ZW$path")
@@ -98,33 +87,16 @@ while IFS='|' read -r name who path; do
   echo "$path" > "$W/urls/$name.zw"
   echo "/$name" > "$W/urls/$name.ng"
 done <<< "$CASES"
-cat > "$W/nginx.conf" <<CONF
-worker_processes 2;
-pid $W/nginx.pid;
-error_log $W/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off; sendfile on; tcp_nodelay on; keepalive_requests 1000000;
-  default_type text/html;
-  client_body_temp_path $W/tmp; proxy_temp_path $W/tmp; fastcgi_temp_path $W/tmp; uwsgi_temp_path $W/tmp; scgi_temp_path $W/tmp;
-  server { listen $NG; root $STATIC; }
-}
-CONF
-"$NGINX" -c "$W/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
-sleep 0.5
+start_nginx "$W" "$STATIC" "$NG"
 
-run() { # $1 host, $2 url file, $3 cookie → "req/s p50 p99 non2xx errors"
-  ZW_COOKIE="$3" wrk -t1 -c1 -d"${DUR}s" -s bench/letters/urls.lua "http://$1" -- "$2" 2>/dev/null | awk '/^RESULT/{print $2, $3, $4, $5, $6}'
-}
 echo
 echo "来信 $N 封（${PG:+PostgreSQL}${PG:-SQLite}），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
 echo "| 页面 | Zhengwu p50 ms | p99 ms | 请求/秒 | nginx 静态 p50 ms | 比值（nginx 吞吐/Zhengwu 吞吐） | 字节 |"
 echo "|---|---|---|---|---|---|---|"
 while IFS='|' read -r name who path; do
   cookie=""; [ "$who" = office ] && cookie=$OFFICE; [ "$who" = handler ] && cookie=$HANDLER
-  read -r zr zp50 zp99 zbad zerr <<< "$(run "$ZW" "$W/urls/$name.zw" "$cookie")"
-  read -r nr np50 _ _ _ <<< "$(run "$NG" "$W/urls/$name.ng" "")"
+  read -r zr zp50 zp99 zbad zerr <<< "$(run_get "$ZW" "$W/urls/$name.zw" "$cookie")"
+  read -r nr np50 _ _ _ <<< "$(run_get "$NG" "$W/urls/$name.ng" "")"
   bytes=$(stat -c %s "$STATIC/$name")
   ratio=$(echo "$nr $zr" | awk '{ if ($2 > 0) printf "%.0f", $1 / $2; else print "-" }')
   flag=""; [ "$zbad" != 0 ] || [ "$zerr" != 0 ] && flag=" (错误 $zbad/$zerr)"

@@ -19,11 +19,8 @@ while [ $# -gt 0 ]; do
     *) echo "用法：bash bench/services.sh [--applications N] [--duration 每轮秒数]" >&2; exit 2 ;;
   esac
 done
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y --no-install-recommends nginx-light wrk >/dev/null || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends nginx-light wrk >/dev/null; }
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+source bench/lib.sh
+ensure_tools
 cargo build --release -p zhengwu --quiet
 BIN=$PWD/target/release/zhengwu
 W=$PWD/bench/out/services-$N
@@ -51,14 +48,6 @@ ZW_PID=$!
 PIDS+=($ZW_PID)
 for _ in $(seq 1 100); do curl -fs "http://$ZW/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
-login() { # $1 user → the Cookie header value
-  local jar; jar=$(mktemp)
-  local csrf
-  csrf=$(curl -s -c "$jar" "http://$ZW/admin/login" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" --data-urlencode "password=Zhengwu@2026" --data-urlencode "_csrf=$csrf" "http://$ZW/admin/login"
-  awk '$6 ~ /^zw_/ {printf "%s=%s; ", $6, $7}' "$jar"
-  rm -f "$jar"
-}
 ADMIN=$(login siteadmin)
 HANDLER=$(login handler)
 
@@ -84,7 +73,7 @@ hall|-|/banshi/
 item-page|-|/banshi/items/230100-SCJ-001
 gongshi|-|/banshi/gongshi"
 
-rm -rf "$STATIC"; mkdir -p "$STATIC" "$W/tmp" "$W/urls"
+rm -rf "$STATIC"; mkdir -p "$STATIC" "$W/urls"
 while IFS='|' read -r name who path; do
   cookie=""; [ "$who" = admin ] && cookie=$ADMIN; [ "$who" = handler ] && cookie=$HANDLER
   if [ "$who" = post ]; then
@@ -97,23 +86,8 @@ while IFS='|' read -r name who path; do
   echo "/$name" > "$W/urls/$name.ng"
 done <<< "$CASES"
 grep -q "$NO" "$STATIC/status-query" || { echo "status query did not find $NO" >&2; exit 1; }
-cat > "$W/nginx.conf" <<CONF
-worker_processes 2;
-pid $W/nginx.pid;
-error_log $W/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off; sendfile on; tcp_nodelay on; keepalive_requests 1000000;
-  default_type text/html;
-  client_body_temp_path $W/tmp; proxy_temp_path $W/tmp; fastcgi_temp_path $W/tmp; uwsgi_temp_path $W/tmp; scgi_temp_path $W/tmp;
-  server { listen $NG; root $STATIC; }
-}
-CONF
-"$NGINX" -c "$W/nginx.conf" -g 'daemon off;' &
-PIDS+=($!)
-sleep 0.5
+start_nginx "$W" "$STATIC" "$NG"
 
-run_get() { ZW_COOKIE="$3" wrk -t1 -c1 -d"${DUR}s" -s bench/letters/urls.lua "http://$1" -- "$2" 2>/dev/null | awk '/^RESULT/{print $2, $3, $4, $5, $6}'; }
 run_post() { ZW_COOKIE="$PUBCOOKIE" ZW_BODY="$QBODY" wrk -t1 -c1 -d"${DUR}s" -s bench/services/post.lua "http://$1$2" 2>/dev/null | awk '/^RESULT/{print $2, $3, $4, $5, $6}'; }
 echo
 echo "办件 $N 件（SQLite），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"

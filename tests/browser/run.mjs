@@ -26,10 +26,22 @@ let serverLog = '';
 server.stdout.on('data', (d) => { serverLog += d; });
 server.stderr.on('data', (d) => { serverLog += d; });
 
+// Waits for the server to exit before removing its data directory: a node still finishing a
+// write (the search index) would otherwise leave files behind mid-removal. Cleanup never decides
+// the result.
 function stop(code) {
+  const done = () => {
+    try {
+      rmSync(data, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch (e) {
+      console.error(`could not remove ${data}: ${e.message}`);
+    }
+    process.exit(code);
+  };
+  if (server.exitCode !== null || server.signalCode !== null) return done();
+  server.once('exit', done);
   server.kill('SIGTERM');
-  rmSync(data, { recursive: true, force: true });
-  process.exit(code);
+  setTimeout(() => { server.kill('SIGKILL'); }, 5000).unref();
 }
 
 async function waitReady() {
