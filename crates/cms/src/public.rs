@@ -347,7 +347,7 @@ pub async fn download(
         .await
         .map_err(|_| AppError::NotFound)?;
     store::count_download(&state.db, id).await?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", crate::render::url_escape(&att.filename));
+    let disposition = platform::web::attachment_disposition(&att.filename);
     Ok((
         [
             (header::CONTENT_TYPE, att.mime.clone()),

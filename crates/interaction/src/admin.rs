@@ -408,7 +408,7 @@ async fn attachment(
     let a = store::attachment(&state.db, id).await?.ok_or(AppError::NotFound)?;
     service::open_for_staff(&state, &ctx, &staff, a.letter_id).await?;
     let bytes = tokio::fs::read(ix.files_dir.join(&a.stored)).await.map_err(|_| AppError::NotFound)?;
-    let disposition = format!("attachment; filename*=UTF-8''{}", url_escape(&a.name));
+    let disposition = platform::web::attachment_disposition(&a.name);
     Ok((
         [
             (header::CONTENT_TYPE, a.mime.clone()),
@@ -419,18 +419,6 @@ async fn attachment(
         bytes,
     )
         .into_response())
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 // ---- statistics ---------------------------------------------------------------------------------

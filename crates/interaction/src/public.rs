@@ -206,9 +206,7 @@ async fn write_submit(
     let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
     let files: Vec<(String, Vec<u8>)> =
         uploads.into_iter().filter(|u| u.field == "attachments").map(|u| (u.name, u.bytes)).collect();
-    if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
     let input = input_from(&fields);
     let mut errors = BTreeMap::new();
     if let Err(e) = ix.check_captcha(
@@ -354,9 +352,7 @@ async fn writer_view(
 }
 
 async fn query_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<QueryForm>) -> Result<Response, AppError> {
-    if f.csrf != ctx.csrf_token {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(&f.csrf)?;
     match service::find_for_writer(&state.db, &f.no, &f.code).await {
         Ok(l) => writer_view(&state, &ctx, &l, &f.code, "").await,
         Err(e) => {
@@ -381,9 +377,7 @@ async fn query_act(
     ctx: Ctx,
     Form(f): Form<QueryForm>,
 ) -> Result<Response, AppError> {
-    if f.csrf != ctx.csrf_token {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(&f.csrf)?;
     let l = service::find_for_writer(&state.db, &f.no, &f.code).await?;
     let action = match f.action.as_str() {
         "rate" => Action::Rate,

@@ -485,21 +485,10 @@ async fn file_download(
     let f = store::file(&state.db, id).await?.ok_or(AppError::NotFound)?;
     open_case(&state, &ctx, &staff, f.application_id).await?;
     let bytes = tokio::fs::read(svc.files_dir.join(&f.stored)).await.map_err(|_| AppError::NotFound)?;
-    let name: String = f
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{name}")),
+            (header::CONTENT_DISPOSITION, platform::web::attachment_disposition(&f.name)),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         bytes,

@@ -205,21 +205,10 @@ fn files_dir(state: &AppState) -> std::path::PathBuf {
 
 async fn send_file(state: &AppState, f: &ProjectFile) -> Result<Response, AppError> {
     let bytes = tokio::fs::read(files_dir(state).join(&f.stored)).await.map_err(|_| AppError::NotFound)?;
-    let name: String = f
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{name}")),
+            (header::CONTENT_DISPOSITION, platform::web::attachment_disposition(&f.name)),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         bytes,
@@ -364,14 +353,6 @@ fn html(state: &AppState, ctx: &Ctx, name: &str, status: StatusCode, page: Value
     Ok((status, [(header::CACHE_CONTROL, "no-store")], body).into_response())
 }
 
-fn check_csrf(ctx: &Ctx, token: &str) -> Result<(), AppError> {
-    if token == ctx.csrf_token {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()))
-    }
-}
-
 // ---- public -------------------------------------------------------------------------------------
 
 async fn public_calls(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -492,7 +473,7 @@ async fn public_apply(
 ) -> Result<Response, AppError> {
     let (fields, files) = read_multipart(mp).await?;
     let f: ApplyForm = serde_json::from_value(serde_json::to_value(&fields).unwrap_or_default()).unwrap_or_default();
-    check_csrf(&ctx, &f.csrf)?;
+    ctx.require_form_token(&f.csrf)?;
     let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
     match save_application(&state, &c, &f, files).await {
         Ok((no, code, submitted)) => {
@@ -581,7 +562,7 @@ async fn public_resume(
     ctx: Ctx,
     Form(f): Form<ApplyForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&ctx, &f.csrf)?;
+    ctx.require_form_token(&f.csrf)?;
     let a: Option<ProjectApp> =
         state.db.fetch_optional(sql("SELECT * FROM project_application WHERE no = $1").bind(f.no.trim())).await?;
     let a = a
@@ -625,7 +606,7 @@ async fn public_objection(
     Path(id): Path<i64>,
     Form(f): Form<ObjectionForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&ctx, &f.csrf)?;
+    ctx.require_form_token(&f.csrf)?;
     let c = call(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let day = date_text(today());
     let mut errors = BTreeMap::new();
@@ -705,9 +686,7 @@ async fn admin_call_create(
     mp: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
     let (fields, files) = read_multipart(mp).await?;
-    if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
     let f: CallForm = serde_json::from_value(serde_json::to_value(&fields).unwrap_or_default())
         .unwrap_or_else(|_| CallForm::default());
     check_files(&files)?;

@@ -191,9 +191,7 @@ async fn apply_submit(
     let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
     let files: Vec<(String, String, Vec<u8>)> =
         uploads.into_iter().map(|u| (u.field.trim_start_matches("v_").to_owned(), u.name, u.bytes)).collect();
-    if fields.get("_csrf").map(String::as_str) != Some(ctx.csrf_token.as_str()) {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let input = ApplyInput {
         applicant_kind: get("applicant_kind"),
@@ -323,9 +321,7 @@ async fn query_submit(
     ctx: Ctx,
     axum::Form(f): axum::Form<QueryForm>,
 ) -> Result<Response, AppError> {
-    if f.csrf != ctx.csrf_token {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(&f.csrf)?;
     match service::find_for_applicant(&state.db, &f.no, &f.code).await {
         Ok(a) => {
             let case = Case::load(&state.db, a.id).await?;
@@ -354,9 +350,7 @@ async fn query_act(
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    if get("_csrf") != ctx.csrf_token {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(&get("_csrf"))?;
     let (no, code) = (get("no"), get("code"));
     let a = service::find_for_applicant(&state.db, &no, &code).await?;
     let case = Case::load(&state.db, a.id).await?;
@@ -391,9 +385,7 @@ async fn notice(
     ctx: Ctx,
     axum::Form(f): axum::Form<QueryForm>,
 ) -> Result<Response, AppError> {
-    if f.csrf != ctx.csrf_token {
-        return Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()));
-    }
+    ctx.require_form_token(&f.csrf)?;
     let a = service::find_for_applicant(&state.db, &f.no, &f.code).await?;
     let case = Case::load(&state.db, a.id).await?;
     let orgs = accounts::list_orgs(&state.db).await?;

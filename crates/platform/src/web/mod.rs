@@ -358,6 +358,21 @@ impl Ctx {
     pub fn username(&self) -> String {
         self.auth.as_ref().map_or_else(|| "-".to_owned(), |a| a.user.username.clone())
     }
+    /// Checks the `_csrf` field of a public form (the pre-session token; the back office is
+    /// checked by `staff_layer`). A mismatch is a 403 asking to reload the page.
+    pub fn require_form_token(&self, token: &str) -> Result<(), AppError> {
+        if crate::security::ct_eq(token, &self.csrf_token) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("页面已过期，请刷新页面后重新提交".into()))
+        }
+    }
+}
+
+/// `Content-Disposition` for a download under its original (possibly Chinese) file name.
+pub fn attachment_disposition(name: &str) -> String {
+    let escaped = url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>().replace('+', "%20");
+    format!("attachment; filename*=UTF-8''{escaped}")
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
