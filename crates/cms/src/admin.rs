@@ -1199,7 +1199,8 @@ async fn check_template(state: &AppState, cms: &Cms, site: &Site, name: &str, so
         _ => Some(crate::render::PageReq::Home),
     }
     .unwrap_or(crate::render::PageReq::Home);
-    let preview_renderer = crate::render::Renderer::with_env(site.id, env, &cms.files_dir);
+    let channels = store::channels_of(&state.db, site.id).await.map_err(|e| e.to_string())?;
+    let preview_renderer = crate::render::Renderer::with_env(site.id, env, channels, &cms.files_dir);
     let links = crate::render::fixture_links();
     let r =
         preview_renderer.render_strict(&state.db, site, "preview", &links, &page).await.map_err(|e| e.to_string())?;

@@ -5,25 +5,48 @@
 //! publication on one node clears the pages on all of them within the poll interval.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use platform::web::encoding::Precompressed;
 
-#[derive(Clone)]
+/// A rendered page with its validators, ready to send: a cache hit costs no formatting.
 pub struct Page {
     /// Shared between the cache and in-flight responses without copying; its gzip and brotli
     /// forms are made on first demand and live as long as the cached page.
     pub body: Precompressed,
     pub content_type: &'static str,
-    pub etag: String,
-    pub last_modified: i64,
+    /// Quoted strong validator, e.g. `"3fa2…"`.
+    pub etag: HeaderValue,
+    /// HTTP date of when the page was rendered.
+    pub last_modified: HeaderValue,
+}
+
+impl Page {
+    /// A page whose validators are derived from its bytes and `rendered_at` (unix seconds).
+    pub fn new(body: Vec<u8>, content_type: &'static str, rendered_at: i64) -> Page {
+        let etag = format!("\"{}\"", &crate::files::sha256(&body)[..20]);
+        Page {
+            etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
+            last_modified: HeaderValue::from_str(&platform::web::http_date(rendered_at))
+                .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
+            body: Precompressed::new(body.into()),
+            content_type,
+        }
+    }
+
+    /// Bytes this page holds in the cache, with its key and tags (for the size budget).
+    fn weight(&self, key: &str, tags: &[String]) -> usize {
+        self.body.identity().len() + key.len() + tags.iter().map(|t| t.len() + 48).sum::<usize>() + 160
+    }
 }
 
 struct Entry {
-    page: Page,
+    page: Arc<Page>,
     tags: Vec<String>,
+    weight: usize,
 }
 
 #[derive(Default)]
@@ -35,7 +58,8 @@ struct Inner {
 }
 
 pub struct PageCache {
-    inner: Mutex<Inner>,
+    /// Reads (every cache hit) share the lock; only insertions and invalidations take it alone.
+    inner: RwLock<Inner>,
     capacity: usize,
     enabled: bool,
     /// Last change-feed id applied on this node.
@@ -44,36 +68,42 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn new(capacity_bytes: usize, enabled: bool) -> Self {
-        PageCache { inner: Mutex::new(Inner::default()), capacity: capacity_bytes, enabled, applied: AtomicI64::new(0) }
+        PageCache {
+            inner: RwLock::new(Inner::default()),
+            capacity: capacity_bytes,
+            enabled,
+            applied: AtomicI64::new(0),
+        }
     }
 
-    pub fn get(&self, key: &str) -> Option<Page> {
+    pub fn get(&self, key: &str) -> Option<Arc<Page>> {
         if !self.enabled {
             return None;
         }
-        self.inner.lock().ok()?.entries.get(key).map(|e| e.page.clone())
+        self.inner.read().ok()?.entries.get(key).map(|e| e.page.clone())
     }
 
-    pub fn put(&self, key: String, page: Page, tags: Vec<String>) {
-        if !self.enabled || page.body.identity().len() > self.capacity / 4 {
+    pub fn put(&self, key: String, page: Arc<Page>, tags: Vec<String>) {
+        let weight = page.weight(&key, &tags);
+        if !self.enabled || weight > self.capacity / 4 {
             return;
         }
-        let Ok(mut g) = self.inner.lock() else { return };
+        let Ok(mut g) = self.inner.write() else { return };
         if let Some(old) = g.entries.remove(&key) {
-            g.bytes -= old.page.body.identity().len();
+            g.bytes -= old.weight;
             remove_tags(&mut g, &key, &old.tags);
         }
-        g.bytes += page.body.identity().len();
+        g.bytes += weight;
         for t in &tags {
             g.by_tag.entry(t.clone()).or_default().insert(key.clone());
         }
         g.order.push_back(key.clone());
-        g.entries.insert(key, Entry { page, tags });
+        g.entries.insert(key, Entry { page, tags, weight });
         // Evict oldest insertions until under budget.
         while g.bytes > self.capacity {
             let Some(k) = g.order.pop_front() else { break };
             if let Some(e) = g.entries.remove(&k) {
-                g.bytes -= e.page.body.identity().len();
+                g.bytes -= e.weight;
                 remove_tags(&mut g, &k, &e.tags);
             }
         }
@@ -85,7 +115,7 @@ impl PageCache {
 
     /// Drops every page that depends on any of `tags`; returns how many.
     pub fn invalidate(&self, tags: &[&str]) -> usize {
-        let Ok(mut g) = self.inner.lock() else {
+        let Ok(mut g) = self.inner.write() else {
             return 0;
         };
         let mut keys = HashSet::new();
@@ -96,7 +126,7 @@ impl PageCache {
         }
         for k in &keys {
             if let Some(e) = g.entries.remove(k) {
-                g.bytes -= e.page.body.identity().len();
+                g.bytes -= e.weight;
                 remove_tags(&mut g, k, &e.tags);
             }
         }
@@ -104,13 +134,13 @@ impl PageCache {
     }
 
     pub fn clear(&self) {
-        if let Ok(mut g) = self.inner.lock() {
+        if let Ok(mut g) = self.inner.write() {
             *g = Inner::default();
         }
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|g| g.entries.len()).unwrap_or(0)
+        self.inner.read().map(|g| g.entries.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -154,13 +184,8 @@ pub async fn follow_once(db: &platform::db::Db, cache: &PageCache, on_tags: &(dy
 mod tests {
     use super::*;
 
-    fn page(s: &str) -> Page {
-        Page {
-            body: Precompressed::new(s.as_bytes().to_vec().into()),
-            content_type: "text/html",
-            etag: String::new(),
-            last_modified: 0,
-        }
+    fn page(s: &str) -> Arc<Page> {
+        Arc::new(Page::new(s.as_bytes().to_vec(), "text/html", 0))
     }
 
     #[test]
@@ -179,13 +204,14 @@ mod tests {
 
     #[test]
     fn capacity_is_respected_and_disabled_cache_stores_nothing() {
-        let c = PageCache::new(100, true);
+        let one = page(&"x".repeat(20)).weight("/0", &["t0".into()]);
+        let c = PageCache::new(one * 5, true);
         for i in 0..10 {
             c.put(format!("/{i}"), page(&"x".repeat(20)), vec![format!("t{i}")]);
         }
-        assert!(c.len() <= 5);
+        assert_eq!(c.len(), 5);
         assert!(c.get("/9").is_some() && c.get("/0").is_none());
-        let off = PageCache::new(100, false);
+        let off = PageCache::new(one * 5, false);
         off.put("/".into(), page("x"), vec![]);
         assert!(off.get("/").is_none());
     }

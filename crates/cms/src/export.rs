@@ -3,6 +3,8 @@
 //! the same renderer and templates as the live site, so the two never diverge.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use platform::db::Db;
 
@@ -71,32 +73,69 @@ pub async fn export_site(
             crate::render::channel_feed(db, &site, &c, &absolute, base).await?.as_bytes(),
         )?;
     }
-    // Every live article placed in this site.
-    let total = db
-        .count(platform::db::sql("SELECT COUNT(*) FROM placement WHERE site_id = $1 AND live").bind(site.id))
-        .await? as u64;
-    let mut done = 0u64;
-    let mut offset = 0i64;
-    loop {
-        let batch = store::site_items(db, site.id, 500, offset).await?;
-        if batch.is_empty() {
-            break;
-        }
-        offset += batch.len() as i64;
-        for it in batch.iter().filter(|i| i.link_url.is_empty()) {
-            write(out, &format!("a/{}.html", it.id), render(1, PageReq::Article { id: it.id }).await?.body.as_bytes())?;
-            for f in store::attachments(db, it.id).await? {
-                let src = crate::files::attachment_path(files_dir, &f.sha256);
-                if let Ok(bytes) = std::fs::read(&src) {
-                    write(out, &format!("files/{}/{}", f.id, f.filename), &bytes)?;
-                    report.files += 1;
+    // Every live article placed in this site, rendered by a few workers at once: rendering is
+    // CPU work on the runtime's threads while each worker's database reads overlap the others'.
+    let ids: Vec<i64> = db
+        .fetch_all::<(i64,)>(
+            platform::db::sql(
+                "SELECT DISTINCT p.article_id FROM placement p JOIN article a ON a.id = p.article_id \
+                 WHERE p.site_id = $1 AND p.live = TRUE AND a.link_url = '' ORDER BY p.article_id",
+            )
+            .bind(site.id),
+        )
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    let total = ids.len() as u64;
+    let ids = Arc::new(ids);
+    let next = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let files_written = Arc::new(AtomicU64::new(0));
+    let renderer = Arc::new(renderer);
+    let site = Arc::new(site);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (db, ids, next, done, files_written) =
+            (db.clone(), ids.clone(), next.clone(), done.clone(), files_written.clone());
+        let (renderer, site, out, files_dir, links) = (
+            renderer.clone(),
+            site.clone(),
+            out.to_path_buf(),
+            files_dir.to_path_buf(),
+            Links::export(1, search_url, base),
+        );
+        tasks.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&id) = ids.get(i) else { return anyhow::Ok(()) };
+                let page =
+                    renderer.render(&db, &site, "", &links, &PageReq::Article { id }, Variant::default()).await?;
+                write(&out, &format!("a/{id}.html"), page.body.as_bytes())?;
+                for f in store::attachments(&db, id).await? {
+                    if let Ok(bytes) = std::fs::read(crate::files::attachment_path(&files_dir, &f.sha256)) {
+                        write(&out, &format!("files/{}/{}", f.id, f.filename), &bytes)?;
+                        files_written.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
+                done.fetch_add(1, Ordering::Relaxed);
             }
-            report.articles += 1;
-        }
-        done += batch.len() as u64;
-        progress(done, total);
+        });
     }
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                Some(r) => r??,
+                None => break,
+            },
+            _ = tick.tick() => progress(done.load(Ordering::Relaxed), total),
+        }
+    }
+    progress(total, total);
+    report.articles = done.load(Ordering::Relaxed);
+    report.files += files_written.load(Ordering::Relaxed);
     // Images pasted into bodies.
     let inline = files_dir.join("inline");
     if inline.is_dir() {

@@ -102,6 +102,13 @@ impl Cms {
         Ok(s)
     }
 
+    /// The cached site list if it is fresh, without waiting (the cached-page fast path).
+    pub fn sites_cached(&self) -> Option<Arc<Vec<store::Site>>> {
+        let g = self.sites.read().ok()?;
+        let (at, s) = g.as_ref()?;
+        (at.elapsed() < Duration::from_secs(10)).then(|| s.clone())
+    }
+
     fn forget_sites(&self) {
         if let Ok(mut g) = self.sites.write() {
             *g = None;

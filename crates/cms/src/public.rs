@@ -14,7 +14,7 @@ use crate::Cms;
 use crate::cache::Page;
 use crate::render::{Links, PageReq, Variant};
 use crate::store::{self, Site};
-use platform::web::encoding::{Precompressed, StaticAsset};
+use platform::web::encoding::StaticAsset;
 
 /// What a public path asks for, after the site prefix is removed.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,28 +118,31 @@ fn variant(headers: &HeaderMap, query: Option<&str>) -> (Variant, Vec<HeaderValu
     (v, set)
 }
 
+/// The host a request names, lower-cased; anything that is not a plain host name or address
+/// (with an optional port) counts as `localhost`, so a forged `Host` cannot put markup or odd
+/// bytes into links.
+fn request_host(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 100
+                && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost")
+}
+
+/// The page-cache key of a public page. Pages of a site without a configured host name carry the
+/// request's host in links (feeds, sitemaps) and metadata, so that host is part of the key: a
+/// request with a forged `Host` can never put its host into the page others are served.
+fn cache_key(site: &Site, host: &str, rest: &str, variant: Variant) -> String {
+    let host = if site.host.as_deref().is_some_and(|h| !h.is_empty()) { "" } else { host };
+    format!("{}|{host}|{rest}|{}", site.id, variant.key())
+}
+
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     query.and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
-}
-
-fn etag_of(body: &[u8]) -> String {
-    format!("\"{}\"", &crate::files::sha256(body)[..20])
-}
-
-fn http_date(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        days[t.weekday().number_days_from_monday() as usize],
-        t.day(),
-        months[u8::from(t.month()) as usize - 1],
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Vec<HeaderValue>) -> Response {
@@ -147,7 +150,7 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
         && headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == page.etag));
+            .is_some_and(|v| v.split(',').any(|t| t.trim().as_bytes() == page.etag.as_bytes()));
     let mut res = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -161,12 +164,8 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(page.content_type));
-    if let Ok(v) = HeaderValue::from_str(&page.etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&http_date(page.last_modified)) {
-        h.insert(header::LAST_MODIFIED, v);
-    }
+    h.insert(header::ETAG, page.etag.clone());
+    h.insert(header::LAST_MODIFIED, page.last_modified.clone());
     // Browsers and proxies revalidate every time; the ETag makes that a cheap 304.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
     h.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
@@ -174,6 +173,94 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
         h.append(header::SET_COOKIE, c);
     }
     res
+}
+
+/// The cached-page fast path, applied outermost to the whole router: a GET or HEAD without a query
+/// string, routed to the portal's catch-all, whose page is in the cache is answered right here —
+/// before the per-request context (request id, locale, pre-CSRF cookie, access log line) is built,
+/// none of which a cached public page uses. Everything else passes through untouched. Cached pages
+/// carry no cookies, so shared caches in front of the portal may keep them.
+#[derive(Clone)]
+pub struct CachedPagesLayer {
+    cms: Arc<Cms>,
+}
+
+impl CachedPagesLayer {
+    pub fn new(cms: Arc<Cms>) -> Self {
+        CachedPagesLayer { cms }
+    }
+}
+
+impl<S> tower::Layer<S> for CachedPagesLayer {
+    type Service = CachedPages<S>;
+    fn layer(&self, inner: S) -> CachedPages<S> {
+        CachedPages { cms: self.cms.clone(), inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct CachedPages<S> {
+    cms: Arc<Cms>,
+    inner: S,
+}
+
+impl<S> tower::Service<axum::extract::Request> for CachedPages<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response, Error = std::convert::Infallible>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = CachedOr<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        match cached_hit(&self.cms, &req) {
+            Some(res) => CachedOr::Hit(Some(res)),
+            None => CachedOr::Miss(Box::pin(self.inner.call(req))),
+        }
+    }
+}
+
+/// A cached page ready at once, or the router's own answer.
+pub enum CachedOr<F> {
+    Hit(Option<Response>),
+    Miss(std::pin::Pin<Box<F>>),
+}
+
+impl<F: Future<Output = Result<Response, std::convert::Infallible>>> Future for CachedOr<F> {
+    type Output = F::Output;
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+        match self.get_mut() {
+            CachedOr::Hit(res) => std::task::Poll::Ready(Ok(res.take().unwrap_or_default())),
+            CachedOr::Miss(f) => f.as_mut().poll(cx),
+        }
+    }
+}
+
+fn cached_hit(cms: &Cms, req: &axum::extract::Request) -> Option<Response> {
+    use axum::http::Method;
+    if !cms.cache.enabled()
+        || !(req.method() == Method::GET || req.method() == Method::HEAD)
+        || req.uri().query().is_some()
+    {
+        return None;
+    }
+    let route = req.extensions().get::<axum::extract::MatchedPath>()?.as_str();
+    if route != "/" && route != "/{*path}" {
+        return None;
+    }
+    let sites = cms.sites_cached()?;
+    let host = request_host(req.headers());
+    let (site, rest) = resolve(&sites, host, req.uri().path())?;
+    let (variant, _) = variant(req.headers(), None);
+    let page = cms.cache.get(&cache_key(site, host, rest, variant))?;
+    if let Some(id) = rest.strip_prefix("a/").and_then(|r| r.strip_suffix(".html")).and_then(|n| n.parse().ok()) {
+        cms.count_view(id);
+    }
+    Some(respond(&page, req.headers(), StatusCode::OK, Vec::new()))
 }
 
 pub async fn serve_root(
@@ -219,7 +306,7 @@ async fn serve(
     path: &str,
     query: Option<&str>,
 ) -> Result<Response, AppError> {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost").to_owned();
+    let host = request_host(headers).to_owned();
     let sites = cms.sites(&state.db).await?;
     let Some((site, rest)) = resolve(&sites, &host, path) else {
         return Ok((StatusCode::NOT_FOUND, "尚未建立任何站点，请在管理后台新建站点或运行 zhengwu demo").into_response());
@@ -230,7 +317,7 @@ async fn serve(
     let target = parse_path(rest);
     let cache_key = match &target {
         Target::Page(PageReqKey::Search) => None,
-        _ => Some(format!("{}|{}|{}", site.id, rest, variant.key())),
+        _ => Some(cache_key(site, &host, rest, variant)),
     };
     if let Some(k) = &cache_key
         && let Some(page) = cms.cache.get(k)
@@ -298,12 +385,7 @@ async fn serve(
             (r.body, "text/html; charset=utf-8", r.status, r.tags)
         }
     };
-    let page = Page {
-        etag: etag_of(body.as_bytes()),
-        body: Precompressed::new(body.into_bytes().into()),
-        content_type,
-        last_modified: platform::db::now(),
-    };
+    let page = Arc::new(Page::new(body.into_bytes(), content_type, platform::db::now()));
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     if let Some(k) = cache_key
         && status == StatusCode::OK

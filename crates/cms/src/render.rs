@@ -178,8 +178,18 @@ pub enum PageReq {
     NotFound,
 }
 
+/// What every page of a site needs and what changes only when the site's settings, templates or
+/// columns do: kept per site and dropped by [`Renderer::forget_site`] (the `site:ID` change tag,
+/// which channel and template edits also carry), so a page render reads only its own rows.
+struct SiteData {
+    env: Arc<Environment<'static>>,
+    channels: Arc<Vec<Channel>>,
+}
+
 pub struct Renderer {
-    envs: RwLock<HashMap<i64, Arc<Environment<'static>>>>,
+    sites: RwLock<HashMap<i64, Arc<SiteData>>>,
+    /// Every site of the group (for links between sites), cleared with any site's data.
+    all_sites: RwLock<Option<Arc<Vec<Site>>>>,
     s2t: Option<ferrous_opencc::OpenCC>,
     files_dir: std::path::PathBuf,
     /// The search engine for the search page (title matching in the database without it).
@@ -190,23 +200,28 @@ impl Renderer {
     /// `files_dir` is the upload store, consulted for image renditions.
     pub fn new(files_dir: &std::path::Path) -> Self {
         Renderer {
-            envs: RwLock::new(HashMap::new()),
+            sites: RwLock::new(HashMap::new()),
+            all_sites: RwLock::new(None),
             s2t: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).ok(),
             files_dir: files_dir.to_path_buf(),
             search: None,
         }
     }
 
-    /// Forgets a site's compiled templates (after an override is saved, on any node).
+    /// Forgets a site's compiled templates, columns and the site list (after a change to any of
+    /// them, on any node).
     pub fn forget_site(&self, site_id: i64) {
-        if let Ok(mut g) = self.envs.write() {
+        if let Ok(mut g) = self.sites.write() {
             g.remove(&site_id);
+        }
+        if let Ok(mut g) = self.all_sites.write() {
+            *g = None;
         }
     }
 
-    async fn env_for(&self, db: &Db, site_id: i64) -> Arc<Environment<'static>> {
-        if let Some(env) = self.envs.read().ok().and_then(|g| g.get(&site_id).cloned()) {
-            return env;
+    async fn site_data(&self, db: &Db, site_id: i64) -> DbResult<Arc<SiteData>> {
+        if let Some(d) = self.sites.read().ok().and_then(|g| g.get(&site_id).cloned()) {
+            return Ok(d);
         }
         let overrides: Vec<(String, String)> = store::live_templates(db, site_id)
             .await
@@ -219,11 +234,23 @@ impl Renderer {
             tracing::error!(site_id, error = %e, "site template override failed to compile; using defaults");
             build_env(&[]).unwrap_or_else(|_| Environment::new())
         });
-        let env = Arc::new(env);
-        if let Ok(mut g) = self.envs.write() {
-            g.insert(site_id, env.clone());
+        let data =
+            Arc::new(SiteData { env: Arc::new(env), channels: Arc::new(store::channels_of(db, site_id).await?) });
+        if let Ok(mut g) = self.sites.write() {
+            g.insert(site_id, data.clone());
         }
-        env
+        Ok(data)
+    }
+
+    async fn all_sites(&self, db: &Db) -> DbResult<Arc<Vec<Site>>> {
+        if let Some(s) = self.all_sites.read().ok().and_then(|g| g.clone()) {
+            return Ok(s);
+        }
+        let s = Arc::new(store::sites(db).await?);
+        if let Ok(mut g) = self.all_sites.write() {
+            *g = Some(s.clone());
+        }
+        Ok(s)
     }
 
     /// Converts rendered HTML to traditional characters (tags and attributes are ASCII and pass
@@ -236,9 +263,18 @@ impl Renderer {
     }
 
     /// A renderer with one pre-built environment (template preview before saving).
-    pub fn with_env(site_id: i64, env: Environment<'static>, files_dir: &std::path::Path) -> Self {
+    pub fn with_env(
+        site_id: i64,
+        env: Environment<'static>,
+        channels: Vec<Channel>,
+        files_dir: &std::path::Path,
+    ) -> Self {
         Renderer {
-            envs: RwLock::new(HashMap::from([(site_id, Arc::new(env))])),
+            sites: RwLock::new(HashMap::from([(
+                site_id,
+                Arc::new(SiteData { env: Arc::new(env), channels: Arc::new(channels) }),
+            )])),
+            all_sites: RwLock::new(None),
             s2t: None,
             files_dir: files_dir.to_path_buf(),
             search: None,
@@ -254,10 +290,10 @@ impl Renderer {
         req: &PageReq,
         variant: Variant,
     ) -> DbResult<(Arc<Environment<'static>>, Out, Vec<String>)> {
-        let env = self.env_for(db, site.id).await;
-        let channels = store::channels_of(db, site.id).await?;
-        let all_sites = store::sites(db).await?;
-        let mut page = PageBuilder::new(site, host, links, &channels, &all_sites, variant, &self.files_dir);
+        let data = self.site_data(db, site.id).await?;
+        let env = data.env.clone();
+        let all_sites = self.all_sites(db).await?;
+        let mut page = PageBuilder::new(site, host, links, &data.channels, &all_sites, variant, &self.files_dir);
         let out = match req {
             PageReq::Home => page.home(db).await?,
             PageReq::Channel { id, page: n } => page.channel(db, *id, *n).await?,

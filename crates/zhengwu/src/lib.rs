@@ -101,7 +101,8 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
         interaction::public_routes(ix.clone())
             .merge(services::public_routes(svc.clone()))
             .merge(cms::public_routes(cms.clone())),
-    );
+    )
+    .layer(cms::public::CachedPagesLayer::new(cms.clone()));
     Ok(App { state, cms, interaction: ix, services: svc, router })
 }
 

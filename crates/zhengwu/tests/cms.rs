@@ -321,6 +321,31 @@ backend_tests! {
         assert_eq!(login(&app, "editor").await.get(&url).await.status, StatusCode::FORBIDDEN);
     };
 
+    forged_host_headers_never_reach_other_visitors_and_cached_pages_set_no_cookies => |app: TestApp| async move {
+        demo(&app).await;
+        let mut attacker = app.client();
+        for path in ["/robots.txt", "/sitemap.xml", "/"] {
+            let req = Request::get(path).header(header::HOST, "evil.example").body(Body::empty()).unwrap();
+            assert_eq!(attacker.send(req).await.status, StatusCode::OK);
+        }
+        let mut visitor = app.client();
+        for path in ["/robots.txt", "/sitemap.xml", "/"] {
+            let page = visitor.get(path).await;
+            assert!(!page.text.contains("evil.example"), "{path} carries a forged host");
+            assert!(page.text.contains("portal.test"), "{path} names the visitor's host");
+        }
+        // A Host with markup in it is not echoed anywhere.
+        let req = Request::get("/robots.txt").header(header::HOST, "a\"b<c").body(Body::empty()).unwrap();
+        let odd = attacker.send(req).await;
+        assert!(!odd.text.contains('<') && odd.text.contains("http://localhost/"), "{}", odd.text);
+        // The second visitor of a page gets it from the cache: no cookie, so shared caches may keep it.
+        app.client().get("/c/2/").await;
+        let cached = app.client().get("/c/2/").await;
+        assert_eq!(cached.status, StatusCode::OK);
+        assert!(cached.headers.get(header::SET_COOKIE).is_none());
+        assert!(cached.headers.get(header::ETAG).is_some() && cached.headers.get(header::LAST_MODIFIED).is_some());
+    };
+
     reading_variants_metadata_and_conditional_requests => |app: TestApp| async move {
         demo(&app).await;
         let mut c = app.client();

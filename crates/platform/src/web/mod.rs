@@ -418,6 +418,12 @@ pub const SESSION_COOKIE: &str = "zw_session";
 pub const PRE_CSRF_COOKIE: &str = "zw_csrf";
 
 /// Reads one cookie from the request headers.
+/// An HTTP date (RFC 9110 IMF-fixdate) for `Last-Modified` and friends, from unix seconds.
+pub fn http_date(unix: i64) -> String {
+    let t = std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0));
+    httpdate::fmt_http_date(t)
+}
+
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;

@@ -232,7 +232,9 @@ impl Client {
             req.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie header"));
         }
         req.headers_mut().insert("x-forwarded-for", self.ip.parse().expect("ip"));
-        req.headers_mut().insert(header::HOST, "portal.test".parse().expect("host"));
+        if !req.headers().contains_key(header::HOST) {
+            req.headers_mut().insert(header::HOST, "portal.test".parse().expect("host"));
+        }
         let res: Response<Body> = self.router.clone().oneshot(req).await.expect("infallible");
         for v in res.headers().get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or("");
