@@ -5,7 +5,7 @@
 //! publication on one node clears the pages on all of them within the poll interval.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -64,6 +64,9 @@ pub struct PageCache {
     enabled: bool,
     /// Last change-feed id applied on this node.
     pub applied: AtomicI64,
+    /// Counts invalidations. A page is kept only if no invalidation happened since its render
+    /// began, so a page built from data read just before a change never outlives the change.
+    generation: AtomicU64,
 }
 
 impl PageCache {
@@ -73,6 +76,7 @@ impl PageCache {
             capacity: capacity_bytes,
             enabled,
             applied: AtomicI64::new(0),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -83,12 +87,21 @@ impl PageCache {
         self.inner.read().ok()?.entries.get(key).map(|e| e.page.clone())
     }
 
-    pub fn put(&self, key: String, page: Arc<Page>, tags: Vec<String>) {
+    /// Read before rendering a page; pass to [`PageCache::put`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a page rendered since `generation` was read, unless an invalidation came in between.
+    pub fn put(&self, key: String, page: Arc<Page>, tags: Vec<String>, generation: u64) {
         let weight = page.weight(&key, &tags);
         if !self.enabled || weight > self.capacity / 4 {
             return;
         }
         let Ok(mut g) = self.inner.write() else { return };
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
         if let Some(old) = g.entries.remove(&key) {
             g.bytes -= old.weight;
             remove_tags(&mut g, &key, &old.tags);
@@ -118,6 +131,7 @@ impl PageCache {
         let Ok(mut g) = self.inner.write() else {
             return 0;
         };
+        self.generation.fetch_add(1, Ordering::SeqCst);
         let mut keys = HashSet::new();
         for t in tags {
             if let Some(ks) = g.by_tag.remove(*t) {
@@ -135,6 +149,7 @@ impl PageCache {
 
     pub fn clear(&self) {
         if let Ok(mut g) = self.inner.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
             *g = Inner::default();
         }
     }
@@ -174,8 +189,9 @@ pub async fn follow_once(db: &platform::db::Db, cache: &PageCache, on_tags: &(dy
     };
     for ch in changes {
         let tags: Vec<&str> = ch.tags.split(' ').filter(|t| !t.is_empty()).collect();
-        cache.invalidate(&tags);
+        // The data pages are built from first, then the pages themselves.
         on_tags(&tags);
+        cache.invalidate(&tags);
         cache.applied.store(ch.id, Ordering::Relaxed);
     }
 }
@@ -191,10 +207,10 @@ mod tests {
     #[test]
     fn invalidation_drops_exactly_the_tagged_pages() {
         let c = PageCache::new(1 << 20, true);
-        c.put("/".into(), page("home"), vec!["c:1".into(), "c:2".into(), "site:1".into()]);
-        c.put("/c/1/".into(), page("list1"), vec!["c:1".into(), "site:1".into()]);
-        c.put("/c/3/".into(), page("list3"), vec!["c:3".into(), "site:1".into()]);
-        c.put("/a/9.html".into(), page("art"), vec!["a:9".into(), "c:1".into()]);
+        c.put("/".into(), page("home"), vec!["c:1".into(), "c:2".into(), "site:1".into()], 0);
+        c.put("/c/1/".into(), page("list1"), vec!["c:1".into(), "site:1".into()], 0);
+        c.put("/c/3/".into(), page("list3"), vec!["c:3".into(), "site:1".into()], 0);
+        c.put("/a/9.html".into(), page("art"), vec!["a:9".into(), "c:1".into()], 0);
         assert_eq!(c.invalidate(&["a:9", "c:1"]), 3);
         assert!(c.get("/").is_none() && c.get("/c/1/").is_none() && c.get("/a/9.html").is_none());
         assert!(c.get("/c/3/").is_some());
@@ -207,12 +223,23 @@ mod tests {
         let one = page(&"x".repeat(20)).weight("/0", &["t0".into()]);
         let c = PageCache::new(one * 5, true);
         for i in 0..10 {
-            c.put(format!("/{i}"), page(&"x".repeat(20)), vec![format!("t{i}")]);
+            c.put(format!("/{i}"), page(&"x".repeat(20)), vec![format!("t{i}")], 0);
         }
         assert_eq!(c.len(), 5);
         assert!(c.get("/9").is_some() && c.get("/0").is_none());
         let off = PageCache::new(one * 5, false);
-        off.put("/".into(), page("x"), vec![]);
+        off.put("/".into(), page("x"), vec![], 0);
         assert!(off.get("/").is_none());
+    }
+
+    #[test]
+    fn a_page_rendered_across_an_invalidation_is_not_kept() {
+        let c = PageCache::new(1 << 20, true);
+        let before = c.generation();
+        c.invalidate(&["c:1"]);
+        c.put("/c/1/".into(), page("built from old data"), vec!["c:1".into()], before);
+        assert!(c.get("/c/1/").is_none());
+        c.put("/c/1/".into(), page("fresh"), vec!["c:1".into()], c.generation());
+        assert!(c.get("/c/1/").is_some());
     }
 }

@@ -348,6 +348,30 @@ pub fn check_link(url: &str) -> Result<(), String> {
     }
 }
 
+/// Related reading for an article: up to `limit` of its channel's first items that contain the
+/// article's first keyword, newest first, never the article itself. ASCII letters match
+/// case-insensitively, as a search box would.
+pub fn related<'a>(
+    recent: &'a [crate::store::RecentItem],
+    article_id: i64,
+    keywords: &str,
+    limit: usize,
+) -> Vec<&'a crate::store::ListItem> {
+    let Some(kw) = keywords.split([',', '，', ' ', '、']).map(str::trim).find(|k| !k.is_empty()) else {
+        return Vec::new();
+    };
+    let kw = kw.to_ascii_lowercase();
+    let mut found: Vec<&crate::store::ListItem> = recent
+        .iter()
+        .filter(|r| r.item.id != article_id && r.keywords.to_ascii_lowercase().contains(&kw))
+        .map(|r| &r.item)
+        .collect();
+    // The window is in list order (pinned first); related reading is by date.
+    found.sort_by_key(|i| std::cmp::Reverse((i.pub_at, i.id)));
+    found.truncate(limit);
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,5 +489,47 @@ mod tests {
         assert!(check_link("https://www.gov.cn/").is_ok());
         assert!(check_site_code("kjj").is_ok());
         assert!(check_site_code("科技局").is_err());
+    }
+
+    #[test]
+    fn related_reading_shares_the_first_keyword_newest_first_without_the_article() {
+        use crate::store::{ListItem, RecentItem};
+        let item = |id: i64, kw: &str| RecentItem {
+            item: ListItem {
+                id,
+                title: format!("信息{id}"),
+                summary: String::new(),
+                cover: String::new(),
+                link_url: String::new(),
+                source: String::new(),
+                doc_number: String::new(),
+                validity: "valid".into(),
+                pub_at: 100 - id,
+                pinned: false,
+                channel_id: 1,
+                org_id: None,
+            },
+            keywords: kw.into(),
+        };
+        let mut pinned_old = item(6, "政务服务");
+        pinned_old.item.pinned = true;
+        let recent = vec![
+            pinned_old,
+            item(1, "营商环境，政务服务"),
+            item(2, "政务服务"),
+            item(3, "招聘"),
+            item(4, "一网通办 政务服务"),
+            item(5, "GOV"),
+        ];
+        let ids = |v: Vec<&ListItem>| v.iter().map(|i| i.id).collect::<Vec<_>>();
+        assert_eq!(ids(related(&recent, 2, "政务服务、营商环境", 5)), vec![1, 4, 6], "by date, a pinned item too");
+        assert_eq!(
+            ids(related(&recent, 9, " ，政务服务", 1)),
+            vec![1],
+            "blank leading keywords are skipped; limit holds"
+        );
+        assert_eq!(ids(related(&recent, 9, "gov", 5)), vec![5], "ASCII is matched case-insensitively");
+        assert!(related(&recent, 9, "", 5).is_empty());
+        assert!(related(&recent, 9, "交通", 5).is_empty());
     }
 }

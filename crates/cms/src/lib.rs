@@ -150,6 +150,9 @@ impl Cms {
     pub fn apply_tags(&self, tags: &[&str]) {
         self.queue_index(tags);
         for t in tags {
+            if let Some(id) = t.strip_prefix("c:").and_then(|id| id.parse().ok()) {
+                self.renderer.forget_channel(id);
+            }
             if let Some(id) = t.strip_prefix("site:") {
                 self.forget_sites();
                 if let Ok(id) = id.parse() {

@@ -306,6 +306,7 @@ async fn serve(
     path: &str,
     query: Option<&str>,
 ) -> Result<Response, AppError> {
+    let generation = cms.cache.generation();
     let host = request_host(headers).to_owned();
     let sites = cms.sites(&state.db).await?;
     let Some((site, rest)) = resolve(&sites, &host, path) else {
@@ -390,7 +391,7 @@ async fn serve(
     if let Some(k) = cache_key
         && status == StatusCode::OK
     {
-        cms.cache.put(k, page.clone(), tags);
+        cms.cache.put(k, page.clone(), tags, generation);
     }
     Ok(respond(&page, headers, status, set_cookies))
 }

@@ -10,6 +10,7 @@
 //! and writes the static export (links relative to each file).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use minijinja::{Environment, Value, context};
@@ -178,6 +179,13 @@ pub enum PageReq {
     NotFound,
 }
 
+/// A channel's live list at a glance: how many items (every list page's pager needs it, and
+/// counting a large channel's index on each render would cost milliseconds) and its newest items.
+struct ChannelLive {
+    count: i64,
+    recent: Vec<store::RecentItem>,
+}
+
 /// What every page of a site needs and what changes only when the site's settings, templates or
 /// columns do: kept per site and dropped by [`Renderer::forget_site`] (the `site:ID` change tag,
 /// which channel and template edits also carry), so a page render reads only its own rows.
@@ -188,6 +196,12 @@ struct SiteData {
 
 pub struct Renderer {
     sites: RwLock<HashMap<i64, Arc<SiteData>>>,
+    /// Each channel's live item count and newest items (for pagers and related reading), dropped
+    /// by that channel's `c:ID` tag.
+    live: RwLock<HashMap<i64, Arc<ChannelLive>>>,
+    /// Bumped by every `forget_*`; a load that started before a bump is not kept, so data read
+    /// just before a change can never outlive it.
+    generation: AtomicU64,
     /// Every site of the group (for links between sites), cleared with any site's data.
     all_sites: RwLock<Option<Arc<Vec<Site>>>>,
     s2t: Option<ferrous_opencc::OpenCC>,
@@ -201,6 +215,8 @@ impl Renderer {
     pub fn new(files_dir: &std::path::Path) -> Self {
         Renderer {
             sites: RwLock::new(HashMap::new()),
+            live: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             all_sites: RwLock::new(None),
             s2t: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).ok(),
             files_dir: files_dir.to_path_buf(),
@@ -211,6 +227,7 @@ impl Renderer {
     /// Forgets a site's compiled templates, columns and the site list (after a change to any of
     /// them, on any node).
     pub fn forget_site(&self, site_id: i64) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut g) = self.sites.write() {
             g.remove(&site_id);
         }
@@ -219,10 +236,28 @@ impl Renderer {
         }
     }
 
+    /// Forgets a channel's count and recent items (its list changed).
+    pub fn forget_channel(&self, channel_id: i64) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut g) = self.live.write() {
+            g.remove(&channel_id);
+        }
+    }
+
+    /// Keeps `value` under `key` unless something was forgotten since `generation` was read.
+    fn keep<K: std::hash::Hash + Eq, V>(&self, map: &RwLock<HashMap<K, V>>, generation: u64, key: K, value: V) {
+        if let Ok(mut g) = map.write()
+            && self.generation.load(Ordering::SeqCst) == generation
+        {
+            g.insert(key, value);
+        }
+    }
+
     async fn site_data(&self, db: &Db, site_id: i64) -> DbResult<Arc<SiteData>> {
         if let Some(d) = self.sites.read().ok().and_then(|g| g.get(&site_id).cloned()) {
             return Ok(d);
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let overrides: Vec<(String, String)> = store::live_templates(db, site_id)
             .await
             .unwrap_or_default()
@@ -236,9 +271,7 @@ impl Renderer {
         });
         let data =
             Arc::new(SiteData { env: Arc::new(env), channels: Arc::new(store::channels_of(db, site_id).await?) });
-        if let Ok(mut g) = self.sites.write() {
-            g.insert(site_id, data.clone());
-        }
+        self.keep(&self.sites, generation, site_id, data.clone());
         Ok(data)
     }
 
@@ -246,11 +279,28 @@ impl Renderer {
         if let Some(s) = self.all_sites.read().ok().and_then(|g| g.clone()) {
             return Ok(s);
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let s = Arc::new(store::sites(db).await?);
-        if let Ok(mut g) = self.all_sites.write() {
+        if let Ok(mut g) = self.all_sites.write()
+            && self.generation.load(Ordering::SeqCst) == generation
+        {
             *g = Some(s.clone());
         }
         Ok(s)
+    }
+
+    async fn channel_live(&self, db: &Db, channel_id: i64) -> DbResult<Arc<ChannelLive>> {
+        if let Some(r) = self.live.read().ok().and_then(|g| g.get(&channel_id).cloned()) {
+            return Ok(r);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let live = Arc::new(ChannelLive {
+            count: store::channel_count(db, channel_id).await?,
+            recent: store::channel_recent(db, channel_id).await?,
+        });
+        tracing::debug!(channel_id, count = live.count, "channel list loaded");
+        self.keep(&self.live, generation, channel_id, live.clone());
+        Ok(live)
     }
 
     /// Converts rendered HTML to traditional characters (tags and attributes are ASCII and pass
@@ -274,6 +324,8 @@ impl Renderer {
                 site_id,
                 Arc::new(SiteData { env: Arc::new(env), channels: Arc::new(channels) }),
             )])),
+            live: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             all_sites: RwLock::new(None),
             s2t: None,
             files_dir: files_dir.to_path_buf(),
@@ -293,7 +345,7 @@ impl Renderer {
         let data = self.site_data(db, site.id).await?;
         let env = data.env.clone();
         let all_sites = self.all_sites(db).await?;
-        let mut page = PageBuilder::new(site, host, links, &data.channels, &all_sites, variant, &self.files_dir);
+        let mut page = PageBuilder::new(self, site, host, links, &data.channels, &all_sites, variant);
         let out = match req {
             PageReq::Home => page.home(db).await?,
             PageReq::Channel { id, page: n } => page.channel(db, *id, *n).await?,
@@ -348,7 +400,7 @@ impl Renderer {
 }
 
 struct PageBuilder<'a> {
-    files_dir: &'a std::path::Path,
+    renderer: &'a Renderer,
     site: &'a Site,
     host: &'a str,
     links: &'a Links,
@@ -362,16 +414,16 @@ type Out = (&'static str, Value, u16);
 
 impl<'a> PageBuilder<'a> {
     fn new(
+        renderer: &'a Renderer,
         site: &'a Site,
         host: &'a str,
         links: &'a Links,
         channels: &'a [Channel],
         all_sites: &'a [Site],
         variant: Variant,
-        files_dir: &'a std::path::Path,
     ) -> Self {
         let tags = vec![format!("site:{}", site.id), format!("nav:{}", site.id)];
-        PageBuilder { files_dir, site, host, links, channels, all_sites, variant, tags }
+        PageBuilder { renderer, site, host, links, channels, all_sites, variant, tags }
     }
 
     fn channel_by_id(&self, id: i64) -> Option<&'a Channel> {
@@ -491,9 +543,20 @@ impl<'a> PageBuilder<'a> {
         }
     }
 
+    /// A page of a channel's list; the first pages come from the renderer's memory.
+    async fn list_page(&self, db: &Db, channel_id: i64, limit: i64, offset: i64) -> DbResult<Vec<ListItem>> {
+        let live = self.renderer.channel_live(db, channel_id).await?;
+        let end = usize::try_from(offset + limit).unwrap_or(usize::MAX);
+        if end <= live.recent.len() || live.recent.len() as i64 == live.count {
+            let start = usize::try_from(offset).unwrap_or(0).min(live.recent.len());
+            return Ok(live.recent[start..end.min(live.recent.len())].iter().map(|r| r.item.clone()).collect());
+        }
+        store::channel_items(db, channel_id, limit, offset).await
+    }
+
     async fn block(&mut self, db: &Db, c: &Channel, n: i64) -> DbResult<Value> {
         self.tags.push(format!("c:{}", c.id));
-        let items = store::channel_items(db, c.id, n, 0).await?;
+        let items = self.list_page(db, c.id, n, 0).await?;
         Ok(
             context! { id => c.id, slug => c.slug.clone(), name => c.name.clone(), url => self.links.channel(c), items => self.links.items(&items) },
         )
@@ -509,7 +572,7 @@ impl<'a> PageBuilder<'a> {
         for c in home_channels {
             let b = self.block(db, c, 8).await?;
             if c.slug == "yw" {
-                let first = store::channel_items(db, c.id, 1, 0).await?;
+                let first = self.list_page(db, c.id, 1, 0).await?;
                 headline = first.first().map(|it| self.links.item(it));
             }
             blocks.insert(c.slug.clone(), b.clone());
@@ -582,8 +645,8 @@ impl<'a> PageBuilder<'a> {
                 for ch in children {
                     blocks.push(self.block(db, ch, 8).await?);
                 }
-                let total = store::channel_count(db, id).await?;
-                let items = store::channel_items(db, id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+                let total = self.renderer.channel_live(db, id).await?.count;
+                let items = self.list_page(db, id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
                 let ctx = context! {
                     channel => c, topic_blocks => blocks, items => self.links.items(&items), pager => self.pager(id, page, total),
                     breadcrumbs => self.breadcrumbs(id, false), ..self.base("topic", meta, Some(id))
@@ -591,12 +654,12 @@ impl<'a> PageBuilder<'a> {
                 Ok(("topic.html", ctx, 200))
             }
             _ => {
-                let total = store::channel_count(db, id).await?;
+                let total = self.renderer.channel_live(db, id).await?.count;
                 let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
                 if page > pages {
                     return Ok(self.not_found());
                 }
-                let items = store::channel_items(db, id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+                let items = self.list_page(db, id, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
                 // A parent column without items of its own shows its sub-columns' newest items.
                 let mut child_blocks = Vec::new();
                 if total == 0 {
@@ -633,7 +696,11 @@ impl<'a> PageBuilder<'a> {
         let channel = self.channel_by_id(channel_id);
         self.tags.push(format!("c:{channel_id}"));
         let (prev, next) = store::neighbours(db, channel_id, a.pub_at, a.id).await?;
-        let related = store::related(db, &a, 5).await?;
+        // Related reading comes from the article's own channel, whose list this page now follows.
+        self.tags.push(format!("c:{}", a.channel_id));
+        let live = self.renderer.channel_live(db, a.channel_id).await?;
+        let related: Vec<ListItem> =
+            crate::domain::related(&live.recent, a.id, &a.keywords, 5).into_iter().cloned().collect();
         let files: Vec<Value> = store::attachments(db, id)
             .await?
             .into_iter()
@@ -648,7 +715,7 @@ impl<'a> PageBuilder<'a> {
         let meta = self.meta(channel, &a.title, Some(&a), &url);
         let validity_label = Validity::parse(&a.validity).unwrap_or(Validity::Valid).label();
         let body = rewrite_files(
-            &crate::files::add_srcset(&a.body, self.files_dir, &self.links.files_root),
+            &crate::files::add_srcset(&a.body, &self.renderer.files_dir, &self.links.files_root),
             &self.links.files_root,
         );
         let view = context! {

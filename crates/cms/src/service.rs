@@ -37,8 +37,9 @@ pub async fn article_scope(state: &AppState, a: &Article) -> Result<ResourceScop
 /// Announces changed cache tags: drops them here at once and queues them for other nodes.
 pub async fn announce(state: &AppState, cms: &Cms, tags: Vec<String>) {
     let refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+    // The data pages are built from first, then the pages themselves.
+    cms.apply_tags(&refs);
     cms.cache.invalidate(&refs);
-    cms.queue_index(&refs);
     (cms.on_change)(&refs);
     if let Err(e) = store::publish_change(&state.db, &tags).await {
         tracing::error!(error = %e, "change feed write failed");

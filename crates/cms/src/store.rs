@@ -599,23 +599,29 @@ pub async fn neighbours(
     Ok((newer, older))
 }
 
-/// Articles sharing the first keyword, for the "related" block.
-pub async fn related(db: &Db, a: &Article, limit: i64) -> DbResult<Vec<ListItem>> {
-    let Some(kw) = a.keywords.split([',', '，', ' ', '、']).map(str::trim).find(|k| !k.is_empty()) else {
-        return Ok(Vec::new());
-    };
+/// How many of a channel's first items (in list order) are kept in memory: the first pages of
+/// its list, the blocks on the home page, and the window related reading looks in (related
+/// reading is about current matters; the bound keeps the set small).
+pub const RECENT_WINDOW: i64 = 200;
+
+/// A list item with its keywords (what related reading matches on).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecentItem {
+    #[sqlx(flatten)]
+    pub item: ListItem,
+    pub keywords: String,
+}
+
+/// A channel's first [`RECENT_WINDOW`] live items in list order (the order of [`channel_items`]).
+pub async fn channel_recent(db: &Db, channel_id: i64) -> DbResult<Vec<RecentItem>> {
     db.fetch_all(
         sql(format!(
-            // Among the channel's 200 newest items: related reading is about current matters, and
-            // the bound keeps an article page from reading a whole channel.
-            "SELECT {LIST_COLS} FROM (SELECT article_id, pub_at, pinned FROM placement WHERE channel_id = $1 AND live = TRUE \
-             ORDER BY pub_at DESC, article_id DESC LIMIT 200) p JOIN article a ON a.id = p.article_id \
-             WHERE a.id <> $2 AND a.keywords LIKE $3 ORDER BY p.pub_at DESC LIMIT $4"
+            "SELECT {LIST_COLS}, a.keywords FROM (SELECT article_id, pub_at, pinned, pin_order FROM placement \
+             WHERE channel_id = $1 AND live = TRUE ORDER BY pinned DESC, pin_order DESC, pub_at DESC, article_id DESC LIMIT $2) p \
+             JOIN article a ON a.id = p.article_id ORDER BY p.pinned DESC, p.pin_order DESC, p.pub_at DESC, p.article_id DESC"
         ))
-        .bind(a.channel_id)
-        .bind(a.id)
-        .bind(format!("%{}%", kw.replace(['%', '_'], "")))
-        .bind(limit),
+        .bind(channel_id)
+        .bind(RECENT_WINDOW),
     )
     .await
 }

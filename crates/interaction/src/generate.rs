@@ -224,6 +224,6 @@ pub async fn generate(
     }
     crate::store::rebuild_tally(db).await?;
     // Fresh planner statistics after a bulk load (both databases take this statement).
-    db.execute(sql("ANALYZE")).await?;
+    db.analyze().await?;
     Ok(expected)
 }

@@ -126,6 +126,6 @@ pub async fn applications(db: &Db, items: &[Item], spec: &Spec) -> DbResult<()> 
     }
     db.resync_identity("application").await?;
     store::rebuild_tally(db).await?;
-    db.execute(sql("ANALYZE")).await?;
+    db.analyze().await?;
     Ok(())
 }
