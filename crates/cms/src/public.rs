@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use platform::web::{AppError, AppState, Ctx};
+use platform::web::{AppError, AppState};
 
 use crate::Cms;
 use crate::cache::Page;
@@ -121,10 +121,8 @@ fn variant(headers: &HeaderMap, query: Option<&str>) -> (Variant, Vec<HeaderValu
 /// The host a request names, lower-cased; anything that is not a plain host name or address
 /// (with an optional port) counts as `localhost`, so a forged `Host` cannot put markup or odd
 /// bytes into links.
-fn request_host(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
+fn request_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> &'a str {
+    platform::web::request_host(headers, uri)
         .filter(|h| {
             !h.is_empty()
                 && h.len() <= 100
@@ -253,7 +251,7 @@ fn cached_hit(cms: &Cms, req: &axum::extract::Request) -> Option<Response> {
         return None;
     }
     let sites = cms.sites_cached()?;
-    let host = request_host(req.headers());
+    let host = request_host(req.headers(), req.uri());
     let (site, rest) = resolve(&sites, host, req.uri().path())?;
     let (variant, _) = variant(req.headers(), None);
     let page = cms.cache.get(&cache_key(site, host, rest, variant))?;
@@ -266,33 +264,33 @@ fn cached_hit(cms: &Cms, req: &axum::extract::Request) -> Option<Response> {
 pub async fn serve_root(
     state: State<AppState>,
     cms: Extension<Arc<Cms>>,
-    ctx: Ctx,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     q: RawQuery,
 ) -> Response {
-    serve_inner(state, cms, ctx, headers, String::new(), q).await
+    serve_inner(state, cms, uri, headers, String::new(), q).await
 }
 
 pub async fn serve_path(
     state: State<AppState>,
     cms: Extension<Arc<Cms>>,
-    ctx: Ctx,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     Path(path): Path<String>,
     q: RawQuery,
 ) -> Response {
-    serve_inner(state, cms, ctx, headers, path, q).await
+    serve_inner(state, cms, uri, headers, path, q).await
 }
 
 async fn serve_inner(
     State(state): State<AppState>,
     Extension(cms): Extension<Arc<Cms>>,
-    ctx: Ctx,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     path: String,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match serve(&state, &cms, &ctx, &headers, &path, query.as_deref()).await {
+    match serve(&state, &cms, &uri, &headers, &path, query.as_deref()).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -301,13 +299,13 @@ async fn serve_inner(
 async fn serve(
     state: &AppState,
     cms: &Cms,
-    _ctx: &Ctx,
+    uri: &axum::http::Uri,
     headers: &HeaderMap,
     path: &str,
     query: Option<&str>,
 ) -> Result<Response, AppError> {
     let generation = cms.cache.generation();
-    let host = request_host(headers).to_owned();
+    let host = request_host(headers, uri).to_owned();
     let sites = cms.sites(&state.db).await?;
     let Some((site, rest)) = resolve(&sites, &host, path) else {
         return Ok((StatusCode::NOT_FOUND, "尚未建立任何站点，请在管理后台新建站点或运行 zhengwu demo").into_response());

@@ -14,6 +14,7 @@ use platform::web::{self, AppState, Config};
 
 pub mod demo;
 pub mod demo_services;
+pub mod tls;
 
 /// Reads the audit MAC key from `ZHENGWU_AUDIT_KEY`, or from `audit.key` in the data directory,
 /// creating that file (owner-readable only) on first start. It is deliberately not in the

@@ -55,6 +55,13 @@ struct ServeArgs {
     /// Size of the in-memory page cache in MB; 0 disables it (to measure rendering cost).
     #[arg(long, env = "ZHENGWU_PAGE_CACHE_MB", default_value_t = 128)]
     page_cache_mb: usize,
+    /// PEM certificate chain: serve HTTPS with HTTP/2 and HTTP/1.1 (needs --tls-key; cookies
+    /// become Secure).
+    #[arg(long, env = "ZHENGWU_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "ZHENGWU_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -180,7 +187,7 @@ fn config(g: &Global, s: Option<&ServeArgs>) -> Config {
         data_dir: g.data_dir.clone(),
         database_url: g.database_url.clone(),
         trust_proxy: s.is_some_and(|s| s.trust_proxy),
-        secure_cookies: s.is_some_and(|s| s.secure_cookies),
+        secure_cookies: s.is_some_and(|s| s.secure_cookies || s.tls_cert.is_some()),
         smtp_url: g.smtp_url.clone(),
         mail_from: g.mail_from.clone(),
     }
@@ -231,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
             let cfg = config(&cli.global, Some(&s));
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
-            serve(db, cfg, key, s.page_cache_mb).await?;
+            serve(db, cfg, key, &s).await?;
         }
         Cmd::Demo { opts: s, serve: serve_after, articles, letters, applications } => {
             let cfg = config(&cli.global, Some(&s));
@@ -261,7 +268,7 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("门户首页：http://{}/    管理后台：http://{}/admin", s.listen, s.listen);
             if serve_after {
-                serve(db, cfg, key, s.page_cache_mb).await?;
+                serve(db, cfg, key, &s).await?;
             }
         }
         Cmd::User { cmd } => {
@@ -398,18 +405,32 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey, cache_mb: usize) -> anyhow::Result<()> {
+async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey, s: &ServeArgs) -> anyhow::Result<()> {
     let listen = cfg.listen;
-    let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig { bytes: cache_mb << 20 }).await?;
+    // Read the certificate before anything starts, so a bad file fails at once with its name.
+    let tls = match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => Some(zhengwu::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig { bytes: s.page_cache_mb << 20 }).await?;
     zhengwu::spawn_jobs(&app);
     let state = app.state.clone();
     let app = app.router;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("无法监听 {listen}"))?;
-    tracing::info!("zhengwu listening on http://{listen}");
-    println!("正在服务：http://{listen}/ （管理后台 http://{listen}/admin），按 Ctrl+C 停止。");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    match tls {
+        Some(tls) => {
+            tracing::info!("zhengwu listening on https://{listen} (HTTP/2 and HTTP/1.1)");
+            println!("正在服务：https://{listen}/ （HTTP/2，管理后台 https://{listen}/admin），按 Ctrl+C 停止。");
+            zhengwu::tls::serve(listener, app, tls, shutdown_signal()).await?;
+        }
+        None => {
+            tracing::info!("zhengwu listening on http://{listen}");
+            println!("正在服务：http://{listen}/ （管理后台 http://{listen}/admin），按 Ctrl+C 停止。");
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
     state.db.close().await;
     Ok(())
 }

@@ -424,6 +424,12 @@ pub fn http_date(unix: i64) -> String {
     httpdate::fmt_http_date(t)
 }
 
+/// The host a request is addressed to: its `Host` header (HTTP/1.1) or, failing that, the
+/// authority of its URI (HTTP/2 sends `:authority` instead of `Host`).
+pub fn request_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> Option<&'a str> {
+    headers.get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()))
+}
+
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
@@ -625,7 +631,7 @@ async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
         && origin != "null"
     {
-        let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let host = request_host(req.headers(), req.uri()).unwrap_or("");
         let origin_host = origin.split("://").nth(1).unwrap_or("");
         if !host.is_empty() && origin_host != host {
             return (req, false);
