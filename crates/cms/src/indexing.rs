@@ -87,27 +87,61 @@ pub async fn index_articles(db: &Db, idx: &SearchIndex, ids: &BTreeSet<i64>) -> 
 }
 
 /// Ids of articles the public can see.
-async fn public_ids(db: &Db) -> DbResult<BTreeSet<i64>> {
-    #[derive(sqlx::FromRow)]
-    struct Id(i64);
-    let rows: Vec<Id> = db.fetch_all(sql("SELECT id FROM article WHERE state IN ('published', 'archived')")).await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+/// Ids of every public article, ascending; read in slices so a million articles cost 8 MB of ids
+/// rather than a million driver rows at once.
+async fn public_ids(db: &Db) -> DbResult<Vec<i64>> {
+    let mut out = Vec::new();
+    loop {
+        let batch: Vec<(i64,)> = db
+            .fetch_all(
+                sql("SELECT id FROM article WHERE state IN ('published', 'archived') AND id > $1 ORDER BY id LIMIT 50000")
+                    .bind(out.last().copied().unwrap_or(0)),
+            )
+            .await?;
+        if batch.is_empty() {
+            return Ok(out);
+        }
+        out.extend(batch.into_iter().map(|(id,)| id));
+    }
 }
 
-/// Compares the index with the database and returns the ids to (re)index or remove.
+/// Compares the index with the database and returns the ids to (re)index or remove: public
+/// articles missing from the index, indexed ones no longer public, and anything changed in the
+/// last day (an index write may have been lost with a crash). Both id lists are sorted, so the
+/// comparison is one merge pass.
 pub async fn reconcile(db: &Db, idx: &SearchIndex) -> Result<BTreeSet<i64>, String> {
     let in_db = public_ids(db).await.map_err(|e| e.to_string())?;
-    let in_index: BTreeSet<i64> =
-        idx.ids_of_kind("article").map_err(|e| e.to_string())?.into_iter().map(|i| i as i64).collect();
-    let mut todo: BTreeSet<i64> = in_db.difference(&in_index).copied().collect();
-    todo.extend(in_index.difference(&in_db).copied());
-    #[derive(sqlx::FromRow)]
-    struct Id(i64);
-    let recent: Vec<Id> = db
+    let in_index = idx.ids_of_kind("article").map_err(|e| e.to_string())?;
+    let mut todo = BTreeSet::new();
+    let (mut i, mut j) = (0, 0);
+    while i < in_db.len() || j < in_index.len() {
+        let a = in_db.get(i).copied();
+        let b = in_index.get(j).map(|&b| b as i64);
+        match (a, b) {
+            (Some(a), Some(b)) if a == b => {
+                i += 1;
+                j += 1;
+            }
+            (Some(a), Some(b)) if a < b => {
+                todo.insert(a);
+                i += 1;
+            }
+            (Some(a), None) => {
+                todo.insert(a);
+                i += 1;
+            }
+            (_, Some(b)) => {
+                todo.insert(b);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    let recent: Vec<(i64,)> = db
         .fetch_all(sql("SELECT id FROM article WHERE updated_at > $1").bind(now() - 86_400))
         .await
         .map_err(|e| e.to_string())?;
-    todo.extend(recent.into_iter().map(|r| r.0));
+    todo.extend(recent.into_iter().map(|(id,)| id));
     Ok(todo)
 }
 

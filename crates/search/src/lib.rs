@@ -12,7 +12,6 @@
 //! most uncommitted work, which the owner's reconciliation re-adds); a rebuild writes a new index
 //! directory and switches to it by renaming a pointer file, so searches continue meanwhile.
 
-use std::collections::HashSet;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -399,9 +398,10 @@ impl SearchIndex {
     }
 
     /// Ids of all documents of a kind (for reconciling with the database).
-    pub fn ids_of_kind(&self, kind: &str) -> Result<HashSet<u64>> {
+    pub fn ids_of_kind(&self, kind: &str) -> Result<Vec<u64>> {
         let searcher = self.current().reader.searcher();
-        let mut out = HashSet::new();
+        let mut out = Vec::new();
+        let mut k = String::new();
         for seg in searcher.segment_readers() {
             let ids = seg.fast_fields().u64("id")?;
             let kinds = seg.fast_fields().str("kind")?;
@@ -410,7 +410,7 @@ impl SearchIndex {
                 if alive.is_some_and(|a| !a.is_alive(doc)) {
                     continue;
                 }
-                let mut k = String::new();
+                k.clear();
                 if let Some(col) = &kinds {
                     for ord in col.term_ords(doc) {
                         let _ = col.ord_to_str(ord, &mut k);
@@ -419,10 +419,12 @@ impl SearchIndex {
                 if k == kind
                     && let Some(id) = ids.first(doc)
                 {
-                    out.insert(id);
+                    out.push(id);
                 }
             }
         }
+        out.sort_unstable();
+        out.dedup();
         Ok(out)
     }
 

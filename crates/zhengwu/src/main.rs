@@ -215,8 +215,26 @@ fn bar(len: u64, msg: &str) -> ProgressBar {
     pb
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+/// glibc gives every thread that allocates its own arena (up to eight per core); with two tokio
+/// workers and a thread per SQLite connection, freed page memory stayed spread over a dozen
+/// arenas and the serving process grew ~30% past its live data at a million articles. Two arenas
+/// keep memory close to what is live at no measurable cost in throughput. Must run before any
+/// thread starts. The one `unsafe` in the workspace (the lint denies it everywhere else).
+#[allow(unsafe_code)]
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator parameters; it is called before other threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // Structured logs: key=value text by default, one JSON object per line with ZHENGWU_LOG_FORMAT=json.
     let filter = tracing_subscriber::EnvFilter::try_from_env("ZHENGWU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
