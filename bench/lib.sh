@@ -1,5 +1,5 @@
 # Shared by the page benchmarks that compare Zhengwu's answers with nginx serving the same bytes
-# (bench/letters.sh, bench/services.sh). Source it; it defines:
+# (bench/serve.sh, bench/letters.sh, bench/services.sh). Source it; it defines:
 #   ensure_tools                 install nginx and wrk from Debian's packages when missing
 #   login USER                   print the Cookie header value of a signed-in session on $ZW
 #   start_nginx DIR ROOT ADDR    serve ROOT's files on ADDR (config and pid in DIR)

@@ -21,11 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "用法：bash bench/serve.sh [--articles N] [--duration 每轮秒数]" >&2; exit 2 ;;
   esac
 done
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get install -y --no-install-recommends nginx-light wrk >/dev/null || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends nginx-light wrk >/dev/null; }
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+. bench/lib.sh
+ensure_tools
 cargo build --release -p zhengwu --quiet
 BIN=$PWD/target/release/zhengwu
 W=$PWD/bench/out/serve-$N

@@ -118,9 +118,9 @@ fn variant(headers: &HeaderMap, query: Option<&str>) -> (Variant, Vec<HeaderValu
     (v, set)
 }
 
-/// The host a request names, lower-cased; anything that is not a plain host name or address
-/// (with an optional port) counts as `localhost`, so a forged `Host` cannot put markup or odd
-/// bytes into links.
+/// The host a request names. Anything but a plain lower-case host name or address with an
+/// optional port (what browsers send) counts as `localhost`, so a forged `Host` cannot put markup
+/// or odd bytes into links.
 fn request_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> &'a str {
     platform::web::request_host(headers, uri)
         .filter(|h| {
