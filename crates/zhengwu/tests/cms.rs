@@ -15,15 +15,7 @@ use serde_json::json;
 const PW: &str = zhengwu::demo::DEMO_PASSWORD;
 
 async fn demo(app: &TestApp) {
-    zhengwu::demo::load(
-        &app.db,
-        &app.state.audit_key,
-        &app.state.config.data_dir.join("files"),
-        zhengwu::demo::Sizes { articles: 60, letters: 200, applications: 0 },
-        |_| {},
-    )
-    .await
-    .expect("demo");
+    app.load_demo(60, 200).await;
 }
 
 async fn login(app: &TestApp, user: &str) -> Client {

@@ -12,15 +12,7 @@ const PW: &str = zhengwu::demo::DEMO_PASSWORD;
 
 async fn setup() -> TestApp {
     let app = TestApp::new(common::Backend::Sqlite).await;
-    zhengwu::demo::load(
-        &app.db,
-        &app.state.audit_key,
-        &app.state.config.data_dir.join("files"),
-        zhengwu::demo::Sizes { articles: 40, letters: 0, applications: 0 },
-        |_| {},
-    )
-    .await
-    .unwrap();
+    app.load_demo(40, 0).await;
     app
 }
 
@@ -55,7 +47,7 @@ async fn settle(app: &TestApp) {
 backend_tests! {
     text_of_a_docx_attachment_finds_its_article => |app: TestApp| async move {
         use std::io::Write;
-        zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), zhengwu::demo::Sizes { articles: 20, letters: 0, applications: 0 }, |_| {}).await.unwrap();
+        app.load_demo(20, 0).await;
         let s = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
         let ch = cms::store::channels_of(&app.db, s.id).await.unwrap().into_iter().find(|c| c.slug == "zcwj").unwrap().id;
         let mut ed = app.client();
@@ -96,7 +88,7 @@ backend_tests! {
     };
 
     published_articles_are_searchable_within_a_second_and_withdrawn_ones_vanish => |app: TestApp| async move {
-        zhengwu::demo::load(&app.db, &app.state.audit_key, &app.state.config.data_dir.join("files"), zhengwu::demo::Sizes { articles: 40, letters: 0, applications: 0 }, |_| {}).await.unwrap();
+        app.load_demo(40, 0).await;
         let id = publish(&app, "关于进一步优化营商环境的若干措施", "<p>深入推进放管服改革，全面推行一网通办。</p>", "哈政发〔2026〕9号").await;
         let started = Instant::now();
         settle(&app).await;

@@ -63,15 +63,7 @@ async fn body_text(res: hyper::Response<hyper::body::Incoming>) -> String {
 #[tokio::test]
 async fn https_serves_http2_and_http1_by_alpn() {
     let app = TestApp::new(Backend::Sqlite).await;
-    zhengwu::demo::load(
-        &app.db,
-        &app.state.audit_key,
-        &app.state.config.data_dir.join("files"),
-        zhengwu::demo::Sizes { articles: 20, letters: 0, applications: 0 },
-        |_| {},
-    )
-    .await
-    .expect("demo");
+    app.load_demo(20, 0).await;
     let tls = start(&app).await;
 
     // HTTP/2: no Host header, the host travels in :authority.

@@ -106,6 +106,19 @@ impl TestApp {
         }
     }
 
+    /// Loads the demo site group (accounts, sites, channels) with `articles` generated articles.
+    pub async fn load_demo(&self, articles: u32, letters: u32) {
+        zhengwu::demo::load(
+            &self.db,
+            &self.state.audit_key,
+            &self.state.config.data_dir.join("files"),
+            zhengwu::demo::Sizes { articles, letters, applications: 0 },
+            |_| {},
+        )
+        .await
+        .expect("demo");
+    }
+
     /// Creates an account with the given roles (global scope) that has already set its password.
     pub async fn user(&self, username: &str, roles: &[Role]) -> i64 {
         let grants: Vec<Grant> =
