@@ -99,6 +99,19 @@ const pages = [
 
 let failures = 0;
 
+// The security headers each kind of page must carry.
+function securityHeaderProblems(h, area) {
+  const out = [];
+  const csp = h['content-security-policy'] || '';
+  if (!csp.includes(area === 'public' ? "script-src 'none'" : "script-src 'self'")) out.push(`CSP ${csp || 'missing'}`);
+  if (!csp.includes("frame-ancestors 'self'")) out.push('CSP frame-ancestors');
+  if (h['x-frame-options'] !== 'SAMEORIGIN') out.push(`X-Frame-Options ${h['x-frame-options']}`);
+  if (h['x-content-type-options'] !== 'nosniff') out.push('X-Content-Type-Options');
+  if (!h['referrer-policy']) out.push('Referrer-Policy');
+  if (area === 'admin' && h['cache-control'] !== 'no-store') out.push(`Cache-Control ${h['cache-control']}`);
+  return out;
+}
+
 // 1. Nu Html Checker on the served HTML (one JVM for all pages).
 const dir = mkdtempSync(join(tmpdir(), 'zw-vnu-'));
 const files = [];
@@ -141,6 +154,9 @@ const variants = [['', {}], [' (繁體)', { script: 'hant' }], [' (长者模式)
 for (const [suffix, query] of variants) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  // Anything the Content-Security-Policy blocks is a broken page.
+  const blocked = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
   const toCheck = suffix ? pages.slice(0, 4) : pages;
   for (const [name, path] of toCheck) {
     const url = new URL(base + path);
@@ -150,6 +166,11 @@ for (const [suffix, query] of variants) {
       failures++;
       console.log(`✗ ${name}${suffix}: HTTP ${res && res.status()}`);
       continue;
+    }
+    const problems = securityHeaderProblems(res.headers(), 'public');
+    if (problems.length || blocked.length) {
+      failures += problems.length + blocked.length;
+      console.log(`✗ headers ${name}${suffix}: ${[...problems, ...blocked.splice(0)].join('; ')}`);
     }
     const violations = await page.evaluate(async (src) => {
       const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
@@ -162,6 +183,29 @@ for (const [suffix, query] of variants) {
       for (const v of violations) console.log(`    ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(', ')}`);
     } else {
       console.log(`✓ axe ${name}${suffix} ${path}`);
+    }
+  }
+  await context.close();
+}
+// The back office under its own policy: our scripts only, nothing blocked, nothing cached.
+{
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const blocked = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+  await page.goto(base + '/admin/login');
+  await page.fill('input[name=username]', 'siteadmin');
+  await page.fill('input[name=password]', 'Zhengwu@2026');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  for (const path of ['/admin', '/admin/cms/articles', '/admin/letters', '/admin/services/items']) {
+    const res = await page.goto(base + path);
+    const problems = securityHeaderProblems(res.headers(), 'admin');
+    if (res.status() !== 200) problems.push(`HTTP ${res.status()}`);
+    if (problems.length || blocked.length) {
+      failures += problems.length + blocked.length;
+      console.log(`✗ headers ${path}: ${[...problems, ...blocked.splice(0)].join('; ')}`);
+    } else {
+      console.log(`✓ headers ${path}`);
     }
   }
   await context.close();

@@ -167,6 +167,7 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
     // Browsers and proxies revalidate every time; the ETag makes that a cheap 304.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
     h.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
+    platform::web::headers::apply(h, platform::web::headers::Area::Public);
     for c in set_cookies {
         h.append(header::SET_COOKIE, c);
     }

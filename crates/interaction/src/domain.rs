@@ -445,43 +445,13 @@ pub fn validate(input: &LetterInput, categories: &[i64]) -> Vec<(&'static str, S
     errs
 }
 
-/// Attachment types citizens may upload (photos and documents), and the size limit.
-pub const ATTACHMENT_TYPES: [(&str, &str); 6] = [
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    ("pdf", "application/pdf"),
-    ("doc", "application/msword"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-];
-pub const ATTACHMENT_MAX_BYTES: usize = 5 << 20;
-pub const ATTACHMENT_MAX_COUNT: usize = 3;
-
-/// Checks one attachment by extension, leading bytes and size; returns its MIME type.
-pub fn check_attachment(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    let Some((_, mime)) = ATTACHMENT_TYPES.iter().find(|(e, _)| *e == ext) else {
-        return Err(format!("附件「{name}」类型不允许，只能上传 jpg、png、pdf、doc、docx 文件"));
-    };
-    if bytes.len() > ATTACHMENT_MAX_BYTES {
-        return Err(format!("附件「{name}」超过 5 MB"));
-    }
-    if bytes.is_empty() {
-        return Err(format!("附件「{name}」是空文件"));
-    }
-    let magic_ok = match ext.as_str() {
-        "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "png" => bytes.starts_with(b"\x89PNG"),
-        "pdf" => bytes.starts_with(b"%PDF"),
-        "doc" => bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]),
-        "docx" => bytes.starts_with(b"PK"),
-        _ => false,
-    };
-    if !magic_ok {
-        return Err(format!("附件「{name}」的内容与扩展名不符"));
-    }
-    Ok(mime)
-}
+/// What a letter may carry: up to three photos or documents of 5 MB each.
+pub const ATTACHMENTS: platform::intake::UploadRules = platform::intake::UploadRules {
+    types: platform::intake::PHOTOS_AND_DOCUMENTS,
+    max_bytes: 5 << 20,
+    max_count: 3,
+    max_total_bytes: 15 << 20,
+};
 
 /// Sensitive words found in `text` (each once, in list order). Screening flags, never drops.
 pub fn sensitive_hits(text: &str, words: &[String]) -> Vec<String> {
@@ -531,84 +501,7 @@ pub fn consult_alarm(submitted: Date, today: Date) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Personal data
 
-/// Masks a name for back-office lists: 张三 → 张*, 欧阳小明 → 欧***.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.trim().chars();
-    match chars.next() {
-        Some(first) => {
-            let rest = chars.count();
-            format!("{first}{}", "*".repeat(rest.max(1)))
-        }
-        None => String::new(),
-    }
-}
-
-/// 13812345678 → 138****5678; other values keep their first and last two characters.
-pub fn mask_contact(s: &str) -> String {
-    let chars: Vec<char> = s.trim().chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        11 => format!("{}****{}", chars[..3].iter().collect::<String>(), chars[7..].iter().collect::<String>()),
-        n if n <= 4 => "*".repeat(n),
-        n => format!(
-            "{}{}{}",
-            chars[..2].iter().collect::<String>(),
-            "*".repeat(n - 4),
-            chars[n - 2..].iter().collect::<String>()
-        ),
-    }
-}
-
-struct Patterns {
-    id: regex::Regex,
-    mobile: regex::Regex,
-    landline: regex::Regex,
-    email: regex::Regex,
-}
-
-fn patterns() -> &'static Patterns {
-    static P: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
-    P.get_or_init(|| Patterns {
-        // Digit runs are bounded so a phone inside a longer number is not half-masked.
-        id: regex::Regex::new(r"(?:^|[^0-9])([1-9][0-9]{16}[0-9Xx])(?:$|[^0-9])").expect("id regex"),
-        mobile: regex::Regex::new(r"(?:^|[^0-9])(1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4})(?:$|[^0-9])")
-            .expect("mobile regex"),
-        landline: regex::Regex::new(r"(?:^|[^0-9])(0[0-9]{2,3}-?[0-9]{7,8})(?:$|[^0-9])").expect("landline regex"),
-        email: regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("email regex"),
-    })
-}
-
-fn replace_group(text: &str, re: &regex::Regex, with: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    let mut at = 0;
-    while let Some(c) = re.captures_at(text, at) {
-        let Some(g) = c.get(1) else { break };
-        out.push_str(&text[last..g.start()]);
-        out.push_str(with);
-        last = g.end();
-        at = g.end();
-    }
-    out.push_str(&text[last..]);
-    out
-}
-
-/// Automatic redaction before publication: ID numbers, mobile and landline numbers, e-mail
-/// addresses, and the names given (the writer's name and any others the office lists). Staff still
-/// see the original; this is what the public gets, and the office can edit it further by hand.
-pub fn redact(text: &str, names: &[&str]) -> String {
-    let p = patterns();
-    let mut t = replace_group(text, &p.id, "[身份证号已隐去]");
-    t = replace_group(&t, &p.mobile, "[电话已隐去]");
-    t = replace_group(&t, &p.landline, "[电话已隐去]");
-    t = p.email.replace_all(&t, "[邮箱已隐去]").into_owned();
-    let mut names: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| n.chars().count() >= 2).collect();
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    for n in names {
-        t = t.replace(n, &mask_name(n));
-    }
-    t
-}
+pub use platform::privacy::{mask_contact, mask_name, redact};
 
 // ---------------------------------------------------------------------------------------------
 // Statistics
@@ -876,36 +769,11 @@ mod tests {
     }
 
     #[test]
-    fn attachments_are_checked_by_type_content_and_size() {
-        assert_eq!(check_attachment("照片.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]), Ok("image/jpeg"));
-        assert!(check_attachment("a.pdf", b"%PDF-1.7").is_ok());
-        assert!(check_attachment("a.exe", b"MZ").unwrap_err().contains("类型不允许"));
-        assert!(check_attachment("a.pdf", b"<html>").unwrap_err().contains("不符"));
-        assert!(check_attachment("a.pdf", b"").unwrap_err().contains("空文件"));
-        let big = vec![b'%'; ATTACHMENT_MAX_BYTES + 1];
-        assert!(check_attachment("a.pdf", &big).unwrap_err().contains("5 MB"));
-    }
-
-    #[test]
-    fn redaction_hides_personal_data() {
-        let text = "我叫王建国，电话13812345678，座机010-87654321，身份证11010519491231002X，邮箱wang@example.cn。请王建国的邻居李四也注意。订单号2026120112345678901不是电话。";
-        let r = redact(text, &["王建国", "李四"]);
-        assert!(!r.contains("13812345678") && !r.contains("87654321") && !r.contains("1231002X"), "{r}");
-        assert!(!r.contains("wang@example.cn") && !r.contains("王建国") && !r.contains("李四"), "{r}");
-        assert!(r.contains("王**") && r.contains("李*"), "{r}");
-        assert!(r.contains("2026120112345678901"), "a long number is not a phone: {r}");
-        assert!(redact("138 1234 5678", &[]).contains("[电话已隐去]"));
-        assert_eq!(redact("没有个人信息。", &["王"]), "没有个人信息。", "one-character names are not replaced");
-    }
-
-    #[test]
-    fn masking() {
-        assert_eq!(mask_name("张三"), "张*");
-        assert_eq!(mask_name("欧阳小明"), "欧***");
-        assert_eq!(mask_name("王"), "王*");
-        assert_eq!(mask_contact("13812345678"), "138****5678");
-        assert_eq!(mask_contact("wang@example.cn"), "wa***********cn");
-        assert_eq!(mask_contact("123"), "***");
+    fn letter_attachments_are_photos_and_documents_of_5_mb() {
+        assert!(ATTACHMENTS.check("a.pdf", b"%PDF-1.7").is_ok());
+        assert!(ATTACHMENTS.check("a.xlsx", b"PK\x03\x04").unwrap_err().contains("类型不允许"));
+        let big = vec![b'%'; (5 << 20) + 1];
+        assert!(ATTACHMENTS.check("a.pdf", &big).unwrap_err().contains("5 MB"));
     }
 
     #[test]

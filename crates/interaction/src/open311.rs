@@ -2,8 +2,10 @@
 //! file letters and follow them. Services are mailbox categories (`{mailbox}_{category}`, or the
 //! mailbox code when it has none); a service request is a letter, its id the letter number.
 //! Every path answers in JSON or XML by its extension. Filing needs an API key issued in the back
-//! office; reading needs none and never shows the writer's personal data: descriptions are the
-//! published (redacted) text, or the automatically redacted letter before publication.
+//! office. Reading without a key shows exactly what the public letter pages show: letters the
+//! writer agreed to publish and the office published, with the office's redacted public text. A key
+//! holder additionally sees the status of the requests it filed itself (never their text: it has
+//! that already), and nothing of anyone else's unpublished letters.
 
 use std::sync::Arc;
 
@@ -226,17 +228,26 @@ async fn service_definition(State(state): State<AppState>, Path(file): Path<Stri
     }
 }
 
-/// A letter as a service request, without personal data.
+/// Who is reading: the public, or the system that holds an API key (its requests' `source`).
+async fn reader(state: &AppState, q: &BTreeMap<String, String>) -> Result<Option<String>, AppError> {
+    let key = q.get("api_key").map(|k| k.trim()).unwrap_or_default();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    Ok(store::open311_key_name(&state.db, &service::hash_code(key)).await?.map(|name| format!("open311:{name}")))
+}
+
+/// A letter as a service request. A published letter shows its public (redacted) texts; a key
+/// holder's own unpublished request shows only where it stands.
 fn request_json(l: &Letter, boxes: &[Mailbox], cats: &[Category], units: &BTreeMap<i64, String>) -> Value {
     let m = boxes.iter().find(|m| m.id == l.mailbox_id);
     let c = l.category_id.and_then(|id| cats.iter().find(|c| c.id == id));
     let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
     let open = matches!(st, LState::Submitted | LState::Accepted | LState::Assigned | LState::ReplyReview);
-    let description =
-        if l.published { l.public_content.clone() } else { domain::redact(&l.content, &[&l.writer_name]) };
+    let description = if l.published { l.public_content.clone() } else { String::new() };
     let notes = match st {
         LState::Rejected => format!("不予受理：{}", l.reject_reason),
-        s if s.is_completed() && l.published => domain::redact(&l.public_reply, &[&l.writer_name]),
+        s if s.is_completed() && l.published => l.public_reply.clone(),
         s => s.label().to_owned(),
     };
     // Expected by the end of the due day's working hours (18:00 Beijing).
@@ -264,12 +275,22 @@ fn request_json(l: &Letter, boxes: &[Mailbox], cats: &[Category], units: &BTreeM
     })
 }
 
+/// The letters this reader may see: published ones, and a key holder's own.
+fn visible_to(reader: Option<&str>) -> platform::db::Q {
+    let w = platform::db::sql("SELECT * FROM letter WHERE (published = TRUE");
+    match reader {
+        Some(source) => w.push(" OR source = ").push_bind(source.to_owned()).push(")"),
+        None => w.push(")"),
+    }
+}
+
 async fn list_requests(state: &AppState, fmt: Format, q: &BTreeMap<String, String>) -> Result<Response, AppError> {
     let boxes = store::mailboxes(&state.db).await?;
     let cats = store::all_categories(&state.db).await?;
     let units: BTreeMap<i64, String> =
         accounts::list_orgs(&state.db).await?.into_iter().map(|o| (o.id, o.name)).collect();
-    let mut w = platform::db::sql("SELECT * FROM letter WHERE 1=1");
+    let reader = reader(state, q).await?;
+    let mut w = visible_to(reader.as_deref());
     if let Some(ids) = q.get("service_request_id").filter(|s| !s.is_empty()) {
         let nos: Vec<String> =
             ids.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).take(100).collect();
@@ -303,9 +324,17 @@ async fn list_requests(state: &AppState, fmt: Format, q: &BTreeMap<String, Strin
     Ok(respond(fmt, StatusCode::OK, "service_requests", "request", Value::Array(list)))
 }
 
-async fn request_get(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+async fn request_get(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
     let Some((no, fmt)) = split_file(&file) else { return Err(AppError::NotFound) };
-    let Some(l) = store::letter_by_no(&state.db, no).await? else {
+    let reader = reader(&state, &q).await?;
+    let found: Option<Letter> =
+        state.db.fetch_optional(visible_to(reader.as_deref()).push(" AND no = ").push_bind(no.to_owned())).await?;
+    // An unpublished letter answers exactly like one that does not exist.
+    let Some(l) = found else {
         return Ok(error(fmt, StatusCode::NOT_FOUND, "没有这个服务请求"));
     };
     let boxes = store::mailboxes(&state.db).await?;

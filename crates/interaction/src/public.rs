@@ -142,20 +142,14 @@ async fn mailbox_page(
     )
 }
 
-async fn write_page(
-    State(state): State<AppState>,
-    Extension(ix): Ext,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response, AppError> {
+async fn write_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
     let m = active_mailbox(&state.db, &code).await?;
     let form = LetterInput { anonymous_public: true, ..LetterInput::default() };
-    write_form(&state, &ix, &ctx, &m, &form, BTreeMap::new(), StatusCode::OK).await
+    write_form(&state, &ctx, &m, &form, BTreeMap::new(), StatusCode::OK).await
 }
 
 async fn write_form(
     state: &AppState,
-    ix: &Interaction,
     ctx: &Ctx,
     m: &Mailbox,
     form: &LetterInput,
@@ -172,7 +166,7 @@ async fn write_form(
         status,
         context! {
             title, column_name => m.name.clone(), site, mailbox => sv(m), form => sv(form), errors,
-            categories => sv(&categories), captcha => sv(ix.captcha()),
+            categories => sv(&categories), captcha => sv(state.captcha.issue()),
             crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "我要写信".to_owned())],
         },
         true,
@@ -209,11 +203,16 @@ async fn write_submit(
     ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
     let input = input_from(&fields);
     let mut errors = BTreeMap::new();
-    if let Err(e) = ix.check_captcha(
-        fields.get("captcha_token").map_or("", String::as_str),
-        fields.get("captcha").map_or("", String::as_str),
-    ) {
-        errors.insert(e.field, e.message);
+    if let Err(e) = state
+        .captcha
+        .redeem(
+            &state.db,
+            fields.get("captcha_token").map_or("", String::as_str),
+            fields.get("captcha").map_or("", String::as_str),
+        )
+        .await?
+    {
+        errors.insert("captcha".to_owned(), e.to_owned());
     }
     if errors.is_empty() {
         let sub =
@@ -234,7 +233,7 @@ async fn write_submit(
             }
             Err(AppError::TooManyRequests(msg)) => {
                 errors.insert("form".to_owned(), msg);
-                return write_form(&state, &ix, &ctx, &m, &input, errors, StatusCode::TOO_MANY_REQUESTS).await;
+                return write_form(&state, &ctx, &m, &input, errors, StatusCode::TOO_MANY_REQUESTS).await;
             }
             Err(e) => {
                 let (_, errs) = form_errors(e)?;
@@ -248,7 +247,7 @@ async fn write_submit(
             errors.entry(f.to_owned()).or_insert(msg);
         }
     }
-    write_form(&state, &ix, &ctx, &m, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    write_form(&state, &ctx, &m, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 async fn letter_page(State(state): State<AppState>, ctx: Ctx, Path(no): Path<String>) -> Result<Response, AppError> {

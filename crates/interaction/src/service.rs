@@ -4,15 +4,12 @@
 
 use std::sync::Arc;
 
-use hmac::{Hmac, KeyInit, Mac};
 use platform::accounts;
 use platform::calendar::WorkCalendar;
 use platform::db::{Db, sql};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::Date;
 
 use crate::domain::{self, Action, Actor, Facts, LetterInput, Satisfaction, State};
@@ -21,7 +18,6 @@ use crate::store::{self, Letter, Mailbox};
 /// Per-process state of the interaction subsystem.
 pub struct Interaction {
     pub files_dir: std::path::PathBuf,
-    captcha_key: Vec<u8>,
     calendar: platform::calendar::CachedCalendar,
 }
 
@@ -30,14 +26,9 @@ pub const PER_IP_PER_HOUR: i64 = 10;
 pub const PER_CONTACT_PER_DAY: i64 = 5;
 
 impl Interaction {
-    pub fn new(data_dir: &std::path::Path, secret: &[u8]) -> Arc<Interaction> {
-        // The captcha key is derived from the deployment's secret, so every node accepts the
-        // challenges any node issued.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("hmac takes any key length");
-        mac.update(b"zhengwu captcha v1");
+    pub fn new(data_dir: &std::path::Path) -> Arc<Interaction> {
         Arc::new(Interaction {
             files_dir: data_dir.join("files").join("letters"),
-            captcha_key: mac.finalize().into_bytes().to_vec(),
             calendar: platform::calendar::CachedCalendar::default(),
         })
     }
@@ -46,52 +37,6 @@ impl Interaction {
     pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {
         self.calendar.get(db).await
     }
-
-    fn captcha_mac(&self, answer: &str, expires: i64, nonce: &str) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.captcha_key).expect("hmac key");
-        mac.update(format!("{answer}|{expires}|{nonce}").as_bytes());
-        hex::encode(mac.finalize().into_bytes())
-    }
-
-    /// A new arithmetic challenge: the question (plain text, read out by screen readers as well as
-    /// seen — so it is its own non-visual alternative) and the token the form carries back.
-    pub fn captcha(&self) -> Captcha {
-        let mut rng = rand::rng();
-        let (a, b) = (rng.random_range(2..=9), rng.random_range(2..=9));
-        let (question, answer) = if rng.random_bool(0.5) {
-            (format!("{a} 加 {b} 等于多少？"), a + b)
-        } else {
-            (format!("{a} 乘 {b} 等于多少？"), a * b)
-        };
-        let expires = platform::db::now() + 1800;
-        let nonce = platform::security::random_token(6);
-        let mac = self.captcha_mac(&answer.to_string(), expires, &nonce);
-        Captcha { question, token: format!("{expires}.{nonce}.{mac}") }
-    }
-
-    pub fn check_captcha(&self, token: &str, answer: &str) -> Result<(), FieldError> {
-        let answer: String = answer.trim().chars().filter(char::is_ascii_digit).collect();
-        let mut parts = token.splitn(3, '.');
-        let (Some(exp), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(FieldError::new("captcha", "验证问题已失效，请回答新的问题"));
-        };
-        let Ok(expires) = exp.parse::<i64>() else {
-            return Err(FieldError::new("captcha", "验证问题已失效，请回答新的问题"));
-        };
-        if expires < platform::db::now() {
-            return Err(FieldError::new("captcha", "验证问题已过期（30 分钟），请回答新的问题"));
-        }
-        if answer.is_empty() || self.captcha_mac(&answer, expires, nonce) != mac {
-            return Err(FieldError::new("captcha", "验证问题的答案不正确，请重新计算"));
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Captcha {
-    pub question: String,
-    pub token: String,
 }
 
 pub use platform::calendar::{date_text, today};
@@ -104,9 +49,7 @@ fn day_of(unix: i64) -> Date {
     parse_day(&platform::fmt_date(unix)).unwrap_or_else(today)
 }
 
-pub fn hash_code(code: &str) -> String {
-    hex::encode(Sha256::digest(code.trim().to_ascii_uppercase().as_bytes()))
-}
+pub use platform::intake::{hash_code, query_code};
 
 /// What the writer gets back: the letter number and the query code (shown once).
 #[derive(Debug, Clone, Serialize)]
@@ -136,12 +79,12 @@ pub async fn submit(state: &AppState, ix: &Interaction, s: Submission<'_>) -> Re
     let cats: Vec<i64> = store::categories(&state.db, m.id).await?.iter().map(|c| c.id).collect();
     let mut errs: Vec<FieldError> =
         domain::validate(&s.input, &cats).into_iter().map(|(f, msg)| FieldError::new(f, msg)).collect();
-    if s.attachments.len() > domain::ATTACHMENT_MAX_COUNT {
-        errs.push(FieldError::new("attachments", format!("最多上传 {} 个附件", domain::ATTACHMENT_MAX_COUNT)));
+    if let Err(e) = domain::ATTACHMENTS.check_all(s.attachments.iter().map(|(_, b)| b.as_slice())) {
+        errs.push(FieldError::new("attachments", e));
     }
     let mut files = Vec::new();
     for (name, bytes) in &s.attachments {
-        match domain::check_attachment(name, bytes) {
+        match domain::ATTACHMENTS.check(name, bytes) {
             Ok(mime) => files.push((name.clone(), bytes, mime)),
             Err(e) => errs.push(FieldError::new("attachments", e)),
         }
@@ -225,13 +168,6 @@ pub async fn submit(state: &AppState, ix: &Interaction, s: Submission<'_>) -> Re
         );
     }
     Ok(Receipt { id, no, query_code: code, flagged: !flagged.is_empty() })
-}
-
-/// 10 characters without look-alikes (0/O, 1/I/L).
-fn query_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
 }
 
 pub const SENSITIVE_WORDS_KEY: &str = "interaction.sensitive_words";

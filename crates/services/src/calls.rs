@@ -138,25 +138,15 @@ pub async fn files_of(db: &Db, call_id: i64, application_id: Option<i64>) -> DbR
     db.fetch_all(q).await
 }
 
-const FILE_TYPES: [&str; 8] = ["pdf", "doc", "docx", "xls", "xlsx", "jpg", "png", "ofd"];
-const FILE_MAX: usize = 10 << 20;
+/// A call's documents and applicants' files: materials of up to 10 MB, five at a time.
+const CALL_FILES: platform::intake::UploadRules =
+    platform::intake::UploadRules { max_count: 5, ..crate::service::MATERIALS };
 
-/// Checks and stores uploaded files for a call (and an application); names the bad one.
+/// Checks uploaded files for a call (and an application) by type, content and size; names the bad one.
 fn check_files(files: &[(String, Vec<u8>)]) -> Result<(), AppError> {
-    if files.len() > 5 {
-        return Err(AppError::invalid("files", "最多上传 5 个附件"));
-    }
+    CALL_FILES.check_all(files.iter().map(|(_, b)| b.as_slice())).map_err(|e| AppError::invalid("files", e))?;
     for (name, bytes) in files {
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        if !FILE_TYPES.contains(&ext.as_str()) {
-            return Err(AppError::invalid(
-                "files",
-                format!("附件「{name}」类型不允许，可上传 {}", FILE_TYPES.join("、")),
-            ));
-        }
-        if bytes.len() > FILE_MAX || bytes.is_empty() {
-            return Err(AppError::invalid("files", format!("附件「{name}」为空或超过 10 MB")));
-        }
+        CALL_FILES.check(name, bytes).map_err(|e| AppError::invalid("files", e))?;
     }
     Ok(())
 }

@@ -174,6 +174,7 @@ async fn apply_form(
         status,
         context! {
             title => format!("在线申请：{}", item.name), site, item => sv(item), fields => sv(item.form()), form => sv(input), errors,
+            captcha => sv(state.captcha.issue()),
             crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "在线申请".to_owned())], nav_current => "/banshi/",
         },
         true,
@@ -201,6 +202,15 @@ async fn apply_submit(
         email: get("email"),
         values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
     };
+    if let Err(e) = state.captcha.redeem(&state.db, &get("captcha_token"), &get("captcha")).await? {
+        // Report the other fields' problems together with the captcha's.
+        let mut errors: BTreeMap<String, String> = BTreeMap::new();
+        for e in service::check_application(&item, &input, &files) {
+            errors.entry(e.field).or_insert(e.message);
+        }
+        errors.insert("captcha".to_owned(), e.to_owned());
+        return apply_form(&state, &ctx, &item, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     match service::apply(&state, &svc, &item, &input, files, &ctx.ip).await {
         Ok(receipt) => {
             let site = cms::public::site_frame(&state.db, None).await;

@@ -12,7 +12,6 @@ use platform::db::{Db, sql};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::Date;
 
 use crate::domain::{self, Action, Position, State};
@@ -35,16 +34,7 @@ impl Services {
     }
 }
 
-pub fn hash_code(code: &str) -> String {
-    hex::encode(Sha256::digest(code.trim().to_ascii_uppercase().as_bytes()))
-}
-
-fn query_code() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
-}
+pub use platform::intake::{hash_code, query_code};
 
 pub fn item_scope(orgs: &[OrgUnit], item_org: i64) -> ResourceScope {
     ResourceScope { orgs: accounts::org_chain(orgs, item_org), ..ResourceScope::default() }
@@ -338,23 +328,21 @@ pub struct Receipt {
     pub query_code: String,
 }
 
-pub const FILE_MAX_BYTES: usize = 10 << 20;
+/// What an application may carry: each declared material up to 10 MB, 20 files and 40 MB in all.
+pub const MATERIALS: platform::intake::UploadRules = platform::intake::UploadRules {
+    types: platform::intake::MATERIALS,
+    max_bytes: 10 << 20,
+    max_count: 20,
+    max_total_bytes: 40 << 20,
+};
 
 /// Applications accepted from one address per hour (an office's shared address files many, so
 /// the limit is generous; it stops scripts, not people).
 pub const PER_IP_PER_HOUR: i64 = 30;
 
-pub async fn apply(
-    state: &AppState,
-    svc: &Services,
-    item: &Item,
-    input: &ApplyInput,
-    files: Vec<(String, String, Vec<u8>)>,
-    ip: &str,
-) -> Result<Receipt, AppError> {
-    if !item.published || !item.online {
-        return Err(AppError::Conflict(format!("「{}」暂不支持网上申请", item.name)));
-    }
+/// Everything wrong with an application before it is stored: identity, contact, the item's form
+/// and its materials. Each problem names its field.
+pub fn check_application(item: &Item, input: &ApplyInput, files: &[(String, String, Vec<u8>)]) -> Vec<FieldError> {
     let mut errs: Vec<FieldError> = Vec::new();
     let kind = input.applicant_kind.as_str();
     let allowed = match item.audience.as_str() {
@@ -395,18 +383,40 @@ pub async fn apply(
             errs.push(FieldError::new(&format!("v_{}", f.name), format!("请上传{}", f.label)));
         }
     }
-    for (field, name, bytes) in &files {
-        if bytes.len() > FILE_MAX_BYTES {
-            errs.push(FieldError::new(&format!("v_{field}"), format!("「{name}」超过 10 MB")));
+    // Only the item's own file fields are kept; anything else in the request is refused.
+    for (field, name, bytes) in files {
+        if !form.iter().any(|f| f.kind == "file" && &f.name == field) {
+            errs.push(FieldError::new("form", format!("「{name}」不是本事项要求的材料，请在对应材料栏上传")));
+            continue;
         }
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        if !["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "ofd"].contains(&ext.as_str()) {
-            errs.push(FieldError::new(
-                &format!("v_{field}"),
-                format!("「{name}」类型不允许，可上传 pdf、jpg、png、doc、docx、xls、xlsx、ofd"),
-            ));
+        if let Err(e) = MATERIALS.check(name, bytes) {
+            errs.push(FieldError::new(&format!("v_{field}"), e));
         }
     }
+    if let Err(e) = MATERIALS.check_all(files.iter().map(|(_, _, b)| b.as_slice())) {
+        errs.push(FieldError::new("form", e));
+    }
+    errs
+}
+
+/// Checks and stores an application with its materials, and mails the receipt when an address was
+/// given. The caller has checked the public form's captcha (the API needs none).
+pub async fn apply(
+    state: &AppState,
+    svc: &Services,
+    item: &Item,
+    input: &ApplyInput,
+    files: Vec<(String, String, Vec<u8>)>,
+    ip: &str,
+) -> Result<Receipt, AppError> {
+    if !item.published || !item.online {
+        return Err(AppError::Conflict(format!("「{}」暂不支持网上申请", item.name)));
+    }
+    let errs = check_application(item, input, &files);
+    let kind = input.applicant_kind.as_str();
+    let code = input.applicant_code.trim().to_ascii_uppercase();
+    let email = input.email.trim();
+    let form = item.form();
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }

@@ -558,7 +558,7 @@ async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
 
 async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result<Vec<(String, String)>> {
     // Site ids are known only after the sites exist; scoped grants are added in `grant_site_roles`.
-    let specs: [(&str, &str, &str, Option<Role>, &str); 10] = [
+    let specs: [(&str, &str, &str, Option<Role>, &str); 12] = [
         ("sysadmin", "系统管理员", "bgt", Some(Role::Sysadmin), "系统管理员：账号、机构、系统设置"),
         ("secadmin", "安全管理员", "bgt", Some(Role::Secadmin), "安全管理员：角色授权、安全策略"),
         ("auditor", "审计管理员", "bgt", Some(Role::Auditor), "审计管理员：审计日志"),
@@ -567,8 +567,10 @@ async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::
         ("reviewer_dept", "王芳（科技局审核）", "kjj", None, "部门审核：市科技局"),
         ("reviewer_office", "张伟（办公厅终审）", "bgt", None, "办公室终审：市政府门户网站、市科技局网站"),
         ("daoli_editor", "赵敏（道里区信息员）", "dlq", None, "编辑：道里区网站"),
-        ("handler", "刘洋（承办人）", "kjj", Some(Role::Handler), "承办人"),
-        ("leader", "陈局长", "kjj", Some(Role::Leader), "领导：批示、统计"),
+        ("handler", "刘洋（科技局承办人）", "kjj", None, "承办人：市科技局的来信和办件"),
+        ("handler_scj", "孙丽（市场监管局承办人）", "scj", None, "承办人：市市场监管局的来信和办件"),
+        ("handler_daoli", "周强（道里区承办人）", "dlq", None, "承办人：道里区的来信和办件，道里区网站审核"),
+        ("leader", "陈市长", "bgt", None, "领导：市政府门户网站的信箱批示、统计"),
     ];
     let mut out = Vec::new();
     for (username, name, org, role, desc) in specs {
@@ -728,7 +730,14 @@ async fn build_sites(
     grant(db, "reviewer_office", Role::Reviewer, ScopeKind::Site, hrb).await?;
     grant(db, "reviewer_office", Role::Reviewer, ScopeKind::Site, kjj).await?;
     grant(db, "daoli_editor", Role::Editor, ScopeKind::Site, daoli).await?;
-    grant(db, "handler", Role::Reviewer, ScopeKind::Org, orgs.get("dlq").copied().unwrap_or(0)).await?;
+    // Handlers and leaders are scoped the way a real deployment is: a unit's handler sees only its
+    // own unit's letters and applications, the leader only the city portal's mailboxes.
+    let org = |code: &str| orgs.get(code).copied().unwrap_or(0);
+    grant(db, "handler", Role::Handler, ScopeKind::Org, org("kjj")).await?;
+    grant(db, "handler_scj", Role::Handler, ScopeKind::Org, org("scj")).await?;
+    grant(db, "handler_daoli", Role::Handler, ScopeKind::Org, org("dlq")).await?;
+    grant(db, "handler_daoli", Role::Reviewer, ScopeKind::Org, org("dlq")).await?;
+    grant(db, "leader", Role::Leader, ScopeKind::Site, hrb).await?;
     write_articles(db, files_dir, &chans, articles, text, rng, progress).await?;
     db.resync_identity("article").await?;
     // 引用/推送: the city portal adopts the newest science-bureau news into 部门动态.

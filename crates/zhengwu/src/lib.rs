@@ -12,6 +12,7 @@ use platform::audit::{AuditKey, MacAlg};
 use platform::db::Db;
 use platform::web::{self, AppState, Config};
 
+pub mod cli;
 pub mod demo;
 pub mod demo_services;
 pub mod tls;
@@ -86,7 +87,7 @@ pub async fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App>
 pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
     let words = cms::indexing::extra_words(&db).await;
     let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
-    let ix = interaction::Interaction::new(&config.data_dir, &key.key);
+    let ix = interaction::Interaction::new(&config.data_dir);
     let svc = services::Services::new(&config.data_dir);
     let state =
         AppState::new(db, config, key, vec![cms::extension(), interaction::extension(), services::extension()])?;

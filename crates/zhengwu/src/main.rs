@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use platform::audit::{self, Event, MacAlg};
-use platform::roles::{Grant, Role, ScopeKind};
+use platform::roles::Role;
 use platform::web::Config;
 
 #[derive(Parser)]
@@ -46,9 +46,18 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "ZHENGWU_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Trust X-Forwarded-For/-Proto from a reverse proxy in front of Zhengwu.
+    /// Trust X-Forwarded-For from the reverse proxy in front of Zhengwu (the address it appended).
     #[arg(long, env = "ZHENGWU_TRUST_PROXY")]
     trust_proxy: bool,
+    /// With --trust-proxy: how many proxies append to X-Forwarded-For (e.g. 2 for SLB → nginx).
+    #[arg(long, env = "ZHENGWU_PROXY_HOPS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+    proxy_hops: u8,
+    /// Client addresses (comma-separated) allowed to read /metrics; direct loopback requests always may.
+    #[arg(long, env = "ZHENGWU_METRICS_ALLOW", value_delimiter = ',')]
+    metrics_allow: Vec<std::net::IpAddr>,
+    /// A bearer token that allows reading /metrics from any address (for a Prometheus elsewhere).
+    #[arg(long, env = "ZHENGWU_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "ZHENGWU_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -138,6 +147,11 @@ enum UserCmd {
         /// Org unit code the account belongs to.
         #[arg(long)]
         org: Option<String>,
+        /// Where the role applies: global, org:<单位代码>, site:<站点代码> or channel:<栏目编号>.
+        /// Without it the three administrators and site_admin are global and every other role
+        /// applies to the account's own unit (--org).
+        #[arg(long)]
+        scope: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
     },
@@ -186,10 +200,12 @@ fn config(g: &Global, s: Option<&ServeArgs>) -> Config {
         listen: s.map_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)), |s| s.listen),
         data_dir: g.data_dir.clone(),
         database_url: g.database_url.clone(),
-        trust_proxy: s.is_some_and(|s| s.trust_proxy),
+        trusted_proxy_hops: s.filter(|s| s.trust_proxy).map_or(0, |s| s.proxy_hops),
         secure_cookies: s.is_some_and(|s| s.secure_cookies || s.tls_cert.is_some()),
         smtp_url: g.smtp_url.clone(),
         mail_from: g.mail_from.clone(),
+        metrics_allow: s.map(|s| s.metrics_allow.clone()).unwrap_or_default(),
+        metrics_token: s.and_then(|s| s.metrics_token.clone()),
     }
 }
 
@@ -471,7 +487,7 @@ async fn shutdown_signal() {
 async fn user_cmd(db: &platform::db::Db, key: &audit::AuditKey, cmd: UserCmd) -> anyhow::Result<()> {
     use platform::accounts;
     match cmd {
-        UserCmd::Create { username, password, role, org, display_name } => {
+        UserCmd::Create { username, password, role, org, scope, display_name } => {
             let policy = accounts::load_policy(db).await?;
             if let Err(m) = platform::security::check_password(&policy, &username, &password) {
                 bail!("密码不符合策略：{m}");
@@ -486,6 +502,14 @@ async fn user_cmd(db: &platform::db::Db, key: &audit::AuditKey, cmd: UserCmd) ->
                 ),
                 None => None,
             };
+            let grant = match role {
+                Some(r) => Some(zhengwu::cli::grant_for(db, r, scope.as_deref(), org.as_deref()).await?),
+                None if scope.is_some() => bail!("--scope 需要与 --role 一起使用"),
+                None => None,
+            };
+            if let Some(g) = grant {
+                platform::roles::check_grant_allowed(&[], g).map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
             let id = accounts::create_user(
                 db,
                 accounts::NewUser {
@@ -498,21 +522,20 @@ async fn user_cmd(db: &platform::db::Db, key: &audit::AuditKey, cmd: UserCmd) ->
                 },
             )
             .await?;
-            if let Some(r) = role {
-                accounts::add_grant(db, id, Grant { role: r, scope: ScopeKind::Global, scope_id: 0 }, "cli")
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(g) = grant {
+                accounts::add_grant(db, id, g, "cli").await.map_err(|e| anyhow::anyhow!("{e}"))?;
             }
+            let granted = grant.map_or_else(
+                || "无".to_owned(),
+                |g| format!("{}（{}:{}）", g.role.label(), g.scope.code(), scope.as_deref().unwrap_or("默认")),
+            );
             audit::record(
                 db,
                 key,
-                cli_event(
-                    "user.create",
-                    &format!("user:{username}"),
-                    format!("命令行创建账号，角色 {}", role.map_or("无", Role::code)),
-                ),
+                cli_event("user.create", &format!("user:{username}"), format!("命令行创建账号，角色 {granted}")),
             )
             .await?;
+            println!("授权：{granted}");
             println!("已创建账号 {username}（首次登录须修改密码）。");
         }
         UserCmd::List => {

@@ -313,6 +313,65 @@ backend_tests! {
         assert_eq!(login(&app, "editor").await.get(&url).await.status, StatusCode::FORBIDDEN);
     };
 
+    demo_accounts_are_scoped_and_the_command_line_scopes_grants => |app: TestApp| async move {
+        demo(&app).await;
+        use platform::roles::{Role, ScopeKind};
+        let grants = platform::accounts::all_grants(&app.db).await.unwrap();
+        let users = platform::accounts::list_users(&app.db, "", 1000, 0).await.unwrap().0;
+        for u in &users {
+            for g in grants.iter().filter(|g| g.user_id == u.id).filter_map(|g| g.grant()) {
+                let may_be_global = g.role.is_admin_triad() || g.role == Role::SiteAdmin;
+                assert!(may_be_global || g.scope != ScopeKind::Global, "{} holds a global {:?}", u.username, g.role);
+            }
+        }
+        // The science bureau's handler cannot open a letter of another unit.
+        let orgs = platform::accounts::list_orgs(&app.db).await.unwrap();
+        let kjj_org = orgs.iter().find(|o| o.name == "哈尔滨市科学技术局").unwrap();
+        let (kjj, kjj_code) = (kjj_org.id, kjj_org.code.clone());
+        let daoli = orgs.iter().find(|o| o.name == "道里区政府办公室").unwrap().id;
+        let other: i64 = app.db.count(platform::db::sql("SELECT MIN(id) FROM letter WHERE unit_id = $1").bind(daoli)).await.unwrap();
+        assert!(other > 0, "the demo assigns letters to several units");
+        let token = app.token("handler").await;
+        let r = app.client().api("GET", &format!("/api/v1/letters/{other}"), &token, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        // `zhengwu user create --role … [--scope …]` never makes an accidental global grant.
+        let g = zhengwu::cli::grant_for(&app.db, Role::Handler, None, Some(&kjj_code)).await.unwrap();
+        assert_eq!((g.scope, g.scope_id), (ScopeKind::Org, kjj));
+        assert!(zhengwu::cli::grant_for(&app.db, Role::Handler, None, None).await.unwrap_err().to_string().contains("--scope"));
+        let site = cms::store::site_by_code(&app.db, "kjj").await.unwrap().unwrap().id;
+        let g = zhengwu::cli::grant_for(&app.db, Role::Editor, Some("site:kjj"), Some(&kjj_code)).await.unwrap();
+        assert_eq!((g.scope, g.scope_id), (ScopeKind::Site, site));
+        assert_eq!(zhengwu::cli::grant_for(&app.db, Role::Auditor, None, None).await.unwrap().scope, ScopeKind::Global);
+        assert!(zhengwu::cli::grant_for(&app.db, Role::Leader, Some("site:nope"), None).await.is_err());
+    };
+
+    every_page_type_carries_the_security_headers => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let article: i64 = app.db.count(platform::db::sql("SELECT MIN(article_id) FROM placement WHERE channel_id = $1 AND live = TRUE").bind(bmdt)).await.unwrap();
+        let mut c = app.client();
+        let public = ["/".to_owned(), "/".to_owned(), format!("/c/{bmdt}/"), format!("/a/{article}.html"), "/hudong/".into(), "/hudong/szxx/write".into(), "/banshi/".into(), "/search?q=%E7%A7%91%E6%8A%80".into(), "/no-such-page".into()];
+        for p in &public {
+            let r = c.get(p).await;
+            let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            assert!(h("content-security-policy").contains("script-src 'none'") && h("content-security-policy").contains("frame-ancestors 'self'"), "{p}: {:?}", r.headers);
+            assert_eq!((h("x-content-type-options").as_str(), h("x-frame-options").as_str()), ("nosniff", "SAMEORIGIN"), "{p}");
+            assert_eq!(h("referrer-policy"), "strict-origin-when-cross-origin", "{p}");
+        }
+        let mut ed = login(&app, "editor").await;
+        for p in ["/admin", "/admin/cms/articles", "/admin/login"] {
+            let r = ed.get(p).await;
+            let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            assert!(h("content-security-policy").contains("script-src 'self'"), "{p}");
+            assert_eq!(h("cache-control"), "no-store", "{p}: personal data stays out of caches");
+            assert_eq!(h("x-frame-options"), "SAMEORIGIN", "{p}");
+        }
+        let token = app.token("editor").await;
+        let r = app.client().api("GET", "/api/v1/me", &token, None).await;
+        assert_eq!(r.headers.get("cache-control").unwrap(), "no-store");
+        assert_eq!(r.headers.get("x-frame-options").unwrap(), "DENY");
+    };
+
     forged_host_headers_never_reach_other_visitors_and_cached_pages_set_no_cookies => |app: TestApp| async move {
         demo(&app).await;
         let mut attacker = app.client();
@@ -367,22 +426,13 @@ backend_tests! {
         let id = publish(&app, bgxz, "高新技术企业认定申请表").await;
         let mut ed = login(&app, "editor").await;
         let token = ed.csrf().await;
-        let upload = |name: &str, bytes: &[u8]| {
-            let boundary = "zwboundary";
-            let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-            Request::post(format!("/admin/cms/articles/{id}/attachments?_csrf={token}"))
-                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-                .body(Body::from(body))
-                .unwrap()
-        };
-        let res = ed.send(upload("病毒.exe", b"MZ\x90\x00")).await;
+        let path = format!("/admin/cms/articles/{id}/attachments");
+        let res = ed.post_multipart(&path, &[("_csrf", &token)], &[("file", "病毒.exe", b"MZ\x90\x00")]).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(res.text.contains("不支持上传 .exe"));
-        let res = ed.send(upload("伪装.pdf", b"<html>")).await;
+        let res = ed.post_multipart(&path, &[("_csrf", &token)], &[("file", "伪装.pdf", b"<html>")]).await;
         assert!(res.text.contains("不符"));
-        let res = ed.send(upload("申请表.pdf", b"%PDF-1.4\n%demo\n")).await;
+        let res = ed.post_multipart(&path, &[("_csrf", &token)], &[("file", "申请表.pdf", b"%PDF-1.4\n%demo\n")]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         let att = cms::store::attachments(&app.db, id).await.unwrap();
         assert_eq!(att.len(), 1);

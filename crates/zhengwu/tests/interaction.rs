@@ -7,23 +7,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, captcha};
 use platform::roles::{Grant, Role, ScopeKind};
 use serde_json::json;
-
-/// Solves the arithmetic question on a letter form.
-fn captcha(page: &str) -> (String, String) {
-    let token = {
-        let i = page.find("name=\"captcha_token\" value=\"").expect("captcha token") + 28;
-        page[i..i + page[i..].find('"').expect("end")].to_owned()
-    };
-    let i = page.find("等于多少").expect("captcha question");
-    let q: String = page[..i].chars().rev().take(12).collect::<String>().chars().rev().collect();
-    let q = q.rsplit('>').next().unwrap_or(&q).trim().to_owned();
-    let nums: Vec<i64> = q.split_whitespace().filter_map(|w| w.parse().ok()).collect();
-    let answer = if q.contains('加') { nums[0] + nums[1] } else { nums[0] * nums[1] };
-    (token, answer.to_string())
-}
 
 struct World {
     housing: i64,
@@ -347,6 +333,32 @@ backend_tests! {
         assert!(denied >= 2, "{denied}");
     };
 
+    a_solved_captcha_is_accepted_once => |app: TestApp| async move {
+        world(&app).await;
+        let mut c = app.client();
+        let page = c.get("/hudong/szxx/write").await;
+        let (token, answer) = captcha(&page.text);
+        let csrf = page.csrf().unwrap();
+        let mailbox = interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().unwrap().id;
+        let cat = interaction::store::categories(&app.db, mailbox).await.unwrap()[0].id.to_string();
+        let fields = |subject: &str| {
+            vec![("_csrf".to_owned(), csrf.clone()), ("name".into(), "王建国".into()), ("phone".into(), "13812345678".into()), ("category_id".into(), cat.clone()),
+                ("subject".into(), subject.to_owned()), ("content".into(), "小区门口的路灯坏了一个多月，晚上出行很不方便。".into()),
+                ("captcha_token".into(), token.clone()), ("captcha".into(), answer.clone())]
+        };
+        let f = fields("路灯损坏");
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(c.post_multipart("/hudong/szxx/write", &f, &[]).await.status, StatusCode::OK);
+        // The same solved challenge again (a replaying script, or a second node): refused.
+        let f = fields("路灯损坏（再次）");
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let again = c.post_multipart("/hudong/szxx/write", &f, &[]).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.text.contains("已经用过") && again.text.contains("路灯损坏（再次）"), "{}", again.text);
+        let letters = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter")).await.unwrap();
+        assert_eq!(letters, 1);
+    };
+
     bad_input_keeps_what_was_typed => |app: TestApp| async move {
         world(&app).await;
         let mut c = app.client();
@@ -475,7 +487,7 @@ backend_tests! {
     };
 
     open311_files_and_follows_letters => |app: TestApp| async move {
-        world(&app).await;
+        let w = world(&app).await;
         let mut office = app.signed_in("office").await;
         let page = office.post_form("/admin/mailboxes/keys", &[("name", "12345 市民热线")]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
@@ -511,21 +523,64 @@ backend_tests! {
         let id = created.json()[0]["service_request_id"].as_str().unwrap().to_owned();
         let l = interaction::store::letter_by_no(&app.db, &id).await.unwrap().unwrap();
         assert_eq!((l.writer_name.as_str(), l.source.as_str()), ("赵秀兰", "open311:12345 市民热线"));
-        for path in [format!("/open311/v2/requests/{id}.json"), format!("/open311/v2/requests.json?service_request_id={id}"), "/open311/v2/requests.json".to_owned()] {
+        // The public sees nothing of an unpublished request: not by id, not in a list.
+        for path in [format!("/open311/v2/requests/{id}.json"), format!("/open311/v2/requests/{id}.xml")] {
+            assert_eq!(c.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        for path in [format!("/open311/v2/requests.json?service_request_id={id}"), "/open311/v2/requests.json".to_owned()] {
             let r = c.get(&path).await;
+            assert!(!r.text.contains(&id) && !r.text.contains("信号灯"), "{path}: {}", r.text);
+        }
+        // The key holder follows its own request's status, without its text.
+        let own = [format!("/open311/v2/requests/{id}.json?api_key={key}"), format!("/open311/v2/requests.json?service_request_id={id}&api_key={key}"), format!("/open311/v2/requests.json?api_key={key}")];
+        for path in &own {
+            let r = c.get(path).await;
             assert_eq!(r.status, StatusCode::OK, "{path}");
             let v = r.json();
             let one = v.as_array().unwrap().iter().find(|x| x["service_request_id"] == id.as_str()).expect("listed");
-            assert_eq!(one["status"], "open");
-            assert_eq!(one["service_code"], code.as_str());
-            for private in ["赵秀兰", "13698765432", "zxl@example.cn"] {
+            assert_eq!((one["status"].as_str(), one["service_code"].as_str(), one["description"].as_str()), (Some("open"), Some(code.as_str()), Some("")));
+            for private in ["赵秀兰", "13698765432", "zxl@example.cn", "信号灯"] {
                 assert!(!r.text.contains(private), "{private} in {path}: {}", r.text);
             }
         }
-        let xml = c.get(&format!("/open311/v2/requests/{id}.xml")).await;
+        let xml = c.get(&format!("/open311/v2/requests/{id}.xml?api_key={key}")).await;
         assert!(xml.text.contains(&format!("<service_request_id>{id}</service_request_id>")) && xml.text.contains("<status>open</status>"), "{}", xml.text);
-        let closed = c.get("/open311/v2/requests.json?status=closed").await.json();
+        let closed = c.get(&format!("/open311/v2/requests.json?status=closed&api_key={key}")).await.json();
         assert!(closed.as_array().unwrap().is_empty());
+        // Another system's key does not see it.
+        let page = office.post_form("/admin/mailboxes/keys", &[("name", "区政务服务 App")]).await;
+        let other_key = { let i = page.text.find("<code>").unwrap() + 6; page.text[i..i + page.text[i..].find('<').unwrap()].to_owned() };
+        assert_eq!(c.get(&format!("/open311/v2/requests/{id}.json?api_key={other_key}")).await.status, StatusCode::NOT_FOUND);
+
+        // A web letter with personal data written every way people write it: invisible until the
+        // office publishes it, then only its redacted public text.
+        let text = "举报小区物业乱收费。我叫王建国，身份证 110105 19491231 002X，手机 138-1234-5678，微信号 wxid_wjg1949，家住道里区安静街88号阳光小区5栋2单元1201室。";
+        let (no, _) = write_letter(&app, "物业乱收费", text, "").await;
+        let lid = letter_id(&app, &no).await;
+        for path in [format!("/open311/v2/requests/{no}.json"), format!("/open311/v2/requests.json?service_request_id={no}")] {
+            let r = c.get(&path).await;
+            assert!(!r.text.contains(&no), "{path}: {}", r.text);
+        }
+        let tok = app.token("office").await;
+        let jtj = app.token("jtj").await;
+        c.api("POST", &format!("/api/v1/letters/{lid}/actions/accept"), &tok, None).await;
+        c.api("POST", &format!("/api/v1/letters/{lid}/actions/assign"), &tok, Some(json!({"unit_id": w.transport}))).await;
+        c.api("POST", &format!("/api/v1/letters/{lid}/actions/submit_reply"), &jtj, Some(json!({"reply": "已责成物业公司退还多收费用，请王建国先生拨打 0451-86661234 核对。"}))).await;
+        c.api("POST", &format!("/api/v1/letters/{lid}/actions/approve_reply"), &tok, None).await;
+        let r = c.api("POST", &format!("/api/v1/letters/{lid}/actions/publish"), &tok, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = c.get(&format!("/open311/v2/requests/{no}.json")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let one = &r.json()[0];
+        assert!(one["description"].as_str().unwrap().contains("物业乱收费") && one["description"].as_str().unwrap().contains("道里区安静街"), "{}", r.text);
+        for private in ["王建国", "19491231", "002X", "1234-5678", "wxid_wjg1949", "5栋", "1201室", "88号", "86661234"] {
+            assert!(!r.text.contains(private), "{private} in {}", r.text);
+        }
+        let page = c.get(&format!("/hudong/letters/{no}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for private in ["王建国", "19491231", "wxid_wjg1949", "1201室"] {
+            assert!(!page.text.contains(private), "{private} on the public letter page");
+        }
         let missing = c.get("/open311/v2/requests/0.json").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
     };

@@ -244,6 +244,34 @@ backend_tests! {
         assert_eq!(app.client().login("zhangsan", PASSWORD).await.status, StatusCode::SEE_OTHER);
     };
 
+    forged_forwarded_for_neither_escapes_nor_causes_lockout => |app: TestApp| async move {
+        // Behind one trusted proxy the client is the entry the proxy appended (the rightmost);
+        // whatever the client wrote before it is ignored.
+        app.user("wangwu", &[Role::Editor]).await;
+        app.user("victim", &[Role::Editor]).await;
+        let mut attacker = app.client();
+        for i in 0..5 {
+            attacker.ip = format!("198.51.100.{i}, 10.0.77.7");
+            attacker.login(&format!("spray{i}"), "x").await;
+        }
+        attacker.ip = "203.0.113.99, 10.0.77.7".into();
+        assert_eq!(attacker.login("wangwu", PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS, "rotating forged addresses do not escape the lockout");
+        // Forging the victim's address does not lock the victim out.
+        let mut forger = app.client();
+        for i in 0..6 {
+            forger.ip = "10.0.88.8, 10.0.66.6".into();
+            forger.login(&format!("nobody{i}"), "x").await;
+        }
+        let mut victim = app.client();
+        victim.ip = "10.0.88.8".into();
+        assert_eq!(victim.login("victim", PASSWORD).await.status, StatusCode::SEE_OTHER);
+        // The audit log records the address the proxy saw, never the forged ones.
+        let forged = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE ip LIKE '198.51.100.%' OR ip = '203.0.113.99'")).await.unwrap();
+        assert_eq!(forged, 0);
+        let real = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE ip = '10.0.77.7'")).await.unwrap();
+        assert!(real >= 5, "{real}");
+    };
+
     csrf_is_required_on_every_state_changing_form => |app: TestApp| async move {
         app.user("sys", &[Role::Sysadmin]).await;
         let mut c = app.signed_in("sys").await;
@@ -530,7 +558,12 @@ backend_tests! {
         let mut c = app.client();
         assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
         c.get("/admin/login").await;
-        let m = c.get("/metrics").await;
+        // Metrics are not for visitors: only with the monitoring token (or from an allowed address).
+        assert_eq!(c.get("/metrics").await.status, StatusCode::FORBIDDEN);
+        let req = Request::get("/metrics").header(header::AUTHORIZATION, "Bearer wrong").body(Body::empty()).unwrap();
+        assert_eq!(c.send(req).await.status, StatusCode::FORBIDDEN);
+        let req = Request::get("/metrics").header(header::AUTHORIZATION, "Bearer metrics-test-token").body(Body::empty()).unwrap();
+        let m = c.send(req).await;
         assert!(m.text.contains("zhengwu_http_requests_total") && m.text.contains("route=\"/admin/login\""), "{}", m.text);
         assert!(m.text.contains("zhengwu_http_request_duration_seconds_bucket") && m.text.contains("zhengwu_db_pool_connections"));
         let doc = c.get("/api/v1/openapi.json").await.json();

@@ -65,15 +65,8 @@ backend_tests! {
             z.finish().unwrap();
         }
         let token = ed.csrf().await;
-        let boundary = "zwboundary";
-        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"申报指南.docx\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
-        body.extend_from_slice(docx.get_ref());
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let req = axum::http::Request::post(format!("/admin/cms/articles/{id}/attachments?_csrf={token}"))
-            .header(axum::http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        let res = ed.send(req).await;
+        let path = format!("/admin/cms/articles/{id}/attachments");
+        let res = ed.post_multipart(&path, &[("_csrf", &token)], &[("file", "申报指南.docx", docx.get_ref())]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         ed.post_form(&format!("/admin/cms/articles/{id}/act"), &[("action", "submit")]).await;
         for who in ["reviewer_office", "siteadmin"] {

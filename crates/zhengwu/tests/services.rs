@@ -44,7 +44,7 @@ fn item_fields(place: &str) -> Vec<(&'static str, String)> {
         ("place", place.into()),
         ("hours", "工作日 9:00-17:00".into()),
         ("consult_phone", "0451-12345".into()),
-        ("form", "shop|经营场所|text|是||\nkind|经营项目|select|是|预包装食品销售;热食类食品制售|\nstaff|从业人员数|number|否||".into()),
+        ("form", "shop|经营场所|text|是||\nkind|经营项目|select|是|预包装食品销售;热食类食品制售|\nstaff|从业人员数|number|否||\nlicence|营业执照复印件|file|否||".into()),
         ("review_steps", "审核\n审批".into()),
         ("online", "on".into()),
         ("published", "on".into()),
@@ -87,7 +87,7 @@ async fn define_item(app: &TestApp) -> i64 {
     );
     let item = services::store::item(&app.db, item.id).await.unwrap().unwrap();
     assert_eq!(item.version, 2);
-    assert_eq!(item.form().len(), 3);
+    assert_eq!(item.form().len(), 4);
     item.id
 }
 
@@ -101,11 +101,14 @@ async fn apply(app: &TestApp, code: &str) -> (String, String) {
         page.text
     );
     let csrf = page.csrf().unwrap();
+    let (token, answer) = common::captcha(&page.text);
     let res = c
         .post_multipart(
             "/banshi/items/BC-SCJ-101/apply",
             &[
                 ("_csrf", &csrf),
+                ("captcha_token", &token),
+                ("captcha", &answer),
                 ("applicant_kind", "org"),
                 ("applicant_name", "冰城味道餐饮有限公司"),
                 ("applicant_code", code),
@@ -299,13 +302,49 @@ backend_tests! {
                 .await
                 .unwrap();
         }
-        let csrf = bot.get("/banshi/items/BC-SCJ-101/apply").await.csrf().unwrap();
+        let page = bot.get("/banshi/items/BC-SCJ-101/apply").await;
+        let (csrf, (token, answer)) = (page.csrf().unwrap(), common::captcha(&page.text));
         let r = bot
-            .post_multipart("/banshi/items/BC-SCJ-101/apply", &[("_csrf", &csrf), ("applicant_kind", "org"), ("applicant_name", "冰城味道餐饮有限公司"), ("applicant_code", &uscc()),
+            .post_multipart("/banshi/items/BC-SCJ-101/apply", &[("_csrf", &csrf), ("captcha_token", &token), ("captcha", &answer), ("applicant_kind", "org"), ("applicant_name", "冰城味道餐饮有限公司"), ("applicant_code", &uscc()),
                 ("phone", "13812345678"), ("v_shop", "中央大街"), ("v_kind", "热食类食品制售")], &[])
             .await;
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(r.text.contains("提交太频繁") && r.text.contains("冰城味道餐饮有限公司"), "{}", r.text);
+    };
+
+    application_materials_are_checked_by_content_and_field => |app: TestApp| async move {
+        world(&app).await;
+        define_item(&app).await;
+        let mut c = app.client();
+        let fields = |page: &common::TestResponse| {
+            let (token, answer) = common::captcha(&page.text);
+            vec![("_csrf".to_owned(), page.csrf().unwrap()), ("captcha_token".into(), token), ("captcha".into(), answer),
+                ("applicant_kind".into(), "org".into()), ("applicant_name".into(), "冰城味道餐饮有限公司".into()), ("applicant_code".into(), uscc()),
+                ("phone".into(), "13812345678".into()), ("v_shop".into(), "道里区中央大街 88 号".into()), ("v_kind".into(), "热食类食品制售".into())]
+        };
+        let page = c.get("/banshi/items/BC-SCJ-101/apply").await;
+        let f = fields(&page);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // HTML dressed as a PDF, and a file under a field the item does not have.
+        let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "report.pdf", b"<html><script>alert(1)</script>"), ("v_extra", "章程.pdf", b"%PDF-1.4\n")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+        assert!(res.text.contains("内容与扩展名不符") && res.text.contains("不是本事项要求的材料"), "{}", res.text);
+        assert!(res.text.contains("冰城味道餐饮有限公司"), "what was typed stays");
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM application")).await.unwrap(), 0);
+        let page = c.get("/banshi/items/BC-SCJ-101/apply").await;
+        let f = fields(&page);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "营业执照.pdf", b"%PDF-1.4\n%demo\n")]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let id = app.db.count(platform::db::sql("SELECT MAX(id) FROM application")).await.unwrap();
+        let files = services::store::files(&app.db, id).await.unwrap();
+        assert_eq!(files.len(), 1);
+        // The staff download is never sniffed into HTML.
+        let mut scj = app.signed_in("scj").await;
+        let dl = scj.get(&format!("/admin/services/files/{}", files[0].id)).await;
+        assert_eq!(dl.status, StatusCode::OK, "{}", dl.text);
+        assert_eq!(dl.headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(dl.headers.get("cache-control").unwrap(), "private, no-store");
     };
 
     catalogue_round_trips_as_json => |app: TestApp| async move {
@@ -325,7 +364,7 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         let item = services::store::item_by_code(&app.db, "BC-SCJ-101").await.unwrap().unwrap();
         assert_eq!((item.name.as_str(), item.version), ("食品经营许可（新办）", 3));
-        assert_eq!(item.form().len(), 3, "the form survives the round trip");
+        assert_eq!(item.form().len(), 4, "the form survives the round trip");
         // The API saves items in the same format.
         let token = app.token("admin").await;
         let mut new_item = list[0].clone();

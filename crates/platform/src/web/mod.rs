@@ -11,6 +11,7 @@ pub mod api;
 pub mod encoding;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
@@ -47,8 +48,9 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
-    /// Honour `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy in front of Zhengwu.
-    pub trust_proxy: bool,
+    /// How many reverse proxies in front of Zhengwu append to `X-Forwarded-For` (0: none, the
+    /// header is ignored). The client is the entry the outermost trusted proxy added.
+    pub trusted_proxy_hops: u8,
     /// Mark cookies `Secure` (set when Zhengwu is served over HTTPS).
     pub secure_cookies: bool,
     /// Outgoing mail relay, `smtp://host:port` (letters' confirmations, replies, reminders).
@@ -56,6 +58,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The From address of outgoing mail.
     pub mail_from: String,
+    /// Client addresses allowed to read `/metrics` (besides a direct loopback request).
+    pub metrics_allow: Vec<std::net::IpAddr>,
+    /// A bearer token that allows reading `/metrics` from anywhere.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -64,10 +70,12 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database_url: None,
-            trust_proxy: true,
+            trusted_proxy_hops: 1,
             secure_cookies: false,
             smtp_url: None,
             mail_from: "noreply@zhengwu.local".into(),
+            metrics_allow: Vec::new(),
+            metrics_token: Some("metrics-test-token".into()),
         }
     }
 }
@@ -98,6 +106,8 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub mailer: crate::mail::Mailer,
     pub sms: crate::sms::Sms,
+    /// The public forms' captcha (every node accepts what any node issued; each answer once).
+    pub captcha: crate::intake::CaptchaIssuer,
     policy: RwLock<(Instant, SecurityPolicy)>,
 }
 
@@ -127,10 +137,12 @@ impl AppState {
         install_template_helpers(&mut env);
         let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
         let sms = crate::sms::Sms::new(&config.data_dir);
+        let captcha = crate::intake::CaptchaIssuer::new(&audit_key.key);
         Ok(AppState(Arc::new(Inner {
             db,
             mailer,
             sms,
+            captcha,
             config,
             audit_key,
             templates: env,
@@ -449,15 +461,27 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn client_ip(state: &AppState, req: &Request) -> String {
-    if state.config.trust_proxy
-        && let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = xff.split(',').next()
-        && first.trim().parse::<std::net::IpAddr>().is_ok()
-    {
-        return first.trim().to_owned();
+/// The client's address from an `X-Forwarded-For` chain behind `hops` trusted proxies. Each proxy
+/// appends the address it received the request from, so only the last `hops` entries were written
+/// by proxies we trust; everything left of them was written by the client and may be forged. The
+/// entry `hops` places from the right is the address the outermost trusted proxy saw.
+pub fn forwarded_client(xff: &str, hops: u8) -> Option<std::net::IpAddr> {
+    if hops == 0 {
+        return None;
     }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_owned(), |ci| ci.0.ip().to_string())
+    let entries: Vec<&str> = xff.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+    let at = entries.len().checked_sub(usize::from(hops))?;
+    entries[at].parse().ok()
+}
+
+fn client_ip(state: &AppState, req: &Request) -> String {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip());
+    let forwarded =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    match forwarded_client(&forwarded, state.config.trusted_proxy_hops) {
+        Some(ip) => ip.to_string(),
+        None => peer.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
+    }
 }
 
 /// Outermost middleware for every route: request id, locale, client address, metrics, logs, and
@@ -508,6 +532,7 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-request-id", v);
     }
+    headers::apply(res.headers_mut(), headers::Area::of_path(&path));
     let elapsed = started.elapsed();
     state.metrics.observe(method.as_str(), &route, res.status().as_u16(), elapsed);
     // The path is logged without its query string: queries can carry personal data.
@@ -625,8 +650,9 @@ async fn load_auth(state: &AppState, user: User, session: Option<Session>, via_t
     Some(Auth { user, grants, org_chain, session, via_token })
 }
 
-/// Checks the request's CSRF token (header `X-CSRF-Token`, form field `_csrf`, or `?_csrf=` for
-/// multipart uploads) and its Origin. Form bodies are buffered (bounded) and handed back intact.
+/// Checks the request's CSRF token (header `X-CSRF-Token`, or the form field `_csrf` of a
+/// urlencoded or multipart body — never the URL, which ends up in logs and Referer headers) and its
+/// Origin. Bodies are buffered (bounded) and handed back intact.
 async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
         && origin != "null"
@@ -641,29 +667,40 @@ async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
         let ok = crate::security::ct_eq(h, &ctx.csrf_token);
         return (req, ok);
     }
-    if let Some(q) = req.uri().query()
-        && let Some((_, v)) = url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "_csrf")
-    {
-        let ok = crate::security::ct_eq(&v, &ctx.csrf_token);
-        return (req, ok);
-    }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    if !is_form && !is_multipart {
         return (req, false);
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, 4 << 20).await {
+    let limit = if is_multipart { MULTIPART_LIMIT } else { 4 << 20 };
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => return (Request::from_parts(parts, Body::empty()), false),
     };
-    let ok = url::form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "_csrf")
-        .is_some_and(|(_, v)| crate::security::ct_eq(&v, &ctx.csrf_token));
+    let token = if is_multipart {
+        multipart_field(&content_type, bytes.clone(), "_csrf").await
+    } else {
+        url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned())
+    };
+    let ok = token.is_some_and(|t| crate::security::ct_eq(&t, &ctx.csrf_token));
     (Request::from_parts(parts, Body::from(bytes)), ok)
+}
+
+/// The largest multipart body the back office accepts (uploads are checked again by each form).
+const MULTIPART_LIMIT: usize = 64 << 20;
+
+/// One text field of a buffered multipart body.
+async fn multipart_field(content_type: &str, bytes: axum::body::Bytes, name: &str) -> Option<String> {
+    let req = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)).ok()?;
+    let mut mp = <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some(name) && field.file_name().is_none() {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// A redirect after a successful form post (303, so the browser follows with GET).
@@ -720,7 +757,29 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// Whether this request may read `/metrics`: the configured token, a configured client address,
+/// or a direct request from this machine (no proxy in between, so not a visitor relayed by a local
+/// nginx).
+fn metrics_allowed(state: &AppState, ctx: &Ctx, req: &Parts) -> bool {
+    if let Some(token) = state.config.metrics_token.as_deref().filter(|t| !t.is_empty())
+        && let Some(given) = req.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(given) = given.strip_prefix("Bearer ")
+        && crate::security::ct_eq(given.trim(), token)
+    {
+        return true;
+    }
+    if ctx.ip.parse::<std::net::IpAddr>().is_ok_and(|ip| state.config.metrics_allow.contains(&ip)) {
+        return true;
+    }
+    let direct = !req.headers.contains_key("x-forwarded-for") && !req.headers.contains_key(header::FORWARDED);
+    direct && req.extensions.get::<ConnectInfo<SocketAddr>>().is_some_and(|ci| ci.0.ip().is_loopback())
+}
+
+async fn metrics_text(State(state): State<AppState>, ctx: Ctx, req: Request) -> Response {
+    let (parts, _) = req.into_parts();
+    if !metrics_allowed(&state, &ctx, &parts) {
+        return AppError::Forbidden("监控指标只对配置的地址或持有监控令牌的请求开放".into()).into_response();
+    }
     let body = state.metrics.render(state.db.pool_stats());
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
@@ -734,3 +793,24 @@ async fn admin_css() -> Response {
 }
 
 crate::template_value!(NavItem);
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_client_is_the_address_the_trusted_proxy_appended() {
+        let ip = |s: &str| Some(s.parse().unwrap());
+        // nginx appends the peer it saw; whatever the client wrote stands left of it.
+        assert_eq!(forwarded_client("203.0.113.7", 1), ip("203.0.113.7"));
+        assert_eq!(forwarded_client("1.1.1.1, 203.0.113.7", 1), ip("203.0.113.7"), "forged entry ignored");
+        assert_eq!(forwarded_client("9.9.9.9,8.8.8.8, 203.0.113.7", 1), ip("203.0.113.7"));
+        // SLB → nginx → Zhengwu: the SLB wrote the client, nginx wrote the SLB.
+        assert_eq!(forwarded_client("6.6.6.6, 203.0.113.7, 10.0.0.2", 2), ip("203.0.113.7"));
+        assert_eq!(forwarded_client("203.0.113.7", 2), None, "a chain shorter than the proxies is not trusted");
+        assert_eq!(forwarded_client("1.1.1.1, not-an-ip", 1), None);
+        assert_eq!(forwarded_client("203.0.113.7", 0), None, "no trusted proxy: the header is ignored");
+        assert_eq!(forwarded_client("", 1), None);
+        assert_eq!(forwarded_client("2001:db8::1", 1), ip("2001:db8::1"));
+    }
+}

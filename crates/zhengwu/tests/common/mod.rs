@@ -23,6 +23,20 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = "Test-Pass-2026";
 
+/// Solves the arithmetic question on a public form (letters, applications): (token, answer).
+pub fn captcha(page: &str) -> (String, String) {
+    let token = {
+        let i = page.find("name=\"captcha_token\" value=\"").expect("captcha token") + 28;
+        page[i..i + page[i..].find('"').expect("end")].to_owned()
+    };
+    let i = page.find("等于多少").expect("captcha question");
+    let q: String = page[..i].chars().rev().take(12).collect::<String>().chars().rev().collect();
+    let q = q.rsplit('>').next().unwrap_or(&q).trim().to_owned();
+    let nums: Vec<i64> = q.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let answer = if q.contains('加') { nums[0] + nums[1] } else { nums[0] * nums[1] };
+    (token, answer.to_string())
+}
+
 pub enum Backend {
     Sqlite,
     Postgres,

@@ -1,0 +1,263 @@
+//! Public intake: what every form a citizen fills in without an account shares — query codes and
+//! their hashes, the arithmetic captcha (each answer accepted once, on every node), and the check
+//! of uploaded files by type, leading bytes, size and count. Letters and online applications use
+//! it; disclosure requests, consultations and ratings will.
+
+use hmac::{Hmac, KeyInit, Mac};
+use rand::Rng;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, DbResult, sql};
+
+/// 10 characters without look-alikes (0/O, 1/I/L): what a citizen keeps to look a case up.
+pub fn query_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..10).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// What is stored of a query code (never the code itself); case and spaces do not matter.
+pub fn hash_code(code: &str) -> String {
+    hex::encode(Sha256::digest(code.trim().to_ascii_uppercase().as_bytes()))
+}
+
+// ---- captcha ------------------------------------------------------------------------------------
+
+/// How long a challenge may be answered.
+pub const CAPTCHA_TTL_SECONDS: i64 = 1800;
+
+/// A challenge: the question (plain text, read out by screen readers as well as seen — so it is its
+/// own non-visual alternative) and the token the form carries back.
+#[derive(Debug, Clone, Serialize)]
+pub struct Captcha {
+    pub question: String,
+    pub token: String,
+}
+
+/// Issues and checks arithmetic challenges. The key comes from the deployment's secret, so every
+/// node accepts the challenges any node issued; the database remembers which were used.
+pub struct CaptchaIssuer {
+    key: Vec<u8>,
+}
+
+/// Why an answer was not accepted (shown next to the captcha field).
+pub const CAPTCHA_STALE: &str = "验证问题已失效，请回答新的问题";
+pub const CAPTCHA_EXPIRED: &str = "验证问题已过期（30 分钟），请回答新的问题";
+pub const CAPTCHA_WRONG: &str = "验证问题的答案不正确，请重新计算";
+pub const CAPTCHA_USED: &str = "这道验证问题已经用过，请回答新的问题";
+
+impl CaptchaIssuer {
+    pub fn new(secret: &[u8]) -> CaptchaIssuer {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("hmac takes any key length");
+        mac.update(b"zhengwu captcha v1");
+        CaptchaIssuer { key: mac.finalize().into_bytes().to_vec() }
+    }
+
+    fn mac(&self, answer: &str, expires: i64, nonce: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("hmac key");
+        mac.update(format!("{answer}|{expires}|{nonce}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    pub fn issue(&self) -> Captcha {
+        let mut rng = rand::rng();
+        let (a, b) = (rng.random_range(2..=9), rng.random_range(2..=9));
+        let (question, answer) = if rng.random_bool(0.5) {
+            (format!("{a} 加 {b} 等于多少？"), a + b)
+        } else {
+            (format!("{a} 乘 {b} 等于多少？"), a * b)
+        };
+        let expires = crate::db::now() + CAPTCHA_TTL_SECONDS;
+        let nonce = crate::security::random_token(9);
+        let mac = self.mac(&answer.to_string(), expires, &nonce);
+        Captcha { question, token: format!("{expires}.{nonce}.{mac}") }
+    }
+
+    /// Checks the answer without using the challenge up: the nonce and its expiry when right.
+    pub fn verify(&self, token: &str, answer: &str, now: i64) -> Result<(String, i64), &'static str> {
+        let answer: String = answer.trim().chars().filter(char::is_ascii_digit).collect();
+        let mut parts = token.splitn(3, '.');
+        let (Some(exp), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(CAPTCHA_STALE);
+        };
+        let Ok(expires) = exp.parse::<i64>() else { return Err(CAPTCHA_STALE) };
+        if expires < now {
+            return Err(CAPTCHA_EXPIRED);
+        }
+        if answer.is_empty() || !crate::security::ct_eq(&self.mac(&answer, expires, nonce), mac) {
+            return Err(CAPTCHA_WRONG);
+        }
+        Ok((nonce.to_owned(), expires))
+    }
+
+    /// Checks the answer and uses the challenge up: a second form carrying the same solved
+    /// challenge, on this node or another, is refused.
+    pub async fn redeem(
+        &self,
+        db: &Db,
+        token: &str,
+        answer: &str,
+    ) -> Result<Result<(), &'static str>, crate::db::DbError> {
+        let now = crate::db::now();
+        let (nonce, expires) = match self.verify(token, answer, now) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(if use_once(db, &format!("captcha:{nonce}"), expires).await? { Ok(()) } else { Err(CAPTCHA_USED) })
+    }
+}
+
+/// Records that a one-time value (a captcha nonce, a form's submission token) was used; false when
+/// it already was. Records are kept until they expire, and expired ones are pruned as we go.
+pub async fn use_once(db: &Db, key: &str, expires_at: i64) -> DbResult<bool> {
+    let now = crate::db::now();
+    if rand::rng().random_ratio(1, 50) {
+        db.execute(sql("DELETE FROM used_once WHERE expires_at < $1").bind(now)).await?;
+    }
+    let inserted = db
+        .execute(
+            sql("INSERT INTO used_once (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(key)
+                .bind(expires_at),
+        )
+        .await?;
+    Ok(inserted == 1)
+}
+
+// ---- uploads ------------------------------------------------------------------------------------
+
+/// A kind of file citizens may upload: extension, MIME type, and how its first bytes look.
+#[derive(Debug, Clone, Copy)]
+pub struct FileType {
+    pub ext: &'static str,
+    pub mime: &'static str,
+    magic: &'static [&'static [u8]],
+}
+
+const ZIP: &[&[u8]] = &[b"PK\x03\x04"];
+const OLE: &[&[u8]] = &[&[0xD0, 0xCF, 0x11, 0xE0]];
+
+pub const JPG: FileType = FileType { ext: "jpg", mime: "image/jpeg", magic: &[&[0xFF, 0xD8, 0xFF]] };
+pub const JPEG: FileType = FileType { ext: "jpeg", mime: "image/jpeg", magic: &[&[0xFF, 0xD8, 0xFF]] };
+pub const PNG: FileType = FileType { ext: "png", mime: "image/png", magic: &[b"\x89PNG\r\n\x1a\n"] };
+pub const PDF: FileType = FileType { ext: "pdf", mime: "application/pdf", magic: &[b"%PDF-"] };
+pub const DOC: FileType = FileType { ext: "doc", mime: "application/msword", magic: OLE };
+pub const DOCX: FileType = FileType {
+    ext: "docx",
+    mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    magic: ZIP,
+};
+pub const XLS: FileType = FileType { ext: "xls", mime: "application/vnd.ms-excel", magic: OLE };
+pub const XLSX: FileType =
+    FileType { ext: "xlsx", mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", magic: ZIP };
+/// OFD (GB/T 33190) is a zip container.
+pub const OFD: FileType = FileType { ext: "ofd", mime: "application/ofd", magic: ZIP };
+
+/// Photos and documents (letters).
+pub const PHOTOS_AND_DOCUMENTS: &[FileType] = &[JPG, JPEG, PNG, PDF, DOC, DOCX];
+/// Application materials: documents, scans, spreadsheets and OFD.
+pub const MATERIALS: &[FileType] = &[PDF, JPG, JPEG, PNG, DOC, DOCX, XLS, XLSX, OFD];
+
+/// What a form accepts: types, the size of one file, how many files and how much in all.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadRules {
+    pub types: &'static [FileType],
+    pub max_bytes: usize,
+    pub max_count: usize,
+    pub max_total_bytes: usize,
+}
+
+fn mb(bytes: usize) -> usize {
+    bytes >> 20
+}
+
+impl UploadRules {
+    fn type_list(&self) -> String {
+        let mut names: Vec<&str> = self.types.iter().map(|t| t.ext).filter(|e| *e != "jpeg").collect();
+        names.dedup();
+        names.join("、")
+    }
+
+    /// Checks one file by extension, leading bytes and size; returns its MIME type.
+    pub fn check(&self, name: &str, bytes: &[u8]) -> Result<&'static str, String> {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let Some(t) = self.types.iter().find(|t| t.ext == ext) else {
+            return Err(format!("附件「{name}」类型不允许，只能上传 {} 文件", self.type_list()));
+        };
+        if bytes.len() > self.max_bytes {
+            return Err(format!("附件「{name}」超过 {} MB", mb(self.max_bytes)));
+        }
+        if bytes.is_empty() {
+            return Err(format!("附件「{name}」是空文件"));
+        }
+        if !t.magic.iter().any(|m| bytes.starts_with(m)) {
+            return Err(format!("附件「{name}」的内容与扩展名不符（不是真正的 {} 文件）", t.ext));
+        }
+        Ok(t.mime)
+    }
+
+    /// Checks the count and total size of a form's files (each file is checked by [`Self::check`]).
+    pub fn check_all<'a>(&self, sizes: impl IntoIterator<Item = &'a [u8]>) -> Result<(), String> {
+        let (count, total) = sizes.into_iter().fold((0usize, 0usize), |(c, t), b| (c + 1, t + b.len()));
+        if count > self.max_count {
+            return Err(format!("最多上传 {} 个附件", self.max_count));
+        }
+        if total > self.max_total_bytes {
+            return Err(format!("附件合计不能超过 {} MB", mb(self.max_total_bytes)));
+        }
+        Ok(())
+    }
+}
+
+/// The type a stored upload is served with: the type its check found, or a download.
+pub fn mime_for(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    MATERIALS.iter().find(|t| t.ext == ext).map_or("application/octet-stream", |t| t.mime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: UploadRules =
+        UploadRules { types: PHOTOS_AND_DOCUMENTS, max_bytes: 5 << 20, max_count: 3, max_total_bytes: 12 << 20 };
+
+    #[test]
+    fn uploads_are_checked_by_their_bytes() {
+        assert_eq!(RULES.check("照片.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]), Ok("image/jpeg"));
+        assert!(RULES.check("a.pdf", b"%PDF-1.7").is_ok());
+        assert!(RULES.check("a.docx", b"PK\x03\x04rest").is_ok());
+        assert!(RULES.check("a.exe", b"MZ").unwrap_err().contains("类型不允许"));
+        assert!(RULES.check("report.pdf", b"<html><script>").unwrap_err().contains("不符"));
+        assert!(RULES.check("a.pdf", b"").unwrap_err().contains("空文件"));
+        assert!(RULES.check("a.png", b"\x89PNG-not-really").unwrap_err().contains("不符"));
+        let big = vec![b'%'; (5 << 20) + 1];
+        assert!(RULES.check("a.pdf", &big).unwrap_err().contains("5 MB"));
+        let small = [0u8; 10];
+        assert!(RULES.check_all([&small[..], &small[..], &small[..]]).is_ok());
+        assert!(RULES.check_all([&small[..]; 4]).unwrap_err().contains("3 个"));
+        let over = vec![0u8; (4 << 20) + 1];
+        assert!(RULES.check_all([&over[..]; 2]).is_ok());
+        assert!(RULES.check_all([&over[..]; 3]).unwrap_err().contains("12 MB"));
+        assert_eq!(mime_for("章程.OFD"), "application/ofd");
+        assert_eq!(mime_for("x.html"), "application/octet-stream");
+    }
+
+    #[test]
+    fn captcha_answers() {
+        let c = CaptchaIssuer::new(b"secret");
+        let ch = c.issue();
+        let now = crate::db::now();
+        let nums: Vec<i64> = ch.question.split(' ').filter_map(|w| w.parse().ok()).collect();
+        let answer = if ch.question.contains('加') { nums[0] + nums[1] } else { nums[0] * nums[1] };
+        assert!(c.verify(&ch.token, &answer.to_string(), now).is_ok());
+        assert!(c.verify(&ch.token, &format!(" {answer} "), now).is_ok(), "spaces around the answer");
+        assert_eq!(c.verify(&ch.token, &(answer + 1).to_string(), now), Err(CAPTCHA_WRONG));
+        assert_eq!(c.verify(&ch.token, &answer.to_string(), now + CAPTCHA_TTL_SECONDS + 1), Err(CAPTCHA_EXPIRED));
+        assert_eq!(c.verify("garbage", "1", now), Err(CAPTCHA_STALE));
+        assert_eq!(CaptchaIssuer::new(b"other").verify(&ch.token, &answer.to_string(), now), Err(CAPTCHA_WRONG));
+        assert_eq!(hash_code(" ab3 "), hash_code("AB3"));
+        assert_eq!(query_code().len(), 10);
+    }
+}
