@@ -197,7 +197,7 @@ for (const [suffix, query] of variants) {
   await page.fill('input[name=username]', 'siteadmin');
   await page.fill('input[name=password]', 'Zhengwu@2026');
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  for (const path of ['/admin', '/admin/cms/articles', '/admin/letters', '/admin/services/items']) {
+  for (const path of ['/admin', '/admin/cms/articles', '/admin/letters/office', '/admin/services/items']) {
     const res = await page.goto(base + path);
     const problems = securityHeaderProblems(res.headers(), 'admin');
     if (res.status() !== 200) problems.push(`HTTP ${res.status()}`);

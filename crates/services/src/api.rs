@@ -38,12 +38,13 @@ fn close_body() -> Value {
 }
 
 pub fn routes() -> Vec<ApiRoute> {
-    let r = |method: &'static str,
-             path: &'static str,
-             summary: &'static str,
-             perm: Option<Perm>,
-             body: Option<fn() -> Value>,
-             handler| ApiRoute { method, path, summary, tag: "网上办事", perm, body, handler };
+    let r =
+        |method: &'static str,
+         path: &'static str,
+         summary: &'static str,
+         perm: Option<Perm>,
+         body: Option<fn() -> Value>,
+         handler| ApiRoute { method, path, summary, tag: "网上办事", perm, body, handler, public: false };
     vec![
         r(
             "get",

@@ -12,6 +12,7 @@ use platform::audit::{AuditKey, MacAlg};
 use platform::db::Db;
 use platform::web::{self, AppState, Config};
 
+pub mod backup;
 pub mod cli;
 pub mod demo;
 pub mod demo_services;

@@ -129,6 +129,12 @@ enum Cmd {
         #[arg(long, env = "ZHENGWU_OUT")]
         out: PathBuf,
     },
+    /// Restore a backup into an empty database (stop the portal first; SQLite: an empty data
+    /// directory, PostgreSQL: an empty database).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Print the version.
     Version,
 }
@@ -433,7 +439,30 @@ async fn run() -> anyhow::Result<()> {
             let cfg = config(&cli.global, None);
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
-            backup(&db, &key, &cfg, &out).await?;
+            let spinner = ProgressBar::new_spinner();
+            spinner.set_message("正在备份…");
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            zhengwu::backup::backup(&db, &cfg, &out).await?;
+            spinner.finish_and_clear();
+            audit::record(&db, &key, cli_event("backup", &out.display().to_string(), "命令行备份数据库".into()))
+                .await?;
+            println!(
+                "已备份到 {}（上传的附件在数据目录 files/ 下，请一并备份；审计密钥 audit.key 和个人信息密钥 pii.key 请另行妥善保管）。",
+                out.display()
+            );
+        }
+        Cmd::Restore { from } => {
+            let cfg = config(&cli.global, None);
+            zhengwu::backup::restore(&cfg, &from).await?;
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            audit::record(
+                &db,
+                &key,
+                cli_event("restore", &from.display().to_string(), "命令行从备份恢复数据库".into()),
+            )
+            .await?;
+            println!("已从 {} 恢复。请用 zhengwu audit verify 核对审计日志，然后启动服务。", from.display());
         }
     }
     Ok(())
@@ -576,45 +605,5 @@ async fn user_cmd(db: &platform::db::Db, key: &audit::AuditKey, cmd: UserCmd) ->
             println!("已停用 {username}。");
         }
     }
-    Ok(())
-}
-
-async fn backup(
-    db: &platform::db::Db,
-    key: &audit::AuditKey,
-    cfg: &Config,
-    out: &std::path::Path,
-) -> anyhow::Result<()> {
-    if out.exists() {
-        bail!("{} 已存在，请换一个文件名", out.display());
-    }
-    let spinner = ProgressBar::new_spinner();
-    spinner.set_message("正在备份…");
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    match db {
-        platform::db::Db::Sqlite(_) => {
-            // VACUUM INTO writes a consistent, compacted copy while the portal keeps serving.
-            let path = out.to_str().context("备份路径不是有效的 UTF-8")?.replace('\'', "''");
-            db.execute(platform::db::sql(format!("VACUUM INTO '{path}'"))).await?;
-        }
-        platform::db::Db::Postgres(_) => {
-            let url = cfg.database_url.clone().unwrap_or_default();
-            let status = std::process::Command::new("pg_dump")
-                .args(["--format=custom", "--file"])
-                .arg(out)
-                .arg(&url)
-                .status()
-                .context("需要 PostgreSQL 的 pg_dump 命令来备份")?;
-            if !status.success() {
-                bail!("pg_dump 失败：{status}");
-            }
-        }
-    }
-    spinner.finish_and_clear();
-    audit::record(db, key, cli_event("backup", &out.display().to_string(), "命令行备份数据库".into())).await?;
-    println!(
-        "已备份到 {}（上传的附件在数据目录 files/ 下，请一并备份；审计密钥 audit.key 请另行妥善保管）。",
-        out.display()
-    );
     Ok(())
 }

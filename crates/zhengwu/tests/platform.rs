@@ -568,6 +568,11 @@ backend_tests! {
         assert!(m.text.contains("zhengwu_http_request_duration_seconds_bucket") && m.text.contains("zhengwu_db_pool_connections"));
         let doc = c.get("/api/v1/openapi.json").await.json();
         assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(doc["paths"]["/api/v1/search"]["get"]["security"], json!([]), "the public search needs no token");
+        assert!(doc["paths"]["/api/v1/users"]["post"].get("security").is_none(), "writes need the bearer token");
+        // A write without credentials is 401 (not the CSRF 403), as the document says.
+        let req = Request::post("/api/v1/users").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
+        assert_eq!(c.send(req).await.status, StatusCode::UNAUTHORIZED);
         for op in all_api_routes() {
             assert!(doc["paths"][op.path][op.method].is_object(), "{} {} documented", op.method, op.path);
         }

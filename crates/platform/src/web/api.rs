@@ -35,6 +35,16 @@ pub struct ApiRoute {
     pub perm: Option<Perm>,
     pub body: Option<fn() -> Value>,
     pub handler: MethodRouter<AppState>,
+    /// Answered without a token (documented with `security: []`).
+    pub public: bool,
+}
+
+impl ApiRoute {
+    /// Marks an operation that anyone may call without a token.
+    pub fn public(mut self) -> Self {
+        self.public = true;
+        self
+    }
 }
 
 macro_rules! op {
@@ -47,6 +57,7 @@ macro_rules! op {
             perm: $perm,
             body: $body,
             handler: $m($h),
+            public: false,
         }
     };
 }
@@ -85,6 +96,9 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
                 "422": {"$ref": "#/components/responses/Problem"}
             }
         });
+        if r.public {
+            operation["security"] = json!([]);
+        }
         if let Some(schema) = r.body {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema()}}});
         }

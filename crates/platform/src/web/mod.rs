@@ -606,6 +606,10 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
     ctx.auth = auth.map(Arc::new);
     req.extensions_mut().insert(ctx.clone());
 
+    // An API write without credentials is unauthenticated (401), whatever its CSRF token says.
+    if unsafe_method && ctx.auth.is_none() && ctx.path.starts_with("/api/") {
+        return AppError::Unauthorized.into_response();
+    }
     if unsafe_method && !via_token {
         let (r, ok) = check_csrf(&ctx, req).await;
         req = r;

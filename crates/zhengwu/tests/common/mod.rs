@@ -57,6 +57,22 @@ pub struct TestApp {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Keeps a scratch database alive; drops it (PostgreSQL) when the test is done.
+pub struct ScratchGuard {
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl ScratchGuard {
+    pub async fn drop_database(self) {
+        if let Some((admin_url, name)) = &self.pg {
+            let admin = Db::connect(Some(admin_url), self._dir.path()).await.expect("admin");
+            let _ = admin.execute(platform::db::sql(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).await;
+            admin.close().await;
+        }
+    }
+}
+
 pub fn pg_url() -> Option<String> {
     let url = std::env::var("ZHENGWU_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
     if url.is_none() && std::env::var("ZHENGWU_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
@@ -118,6 +134,23 @@ impl TestApp {
             _dir: dir,
             pg_drop,
         }
+    }
+
+    /// A second, empty database on the same backend (a fresh data directory; for PostgreSQL a new
+    /// database, dropped with the directory's guard) and its configuration, e.g. to restore into.
+    pub async fn scratch_config(&self) -> (Config, ScratchGuard) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_tests(dir.path().to_path_buf());
+        let mut pg = None;
+        if let Some((admin_url, _)) = &self.pg_drop {
+            let name = format!("zwt_scratch_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+            let admin = Db::connect(Some(admin_url), dir.path()).await.expect("admin");
+            admin.execute(platform::db::sql(format!("CREATE DATABASE \"{name}\""))).await.expect("create");
+            admin.close().await;
+            config.database_url = Some(with_database(admin_url, &name));
+            pg = Some((admin_url.clone(), name));
+        }
+        (config, ScratchGuard { _dir: dir, pg })
     }
 
     /// Loads the demo site group (accounts, sites, channels) with `articles` generated articles.
