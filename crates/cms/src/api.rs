@@ -101,13 +101,7 @@ fn place_body() -> Value {
 }
 
 pub fn routes() -> Vec<ApiRoute> {
-    let r =
-        |method: &'static str,
-         path: &'static str,
-         summary: &'static str,
-         perm: Option<Perm>,
-         body: Option<fn() -> Value>,
-         handler| ApiRoute { method, path, summary, tag: "内容管理", perm, body, handler, public: false };
+    let r = |m, p, s, perm, body, h| ApiRoute::new("内容管理", m, p, s, perm, body, h);
     vec![
         r("get", "/api/v1/sites", "站点列表", Some(Perm::ChannelManage), None, get(sites_list)),
         r("post", "/api/v1/sites", "新建站点", Some(Perm::SiteManage), Some(site_body), post(site_create)),

@@ -33,13 +33,7 @@ fn action_body() -> Value {
 }
 
 pub fn routes() -> Vec<ApiRoute> {
-    let r =
-        |method: &'static str,
-         path: &'static str,
-         summary: &'static str,
-         perm: Option<Perm>,
-         body: Option<fn() -> Value>,
-         handler| ApiRoute { method, path, summary, tag: "互动交流", perm, body, handler, public: false };
+    let r = |m, p, s, perm, body, h| ApiRoute::new("互动交流", m, p, s, perm, body, h);
     vec![
         r("get", "/api/v1/mailboxes", "信箱列表", Some(Perm::MailboxManage), None, get(mailboxes)),
         r(

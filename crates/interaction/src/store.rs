@@ -53,7 +53,9 @@ pub struct Letter {
     pub writer_name: String,
     pub phone: String,
     pub email: String,
-    pub id_number: String,
+    /// Encrypted at rest.
+    #[sqlx(try_from = "String")]
+    pub id_number: platform::sealed::Sealed,
     pub address: String,
     pub consent_publish: bool,
     pub anonymous_public: bool,
@@ -224,7 +226,7 @@ pub async fn insert_letter(
                  consent_publish, anonymous_public, ip, flagged_words, source, submitted_at, accept_due, updated_at) \
                  VALUES ($1,$2,$3,$4,'submitted',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$17) RETURNING id")
             .bind(&temp_no).bind(l.query_hash).bind(l.mailbox_id).bind(l.category_id).bind(l.subject).bind(l.content).bind(l.name)
-            .bind(l.phone).bind(l.email).bind(l.id_number).bind(l.address).bind(l.consent_publish).bind(l.anonymous_public)
+            .bind(l.phone).bind(l.email).bind(platform::sealed::seal(l.id_number)).bind(l.address).bind(l.consent_publish).bind(l.anonymous_public)
             .bind(l.ip).bind(l.flagged_words).bind(l.source).bind(l.at).bind(l.accept_due),
         )
         .await?;

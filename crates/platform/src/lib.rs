@@ -35,6 +35,7 @@ pub mod intake;
 pub mod mail;
 pub mod privacy;
 pub mod roles;
+pub mod sealed;
 pub mod security;
 pub mod sms;
 pub mod web;

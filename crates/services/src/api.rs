@@ -38,13 +38,7 @@ fn close_body() -> Value {
 }
 
 pub fn routes() -> Vec<ApiRoute> {
-    let r =
-        |method: &'static str,
-         path: &'static str,
-         summary: &'static str,
-         perm: Option<Perm>,
-         body: Option<fn() -> Value>,
-         handler| ApiRoute { method, path, summary, tag: "网上办事", perm, body, handler, public: false };
+    let r = |m, p, s, perm, body, h| ApiRoute::new("网上办事", m, p, s, perm, body, h);
     vec![
         r(
             "get",

@@ -83,7 +83,7 @@ pub async fn applications(db: &Db, items: &[Item], spec: &Spec) -> DbResult<()> 
                     item.org_id.into(),
                     (if org { "org" } else { "person" }).into(),
                     name.into(),
-                    (if org { "91230100MA1B2C3D4X" } else { "11010519491231002X" }).into(),
+                    platform::sealed::seal(if org { "91230100MA1B2C3D4X" } else { "11010519491231002X" }).into(),
                     format!("13{:09}", rng.random_range(0..1_000_000_000u64)).into(),
                     "{}".into(),
                     state.into(),

@@ -201,7 +201,9 @@ pub struct Application {
     pub org_id: i64,
     pub applicant_kind: String,
     pub applicant_name: String,
-    pub applicant_code: String,
+    /// ID number or 统一社会信用代码, encrypted at rest.
+    #[sqlx(try_from = "String")]
+    pub applicant_code: platform::sealed::Sealed,
     pub phone: String,
     pub email: String,
     pub form_data: String,
@@ -264,7 +266,7 @@ pub async fn insert_application(
             sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, email, form_data, state, submitted_at, updated_at, ip) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'submitted',$11,$11,$12) RETURNING id")
             .bind(&temp).bind(a.query_hash).bind(a.item.id).bind(a.item.org_id).bind(a.applicant_kind).bind(a.applicant_name)
-            .bind(a.applicant_code).bind(a.phone).bind(a.email).bind(a.form_data).bind(a.at).bind(a.ip),
+            .bind(platform::sealed::seal(a.applicant_code)).bind(a.phone).bind(a.email).bind(a.form_data).bind(a.at).bind(a.ip),
         )
         .await?;
     let no = format!("BJ{}{:07}", a.day, id.0);

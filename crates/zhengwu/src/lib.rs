@@ -50,8 +50,29 @@ fn write_private(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens and migrates the database.
+/// Reads the key that seals citizens' ID numbers at rest from `ZHENGWU_PII_KEY`, or from
+/// `pii.key` in the data directory (created owner-readable on first start). Like the audit key it
+/// stays out of the database and out of database backups; every node needs the same value.
+pub fn load_pii_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(k) = std::env::var("ZHENGWU_PII_KEY")
+        && !k.is_empty()
+    {
+        anyhow::ensure!(k.len() >= 16, "ZHENGWU_PII_KEY 至少需要 16 个字符");
+        return Ok(k.into_bytes());
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
+    let path = data_dir.join("pii.key");
+    if !path.exists() {
+        write_private(&path, platform::security::random_token(32).as_bytes())?;
+    }
+    let key = std::fs::read_to_string(&path).with_context(|| format!("无法读取个人信息密钥 {}", path.display()))?;
+    Ok(key.trim().as_bytes().to_vec())
+}
+
+/// Opens and migrates the database, and installs the personal-data key before anything can read or
+/// write a sealed column.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    platform::sealed::install(&load_pii_key(&config.data_dir)?);
     let db = Db::connect(config.database_url.as_deref(), &config.data_dir)
         .await
         .with_context(|| "无法连接数据库".to_owned())?;

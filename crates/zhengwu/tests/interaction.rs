@@ -557,6 +557,13 @@ backend_tests! {
         let text = "举报小区物业乱收费。我叫王建国，身份证 110105 19491231 002X，手机 138-1234-5678，微信号 wxid_wjg1949，家住道里区安静街88号阳光小区5栋2单元1201室。";
         let (no, _) = write_letter(&app, "物业乱收费", text, "").await;
         let lid = letter_id(&app, &no).await;
+        // The ID number is sealed at rest and opens for staff.
+        #[derive(sqlx::FromRow)]
+        struct Raw { id_number: String }
+        let raw: Raw = app.db.fetch_one(platform::db::sql("SELECT id_number FROM letter WHERE id = $1").bind(lid)).await.unwrap();
+        assert!(raw.id_number.starts_with("enc1:") && !raw.id_number.contains("1949"), "{}", raw.id_number);
+        let stored = interaction::store::letter(&app.db, lid).await.unwrap().unwrap();
+        assert_eq!(stored.id_number.as_str(), "11010519491231002X");
         for path in [format!("/open311/v2/requests/{no}.json"), format!("/open311/v2/requests.json?service_request_id={no}")] {
             let r = c.get(&path).await;
             assert!(!r.text.contains(&no), "{path}: {}", r.text);

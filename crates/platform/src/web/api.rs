@@ -40,6 +40,19 @@ pub struct ApiRoute {
 }
 
 impl ApiRoute {
+    /// An operation of a subsystem's tag that needs a token (see [`Self::public`]).
+    pub fn new(
+        tag: &'static str,
+        method: &'static str,
+        path: &'static str,
+        summary: &'static str,
+        perm: Option<Perm>,
+        body: Option<fn() -> Value>,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        ApiRoute { method, path, summary, tag, perm, body, handler, public: false }
+    }
+
     /// Marks an operation that anyone may call without a token.
     pub fn public(mut self) -> Self {
         self.public = true;
