@@ -473,6 +473,10 @@ backend_tests! {
         let fields: Vec<String> = res.json()["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
         assert_eq!(fields, vec!["name", "code", "kind"]);
         assert!(res.text.contains("校验位"));
+        // The same fields as an array (serde would take them by position): refused, nothing created.
+        let res = api.api("POST", "/api/v1/orgs", &token, Some(json!(["哈尔滨市科学技术局", "000014349", "bureau", null]))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+        assert!(res.text.contains("应为 JSON 对象"), "{}", res.text);
         let res = api.api("POST", "/api/v1/orgs", &token, Some(json!({"name": "哈尔滨市科学技术局", "code": "000014349", "kind": "bureau"}))).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
         // Unknown action on the state-machine endpoint: 409 with a reason.

@@ -11,9 +11,26 @@ use super::AppError;
 #[from_request(via(axum::Form), rejection(AppError))]
 pub struct Form<T>(pub T);
 
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// A JSON request body that must be an object: serde would otherwise accept `[…]` for a struct
+/// (fields by position), which the API document does not promise and nobody means.
 pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(v) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
+        if !v.is_object() {
+            return Err(AppError::Invalid(vec![super::FieldError::new(
+                "body",
+                "请求体应为 JSON 对象（{…}），不能是数组或单个值",
+            )]));
+        }
+        serde_json::from_value(v)
+            .map(Json)
+            .map_err(|e| AppError::Invalid(vec![super::FieldError::new("body", format!("字段内容有误：{e}"))]))
+    }
+}
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
