@@ -577,6 +577,13 @@ backend_tests! {
         // A write without credentials is 401 (not the CSRF 403), as the document says.
         let req = Request::post("/api/v1/users").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
         assert_eq!(c.send(req).await.status, StatusCode::UNAUTHORIZED);
+        // A method no operation has is 405, not 401.
+        let req = Request::builder().method("TRACE").uri("/api/v1/search").body(Body::empty()).unwrap();
+        assert_eq!(c.send(req).await.status, StatusCode::METHOD_NOT_ALLOWED);
+        for status in ["400", "401", "403", "404", "409", "422"] {
+            assert!(doc["paths"]["/api/v1/orgs"]["post"]["responses"][status].is_object(), "{status} documented");
+        }
+        assert!(doc["paths"]["/api/v1/orgs"]["post"]["responses"]["201"].is_object());
         for op in all_api_routes() {
             assert!(doc["paths"][op.path][op.method].is_object(), "{} {} documented", op.method, op.path);
         }

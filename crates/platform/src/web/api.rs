@@ -102,6 +102,7 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
             "x-permission": r.perm.map(|p| serde_json::to_value(p).unwrap_or(Value::Null)),
             "responses": {
                 "200": {"description": "成功", "content": {"application/json": {}}},
+                "400": {"$ref": "#/components/responses/Problem"},
                 "401": {"$ref": "#/components/responses/Problem"},
                 "403": {"$ref": "#/components/responses/Problem"},
                 "404": {"$ref": "#/components/responses/Problem"},
@@ -111,6 +112,12 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
         });
         if r.public {
             operation["security"] = json!([]);
+        }
+        if r.method == "post" {
+            operation["responses"]["201"] = json!({"description": "已创建", "content": {"application/json": {}}});
+        }
+        if r.body.is_some() {
+            operation["responses"]["413"] = json!({"$ref": "#/components/responses/Problem"});
         }
         if let Some(schema) = r.body {
             operation["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": schema()}}});

@@ -594,7 +594,9 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
         }
     }
 
-    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // The methods a handler can take that change something; any other method (TRACE …) has no
+    // route and gets its 405 from the router.
+    let unsafe_method = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
     let via_token = auth.as_ref().is_some_and(|a| a.via_token);
     if let Some(a) = &auth
         && let Some(sess) = &a.session
