@@ -920,6 +920,14 @@ async fn key_create(
     if name.is_empty() || name.chars().count() > 40 {
         return Err(AppError::invalid("name", "请填写接入系统的名称（不超过 40 个字）"));
     }
+    // A key holder reads the status of the requests filed under its name, so two systems must
+    // never share one.
+    if store::open311_keys(&state.db).await?.iter().any(|k| !k.revoked && k.name == name) {
+        return Err(AppError::invalid(
+            "name",
+            "已有同名的接入系统在用：每个系统用自己的名称（它只能查看以该名称提交的来信）",
+        ));
+    }
     let key = platform::security::random_token(24);
     store::create_open311_key(&state.db, name, &service::hash_code(&key), &staff.user.username).await?;
     state.audit(&ctx, "open311.key_create", &format!("open311:{name}"), "success", "新建 Open311 接入密钥").await;

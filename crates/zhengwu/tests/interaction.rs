@@ -547,6 +547,9 @@ backend_tests! {
         assert!(xml.text.contains(&format!("<service_request_id>{id}</service_request_id>")) && xml.text.contains("<status>open</status>"), "{}", xml.text);
         let closed = c.get(&format!("/open311/v2/requests.json?status=closed&api_key={key}")).await.json();
         assert!(closed.as_array().unwrap().is_empty());
+        // Two systems never share a name (a name is what a key may read).
+        let dup = office.post_form("/admin/mailboxes/keys", &[("name", "12345 市民热线")]).await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", dup.text);
         // Another system's key does not see it.
         let page = office.post_form("/admin/mailboxes/keys", &[("name", "区政务服务 App")]).await;
         let other_key = { let i = page.text.find("<code>").unwrap() + 6; page.text[i..i + page.text[i..].find('<').unwrap()].to_owned() };
