@@ -483,13 +483,15 @@ impl DueStatus {
 
 /// Working days left on `today` until `due` (negative when overdue) and the colour.
 pub fn due_status(cal: &WorkCalendar, today: Date, due: Date, warn_days: u32) -> (i64, DueStatus) {
-    if today > due {
-        let late = i64::from(cal.workdays_between(due, today));
-        // Overdue from the first day after the due date, even if that day is a holiday.
-        return (-late.max(1), DueStatus::Overdue);
-    }
-    let left = i64::from(cal.workdays_between(today, due));
-    (left, if left <= i64::from(warn_days) { DueStatus::Warning } else { DueStatus::Normal })
+    let left = cal.workdays_left(today, due);
+    let status = if left < 0 {
+        DueStatus::Overdue
+    } else if left <= i64::from(warn_days) {
+        DueStatus::Warning
+    } else {
+        DueStatus::Normal
+    };
+    (left, status)
 }
 
 /// Consultation messages must be answered well within the national 3-month veto; the alarm rings

@@ -110,6 +110,17 @@ impl WorkCalendar {
         d
     }
 
+    /// Working days left on `today` until `due` — negative when overdue, and at least 1 day
+    /// overdue from the first day after `due` even when that day is a holiday. Every deadline
+    /// label (letters, applications) and every overdue count reads this one definition.
+    pub fn workdays_left(&self, today: Date, due: Date) -> i64 {
+        if today > due {
+            -i64::from(self.workdays_between(due, today)).max(1)
+        } else {
+            i64::from(self.workdays_between(today, due))
+        }
+    }
+
     /// Working days in the interval (`from`, `to`] — 0 when `to` is not after `from`.
     pub fn workdays_between(&self, from: Date, to: Date) -> u32 {
         let mut n = 0;
@@ -312,11 +323,7 @@ impl PausableDeadline {
     /// Working days left on `today` (negative when overdue), or `None` while paused.
     pub fn remaining(&self, cal: &WorkCalendar, today: Date) -> Option<i64> {
         let due = self.due(cal)?;
-        Some(if today <= due {
-            i64::from(cal.workdays_between(today, due))
-        } else {
-            -i64::from(cal.workdays_between(due, today))
-        })
+        Some(cal.workdays_left(today, due))
     }
 }
 
@@ -326,6 +333,18 @@ mod tests {
 
     fn d(s: &str) -> Date {
         date(s).unwrap_or_else(|| panic!("bad date {s}"))
+    }
+
+    #[test]
+    fn workdays_left_counts_hand_computed_days() {
+        let cal = WorkCalendar::shipped();
+        // Due Friday 2026-11-20.
+        assert_eq!(cal.workdays_left(d("2026-11-18"), d("2026-11-20")), 2, "Thursday and Friday");
+        assert_eq!(cal.workdays_left(d("2026-11-20"), d("2026-11-20")), 0, "due today");
+        assert_eq!(cal.workdays_left(d("2026-11-21"), d("2026-11-20")), -1, "the Saturday after is already overdue");
+        assert_eq!(cal.workdays_left(d("2026-11-23"), d("2026-11-20")), -1, "Monday: one working day late");
+        assert_eq!(cal.workdays_left(d("2026-11-25"), d("2026-11-20")), -3, "Monday to Wednesday");
+        assert_eq!(cal.workdays_left(d("2026-12-02"), d("2026-11-20")), -8);
     }
 
     #[test]

@@ -508,11 +508,17 @@ pub fn due_status(cal: &WorkCalendar, a: &Application, today: Date) -> Option<(i
     if !st.clock_runs() && st != State::Submitted {
         return None;
     }
-    if today > due {
-        return Some((-i64::from(cal.workdays_between(due, today)).min(-1), "overdue"));
-    }
-    let left = i64::from(cal.workdays_between(today, due));
-    Some((left, if left <= 2 { "warning" } else { "normal" }))
+    let left = cal.workdays_left(today, due);
+    Some((
+        left,
+        if left < 0 {
+            "overdue"
+        } else if left <= 2 {
+            "warning"
+        } else {
+            "normal"
+        },
+    ))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -846,4 +852,23 @@ pub async fn close_followup(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, r
     }
     state.audit(ctx, "rating_followup.close", &format!("followup:{id}"), "success", response.trim().to_owned()).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overdue_cases_say_how_many_working_days_late() {
+        let cal = WorkCalendar::shipped();
+        let d = |s: &str| platform::calendar::date(s).unwrap();
+        let case =
+            Application { due_date: Some("2026-11-20".into()), state: "reviewing".into(), ..Application::default() };
+        assert_eq!(due_status(&cal, &case, d("2026-11-18")), Some((2, "warning")));
+        assert_eq!(due_status(&cal, &case, d("2026-11-13")), Some((5, "normal")));
+        assert_eq!(due_status(&cal, &case, d("2026-11-25")), Some((-3, "overdue")), "was always 剩 1 个工作日");
+        assert_eq!(due_status(&cal, &case, d("2026-12-02")), Some((-8, "overdue")));
+        let paused = Application { state: "correction".into(), ..case.clone() };
+        assert_eq!(due_status(&cal, &paused, d("2026-11-25")), None, "补正 stops the clock");
+    }
 }
