@@ -21,16 +21,11 @@ pub async fn backup(db: &Db, cfg: &Config, out: &Path) -> anyhow::Result<()> {
         }
         Db::Postgres(_) => {
             let url = cfg.database_url.clone().unwrap_or_default();
-            let status = tokio::process::Command::new("pg_dump")
-                .args(["--format=custom", "--no-owner", "--file"])
-                .arg(out)
-                .arg(&url)
-                .status()
-                .await
-                .context("需要 PostgreSQL 的 pg_dump 命令来备份")?;
-            if !status.success() {
-                bail!("pg_dump 失败：{status}");
-            }
+            pg_tool(
+                "pg_dump",
+                &["--format=custom".as_ref(), "--no-owner".as_ref(), "--file".as_ref(), out.as_os_str(), url.as_ref()],
+            )
+            .await?;
         }
     }
     Ok(())
@@ -66,17 +61,32 @@ pub async fn restore(cfg: &Config, from: &Path) -> anyhow::Result<()> {
             if tables > 0 {
                 bail!("目标数据库不是空的（已有 {tables} 张表），恢复只写入空数据库");
             }
-            let status = tokio::process::Command::new("pg_restore")
-                .args(["--no-owner", "--exit-on-error", "--dbname"])
-                .arg(url)
-                .arg(from)
-                .status()
-                .await
-                .context("需要 PostgreSQL 的 pg_restore 命令来恢复")?;
-            if !status.success() {
-                bail!("pg_restore 失败：{status}");
-            }
+            pg_tool(
+                "pg_restore",
+                &[
+                    "--no-owner".as_ref(),
+                    "--exit-on-error".as_ref(),
+                    "--dbname".as_ref(),
+                    url.as_ref(),
+                    from.as_os_str(),
+                ],
+            )
+            .await?;
         }
+    }
+    Ok(())
+}
+
+/// Runs one of PostgreSQL's client programs (`pg_dump`, `pg_restore`), naming it when it is missing
+/// or fails.
+async fn pg_tool(program: &str, args: &[&std::ffi::OsStr]) -> anyhow::Result<()> {
+    let status = tokio::process::Command::new(program)
+        .args(args)
+        .status()
+        .await
+        .with_context(|| format!("需要 PostgreSQL 的 {program} 命令（Debian 软件包 postgresql-client）"))?;
+    if !status.success() {
+        bail!("{program} 失败：{status}");
     }
     Ok(())
 }
