@@ -75,7 +75,7 @@ pub async fn generate(
 ) -> DbResult<BTreeMap<i64, Counts>> {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let mut expected: BTreeMap<i64, Counts> = BTreeMap::new();
-    const COLS: &str = "no, query_hash, mailbox_id, category_id, state, subject, content, writer_name, phone, email, consent_publish, anonymous_public, ip, source, \
+    const COLS: &str = "no, query_hash, mailbox_id, category_id, state, subject, content, writer_name, phone, phone_hash, email, consent_publish, anonymous_public, ip, source, \
                         unit_id, submitted_at, accept_due, accepted_at, due_date, reply, reply_unit_id, replied_at, reply_workdays, on_time, public_subject, \
                         public_content, public_reply, published, published_at, closed_at, satisfaction, updated_at";
     let batch = 400;
@@ -168,7 +168,8 @@ pub async fn generate(
                     subject.clone().into(),
                     content.clone().into(),
                     name.into(),
-                    phone.into(),
+                    platform::sealed::seal(&phone).into(),
+                    platform::sealed::lookup_hash(&phone).into(),
                     "".into(),
                     consent.into(),
                     true.into(),

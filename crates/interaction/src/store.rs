@@ -3,6 +3,7 @@
 //! permissions and audit.
 
 use platform::db::{Db, DbResult, Exec, Q, Scalar, Tx, now, sql};
+use platform::sealed::{SealedColumns, lookup_hash, seal};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Counts;
@@ -39,6 +40,13 @@ pub struct Category {
     pub sort_order: i64,
 }
 
+/// The letter columns stored sealed; values written in clear by an older version are sealed at start.
+pub const SEALED: SealedColumns = SealedColumns {
+    table: "letter",
+    columns: &["phone", "email", "id_number", "address"],
+    hashes: &[("phone_hash", "phone"), ("email_hash", "email")],
+};
+
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
 pub struct Letter {
     pub id: i64,
@@ -51,12 +59,15 @@ pub struct Letter {
     pub subject: String,
     pub content: String,
     pub writer_name: String,
-    pub phone: String,
-    pub email: String,
-    /// Encrypted at rest.
+    /// The writer's contacts and identity, encrypted at rest (found by `phone_hash`/`email_hash`).
+    #[sqlx(try_from = "String")]
+    pub phone: platform::sealed::Sealed,
+    #[sqlx(try_from = "String")]
+    pub email: platform::sealed::Sealed,
     #[sqlx(try_from = "String")]
     pub id_number: platform::sealed::Sealed,
-    pub address: String,
+    #[sqlx(try_from = "String")]
+    pub address: platform::sealed::Sealed,
     pub consent_publish: bool,
     pub anonymous_public: bool,
     pub ip: String,
@@ -223,11 +234,11 @@ pub async fn insert_letter(
     let id: Scalar<i64> = tx
         .fetch_one(
             sql("INSERT INTO letter (no, query_hash, mailbox_id, category_id, state, subject, content, writer_name, phone, email, id_number, address, \
-                 consent_publish, anonymous_public, ip, flagged_words, source, submitted_at, accept_due, updated_at) \
-                 VALUES ($1,$2,$3,$4,'submitted',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$17) RETURNING id")
+                 consent_publish, anonymous_public, ip, flagged_words, source, submitted_at, accept_due, updated_at, phone_hash, email_hash) \
+                 VALUES ($1,$2,$3,$4,'submitted',$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$17,$19,$20) RETURNING id")
             .bind(&temp_no).bind(l.query_hash).bind(l.mailbox_id).bind(l.category_id).bind(l.subject).bind(l.content).bind(l.name)
-            .bind(l.phone).bind(l.email).bind(platform::sealed::seal(l.id_number)).bind(l.address).bind(l.consent_publish).bind(l.anonymous_public)
-            .bind(l.ip).bind(l.flagged_words).bind(l.source).bind(l.at).bind(l.accept_due),
+            .bind(seal(l.phone)).bind(seal(l.email)).bind(seal(l.id_number)).bind(seal(l.address)).bind(l.consent_publish).bind(l.anonymous_public)
+            .bind(l.ip).bind(l.flagged_words).bind(l.source).bind(l.at).bind(l.accept_due).bind(lookup_hash(l.phone)).bind(lookup_hash(l.email)),
         )
         .await?;
     let no = format!("{}{:06}", l.day, id.0);
@@ -642,12 +653,12 @@ pub async fn recent_from(db: &Db, ip: &str, phone: &str, email: &str, since: i64
     let mut contact = 0;
     if !phone.is_empty() {
         contact += db
-            .count(sql("SELECT COUNT(*) FROM letter WHERE phone = $1 AND submitted_at >= $2").bind(phone).bind(since))
+            .count(sql("SELECT COUNT(*) FROM letter WHERE phone_hash = $1 AND submitted_at >= $2").bind(lookup_hash(phone)).bind(since))
             .await?;
     }
     if !email.is_empty() {
         contact += db
-            .count(sql("SELECT COUNT(*) FROM letter WHERE email = $1 AND submitted_at >= $2").bind(email).bind(since))
+            .count(sql("SELECT COUNT(*) FROM letter WHERE email_hash = $1 AND submitted_at >= $2").bind(lookup_hash(email)).bind(since))
             .await?;
     }
     Ok((by_ip, contact))

@@ -1,11 +1,14 @@
-//! Citizens' identity numbers encrypted at rest (等保 2.0 level 3, confidentiality of personal
-//! information): AES-256-GCM under a key kept outside the database (`ZHENGWU_PII_KEY`, or the
+//! Citizens' personal data — identity numbers, phones, e-mail and home addresses, application form
+//! values — encrypted at rest (等保 2.0 level 3, confidentiality of personal information): AES-256-GCM under a key kept outside the database (`ZHENGWU_PII_KEY`, or the
 //! owner-readable `pii.key` in the data directory), so a copy of the database or a backup alone does
 //! not reveal them. Stored values are `enc1:` + base64(nonce ‖ ciphertext); a value without the prefix
 //! (written before encryption existed) reads as it is.
 //!
 //! The key is installed once per process at start ([`install`]); the database layer's rows carry
 //! [`Sealed`] fields that open themselves as they are read, so no query can forget to decrypt.
+//! Where a lookup needs equality on a sealed value (a writer's letters this day), the row also
+//! keeps [`lookup_hash`]: a keyed HMAC of the normalised value, useless without the key.
+//! [`seal_legacy`] seals values written before a column was sealed, once, at start.
 
 use std::sync::OnceLock;
 
@@ -19,6 +22,14 @@ use sha2::{Digest, Sha256};
 const PREFIX: &str = "enc1:";
 
 static CIPHER: OnceLock<Aes256Gcm> = OnceLock::new();
+static HASH_KEY: OnceLock<[u8; 32]> = OnceLock::new();
+
+fn hash_key_for(secret: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"zhengwu pii lookup v1\0");
+    h.update(secret);
+    h.finalize().into()
+}
 
 /// Derives the 256-bit key from the configured secret (any length ≥ 16).
 fn cipher_for(secret: &[u8]) -> Aes256Gcm {
@@ -32,6 +43,7 @@ fn cipher_for(secret: &[u8]) -> Aes256Gcm {
 /// Installs the process's key; the first call wins (one process serves one deployment).
 pub fn install(secret: &[u8]) {
     let _ = CIPHER.set(cipher_for(secret));
+    let _ = HASH_KEY.set(hash_key_for(secret));
 }
 
 fn cipher() -> &'static Aes256Gcm {
@@ -42,6 +54,87 @@ fn cipher() -> &'static Aes256Gcm {
         rand::rng().fill_bytes(&mut k);
         cipher_for(&k)
     })
+}
+
+fn hash_key() -> &'static [u8; 32] {
+    HASH_KEY.get_or_init(|| {
+        let mut k = [0u8; 32];
+        rand::rng().fill_bytes(&mut k);
+        k
+    })
+}
+
+/// The keyed hash a sealed value is found by: HMAC-SHA256 over the value with spaces removed and
+/// ASCII letters lower-cased (so `138 0000 1234` and `13800001234`, `A@B.cn` and `a@b.cn` match).
+/// Empty for an empty value.
+pub fn lookup_hash(value: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let norm: String = value.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect();
+    if norm.is_empty() {
+        return String::new();
+    }
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(hash_key()).expect("hmac takes any key length");
+    mac.update(norm.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether a stored value is already sealed.
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with(PREFIX)
+}
+
+/// A table's sealed columns, declared by the module that owns the table, so that values stored in
+/// clear before the column was sealed are sealed at start ([`seal_legacy`]).
+pub struct SealedColumns {
+    pub table: &'static str,
+    pub columns: &'static [&'static str],
+    /// `(hash column, sealed column)`: the lookup hash filled from the plain value.
+    pub hashes: &'static [(&'static str, &'static str)],
+}
+
+/// Seals every value of `spec`'s columns still stored in clear (and fills their lookup hashes);
+/// returns how many rows were rewritten. Runs once per table and column list (a `setting` row
+/// records it, so a start over a million letters does not rescan them); new rows are sealed as they
+/// are written.
+pub async fn seal_legacy(db: &crate::db::Db, spec: &SealedColumns) -> crate::db::DbResult<u64> {
+    use crate::db::{Exec, sql};
+    let marker = format!("sealed.{}:{}", spec.table, spec.columns.join(","));
+    if db.count(sql("SELECT COUNT(*) FROM setting WHERE key = $1").bind(marker.as_str())).await? > 0 {
+        return Ok(0);
+    }
+    let mut done = 0;
+    for column in spec.columns {
+        let hash = spec.hashes.iter().find(|(_, from)| from == column).map(|(h, _)| *h);
+        loop {
+            // Identifiers come from the owning module's constants, never from input.
+            let rows: Vec<(i64, String)> = db
+                .fetch_all(sql(format!(
+                    "SELECT id, {column} FROM {t} WHERE {column} <> '' AND {column} NOT LIKE '{PREFIX}%' ORDER BY id LIMIT 500",
+                    t = spec.table
+                )))
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut tx = db.begin().await?;
+            for (id, plain) in &rows {
+                let mut update = sql(format!("UPDATE {} SET {column} = ", spec.table)).push_bind(seal(plain));
+                if let Some(h) = hash {
+                    update = update.push(&format!(", {h} = ")).push_bind(lookup_hash(plain));
+                }
+                tx.execute(update.push(" WHERE id = ").push_bind(*id)).await?;
+                done += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    db.execute(
+        sql("INSERT INTO setting (key, value, updated_at, updated_by) VALUES ($1, 'done', $2, 'system')")
+            .bind(marker)
+            .bind(crate::db::now()),
+    )
+    .await?;
+    Ok(done)
 }
 
 /// Encrypts a value for storage (the empty string stays empty: nothing to hide, and forms check

@@ -61,6 +61,10 @@ impl Call {
     }
 }
 
+/// The project application columns stored sealed (see `platform::sealed::seal_legacy`).
+pub const SEALED_PROJECT_APP: platform::sealed::SealedColumns =
+    platform::sealed::SealedColumns { table: "project_application", columns: &["phone"], hashes: &[] };
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ProjectApp {
     pub id: i64,
@@ -71,7 +75,9 @@ pub struct ProjectApp {
     pub org_name: String,
     pub org_code: String,
     pub contact: String,
-    pub phone: String,
+    /// Encrypted at rest.
+    #[sqlx(try_from = "String")]
+    pub phone: platform::sealed::Sealed,
     pub title: String,
     pub budget: String,
     pub summary: String,
@@ -522,7 +528,7 @@ async fn save_application(
             .db
             .execute(
                 sql("UPDATE project_application SET org_name=$1, org_code=$2, contact=$3, phone=$4, title=$5, budget=$6, summary=$7, state=$8, submitted_at=$9, updated_at=$10 WHERE id=$11")
-                    .bind(f.org_name.trim()).bind(f.org_code.trim().to_ascii_uppercase()).bind(f.contact.trim()).bind(f.phone.trim()).bind(f.title.trim())
+                    .bind(f.org_name.trim()).bind(f.org_code.trim().to_ascii_uppercase()).bind(f.contact.trim()).bind(platform::sealed::seal(f.phone.trim())).bind(f.title.trim())
                     .bind(f.budget.trim()).bind(f.summary.trim()).bind(new_state).bind(submit.then_some(t)).bind(t).bind(a.id),
             )
             .await?;
@@ -537,7 +543,7 @@ async fn save_application(
             sql("INSERT INTO project_application (call_id, no, query_hash, org_name, org_code, contact, phone, title, budget, summary, state, submitted_at, updated_at) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id")
             .bind(c.id).bind(&temp).bind(hash_code(&code)).bind(f.org_name.trim()).bind(f.org_code.trim().to_ascii_uppercase()).bind(f.contact.trim())
-            .bind(f.phone.trim()).bind(f.title.trim()).bind(f.budget.trim()).bind(f.summary.trim()).bind(new_state).bind(submit.then_some(t)).bind(t),
+            .bind(platform::sealed::seal(f.phone.trim())).bind(f.title.trim()).bind(f.budget.trim()).bind(f.summary.trim()).bind(new_state).bind(submit.then_some(t)).bind(t),
         )
         .await?;
     let no = format!("XM{}{:05}", c.id, id.0);
@@ -565,7 +571,7 @@ async fn public_resume(
         org_name: a.org_name.clone(),
         org_code: a.org_code.clone(),
         contact: a.contact.clone(),
-        phone: a.phone.clone(),
+        phone: a.phone.0.clone(),
         title: a.title.clone(),
         budget: a.budget.clone(),
         summary: a.summary.clone(),

@@ -644,7 +644,8 @@ pub async fn act(
                     errs.into_iter().map(|(f, m)| FieldError::new(&format!("v_{f}"), m)).collect(),
                 ));
             }
-            set = set.push(", form_data = ").push_bind(serde_json::to_string(&values).unwrap_or_default());
+            set = set.push(", form_data = ")
+                .push_bind(platform::sealed::seal(&serde_json::to_string(&values).unwrap_or_default()));
             if a.accepted {
                 let mut p = pauses(a);
                 p.push((a.paused_on.clone().unwrap_or_else(|| date_text(day)), date_text(day)));

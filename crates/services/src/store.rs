@@ -2,6 +2,7 @@
 //! follow-ups. Reads and writes only; rules are in `domain`, operations in `service`.
 
 use platform::db::{Db, DbResult, Exec, Q, Scalar, now, sql};
+use platform::sealed::{SealedColumns, seal};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Faq, FormField, Material};
@@ -191,6 +192,14 @@ pub async fn versions(db: &Db, item_id: i64) -> DbResult<Vec<Version>> {
 
 // ---- applications -------------------------------------------------------------------------------
 
+/// The application columns stored sealed; values written in clear by an older version are sealed at
+/// start.
+pub const SEALED_APPLICATION: SealedColumns = SealedColumns {
+    table: "application",
+    columns: &["applicant_code", "phone", "email", "form_data"],
+    hashes: &[],
+};
+
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
 pub struct Application {
     pub id: i64,
@@ -204,9 +213,14 @@ pub struct Application {
     /// ID number or 统一社会信用代码, encrypted at rest.
     #[sqlx(try_from = "String")]
     pub applicant_code: platform::sealed::Sealed,
-    pub phone: String,
-    pub email: String,
-    pub form_data: String,
+    /// The applicant's contacts and form values (which hold ID numbers, addresses …), encrypted
+    /// at rest.
+    #[sqlx(try_from = "String")]
+    pub phone: platform::sealed::Sealed,
+    #[sqlx(try_from = "String")]
+    pub email: platform::sealed::Sealed,
+    #[sqlx(try_from = "String")]
+    pub form_data: platform::sealed::Sealed,
     pub state: String,
     pub step: i64,
     pub accepted: bool,
@@ -266,7 +280,7 @@ pub async fn insert_application(
             sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, email, form_data, state, submitted_at, updated_at, ip) \
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,'submitted',$11,$11,$12) RETURNING id")
             .bind(&temp).bind(a.query_hash).bind(a.item.id).bind(a.item.org_id).bind(a.applicant_kind).bind(a.applicant_name)
-            .bind(platform::sealed::seal(a.applicant_code)).bind(a.phone).bind(a.email).bind(a.form_data).bind(a.at).bind(a.ip),
+            .bind(seal(a.applicant_code)).bind(seal(a.phone)).bind(seal(a.email)).bind(seal(a.form_data)).bind(a.at).bind(a.ip),
         )
         .await?;
     let no = format!("BJ{}{:07}", a.day, id.0);

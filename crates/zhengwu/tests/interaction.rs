@@ -561,12 +561,28 @@ backend_tests! {
         let (no, _) = write_letter(&app, "物业乱收费", text, "").await;
         let lid = letter_id(&app, &no).await;
         // The ID number is sealed at rest and opens for staff.
+        // So are the phone and the address (e-mail too, when given), while the contact rate limit
+        // still finds the writer's letters through the keyed hash, however the number is spaced.
         #[derive(sqlx::FromRow)]
-        struct Raw { id_number: String }
-        let raw: Raw = app.db.fetch_one(platform::db::sql("SELECT id_number FROM letter WHERE id = $1").bind(lid)).await.unwrap();
-        assert!(raw.id_number.starts_with("enc1:") && !raw.id_number.contains("1949"), "{}", raw.id_number);
+        struct Raw { id_number: String, phone: String, address: String, phone_hash: String }
+        let raw: Raw = app.db.fetch_one(platform::db::sql("SELECT id_number, phone, address, phone_hash FROM letter WHERE id = $1").bind(lid)).await.unwrap();
+        for (col, v, clear) in [("id_number", &raw.id_number, "1949"), ("phone", &raw.phone, "1381234"), ("address", &raw.address, "")] {
+            assert!(v.is_empty() || (v.starts_with("enc1:") && (clear.is_empty() || !v.contains(clear))), "{col}: {v}");
+        }
+        assert!(raw.phone.starts_with("enc1:") && raw.phone_hash.len() == 64 && !raw.phone_hash.contains("1381234"));
         let stored = interaction::store::letter(&app.db, lid).await.unwrap().unwrap();
-        assert_eq!(stored.id_number.as_str(), "11010519491231002X");
+        assert_eq!((stored.id_number.as_str(), stored.phone.as_str()), ("11010519491231002X", "13812345678"));
+        let (_, mine) = interaction::store::recent_from(&app.db, "203.0.113.99", "138 1234 5678", "", 0).await.unwrap();
+        assert!(mine >= 1, "the writer's letters are found by the hash of the phone");
+        // A row written in clear by an older version is sealed once at start, hash included.
+        app.db.execute(platform::db::sql("UPDATE letter SET phone = '13900001111', phone_hash = '', address = '道里区安静街88号' WHERE id = $1").bind(lid)).await.unwrap();
+        app.db.execute(platform::db::sql("DELETE FROM setting WHERE key LIKE 'sealed.letter:%'")).await.unwrap();
+        assert!(platform::sealed::seal_legacy(&app.db, &interaction::store::SEALED).await.unwrap() >= 2);
+        let raw: Raw = app.db.fetch_one(platform::db::sql("SELECT id_number, phone, address, phone_hash FROM letter WHERE id = $1").bind(lid)).await.unwrap();
+        assert!(raw.phone.starts_with("enc1:") && raw.address.starts_with("enc1:"), "{}", raw.phone);
+        assert_eq!(raw.phone_hash, platform::sealed::lookup_hash("13900001111"));
+        assert_eq!(interaction::store::letter(&app.db, lid).await.unwrap().unwrap().address.as_str(), "道里区安静街88号");
+        assert_eq!(platform::sealed::seal_legacy(&app.db, &interaction::store::SEALED).await.unwrap(), 0, "runs once");
         for path in [format!("/open311/v2/requests/{no}.json"), format!("/open311/v2/requests.json?service_request_id={no}")] {
             let r = c.get(&path).await;
             assert!(!r.text.contains(&no), "{path}: {}", r.text);

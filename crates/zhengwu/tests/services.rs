@@ -207,6 +207,11 @@ backend_tests! {
         let expected = cal.add_workdays(cal.add_workdays(two_back, 7), cal.workdays_between(two_back, today));
         assert_eq!(a.due_date.as_deref(), Some(platform::calendar::date_text(expected).as_str()));
         assert!(a.form_data.contains("2 楼"));
+        // The form values (an address here), phone and code are sealed at rest.
+        let raw: (String, String, String) = app.db.fetch_one(platform::db::sql("SELECT form_data, phone, applicant_code FROM application WHERE id = $1").bind(id)).await.unwrap();
+        for v in [&raw.0, &raw.1, &raw.2] {
+            assert!(v.starts_with("enc1:") && !v.contains("2 楼"), "{v}");
+        }
 
         // Two review steps, then completion; the applicant rates 非常不满意 → a follow-up.
         let token = app.token("scj").await;
