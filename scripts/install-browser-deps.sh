@@ -27,3 +27,8 @@ if [ ! -x tests/open311/.venv/bin/python ] || ! tests/open311/.venv/bin/python -
   }
   tests/open311/.venv/bin/pip install -q georeport==0.3.1
 fi
+# The API conformance run uses schemathesis (PyPI), pinned, in its own virtualenv.
+if [ ! -x tests/api/.venv/bin/schemathesis ]; then
+  python3 -m venv tests/api/.venv
+  tests/api/.venv/bin/pip install -q schemathesis==4.32.5
+fi

@@ -220,5 +220,15 @@ const o311 = spawnSync(py, [join(here, '..', 'open311', 'check.py'), base], { en
 process.stdout.write(o311.stdout || '');
 process.stderr.write(o311.stderr || '');
 if (o311.status !== 0) failures += 1;
+
+// 4. API conformance: schemathesis over the OpenAPI document, anonymous and with tokens. Last,
+// because its fuzzing writes to the demo (new accounts, policy changes).
+const api = spawnSync('bash', [join(here, '..', 'api', 'run.sh'), base, data, bin], { encoding: 'utf8', timeout: 600_000 });
+process.stdout.write((api.stdout || '').split('\n').filter((l) => /schemathesis:|passed|failure|❌|Seed|=====/.test(l)).join('\n') + '\n');
+if (api.status !== 0) {
+  process.stdout.write(api.stdout || '');
+  process.stderr.write(api.stderr || '');
+  failures += 1;
+}
 console.log(`browser: ${failures ? 0 : 1} passed, ${failures ? 1 : 0} failed`);
 stop(failures ? 1 : 0);

@@ -457,7 +457,7 @@ async fn articles_page(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     staff.require_anywhere(Perm::ArticleEdit)?;
-    let page = q.page.as_deref().and_then(|p| p.parse::<i64>().ok()).filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let page = platform::web::api::page_of(q.page.as_deref().and_then(|p| p.parse::<i64>().ok()));
     let channel_id = q.channel_id.as_deref().and_then(|c| c.parse().ok());
     // Editors see what they may edit: restrict to their own articles unless they hold a
     // site-wide or global grant, or filter to one channel they hold.

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use platform::roles::{Perm, ResourceScope};
-use platform::web::api::{ApiRoute, parse_optional_body};
+use platform::web::api::{ApiRoute, parse_optional_body, schema_of};
 use platform::web::extract::{Json, Path, Query};
 use platform::web::{AppError, AppState, Ctx, Staff};
 use serde::Deserialize;
@@ -22,97 +22,19 @@ use crate::store;
 
 type Ext = Extension<Arc<Cms>>;
 
-fn schema(props: &[&str], required: &[&str]) -> Value {
-    let p: serde_json::Map<String, Value> = props.iter().map(|k| ((*k).to_owned(), json!({}))).collect();
-    json!({"type": "object", "properties": p, "required": required})
-}
-fn site_body() -> Value {
-    schema(
-        &[
-            "code",
-            "name",
-            "kind",
-            "site_id_code",
-            "host",
-            "path_prefix",
-            "owner_org_code",
-            "sponsor",
-            "contact",
-            "icp",
-            "psb",
-            "error_link",
-            "description",
-        ],
-        &["name", "kind", "site_id_code"],
-    )
-}
-fn channel_body() -> Value {
-    schema(
-        &[
-            "parent_id",
-            "name",
-            "slug",
-            "kind",
-            "dept_org_code",
-            "update_class",
-            "link_url",
-            "body",
-            "description",
-            "banner",
-            "archived",
-            "show_on_home",
-            "workflow",
-        ],
-        &["name", "slug", "kind"],
-    )
-}
-fn article_body() -> Value {
-    schema(
-        &[
-            "channel_id",
-            "title",
-            "subtitle",
-            "source",
-            "author",
-            "editor",
-            "summary",
-            "body",
-            "cover",
-            "keywords",
-            "doc_number",
-            "link_url",
-            "validity",
-            "pinned",
-            "pin_order",
-            "pub_at",
-            "scheduled_at",
-            "unpublish_at",
-            "is_repost",
-            "base_revision",
-        ],
-        &["title"],
-    )
-}
-fn action_body() -> Value {
-    schema(&["comment"], &[])
-}
-fn place_body() -> Value {
-    schema(&["channel_id"], &["channel_id"])
-}
-
 pub fn routes() -> Vec<ApiRoute> {
     let r = |m, p, s, perm, body, h| ApiRoute::new("内容管理", m, p, s, perm, body, h);
     vec![
         r("get", "/api/v1/sites", "站点列表", Some(Perm::ChannelManage), None, get(sites_list)),
-        r("post", "/api/v1/sites", "新建站点", Some(Perm::SiteManage), Some(site_body), post(site_create)),
+        r("post", "/api/v1/sites", "新建站点", Some(Perm::SiteManage), Some(schema_of::<SiteInput>), post(site_create)),
         r("get", "/api/v1/sites/{id}", "站点详情与栏目树", Some(Perm::ChannelManage), None, get(site_get)),
-        r("patch", "/api/v1/sites/{id}", "修改站点", Some(Perm::SiteManage), Some(site_body), patch(site_update)),
+        r("patch", "/api/v1/sites/{id}", "修改站点", Some(Perm::SiteManage), Some(schema_of::<SiteInput>), patch(site_update)),
         r(
             "post",
             "/api/v1/sites/{id}/channels",
             "新建栏目",
             Some(Perm::ChannelManage),
-            Some(channel_body),
+            Some(schema_of::<ChannelInput>),
             post(channel_create),
         ),
         r(
@@ -120,7 +42,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/channels/{id}",
             "修改栏目",
             Some(Perm::ChannelManage),
-            Some(channel_body),
+            Some(schema_of::<ChannelInput>),
             patch(channel_update),
         ),
         r(
@@ -130,8 +52,9 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(Perm::ArticleEdit),
             None,
             get(articles_list),
-        ),
-        r("post", "/api/v1/articles", "新建信息", Some(Perm::ArticleEdit), Some(article_body), post(article_create)),
+        )
+        .with_query(schema_of::<ListQuery>),
+        r("post", "/api/v1/articles", "新建信息", Some(Perm::ArticleEdit), Some(schema_of::<ArticleInput>), post(article_create)),
         r(
             "get",
             "/api/v1/articles/{id}",
@@ -145,7 +68,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/articles/{id}",
             "保存新修订（线上版本不变）",
             Some(Perm::ArticleEdit),
-            Some(article_body),
+            Some(schema_of::<ArticleInput>),
             patch(article_save),
         ),
         r(
@@ -153,7 +76,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/articles/{id}/actions/{action}",
             "状态操作：submit、approve、reject、withdraw、archive",
             Some(Perm::ArticleEdit),
-            Some(action_body),
+            Some(schema_of::<ActionBody>),
             post(article_action),
         ),
         r("get", "/api/v1/articles/{id}/revisions", "修订版本", Some(Perm::ArticleEdit), None, get(article_revisions)),
@@ -162,7 +85,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/articles/{id}/placements",
             "推送到其他栏目（引用/推送）",
             Some(Perm::ArticleEdit),
-            Some(place_body),
+            Some(schema_of::<PlaceBody>),
             post(article_place),
         ),
         r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
@@ -174,6 +97,7 @@ pub fn routes() -> Vec<ApiRoute> {
             None,
             get(crate::search_admin::api),
         )
+        .with_query(schema_of::<crate::search_admin::ApiQuery>)
         .public(),
     ]
 }
@@ -244,14 +168,20 @@ async fn channel_update(
     Ok(Json(json!(store::channel(&state.db, id).await?)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 struct ListQuery {
+    /// 栏目
     channel_id: Option<i64>,
+    /// 发布状态：draft 未发布、scheduled 定时发布、published 已发布、withdrawn 已撤稿
     state: String,
+    /// 审核状态：editing 编辑中、in_review 审核中、approved 审核通过、rejected 已退回
     review_state: String,
+    /// 标题关键词
     q: String,
+    /// 只看我创建的
     mine: Option<bool>,
+    /// 页码
     page: Option<i64>,
 }
 
@@ -265,7 +195,7 @@ async fn articles_list(
         let c = store::channel(&state.db, cid).await?.ok_or(AppError::NotFound)?;
         staff.require(Perm::ArticleEdit, &service::channel_scope(&state, &c).await?)?;
     }
-    let page = q.page.filter(|p| (1..=10_000).contains(p)).unwrap_or(1);
+    let page = platform::web::api::page_of(q.page);
     let filter =
         service::article_list_filter(&staff, q.channel_id, q.mine.unwrap_or(false), q.state, q.review_state, q.q);
     let (rows, total) = store::admin_list(&state.db, &filter, 20, (page - 1) * 20).await?;
@@ -332,9 +262,10 @@ async fn article_save(
     Ok(Json(article_json(&state, &staff, id).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 struct ActionBody {
+    /// 审核意见或理由
     comment: String,
 }
 
@@ -366,9 +297,13 @@ async fn article_revisions(
     Ok(Json(json!({"items": revs})))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["channel_id"]))]
 struct PlaceBody {
+    // Optional to serde, so that the permission check answers before a missing field does.
+    /// 同时发布到的栏目
+    #[schemars(with = "i64", range(min = 1))]
     channel_id: Option<i64>,
 }
 
@@ -381,7 +316,7 @@ async fn article_place(
     Json(b): Json<PlaceBody>,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::ArticleEdit)?;
-    let cid = b.channel_id.ok_or_else(|| AppError::invalid("channel_id", "请指定栏目"))?;
+    let cid = b.channel_id.filter(|c| *c > 0).ok_or_else(|| AppError::invalid("channel_id", "请指定栏目"))?;
     service::place(&state, &cms, &ctx, &staff, id, cid).await?;
     Ok(Json(json!({"placements": store::placements(&state.db, id).await?})))
 }

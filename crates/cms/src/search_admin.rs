@@ -183,19 +183,32 @@ pub async fn save_words(
     Ok(see_other("/admin/cms/search"))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ApiQuery {
+    /// 检索词
     q: String,
+    /// 站点编号
     site: Option<u64>,
+    /// 栏目编号
     channel: Option<u64>,
+    /// 类型：article 信息、attachment 附件、service 办事、letter 信件
     #[serde(rename = "type")]
     kind: String,
+    /// 发布部门编号
     dept: Option<u64>,
+    /// 起始日期 YYYY-MM-DD
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     from: String,
+    /// 截止日期 YYYY-MM-DD
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     to: String,
+    /// 有效性
     validity: String,
+    /// 排序：relevance 相关度、date 日期
+    #[schemars(extend("enum" = ["", "relevance", "date"]))]
     sort: String,
+    /// title：只查标题
     #[serde(rename = "in")]
     within: String,
     page: Option<usize>,

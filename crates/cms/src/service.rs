@@ -59,20 +59,43 @@ pub async fn article_tags(state: &AppState, a: &Article) -> Vec<String> {
 
 // ---- sites -----------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["name", "kind", "site_id_code", "sponsor", "contact", "icp", "psb", "error_link"]))]
 pub struct SiteInput {
+    /// 站点代码（新建时填写，之后不变）：2–20 位小写字母、数字或短横线
+    #[schemars(regex(pattern = r"^[a-z0-9-]{2,20}$"))]
     pub code: String,
+    /// 站点名称
+    #[schemars(regex(pattern = r"\S"))]
     pub name: String,
+    /// 站点类型：portal 政府门户网站、department 部门网站、district 区县网站、audience 服务对象子站、topic 专题网站
+    #[schemars(extend("enum" = ["portal", "department", "district", "audience", "topic"]))]
     pub kind: String,
+    /// 网站标识码：10 位数字，或 bm 加 8 位数字
+    #[schemars(regex(pattern = r"^(\d{10}|bm\d{8})$"))]
     pub site_id_code: String,
+    /// 独立域名（可空）
     pub host: String,
+    /// 路径前缀，如 /kjj（可空）
+    #[schemars(regex(pattern = r"^$|^/[a-z0-9-]+/?$"))]
     pub path_prefix: String,
+    /// 主管单位代码（可空）
     pub owner_org_code: String,
+    /// 主办单位
+    #[schemars(regex(pattern = r"\S"))]
     pub sponsor: String,
+    /// 联系方式
+    #[schemars(regex(pattern = r"\S"))]
     pub contact: String,
+    /// ICP 备案号
+    #[schemars(regex(pattern = r"\S"))]
     pub icp: String,
+    /// 公安机关备案号
+    #[schemars(regex(pattern = r"\S"))]
     pub psb: String,
+    /// 网站纠错链接（“我为政府网站找错”入口）：http(s) 地址或站内路径
+    #[schemars(regex(pattern = platform::web::api::LINK))]
     pub error_link: String,
     pub description: String,
     pub locale: String,
@@ -213,15 +236,27 @@ pub async fn update_site(
 
 // ---- channels ----------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["name", "slug", "kind", "update_class"]))]
 pub struct ChannelInput {
+    /// 上级栏目（空为顶级）
+    #[schemars(range(min = 1))]
     pub parent_id: Option<i64>,
+    /// 栏目名称
+    #[schemars(regex(pattern = r"\S"))]
     pub name: String,
+    /// 栏目标识：1–40 位小写字母、数字或短横线
+    #[schemars(regex(pattern = r"^[a-z0-9-]{1,40}$"))]
     pub slug: String,
+    /// 栏目类型：list 信息列表、page 单页、link 外部链接、topic 专题
+    #[schemars(extend("enum" = ["list", "page", "link", "topic"]))]
     pub kind: String,
     pub sort_order: Option<i64>,
+    /// 责任部门代码（可空）
     pub dept_org_code: String,
+    /// 更新要求：news 动态要闻类（2周）、notice 通知公告类（6个月）、plan 规划计划类（1年）、none 不要求
+    #[schemars(extend("enum" = ["news", "notice", "plan", "none"]))]
     pub update_class: String,
     pub link_url: String,
     pub body: String,
@@ -371,10 +406,15 @@ pub async fn update_channel(
 // ---- articles -------------------------------------------------------------------------------------
 
 /// What the editor form and the API send.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["title"]))]
 pub struct ArticleInput {
+    /// 所属栏目
+    #[schemars(range(min = 1))]
     pub channel_id: Option<i64>,
+    /// 标题
+    #[schemars(length(max = 200), regex(pattern = r"\S"))]
     pub title: String,
     pub subtitle: String,
     pub source: String,
@@ -386,12 +426,19 @@ pub struct ArticleInput {
     pub keywords: String,
     pub doc_number: String,
     pub link_url: String,
+    /// 有效性：valid 有效、modified 已修改、repealed 已废止、expired 已失效（空为有效）
+    #[schemars(extend("enum" = ["", "valid", "modified", "repealed", "expired"]))]
     pub validity: String,
     pub pinned: bool,
     pub pin_order: Option<i64>,
     /// `YYYY-MM-DD HH:MM` (Beijing); empty = time of publication.
+    #[schemars(regex(pattern = platform::web::api::DATETIME_OR_EMPTY))]
     pub pub_at: String,
+    /// 定时发布时间 `YYYY-MM-DD HH:MM`（可空）
+    #[schemars(regex(pattern = platform::web::api::DATETIME_OR_EMPTY))]
     pub scheduled_at: String,
+    /// 定时下线时间 `YYYY-MM-DD HH:MM`（可空）
+    #[schemars(regex(pattern = platform::web::api::DATETIME_OR_EMPTY))]
     pub unpublish_at: String,
     pub is_repost: bool,
     /// The revision the editor started from, to warn about concurrent edits.

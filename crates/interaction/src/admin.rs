@@ -89,14 +89,18 @@ pub fn mailboxes_with(auth: &Auth, all: &[Mailbox], perm: Perm) -> Vec<i64> {
 
 // ---- queues -------------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[derive(Debug, Default, Deserialize, Serialize, Clone, schemars::JsonSchema)]
 pub struct QueueQuery {
+    /// 状态（如 submitted 待受理、assigned 办理中、overdue 已超期）
     #[serde(default)]
     pub state: String,
+    /// 信箱
     #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
     pub mailbox_id: Option<i64>,
+    /// 信件编号或标题关键词
     #[serde(default)]
     pub q: String,
+    /// 页码
     #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
     pub page: Option<i64>,
 }
@@ -160,7 +164,7 @@ async fn queue(
     tabs: &[(&str, &str)],
     overview: Option<Value>,
 ) -> Result<Response, AppError> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = platform::web::api::page_of(q.page);
     let (rows, total) = store::list(&state.db, &filter, PAGE, (page - 1) * PAGE).await?;
     let all = store::mailboxes(&state.db).await?;
     let boxes: BTreeMap<i64, &Mailbox> = all.iter().map(|m| (m.id, m)).collect();
@@ -423,11 +427,15 @@ async fn attachment(
 
 // ---- statistics ---------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+#[derive(Debug, Default, Deserialize, Serialize, Clone, schemars::JsonSchema)]
 pub struct StatsQuery {
+    /// 起始日期 YYYY-MM-DD（默认本年 1 月 1 日）
     #[serde(default)]
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     pub from: String,
+    /// 截止日期 YYYY-MM-DD（默认今天）
     #[serde(default)]
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     pub to: String,
 }
 

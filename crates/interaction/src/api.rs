@@ -20,18 +20,6 @@ use crate::store;
 
 type Ext = Extension<Arc<Interaction>>;
 
-fn action_body() -> Value {
-    json!({"type": "object", "properties": {
-        "comment": {"type": "string", "description": "意见、理由或批示"},
-        "unit_id": {"type": "integer", "description": "交办/改派的承办单位"},
-        "co_unit_ids": {"type": "string", "description": "协办单位，逗号分隔"},
-        "reply": {"type": "string", "description": "答复内容（submit_reply）"},
-        "days": {"type": "integer", "description": "申请延期的工作日数"},
-        "public_subject": {"type": "string"}, "public_content": {"type": "string"}, "public_reply": {"type": "string"},
-        "redact_names": {"type": "string", "description": "公开时还需隐去的姓名"}
-    }})
-}
-
 pub fn routes() -> Vec<ApiRoute> {
     let r = |m, p, s, perm, body, h| ApiRoute::new("互动交流", m, p, s, perm, body, h);
     vec![
@@ -43,14 +31,15 @@ pub fn routes() -> Vec<ApiRoute> {
             None,
             None,
             get(letters),
-        ),
+        )
+        .with_query(platform::web::api::schema_of::<QueueQuery>),
         r("get", "/api/v1/letters/{id}", "信件详情：状态、可执行操作、办理过程", None, None, get(letter_get)),
         r(
             "post",
             "/api/v1/letters/{id}/actions/{action}",
             "对信件执行操作（受理、交办、答复、审核、公开、督办、批示……）",
             None,
-            Some(action_body),
+            Some(platform::web::api::schema_of::<ActionInput>),
             post(letter_action),
         ),
         r(
@@ -60,7 +49,8 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(Perm::MailboxManage),
             None,
             get(stats),
-        ),
+        )
+        .with_query(platform::web::api::schema_of::<StatsQuery>),
     ]
 }
 
@@ -99,7 +89,7 @@ async fn letters(
         q: q.q.clone(),
         ..filter
     };
-    let page = q.page.unwrap_or(1).max(1);
+    let page = platform::web::api::page_of(q.page);
     let (rows, total) = store::list(&state.db, &filter, 50, (page - 1) * 50).await?;
     let boxes: std::collections::BTreeMap<i64, &store::Mailbox> = all.iter().map(|m| (m.id, m)).collect();
     let names = orgs.iter().map(|o| (o.id, o.name.clone())).collect();

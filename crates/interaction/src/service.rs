@@ -278,18 +278,25 @@ pub async fn open_for_staff(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64) -
 // ---- transitions --------------------------------------------------------------------------------
 
 /// What an action may carry besides its comment.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct ActionInput {
+    /// 意见、理由或批示
     #[serde(default)]
     pub comment: String,
+    /// 交办/改派的承办单位
     #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
+    #[schemars(range(min = 1))]
     pub unit_id: Option<i64>,
     /// Co-handling units (协办), comma-separated ids.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9, ]*$"))]
     pub co_unit_ids: String,
+    /// 答复内容（submit_reply）
     #[serde(default)]
     pub reply: String,
+    /// 申请延期的工作日数
     #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
+    #[schemars(range(min = 1, max = 30))]
     pub days: Option<i64>,
     #[serde(default)]
     pub public_subject: Option<String>,
@@ -300,7 +307,9 @@ pub struct ActionInput {
     /// Further names to hide when publishing (one per line or separated by 、).
     #[serde(default)]
     pub redact_names: String,
+    /// 满意度（rate）：satisfied 满意、basic 基本满意、unsatisfied 不满意
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "satisfied", "basic", "unsatisfied"]))]
     pub satisfaction: String,
 }
 

@@ -653,12 +653,20 @@ pub async fn recent_from(db: &Db, ip: &str, phone: &str, email: &str, since: i64
     let mut contact = 0;
     if !phone.is_empty() {
         contact += db
-            .count(sql("SELECT COUNT(*) FROM letter WHERE phone_hash = $1 AND submitted_at >= $2").bind(lookup_hash(phone)).bind(since))
+            .count(
+                sql("SELECT COUNT(*) FROM letter WHERE phone_hash = $1 AND submitted_at >= $2")
+                    .bind(lookup_hash(phone))
+                    .bind(since),
+            )
             .await?;
     }
     if !email.is_empty() {
         contact += db
-            .count(sql("SELECT COUNT(*) FROM letter WHERE email_hash = $1 AND submitted_at >= $2").bind(lookup_hash(email)).bind(since))
+            .count(
+                sql("SELECT COUNT(*) FROM letter WHERE email_hash = $1 AND submitted_at >= $2")
+                    .bind(lookup_hash(email))
+                    .bind(since),
+            )
             .await?;
     }
     Ok((by_ip, contact))

@@ -9,16 +9,28 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SecurityPolicy {
+    /// 密码最小长度
+    #[schemars(range(min = 8, max = 64))]
     pub password_min_length: u32,
+    /// 密码至少包含的字符类别数（大写、小写、数字、符号）
+    #[schemars(range(min = 1, max = 4))]
     pub password_min_classes: u32,
+    /// 连续登录失败几次后锁定
+    #[schemars(range(min = 1, max = 20))]
     pub lockout_threshold: u32,
+    /// 锁定时长（分钟）
+    #[schemars(range(min = 1, max = 1440))]
     pub lockout_minutes: u32,
+    /// 空闲超时（分钟）
+    #[schemars(range(min = 5, max = 480))]
     pub idle_timeout_minutes: u32,
     /// When set, the three administrators must pass a Totp second factor.
     pub mfa_required_for_admins: bool,
+    /// 审计日志保存期（天，不少于六个月）
+    #[schemars(range(min = 184, max = 3650))]
     pub audit_retention_days: u32,
 }
 

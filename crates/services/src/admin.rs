@@ -320,7 +320,7 @@ async fn cases_page(
     staff.require_anywhere(Perm::ApplicationHandle)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let mine = service::handled_orgs(&staff, &orgs);
-    let page = q.page.unwrap_or(1).max(1);
+    let page = platform::web::api::page_of(q.page);
     let day = today();
     let overdue_before = (q.overdue == "1").then(|| date_text(day));
     let st = Some(q.state.as_str()).filter(|s| !s.is_empty());

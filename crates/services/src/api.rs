@@ -8,7 +8,7 @@ use axum::extract::{Extension, State};
 use axum::routing::{get, post};
 use platform::accounts;
 use platform::roles::Perm;
-use platform::web::api::{ApiRoute, parse_optional_body};
+use platform::web::api::{ApiRoute, parse_optional_body, schema_of};
 use platform::web::extract::{Json, Path, Query};
 use platform::web::{AppError, AppState, Ctx, Staff};
 use serde_json::{Value, json};
@@ -18,24 +18,6 @@ use crate::service::{self, ActInput, By, Case, Services};
 use crate::store;
 
 type Ext = Extension<Arc<Services>>;
-
-fn action_body() -> Value {
-    json!({"type": "object", "properties": {"comment": {"type": "string"}, "legal_basis": {"type": "string"}}})
-}
-
-fn item_body() -> Value {
-    json!({"type": "object", "required": ["code", "name", "kind", "org_code", "audience", "legal_days", "promised_days"],
-           "description": "与事项目录导出（JSON）中的单个对象相同；materials、steps、faq、form、review_steps 为逐行文本"})
-}
-fn appeal_body() -> Value {
-    json!({"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"]})
-}
-fn decide_body() -> Value {
-    json!({"type": "object", "properties": {"uphold": {"type": "boolean"}, "comment": {"type": "string"}}, "required": ["uphold", "comment"]})
-}
-fn close_body() -> Value {
-    json!({"type": "object", "properties": {"response": {"type": "string"}}, "required": ["response"]})
-}
 
 pub fn routes() -> Vec<ApiRoute> {
     let r = |m, p, s, perm, body, h| ApiRoute::new("网上办事", m, p, s, perm, body, h);
@@ -53,7 +35,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/service-items",
             "新建或按事项编码更新事项（字段同导出格式，清单为逐行文本）",
             Some(Perm::ServiceManage),
-            Some(item_body),
+            Some(schema_of::<service::ItemForm>),
             post(item_save),
         ),
         r(
@@ -61,7 +43,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/applications/{id}/appeal",
             "对差评提出申诉",
             Some(Perm::ApplicationHandle),
-            Some(appeal_body),
+            Some(schema_of::<AppealBody>),
             post(appeal),
         ),
         r(
@@ -69,7 +51,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/applications/{id}/appeal/decide",
             "审核差评申诉（uphold: true 为申诉成立）",
             Some(Perm::ServiceManage),
-            Some(decide_body),
+            Some(schema_of::<DecideBody>),
             post(decide),
         ),
         r(
@@ -77,7 +59,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/service-followups/{id}/close",
             "办结差评回访",
             Some(Perm::ApplicationHandle),
-            Some(close_body),
+            Some(schema_of::<CloseBody>),
             post(followup_close),
         ),
         r(
@@ -87,7 +69,8 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(Perm::ApplicationHandle),
             None,
             get(cases),
-        ),
+        )
+        .with_query(schema_of::<CaseQuery>),
         r(
             "get",
             "/api/v1/applications/{id}",
@@ -101,7 +84,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/applications/{id}/actions/{action}",
             "对办件执行操作（受理、不予受理、补正、审查通过、不予办理、办结）",
             Some(Perm::ApplicationHandle),
-            Some(action_body),
+            Some(schema_of::<ActInput>),
             post(case_action),
         ),
     ]
@@ -119,10 +102,12 @@ async fn items(State(state): State<AppState>, staff: Staff) -> Result<Json<Value
     Ok(Json(json!({ "items": list })))
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, schemars::JsonSchema)]
 struct CaseQuery {
+    /// 状态（submitted 待受理、reviewing 审查中、correction 待补正、completed 办结 …）
     #[serde(default)]
     state: String,
+    /// 1：只看已超期
     #[serde(default)]
     overdue: String,
 }
@@ -209,12 +194,26 @@ async fn item_save(
     Ok(Json(json!({"id": id, "version": item.version, "missing": service::completeness(&item, &orgs)})))
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct AppealBody {
+    /// 申诉理由
+    #[schemars(regex(pattern = r"\S"))]
     reason: String,
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct DecideBody {
+    /// 是否维持原评价
     uphold: bool,
+    /// 核实意见
+    #[schemars(regex(pattern = r"\S"))]
     comment: String,
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct CloseBody {
+    /// 整改或回访结果
+    #[schemars(regex(pattern = r"\S"))]
     response: String,
 }
 
@@ -235,7 +234,7 @@ async fn decide(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Json(b): Json<AppealBody>,
+    Json(b): Json<DecideBody>,
 ) -> Result<Json<Value>, AppError> {
     let case = Case::load(&state.db, id).await?;
     service::decide_appeal(&state, &ctx, &staff, &case, b.uphold, &b.comment).await?;
@@ -248,7 +247,7 @@ async fn followup_close(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Json(b): Json<AppealBody>,
+    Json(b): Json<CloseBody>,
 ) -> Result<Json<Value>, AppError> {
     service::close_followup(&state, &ctx, &staff, id, &b.response).await?;
     Ok(Json(json!({"id": id, "state": "closed"})))

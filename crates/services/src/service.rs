@@ -60,7 +60,8 @@ pub fn handled_orgs(auth: &Auth, orgs: &[OrgUnit]) -> Option<Vec<i64>> {
 // ---- items --------------------------------------------------------------------------------------
 
 /// An item as the back-office form sends it: the lists as lines (see `domain::parse_*`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["code", "name", "kind", "org_code", "audience", "legal_days", "promised_days"]))]
 pub struct ItemForm {
     #[serde(default)]
     pub code: String,
@@ -521,12 +522,15 @@ pub fn due_status(cal: &WorkCalendar, a: &Application, today: Date) -> Option<(i
     ))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 pub struct ActInput {
+    /// 意见（退回、补正、不予办理须写明理由）
     #[serde(default)]
     pub comment: String,
+    /// 法律依据（不予受理、不予办理）
     #[serde(default)]
     pub legal_basis: String,
+    /// 好差评（rate）
     #[serde(default)]
     pub rating: String,
     /// Corrected form values (补正) by field name.
@@ -644,7 +648,8 @@ pub async fn act(
                     errs.into_iter().map(|(f, m)| FieldError::new(&format!("v_{f}"), m)).collect(),
                 ));
             }
-            set = set.push(", form_data = ")
+            set = set
+                .push(", form_data = ")
                 .push_bind(platform::sealed::seal(&serde_json::to_string(&values).unwrap_or_default()));
             if a.accepted {
                 let mut p = pauses(a);

@@ -194,11 +194,8 @@ pub async fn versions(db: &Db, item_id: i64) -> DbResult<Vec<Version>> {
 
 /// The application columns stored sealed; values written in clear by an older version are sealed at
 /// start.
-pub const SEALED_APPLICATION: SealedColumns = SealedColumns {
-    table: "application",
-    columns: &["applicant_code", "phone", "email", "form_data"],
-    hashes: &[],
-};
+pub const SEALED_APPLICATION: SealedColumns =
+    SealedColumns { table: "application", columns: &["applicant_code", "phone", "email", "form_data"], hashes: &[] };
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
 pub struct Application {

@@ -77,7 +77,9 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
         .await
         .with_context(|| "无法连接数据库".to_owned())?;
     db.migrate().await.context("数据库迁移失败")?;
-    for spec in [&interaction::store::SEALED, &services::store::SEALED_APPLICATION, &services::calls::SEALED_PROJECT_APP] {
+    for spec in
+        [&interaction::store::SEALED, &services::store::SEALED_APPLICATION, &services::calls::SEALED_PROJECT_APP]
+    {
         let n = platform::sealed::seal_legacy(&db, spec).await.context("加密存量个人信息失败")?;
         if n > 0 {
             tracing::info!(table = spec.table, rows = n, "sealed personal data stored in clear by an earlier version");

@@ -578,8 +578,31 @@ backend_tests! {
         let req = Request::post("/api/v1/users").header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
         assert_eq!(c.send(req).await.status, StatusCode::UNAUTHORIZED);
         // A method no operation has is 405, not 401.
-        let req = Request::builder().method("TRACE").uri("/api/v1/search").body(Body::empty()).unwrap();
-        assert_eq!(c.send(req).await.status, StatusCode::METHOD_NOT_ALLOWED);
+        for method in ["TRACE", "PUT"] {
+            let req = Request::builder().method(method).uri("/api/v1/search").body(Body::empty()).unwrap();
+            assert_eq!(c.send(req).await.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        }
+        // Bodies and queries are described from the handlers' types: fields, limits, enums, and the
+        // query parameters (no nulls in a query string).
+        let token = &doc["paths"]["/api/v1/tokens"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!((token["required"].clone(), token["properties"]["name"]["maxLength"].clone()), (json!(["name"]), json!(60)), "{token}");
+        let policy = &doc["paths"]["/api/v1/security-policy"]["put"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(policy["properties"]["audit_retention_days"]["minimum"], json!(184), "{policy}");
+        let site = &doc["paths"]["/api/v1/sites"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert!(site["properties"]["kind"]["enum"].as_array().is_some_and(|k| k.contains(&json!("portal"))), "{site}");
+        let audit: Vec<&str> = doc["paths"]["/api/v1/audit"]["get"]["parameters"].as_array().unwrap().iter().filter(|p| p["in"] == "query").map(|p| p["name"].as_str().unwrap()).collect();
+        assert!(["username", "action", "outcome", "from", "to", "page"].iter().all(|n| audit.contains(n)), "{audit:?}");
+        let page = doc["paths"]["/api/v1/letters"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "page").unwrap().clone();
+        assert_eq!(page["schema"]["type"], "integer", "{page}");
+        app.user("sys", &[Role::Sysadmin]).await;
+        let sys = app.token("sys").await;
+        // 3.0 is an integer as JSON Schema has it; a page past the end is the first page, never a 500.
+        let r = c.api("PUT", "/api/v1/settings", &sys, Some(json!({"platform_name": "政务门户平台", "upload_max_mb": 40.0}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        app.user("hd", &[Role::Handler]).await;
+        let hd = app.token("hd").await;
+        let r = c.api("GET", "/api/v1/letters?page=9223372036854775806&mailbox_id=-9223372036854775808", &hd, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         for status in ["400", "401", "403", "404", "409", "422"] {
             assert!(doc["paths"]["/api/v1/orgs"]["post"]["responses"][status].is_object(), "{status} documented");
         }

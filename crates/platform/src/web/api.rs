@@ -34,6 +34,8 @@ pub struct ApiRoute {
     /// signed-in user.
     pub perm: Option<Perm>,
     pub body: Option<fn() -> Value>,
+    /// The query parameters' schema (an object schema; each property becomes a parameter).
+    pub query: Option<fn() -> Value>,
     pub handler: MethodRouter<AppState>,
     /// Answered without a token (documented with `security: []`).
     pub public: bool,
@@ -50,7 +52,13 @@ impl ApiRoute {
         body: Option<fn() -> Value>,
         handler: MethodRouter<AppState>,
     ) -> Self {
-        ApiRoute { method, path, summary, tag, perm, body, handler, public: false }
+        ApiRoute { method, path, summary, tag, perm, body, query: None, handler, public: false }
+    }
+
+    /// Documents the query parameters from the handler's query type.
+    pub fn with_query(mut self, schema: fn() -> Value) -> Self {
+        self.query = Some(schema);
+        self
     }
 
     /// Marks an operation that anyone may call without a token.
@@ -69,6 +77,7 @@ macro_rules! op {
             tag: $tag,
             perm: $perm,
             body: $body,
+            query: None,
             handler: $m($h),
             public: false,
         }
@@ -81,7 +90,7 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
     let mut paths = serde_json::Map::new();
     for r in routes {
         let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
-        let params: Vec<Value> = r
+        let mut params: Vec<Value> = r
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -94,6 +103,33 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
                 json!({"name": name, "in": "path", "required": true, "schema": schema})
             })
             .collect();
+        if let Some(q) = r.query {
+            let q = q();
+            let required: Vec<&str> =
+                q["required"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            for (name, schema) in q["properties"].as_object().into_iter().flatten() {
+                let mut schema = schema.clone();
+                let description = schema.as_object_mut().and_then(|o| o.remove("description"));
+                // A query string has no null: an `Option` field is simply an optional parameter.
+                if let Some(o) = schema.as_object_mut() {
+                    if o.get("default").is_some_and(Value::is_null) {
+                        o.remove("default");
+                    }
+                    if let Some(Value::Array(types)) = o.get_mut("type") {
+                        types.retain(|t| t != "null");
+                        if types.len() == 1 {
+                            let only = types[0].clone();
+                            o.insert("type".into(), only);
+                        }
+                    }
+                }
+                let mut p = json!({"name": name, "in": "query", "required": required.contains(&name.as_str()), "schema": schema});
+                if let Some(d) = description {
+                    p["description"] = d;
+                }
+                params.push(p);
+            }
+        }
         let mut operation = json!({
             "summary": r.summary,
             "tags": [r.tag],
@@ -152,68 +188,42 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
     (router, doc)
 }
 
-fn obj(props: &[(&str, &str)], required: &[&str]) -> Value {
-    let p: serde_json::Map<String, Value> = props.iter().map(|(k, t)| ((*k).to_owned(), json!({"type": t}))).collect();
-    json!({"type": "object", "properties": p, "required": required})
-}
+/// A calendar day `YYYY-MM-DD`, or empty (no bound): the pattern query and body schemas declare.
+pub const DATE_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])$";
+/// A link field: `http(s)://…` or a path on this site (`/…`, not `//…`), as `check_link` accepts.
+pub const LINK: &str = r"^(https?://\S+|/([^/\s]\S*)?)$";
+/// A Beijing time `YYYY-MM-DD HH:MM` (or with `T`, as `datetime-local` sends), or empty.
+pub const DATETIME_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])[ T]([01]\d|2[0-3]):[0-5]\d$";
 
-fn user_body() -> Value {
-    obj(
-        &[
-            ("username", "string"),
-            ("display_name", "string"),
-            ("email", "string"),
-            ("org_code", "string"),
-            ("password", "string"),
-        ],
-        &["username", "display_name", "password"],
-    )
-}
-fn profile_body() -> Value {
-    obj(&[("display_name", "string"), ("email", "string"), ("org_code", "string")], &["display_name"])
-}
-fn org_body() -> Value {
-    obj(
-        &[("name", "string"), ("code", "string"), ("kind", "string"), ("parent_code", "string")],
-        &["name", "code", "kind"],
-    )
-}
-fn grant_body() -> Value {
-    obj(&[("role", "string"), ("scope_kind", "string"), ("scope_id", "integer")], &["role"])
-}
-fn policy_body() -> Value {
-    obj(
-        &[
-            ("password_min_length", "integer"),
-            ("password_min_classes", "integer"),
-            ("lockout_threshold", "integer"),
-            ("lockout_minutes", "integer"),
-            ("idle_timeout_minutes", "integer"),
-            ("mfa_required_for_admins", "boolean"),
-            ("audit_retention_days", "integer"),
-        ],
-        &[],
-    )
-}
-fn settings_body() -> Value {
-    obj(&[("platform_name", "string"), ("admin_contact", "string"), ("upload_max_mb", "integer")], &[])
-}
-fn action_body() -> Value {
-    obj(&[("comment", "string"), ("password", "string")], &[])
-}
-fn calendar_body() -> Value {
-    obj(&[("lines", "string")], &["lines"])
-}
-fn token_body() -> Value {
-    obj(&[("name", "string")], &["name"])
+/// The JSON Schema of a request body or query, generated from the handler's input type (draft 2020-12 as
+/// OpenAPI 3.1 uses, subschemas inlined), so the document says exactly which fields, types, lengths
+/// and ranges the server accepts.
+pub fn schema_of<T: schemars::JsonSchema>() -> Value {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.inline_subschemas = true;
+    let mut v = settings.into_generator().into_root_schema_for::<T>().to_value();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$schema");
+        o.remove("title");
+    }
+    v
 }
 
 /// The platform's API operations.
 pub fn platform_routes() -> Vec<ApiRoute> {
     vec![
         op!(get, "/api/v1/me", "账号", "当前用户及其角色", None, None, me),
-        op!(get, "/api/v1/users", "账号", "账号列表", Some(Perm::UserManage), None, users_list),
-        op!(post, "/api/v1/users", "账号", "新建账号", Some(Perm::UserManage), Some(user_body), user_create),
+        op!(get, "/api/v1/users", "账号", "账号列表", Some(Perm::UserManage), None, users_list)
+            .with_query(schema_of::<ListQuery>),
+        op!(
+            post,
+            "/api/v1/users",
+            "账号",
+            "新建账号",
+            Some(Perm::UserManage),
+            Some(schema_of::<UserInput>),
+            user_create
+        ),
         op!(get, "/api/v1/users/{id}", "账号", "账号详情", Some(Perm::UserManage), None, user_get),
         op!(
             patch,
@@ -221,7 +231,7 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             "账号",
             "修改账号资料",
             Some(Perm::UserManage),
-            Some(profile_body),
+            Some(schema_of::<ProfileInput>),
             user_update
         ),
         op!(
@@ -230,12 +240,20 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             "账号",
             "账号操作：disable、enable、reset-password",
             Some(Perm::UserManage),
-            Some(action_body),
+            Some(schema_of::<ActionBody>),
             user_action
         ),
         op!(get, "/api/v1/orgs", "机构", "单位列表（树形顺序）", Some(Perm::OrgManage), None, orgs_list),
-        op!(post, "/api/v1/orgs", "机构", "新建单位", Some(Perm::OrgManage), Some(org_body), org_create),
-        op!(patch, "/api/v1/orgs/{id}", "机构", "修改单位", Some(Perm::OrgManage), Some(org_body), org_update),
+        op!(post, "/api/v1/orgs", "机构", "新建单位", Some(Perm::OrgManage), Some(schema_of::<OrgInput>), org_create),
+        op!(
+            patch,
+            "/api/v1/orgs/{id}",
+            "机构",
+            "修改单位",
+            Some(Perm::OrgManage),
+            Some(schema_of::<OrgInput>),
+            org_update
+        ),
         op!(get, "/api/v1/users/{id}/grants", "授权", "账号的角色授权", Some(Perm::RoleGrant), None, grants_list),
         op!(
             post,
@@ -243,7 +261,7 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             "授权",
             "授予角色",
             Some(Perm::RoleGrant),
-            Some(grant_body),
+            Some(schema_of::<GrantInput>),
             grant_create
         ),
         op!(delete, "/api/v1/grants/{id}", "授权", "收回授权", Some(Perm::RoleGrant), None, grant_delete),
@@ -254,7 +272,7 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             "安全",
             "修改安全策略",
             Some(Perm::SecurityPolicy),
-            Some(policy_body),
+            Some(schema_of::<SecurityPolicy>),
             policy_put
         ),
         op!(get, "/api/v1/settings", "系统", "系统设置", Some(Perm::SystemSettings), None, settings_get),
@@ -264,7 +282,7 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             "系统",
             "修改系统设置",
             Some(Perm::SystemSettings),
-            Some(settings_body),
+            Some(schema_of::<SystemSettings>),
             settings_put
         ),
         op!(
@@ -275,7 +293,8 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             Some(Perm::AuditRead),
             None,
             audit_list
-        ),
+        )
+        .with_query(schema_of::<AuditQuery>),
         op!(
             get,
             "/api/v1/audit/export",
@@ -284,7 +303,8 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             Some(Perm::AuditRead),
             None,
             audit_export
-        ),
+        )
+        .with_query(schema_of::<ExportQuery>),
         op!(post, "/api/v1/audit/actions/verify", "审计", "校验审计日志链", Some(Perm::AuditRead), None, audit_verify),
         op!(
             get,
@@ -301,11 +321,19 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             "系统",
             "录入节假日安排（lines：每行“日期 休|班 名称”）",
             Some(Perm::SystemSettings),
-            Some(calendar_body),
+            Some(schema_of::<CalendarBody>),
             calendar_post
         ),
         op!(get, "/api/v1/tokens", "令牌", "我的 API 令牌", None, None, tokens_list),
-        op!(post, "/api/v1/tokens", "令牌", "生成 API 令牌（只返回一次）", None, Some(token_body), token_create),
+        op!(
+            post,
+            "/api/v1/tokens",
+            "令牌",
+            "生成 API 令牌（只返回一次）",
+            None,
+            Some(schema_of::<TokenBody>),
+            token_create
+        ),
         op!(post, "/api/v1/tokens/{id}/actions/revoke", "令牌", "吊销 API 令牌", None, None, token_revoke),
     ]
 }
@@ -314,15 +342,19 @@ async fn me(staff: Staff) -> Json<Value> {
     Json(json!({"user": staff.user, "grants": staff.grants}))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct ListQuery {
+    /// 按用户名或姓名查找
     #[serde(default)]
     q: String,
+    /// 页码（超出 1–100000 时按第 1 页）
     #[serde(default)]
     page: Option<i64>,
 }
 
-fn page_of(p: Option<i64>) -> i64 {
+/// The page number a list was asked for: 1 when absent or out of range (1–100 000), so a huge
+/// page can never overflow an offset.
+pub fn page_of(p: Option<i64>) -> i64 {
     p.filter(|p| (1..=100_000).contains(p)).unwrap_or(1)
 }
 
@@ -364,8 +396,9 @@ async fn user_update(
     Ok(Json(json!(ops::update_user(&state, &ctx, &staff, id, &input).await?)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct ActionBody {
+    /// reset-password 的新密码（须符合安全策略；空则生成临时密码）
     #[serde(default)]
     password: String,
 }
@@ -396,7 +429,8 @@ pub fn parse_optional_body<T: serde::de::DeserializeOwned + Default>(raw: &[u8])
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(raw).map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+    let v = serde_json::from_slice(raw).map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?;
+    super::extract::decode_object(v)
 }
 
 async fn orgs_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
@@ -496,16 +530,18 @@ async fn audit_list(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Value>, AppError> {
     staff.require(Perm::AuditRead, &ResourceScope::platform())?;
-    let page = q.page.as_deref().and_then(|p| p.parse().ok()).filter(|p: &i64| (1..=100_000).contains(p)).unwrap_or(1);
+    let page = page_of(q.page.as_deref().and_then(|p| p.parse().ok()));
     let (items, total) = audit::search(&state.db, &q.filter()?, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     Ok(Json(json!({"items": items, "total": total, "page": page, "page_size": PAGE_SIZE})))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct ExportQuery {
     #[serde(flatten)]
     filter: AuditQuery,
+    /// 导出格式：csv 或 xlsx（默认 csv）
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "csv", "xlsx"]))]
     format: String,
 }
 
@@ -558,9 +594,12 @@ async fn tokens_list(State(state): State<AppState>, staff: Staff) -> Result<Json
     Ok(Json(json!({"items": accounts::tokens_of(&state.db, staff.user.id).await?})))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(extend("required" = ["name"]))]
 struct TokenBody {
+    /// 用途说明
     #[serde(default)]
+    #[schemars(length(min = 1, max = 60), regex(pattern = r"\S"))]
     name: String,
 }
 
@@ -602,8 +641,10 @@ async fn calendar_get(State(state): State<AppState>, staff: Staff) -> Result<Jso
     Ok(Json(json!({"years": cal.known_years(), "days": days})))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(extend("required" = ["lines"]))]
 struct CalendarBody {
+    /// 每行“日期 休|班 名称”，如“2027-01-01 休 元旦”
     #[serde(default)]
     lines: String,
 }

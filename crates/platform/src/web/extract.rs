@@ -12,23 +12,51 @@ use super::AppError;
 pub struct Form<T>(pub T);
 
 /// A JSON request body that must be an object: serde would otherwise accept `[…]` for a struct
-/// (fields by position), which the API document does not promise and nobody means.
+/// (fields by position), which the API document does not promise and nobody means. Numbers with
+/// no fraction (`3.0`) count as integers, as JSON Schema and most JSON writers have it.
 pub struct Json<T>(pub T);
+
+/// Reads an API body already parsed as JSON into `T`: it must be an object, and integral floats
+/// count as integers. Every JSON body goes through here (the [`Json`] extractor and the optional
+/// action bodies).
+pub fn decode_object<T: serde::de::DeserializeOwned>(mut v: serde_json::Value) -> Result<T, AppError> {
+    integral_floats_as_integers(&mut v);
+    if !v.is_object() {
+        return Err(AppError::Invalid(vec![super::FieldError::new(
+            "body",
+            "请求体应为 JSON 对象（{…}），不能是数组或单个值",
+        )]));
+    }
+    serde_json::from_value(v)
+        .map_err(|e| AppError::Invalid(vec![super::FieldError::new("body", format!("字段内容有误：{e}"))]))
+}
+
+/// Rewrites integral floats (`3.0`) as integers, so an integer field accepts them.
+fn integral_floats_as_integers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: |f| < 2^53, so the conversion loses nothing.
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = serde_json::Value::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
+}
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
         let axum::Json(v) = axum::Json::<serde_json::Value>::from_request(req, state).await?;
-        if !v.is_object() {
-            return Err(AppError::Invalid(vec![super::FieldError::new(
-                "body",
-                "请求体应为 JSON 对象（{…}），不能是数组或单个值",
-            )]));
-        }
-        serde_json::from_value(v)
-            .map(Json)
-            .map_err(|e| AppError::Invalid(vec![super::FieldError::new("body", format!("字段内容有误：{e}"))]))
+        decode_object(v).map(Json)
     }
 }
 

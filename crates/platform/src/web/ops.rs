@@ -30,19 +30,28 @@ fn check_email(email: &str) -> Option<String> {
     (!ok).then(|| "电子邮箱格式不正确".to_owned())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["username", "display_name", "password"]))]
 pub struct UserInput {
+    /// 用户名：英文字母、数字、下划线、点和短横线
     #[serde(default)]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9_.-]{1,32}$"))]
     pub username: String,
+    /// 姓名
     #[serde(default)]
+    #[schemars(length(min = 1, max = 50), regex(pattern = r"\S"))]
     pub display_name: String,
+    /// 电子邮箱（可空）
     #[serde(default)]
+    #[schemars(regex(pattern = r"^$|^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"))]
     pub email: String,
     /// Org unit code (统一社会信用代码/组织机构代码); empty for none.
     #[serde(default)]
     pub org_code: String,
-    /// Initial password; the user must change it at first sign-in.
+    /// Initial password; the user must change it at first sign-in (checked against the security
+    /// policy's length and character classes).
     #[serde(default)]
+    #[schemars(length(min = 8, max = 128))]
     pub password: String,
 }
 
@@ -119,12 +128,18 @@ pub async fn create_user(state: &AppState, ctx: &Ctx, actor: &Auth, input: &User
     accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)
 }
 
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["display_name"]))]
 pub struct ProfileInput {
+    /// 姓名
     #[serde(default)]
+    #[schemars(length(min = 1, max = 50), regex(pattern = r"\S"))]
     pub display_name: String,
+    /// 电子邮箱（可空）
     #[serde(default)]
+    #[schemars(regex(pattern = r"^$|^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"))]
     pub email: String,
+    /// 所属单位代码（可空）
     #[serde(default)]
     pub org_code: String,
 }
@@ -205,13 +220,19 @@ pub async fn set_disabled(state: &AppState, ctx: &Ctx, actor: &Auth, id: i64, di
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["name", "code", "kind"]))]
 pub struct OrgInput {
+    /// 单位名称
     #[serde(default)]
+    #[schemars(regex(pattern = r"\S"))]
     pub name: String,
+    /// 统一社会信用代码（18 位，含校验位）或组织机构代码
     #[serde(default)]
     pub code: String,
+    /// 单位类型：government 人民政府、bureau 委办局、division 处室/科室、other 其他单位
     #[serde(default)]
+    #[schemars(extend("enum" = ["government", "bureau", "division", "other"]))]
     pub kind: String,
     /// Parent org unit code; empty for a top-level unit.
     #[serde(default)]
@@ -282,13 +303,19 @@ pub async fn update_org(state: &AppState, ctx: &Ctx, actor: &Auth, id: i64, inpu
     Ok(())
 }
 
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["role"]))]
 pub struct GrantInput {
+    /// 角色代码（见 GET /api/v1/me 的 grants）
     #[serde(default)]
     pub role: String,
+    /// 授权范围：global 全局、org 单位、site 站点（空为全局）
     #[serde(default)]
+    #[schemars(extend("enum" = ["", "global", "org", "site"]))]
     pub scope_kind: String,
+    /// 单位或站点的编号
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub scope_id: Option<i64>,
 }
 
@@ -379,11 +406,16 @@ pub async fn set_policy(state: &AppState, ctx: &Ctx, actor: &Auth, p: &SecurityP
 }
 
 /// The settings a `sysadmin` manages (not security policy, which is the `secadmin`'s).
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SystemSettings {
+    /// 平台名称
+    #[schemars(length(min = 1, max = 60), regex(pattern = r"\S"))]
     pub platform_name: String,
+    /// 系统管理员联系方式
     pub admin_contact: String,
+    /// 上传大小上限（MB）
+    #[schemars(range(min = 1, max = 1024))]
     pub upload_max_mb: u32,
 }
 

@@ -909,18 +909,26 @@ async fn settings_submit(
 
 // ---- audit log ---------------------------------------------------------------------------------------------
 
-#[derive(Deserialize, Default, serde::Serialize, Clone)]
+#[derive(Deserialize, Default, serde::Serialize, Clone, schemars::JsonSchema)]
 pub struct AuditQuery {
+    /// 操作人用户名
     #[serde(default)]
     pub username: String,
+    /// 操作（如 user.create）
     #[serde(default)]
     pub action: String,
+    /// 结果：success 成功、denied 拒绝、failure 失败
     #[serde(default)]
     pub outcome: String,
+    /// 起始日期 YYYY-MM-DD
     #[serde(default)]
+    #[schemars(regex(pattern = super::api::DATE_OR_EMPTY))]
     pub from: String,
+    /// 截止日期 YYYY-MM-DD（含当天）
     #[serde(default)]
+    #[schemars(regex(pattern = super::api::DATE_OR_EMPTY))]
     pub to: String,
+    /// 页码（不是 1–100000 的数时按第 1 页）
     #[serde(default)]
     pub page: Option<String>,
 }
