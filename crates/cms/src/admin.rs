@@ -73,6 +73,17 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/cms/search/words", post(crate::search_admin::save_words))
         .route("/admin/cms/search/rebuild", post(crate::search_admin::rebuild_now))
         .route("/static/editor.js", get(editor_js))
+        // Attachments are public once their article is; before that only staff who may edit or
+        // review it see them, so the route resolves the session like the back office does.
+        .route("/files/{id}/{name}", get(crate::public::download))
+        .route(
+            "/static/vendor/jodit/jodit.min.js",
+            get(|h: axum::http::HeaderMap| async move { JODIT_JS.respond(&h, false) }),
+        )
+        .route(
+            "/static/vendor/jodit/jodit.min.css",
+            get(|h: axum::http::HeaderMap| async move { JODIT_CSS.respond(&h, false) }),
+        )
 }
 
 type Ext = Extension<Arc<Cms>>;
@@ -513,6 +524,8 @@ struct EditorForm {
     summary: String,
     body: String,
     cover: String,
+    /// The number of the body image chosen as cover (radio buttons); wins over the typed address.
+    cover_pick: String,
     keywords: String,
     doc_number: String,
     link_url: String,
@@ -543,6 +556,7 @@ impl EditorForm {
             summary: self.summary.clone(),
             body: self.body.clone(),
             cover: self.cover.clone(),
+            cover_image: self.cover_pick.trim().parse().ok(),
             keywords: self.keywords.clone(),
             doc_number: self.doc_number.clone(),
             link_url: self.link_url.clone(),
@@ -568,6 +582,7 @@ impl EditorForm {
             summary: f.summary.clone(),
             body: f.body.clone(),
             cover: f.cover.clone(),
+            cover_pick: String::new(),
             keywords: f.keywords.clone(),
             doc_number: f.doc_number.clone(),
             link_url: f.link_url.clone(),
@@ -601,8 +616,9 @@ async fn editor_context(
             channels_with(state, staff, Perm::ArticleEdit).await?.into_iter().map(|(c, p)| (c.id.to_string(), p)),
         );
     }
+    let cover_choices = crate::sanitize::image_sources(&form.body);
     Ok(
-        context! { article => article, form => form, errors => errors, channel_options => channel_options, validity_options => validity_options(), editing_warning => warning },
+        context! { article => article, form => form, errors => errors, channel_options => channel_options, validity_options => validity_options(), editing_warning => warning, cover_choices },
     )
 }
 
@@ -1268,6 +1284,21 @@ async fn template_restore(
 
 static EDITOR_JS: std::sync::LazyLock<platform::web::encoding::StaticAsset> = std::sync::LazyLock::new(|| {
     platform::web::encoding::StaticAsset::new(include_bytes!("../static/editor.js"), "text/javascript; charset=utf-8")
+});
+
+// The rich-text editor (Jodit, MIT, vendored; see its VERSION file), compiled into the binary like
+// every other asset so a deployment cannot miss it.
+static JODIT_JS: std::sync::LazyLock<platform::web::encoding::StaticAsset> = std::sync::LazyLock::new(|| {
+    platform::web::encoding::StaticAsset::new(
+        include_bytes!("../static/vendor/jodit/jodit.min.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+static JODIT_CSS: std::sync::LazyLock<platform::web::encoding::StaticAsset> = std::sync::LazyLock::new(|| {
+    platform::web::encoding::StaticAsset::new(
+        include_bytes!("../static/vendor/jodit/jodit.min.css"),
+        "text/css; charset=utf-8",
+    )
 });
 
 async fn editor_js(headers: axum::http::HeaderMap) -> Response {

@@ -225,7 +225,6 @@ pub fn public_routes(cms: Arc<Cms>) -> Router<AppState> {
         .route("/static/site.css", get(public::site_css))
         .route("/static/portal-forms.css", get(public::portal_forms_css))
         .route("/files/inline/{name}", get(public::inline_image))
-        .route("/files/{id}/{name}", get(public::download))
         .route("/{*path}", get(public::serve_path))
         .layer(Extension(cms))
 }

@@ -411,30 +411,55 @@ pub async fn site_css(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
 pub async fn download(
     State(state): State<AppState>,
     Extension(cms): Extension<Arc<Cms>>,
+    ctx: platform::web::Ctx,
     Path((id, _name)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let att = store::attachment(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    // Only attachments of publicly visible articles are public.
-    let visible = match att.article_id {
-        Some(aid) => store::article(&state.db, aid)
-            .await?
-            .is_some_and(|a| crate::domain::PubState::parse(&a.state).is_some_and(|s| s.is_public())),
-        None => false,
+    let article = match att.article_id {
+        Some(aid) => store::article(&state.db, aid).await?,
+        None => None,
     };
-    if !visible {
-        return Err(AppError::NotFound);
+    // Attachments of publicly visible articles are public. Staff who may edit or review the
+    // article see the others too (its preview and the review screen link them), privately and
+    // audited; everybody else gets the same 404 as for a missing file.
+    let public =
+        article.as_ref().is_some_and(|a| crate::domain::PubState::parse(&a.state).is_some_and(|s| s.is_public()));
+    let mut staff_view = false;
+    if !public {
+        let Some(a) = &article else { return Err(AppError::NotFound) };
+        let Some(auth) = ctx.auth.as_deref() else { return Err(AppError::NotFound) };
+        let scope = crate::service::article_scope(&state, a).await?;
+        if !(auth.can(platform::roles::Perm::ArticleEdit, &scope)
+            || auth.can(platform::roles::Perm::ArticleReview, &scope))
+        {
+            return Err(AppError::NotFound);
+        }
+        staff_view = true;
     }
     let bytes = tokio::fs::read(crate::files::attachment_path(&cms.files_dir, &att.sha256))
         .await
         .map_err(|_| AppError::NotFound)?;
-    store::count_download(&state.db, id).await?;
+    if staff_view {
+        state
+            .audit(
+                &ctx,
+                "attachment.preview",
+                &format!("attachment:{id}"),
+                "success",
+                format!("预览未发布信息的附件“{}”", att.filename),
+            )
+            .await;
+    } else {
+        store::count_download(&state.db, id).await?;
+    }
     let disposition = platform::web::attachment_disposition(&att.filename);
     Ok((
         [
             (header::CONTENT_TYPE, att.mime.clone()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, if staff_view { "private, no-store" } else { "public, max-age=300" }.to_owned()),
         ],
         bytes,
     )

@@ -118,6 +118,24 @@ fn extract_data_images(html: &str, store: &mut dyn FnMut(InlineImage) -> Option<
     out
 }
 
+/// The images of a body, in order and without repeats: what an editor may pick the cover from.
+/// Works on any HTML by running it through the sanitiser first, whose output quotes every
+/// attribute the same way.
+pub fn image_sources(html: &str) -> Vec<String> {
+    let clean = builder().clean(html).to_string();
+    let mut found: Vec<String> = Vec::new();
+    for tag in clean.split("<img ").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        let Some(start) = tag.find("src=\"") else { continue };
+        let value = &tag[start + 5..];
+        let src = value[..value.find('"').unwrap_or(value.len())].replace("&amp;", "&");
+        if !src.is_empty() && !found.contains(&src) {
+            found.push(src);
+        }
+    }
+    found
+}
+
 /// Plain text of an HTML fragment (for summaries, feeds and search).
 pub fn plain_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
@@ -155,6 +173,17 @@ mod tests {
 
     fn clean(html: &str) -> String {
         clean_body(html, &mut |_| Some("/files/x.png".into()))
+    }
+
+    #[test]
+    fn cover_candidates_are_the_bodys_images_in_order_once_each() {
+        let body = r#"<p>一<img alt="甲" src="/files/inline/a.png"></p><img src='/files/inline/b.jpg?w=1&amp;h=2'>
+            <p><img src="/files/inline/a.png"><img src="javascript:alert(1)"><img alt="无地址"></p>"#;
+        assert_eq!(
+            image_sources(body),
+            vec!["/files/inline/a.png".to_owned(), "/files/inline/b.jpg?w=1&h=2".to_owned()]
+        );
+        assert!(image_sources("<p>没有图片</p>").is_empty());
     }
 
     #[test]

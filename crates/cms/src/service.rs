@@ -423,6 +423,9 @@ pub struct ArticleInput {
     pub summary: String,
     pub body: String,
     pub cover: String,
+    /// 封面取正文第几张图片（从 1 起）；填写时优先于 cover。
+    #[schemars(range(min = 1))]
+    pub cover_image: Option<usize>,
     pub keywords: String,
     pub doc_number: String,
     pub link_url: String,
@@ -523,8 +526,11 @@ fn fields_from_input(
         author: input.author.trim().into(),
         editor: input.editor.trim().into(),
         summary,
+        cover: input
+            .cover_image
+            .and_then(|n| sanitize::image_sources(&body).into_iter().nth(n.saturating_sub(1)))
+            .unwrap_or_else(|| input.cover.trim().into()),
         body,
-        cover: input.cover.trim().into(),
         keywords: input.keywords.trim().into(),
         doc_number: input.doc_number.trim().into(),
         link_url: input.link_url.trim().into(),

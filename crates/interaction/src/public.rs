@@ -15,6 +15,7 @@ use axum::routing::get;
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::db::Db;
+use platform::intake::{self, Claim};
 use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
 use platform::web::{AppError, AppState, Ctx};
@@ -39,6 +40,8 @@ pub fn routes() -> Router<AppState> {
             "/hudong/{code}/write",
             get(write_page).post(write_submit).layer(axum::extract::DefaultBodyLimit::max(17 << 20)),
         )
+        .route("/hudong/{code}/receipt", get(receipt_page))
+        .route("/hudong/query/result", get(query_result))
 }
 
 fn html(
@@ -145,7 +148,7 @@ async fn mailbox_page(
 async fn write_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
     let m = active_mailbox(&state.db, &code).await?;
     let form = LetterInput { anonymous_public: true, ..LetterInput::default() };
-    write_form(&state, &ctx, &m, &form, BTreeMap::new(), StatusCode::OK).await
+    write_form(&state, &ctx, &m, &form, &intake::submission_token(), BTreeMap::new(), StatusCode::OK).await
 }
 
 async fn write_form(
@@ -153,6 +156,7 @@ async fn write_form(
     ctx: &Ctx,
     m: &Mailbox,
     form: &LetterInput,
+    once: &str,
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -166,7 +170,7 @@ async fn write_form(
         status,
         context! {
             title, column_name => m.name.clone(), site, mailbox => sv(m), form => sv(form), errors,
-            categories => sv(&categories), captcha => sv(state.captcha.issue()),
+            categories => sv(&categories), captcha => sv(state.captcha.issue()), once,
             crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "我要写信".to_owned())],
         },
         true,
@@ -201,6 +205,13 @@ async fn write_submit(
     let files: Vec<(String, Vec<u8>)> =
         uploads.into_iter().filter(|u| u.field == "attachments").map(|u| (u.name, u.bytes)).collect();
     ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
+    // A reload of this POST or a second click lands on the first one's receipt.
+    let receipt_url = format!("/hudong/{}/receipt", m.code);
+    let once =
+        match intake::claim(&state.db, "letter", fields.get(intake::SUBMISSION_FIELD).map(String::as_str)).await? {
+            Claim::First(token) => token,
+            Claim::Repeat(token, _) => return Ok(intake::redirect_to_receipt(&state, &receipt_url, &token)),
+        };
     let input = input_from(&fields);
     let mut errors = BTreeMap::new();
     if let Err(e) = state
@@ -214,30 +225,24 @@ async fn write_submit(
     {
         errors.insert("captcha".to_owned(), e.to_owned());
     }
-    if errors.is_empty() {
+    let status = if errors.is_empty() {
         let sub =
             Submission { mailbox: &m, input: input.clone(), attachments: files, ip: &ctx.ip, source: "web".into() };
         match service::submit(&state, &ix, sub).await {
             Ok(receipt) => {
-                let site = cms::public::site_frame(&state.db, m.site_id).await;
                 let has_email = !input.email.trim().is_empty() && state.mailer.is_configured();
-                return html(
-                    &state,
-                    &ctx,
-                    "public/receipt.html",
-                    StatusCode::OK,
-                    context! { title => "来信已提交", site, mailbox => sv(&m), receipt => sv(&receipt), has_email,
-                    crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "来信已提交".to_owned())] },
-                    true,
-                );
+                let stored = serde_json::json!({ "mailbox": m.code, "receipt": receipt, "has_email": has_email });
+                intake::settle(&state.db, &once, &stored).await?;
+                return Ok(intake::redirect_to_receipt(&state, &receipt_url, &once));
             }
             Err(AppError::TooManyRequests(msg)) => {
                 errors.insert("form".to_owned(), msg);
-                return write_form(&state, &ctx, &m, &input, errors, StatusCode::TOO_MANY_REQUESTS).await;
+                StatusCode::TOO_MANY_REQUESTS
             }
             Err(e) => {
                 let (_, errs) = form_errors(e)?;
                 errors = errs;
+                StatusCode::UNPROCESSABLE_ENTITY
             }
         }
     } else {
@@ -246,8 +251,40 @@ async fn write_submit(
         for (f, msg) in domain::validate(&input, &cats) {
             errors.entry(f.to_owned()).or_insert(msg);
         }
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    // Nothing was filed: the corrected form may be sent with the same token.
+    intake::release(&state.db, &once).await?;
+    write_form(&state, &ctx, &m, &input, &once, errors, status).await
+}
+
+/// 来信已提交: the receipt of this browser's latest letter (from the submission cookie), as often
+/// as it is reloaded within two hours; it never files anything.
+async fn receipt_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let m = active_mailbox(&state.db, &code).await?;
+    let stored = match intake::receipt_token(&headers) {
+        Some(token) => intake::receipt(&state.db, "letter", &token).await?,
+        None => None,
     }
-    write_form(&state, &ctx, &m, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    .filter(|v| v["mailbox"] == m.code.as_str());
+    let site = cms::public::site_frame(&state.db, m.site_id).await;
+    let crumbs = vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "来信已提交".to_owned())];
+    let (status, page) = match stored {
+        Some(v) => (
+            StatusCode::OK,
+            context! { title => "来信已提交", site, mailbox => sv(&m), receipt => sv(&v["receipt"]), has_email => v["has_email"].as_bool(), crumbs },
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            context! { title => "回执已过期", site, mailbox => sv(&m), expired => true, crumbs },
+        ),
+    };
+    html(&state, &ctx, "public/receipt.html", status, page, true)
 }
 
 async fn letter_page(State(state): State<AppState>, ctx: Ctx, Path(no): Path<String>) -> Result<Response, AppError> {
@@ -287,6 +324,8 @@ struct QueryForm {
     satisfaction: String,
     #[serde(default)]
     comment: String,
+    #[serde(default, rename = "_once")]
+    once: String,
 }
 
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -344,7 +383,7 @@ async fn writer_view(
             title => "来信查询", site, letter => sv(l), mailbox => sv(&m), state_label => st.label(),
             open => st.is_open(), replied => st.is_completed(), unit_name => l.unit_id.and_then(|u| names.get(&u).cloned()),
             satisfaction_label => l.satisfaction.as_deref().and_then(domain::Satisfaction::parse).map(|s| s.label()),
-            can_rate, can_reopen, code, events, notice, nav_current => "/hudong/query", crumbs => vec![(String::new(), "来信查询".to_owned())],
+            can_rate, can_reopen, code, events, notice, once => intake::submission_token(), nav_current => "/hudong/query", crumbs => vec![(String::new(), "来信查询".to_owned())],
         },
         true,
     )
@@ -383,26 +422,51 @@ async fn query_act(
         "reopen" => Action::Reopen,
         _ => return Err(AppError::BadRequest("不支持的操作".into())),
     };
+    // A reload or a second click shows the first result; it does not rate or reopen twice.
+    let once = match intake::claim(&state.db, "letter_act", Some(&f.once)).await? {
+        Claim::First(token) => token,
+        Claim::Repeat(token, _) => return Ok(intake::redirect_to_receipt(&state, "/hudong/query/result", &token)),
+    };
     let mailbox = store::mailbox(&state.db, l.mailbox_id).await?.ok_or(AppError::NotFound)?;
     let on = service::Opened { letter: l, mailbox, orgs: Vec::new() };
     let input =
         service::ActionInput { comment: f.comment.clone(), satisfaction: f.satisfaction.clone(), ..Default::default() };
     match service::act(&state, &ix, &ctx, By::Writer, &on, action, &input).await {
-        Ok(l) => {
+        Ok(_) => {
             let notice = if action == Action::Rate {
                 "感谢您的评价。"
             } else {
                 "已申请重新办理，承办单位将重新答复。"
             };
-            writer_view(&state, &ctx, &l, &f.code, notice).await
+            let stored = serde_json::json!({ "no": f.no.trim(), "code": f.code.trim(), "notice": notice });
+            intake::settle(&state.db, &once, &stored).await?;
+            Ok(intake::redirect_to_receipt(&state, "/hudong/query/result", &once))
         }
-        Err(AppError::Invalid(errs)) => {
+        Err(e) => {
+            intake::release(&state.db, &once).await?;
+            let AppError::Invalid(errs) = e else { return Err(e) };
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
             writer_view(&state, &ctx, &on.letter, &f.code, &msg).await.map(|mut r| {
                 *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 r
             })
         }
-        Err(e) => Err(e),
     }
+}
+
+/// The writer's view after rating or reopening (the redirect's target): the letter as it is now,
+/// with the result of this browser's latest action; an expired result sends back to the lookup.
+async fn query_result(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let stored = match intake::receipt_token(&headers) {
+        Some(token) => intake::receipt(&state.db, "letter_act", &token).await?,
+        None => None,
+    };
+    let Some(v) = stored else { return Ok(platform::web::see_other("/hudong/query")) };
+    let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
+    let l = service::find_for_writer(&state.db, no, code).await?;
+    writer_view(&state, &ctx, &l, code, v["notice"].as_str().unwrap_or_default()).await
 }

@@ -534,13 +534,23 @@ fn list_where(base: &str, f: &ListFilter) -> Q {
     q
 }
 
-/// One page of letters for a queue; ordered by due date when open, newest first otherwise.
-pub async fn list(db: &Db, f: &ListFilter, limit: i64, offset: i64) -> DbResult<(Vec<Letter>, i64)> {
-    let order = if f.open || f.state.as_deref().is_some_and(|s| ["accepted", "assigned", "reply_review"].contains(&s)) {
-        " ORDER BY due_date, id"
+/// The letter states that still owe the citizen something (acceptance or a reply).
+pub const OPEN_STATES: [&str; 4] = ["submitted", "accepted", "assigned", "reply_review"];
+
+/// The order of a queue: a list of letters still owed something puts the longest overdue first
+/// (the deadline that runs now: acceptance, then reply), so the oldest debt is at the top of every
+/// handler's screen; archives of answered letters list the newest first.
+pub fn queue_order(f: &ListFilter) -> &'static str {
+    if f.open || f.state.as_deref().is_some_and(|s| OPEN_STATES.contains(&s)) {
+        " ORDER BY COALESCE(due_date, accept_due), id"
     } else {
         " ORDER BY submitted_at DESC, id DESC"
-    };
+    }
+}
+
+/// One page of letters for a queue, in [`queue_order`].
+pub async fn list(db: &Db, f: &ListFilter, limit: i64, offset: i64) -> DbResult<(Vec<Letter>, i64)> {
+    let order = queue_order(f);
     let total = db.count(list_where("SELECT COUNT(*) FROM letter", f)).await?;
     let rows = db
         .fetch_all(

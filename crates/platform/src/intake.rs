@@ -1,7 +1,8 @@
 //! Public intake: what every form a citizen fills in without an account shares — query codes and
 //! their hashes, the arithmetic captcha (each answer accepted once, on every node), and the check
-//! of uploaded files by type, leading bytes, size and count. Letters and online applications use
-//! it; disclosure requests, consultations and ratings will.
+//! of uploaded files by type, leading bytes, size and count, and the one-time submission that makes
+//! a reload or a double click show the first result instead of filing twice. Letters and online
+//! applications use it; disclosure requests, consultations and ratings will.
 
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
@@ -123,6 +124,114 @@ pub async fn use_once(db: &Db, key: &str, expires_at: i64) -> DbResult<bool> {
         )
         .await?;
     Ok(inserted == 1)
+}
+
+// ---- one-time submission ------------------------------------------------------------------------
+
+/// The hidden field a public form carries its submission token in.
+pub const SUBMISSION_FIELD: &str = "_once";
+/// The cookie that tells the receipt page which submission's result to show (never the URL: the
+/// receipt holds the query code, and URLs end up in logs and browser history).
+pub const RECEIPT_COOKIE: &str = "zw_receipt";
+/// How long a receipt can be shown again.
+pub const RECEIPT_TTL_SECONDS: i64 = 7200;
+
+/// A fresh token for a form about to be shown.
+pub fn submission_token() -> String {
+    crate::security::random_token(18)
+}
+
+/// What a POST carrying a submission token should do.
+#[derive(Debug, PartialEq)]
+pub enum Claim {
+    /// The first time this token arrives: do the work, then [`settle`] (or [`release`] on a
+    /// validation error, so that the corrected form can be sent with the same token).
+    First(String),
+    /// The token was used before: show its result, do nothing again. `None` while the first request
+    /// is still working after a few seconds' wait.
+    Repeat(String, Option<serde_json::Value>),
+}
+
+fn token_key(token: &str) -> String {
+    hex::encode(Sha256::digest(format!("submission|{token}").as_bytes()))
+}
+
+/// Claims a form's submission token for `kind` (e.g. `letter`). A form without a token (an old
+/// page, a script) gets one of its own and is treated as a first submission.
+pub async fn claim(db: &Db, kind: &str, token: Option<&str>) -> DbResult<Claim> {
+    let token =
+        token.map(str::trim).filter(|t| (16..=64).contains(&t.len())).map_or_else(submission_token, str::to_owned);
+    let now = crate::db::now();
+    if rand::rng().random_ratio(1, 50) {
+        db.execute(sql("DELETE FROM intake_receipt WHERE created_at < $1").bind(now - RECEIPT_TTL_SECONDS)).await?;
+    }
+    let inserted = db
+        .execute(
+            sql("INSERT INTO intake_receipt (token_hash, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING")
+                .bind(token_key(&token))
+                .bind(kind)
+                .bind(now),
+        )
+        .await?;
+    if inserted == 1 {
+        return Ok(Claim::First(token));
+    }
+    // A double click: the first request may still be storing files and sending mail.
+    for _ in 0..20 {
+        if let Some(r) = receipt(db, kind, &token).await? {
+            return Ok(Claim::Repeat(token, Some(r)));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    Ok(Claim::Repeat(token, None))
+}
+
+/// Stores what the first submission produced (sealed), for the receipt page and for repeats.
+pub async fn settle(db: &Db, token: &str, receipt: &serde_json::Value) -> DbResult<()> {
+    db.execute(
+        sql("UPDATE intake_receipt SET receipt = $1 WHERE token_hash = $2")
+            .bind(crate::sealed::seal(&receipt.to_string()))
+            .bind(token_key(token)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Gives a token back after the submission failed (a wrong captcha, a missing field), so the
+/// corrected form may be sent again with it.
+pub async fn release(db: &Db, token: &str) -> DbResult<()> {
+    db.execute(sql("DELETE FROM intake_receipt WHERE token_hash = $1 AND receipt IS NULL").bind(token_key(token)))
+        .await?;
+    Ok(())
+}
+
+/// The stored result of a settled submission of `kind`, while it is fresh.
+pub async fn receipt(db: &Db, kind: &str, token: &str) -> DbResult<Option<serde_json::Value>> {
+    let stored: Option<crate::db::Scalar<Option<String>>> = db
+        .fetch_optional(
+            sql("SELECT receipt FROM intake_receipt WHERE token_hash = $1 AND kind = $2 AND created_at >= $3")
+                .bind(token_key(token))
+                .bind(kind)
+                .bind(crate::db::now() - RECEIPT_TTL_SECONDS),
+        )
+        .await?;
+    Ok(stored.and_then(|s| s.0).and_then(|s| crate::sealed::open(&s)).and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// The 303 after a successful (or repeated) submission: to the page that shows the result, with
+/// the cookie naming the submission.
+pub fn redirect_to_receipt(state: &crate::web::AppState, to: &str, token: &str) -> axum::response::Response {
+    let mut res = crate::web::see_other(to);
+    res.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::web::set_cookie(state, RECEIPT_COOKIE, token, Some(RECEIPT_TTL_SECONDS)),
+    );
+    res
+}
+
+/// The submission a receipt page was sent for (from its cookie).
+pub fn receipt_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    crate::web::cookie(headers, RECEIPT_COOKIE).map(str::to_owned)
 }
 
 // ---- uploads ------------------------------------------------------------------------------------

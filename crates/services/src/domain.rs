@@ -352,6 +352,10 @@ impl State {
             State::Completed => "已办结",
         }
     }
+    /// The case still waits for someone's work (not yet 办结 or refused).
+    pub fn is_open(self) -> bool {
+        matches!(self, State::Submitted | State::Correction | State::Reviewing | State::Approved)
+    }
     /// The promised time limit runs (accepted and not yet decided).
     pub fn clock_runs(self) -> bool {
         matches!(self, State::Reviewing)

@@ -503,7 +503,9 @@ pub async fn queue(
         q
     };
     let total = db.count(build("COUNT(*)")).await?;
-    let order = if state.is_none() { " ORDER BY due_date, id" } else { " ORDER BY submitted_at DESC, id DESC" };
+    // Cases still running put the longest overdue first; finished ones the newest first.
+    let running = state.is_none_or(|s| crate::domain::State::parse(s).is_some_and(crate::domain::State::is_open));
+    let order = if running { " ORDER BY due_date, id" } else { " ORDER BY submitted_at DESC, id DESC" };
     let rows = db
         .fetch_all(build("*").push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset))
         .await?;

@@ -477,6 +477,56 @@ backend_tests! {
         assert_eq!(cms::store::attachment(&app.db, att[0].id).await.unwrap().unwrap().downloads, 1);
     };
 
+    the_cover_is_picked_from_the_bodys_images_without_scripts => |app: TestApp| async move {
+        demo(&app).await;
+        let bmdt = channel_id(&app, "hrb", "bmdt").await;
+        let mut ed = login(&app, "editor").await;
+        // A pasted picture arrives as a data URI; the editor picks it as the cover by its place.
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGO4oKCAFTEMLQkAvk5EAfjoixEAAAAASUVORK5CYII=";
+        let body = format!(r#"<p>清雪现场。</p><p><img src="https://img.example.gov.cn/a.jpg" alt="远图"><img src="data:image/png;base64,{png}" alt="现场"></p>"#);
+        let res = ed
+            .post_form(
+                "/admin/cms/articles/new",
+                &[("channel_id", &bmdt.to_string()), ("title", "我市连夜清雪保障市民出行"), ("body", &body), ("cover", ""), ("cover_pick", "2")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        let a = cms::store::article(&app.db, id).await.unwrap().unwrap();
+        let f = cms::store::latest_fields(&app.db, &a).await.unwrap();
+        assert!(f.cover.starts_with("/files/inline/") && f.body.contains(&f.cover), "cover {} body {}", f.cover, f.body);
+        // Editing offers both images, the chosen one checked; a typed address still works.
+        let page = ed.get(&format!("/admin/cms/articles/{id}/edit")).await;
+        assert!(page.text.contains("从正文图片中选择封面") && page.text.contains(r#"value="2" checked"#), "{}", page.text);
+        assert!(page.text.contains(r#"name="cover_pick" value="1""#));
+    };
+
+    staff_preview_their_drafts_attachments_the_public_does_not => |app: TestApp| async move {
+        demo(&app).await;
+        let bgxz = channel_id(&app, "hrb", "bgxz").await;
+        let mut ed = login(&app, "editor").await;
+        let id = write_article(&mut ed, bgxz, "科技型中小企业评价申请表（征求意见稿）", "<p>附件见下。</p>").await;
+        let token = ed.csrf().await;
+        let res = ed.post_multipart(&format!("/admin/cms/articles/{id}/attachments"), &[("_csrf", &token)], &[("file", "申请表.pdf", b"%PDF-1.4\n%draft\n")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let att = cms::store::attachments(&app.db, id).await.unwrap()[0].id;
+        let url = format!("/files/{att}/x");
+        // The editor's preview and the reviewers' screen link it: they see it, privately, audited.
+        let own = ed.get(&url).await;
+        assert_eq!(own.status, StatusCode::OK, "{}", own.text);
+        assert!(own.bytes.starts_with(b"%PDF"));
+        assert_eq!(own.headers[header::CACHE_CONTROL], "private, no-store");
+        let mut reviewer = login(&app, "reviewer_office").await;
+        assert_eq!(reviewer.get(&url).await.status, StatusCode::OK);
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'attachment.preview'")).await.unwrap();
+        assert!(audited >= 2, "{audited}");
+        assert_eq!(cms::store::attachment(&app.db, att).await.unwrap().unwrap().downloads, 0, "previews are not downloads");
+        // Visitors and staff without access to the article get the public 404.
+        assert_eq!(app.client().get(&url).await.status, StatusCode::NOT_FOUND);
+        let mut other_site = login(&app, "daoli_editor").await;
+        assert_eq!(other_site.get(&url).await.status, StatusCode::NOT_FOUND);
+    };
+
     a_second_node_follows_publications_within_a_second => |app: TestApp| async move {
         demo(&app).await;
         // Node A runs its background jobs like a server; node B shares the database and the data

@@ -76,6 +76,7 @@ async fn write_letter(app: &TestApp, subject: &str, content: &str, email: &str) 
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     let (token, answer) = captcha(&page.text);
     let csrf = page.csrf().expect("csrf");
+    let once = page.hidden("_once").expect("submission token");
     let cat = interaction::store::categories(
         &app.db,
         interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().unwrap().id,
@@ -89,6 +90,7 @@ async fn write_letter(app: &TestApp, subject: &str, content: &str, email: &str) 
             "/hudong/szxx/write",
             &[
                 ("_csrf", &csrf),
+                ("_once", &once),
                 ("name", "王建国"),
                 ("phone", "13812345678"),
                 ("email", email),
@@ -104,6 +106,10 @@ async fn write_letter(app: &TestApp, subject: &str, content: &str, email: &str) 
             &[("attachments", "现场照片.png", PNG)],
         )
         .await;
+    // Post, redirect, get: the receipt is a page of its own that a reload does not resubmit.
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    assert_eq!(res.location(), "/hudong/szxx/receipt");
+    let res = c.get("/hudong/szxx/receipt").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert!(res.text.contains("来信已提交"), "{}", res.text);
     let grab = |label: &str| {
@@ -258,11 +264,14 @@ backend_tests! {
             serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("no", no.as_str()), ("code", code.as_str()), ("action", action), ("satisfaction", sat), ("comment", "路灯还没修好")]).unwrap()
         };
         let rated = writer.post_form_raw("/hudong/query/act", &act("rate", "unsatisfied")).await;
+        assert_eq!((rated.status, rated.location().as_str()), (StatusCode::SEE_OTHER, "/hudong/query/result"), "{}", rated.text);
+        let rated = writer.get("/hudong/query/result").await;
         assert!(rated.text.contains("感谢您的评价") && rated.text.contains("申请重新办理"), "{}", rated.text);
         let again = writer.post_form_raw("/hudong/query/act", &act("rate", "satisfied")).await;
         assert_eq!(again.status, StatusCode::CONFLICT, "rated once only");
         let reopened = writer.post_form_raw("/hudong/query/act", &act("reopen", "")).await;
-        assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.text);
+        assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.text);
+        assert!(writer.get("/hudong/query/result").await.text.contains("已申请重新办理"));
         let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
         assert_eq!((l.state.as_str(), l.reopened, l.published, l.unit_id), ("assigned", true, false, Some(w.housing)));
         assert!(public.get(&format!("/hudong/letters/{no}")).await.status == StatusCode::NOT_FOUND, "withdrawn from the public site while reopened");
@@ -348,7 +357,7 @@ backend_tests! {
         };
         let f = fields("路灯损坏");
         let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        assert_eq!(c.post_multipart("/hudong/szxx/write", &f, &[]).await.status, StatusCode::OK);
+        assert_eq!(c.post_multipart("/hudong/szxx/write", &f, &[]).await.status, StatusCode::SEE_OTHER);
         // The same solved challenge again (a replaying script, or a second node): refused.
         let f = fields("路灯损坏（再次）");
         let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -357,6 +366,59 @@ backend_tests! {
         assert!(again.text.contains("已经用过") && again.text.contains("路灯损坏（再次）"), "{}", again.text);
         let letters = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter")).await.unwrap();
         assert_eq!(letters, 1);
+    };
+
+    a_reload_or_a_double_click_files_one_letter => |app: TestApp| async move {
+        world(&app).await;
+        let mut c = app.client();
+        let page = c.get("/hudong/szxx/write").await;
+        let (token, answer) = captcha(&page.text);
+        let (csrf, once) = (page.csrf().unwrap(), page.hidden("_once").unwrap());
+        let mailbox = interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().unwrap().id;
+        let cat = interaction::store::categories(&app.db, mailbox).await.unwrap()[0].id.to_string();
+        let form = [("_csrf", csrf.as_str()), ("_once", once.as_str()), ("name", "赵丽华"), ("phone", "13912340000"), ("category_id", &cat),
+            ("subject", "建议延长社区图书室开放时间"), ("content", "社区图书室晚上六点就关门，上班族下班后无法借书，建议延长到晚上九点。"),
+            ("captcha_token", &token), ("captcha", &answer)];
+        // The same form sent three times (a double click, then the browser re-sending the POST).
+        let mut locations = Vec::new();
+        for _ in 0..3 {
+            let res = c.post_multipart("/hudong/szxx/write", &form, &[]).await;
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+            locations.push(res.location());
+        }
+        assert!(locations.iter().all(|l| l == "/hudong/szxx/receipt"), "{locations:?}");
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter")).await.unwrap(), 1, "one letter");
+        // Reloading the receipt shows the same number and query code and files nothing.
+        let first = c.get("/hudong/szxx/receipt").await;
+        let again = c.get("/hudong/szxx/receipt").await;
+        assert_eq!(first.status, StatusCode::OK);
+        assert_eq!(first.text, again.text);
+        assert_eq!(first.headers[axum::http::header::CACHE_CONTROL], "no-store");
+        let no = app.db.fetch_one::<platform::db::Scalar<String>>(platform::db::sql("SELECT no FROM letter")).await.unwrap().0;
+        assert!(first.text.contains(&no), "{}", first.text);
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter")).await.unwrap(), 1);
+        // Another browser (no submission cookie) sees no receipt and no query code.
+        let stranger = app.client().get("/hudong/szxx/receipt").await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+        assert!(stranger.text.contains("回执已过期") && !stranger.text.contains(&no));
+        // A form that failed (wrong captcha) may be corrected and sent with the same token.
+        let page = c.get("/hudong/szxx/write").await;
+        let (token, answer) = captcha(&page.text);
+        let once = page.hidden("_once").unwrap();
+        let wrong = (answer.parse::<i64>().unwrap() + 1).to_string();
+        let mut form = form.to_vec();
+        form[1] = ("_once", &once);
+        form[5] = ("subject", "建议在公园增设健身器材");
+        form[7] = ("captcha_token", &token);
+        form[8] = ("captcha", &wrong);
+        let failed = c.post_multipart("/hudong/szxx/write", &form, &[]).await;
+        assert_eq!(failed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(failed.hidden("_once").as_deref(), Some(once.as_str()), "the form keeps its token");
+        let (token, answer) = captcha(&failed.text);
+        form[7] = ("captcha_token", &token);
+        form[8] = ("captcha", &answer);
+        assert_eq!(c.post_multipart("/hudong/szxx/write", &form, &[]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter")).await.unwrap(), 2);
     };
 
     bad_input_keeps_what_was_typed => |app: TestApp| async move {
@@ -406,9 +468,10 @@ backend_tests! {
             f[6] = ("captcha_token", &token);
             f[7] = ("captcha", &answer);
             let res = c.post_multipart("/hudong/szxx/write", &f, &[]).await;
-            if res.status == StatusCode::OK {
+            if res.status == StatusCode::SEE_OTHER {
                 sent += 1;
-                assert!(res.text.contains("需要人工审核"), "{}", res.text);
+                let receipt = c.get(&res.location()).await;
+                assert!(receipt.text.contains("需要人工审核"), "{}", receipt.text);
             } else {
                 assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
                 assert!(res.text.contains("一天内最多提交 5 封") && res.text.contains("加装电梯受阻5"), "message and typed text: {}", res.text);
@@ -650,5 +713,25 @@ backend_tests! {
             .unwrap();
         let page = office_page.get("/admin/letters/office?state=all").await;
         assert!(page.text.contains("咨询超两个月未答复"), "{}", page.text);
+    };
+}
+
+backend_tests! {
+    every_open_queue_puts_the_longest_overdue_first => |app: TestApp| async move {
+        app.load_demo(0, 1500).await;
+        let tok = app.token("siteadmin").await;
+        let mut c = app.client();
+        let mut seen = 0;
+        for st in ["submitted", "accepted", "assigned", "reply_review"] {
+            let res = c.api("GET", &format!("/api/v1/letters?state={st}"), &tok, None).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+            let items = res.json()["items"].as_array().cloned().unwrap_or_default();
+            let dues: Vec<String> = items.iter().map(|i| i["due"].as_str().unwrap_or_default().to_owned()).collect();
+            let mut sorted = dues.clone();
+            sorted.sort();
+            assert_eq!(dues, sorted, "{st}: oldest deadline first");
+            seen += dues.iter().filter(|d| !d.is_empty()).count();
+        }
+        assert!(seen >= 10, "the demo has open letters with deadlines: {seen}");
     };
 }

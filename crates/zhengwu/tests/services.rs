@@ -572,3 +572,37 @@ backend_tests! {
         assert_eq!(again.status, StatusCode::CONFLICT);
     };
 }
+
+backend_tests! {
+    every_open_case_queue_puts_the_longest_overdue_first => |app: TestApp| async move {
+        zhengwu::demo::load(
+            &app.db,
+            &app.state.audit_key,
+            &app.state.config.data_dir.join("files"),
+            zhengwu::demo::Sizes { articles: 0, letters: 0, applications: 600 },
+            |_| {},
+        )
+        .await
+        .expect("demo");
+        app.user("chuangkou", &[Role::Handler]).await;
+        let tok = app.token("chuangkou").await;
+        let mut c = app.client();
+        let mut seen = 0;
+        for st in ["", "submitted", "correction", "reviewing", "approved"] {
+            let res = c.api("GET", &format!("/api/v1/applications?state={st}"), &tok, None).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+            let dues: Vec<String> = res.json()["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|i| i["due_date"].as_str().map(str::to_owned))
+                .collect();
+            let mut sorted = dues.clone();
+            sorted.sort();
+            assert_eq!(dues, sorted, "{st:?}: oldest deadline first");
+            seen += dues.len();
+        }
+        assert!(seen >= 10, "the demo has running cases with deadlines: {seen}");
+    };
+}

@@ -268,8 +268,13 @@ impl TestResponse {
     }
     /// The CSRF token embedded in a rendered form.
     pub fn csrf(&self) -> Option<String> {
-        let i = self.text.find("name=\"_csrf\" value=\"")?;
-        let rest = &self.text[i + 20..];
+        self.hidden("_csrf")
+    }
+    /// The value of the first hidden (or any) input named `name` in a rendered form.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let i = self.text.find(&marker)?;
+        let rest = &self.text[i + marker.len()..];
         Some(rest[..rest.find('"')?].to_owned())
     }
 }
