@@ -10,6 +10,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { overflow } from './width.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -187,6 +188,30 @@ for (const [suffix, query] of variants) {
   }
   await context.close();
 }
+// Every public page type fits a 360 px phone and a 1366 px desktop without sideways scrolling, in
+// the standard and the elder view, as a visitor without scripts sees it.
+for (const width of [360, 1366]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width, height: 800 }, javaScriptEnabled: false });
+  const page = await context.newPage();
+  const wide = [];
+  for (const [name, path] of pages) {
+    for (const elder of [false, true]) {
+      const url = new URL(base + path);
+      if (elder) url.searchParams.set('elder', '1');
+      await page.goto(url.toString());
+      const { sw, culprits } = await overflow(page, width);
+      if (sw > width) wide.push(`${name}${elder ? '（长者模式）' : ''} ${path}: ${sw}px — ${culprits.join(' | ')}`);
+    }
+  }
+  if (wide.length) {
+    failures += wide.length;
+    console.log(`✗ layout at ${width}px:`);
+    for (const w of wide) console.log(`    ${w}`);
+  } else {
+    console.log(`✓ layout at ${width}px: ${pages.length * 2} pages without horizontal scroll`);
+  }
+  await context.close();
+}
 // The back office under its own policy: our scripts only, nothing blocked, nothing cached.
 {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
@@ -262,6 +287,53 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     console.log(`✗ editor ${label}px: ${problems.join('; ')}`);
   } else {
     console.log(`✓ editor ${label}px: loads, saves text, table and image, cover picked from the body`);
+  }
+  await context.close();
+}
+// A citizen writes a letter, double-clicks 提交来信 and then reloads the receipt: one letter, one
+// receipt (post, redirect, get with a one-time submission token), at desktop and phone width.
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport });
+  const page = await context.newPage();
+  const problems = [];
+  try {
+    await page.goto(base + '/hudong/szxx/write');
+    await page.fill('input[name=name]', '孙桂芳');
+    await page.fill('input[name=phone]', '13945670000');
+    const cat = await page.$eval('select[name=category_id]', (s) => [...s.options].find((o) => o.value)?.value);
+    await page.selectOption('select[name=category_id]', cat);
+    const subject = `公交站台缺少候车座椅（${label}）`;
+    await page.fill('input[name=subject]', subject);
+    await page.fill('textarea[name=content]', '学府路公交站台没有候车座椅，老人等车很辛苦，希望增设座椅和遮雨棚。');
+    const question = await page.textContent('label[for=f-captcha]');
+    const [, a, op, b] = question.match(/(\d+) (加|乘) (\d+)/);
+    await page.fill('input[name=captcha]', String(op === '加' ? Number(a) + Number(b) : Number(a) * Number(b)));
+    const posts = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/write')) posts.push(r.url()); });
+    await Promise.all([page.waitForURL(/\/receipt$/), page.dblclick('form button[type=submit].primary')]);
+    const no = await page.textContent('.receipt dd strong');
+    await page.reload();
+    const again = await page.textContent('.receipt dd strong');
+    if (!/^\d{10,}$/.test(no || '')) problems.push(`no letter number on the receipt: ${no}`);
+    if (again !== no) problems.push(`reloading the receipt changed it: ${no} → ${again}`);
+    await page.screenshot({ path: join(tmpdir(), `zw-receipt-${label}.png`), fullPage: false });
+    // The letter office finds exactly one letter with this subject.
+    await page.goto(base + '/admin/login');
+    await page.fill('input[name=username]', 'siteadmin');
+    await page.fill('input[name=password]', 'Zhengwu@2026');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.goto(base + '/admin/letters/office?state=all&q=' + encodeURIComponent(subject));
+    const rows = await page.$$eval('table tbody tr', (trs, s) => trs.filter((tr) => tr.textContent.includes(s)).length, subject);
+    if (rows !== 1) problems.push(`${rows} letters titled ${subject} (expected 1; posts sent: ${posts.length})`);
+    if (!posts.length) problems.push('the form was not posted');
+  } catch (e) {
+    problems.push(`write: ${e.message.split('\n')[0]}`);
+  }
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ double submit ${label}px: ${problems.join('; ')}`);
+  } else {
+    console.log(`✓ double submit ${label}px: one letter, the receipt survives a reload`);
   }
   await context.close();
 }

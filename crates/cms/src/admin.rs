@@ -110,7 +110,11 @@ fn site_url(s: &Site) -> String {
 }
 
 /// Channels of all sites where `auth` holds `perm`, with their display path.
-async fn channels_with(state: &AppState, auth: &Auth, perm: Perm) -> Result<Vec<(Channel, String)>, AppError> {
+pub(crate) async fn channels_with(
+    state: &AppState,
+    auth: &Auth,
+    perm: Perm,
+) -> Result<Vec<(Channel, String)>, AppError> {
     let sites = store::sites(&state.db).await?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let mut out = Vec::new();
@@ -470,8 +474,7 @@ async fn articles_page(
     staff.require_anywhere(Perm::ArticleEdit)?;
     let page = platform::web::api::page_of(q.page.as_deref().and_then(|p| p.parse::<i64>().ok()));
     let channel_id = q.channel_id.as_deref().and_then(|c| c.parse().ok());
-    // Editors see what they may edit: restrict to their own articles unless they hold a
-    // site-wide or global grant, or filter to one channel they hold.
+    // Editors see what they may act on: the articles of the channels they may edit.
     let editable = channels_with(&state, &staff, Perm::ArticleEdit).await?;
     if let Some(cid) = channel_id
         && !editable.iter().any(|(c, _)| c.id == cid)
@@ -480,6 +483,7 @@ async fn articles_page(
     }
     let filter = service::article_list_filter(
         &staff,
+        service::list_scope(&staff, &editable),
         channel_id,
         q.mine.is_some(),
         q.state.clone(),
@@ -1102,6 +1106,36 @@ pub async fn review_queue(state: &AppState, auth: &Auth) -> Result<Vec<(store::A
                 steps.get((a.review_step as usize).saturating_sub(1)).map(|s| s.name.clone()).unwrap_or_default();
             out.push((a, step));
         }
+    }
+    Ok(out)
+}
+
+/// An editor's and a reviewer's to-dos on the workbench and beside the menu entries.
+pub async fn todos(state: &AppState, auth: &Auth) -> Result<Vec<platform::web::Todo>, AppError> {
+    let todo = |label, count, href: String, urgent, nav| platform::web::Todo {
+        section: "内容管理",
+        label,
+        count,
+        href,
+        urgent,
+        nav,
+    };
+    let mut out = Vec::new();
+    if auth.holds_anywhere(Perm::ArticleReview) {
+        let n = i64::try_from(review_queue(state, auth).await?.len()).unwrap_or(i64::MAX);
+        out.push(todo("待审核信息", n, "/admin/cms/review".to_owned(), false, Some("/admin/cms/review")));
+    }
+    if auth.holds_anywhere(Perm::ArticleEdit) {
+        let mine = |review: &str| {
+            platform::db::sql("SELECT COUNT(*) FROM article WHERE created_by = $1 AND review_state = $2")
+                .bind(auth.user.id)
+                .bind(review.to_owned())
+        };
+        let returned = state.db.count(mine("rejected")).await?;
+        let editing = state.db.count(mine("editing")).await?;
+        let list = "/admin/cms/articles";
+        out.push(todo("被退回待修改", returned, format!("{list}?mine=1&review_state=rejected"), true, Some(list)));
+        out.push(todo("我的草稿", editing, format!("{list}?mine=1&review_state=editing"), false, None));
     }
     Ok(out)
 }

@@ -196,8 +196,16 @@ async fn articles_list(
         staff.require(Perm::ArticleEdit, &service::channel_scope(&state, &c).await?)?;
     }
     let page = platform::web::api::page_of(q.page);
-    let filter =
-        service::article_list_filter(&staff, q.channel_id, q.mine.unwrap_or(false), q.state, q.review_state, q.q);
+    let editable = crate::admin::channels_with(&state, &staff, Perm::ArticleEdit).await?;
+    let filter = service::article_list_filter(
+        &staff,
+        service::list_scope(&staff, &editable),
+        q.channel_id,
+        q.mine.unwrap_or(false),
+        q.state,
+        q.review_state,
+        q.q,
+    );
     let (rows, total) = store::admin_list(&state.db, &filter, 20, (page - 1) * 20).await?;
     Ok(Json(json!({"items": rows, "total": total, "page": page, "page_size": 20})))
 }

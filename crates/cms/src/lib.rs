@@ -185,7 +185,9 @@ impl Cms {
 
 /// Back-office templates and menu entries of the CMS.
 pub fn extension() -> platform::web::Extension {
-    platform::web::Extension { templates: admin::templates(), nav: nav() }
+    let todos: platform::web::TodoSource =
+        Arc::new(|state, auth| Box::pin(async move { admin::todos(&state, &auth).await }));
+    platform::web::Extension { templates: admin::templates(), nav: nav(), todos: Some(todos) }
 }
 
 fn nav() -> Vec<NavItem> {

@@ -665,26 +665,35 @@ pub async fn save_article(
 
 /// The back-office article list a user sees: editors with a grant narrower than a site see their
 /// own articles unless they pick one of their channels; site-wide editors see everything.
+/// The back-office article list of a user: the articles of the channels they may edit
+/// (`editable`; `None` for a group-wide grant), only their own when they ask for that.
 pub fn article_list_filter(
     auth: &Auth,
+    editable: Option<Vec<i64>>,
     channel_id: Option<i64>,
     mine: bool,
     state: String,
     review_state: String,
     q: String,
 ) -> store::ArticleFilter {
-    let broad = auth.grants.iter().any(|g| {
-        matches!(g.scope, platform::roles::ScopeKind::Global | platform::roles::ScopeKind::Site)
-            && g.role.permissions().contains(&Perm::ArticleEdit)
-    });
     store::ArticleFilter {
         site_id: None,
         channel_id,
+        channels: editable,
         state,
         review_state,
-        created_by: if mine || (!broad && channel_id.is_none()) { Some(auth.user.id) } else { None },
+        created_by: mine.then_some(auth.user.id),
         q,
     }
+}
+
+/// Which channels' articles a user's list shows: those they may edit (`editable`), or `None` (all)
+/// when a global grant lets them edit every channel.
+pub fn list_scope(auth: &Auth, editable: &[(store::Channel, String)]) -> Option<Vec<i64>> {
+    let global = auth.grants.iter().any(|g| {
+        matches!(g.scope, platform::roles::ScopeKind::Global) && g.role.permissions().contains(&Perm::ArticleEdit)
+    });
+    (!global).then(|| editable.iter().map(|(c, _)| c.id).collect())
 }
 
 /// Saves a site template version (a new one, or a restored old one), records it and makes it live

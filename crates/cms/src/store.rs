@@ -632,6 +632,8 @@ pub async fn channel_recent(db: &Db, channel_id: i64) -> DbResult<Vec<RecentItem
 pub struct ArticleFilter {
     pub site_id: Option<i64>,
     pub channel_id: Option<i64>,
+    /// Only these channels (what the user may edit); `None`: every channel.
+    pub channels: Option<Vec<i64>>,
     pub state: String,
     pub review_state: String,
     pub created_by: Option<i64>,
@@ -660,6 +662,13 @@ fn admin_filtered(base: &str, f: &ArticleFilter) -> platform::db::Q {
     }
     if let Some(c) = f.channel_id {
         q = q.push(" AND channel_id = ").push_bind(c);
+    }
+    if let Some(cs) = &f.channels {
+        q = if cs.is_empty() {
+            q.push(" AND 1=0")
+        } else {
+            q.push(" AND channel_id IN (").push_bind_list(cs.iter().copied()).push(")")
+        };
     }
     if !f.state.is_empty() {
         q = q.push(" AND state = ").push_bind(f.state.clone());

@@ -256,9 +256,13 @@ async fn office_queue(
 async fn office_overview(state: &AppState, ix: &Interaction, ids: &[i64], all: &[Mailbox]) -> Result<Value, AppError> {
     let cal = ix.calendar(&state.db).await;
     let today = service::today();
-    let ov =
-        store::overview(&state.db, ids, &service::date_text(today), &service::date_text(cal.add_workdays(today, 3)))
-            .await?;
+    let ov = store::overview(
+        &state.db,
+        store::Within::Mailboxes(ids),
+        &service::date_text(today),
+        &service::date_text(cal.add_workdays(today, 3)),
+    )
+    .await?;
     let consult: Vec<i64> = all.iter().filter(|m| m.kind == "consult" && ids.contains(&m.id)).map(|m| m.id).collect();
     let old = store::old_open_letters(&state.db, &consult, platform::db::now() - 59 * 86_400).await?;
     let alarms = old
@@ -268,6 +272,45 @@ async fn office_overview(state: &AppState, ix: &Interaction, ids: &[i64], all: &
         })
         .count();
     Ok(context! { ..sv(&ov), ..context! { consult_alarms => alarms } })
+}
+
+/// The letter office's and the handlers' to-dos on the workbench and beside the menu entries.
+pub async fn todos(state: &AppState, ix: &Interaction, auth: &Auth) -> Result<Vec<platform::web::Todo>, AppError> {
+    let todo = |label, count, href: String, urgent, nav| platform::web::Todo {
+        section: "互动交流",
+        label,
+        count,
+        href,
+        urgent,
+        nav,
+    };
+    let cal = ix.calendar(&state.db).await;
+    let today = service::today();
+    let (day, horizon) = (service::date_text(today), service::date_text(cal.add_workdays(today, 3)));
+    let mut out = Vec::new();
+    if auth.holds_anywhere(Perm::MailboxManage) {
+        let all = store::mailboxes(&state.db).await?;
+        let ids = mailboxes_with(auth, &all, Perm::MailboxManage);
+        let ov = store::overview(&state.db, store::Within::Mailboxes(&ids), &day, &horizon).await?;
+        let office = "/admin/letters/office";
+        out.push(todo("待受理", ov.submitted, office.to_owned(), false, Some(office)));
+        out.push(todo("待交办", ov.accepted, format!("{office}?state=accepted"), false, Some(office)));
+        out.push(todo("答复待审核", ov.reply_review, format!("{office}?state=reply_review"), false, Some(office)));
+        out.push(todo("来信已超期", ov.overdue, format!("{office}?state=assigned"), true, None));
+        out.push(todo("3 个工作日内到期", ov.due_soon, format!("{office}?state=assigned"), false, None));
+    }
+    if auth.holds_anywhere(Perm::LetterHandle) {
+        let orgs = accounts::list_orgs(&state.db).await?;
+        let units = handler_units(auth, &orgs);
+        let ov = store::overview(&state.db, store::Within::Units(units.as_deref()), &day, &horizon).await?;
+        let mine = "/admin/letters";
+        out.push(todo("待办理来信", ov.assigned, mine.to_owned(), false, Some(mine)));
+        if !auth.holds_anywhere(Perm::MailboxManage) {
+            out.push(todo("来信已超期", ov.overdue, mine.to_owned(), true, None));
+            out.push(todo("3 个工作日内到期", ov.due_soon, mine.to_owned(), false, None));
+        }
+    }
+    Ok(out)
 }
 
 async fn leader_queue(

@@ -121,11 +121,15 @@ pub async fn generate(
                 let assigned = accepted && state != "accepted";
                 let completed = matches!(state, "replied" | "published" | "closed");
                 let unit = (assigned && !units.is_empty()).then(|| units[rng.random_range(0..units.len())]);
-                let accepted_at = accepted.then(|| submitted + rng.random_range(3600..3 * 86_400));
+                let now = platform::db::now();
+                let accepted_at = accepted.then(|| (submitted + rng.random_range(3600..3 * 86_400)).min(now));
                 let due = accepted_at.map(|a| day_text(a + 21 * 86_400));
                 let workdays: i64 = rng.random_range(1..=22);
                 let on_time = completed.then_some(workdays <= m.reply_days);
-                let replied_at = completed.then(|| accepted_at.unwrap_or(submitted) + workdays * 86_400 * 7 / 5);
+                // Never after now: a reply dated in the future would show on the public list.
+                let replied_at =
+                    completed.then(|| (accepted_at.unwrap_or(submitted) + workdays * 86_400 * 7 / 5).min(now));
+                let accept_due = day_text(submitted + 3 * 86_400);
                 let consent = rng.random_bool(0.6);
                 let published = consent && (state == "published" || (state == "closed" && rng.random_bool(0.3)));
                 let satisfaction = if completed && rng.random_bool(0.6) {
@@ -154,7 +158,12 @@ pub async fn generate(
                     c.published += i64::from(published);
                     let open = matches!(state, "accepted" | "assigned" | "reply_review");
                     c.in_progress += i64::from(open);
-                    c.overdue_now += i64::from(open && due.as_deref().is_some_and(|d| d < spec.today.as_str()));
+                    // Overdue as everywhere: an open letter whose running deadline (acceptance,
+                    // then reply) has passed.
+                    let running = if state == "submitted" { Some(accept_due.clone()) } else { due.clone() };
+                    c.overdue_now += i64::from(
+                        (open || state == "submitted") && running.as_deref().is_some_and(|d| d < spec.today.as_str()),
+                    );
                 }
                 if k > 0 {
                     q = q.push(",");
@@ -177,7 +186,7 @@ pub async fn generate(
                     "generated".into(),
                     unit.into(),
                     submitted.into(),
-                    day_text(submitted + 3 * 86_400).into(),
+                    accept_due.clone().into(),
                     accepted_at.into(),
                     due.clone().into(),
                     reply.into(),
@@ -208,7 +217,7 @@ pub async fn generate(
                     pc.into(),
                     pr.into(),
                     published.into(),
-                    (published.then(|| replied_at.unwrap_or(submitted) + 86_400)).into(),
+                    (published.then(|| (replied_at.unwrap_or(submitted) + 86_400).min(now))).into(),
                     ((state == "closed" || state == "rejected").then_some(updated)).into(),
                     satisfaction.into(),
                     updated.into(),

@@ -31,8 +31,12 @@ pub use service::Interaction;
 
 /// Back-office templates and menu entries; the public templates are registered here too (they
 /// render through the same environment, with the site's stylesheet).
-pub fn extension() -> platform::web::Extension {
-    platform::web::Extension { templates: admin::templates(), nav: nav() }
+pub fn extension(ix: Arc<Interaction>) -> platform::web::Extension {
+    let todos: platform::web::TodoSource = Arc::new(move |state, auth| {
+        let ix = ix.clone();
+        Box::pin(async move { admin::todos(&state, &ix, &auth).await })
+    });
+    platform::web::Extension { templates: admin::templates(), nav: nav(), todos: Some(todos) }
 }
 
 fn nav() -> Vec<NavItem> {

@@ -209,8 +209,8 @@ async fn write_submit(
     let receipt_url = format!("/hudong/{}/receipt", m.code);
     let once =
         match intake::claim(&state.db, "letter", fields.get(intake::SUBMISSION_FIELD).map(String::as_str)).await? {
-            Claim::First(token) => token,
-            Claim::Repeat(token, _) => return Ok(intake::redirect_to_receipt(&state, &receipt_url, &token)),
+            Claim::First(s) => s,
+            Claim::Repeat(s) => return Ok(s.redirect(&state, &receipt_url)),
         };
     let input = input_from(&fields);
     let mut errors = BTreeMap::new();
@@ -232,8 +232,8 @@ async fn write_submit(
             Ok(receipt) => {
                 let has_email = !input.email.trim().is_empty() && state.mailer.is_configured();
                 let stored = serde_json::json!({ "mailbox": m.code, "receipt": receipt, "has_email": has_email });
-                intake::settle(&state.db, &once, &stored).await?;
-                return Ok(intake::redirect_to_receipt(&state, &receipt_url, &once));
+                once.settle(&state.db, &stored).await?;
+                return Ok(once.redirect(&state, &receipt_url));
             }
             Err(AppError::TooManyRequests(msg)) => {
                 errors.insert("form".to_owned(), msg);
@@ -254,8 +254,8 @@ async fn write_submit(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     // Nothing was filed: the corrected form may be sent with the same token.
-    intake::release(&state.db, &once).await?;
-    write_form(&state, &ctx, &m, &input, &once, errors, status).await
+    once.release(&state.db).await?;
+    write_form(&state, &ctx, &m, &input, &once.token, errors, status).await
 }
 
 /// 来信已提交: the receipt of this browser's latest letter (from the submission cookie), as often
@@ -424,8 +424,8 @@ async fn query_act(
     };
     // A reload or a second click shows the first result; it does not rate or reopen twice.
     let once = match intake::claim(&state.db, "letter_act", Some(&f.once)).await? {
-        Claim::First(token) => token,
-        Claim::Repeat(token, _) => return Ok(intake::redirect_to_receipt(&state, "/hudong/query/result", &token)),
+        Claim::First(s) => s,
+        Claim::Repeat(s) => return Ok(s.redirect(&state, "/hudong/query/result")),
     };
     let mailbox = store::mailbox(&state.db, l.mailbox_id).await?.ok_or(AppError::NotFound)?;
     let on = service::Opened { letter: l, mailbox, orgs: Vec::new() };
@@ -439,11 +439,11 @@ async fn query_act(
                 "已申请重新办理，承办单位将重新答复。"
             };
             let stored = serde_json::json!({ "no": f.no.trim(), "code": f.code.trim(), "notice": notice });
-            intake::settle(&state.db, &once, &stored).await?;
-            Ok(intake::redirect_to_receipt(&state, "/hudong/query/result", &once))
+            once.settle(&state.db, &stored).await?;
+            Ok(once.redirect(&state, "/hudong/query/result"))
         }
         Err(e) => {
-            intake::release(&state.db, &once).await?;
+            once.release(&state.db).await?;
             let AppError::Invalid(errs) = e else { return Err(e) };
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
             writer_view(&state, &ctx, &on.letter, &f.code, &msg).await.map(|mut r| {

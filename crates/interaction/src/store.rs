@@ -746,10 +746,9 @@ pub async fn counts(
         n: i64,
     }
     let (Some(f), Some(t)) = (platform::parse_date(from), platform::parse_date(to)) else { return Ok(Vec::new()) };
-    let q = sql(
-        "SELECT mailbox_id, COALESCE(unit_id, 0) AS unit, COUNT(*) AS n FROM letter \
-         WHERE state IN ('accepted','assigned','reply_review') AND due_date < $1 AND submitted_at >= $2 AND submitted_at < $3",
-    )
+    let q = sql("SELECT mailbox_id, COALESCE(unit_id, 0) AS unit, COUNT(*) AS n FROM letter \
+         WHERE state IN ('submitted','accepted','assigned','reply_review') AND COALESCE(due_date, accept_due) < $1 \
+         AND submitted_at >= $2 AND submitted_at < $3")
     .bind(today)
     .bind(f)
     .bind(t + 86_400);
@@ -772,7 +771,17 @@ pub struct Overview {
     pub due_soon: i64,
 }
 
-pub async fn overview(db: &Db, mailboxes: &[i64], today: &str, horizon: &str) -> DbResult<Overview> {
+/// Whose letters an overview counts.
+pub enum Within<'a> {
+    /// The letters of these mailboxes (the letter office).
+    Mailboxes(&'a [i64]),
+    /// The letters assigned to these units (handlers); `None`: every unit.
+    Units(Option<&'a [i64]>),
+}
+
+/// What waits at each step, and what is overdue or due by `horizon`. Overdue has one definition
+/// everywhere: an open letter whose running deadline (acceptance, then reply) is before today.
+pub async fn overview(db: &Db, within: Within<'_>, today: &str, horizon: &str) -> DbResult<Overview> {
     let q = sql(
         "SELECT COALESCE(SUM(CASE WHEN state = 'submitted' THEN 1 ELSE 0 END), 0) AS submitted, \
          COALESCE(SUM(CASE WHEN state = 'accepted' THEN 1 ELSE 0 END), 0) AS accepted, \
@@ -784,7 +793,12 @@ pub async fn overview(db: &Db, mailboxes: &[i64], today: &str, horizon: &str) ->
     )
     .bind(today)
     .bind(horizon);
-    db.fetch_one(and_in(q, "mailbox_id", mailboxes)).await
+    let q = match within {
+        Within::Mailboxes(ids) => and_in(q, "mailbox_id", ids),
+        Within::Units(Some(ids)) => and_in(q, "unit_id", ids),
+        Within::Units(None) => q,
+    };
+    db.fetch_one(q).await
 }
 
 /// Open letters assigned to units, with their handlers' e-mail addresses come from accounts; this

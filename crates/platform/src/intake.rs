@@ -141,24 +141,35 @@ pub fn submission_token() -> String {
     crate::security::random_token(18)
 }
 
+/// A claimed submission token of one kind of form.
+#[derive(Debug, PartialEq)]
+pub struct Submission {
+    kind: &'static str,
+    pub token: String,
+}
+
 /// What a POST carrying a submission token should do.
 #[derive(Debug, PartialEq)]
 pub enum Claim {
-    /// The first time this token arrives: do the work, then [`settle`] (or [`release`] on a
-    /// validation error, so that the corrected form can be sent with the same token).
-    First(String),
-    /// The token was used before: show its result, do nothing again. `None` while the first request
-    /// is still working after a few seconds' wait.
-    Repeat(String, Option<serde_json::Value>),
+    /// The first time this token arrives: do the work, then [`Submission::settle`] (or
+    /// [`Submission::release`] on a validation error, so that the corrected form can be sent with
+    /// the same token).
+    First(Submission),
+    /// The token was used before (a double click, a reload of the POST): show the first result,
+    /// do nothing again.
+    Repeat(Submission),
 }
 
-fn token_key(token: &str) -> String {
-    hex::encode(Sha256::digest(format!("submission|{token}").as_bytes()))
+/// What is stored of a token: its hash, per kind (one page may carry the same token in two forms).
+fn token_key(kind: &str, token: &str) -> String {
+    hex::encode(Sha256::digest(format!("submission|{kind}|{token}").as_bytes()))
 }
 
 /// Claims a form's submission token for `kind` (e.g. `letter`). A form without a token (an old
-/// page, a script) gets one of its own and is treated as a first submission.
-pub async fn claim(db: &Db, kind: &str, token: Option<&str>) -> DbResult<Claim> {
+/// page, a script) gets one of its own and is treated as a first submission. When the token was
+/// claimed before, waits a few seconds for the first request to finish (a double click arrives
+/// while the first one still stores files and sends mail).
+pub async fn claim(db: &Db, kind: &'static str, token: Option<&str>) -> DbResult<Claim> {
     let token =
         token.map(str::trim).filter(|t| (16..=64).contains(&t.len())).map_or_else(submission_token, str::to_owned);
     let now = crate::db::now();
@@ -168,41 +179,56 @@ pub async fn claim(db: &Db, kind: &str, token: Option<&str>) -> DbResult<Claim> 
     let inserted = db
         .execute(
             sql("INSERT INTO intake_receipt (token_hash, kind, created_at) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING")
-                .bind(token_key(&token))
+                .bind(token_key(kind, &token))
                 .bind(kind)
                 .bind(now),
         )
         .await?;
+    let sub = Submission { kind, token };
     if inserted == 1 {
-        return Ok(Claim::First(token));
+        return Ok(Claim::First(sub));
     }
-    // A double click: the first request may still be storing files and sending mail.
     for _ in 0..20 {
-        if let Some(r) = receipt(db, kind, &token).await? {
-            return Ok(Claim::Repeat(token, Some(r)));
+        if receipt(db, kind, &sub.token).await?.is_some() {
+            break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
-    Ok(Claim::Repeat(token, None))
+    Ok(Claim::Repeat(sub))
 }
 
-/// Stores what the first submission produced (sealed), for the receipt page and for repeats.
-pub async fn settle(db: &Db, token: &str, receipt: &serde_json::Value) -> DbResult<()> {
-    db.execute(
-        sql("UPDATE intake_receipt SET receipt = $1 WHERE token_hash = $2")
-            .bind(crate::sealed::seal(&receipt.to_string()))
-            .bind(token_key(token)),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Gives a token back after the submission failed (a wrong captcha, a missing field), so the
-/// corrected form may be sent again with it.
-pub async fn release(db: &Db, token: &str) -> DbResult<()> {
-    db.execute(sql("DELETE FROM intake_receipt WHERE token_hash = $1 AND receipt IS NULL").bind(token_key(token)))
+impl Submission {
+    /// Stores what the first submission produced (sealed), for the result page and for repeats.
+    pub async fn settle(&self, db: &Db, receipt: &serde_json::Value) -> DbResult<()> {
+        db.execute(
+            sql("UPDATE intake_receipt SET receipt = $1 WHERE token_hash = $2")
+                .bind(crate::sealed::seal(&receipt.to_string()))
+                .bind(token_key(self.kind, &self.token)),
+        )
         .await?;
-    Ok(())
+        Ok(())
+    }
+
+    /// Gives the token back after the submission failed (a wrong captcha, a missing field), so the
+    /// corrected form may be sent again with it.
+    pub async fn release(&self, db: &Db) -> DbResult<()> {
+        db.execute(
+            sql("DELETE FROM intake_receipt WHERE token_hash = $1 AND receipt IS NULL")
+                .bind(token_key(self.kind, &self.token)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The 303 to the page that shows the result, with the cookie naming this submission.
+    pub fn redirect(&self, state: &crate::web::AppState, to: &str) -> axum::response::Response {
+        let mut res = crate::web::see_other(to);
+        res.headers_mut().append(
+            axum::http::header::SET_COOKIE,
+            crate::web::set_cookie(state, RECEIPT_COOKIE, &self.token, Some(RECEIPT_TTL_SECONDS)),
+        );
+        res
+    }
 }
 
 /// The stored result of a settled submission of `kind`, while it is fresh.
@@ -210,23 +236,12 @@ pub async fn receipt(db: &Db, kind: &str, token: &str) -> DbResult<Option<serde_
     let stored: Option<crate::db::Scalar<Option<String>>> = db
         .fetch_optional(
             sql("SELECT receipt FROM intake_receipt WHERE token_hash = $1 AND kind = $2 AND created_at >= $3")
-                .bind(token_key(token))
+                .bind(token_key(kind, token))
                 .bind(kind)
                 .bind(crate::db::now() - RECEIPT_TTL_SECONDS),
         )
         .await?;
     Ok(stored.and_then(|s| s.0).and_then(|s| crate::sealed::open(&s)).and_then(|s| serde_json::from_str(&s).ok()))
-}
-
-/// The 303 after a successful (or repeated) submission: to the page that shows the result, with
-/// the cookie naming the submission.
-pub fn redirect_to_receipt(state: &crate::web::AppState, to: &str, token: &str) -> axum::response::Response {
-    let mut res = crate::web::see_other(to);
-    res.headers_mut().append(
-        axum::http::header::SET_COOKIE,
-        crate::web::set_cookie(state, RECEIPT_COOKIE, token, Some(RECEIPT_TTL_SECONDS)),
-    );
-    res
 }
 
 /// The submission a receipt page was sent for (from its cookie).

@@ -310,6 +310,42 @@ fn case_row(
     }
 }
 
+/// A department's to-dos on the workbench and beside the menu entries.
+pub async fn todos(
+    state: &AppState,
+    svc: &Services,
+    auth: &platform::web::Auth,
+) -> Result<Vec<platform::web::Todo>, AppError> {
+    if !auth.holds_anywhere(Perm::ApplicationHandle) {
+        return Ok(Vec::new());
+    }
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let mine = service::handled_orgs(auth, &orgs);
+    let cal = svc.calendar(&state.db).await;
+    let day = today();
+    let ov =
+        store::case_overview(&state.db, mine.as_deref(), &date_text(day), &date_text(cal.add_workdays(day, 3))).await?;
+    let followups = store::open_followups(&state.db, mine.as_deref()).await?;
+    let cases = "/admin/services/cases";
+    let todo = |label, count, href: String, urgent, nav| platform::web::Todo {
+        section: "网上办事",
+        label,
+        count,
+        href,
+        urgent,
+        nav,
+    };
+    Ok(vec![
+        todo("待预审", ov.submitted, format!("{cases}?state=submitted"), false, Some(cases)),
+        todo("审查中", ov.reviewing, format!("{cases}?state=reviewing"), false, Some(cases)),
+        todo("待办结", ov.approved, format!("{cases}?state=approved"), false, Some(cases)),
+        todo("待补正（申请人）", ov.correction, format!("{cases}?state=correction"), false, None),
+        todo("办件已超期", ov.overdue, format!("{cases}?overdue=1"), true, None),
+        todo("3 个工作日内到期", ov.due_soon, cases.to_owned(), false, None),
+        todo("差评待回访", followups, "/admin/services/followups".to_owned(), true, Some("/admin/services/followups")),
+    ])
+}
+
 async fn cases_page(
     State(state): State<AppState>,
     Extension(svc): Ext,

@@ -17,6 +17,7 @@ use minijinja::{Value, context};
 use platform::accounts;
 use platform::calendar::{date_text, today};
 use platform::db::{Db, DbResult, Scalar, now, sql};
+use platform::intake;
 use platform::roles::Perm;
 use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path};
@@ -323,6 +324,7 @@ pub fn public_routes() -> Router<AppState> {
         .route("/banshi/calls/{id}/apply", post(public_apply).layer(axum::extract::DefaultBodyLimit::max(41 << 20)))
         .route("/banshi/calls/{id}/objection", post(public_objection))
         .route("/banshi/calls/resume", post(public_resume))
+        .route("/banshi/calls/{id}/result", get(public_result))
         .route("/banshi/calls/files/{id}", get(public_file))
 }
 
@@ -393,6 +395,8 @@ pub struct ApplyForm {
     /// "draft" keeps it editable; "submit" hands it in.
     #[serde(default)]
     intent: String,
+    #[serde(default, rename = "_once", skip_serializing)]
+    once: String,
 }
 
 async fn call_page(
@@ -423,6 +427,7 @@ async fn call_page(
         "public/bs_call.html",
         status,
         context! { title => c.title.clone(), site, call => sv(c), label => c.state_label(), docs => sv(&docs), sheet => sv(c.sheet()), open => c.window_open(&day), form => sv(form), errors, notice, ranked, objections,
+        once => platform::intake::submission_token(),
         publicity_open => c.state == "publicity" && c.publicity_until.as_deref().is_some_and(|u| day.as_str() <= u), nav_current => "/banshi/calls/",
         crumbs => vec![("/banshi/calls/".to_owned(), "项目申报".to_owned()), (String::new(), c.title.clone())] },
     )
@@ -471,20 +476,55 @@ async fn public_apply(
     let f: ApplyForm = serde_json::from_value(serde_json::to_value(&fields).unwrap_or_default()).unwrap_or_default();
     ctx.require_form_token(&f.csrf)?;
     let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
+    // A reload or a second click shows the first save's result instead of filing a second one.
+    let result_url = format!("/banshi/calls/{id}/result");
+    let once = match intake::claim(&state.db, "project_application", Some(&f.once)).await? {
+        intake::Claim::First(s) => s,
+        intake::Claim::Repeat(s) => return Ok(s.redirect(&state, &result_url)),
+    };
     match save_application(&state, &c, &f, files).await {
         Ok((no, code, submitted)) => {
             let notice = if submitted {
-                format!("申报书已提交。申报编号 {no}，查询码 {code}（只显示这一次），请妥善保存。")
+                format!("申报书已提交。申报编号 {no}，查询码 {code}，请现在记下：查询码不会再发送。")
             } else {
-                format!("草稿已保存。申报编号 {no}，查询码 {code}（只显示这一次），凭它们可继续填写。")
+                format!("草稿已保存。申报编号 {no}，查询码 {code}，请现在记下，凭它们可继续填写。")
             };
-            let keep = ApplyForm { no: no.clone(), code: code.clone(), ..f.clone() };
-            call_page(&state, &ctx, &c, &keep, BTreeMap::new(), Some(notice), StatusCode::OK).await
+            let stored = serde_json::json!({ "call": id, "no": no, "code": code, "notice": notice });
+            once.settle(&state.db, &stored).await?;
+            Ok(once.redirect(&state, &result_url))
         }
         Err(e) => {
+            once.release(&state.db).await?;
             let (status, errors) = form_errors(e)?;
             call_page(&state, &ctx, &c, &f, errors, None, status).await
         }
+    }
+}
+
+/// The call's page after a save or an objection (the redirect's target), with this browser's latest
+/// result; the draft opens for further editing. Without a fresh result it is the plain call page.
+async fn public_result(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
+    let token = intake::receipt_token(&headers).unwrap_or_default();
+    let saved = intake::receipt(&state.db, "project_application", &token).await?;
+    let objected = intake::receipt(&state.db, "project_objection", &token).await?;
+    match (saved, objected) {
+        (Some(v), _) if v["call"] == id => {
+            let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
+            let a = own_application(&state.db, no, code).await?;
+            let notice = v["notice"].as_str().map(str::to_owned);
+            call_page(&state, &ctx, &c, &resumed_form(&a, code), BTreeMap::new(), notice, StatusCode::OK).await
+        }
+        (_, Some(v)) if v["call"] == id => {
+            let notice = v["notice"].as_str().map(str::to_owned);
+            call_page(&state, &ctx, &c, &ApplyForm::default(), BTreeMap::new(), notice, StatusCode::OK).await
+        }
+        _ => Ok(see_other(&format!("/banshi/calls/{id}"))),
     }
 }
 
@@ -553,21 +593,18 @@ async fn save_application(
 }
 
 /// Opens a saved draft again with its number and query code.
-async fn public_resume(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<ApplyForm>,
-) -> Result<Response, AppError> {
-    ctx.require_form_token(&f.csrf)?;
+/// The application a number and query code open.
+async fn own_application(db: &Db, no: &str, code: &str) -> Result<ProjectApp, AppError> {
     let a: Option<ProjectApp> =
-        state.db.fetch_optional(sql("SELECT * FROM project_application WHERE no = $1").bind(f.no.trim())).await?;
-    let a = a
-        .filter(|a| a.query_hash == hash_code(&f.code))
-        .ok_or_else(|| AppError::invalid("code", "申报编号或查询码不正确"))?;
-    let c = call(&state.db, a.call_id).await?.ok_or(AppError::NotFound)?;
-    let form = ApplyForm {
+        db.fetch_optional(sql("SELECT * FROM project_application WHERE no = $1").bind(no.trim())).await?;
+    a.filter(|a| a.query_hash == hash_code(code)).ok_or_else(|| AppError::invalid("code", "申报编号或查询码不正确"))
+}
+
+/// The application form filled from what is stored, to continue a draft.
+fn resumed_form(a: &ProjectApp, code: &str) -> ApplyForm {
+    ApplyForm {
         no: a.no.clone(),
-        code: f.code.clone(),
+        code: code.to_owned(),
         org_name: a.org_name.clone(),
         org_code: a.org_code.clone(),
         contact: a.contact.clone(),
@@ -576,7 +613,18 @@ async fn public_resume(
         budget: a.budget.clone(),
         summary: a.summary.clone(),
         ..ApplyForm::default()
-    };
+    }
+}
+
+async fn public_resume(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ApplyForm>,
+) -> Result<Response, AppError> {
+    ctx.require_form_token(&f.csrf)?;
+    let a = own_application(&state.db, &f.no, &f.code).await?;
+    let c = call(&state.db, a.call_id).await?.ok_or(AppError::NotFound)?;
+    let form = resumed_form(&a, &f.code);
     let notice = match a.state.as_str() {
         "draft" => "已打开草稿，可继续填写后提交。".to_owned(),
         "submitted" => "申报书已提交，等待形式审查。".to_owned(),
@@ -590,6 +638,8 @@ async fn public_resume(
 struct ObjectionForm {
     #[serde(default, rename = "_csrf")]
     csrf: String,
+    #[serde(default, rename = "_once")]
+    once: String,
     #[serde(default)]
     text: String,
     #[serde(default)]
@@ -617,6 +667,11 @@ async fn public_objection(
         return call_page(&state, &ctx, &c, &ApplyForm::default(), errors, None, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
     }
+    let result_url = format!("/banshi/calls/{id}/result");
+    let once = match intake::claim(&state.db, "project_objection", Some(&f.once)).await? {
+        intake::Claim::First(s) => s,
+        intake::Claim::Repeat(s) => return Ok(s.redirect(&state, &result_url)),
+    };
     state
         .db
         .execute(
@@ -627,16 +682,9 @@ async fn public_objection(
                 .bind(now()),
         )
         .await?;
-    call_page(
-        &state,
-        &ctx,
-        &c,
-        &ApplyForm::default(),
-        BTreeMap::new(),
-        Some("异议已收到，答复将在本页公布。".into()),
-        StatusCode::OK,
-    )
-    .await
+    let stored = serde_json::json!({ "call": id, "notice": "异议已收到，答复将在本页公布。" });
+    once.settle(&state.db, &stored).await?;
+    Ok(once.redirect(&state, &result_url))
 }
 
 // ---- back office --------------------------------------------------------------------------------

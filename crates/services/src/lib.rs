@@ -27,8 +27,13 @@ pub mod store;
 
 pub use service::Services;
 
-pub fn extension() -> platform::web::Extension {
+pub fn extension(svc: Arc<Services>) -> platform::web::Extension {
+    let todos: platform::web::TodoSource = Arc::new(move |state, auth| {
+        let svc = svc.clone();
+        Box::pin(async move { admin::todos(&state, &svc, &auth).await })
+    });
     platform::web::Extension {
+        todos: Some(todos),
         templates: admin::templates(),
         nav: vec![
             NavItem {

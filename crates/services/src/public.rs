@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
+use platform::intake::{self, Claim};
 use platform::web::error::form_errors;
 use platform::web::extract::{Path, Query};
 use platform::web::{AppError, AppState, Ctx};
@@ -34,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/banshi/", get(hall))
         .route("/banshi/query", get(query_page).post(query_submit))
         .route("/banshi/query/act", post(query_act))
+        .route("/banshi/query/result", get(query_result))
+        .route("/banshi/items/{code}/receipt", get(receipt_page))
         .route("/banshi/notice", post(notice))
         .route("/banshi/gongshi", get(gongshi))
         .route("/banshi/items/{code}", get(item_page))
@@ -155,7 +158,7 @@ async fn apply_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<St
     let item = published_item(&state, &code).await?;
     let kind = if item.audience == "org" { "org" } else { "person" };
     let input = ApplyInput { applicant_kind: kind.into(), ..ApplyInput::default() };
-    apply_form(&state, &ctx, &item, &input, BTreeMap::new(), StatusCode::OK).await
+    apply_form(&state, &ctx, &item, &input, &intake::submission_token(), BTreeMap::new(), StatusCode::OK).await
 }
 
 async fn apply_form(
@@ -163,6 +166,7 @@ async fn apply_form(
     ctx: &Ctx,
     item: &Item,
     input: &ApplyInput,
+    once: &str,
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -174,7 +178,7 @@ async fn apply_form(
         status,
         context! {
             title => format!("在线申请：{}", item.name), site, item => sv(item), fields => sv(item.form()), form => sv(input), errors,
-            captcha => sv(state.captcha.issue()),
+            captcha => sv(state.captcha.issue()), once,
             crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "在线申请".to_owned())], nav_current => "/banshi/",
         },
         true,
@@ -193,6 +197,14 @@ async fn apply_submit(
     let files: Vec<(String, String, Vec<u8>)> =
         uploads.into_iter().map(|u| (u.field.trim_start_matches("v_").to_owned(), u.name, u.bytes)).collect();
     ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
+    // A reload of this POST or a second click lands on the first one's receipt.
+    let receipt_url = format!("/banshi/items/{}/receipt", item.code);
+    let once = match intake::claim(&state.db, "application", fields.get(intake::SUBMISSION_FIELD).map(String::as_str))
+        .await?
+    {
+        Claim::First(s) => s,
+        Claim::Repeat(s) => return Ok(s.redirect(&state, &receipt_url)),
+    };
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let input = ApplyInput {
         applicant_kind: get("applicant_kind"),
@@ -202,44 +214,63 @@ async fn apply_submit(
         email: get("email"),
         values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
     };
-    if let Err(e) = state.captcha.redeem(&state.db, &get("captcha_token"), &get("captcha")).await? {
-        // Report the other fields' problems together with the captcha's.
-        let mut errors: BTreeMap<String, String> = BTreeMap::new();
-        for e in service::check_application(&item, &input, &files) {
-            errors.entry(e.field).or_insert(e.message);
-        }
-        errors.insert("captcha".to_owned(), e.to_owned());
-        return apply_form(&state, &ctx, &item, &input, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let (errors, status) =
+        if let Err(e) = state.captcha.redeem(&state.db, &get("captcha_token"), &get("captcha")).await? {
+            // Report the other fields' problems together with the captcha's.
+            let mut errors: BTreeMap<String, String> = BTreeMap::new();
+            for e in service::check_application(&item, &input, &files) {
+                errors.entry(e.field).or_insert(e.message);
+            }
+            errors.insert("captcha".to_owned(), e.to_owned());
+            (errors, StatusCode::UNPROCESSABLE_ENTITY)
+        } else {
+            match service::apply(&state, &svc, &item, &input, files, &ctx.ip).await {
+                Ok(receipt) => {
+                    once.settle(&state.db, &serde_json::json!({ "item": item.code, "receipt": receipt })).await?;
+                    return Ok(once.redirect(&state, &receipt_url));
+                }
+                Err(AppError::TooManyRequests(m)) => {
+                    (BTreeMap::from([("form".to_owned(), m)]), StatusCode::TOO_MANY_REQUESTS)
+                }
+                Err(e) => {
+                    let (status, errors) = form_errors(e)?;
+                    (errors, status)
+                }
+            }
+        };
+    // Nothing was filed: the corrected form may be sent with the same token.
+    once.release(&state.db).await?;
+    apply_form(&state, &ctx, &item, &input, &once.token, errors, status).await
+}
+
+/// 申请已提交: the receipt of this browser's latest application (from the submission cookie), as
+/// often as it is reloaded within two hours; it never files anything.
+async fn receipt_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let item = published_item(&state, &code).await?;
+    let stored = match intake::receipt_token(&headers) {
+        Some(token) => intake::receipt(&state.db, "application", &token).await?,
+        None => None,
     }
-    match service::apply(&state, &svc, &item, &input, files, &ctx.ip).await {
-        Ok(receipt) => {
-            let site = cms::public::site_frame(&state.db, None).await;
-            html(
-                &state,
-                &ctx,
-                "public/bs_receipt.html",
-                StatusCode::OK,
-                context! { title => "申请已提交", site, item => sv(&item), receipt => sv(&receipt), nav_current => "/banshi/",
-                crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "申请已提交".to_owned())] },
-                true,
-            )
-        }
-        Err(AppError::TooManyRequests(m)) => {
-            apply_form(
-                &state,
-                &ctx,
-                &item,
-                &input,
-                BTreeMap::from([("form".to_owned(), m)]),
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
-        }
-        Err(e) => {
-            let (status, errors) = form_errors(e)?;
-            apply_form(&state, &ctx, &item, &input, errors, status).await
-        }
-    }
+    .filter(|v| v["item"] == item.code.as_str());
+    let site = cms::public::site_frame(&state.db, None).await;
+    let crumbs =
+        vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "申请已提交".to_owned())];
+    let (status, page) = match stored {
+        Some(v) => (
+            StatusCode::OK,
+            context! { title => "申请已提交", site, item => sv(&item), receipt => sv(&v["receipt"]), nav_current => "/banshi/", crumbs },
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            context! { title => "回执已过期", site, item => sv(&item), expired => true, nav_current => "/banshi/", crumbs },
+        ),
+    };
+    html(&state, &ctx, "public/bs_receipt.html", status, page, true)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -315,6 +346,7 @@ async fn applicant_view(
         status,
         context! {
             title => "办件查询", site, app => sv(a), item => sv(item), state_label => st.label(), events, code, notice, errors,
+            once => intake::submission_token(),
             correction => st == AState::Correction, can_rate => can(Action::Rate), ratings => domain::RATINGS.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
             fields => sv(item.form().into_iter().filter(|f| f.kind != "file").collect::<Vec<_>>()), values,
             due_left => due.map(|d| d.0), rating_label => a.rating.as_deref().and_then(domain::rating_label),
@@ -375,18 +407,45 @@ async fn query_act(
         values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
         ..Default::default()
     };
+    // A reload or a second click shows the first result; it does not rate or resubmit twice.
+    let once = match intake::claim(&state.db, "application_act", Some(&get(intake::SUBMISSION_FIELD))).await? {
+        Claim::First(s) => s,
+        Claim::Repeat(s) => return Ok(s.redirect(&state, "/banshi/query/result")),
+    };
     match service::act(&state, &svc, &ctx, By::Applicant, &case, action, &input).await {
         Ok(_) => {
-            let case = Case::load(&state.db, a.id).await?;
             let notice =
                 if action == Action::Rate { "感谢您的评价。" } else { "已重新提交，请等待审查。" };
-            applicant_view(&state, &svc, &ctx, &case, &code, Feedback { notice, ..Feedback::none() }).await
+            let stored = serde_json::json!({ "no": no.trim(), "code": code.trim(), "notice": notice });
+            once.settle(&state.db, &stored).await?;
+            Ok(once.redirect(&state, "/banshi/query/result"))
         }
         Err(e) => {
+            once.release(&state.db).await?;
             let (status, errors) = form_errors(e)?;
             applicant_view(&state, &svc, &ctx, &case, &code, Feedback { notice: "", errors, status }).await
         }
     }
+}
+
+/// The applicant's view after rating or resubmitting (the redirect's target): the case as it is
+/// now with the result of this browser's latest action; an expired result sends back to the lookup.
+async fn query_result(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let stored = match intake::receipt_token(&headers) {
+        Some(token) => intake::receipt(&state.db, "application_act", &token).await?,
+        None => None,
+    };
+    let Some(v) = stored else { return Ok(platform::web::see_other("/banshi/query")) };
+    let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
+    let a = service::find_for_applicant(&state.db, no, code).await?;
+    let case = Case::load(&state.db, a.id).await?;
+    let notice = v["notice"].as_str().unwrap_or_default();
+    applicant_view(&state, &svc, &ctx, &case, code, Feedback { notice, ..Feedback::none() }).await
 }
 
 /// The printable 受理通知书 / 决定书 (print stylesheet; no script).

@@ -512,6 +512,53 @@ pub async fn queue(
     Ok((rows, total))
 }
 
+/// What waits in a department's case queue (the workbench). Overdue as in [`queue`]: a running
+/// case whose promised date is before today.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct CaseOverview {
+    pub submitted: i64,
+    pub correction: i64,
+    pub reviewing: i64,
+    pub approved: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+}
+
+pub async fn case_overview(db: &Db, orgs: Option<&[i64]>, today: &str, horizon: &str) -> DbResult<CaseOverview> {
+    let mut q = sql(
+        "SELECT COALESCE(SUM(CASE WHEN state = 'submitted' THEN 1 ELSE 0 END), 0) AS submitted, \
+         COALESCE(SUM(CASE WHEN state = 'correction' THEN 1 ELSE 0 END), 0) AS correction, \
+         COALESCE(SUM(CASE WHEN state = 'reviewing' THEN 1 ELSE 0 END), 0) AS reviewing, \
+         COALESCE(SUM(CASE WHEN state = 'approved' THEN 1 ELSE 0 END), 0) AS approved, \
+         COALESCE(SUM(CASE WHEN state <> 'approved' AND due_date < $1 THEN 1 ELSE 0 END), 0) AS overdue, \
+         COALESCE(SUM(CASE WHEN state <> 'approved' AND due_date >= $1 AND due_date <= $2 THEN 1 ELSE 0 END), 0) AS due_soon \
+         FROM application WHERE state IN ('submitted','correction','reviewing','approved')",
+    )
+    .bind(today)
+    .bind(horizon);
+    if let Some(orgs) = orgs {
+        q = if orgs.is_empty() {
+            q.push(" AND 1=0")
+        } else {
+            q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
+        };
+    }
+    db.fetch_one(q).await
+}
+
+/// Open 差评 follow-ups of these departments (`None`: all).
+pub async fn open_followups(db: &Db, orgs: Option<&[i64]>) -> DbResult<i64> {
+    let mut q = sql("SELECT COUNT(*) FROM rating_followup WHERE state = 'open'");
+    if let Some(orgs) = orgs {
+        q = if orgs.is_empty() {
+            q.push(" AND 1=0")
+        } else {
+            q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
+        };
+    }
+    db.count(q).await
+}
+
 /// 办件公示: recent cases, newest first (the caller masks the applicant).
 pub async fn recent(db: &Db, limit: i64, offset: i64) -> DbResult<(Vec<Application>, i64)> {
     // The tally knows the total without counting a million rows.

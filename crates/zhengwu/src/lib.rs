@@ -119,8 +119,12 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
     let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
     let ix = interaction::Interaction::new(&config.data_dir);
     let svc = services::Services::new(&config.data_dir);
-    let state =
-        AppState::new(db, config, key, vec![cms::extension(), interaction::extension(), services::extension()])?;
+    let state = AppState::new(
+        db,
+        config,
+        key,
+        vec![cms::extension(), interaction::extension(ix.clone()), services::extension(svc.clone())],
+    )?;
     let mut api = cms::api_routes(cms.clone());
     api.extend(interaction::api_routes(ix.clone()));
     api.extend(services::api_routes(svc.clone()));

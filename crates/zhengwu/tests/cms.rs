@@ -477,6 +477,42 @@ backend_tests! {
         assert_eq!(cms::store::attachment(&app.db, att[0].id).await.unwrap().unwrap().downloads, 1);
     };
 
+    an_editor_lists_what_they_may_edit_and_a_refusal_keeps_the_menu => |app: TestApp| async move {
+        demo(&app).await;
+        let sites = |code: &'static str| platform::db::sql("SELECT id FROM site WHERE code = $1").bind(code);
+        let daoli = app.db.fetch_one::<platform::db::Scalar<i64>>(sites("daoli")).await.unwrap().0;
+        let in_daoli = app.db.count(platform::db::sql("SELECT COUNT(*) FROM article WHERE site_id = $1").bind(daoli)).await.unwrap();
+        assert!(in_daoli > 0, "the demo has district articles");
+        // 李明 edits the city portal and the science bureau's site: the district's articles are not his.
+        let tok = app.token("editor").await;
+        let mut api = app.client();
+        let mut seen = 0;
+        for page in 1..=20 {
+            let res = api.api("GET", &format!("/api/v1/articles?page={page}"), &tok, None).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+            let items = res.json()["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
+                break;
+            }
+            seen += items.len();
+            assert!(items.iter().all(|a| a["site_id"] != daoli), "no district article in the editor's list");
+        }
+        assert!(seen > 0);
+        let total = api.api("GET", "/api/v1/articles", &tok, None).await.json()["total"].as_i64().unwrap();
+        let all = app.db.count(platform::db::sql("SELECT COUNT(*) FROM article")).await.unwrap();
+        assert!(total > 0 && total <= all - in_daoli, "{total} of {all}");
+        // Opening a district article: 403 inside the back-office frame, saying what to do.
+        let other = app.db.fetch_one::<platform::db::Scalar<i64>>(platform::db::sql("SELECT MIN(id) FROM article WHERE site_id = $1").bind(daoli)).await.unwrap().0;
+        let mut ed = login(&app, "editor").await;
+        let page = ed.get(&format!("/admin/cms/articles/{other}")).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        assert!(page.text.contains("后台菜单") && page.text.contains("信息管理") && page.text.contains("安全管理员授权"), "{}", page.text);
+        // A page that does not exist: 404 in the frame too; signed out, the plain page.
+        let missing = ed.get("/admin/cms/articles/99999999").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.text.contains("后台菜单") && missing.text.contains("返回工作台"), "{}", missing.text);
+    };
+
     the_cover_is_picked_from_the_bodys_images_without_scripts => |app: TestApp| async move {
         demo(&app).await;
         let bmdt = channel_id(&app, "hrb", "bmdt").await;

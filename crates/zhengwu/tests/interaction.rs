@@ -735,3 +735,68 @@ backend_tests! {
         assert!(seen >= 10, "the demo has open letters with deadlines: {seen}");
     };
 }
+
+async fn signed_in_demo(app: &TestApp, username: &str) -> common::Client {
+    let mut c = app.client();
+    let res = c.login(username, zhengwu::demo::DEMO_PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "login of {username}: {}", res.text);
+    c
+}
+
+/// The number shown on the workbench tile labelled `label` (`<strong>N</strong><span>label</span>`).
+fn tile(html: &str, label: &str) -> i64 {
+    let end = html.find(&format!("</strong><span>{label}</span>")).unwrap_or_else(|| panic!("no tile {label}: {html}"));
+    let start = html[..end].rfind("<strong>").expect("tile value") + 8;
+    html[start..end].trim().parse().expect("a number")
+}
+
+backend_tests! {
+    workbenches_count_what_waits_and_overdue_means_one_thing => |app: TestApp| async move {
+        app.load_demo(30, 1500).await;
+        let now = platform::db::now() + 60;
+        let future = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE accepted_at > $1 OR replied_at > $1 OR published_at > $1 OR submitted_at > $1").bind(now)).await.unwrap();
+        assert_eq!(future, 0, "no generated letter is dated after now");
+        let today = platform::calendar::date_text(platform::calendar::today());
+        let count = |q: &'static str| {
+            let today = today.clone();
+            let db = app.db.clone();
+            async move { db.count(platform::db::sql(q).bind(today)).await.unwrap() }
+        };
+        // The letter office (all mailboxes): each step's figure is the number of letters there.
+        let mut office = signed_in_demo(&app, "siteadmin").await;
+        let home = office.get("/admin").await;
+        assert_eq!(home.status, StatusCode::OK);
+        let submitted = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE state = 'submitted'")).await.unwrap();
+        let accepted = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE state = 'accepted'")).await.unwrap();
+        assert_eq!(tile(&home.text, "待受理"), submitted);
+        assert_eq!(tile(&home.text, "待交办"), accepted);
+        let overdue = count("SELECT COUNT(*) FROM letter WHERE state IN ('submitted','accepted','assigned','reply_review') AND COALESCE(due_date, accept_due) < $1").await;
+        assert!(overdue > 0, "the demo has overdue letters");
+        assert_eq!(tile(&home.text, "来信已超期"), overdue);
+        // The menu shows what waits beside the queue.
+        let reviewing = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE state = 'reply_review'")).await.unwrap();
+        let waiting = submitted + accepted + reviewing;
+        assert!(waiting > 0);
+        assert!(home.text.contains(&format!(r#"受理与交办 <span class="count">{waiting}<"#)), "{}", home.text);
+        // The same overdue figure on the queue, in the statistics (whole history) and the API.
+        let queue = office.get("/admin/letters/office").await;
+        assert!(queue.text.contains(&format!("已超期<strong>{overdue}</strong>")), "{}", queue.text);
+        let tok = app.token("siteadmin").await;
+        let stats = app.client().api("GET", &format!("/api/v1/letters/stats?from=2000-01-01&to={today}"), &tok, None).await;
+        assert_eq!(stats.status, StatusCode::OK, "{}", stats.text);
+        assert_eq!(stats.json()["total"]["overdue_now"].as_i64(), Some(overdue), "{}", stats.text);
+        // A handler counts the letters of their own unit only.
+        let mut handler = signed_in_demo(&app, "handler").await;
+        let home = handler.get("/admin").await;
+        let tok = app.token("handler").await;
+        let mine = app.client().api("GET", "/api/v1/letters?state=assigned", &tok, None).await.json()["total"].as_i64().unwrap();
+        let all = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE state = 'assigned'")).await.unwrap();
+        assert!(mine < all, "other units have letters too");
+        assert_eq!(tile(&home.text, "待办理来信"), mine);
+        // A reviewer's 待审核 is what their review page lists.
+        let mut reviewer = signed_in_demo(&app, "reviewer_office").await;
+        let home = reviewer.get("/admin").await;
+        let page = reviewer.get("/admin/cms/review").await;
+        assert_eq!(tile(&home.text, "待审核信息"), i64::try_from(page.text.matches(r#"href="/admin/cms/articles/"#).count()).unwrap());
+    };
+}

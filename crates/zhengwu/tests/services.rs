@@ -101,12 +101,14 @@ async fn apply(app: &TestApp, code: &str) -> (String, String) {
         page.text
     );
     let csrf = page.csrf().unwrap();
+    let once = page.hidden("_once").expect("submission token");
     let (token, answer) = common::captcha(&page.text);
     let res = c
         .post_multipart(
             "/banshi/items/BC-SCJ-101/apply",
             &[
                 ("_csrf", &csrf),
+                ("_once", &once),
                 ("captcha_token", &token),
                 ("captcha", &answer),
                 ("applicant_kind", "org"),
@@ -121,6 +123,14 @@ async fn apply(app: &TestApp, code: &str) -> (String, String) {
             &[],
         )
         .await;
+    // Post, redirect, get: a reload of the receipt does not apply again.
+    assert_eq!(
+        (res.status, res.location().as_str()),
+        (StatusCode::SEE_OTHER, "/banshi/items/BC-SCJ-101/receipt"),
+        "{}",
+        res.text
+    );
+    let res = c.get("/banshi/items/BC-SCJ-101/receipt").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let grab = |label: &str| {
         let i = res.text.find(label).expect(label);
@@ -137,7 +147,13 @@ async fn query(app: &TestApp, no: &str, code: &str, extra: &[(&str, &str)]) -> c
     let mut f = vec![("_csrf", csrf.as_str()), ("no", no), ("code", code)];
     f.extend_from_slice(extra);
     let path = if extra.is_empty() { "/banshi/query" } else { "/banshi/query/act" };
-    c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await
+    let res = c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await;
+    if res.status == StatusCode::SEE_OTHER {
+        // An action succeeded: the browser follows to the case as it is now.
+        assert_eq!(res.location(), "/banshi/query/result");
+        return c.get("/banshi/query/result").await;
+    }
+    res
 }
 
 backend_tests! {
@@ -323,7 +339,7 @@ backend_tests! {
         let mut c = app.client();
         let fields = |page: &common::TestResponse| {
             let (token, answer) = common::captcha(&page.text);
-            vec![("_csrf".to_owned(), page.csrf().unwrap()), ("captcha_token".into(), token), ("captcha".into(), answer),
+            vec![("_csrf".to_owned(), page.csrf().unwrap()), ("_once".into(), page.hidden("_once").unwrap()), ("captcha_token".into(), token), ("captcha".into(), answer),
                 ("applicant_kind".into(), "org".into()), ("applicant_name".into(), "冰城味道餐饮有限公司".into()), ("applicant_code".into(), uscc()),
                 ("phone".into(), "13812345678".into()), ("v_shop".into(), "道里区中央大街 88 号".into()), ("v_kind".into(), "热食类食品制售".into())]
         };
@@ -340,7 +356,14 @@ backend_tests! {
         let f = fields(&page);
         let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "营业执照.pdf", b"%PDF-1.4\n%demo\n")]).await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        // A double click (the same form again, with the same files): the same receipt, one case.
+        let again = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "营业执照.pdf", b"%PDF-1.4\n%demo\n")]).await;
+        assert_eq!((again.status, again.location()), (StatusCode::SEE_OTHER, res.location()));
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM application")).await.unwrap(), 1, "one application");
+        let receipt = c.get(&res.location()).await;
+        assert_eq!(receipt.text, c.get(&res.location()).await.text, "a reload shows the same receipt");
+        assert_eq!(app.client().get(&res.location()).await.status, StatusCode::NOT_FOUND, "no receipt for another browser");
         let id = app.db.count(platform::db::sql("SELECT MAX(id) FROM application")).await.unwrap();
         let files = services::store::files(&app.db, id).await.unwrap();
         assert_eq!(files.len(), 1);
@@ -402,10 +425,12 @@ fn uscc_for(body: &str) -> String {
 /// Posts a public form on `page` (which carries the CSRF token) and returns the response; the
 /// application form is multipart (it takes attachments), the others are plain forms.
 async fn public_post(c: &mut common::Client, page: &str, path: &str, fields: &[(&str, &str)]) -> common::TestResponse {
-    let csrf = c.get(page).await.csrf().expect("csrf on the page");
-    let mut f = vec![("_csrf", csrf.as_str())];
+    let shown = c.get(page).await;
+    let csrf = shown.csrf().expect("csrf on the page");
+    let once = shown.hidden("_once").unwrap_or_default();
+    let mut f = vec![("_csrf", csrf.as_str()), ("_once", once.as_str())];
     f.extend_from_slice(fields);
-    if path.ends_with("/apply") {
+    let res = if path.ends_with("/apply") {
         let files: &[(&str, &str, &[u8])] = if fields.iter().any(|(k, v)| *k == "intent" && *v == "submit") {
             &[("files", "申报书.pdf", b"%PDF-1.7 application")]
         } else {
@@ -414,7 +439,12 @@ async fn public_post(c: &mut common::Client, page: &str, path: &str, fields: &[(
         c.post_multipart(path, &f, files).await
     } else {
         c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await
+    };
+    if res.status == StatusCode::SEE_OTHER && res.location().ends_with("/result") {
+        // Saved: the browser follows to the call's page with the result.
+        return c.get(&res.location()).await;
     }
+    res
 }
 
 fn between<'a>(text: &'a str, before: &str, after: &str) -> &'a str {
@@ -451,7 +481,7 @@ backend_tests! {
         let draft = public_post(&mut uni, &page, &format!("/banshi/calls/{call_id}/apply"), &[("org_name", "冰城大学"), ("org_code", &uscc_for("12230100MB1234567")), ("title", "寒地作物病害智能识别"), ("intent", "draft")]).await;
         assert!(draft.text.contains("草稿已保存"), "{}", draft.text);
         let no = between(&draft.text, "申报编号 ", "，").to_owned();
-        let code = between(&draft.text, "查询码 ", "（").to_owned();
+        let code = between(&draft.text, "查询码 ", "，").to_owned();
         let resumed = public_post(&mut uni, "/banshi/calls/", "/banshi/calls/resume", &[("no", &no), ("code", &code)]).await;
         assert!(resumed.text.contains("寒地作物病害智能识别") && resumed.text.contains("已打开草稿"), "{}", resumed.text);
         let short = public_post(&mut uni, &page, &format!("/banshi/calls/{call_id}/apply"), &[("no", &no), ("code", &code), ("org_name", "冰城大学"), ("org_code", &uscc_for("12230100MB1234567")), ("title", "寒地作物病害智能识别"), ("intent", "submit")]).await;
@@ -522,8 +552,17 @@ backend_tests! {
         assert!(first < second, "85.00 ranks above 77.50: {}", public.text);
         assert!(public.text.contains("85.00") && public.text.contains("77.50"));
         let mut citizen = app.client();
-        let obj = public_post(&mut citizen, &page, &format!("/banshi/calls/{call_id}/objection"), &[("text", "冰雪装备智能运维平台与该公司去年已立项项目内容重复"), ("contact", "13700003333")]).await;
+        let shown = citizen.get(&page).await;
+        let objection = serde_urlencoded::to_string([("_csrf", shown.csrf().unwrap()), ("_once", shown.hidden("_once").unwrap()),
+            ("text", "冰雪装备智能运维平台与该公司去年已立项项目内容重复".into()), ("contact", "13700003333".into())]).unwrap();
+        // Sent twice (a double click): one objection, both answered with the same result page.
+        for _ in 0..2 {
+            let r = citizen.post_form_raw(&format!("/banshi/calls/{call_id}/objection"), &objection).await;
+            assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, format!("/banshi/calls/{call_id}/result")), "{}", r.text);
+        }
+        let obj = citizen.get(&format!("/banshi/calls/{call_id}/result")).await;
         assert!(obj.text.contains("异议已收到"), "{}", obj.text);
+        assert_eq!(services::calls::objections(&app.db, call_id).await.unwrap().len(), 1, "one objection");
         let r = admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "final")]).await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.text.contains("1 条异议未答复"));

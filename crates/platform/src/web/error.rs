@@ -226,7 +226,9 @@ pub(super) fn ensure_error_body(state: &AppState, ctx: &Ctx, is_api: bool, res: 
         request_id => ctx.request_id.clone(),
         admin => is_admin,
     };
-    match state.render(ctx, "error.html", page) {
+    // Signed-in staff keep the back-office frame and its menu, so the way on is one click away.
+    let template = if is_admin && ctx.auth.is_some() { "admin/error.html" } else { "error.html" };
+    match state.render(ctx, template, page) {
         Ok(html) => {
             let mut r = (status, html).into_response();
             if let Some(i) = info {

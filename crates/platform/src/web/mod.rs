@@ -90,12 +90,45 @@ pub struct NavItem {
     pub perm: Option<Perm>,
 }
 
-/// What a feature crate adds to the shell: its back-office templates and menu entries.
+/// One figure on a user's workbench: what waits for them, where to go, and which menu entry shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Todo {
+    /// The subsystem, as the menu names it (内容管理, 互动交流 …).
+    pub section: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub href: String,
+    /// Overdue or otherwise pressing (shown in red).
+    pub urgent: bool,
+    /// The menu entry (its `href`) that shows this count beside it.
+    #[serde(skip)]
+    pub nav: Option<&'static str>,
+}
+
+/// How a subsystem counts what waits for a user (in their scope only).
+pub type TodoSource = Arc<
+    dyn Fn(
+            AppState,
+            Arc<Auth>,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Todo>, AppError>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// What a feature crate adds to the shell: its back-office templates, menu entries and to-do counts.
 #[derive(Default)]
 pub struct Extension {
     pub templates: Vec<(&'static str, &'static str)>,
     pub nav: Vec<NavItem>,
+    pub todos: Option<TodoSource>,
 }
+
+/// Each user's to-do counts with the time they were counted.
+type TodoCache = std::collections::HashMap<i64, (Instant, Arc<Vec<Todo>>)>;
+
+/// How long a user's to-do counts are reused: the menu shows them on every page, and a count a few
+/// seconds old is as good as a fresh one while saving a query per page.
+const TODO_TTL: Duration = Duration::from_secs(15);
 
 pub struct Inner {
     pub db: Db,
@@ -103,6 +136,8 @@ pub struct Inner {
     pub audit_key: AuditKey,
     pub templates: minijinja::Environment<'static>,
     pub nav: Vec<NavItem>,
+    todo_sources: Vec<TodoSource>,
+    todo_cache: std::sync::Mutex<TodoCache>,
     pub metrics: metrics::Metrics,
     pub mailer: crate::mail::Mailer,
     pub sms: crate::sms::Sms,
@@ -128,11 +163,13 @@ impl AppState {
         let mut env = minijinja::Environment::new();
         pages::register_templates(&mut env)?;
         let mut nav = pages::platform_nav();
+        let mut todo_sources = Vec::new();
         for ext in extensions {
             for (name, src) in ext.templates {
                 env.add_template(name, src)?;
             }
             nav.extend(ext.nav);
+            todo_sources.extend(ext.todos);
         }
         install_template_helpers(&mut env);
         let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
@@ -147,9 +184,36 @@ impl AppState {
             audit_key,
             templates: env,
             nav,
+            todo_sources,
+            todo_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
             metrics: metrics::Metrics::new(),
             policy: RwLock::new((Instant::now() - POLICY_TTL * 2, SecurityPolicy::default())),
         })))
+    }
+
+    /// What waits for `auth` across the subsystems (cached for a few seconds per user). A source that
+    /// fails is left out and logged: the workbench must not fail with it.
+    pub async fn todos(&self, auth: &Arc<Auth>) -> Arc<Vec<Todo>> {
+        let uid = auth.user.id;
+        if let Ok(cache) = self.todo_cache.lock()
+            && let Some((at, t)) = cache.get(&uid)
+            && at.elapsed() < TODO_TTL
+        {
+            return t.clone();
+        }
+        let mut all = Vec::new();
+        for source in &self.todo_sources {
+            match source(self.clone(), auth.clone()).await {
+                Ok(t) => all.extend(t),
+                Err(e) => tracing::warn!(error = %e, "to-do count failed"),
+            }
+        }
+        let all = Arc::new(all);
+        if let Ok(mut cache) = self.todo_cache.lock() {
+            cache.retain(|_, (at, _)| at.elapsed() < TODO_TTL);
+            cache.insert(uid, (Instant::now(), all.clone()));
+        }
+        all
     }
 
     /// The security policy, re-read from the database at most every few seconds so that a change on
@@ -216,8 +280,19 @@ impl AppState {
     /// locale) merged under the page's own values.
     pub fn render(&self, ctx: &Ctx, name: &str, page: Value) -> Result<Html<String>, AppError> {
         let tmpl = self.templates.get_template(name).map_err(|e| AppError::Internal(e.to_string()))?;
-        let nav: Vec<NavItem> = match &ctx.auth {
-            Some(a) => self.nav.iter().filter(|n| n.perm.is_none_or(|p| a.holds_anywhere(p))).cloned().collect(),
+        let todos = ctx.todos.as_deref().map_or(&[][..], Vec::as_slice);
+        let nav: Vec<Value> = match &ctx.auth {
+            Some(a) => self
+                .nav
+                .iter()
+                .filter(|n| n.perm.is_none_or(|p| a.holds_anywhere(p)))
+                .map(|n| {
+                    let mine = todos.iter().filter(|t| t.nav == Some(n.href));
+                    let count: i64 = mine.clone().map(|t| t.count).sum();
+                    let urgent = mine.clone().any(|t| t.urgent && t.count > 0);
+                    minijinja::context! { section => n.section, href => n.href, label => n.label, count, urgent }
+                })
+                .collect(),
             None => Vec::new(),
         };
         let me = ctx.auth.as_ref().map(|a| {
@@ -360,6 +435,8 @@ pub struct Ctx {
     pub auth: Option<Arc<Auth>>,
     /// The token forms must echo back (`_csrf`): the session's token, or the pre-session cookie's.
     pub csrf_token: String,
+    /// What waits for the signed-in user (back-office pages): counts beside the menu entries.
+    pub todos: Option<Arc<Vec<Todo>>>,
     audited: Arc<AtomicBool>,
 }
 
@@ -510,6 +587,7 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
         path: req.uri().path().to_owned(),
         auth: None,
         csrf_token: pre_csrf.unwrap_or_else(|| crate::security::random_token(18)),
+        todos: None,
         audited: Arc::new(AtomicBool::new(false)),
     };
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
@@ -606,6 +684,13 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
         req.extensions_mut().insert(MfaRequired);
     }
     ctx.auth = auth.map(Arc::new);
+    if let Some(a) = &ctx.auth
+        && *req.method() == Method::GET
+        && ctx.path.starts_with("/admin")
+        && !a.via_token
+    {
+        ctx.todos = Some(state.todos(a).await);
+    }
     req.extensions_mut().insert(ctx.clone());
 
     // An API write without credentials carries no authority a forged request could borrow, so the
@@ -643,6 +728,10 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
             let outcome = if status.is_success() || status.is_redirection() { "success" } else { "failure" };
             state.audit(&ctx, &action, &ctx.path, outcome, format!("HTTP {}", status.as_u16())).await;
         }
+    }
+    if status.as_u16() >= 400 && ctx.auth.is_some() && ctx.path.starts_with("/admin") {
+        // Rendered here, where the signed-in user (and so the menu) is known.
+        return error::ensure_error_body(&state, &ctx, false, res);
     }
     res
 }
@@ -799,6 +888,7 @@ async fn admin_css() -> Response {
 }
 
 crate::template_value!(NavItem);
+crate::template_value!(Todo);
 
 #[cfg(test)]
 mod tests {

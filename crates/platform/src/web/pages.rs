@@ -26,6 +26,7 @@ pub const PAGE_SIZE: i64 = 20;
 pub fn register_templates(env: &mut minijinja::Environment<'static>) -> Result<(), minijinja::Error> {
     for (name, src) in [
         ("error.html", include_str!("../../templates/error.html")),
+        ("admin/error.html", include_str!("../../templates/admin/error.html")),
         ("admin/macros.html", include_str!("../../templates/admin/macros.html")),
         ("admin/base.html", include_str!("../../templates/admin/base.html")),
         ("admin/login.html", include_str!("../../templates/admin/login.html")),
@@ -365,7 +366,23 @@ async fn dashboard(
             .await?;
         tiles.push(context! { href => "/admin/audit?outcome=denied", value => n, label => "近24小时失败或拒绝" });
     }
-    state.render(&ctx, "admin/dashboard.html", context! { tiles => tiles, notice => notice_text(&n.ok) })
+    // The to-dos grouped by subsystem, in the menu's order.
+    let todos = match &ctx.auth {
+        Some(a) => state.todos(a).await,
+        None => Default::default(),
+    };
+    let mut todo_sections: Vec<(&str, Vec<&super::Todo>)> = Vec::new();
+    for t in todos.iter() {
+        match todo_sections.iter_mut().find(|(s, _)| *s == t.section) {
+            Some((_, items)) => items.push(t),
+            None => todo_sections.push((t.section, vec![t])),
+        }
+    }
+    let todo_sections: Vec<_> = todo_sections
+        .into_iter()
+        .map(|(name, items)| context! { name, items => items.into_iter().cloned().collect::<Vec<_>>() })
+        .collect();
+    state.render(&ctx, "admin/dashboard.html", context! { tiles => tiles, todo_sections, notice => notice_text(&n.ok) })
 }
 
 // ---- accounts --------------------------------------------------------------------------------------
