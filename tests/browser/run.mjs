@@ -276,7 +276,11 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     if (!img || img.w === 0) problems.push(`saved image not shown: ${JSON.stringify(img)}`);
     if (!/<table/.test(html)) problems.push('table not saved');
     await page.screenshot({ path: join(tmpdir(), `zw-editor-saved-${label}.png`), fullPage: false });
-    await page.goto(page.url().replace(/\/?$/, '/edit'));
+    const editUrl = new URL(page.url());
+    editUrl.search = '';
+    editUrl.pathname = editUrl.pathname.replace(/\/?$/, '/edit');
+    await page.goto(editUrl.toString());
+    if (!html.includes('已创建')) problems.push('no 已创建 message after saving');
     const cover = await page.$eval('input[name=cover]', (i) => i.value);
     if (!img || cover !== img.src) problems.push(`cover is ${JSON.stringify(cover)}, not the inserted image ${img && img.src}`);
   } catch (e) {
@@ -310,7 +314,11 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     await page.fill('input[name=captcha]', String(op === '加' ? Number(a) + Number(b) : Number(a) * Number(b)));
     const posts = [];
     page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/write')) posts.push(r.url()); });
-    await Promise.all([page.waitForURL(/\/receipt$/), page.dblclick('form button[type=submit].primary')]);
+    // The second click aborts the first navigation (as in a real browser); wait for where it lands.
+    await page.dblclick('form button[type=submit].primary');
+    for (let i = 0; i < 100 && !/\/receipt$/.test(page.url()); i++) await page.waitForTimeout(100);
+    await page.waitForLoadState('load');
+    if (!/\/receipt$/.test(page.url())) problems.push(`landed on ${page.url()}, not the receipt`);
     const no = await page.textContent('.receipt dd strong');
     await page.reload();
     const again = await page.textContent('.receipt dd strong');

@@ -222,7 +222,7 @@ async fn site_create(
     Form(f): Form<SiteInput>,
 ) -> Result<Response, AppError> {
     match service::create_site(&state, &cms, &ctx, &staff, &f).await {
-        Ok(id) => Ok(see_other(&format!("/admin/cms/sites/{id}"))),
+        Ok(id) => Ok(see_other(&format!("/admin/cms/sites/{id}?ok=created"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             Ok((status, state.render(&ctx, "admin/cms/sites.html", sites_context(&state, &staff, &f, errors).await?)?)
@@ -294,7 +294,7 @@ async fn site_update(
     Form(f): Form<SiteInput>,
 ) -> Result<Response, AppError> {
     match service::update_site(&state, &cms, &ctx, &staff, id, &f).await {
-        Ok(()) => Ok(see_other(&format!("/admin/cms/sites/{id}"))),
+        Ok(()) => Ok(see_other(&format!("/admin/cms/sites/{id}?ok=saved"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             let site = store::site(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -354,7 +354,7 @@ async fn channel_create(
 ) -> Result<Response, AppError> {
     let input = f.input();
     match service::create_channel(&state, &cms, &ctx, &staff, site_id, &input).await {
-        Ok(id) => Ok(see_other(&format!("/admin/cms/channels/{id}"))),
+        Ok(id) => Ok(see_other(&format!("/admin/cms/channels/{id}?ok=created"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             let site = store::site(&state.db, site_id).await?.ok_or(AppError::NotFound)?;
@@ -440,7 +440,7 @@ async fn channel_update(
     let c = store::channel(&state.db, id).await?.ok_or(AppError::NotFound)?;
     input.sort_order = Some(c.sort_order);
     match service::update_channel(&state, &cms, &ctx, &staff, id, &input).await {
-        Ok(()) => Ok(see_other(&format!("/admin/cms/channels/{id}"))),
+        Ok(()) => Ok(see_other(&format!("/admin/cms/channels/{id}?ok=saved"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             Ok((
@@ -664,7 +664,7 @@ async fn new_article_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(id) => Ok(see_other(&format!("/admin/cms/articles/{id}"))),
+        Ok(id) => Ok(see_other(&format!("/admin/cms/articles/{id}?ok=created"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             Ok((
@@ -716,7 +716,7 @@ async fn edit_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/admin/cms/articles/{id}"))),
+        Ok(()) => Ok(see_other(&format!("/admin/cms/articles/{id}?ok=saved"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -844,7 +844,7 @@ async fn act_submit(
         .filter(|a| a.is_manual() && *a != Action::Save)
         .ok_or_else(|| AppError::BadRequest("未知的操作".into()))?;
     match service::act(&state, &cms, &ctx, &staff, id, action, f.comment.trim()).await {
-        Ok(_) => Ok(see_other(&format!("/admin/cms/articles/{id}"))),
+        Ok(_) => Ok(see_other(&format!("/admin/cms/articles/{id}?ok={}", action.code()))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             Ok((
@@ -937,7 +937,7 @@ async fn restore_submit(
     Path((id, rev)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     service::restore(&state, &ctx, &staff, id, rev).await?;
-    Ok(see_other(&format!("/admin/cms/articles/{id}")))
+    Ok(see_other(&format!("/admin/cms/articles/{id}?ok=saved")))
 }
 
 #[derive(Deserialize, Default)]
@@ -960,7 +960,7 @@ async fn place_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/admin/cms/articles/{id}"))),
+        Ok(()) => Ok(see_other(&format!("/admin/cms/articles/{id}?ok=pushed"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             Ok((
@@ -980,7 +980,7 @@ async fn unplace_submit(
     Path((id, channel)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     service::unplace(&state, &cms, &ctx, &staff, id, channel).await?;
-    Ok(see_other(&format!("/admin/cms/articles/{id}")))
+    Ok(see_other(&format!("/admin/cms/articles/{id}?ok=removed")))
 }
 
 /// Attachment upload. The form posts multipart with the CSRF token in the query string.
@@ -1066,7 +1066,7 @@ async fn upload(
         )
         .await;
     service::announce(&state, &cms, vec![format!("a:{id}")]).await;
-    Ok(see_other(&format!("/admin/cms/articles/{id}")))
+    Ok(see_other(&format!("/admin/cms/articles/{id}?ok=uploaded")))
 }
 
 async fn attachment_delete(
@@ -1090,7 +1090,7 @@ async fn attachment_delete(
         )
         .await;
     service::announce(&state, &cms, vec![format!("a:{article_id}")]).await;
-    Ok(see_other(&format!("/admin/cms/articles/{article_id}")))
+    Ok(see_other(&format!("/admin/cms/articles/{article_id}?ok=removed")))
 }
 
 // ---- review queue ------------------------------------------------------------------------------------
@@ -1313,7 +1313,7 @@ async fn template_restore(
         .find(|v| v.version == version)
         .ok_or(AppError::NotFound)?;
     service::save_site_template(&state, &cms, &ctx, &staff, &site, &name, &v.source, Some(version)).await?;
-    Ok(see_other(&format!("/admin/cms/sites/{id}/templates/{name}")))
+    Ok(see_other(&format!("/admin/cms/sites/{id}/templates/{name}?ok=saved")))
 }
 
 static EDITOR_JS: std::sync::LazyLock<platform::web::encoding::StaticAsset> = std::sync::LazyLock::new(|| {

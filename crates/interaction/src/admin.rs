@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/letters/stats.xlsx", get(stats_xlsx))
         .route("/admin/letters/{id}", get(letter_page))
         .route("/admin/letters/{id}/act", post(letter_act))
+        .route("/admin/letters/{id}/draft", post(reply_draft))
         .route("/admin/letters/files/{id}", get(attachment))
         .route("/admin/mailboxes", get(mailboxes_page))
         .route("/admin/mailboxes/settings", post(settings_submit))
@@ -343,6 +344,7 @@ struct ActForm {
     input: ActionInput,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn letter_view(
     state: &AppState,
     ix: &Interaction,
@@ -351,6 +353,7 @@ async fn letter_view(
     on: &service::Opened,
     errors: BTreeMap<String, String>,
     notice: Option<&str>,
+    typed: Option<&ActForm>,
 ) -> Result<Html<String>, AppError> {
     let (l, m, orgs) = (&on.letter, &on.mailbox, on.orgs.as_slice());
     let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
@@ -404,6 +407,7 @@ async fn letter_view(
             letter => sv(l), mailbox => sv(m), summary, state_label => st.label(), actions, events, units => all_units,
             unit_name => l.unit_id.and_then(|u| names.get(&u).cloned()), co_units => co, attachments => sv(&attachments),
             category, errors, notice, reasons => service::reject_reasons(&state.db).await, preview, instructions,
+            typed_action => typed.map(|t| t.action.clone()), typed => typed.map(|t| sv(&t.input)),
             satisfaction_label => l.satisfaction.as_deref().and_then(domain::Satisfaction::parse).map(|s| s.label()),
         },
     )
@@ -418,8 +422,11 @@ async fn letter_page(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let on = service::open_for_staff(&state, &ctx, &staff, id).await?;
-    let notice = q.get("done").and_then(|a| Action::parse(a)).map(|a| format!("已{}", a.label()));
-    Ok(letter_view(&state, &ix, &ctx, &staff, &on, BTreeMap::new(), notice.as_deref()).await?.into_response())
+    let notice = match q.get("done").map(String::as_str) {
+        Some("draft") => Some("答复草稿已保存，提交前只有您单位的承办人能看到。".to_owned()),
+        done => done.and_then(Action::parse).map(|a| format!("已{}", a.label())),
+    };
+    Ok(letter_view(&state, &ix, &ctx, &staff, &on, BTreeMap::new(), notice.as_deref(), None).await?.into_response())
 }
 
 async fn letter_act(
@@ -436,13 +443,64 @@ async fn letter_act(
     }
     let action = Action::parse(&f.action).ok_or_else(|| AppError::BadRequest(format!("未知的操作「{}」", f.action)))?;
     match service::act(&state, &ix, &ctx, By::Staff(&staff), &on, action, &f.input).await {
-        Ok(_) => Ok(see_other(&format!("/admin/letters/{id}?done={}", action.code()))),
+        Ok(_) => {
+            if action == Action::SubmitReply {
+                store::save_reply_draft(&state.db, id, "").await?;
+            }
+            Ok(see_other(&format!("/admin/letters/{id}?done={}", action.code())))
+        }
         Err(e) => {
+            // The form comes back open with what was typed, next to the message.
             let (status, errors) = form_errors(e)?;
-            let body = letter_view(&state, &ix, &ctx, &staff, &on, errors, None).await?;
+            let body = letter_view(&state, &ix, &ctx, &staff, &on, errors, None, Some(&f)).await?;
             Ok((status, body).into_response())
         }
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DraftForm {
+    #[serde(default)]
+    reply: String,
+}
+
+/// 保存草稿: keeps an unfinished reply for whoever may submit it; nothing moves in the workflow.
+async fn reply_draft(
+    State(state): State<AppState>,
+    Extension(ix): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<DraftForm>,
+) -> Result<Response, AppError> {
+    let on = service::Opened::load(&state.db, id).await?;
+    let (l, m) = (&on.letter, &on.mailbox);
+    let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
+    let may_reply = domain::available(st, &service::facts(l, m), &service::actors(&staff, l, m, &on.orgs))
+        .contains(&Action::SubmitReply);
+    if !may_reply {
+        return Err(AppError::Forbidden("这封信件当前不能由您起草答复".into()));
+    }
+    if f.reply.chars().count() > 20_000 {
+        let errors = BTreeMap::from([("reply".to_owned(), "草稿不能超过 20000 个字".to_owned())]);
+        let typed = ActForm {
+            action: Action::SubmitReply.code().to_owned(),
+            input: ActionInput { reply: f.reply.clone(), ..Default::default() },
+        };
+        let body = letter_view(&state, &ix, &ctx, &staff, &on, errors, None, Some(&typed)).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+    }
+    store::save_reply_draft(&state.db, id, f.reply.trim()).await?;
+    state
+        .audit(
+            &ctx,
+            "letter.reply_draft",
+            &format!("letter:{}", l.no),
+            "success",
+            &format!("{} 字", f.reply.trim().chars().count()),
+        )
+        .await;
+    Ok(see_other(&format!("/admin/letters/{id}?done=draft")))
 }
 
 async fn attachment(
@@ -504,7 +562,11 @@ pub async fn stats_tables(state: &AppState, auth: &Auth, q: &StatsQuery) -> Resu
     // The tally is keyed by the canonical form (2026-01-01, not 2026-1-1).
     let (from, to) = (platform::fmt_date(f), platform::fmt_date(t));
     let all = store::mailboxes(&state.db).await?;
-    let ids = mailboxes_with(auth, &all, Perm::MailboxManage);
+    // The office's mailboxes, and those whose figures a leader reads.
+    let mut ids = mailboxes_with(auth, &all, Perm::MailboxManage);
+    ids.extend(
+        mailboxes_with(auth, &all, Perm::ContentStats).into_iter().filter(|m| !ids.contains(m)).collect::<Vec<_>>(),
+    );
     let today_text = service::date_text(today);
     let rows = store::counts(&state.db, &from, &to, &ids, &today_text).await?;
     let (_, names) = unit_names(state).await?;
@@ -543,7 +605,7 @@ async fn stats_page(
     staff: Staff,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, AppError> {
-    staff.require_anywhere(Perm::MailboxManage)?;
+    staff.require_anywhere(Perm::ContentStats)?;
     let (tables, errors) = match stats_tables(&state, &staff, &q).await {
         Ok(t) => (Some(t), BTreeMap::new()),
         Err(e) => (None, form_errors(e)?.1),
@@ -573,7 +635,7 @@ async fn stats_xlsx(
     staff: Staff,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, AppError> {
-    staff.require_anywhere(Perm::MailboxManage)?;
+    staff.require_anywhere(Perm::ContentStats)?;
     let t = stats_tables(&state, &staff, &q).await?;
     let bytes = stats_workbook(&t).map_err(|e| AppError::Internal(e.to_string()))?;
     state

@@ -42,15 +42,8 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(platform::web::api::schema_of::<ActionInput>),
             post(letter_action),
         ),
-        r(
-            "get",
-            "/api/v1/letters/stats",
-            "来信统计（按信箱、按承办单位）",
-            Some(Perm::MailboxManage),
-            None,
-            get(stats),
-        )
-        .with_query(platform::web::api::schema_of::<StatsQuery>),
+        r("get", "/api/v1/letters/stats", "来信统计（按信箱、按承办单位）", Some(Perm::ContentStats), None, get(stats))
+            .with_query(platform::web::api::schema_of::<StatsQuery>),
     ]
 }
 
@@ -154,7 +147,7 @@ async fn stats(
     staff: Staff,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<Value>, AppError> {
-    staff.require_anywhere(Perm::MailboxManage)?;
+    staff.require_anywhere(Perm::ContentStats)?;
     let t = admin::stats_tables(&state, &staff, &q).await?;
     let rows =
         |v: &[(String, domain::Figures)]| v.iter().map(|(n, f)| json!({"name": n, "figures": f})).collect::<Vec<_>>();

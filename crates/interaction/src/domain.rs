@@ -284,7 +284,9 @@ pub fn transition(state: State, action: Action, f: &Facts) -> Result<State, Tran
         }
         (A::Close, S::Replied | S::Published) => Ok(S::Closed),
         (A::Supervise, S::Accepted | S::Assigned | S::ReplyReview) => Ok(state),
-        (A::Instruct, S::Submitted | S::Accepted | S::Assigned | S::ReplyReview) => Ok(state),
+        // A leader may write an instruction on any letter, also one answered, closed or refused
+        // (批示 on how a case was handled); it never moves the letter.
+        (A::Instruct, _) => Ok(state),
         (A::Rate, S::Replied | S::Published | S::Closed) => {
             if f.rated {
                 Err(TransitionError::AlreadyRated)
@@ -662,6 +664,10 @@ mod tests {
             (S::Published, A::Rate, S::Published),
             (S::Closed, A::Publish, S::Closed),
             (S::Closed, A::Rate, S::Closed),
+            (S::Replied, A::Instruct, S::Replied),
+            (S::Published, A::Instruct, S::Published),
+            (S::Closed, A::Instruct, S::Closed),
+            (S::Rejected, A::Instruct, S::Rejected),
         ];
         let f = facts();
         for s in State::ALL {
@@ -718,9 +724,10 @@ mod tests {
             available(State::Assigned, &f, &[Actor::Handler]),
             vec![Action::SendBack, Action::RequestExtension, Action::SubmitReply]
         );
-        assert!(
-            available(State::Rejected, &f, &[Actor::Office, Actor::Handler, Actor::Leader, Actor::Citizen]).is_empty()
-        );
+        assert!(available(State::Rejected, &f, &[Actor::Office, Actor::Handler, Actor::Citizen]).is_empty());
+        // A leader may still write an instruction on a refused or closed letter.
+        assert_eq!(available(State::Rejected, &f, &[Actor::Leader]), vec![Action::Instruct]);
+        assert_eq!(available(State::Closed, &f, &[Actor::Leader]), vec![Action::Instruct]);
         assert_eq!(available(State::Replied, &f, &[Actor::Citizen]), vec![Action::Rate]);
         for a in Action::ALL {
             assert_eq!(Action::parse(a.code()), Some(a));

@@ -60,7 +60,7 @@ fn nav() -> Vec<NavItem> {
             section: "互动交流",
             href: "/admin/letters/stats",
             label: "来信统计",
-            perm: Some(Perm::MailboxManage),
+            perm: Some(Perm::ContentStats),
         },
         NavItem {
             section: "互动交流", href: "/admin/mailboxes", label: "信箱设置", perm: Some(Perm::MailboxManage)

@@ -278,7 +278,7 @@ pub async fn open_for_staff(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64) -
 // ---- transitions --------------------------------------------------------------------------------
 
 /// What an action may carry besides its comment.
-#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct ActionInput {
     /// 意见、理由或批示
     #[serde(default)]

@@ -84,6 +84,8 @@ pub struct Letter {
     pub extension_reason: String,
     pub reject_reason: String,
     pub reply: String,
+    /// The handler's saved draft of the reply (not yet submitted).
+    pub reply_draft: String,
     pub reply_unit_id: Option<i64>,
     pub replied_at: Option<i64>,
     pub reply_workdays: Option<i64>,
@@ -532,6 +534,12 @@ fn list_where(base: &str, f: &ListFilter) -> Q {
         }
     }
     q
+}
+
+/// Keeps a handler's unfinished reply (an empty text clears it).
+pub async fn save_reply_draft(db: &Db, id: i64, text: &str) -> DbResult<()> {
+    db.execute(sql("UPDATE letter SET reply_draft = $1 WHERE id = $2").bind(text).bind(id)).await?;
+    Ok(())
 }
 
 /// The letter states that still owe the citizen something (acceptance or a reply).

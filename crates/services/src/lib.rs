@@ -58,7 +58,7 @@ pub fn extension(svc: Arc<Services>) -> platform::web::Extension {
                 section: "网上办事",
                 href: "/admin/services/stats",
                 label: "办件统计",
-                perm: Some(Perm::ServiceManage),
+                perm: Some(Perm::ContentStats),
             },
         ],
     }

@@ -692,7 +692,9 @@ async fn build_sites(
                     site_id,
                     article_kind: if article_kind.is_empty() { "news" } else { article_kind },
                     weight,
-                    dept: c.dept_org_id,
+                    // The publishing department (发布统计 groups by it): the column's, else the
+                    // site owner's.
+                    dept: c.dept_org_id.or_else(|| orgs.get(spec.owner).copied()),
                 });
             }
         }

@@ -39,7 +39,7 @@ async fn write_article(c: &mut Client, channel: i64, title: &str, body: &str) ->
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    res.location().rsplit('/').next().unwrap().parse().unwrap()
+    res.location_path().rsplit('/').next().unwrap().parse().unwrap()
 }
 
 async fn act(c: &mut Client, id: i64, action: &str, comment: &str) -> common::TestResponse {
@@ -194,7 +194,7 @@ backend_tests! {
         let tzgg = channel_id(&app, "hrb", "tzgg").await;
         let mut ed = login(&app, "editor").await;
         let res = ed.post_form("/admin/cms/articles/new", &[("channel_id", &tzgg.to_string()), ("title", "关于元旦放假安排的通知"), ("body", "<p>元旦放假一天。</p>"), ("scheduled_at", "2099-12-31T09:00")]).await;
-        let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
         act(&mut ed, id, "submit", "").await;
         act(&mut login(&app, "reviewer_office").await, id, "approve", "").await;
         act(&mut login(&app, "siteadmin").await, id, "approve", "").await;
@@ -527,7 +527,9 @@ backend_tests! {
             )
             .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-        let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
+        assert!(ed.get(&res.location()).await.text.contains(r#"<p class="notice" role="status">已创建</p>"#));
+        assert!(!ed.get(&format!("/admin/cms/articles/{id}?ok=%3Cb%3E")).await.text.contains(r#"class="notice""#), "only fixed messages");
         let a = cms::store::article(&app.db, id).await.unwrap().unwrap();
         let f = cms::store::latest_fields(&app.db, &a).await.unwrap();
         assert!(f.cover.starts_with("/files/inline/") && f.body.contains(&f.cover), "cover {} body {}", f.cover, f.body);
@@ -545,6 +547,8 @@ backend_tests! {
         let token = ed.csrf().await;
         let res = ed.post_multipart(&format!("/admin/cms/articles/{id}/attachments"), &[("_csrf", &token)], &[("file", "申请表.pdf", b"%PDF-1.4\n%draft\n")]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        // Saving and uploading say so, in the one message place of the back office.
+        assert!(ed.get(&res.location()).await.text.contains(r#"<p class="notice" role="status">附件已上传</p>"#));
         let att = cms::store::attachments(&app.db, id).await.unwrap()[0].id;
         let url = format!("/files/{att}/x");
         // The editor's preview and the reviewers' screen link it: they see it, privately, audited.

@@ -800,3 +800,69 @@ backend_tests! {
         assert_eq!(tile(&home.text, "待审核信息"), i64::try_from(page.text.matches(r#"href="/admin/cms/articles/"#).count()).unwrap());
     };
 }
+
+backend_tests! {
+    a_reply_survives_an_error_and_can_be_kept_as_a_draft => |app: TestApp| async move {
+        let w = world(&app).await;
+        let (no, _) = write_letter(&app, "小区供暖温度不达标", "入冬以来家里温度只有十四度，多次找物业没有解决，请相关部门督促。", "heat@example.cn").await;
+        let id = letter_id(&app, &no).await;
+        let mut office = app.signed_in("office").await;
+        office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "accept")]).await;
+        // A bad choice in another form keeps this one's comment.
+        let res = office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "assign"), ("unit_id", ""), ("comment", "请住建局牵头核实")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("请住建局牵头核实"), "the comment typed is kept");
+        let unit = w.housing.to_string();
+        office.post_form(&format!("/admin/letters/{id}/act"), &[("action", "assign"), ("unit_id", &unit)]).await;
+        let mut zjj = app.signed_in("zjj").await;
+        // Too short a reply: the message, and the reply box still holds what was typed.
+        let res = zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "submit_reply"), ("reply", "已处理")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("答复内容至少 10 个字") && res.text.contains(">已处理</textarea>"), "{}", res.text);
+        // 保存草稿 keeps a longer text without moving the letter; it comes back on the page.
+        let draft = "经核实，该小区换热站循环泵故障，供热公司已于12月2日更换";
+        let res = zjj.post_form(&format!("/admin/letters/{id}/draft"), &[("reply", draft)]).await;
+        assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, format!("/admin/letters/{id}?done=draft")));
+        let page = zjj.get(&res.location()).await;
+        assert!(page.text.contains("答复草稿已保存") && page.text.contains(&format!(">{draft}</textarea>")), "{}", page.text);
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        assert_eq!((l.state.as_str(), l.reply.as_str()), ("assigned", ""), "a draft is not a reply");
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'letter.reply_draft'")).await.unwrap();
+        assert_eq!(audited, 1);
+        // Someone who may not reply cannot write a draft.
+        let mut jtj = app.signed_in("jtj").await;
+        assert_eq!(jtj.post_form(&format!("/admin/letters/{id}/draft"), &[("reply", "无关单位的草稿")]).await.status, StatusCode::FORBIDDEN);
+        // Submitting the reply clears the draft.
+        let full = format!("{draft}，室温已恢复到十八度以上。");
+        let res = zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "submit_reply"), ("reply", &full)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        assert_eq!((l.state.as_str(), l.reply_draft.as_str()), ("reply_review", ""));
+    };
+}
+
+backend_tests! {
+    a_leader_reads_every_statistics_page_and_instructs_on_any_letter => |app: TestApp| async move {
+        app.load_demo(120, 600).await;
+        let mut leader = signed_in_demo(&app, "leader").await;
+        let home = leader.get("/admin").await;
+        for (path, label) in [("/admin/letters/stats", "来信统计"), ("/admin/services/stats", "办件统计"), ("/admin/cms/stats", "发布统计")] {
+            assert!(home.text.contains(&format!(r#"href="{path}""#)), "{label} in the leader's menu");
+            let page = leader.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
+        }
+        let letters = leader.get("/admin/letters/stats?from=2000-01-01").await;
+        assert!(letters.text.contains("市长信箱"), "the leader's mailbox figures");
+        // Every demo article belongs to a department.
+        let cms_stats = leader.get("/admin/cms/stats?from=2000-01-01").await;
+        assert!(!cms_stats.text.contains("未指定部门"), "{}", cms_stats.text);
+        // 批示 on a letter that is already closed.
+        let closed = app.db.fetch_one::<platform::db::Scalar<i64>>(platform::db::sql(
+            "SELECT MIN(l.id) FROM letter l JOIN mailbox m ON m.id = l.mailbox_id WHERE l.state = 'closed' AND m.code = 'szxx'",
+        )).await.unwrap().0;
+        let tok = app.token("leader").await;
+        let res = app.client().api("POST", &format!("/api/v1/letters/{closed}/actions/instruct"), &tok, Some(json!({"comment": "办理结果很好，请各区借鉴。"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.json()["state"], "closed", "an instruction does not move the letter");
+    };
+}

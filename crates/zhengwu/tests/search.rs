@@ -28,7 +28,7 @@ async fn publish(app: &TestApp, title: &str, body: &str, doc_number: &str) -> i6
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+    let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
     ed.post_form(&format!("/admin/cms/articles/{id}/act"), &[("action", "submit")]).await;
     for who in ["reviewer_office", "siteadmin"] {
         let mut r = app.client();
@@ -53,7 +53,7 @@ backend_tests! {
         let mut ed = app.client();
         ed.login("editor", PW).await;
         let res = ed.post_form("/admin/cms/articles/new", &[("channel_id", &ch.to_string()), ("title", "关于征集科技项目的通知"), ("body", "<p>详见附件。</p>")]).await;
-        let id: i64 = res.location().rsplit('/').next().unwrap().parse().unwrap();
+        let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
         // A real DOCX: a zip whose word/document.xml holds the text runs.
         let mut docx = std::io::Cursor::new(Vec::new());
         {

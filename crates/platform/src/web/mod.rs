@@ -299,7 +299,13 @@ impl AppState {
             minijinja::context! {
                 username => a.user.username.clone(),
                 display_name => a.user.display_name.clone(),
-                roles => a.grants.iter().map(|g| g.role.label()).collect::<Vec<_>>(),
+                // One role held in several scopes is still one role.
+                roles => a.grants.iter().map(|g| g.role.label()).fold(Vec::new(), |mut v, r| {
+                    if !v.contains(&r) {
+                        v.push(r);
+                    }
+                    v
+                }),
             }
         });
         let base = minijinja::context! {
@@ -308,6 +314,7 @@ impl AppState {
             me => me,
             nav => nav,
             path => ctx.path.clone(),
+            flash => ctx.flash,
         };
         tmpl.render(minijinja::context! { ..page, ..base })
             .map(Html)
@@ -437,6 +444,8 @@ pub struct Ctx {
     pub csrf_token: String,
     /// What waits for the signed-in user (back-office pages): counts beside the menu entries.
     pub todos: Option<Arc<Vec<Todo>>>,
+    /// The success message a redirect asked for (`?ok=saved` …), shown at the top of the page.
+    pub flash: Option<&'static str>,
     audited: Arc<AtomicBool>,
 }
 
@@ -561,6 +570,38 @@ fn client_ip(state: &AppState, req: &Request) -> String {
     }
 }
 
+fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.uri()
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
+}
+
+/// The one success message of the back office: a handler that saved something redirects with
+/// `?ok=CODE` and the page shows the message. Only these fixed texts are shown, so a crafted link
+/// cannot put words on the page.
+pub fn flash_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "saved" => "已保存",
+        "created" => "已创建",
+        "uploaded" => "附件已上传",
+        "removed" => "已删除",
+        "submitted" | "submit" => "已提交审核",
+        "approve" => "已审核通过",
+        "reject" => "已退回修改",
+        "withdraw" => "已撤稿",
+        "archive" => "已归档",
+        "pushed" => "已推送到栏目",
+        "password" => "密码已修改",
+        "reset" => "密码已重置，用户下次登录须修改",
+        "disabled" => "账号已停用",
+        "enabled" => "账号已启用",
+        "granted" => "已授予角色",
+        "revoked" => "已收回",
+        "timeout" => "登录已超时，请重新登录",
+        _ => return None,
+    })
+}
+
 /// Outermost middleware for every route: request id, locale, client address, metrics, logs, and
 /// the conversion of bare error responses into proper pages or problem+json.
 pub async fn context_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -571,9 +612,7 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map_or_else(|| crate::security::random_token(9), str::to_owned);
-    let query_lang = req.uri().query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned())
-    });
+    let query_lang = query_param(&req, "lang");
     let lang = Lang::pick(
         query_lang.as_deref().or(cookie(req.headers(), "zw_lang")),
         req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
@@ -588,6 +627,7 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
         auth: None,
         csrf_token: pre_csrf.unwrap_or_else(|| crate::security::random_token(18)),
         todos: None,
+        flash: query_param(&req, "ok").as_deref().and_then(flash_text),
         audited: Arc::new(AtomicBool::new(false)),
     };
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());

@@ -130,27 +130,9 @@ fn password_rule(p: &SecurityPolicy) -> String {
 #[derive(Deserialize, Default)]
 struct Notice {
     #[serde(default)]
-    ok: String,
-    #[serde(default)]
     page: Option<String>,
     #[serde(default)]
     q: String,
-}
-
-/// Only fixed notices are shown, so a crafted link cannot put words on the page.
-fn notice_text(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "saved" => "已保存",
-        "created" => "已创建",
-        "password" => "密码已修改",
-        "reset" => "密码已重置，用户下次登录须修改",
-        "disabled" => "账号已停用",
-        "enabled" => "账号已启用",
-        "granted" => "已授予角色",
-        "revoked" => "已收回",
-        "timeout" => "登录已超时，请重新登录",
-        _ => return None,
-    })
 }
 
 fn page_number(s: &Option<String>) -> i64 {
@@ -343,12 +325,7 @@ async fn password_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<
 
 // ---- dashboard -------------------------------------------------------------------------------------
 
-async fn dashboard(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Query(n): Query<Notice>,
-) -> Result<Html<String>, AppError> {
+async fn dashboard(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     let mut tiles = Vec::new();
     if staff.holds_anywhere(Perm::UserManage) {
         let n = state.db.count(crate::db::sql("SELECT COUNT(*) FROM app_user")).await?;
@@ -382,7 +359,7 @@ async fn dashboard(
         .into_iter()
         .map(|(name, items)| context! { name, items => items.into_iter().cloned().collect::<Vec<_>>() })
         .collect();
-    state.render(&ctx, "admin/dashboard.html", context! { tiles => tiles, todo_sections, notice => notice_text(&n.ok) })
+    state.render(&ctx, "admin/dashboard.html", context! { tiles => tiles, todo_sections })
 }
 
 // ---- accounts --------------------------------------------------------------------------------------
@@ -429,7 +406,11 @@ async fn users_list(
     let (users, total) = accounts::list_users(&state.db, n.q.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let orgs: BTreeMap<String, String> =
         accounts::list_orgs(&state.db).await?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
-    state.render(&ctx, "admin/users.html", context! { users => users, orgs => orgs, q => n.q, page => page, pages => pages_for(total), notice => notice_text(&n.ok) })
+    state.render(
+        &ctx,
+        "admin/users.html",
+        context! { users => users, orgs => orgs, q => n.q, page => page, pages => pages_for(total) },
+    )
 }
 
 async fn user_new_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
@@ -462,7 +443,6 @@ async fn user_edit_page(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Query(n): Query<Notice>,
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::UserManage, &ResourceScope::platform())?;
     let user = accounts::user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
@@ -472,7 +452,11 @@ async fn user_edit_page(
         email: user.email.clone().unwrap_or_default(),
         org_code: user.org_id.and_then(|o| orgs.iter().find(|x| x.id == o)).map(|o| o.code.clone()).unwrap_or_default(),
     };
-    state.render(&ctx, "admin/user_form.html", context! { user => user, form => form, org_options => org_opts, errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) })
+    state.render(
+        &ctx,
+        "admin/user_form.html",
+        context! { user => user, form => form, org_options => org_opts, errors => BTreeMap::<String, String>::new() },
+    )
 }
 
 async fn user_edit_submit(
@@ -574,14 +558,9 @@ async fn orgs_context(
     )
 }
 
-async fn orgs_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Query(n): Query<Notice>,
-) -> Result<Html<String>, AppError> {
+async fn orgs_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     staff.require(Perm::OrgManage, &ResourceScope::platform())?;
-    let page = orgs_context(&state, &OrgInput::default(), None, BTreeMap::new(), notice_text(&n.ok)).await?;
+    let page = orgs_context(&state, &OrgInput::default(), None, BTreeMap::new(), None).await?;
     state.render(&ctx, "admin/orgs.html", page)
 }
 
@@ -670,11 +649,7 @@ async fn grants_page(
             context! { id => u.id, username => u.username.clone(), display_name => u.display_name.clone(), grants => gs }
         })
         .collect();
-    state.render(
-        &ctx,
-        "admin/grants.html",
-        context! { users => rows, page => page, pages => pages_for(total), notice => notice_text(&n.ok) },
-    )
+    state.render(&ctx, "admin/grants.html", context! { users => rows, page => page, pages => pages_for(total) })
 }
 
 async fn user_grants_context(
@@ -733,11 +708,9 @@ async fn user_grants_page(
     ctx: Ctx,
     staff: Staff,
     Path(user_id): Path<i64>,
-    Query(n): Query<Notice>,
 ) -> Result<Html<String>, AppError> {
     staff.require(Perm::RoleGrant, &ResourceScope::platform())?;
-    let page =
-        user_grants_context(&state, user_id, &GrantInput::default(), BTreeMap::new(), notice_text(&n.ok)).await?;
+    let page = user_grants_context(&state, user_id, &GrantInput::default(), BTreeMap::new(), None).await?;
     state.render(&ctx, "admin/user_grants.html", page)
 }
 
@@ -838,15 +811,14 @@ impl PolicyForm {
     }
 }
 
-async fn policy_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Query(n): Query<Notice>,
-) -> Result<Html<String>, AppError> {
+async fn policy_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     staff.require(Perm::SecurityPolicy, &ResourceScope::platform())?;
     let p = state.policy().await;
-    state.render(&ctx, "admin/policy.html", context! { form => PolicyForm::from_policy(&p), errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) })
+    state.render(
+        &ctx,
+        "admin/policy.html",
+        context! { form => PolicyForm::from_policy(&p), errors => BTreeMap::<String, String>::new() },
+    )
 }
 
 async fn policy_submit(
@@ -878,12 +850,7 @@ struct SettingsForm {
     upload_max_mb: String,
 }
 
-async fn settings_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Query(n): Query<Notice>,
-) -> Result<Html<String>, AppError> {
+async fn settings_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
     let s = ops::load_settings(&state).await;
     let form = SettingsForm {
@@ -891,11 +858,7 @@ async fn settings_page(
         admin_contact: s.admin_contact,
         upload_max_mb: s.upload_max_mb.to_string(),
     };
-    state.render(
-        &ctx,
-        "admin/settings.html",
-        context! { form => form, errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) },
-    )
+    state.render(&ctx, "admin/settings.html", context! { form => form, errors => BTreeMap::<String, String>::new() })
 }
 
 async fn settings_submit(
@@ -1081,14 +1044,13 @@ struct TokenForm {
     name: String,
 }
 
-async fn tokens_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Query(n): Query<Notice>,
-) -> Result<Html<String>, AppError> {
+async fn tokens_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     let tokens = accounts::tokens_of(&state.db, staff.user.id).await?;
-    state.render(&ctx, "admin/tokens.html", context! { tokens => tokens, form => TokenForm::default(), errors => BTreeMap::<String, String>::new(), notice => notice_text(&n.ok) })
+    state.render(
+        &ctx,
+        "admin/tokens.html",
+        context! { tokens => tokens, form => TokenForm::default(), errors => BTreeMap::<String, String>::new() },
+    )
 }
 
 /// Creates a personal token for the signed-in user; shared with the API.
@@ -1182,14 +1144,9 @@ async fn calendar_context(
     Ok(context! { years => years, text => text, errors => errors, notice => notice })
 }
 
-async fn calendar_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Query(n): Query<Notice>,
-) -> Result<Html<String>, AppError> {
+async fn calendar_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
     staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
-    state.render(&ctx, "admin/calendar.html", calendar_context(&state, "", BTreeMap::new(), notice_text(&n.ok)).await?)
+    state.render(&ctx, "admin/calendar.html", calendar_context(&state, "", BTreeMap::new(), None).await?)
 }
 
 #[derive(Deserialize, Default)]

@@ -266,6 +266,10 @@ impl TestResponse {
     pub fn location(&self) -> String {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
     }
+    /// The redirect's path without its query (`?ok=saved` …).
+    pub fn location_path(&self) -> String {
+        self.location().split('?').next().unwrap_or("").to_owned()
+    }
     /// The CSRF token embedded in a rendered form.
     pub fn csrf(&self) -> Option<String> {
         self.hidden("_csrf")
