@@ -267,11 +267,8 @@ async fn receipt_page(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let m = active_mailbox(&state.db, &code).await?;
-    let stored = match intake::receipt_token(&headers) {
-        Some(token) => intake::receipt(&state.db, "letter", &token).await?,
-        None => None,
-    }
-    .filter(|v| v["mailbox"] == m.code.as_str());
+    let stored =
+        intake::receipt_of_request(&state.db, "letter", &headers).await?.filter(|v| v["mailbox"] == m.code.as_str());
     let site = cms::public::site_frame(&state.db, m.site_id).await;
     let crumbs = vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "来信已提交".to_owned())];
     let (status, page) = match stored {
@@ -461,10 +458,7 @@ async fn query_result(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let stored = match intake::receipt_token(&headers) {
-        Some(token) => intake::receipt(&state.db, "letter_act", &token).await?,
-        None => None,
-    };
+    let stored = intake::receipt_of_request(&state.db, "letter_act", &headers).await?;
     let Some(v) = stored else { return Ok(platform::web::see_other("/hudong/query")) };
     let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
     let l = service::find_for_writer(&state.db, no, code).await?;

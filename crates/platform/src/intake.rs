@@ -244,9 +244,17 @@ pub async fn receipt(db: &Db, kind: &str, token: &str) -> DbResult<Option<serde_
     Ok(stored.and_then(|s| s.0).and_then(|s| crate::sealed::open(&s)).and_then(|s| serde_json::from_str(&s).ok()))
 }
 
-/// The submission a receipt page was sent for (from its cookie).
-pub fn receipt_token(headers: &axum::http::HeaderMap) -> Option<String> {
-    crate::web::cookie(headers, RECEIPT_COOKIE).map(str::to_owned)
+/// The stored result of `kind` that a result page was sent for (named by the request's
+/// submission cookie), while it is fresh.
+pub async fn receipt_of_request(
+    db: &Db,
+    kind: &str,
+    headers: &axum::http::HeaderMap,
+) -> DbResult<Option<serde_json::Value>> {
+    match crate::web::cookie(headers, RECEIPT_COOKIE) {
+        Some(token) => receipt(db, kind, token).await,
+        None => Ok(None),
+    }
 }
 
 // ---- uploads ------------------------------------------------------------------------------------

@@ -510,9 +510,8 @@ async fn public_result(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let c = call(&state.db, id).await?.filter(|c| c.state != "draft").ok_or(AppError::NotFound)?;
-    let token = intake::receipt_token(&headers).unwrap_or_default();
-    let saved = intake::receipt(&state.db, "project_application", &token).await?;
-    let objected = intake::receipt(&state.db, "project_objection", &token).await?;
+    let saved = intake::receipt_of_request(&state.db, "project_application", &headers).await?;
+    let objected = intake::receipt_of_request(&state.db, "project_objection", &headers).await?;
     match (saved, objected) {
         (Some(v), _) if v["call"] == id => {
             let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());

@@ -252,11 +252,9 @@ async fn receipt_page(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let item = published_item(&state, &code).await?;
-    let stored = match intake::receipt_token(&headers) {
-        Some(token) => intake::receipt(&state.db, "application", &token).await?,
-        None => None,
-    }
-    .filter(|v| v["item"] == item.code.as_str());
+    let stored = intake::receipt_of_request(&state.db, "application", &headers)
+        .await?
+        .filter(|v| v["item"] == item.code.as_str());
     let site = cms::public::site_frame(&state.db, None).await;
     let crumbs =
         vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "申请已提交".to_owned())];
@@ -436,10 +434,7 @@ async fn query_result(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let stored = match intake::receipt_token(&headers) {
-        Some(token) => intake::receipt(&state.db, "application_act", &token).await?,
-        None => None,
-    };
+    let stored = intake::receipt_of_request(&state.db, "application_act", &headers).await?;
     let Some(v) = stored else { return Ok(platform::web::see_other("/banshi/query")) };
     let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
     let a = service::find_for_applicant(&state.db, no, code).await?;
