@@ -231,13 +231,171 @@ pub struct Filter {
     pub outcome: Option<String>,
 }
 
+// ---- labels ---------------------------------------------------------------------------------------
+
+/// What an action code's first part names, in Chinese.
+const OBJECTS: &[(&str, &str)] = &[
+    ("auth", "登录认证"),
+    ("user", "账号"),
+    ("org", "机构"),
+    ("grant", "授权"),
+    ("policy", "安全策略"),
+    ("settings", "系统设置"),
+    ("calendar", "工作日历"),
+    ("token", "API 令牌"),
+    ("audit", "审计日志"),
+    ("site", "站点"),
+    ("channel", "栏目"),
+    ("template", "模板"),
+    ("article", "信息"),
+    ("attachment", "附件"),
+    ("search", "站内搜索"),
+    ("quota", "发布指标"),
+    ("stats", "统计"),
+    ("mailbox", "信箱"),
+    ("letter", "来信"),
+    ("open311", "Open311 接口"),
+    ("application", "办件"),
+    ("service_item", "办事事项"),
+    ("project_call", "项目申报"),
+    ("expert", "评审专家"),
+    ("rating_followup", "差评回访"),
+    ("demo", "演示数据"),
+];
+
+/// What an action code's second part does, in Chinese.
+const VERBS: &[(&str, &str)] = &[
+    ("login", "登录"),
+    ("logout", "退出"),
+    ("mfa", "动态口令验证"),
+    ("lockout", "锁定"),
+    ("timeout", "超时退出"),
+    ("token", "令牌认证"),
+    ("key", "密钥"),
+    ("create", "新建"),
+    ("update", "修改"),
+    ("save", "保存"),
+    ("delete", "删除"),
+    ("view", "查看"),
+    ("export", "导出"),
+    ("stats_export", "导出统计"),
+    ("verify", "校验完整性"),
+    ("restore", "恢复版本"),
+    ("check", "检查"),
+    ("upload", "上传"),
+    ("preview", "预览"),
+    ("place", "推送到栏目"),
+    ("unplace", "取消推送"),
+    ("submit", "提交审核"),
+    ("approve", "审核通过"),
+    ("reject", "退回或不予受理"),
+    ("withdraw", "撤稿"),
+    ("archive", "归档"),
+    ("publish_scheduled", "定时发布"),
+    ("unpublish_scheduled", "定时下线"),
+    ("html", "编辑页面内容"),
+    ("add", "授予"),
+    ("remove", "收回"),
+    ("disable", "停用"),
+    ("enable", "启用"),
+    ("change_password", "修改密码"),
+    ("reset_password", "重置密码"),
+    ("revoke", "吊销"),
+    ("key_create", "新建接口密钥"),
+    ("key_revoke", "吊销接口密钥"),
+    ("settings", "设置"),
+    ("rebuild", "重建索引"),
+    ("bestbet.delete", "删除推荐结果"),
+    ("set", "设定"),
+    ("stage", "推进阶段"),
+    ("appeal", "申诉"),
+    ("close", "关闭"),
+    ("reply_draft", "保存答复草稿"),
+    ("load", "载入"),
+    ("accept", "受理"),
+    ("assign", "交办"),
+    ("reassign", "改派"),
+    ("send_back", "退回办公室"),
+    ("request_extension", "申请延期"),
+    ("approve_extension", "同意延期"),
+    ("deny_extension", "不同意延期"),
+    ("submit_reply", "提交答复"),
+    ("approve_reply", "答复审核通过"),
+    ("return_reply", "退回答复"),
+    ("publish", "公开"),
+    ("unpublish", "撤销公开"),
+    ("supervise", "督办"),
+    ("instruct", "领导批示"),
+    ("rate", "评价"),
+    ("reopen", "重新办理"),
+    ("request_correction", "要求补正"),
+    ("resubmit", "补正后重新提交"),
+    ("deny", "不予办理"),
+    ("complete", "办结"),
+];
+
+/// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net
+/// records unlabelled writes as `METHOD /route`, shown as 访问/提交 and the route.
+pub fn action_label(code: &str) -> String {
+    if let Some((method, route)) = code.split_once(' ') {
+        return format!("{} {route}", if method == "GET" { "访问" } else { "提交" });
+    }
+    let (object, verb) = code.split_once('.').unwrap_or((code, ""));
+    let object = OBJECTS.iter().find(|(c, _)| *c == object).map(|x| x.1);
+    let verb = VERBS.iter().find(|(c, _)| *c == verb).map(|x| x.1);
+    match (object, verb) {
+        (Some(o), Some(v)) => format!("{o}·{v}"),
+        _ => code.to_owned(),
+    }
+}
+
+/// The Chinese label of an outcome.
+pub fn outcome_label(code: &str) -> &'static str {
+    match code {
+        "success" => "成功",
+        "failure" => "失败",
+        "denied" => "拒绝",
+        _ => "其他",
+    }
+}
+
+/// What the 操作 filter matches (SQL LIKE patterns): a code prefix as typed (`user.`), or, for a
+/// label, every action whose object or verb label contains it (登录 → `auth.login`, `%.login`).
+pub fn action_patterns(text: &str) -> Vec<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    if text.is_ascii() {
+        return vec![format!("{}%", text.replace('%', ""))];
+    }
+    let mut out: Vec<String> =
+        OBJECTS.iter().filter(|(_, l)| l.contains(text)).map(|(c, _)| format!("{c}.%")).collect();
+    out.extend(VERBS.iter().filter(|(_, l)| l.contains(text)).map(|(c, _)| format!("%.{c}")));
+    if let Some((o, v)) = text.split_once('·') {
+        for (oc, _) in OBJECTS.iter().filter(|(_, l)| *l == o) {
+            out.extend(VERBS.iter().filter(|(_, l)| *l == v).map(|(vc, _)| format!("{oc}.{vc}")));
+        }
+    }
+    out
+}
+
 fn filtered(base: &str, f: &Filter) -> crate::db::Q {
     let mut q = sql(base.to_owned()).push(" WHERE 1=1");
     if let Some(u) = f.username.as_deref().filter(|s| !s.is_empty()) {
         q = q.push(" AND username = ").push_bind(u);
     }
-    if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-        q = q.push(" AND action LIKE ").push_bind(format!("{}%", a.replace(['%', '_'], "")));
+    if let Some(a) = f.action.as_deref().filter(|s| !s.trim().is_empty()) {
+        let patterns = action_patterns(a);
+        if patterns.is_empty() {
+            q = q.push(" AND 1=0");
+        } else {
+            q = q.push(" AND (");
+            for (i, p) in patterns.into_iter().enumerate() {
+                q = q.push(if i == 0 { "action LIKE " } else { " OR action LIKE " }).push_bind(p);
+            }
+            q = q.push(")");
+        }
     }
     if let Some(o) = f.outcome.as_deref().filter(|s| !s.is_empty()) {
         q = q.push(" AND outcome = ").push_bind(o);
@@ -353,6 +511,30 @@ pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
     ws.set_column_width(1, 20)?;
     ws.set_column_width(7, 60)?;
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn codes_read_in_chinese_and_labels_find_their_codes() {
+        assert_eq!(action_label("auth.login"), "登录认证·登录");
+        assert_eq!(action_label("article.submit"), "信息·提交审核");
+        assert_eq!(action_label("search.bestbet.delete"), "站内搜索·删除推荐结果");
+        assert_eq!(action_label("POST /admin/cms/articles/{id}/act"), "提交 /admin/cms/articles/{id}/act");
+        assert_eq!(action_label("unknown.thing"), "unknown.thing", "an unknown code shows as it is");
+        assert_eq!(outcome_label("denied"), "拒绝");
+        assert_eq!(action_patterns("user."), vec!["user.%".to_owned()]);
+        let login = action_patterns("登录");
+        assert!(login.contains(&"auth.%".to_owned()) && login.contains(&"%.login".to_owned()), "{login:?}");
+        assert!(action_patterns("信息·提交审核").contains(&"article.submit".to_owned()));
+        assert!(action_patterns("不存在的操作").is_empty());
+        // Every label is unique, so a label typed back finds its own code.
+        for (c, l) in OBJECTS {
+            assert_eq!(OBJECTS.iter().filter(|(_, x)| x == l).count(), 1, "{c}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -171,6 +171,7 @@ backend_tests! {
         assert!(!q.text.contains("13812345678"));
         let page = office.get(&format!("/admin/letters/{id}")).await;
         assert!(page.text.contains("13812345678") && page.text.contains("现场照片.png"), "{}", page.text);
+        assert!(page.text.contains("<dd>网站写信</dd>"), "the source in words");
         let viewed = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'letter.view' AND username = 'office'")).await.unwrap();
         assert!(viewed >= 1);
 

@@ -326,6 +326,12 @@ backend_tests! {
         let mut a = app.signed_in("aud").await;
         let res = a.post_form("/admin/audit/verify", &[]).await;
         assert!(res.text.contains("校验通过"), "{}", res.text);
+        // The log reads in Chinese, and the 操作 filter takes the Chinese words.
+        let log = a.get("/admin/audit?action=%E6%9C%BA%E6%9E%84").await;
+        assert!(log.text.contains("机构·新建") && log.text.contains(">成功<"), "{}", log.text);
+        assert!(log.text.contains("共 3 条"), "机构 finds the three org.create entries: {}", log.text);
+        let logins = a.get("/admin/audit?action=%E7%99%BB%E5%BD%95").await;
+        assert!(logins.text.contains("登录认证·登录") && !logins.text.contains("机构·新建"), "{}", logins.text);
         // Tamper with one row's content.
         let victim = entries[1].seq;
         app.db.execute(platform::db::sql("UPDATE audit_log SET summary = '新建单位 无' WHERE seq = $1").bind(victim)).await.unwrap();

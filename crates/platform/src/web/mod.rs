@@ -362,6 +362,8 @@ fn install_template_helpers(env: &mut minijinja::Environment<'static>) {
         i18n::t(lang, &text, &a)
     });
     env.add_filter("datetime", |v: Option<i64>| v.map(crate::fmt_time).unwrap_or_default());
+    env.add_filter("audit_action", |v: String| crate::audit::action_label(&v));
+    env.add_filter("audit_outcome", |v: String| crate::audit::outcome_label(&v));
     env.add_filter("date", |v: Option<i64>| v.map(crate::fmt_date).unwrap_or_default());
     // Plain text typed by people (letters, replies) shown as paragraphs: one per non-empty line.
     env.add_filter("paragraphs", |v: String| {
