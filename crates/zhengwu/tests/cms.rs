@@ -513,6 +513,19 @@ backend_tests! {
         assert!(missing.text.contains("后台菜单") && missing.text.contains("返回工作台"), "{}", missing.text);
     };
 
+    grants_name_their_sites_and_roles_in_words => |app: TestApp| async move {
+        demo(&app).await;
+        let editor = platform::accounts::user_by_name(&app.db, "editor").await.unwrap().unwrap().id;
+        let mut sec = login(&app, "secadmin").await;
+        for page in [format!("/admin/grants/{editor}"), "/admin/grants".to_owned()] {
+            let res = sec.get(&page).await;
+            assert_eq!(res.status, StatusCode::OK, "{page}");
+            assert!(res.text.contains("站点：哈尔滨市人民政府") && !res.text.contains("：#"), "{page}: {}", res.text);
+        }
+        let form = sec.get(&format!("/admin/grants/{editor}")).await;
+        assert!(!form.text.contains("（site_admin）") && form.text.contains(">站点管理员<"), "roles without codes: {}", form.text);
+    };
+
     the_cover_is_picked_from_the_bodys_images_without_scripts => |app: TestApp| async move {
         demo(&app).await;
         let bmdt = channel_id(&app, "hrb", "bmdt").await;

@@ -616,8 +616,11 @@ async fn org_update(
 
 // ---- grants ---------------------------------------------------------------------------------------------
 
-fn grant_view(g: &accounts::GrantRow, orgs: &[OrgUnit]) -> Value {
+fn grant_view(g: &accounts::GrantRow, orgs: &[OrgUnit], names: &ScopeNames) -> Value {
     let label = Role::parse(&g.role).map_or_else(|| g.role.clone(), |r| r.label().to_owned());
+    let named = |map: &BTreeMap<i64, String>| {
+        map.get(&g.scope_id).cloned().unwrap_or_else(|| format!("#{}（已删除）", g.scope_id))
+    };
     let scope = match ScopeKind::parse(&g.scope_kind) {
         Some(ScopeKind::Global) | None => "全平台".to_owned(),
         Some(ScopeKind::Org) => {
@@ -626,7 +629,8 @@ fn grant_view(g: &accounts::GrantRow, orgs: &[OrgUnit]) -> Value {
                 orgs.iter().find(|o| o.id == g.scope_id).map_or_else(|| g.scope_id.to_string(), |o| o.name.clone())
             )
         }
-        Some(k) => format!("{}：#{}", k.label(), g.scope_id),
+        Some(ScopeKind::Site) => format!("站点：{}", named(&names.sites)),
+        Some(ScopeKind::Channel) => format!("栏目：{}", named(&names.channels)),
     };
     context! { id => g.id, label => label, scope => scope, granted_by => g.granted_by.clone(), granted_at => g.granted_at }
 }
@@ -642,10 +646,11 @@ async fn grants_page(
     let (users, total) = accounts::list_users(&state.db, "", PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let grants = accounts::all_grants(&state.db).await?;
     let orgs = accounts::list_orgs(&state.db).await?;
+    let names = scope_names(&state).await;
     let rows: Vec<Value> = users
         .iter()
         .map(|u| {
-            let gs: Vec<Value> = grants.iter().filter(|g| g.user_id == u.id).map(|g| grant_view(g, &orgs)).collect();
+            let gs: Vec<Value> = grants.iter().filter(|g| g.user_id == u.id).map(|g| grant_view(g, &orgs, &names)).collect();
             context! { id => u.id, username => u.username.clone(), display_name => u.display_name.clone(), grants => gs }
         })
         .collect();
@@ -661,16 +666,16 @@ async fn user_grants_context(
 ) -> Result<Value, AppError> {
     let user = accounts::user_by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
     let orgs = accounts::list_orgs(&state.db).await?;
+    let names = scope_names(state).await;
     let grants: Vec<Value> =
-        accounts::grants_of(&state.db, user_id).await?.iter().map(|g| grant_view(g, &orgs)).collect();
-    let roles: Vec<(String, String)> =
-        Role::ALL.iter().map(|r| (r.code().to_owned(), format!("{}（{}）", r.label(), r.code()))).collect();
+        accounts::grants_of(&state.db, user_id).await?.iter().map(|g| grant_view(g, &orgs, &names)).collect();
+    let roles: Vec<(String, String)> = Role::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())).collect();
     let scopes: Vec<(String, String)> = [ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org]
         .iter()
         .map(|s| (s.code().to_owned(), s.label().to_owned()))
         .collect();
     let mut targets = vec![(String::new(), "（全平台时不需选择）".to_owned())];
-    targets.extend(scope_targets(state).await?);
+    targets.extend(scope_targets(&names));
     for (o, depth) in org_tree(&orgs) {
         targets.push((o.id.to_string(), format!("单位：{}{}", "　".repeat(depth), o.name)));
     }
@@ -681,26 +686,41 @@ async fn user_grants_context(
     )
 }
 
-/// Sites and channels a grant may name. They belong to the CMS, which may not be installed, so they
-/// are read defensively: a missing table yields no options.
-async fn scope_targets(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
+/// The names of the sites and channels a grant may name. They belong to the CMS, which may not be
+/// installed, so they are read defensively: a missing table yields no names.
+#[derive(Default)]
+struct ScopeNames {
+    sites: BTreeMap<i64, String>,
+    /// 站点 / 栏目.
+    channels: BTreeMap<i64, String>,
+}
+
+async fn scope_names(state: &AppState) -> ScopeNames {
     #[derive(sqlx::FromRow)]
     struct Named {
         id: i64,
         name: String,
     }
-    let mut out = Vec::new();
-    if let Ok(sites) = state.db.fetch_all::<Named>(crate::db::sql("SELECT id, name FROM site ORDER BY id")).await {
-        out.extend(sites.into_iter().map(|s| (s.id.to_string(), format!("站点：{}", s.name))));
+    let read = |q: &'static str| async move {
+        state
+            .db
+            .fetch_all::<Named>(crate::db::sql(q))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| (n.id, n.name))
+            .collect()
+    };
+    ScopeNames {
+        sites: read("SELECT id, name FROM site ORDER BY id").await,
+        channels: read("SELECT c.id, s.name || ' / ' || c.name AS name FROM channel c JOIN site s ON s.id = c.site_id ORDER BY c.site_id, c.id LIMIT 500").await,
     }
-    if let Ok(chs) = state
-        .db
-        .fetch_all::<Named>(crate::db::sql("SELECT c.id, s.name || ' / ' || c.name AS name FROM channel c JOIN site s ON s.id = c.site_id ORDER BY c.site_id, c.id LIMIT 500"))
-        .await
-    {
-        out.extend(chs.into_iter().map(|c| (c.id.to_string(), format!("栏目：{}", c.name))));
-    }
-    Ok(out)
+}
+
+/// Sites and channels as choices of the grant form.
+fn scope_targets(names: &ScopeNames) -> Vec<(String, String)> {
+    let sites = names.sites.iter().map(|(id, n)| (id.to_string(), format!("站点：{n}")));
+    sites.chain(names.channels.iter().map(|(id, n)| (id.to_string(), format!("栏目：{n}")))).collect()
 }
 
 async fn user_grants_page(
