@@ -761,6 +761,14 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
     let res = next.run(req).await;
 
     let status = res.status();
+    // What this user just did may have changed what waits for them: count afresh on the next page.
+    if unsafe_method
+        && (status.is_success() || status.is_redirection())
+        && let Some(a) = &ctx.auth
+        && let Ok(mut cache) = state.todo_cache.lock()
+    {
+        cache.remove(&a.user.id);
+    }
     if !ctx.audited.load(Ordering::Relaxed) {
         let action = format!("{method} {route}");
         if status == StatusCode::FORBIDDEN {
