@@ -53,8 +53,9 @@ HANDLER=$(login handler)
 
 # One real application through the public form: its receipt number and query code.
 JAR=$(mktemp)
+PDF="$W/material.pdf"; printf '%%PDF-1.4\n%%bench\n' > "$PDF"
 CSRF=$(curl -s -c "$JAR" "http://$ZW/banshi/items/230100-RSJ-002/apply" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-RECEIPT=$(curl -s -b "$JAR" -F "_csrf=$CSRF" -F applicant_kind=person -F applicant_name=王建国 -F applicant_code=11010519491231002X -F phone=13812345678 -F "v_reason=申领就业创业证" "http://$ZW/banshi/items/230100-RSJ-002/apply")
+RECEIPT=$(curl -s -L -b "$JAR" -c "$JAR" -F "_csrf=$CSRF" -F applicant_kind=person -F applicant_name=王建国 -F applicant_code=11010519491231002X -F phone=13812345678 -F "v_reason=申领就业创业证" -F "mat_0=@$PDF;filename=身份证.pdf" -F "mat_1=@$PDF;filename=申请表.pdf" "http://$ZW/banshi/items/230100-RSJ-002/apply")
 NO=$(echo "$RECEIPT" | grep -o 'BJ[0-9]*' | head -1)
 CODE=$(echo "$RECEIPT" | sed -n 's/.*查询码<\/dt><dd><strong>\([A-Z0-9]*\)<.*/\1/p' | head -1)
 [ -n "$NO" ] && [ -n "$CODE" ] || { echo "could not file the test application" >&2; exit 1; }

@@ -46,6 +46,7 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("public/bs_receipt.html", include_str!("../templates/public/bs_receipt.html")),
         ("public/bs_query.html", include_str!("../templates/public/bs_query.html")),
         ("public/bs_notice.html", include_str!("../templates/public/bs_notice.html")),
+        ("public/bs_blank.html", include_str!("../templates/public/bs_blank.html")),
         ("public/bs_gongshi.html", include_str!("../templates/public/bs_gongshi.html")),
     ]
 }
@@ -395,6 +396,7 @@ async fn case_view(
     case: &Case,
     errors: BTreeMap<String, String>,
     notice: Option<String>,
+    typed: Option<&Typed>,
 ) -> Result<Html<String>, AppError> {
     let (a, item) = (&case.app, &case.item);
     let steps = u32::try_from(item.review_steps().len()).unwrap_or(1);
@@ -406,7 +408,20 @@ async fn case_view(
         .map(|e| context! { at => e.at, label => Action::parse(&e.action).map_or(match e.action.as_str() { "appeal" => "差评申诉", "appeal_upheld" => "申诉成立", "appeal_dismissed" => "申诉不成立", _ => "提交申请" }, |x| x.label()), actor => e.actor.clone(), comment => e.comment.clone(),
         to => AState::parse(&e.to_state).map(|s| s.label()).unwrap_or_default() })
         .collect();
-    let files = store::files(&state.db, a.id).await?;
+    // Each file under the material it answers, in the order they came.
+    let stored = store::files(&state.db, a.id).await?;
+    let files: Vec<Value> = stored
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let material = domain::material_of(&f.field).map(str::to_owned).unwrap_or_else(|| {
+                item.form().into_iter().find(|x| x.name == f.field).map_or(f.field.clone(), |x| x.label)
+            });
+            // A second file for the same slot came with a 补正.
+            let later = stored[..i].iter().any(|e| e.field == f.field);
+            context! { id => f.id, name => f.name.clone(), size => f.size, at => f.created_at, material, later }
+        })
+        .collect();
     let labels: BTreeMap<String, String> = item.form().into_iter().map(|f| (f.name, f.label)).collect();
     let values: Vec<(String, String)> =
         a.values().into_iter().map(|(k, v)| (labels.get(&k).cloned().unwrap_or(k), v)).collect();
@@ -418,7 +433,10 @@ async fn case_view(
         context! {
             app => sv(a), item => sv(item), state_label => AState::parse(&a.state).map(|s| s.label()).unwrap_or_default(),
             step_name => item.review_steps().get(usize::try_from(a.step).unwrap_or(0)).cloned(), steps => item.review_steps(),
-            actions, events, files => sv(&files), values, errors, notice, due_left => due.map(|d| d.0), due_status => due.map(|d| d.1),
+            actions, events, files, values, errors, notice, materials => sv(item.materials()),
+            typed_action => typed.map(|t| t.action.clone()), typed_comment => typed.map(|t| t.input.comment.clone()),
+            typed_basis => typed.map(|t| t.input.legal_basis.clone()), typed_materials => typed.map(|t| t.input.materials.clone()).unwrap_or_default(),
+            distinct => item.distinct_steps(), due_left => due.map(|d| d.0), due_status => due.map(|d| d.1),
             rating_label => a.rating.as_deref().and_then(domain::rating_label),
             can_appeal => a.rating.as_deref().is_some_and(domain::is_bad_rating) && a.appeal_state.is_empty(),
             appeal_label => match a.appeal_state.as_str() { "pending" => "申诉待审核", "upheld" => "申诉成立（不计入评价）", "dismissed" => "申诉不成立", _ => "" },
@@ -436,14 +454,7 @@ async fn case_page(
 ) -> Result<Response, AppError> {
     let case = open_case(&state, &ctx, &staff, id).await?;
     let notice = q.get("done").and_then(|a| Action::parse(a)).map(|a| format!("已{}", a.label()));
-    Ok(case_view(&state, &svc, &ctx, &case, BTreeMap::new(), notice).await?.into_response())
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ActForm {
-    action: String,
-    #[serde(flatten)]
-    input: ActInput,
+    Ok(case_view(&state, &svc, &ctx, &case, BTreeMap::new(), notice, None).await?.into_response())
 }
 
 async fn case_act(
@@ -452,17 +463,33 @@ async fn case_act(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(f): Form<ActForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let case = Case::load(&state.db, id).await?;
-    let action = Action::parse(&f.action).ok_or_else(|| AppError::BadRequest(format!("未知的操作「{}」", f.action)))?;
-    match service::act(&state, &svc, &ctx, By::Staff(&staff), &case, action, &f.input).await {
+    let code = get("action");
+    let action = Action::parse(&code).ok_or_else(|| AppError::BadRequest(format!("未知的操作「{code}」")))?;
+    let input = ActInput {
+        comment: get("comment"),
+        legal_basis: get("legal_basis"),
+        // 补正 lists the materials to upload again as repeated checkboxes.
+        materials: fields.iter().filter(|(k, _)| k == "materials").map(|(_, v)| v.clone()).collect(),
+        ..ActInput::default()
+    };
+    match service::act(&state, &svc, &ctx, By::Staff(&staff), &case, action, &input).await {
         Ok(_) => Ok(see_other(&format!("/admin/services/cases/{id}?done={}", action.code()))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None).await?).into_response())
+            let typed = Typed { action: code, input };
+            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None, Some(&typed)).await?).into_response())
         }
     }
+}
+
+/// What a handler typed into an action form that was refused, shown again in that form.
+struct Typed {
+    action: String,
+    input: ActInput,
 }
 
 #[derive(Deserialize)]
@@ -488,7 +515,7 @@ async fn case_appeal(
         Ok(()) => Ok(see_other(&format!("/admin/services/cases/{id}"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None).await?).into_response())
+            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None, None).await?).into_response())
         }
     }
 }
@@ -506,7 +533,7 @@ async fn case_appeal_decide(
         Ok(()) => Ok(see_other(&format!("/admin/services/cases/{id}"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None).await?).into_response())
+            Ok((status, case_view(&state, &svc, &ctx, &case, errors, None, None).await?).into_response())
         }
     }
 }

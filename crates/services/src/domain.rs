@@ -35,6 +35,71 @@ pub struct Material {
     pub example_url: String,
 }
 
+impl Material {
+    /// The upload slot's name in a form (`mat_3` for the fourth material); its files are stored
+    /// under [`Material::file_field`] so that they keep their material's name when the list is
+    /// edited later.
+    pub fn slot(index: usize) -> String {
+        format!("mat_{index}")
+    }
+    pub fn file_field(&self) -> String {
+        format!("{MATERIAL_FIELD}{}", self.name)
+    }
+}
+
+/// Prefix of a stored file's field when it answers a required material.
+pub const MATERIAL_FIELD: &str = "material:";
+
+/// The material a stored file answers, if it answers one.
+pub fn material_of(field: &str) -> Option<&str> {
+    field.strip_prefix(MATERIAL_FIELD)
+}
+
+/// Which of `wanted` have no upload among `uploaded` slots (material indexes); a 补正 asks only
+/// for the listed ones, a new application for every required one.
+pub fn missing_uploads<'a>(materials: &'a [Material], wanted: &[String], uploaded: &[usize]) -> Vec<(usize, &'a str)> {
+    materials
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| wanted.contains(&m.name))
+        .filter(|(i, _)| !uploaded.contains(i))
+        .map(|(i, m)| (i, m.name.as_str()))
+        .collect()
+}
+
+/// The names of the materials every new application must carry.
+pub fn required_materials(materials: &[Material]) -> Vec<String> {
+    materials.iter().filter(|m| m.required).map(|m| m.name.clone()).collect()
+}
+
+/// The materials a 补正 asks for, checked against the item's list; the notice the applicant reads
+/// names them, followed by what the handler wrote.
+pub fn correction_request(
+    materials: &[Material],
+    chosen: &[String],
+    comment: &str,
+) -> Result<(Vec<String>, String), String> {
+    let mut names = Vec::new();
+    for c in chosen.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        if !materials.iter().any(|m| m.name == c) {
+            return Err(format!("「{c}」不是本事项的申请材料"));
+        }
+        if !names.iter().any(|n| n == c) {
+            names.push(c.to_owned());
+        }
+    }
+    let comment = comment.trim();
+    if names.is_empty() && comment.is_empty() {
+        return Err("请勾选需要补正的材料，或写明需要补正的内容（一次性告知）".into());
+    }
+    let note = match (names.is_empty(), comment.is_empty()) {
+        (false, true) => format!("请重新上传以下材料：{}。", names.join("、")),
+        (false, false) => format!("请重新上传以下材料：{}。{comment}", names.join("、")),
+        _ => comment.to_owned(),
+    };
+    Ok((names, note))
+}
+
 fn one() -> u32 {
     1
 }
@@ -135,6 +200,22 @@ pub fn validate_form(
     errs
 }
 
+/// What the 示范文本 shows in a field: an invented value of the field's kind.
+pub fn example_value(f: &FormField) -> String {
+    match f.kind.as_str() {
+        "select" => f.options.first().cloned().unwrap_or_default(),
+        "number" => "100".to_owned(),
+        "date" => "2026-06-01".to_owned(),
+        "phone" => "0451-8666××××".to_owned(),
+        "email" => "service@example.cn".to_owned(),
+        "id_number" => "2301**********0021".to_owned(),
+        "uscc" => "91230100MA1B2C3D4X".to_owned(),
+        "textarea" => format!("（在此写明{}，如实、具体，一般不超过 500 字）", f.label),
+        _ if !f.help.is_empty() => f.help.clone(),
+        _ => format!("（填写{}）", f.label),
+    }
+}
+
 /// The guide elements national monitors check (指南要素); missing ones are listed by name.
 pub fn missing_elements(g: &GuideCheck<'_>) -> Vec<&'static str> {
     let mut out = Vec::new();
@@ -191,7 +272,18 @@ pub struct GuideCheck<'a> {
 // The back office edits a guide's lists as lines of text separated by |, which departments can
 // paste from their spreadsheets; these turn lines into data and back.
 
-/// `名称|原件或复印件|份数|必需(是/否)|来源|备注` per line.
+/// A download link of a material: a path on this site (an uploaded file, the generated blank
+/// application form) or an https address.
+fn download_url(v: Option<&&str>, line: usize, what: &str) -> Result<String, String> {
+    let v = v.copied().unwrap_or("").trim();
+    if v.is_empty() || (v.starts_with('/') && !v.starts_with("//")) || v.starts_with("https://") {
+        Ok(v.to_owned())
+    } else {
+        Err(format!("申请材料第 {} 行的{what}地址应以 / 或 https:// 开头", line + 1))
+    }
+}
+
+/// `名称|原件或复印件|份数|必需(是/否)|来源|备注|空白表格地址|示范文本地址` per line.
 pub fn parse_materials(text: &str) -> Result<Vec<Material>, String> {
     let mut out = Vec::new();
     for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
@@ -210,7 +302,8 @@ pub fn parse_materials(text: &str) -> Result<Vec<Material>, String> {
             required: !matches!(p.get(3).copied(), Some("否" | "no" | "false")),
             source: p.get(4).unwrap_or(&"").to_string(),
             notes: p.get(5).unwrap_or(&"").to_string(),
-            ..Material::default()
+            blank_url: download_url(p.get(6), i, "空白表格")?,
+            example_url: download_url(p.get(7), i, "示范文本")?,
         });
     }
     Ok(out)
@@ -219,15 +312,18 @@ pub fn parse_materials(text: &str) -> Result<Vec<Material>, String> {
 pub fn format_materials(m: &[Material]) -> String {
     m.iter()
         .map(|m| {
-            format!(
-                "{}|{}|{}|{}|{}|{}",
+            let line = format!(
+                "{}|{}|{}|{}|{}|{}|{}|{}",
                 m.name,
                 m.form,
                 m.copies,
                 if m.required { "是" } else { "否" },
                 m.source,
-                m.notes
-            )
+                m.notes,
+                m.blank_url,
+                m.example_url
+            );
+            line.trim_end_matches('|').to_owned()
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -467,6 +563,76 @@ pub fn available(p: Position, steps: u32, applicant: bool) -> Vec<Action> {
     Action::ALL.into_iter().filter(|a| a.by_applicant() == applicant && transition(p, *a, steps).is_ok()).collect()
 }
 
+/// One recorded step of a case as separation of duties reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Done {
+    pub action: Action,
+    /// The step the case was at after the action.
+    pub step: u32,
+    pub actor_id: Option<i64>,
+}
+
+/// The person who completed the step before `step` (the acceptance for the first review step):
+/// a step that requires a different person may not be decided by them. The latest such action
+/// counts (a case can pass a step again after 补正).
+pub fn previous_step_actor(history: &[Done], step: u32) -> Option<i64> {
+    history
+        .iter()
+        .rev()
+        .find(|d| if step == 0 { d.action == Action::Accept } else { d.action == Action::Approve && d.step == step })
+        .and_then(|d| d.actor_id)
+}
+
+/// Whether `actor` may decide (approve or deny) at `step`: refused when the step requires a
+/// different person and `actor` completed the previous one.
+pub fn separation_ok(step_names: &[String], distinct: &[String], history: &[Done], step: u32, actor: i64) -> bool {
+    let Some(name) = step_names.get(usize::try_from(step).unwrap_or(usize::MAX)) else { return true };
+    !distinct.contains(name) || previous_step_actor(history, step) != Some(actor)
+}
+
+/// The abbreviation of an agency in its document numbers (哈尔滨市市场监督管理局 → 哈市监): the
+/// locality's first character and the department's customary short form.
+pub fn agency_abbr(name: &str) -> String {
+    const SHORT: [(&str, &str); 14] = [
+        ("市场监督管理", "市监"),
+        ("人力资源和社会保障", "人社"),
+        ("住房和城乡建设", "住建"),
+        ("卫生健康", "卫健"),
+        ("发展和改革", "发改"),
+        ("科学技术", "科"),
+        ("公安", "公"),
+        ("教育", "教"),
+        ("民政", "民"),
+        ("财政", "财"),
+        ("自然资源", "自然资源"),
+        ("生态环境", "环"),
+        ("交通运输", "交"),
+        ("政务服务", "政务"),
+    ];
+    let (place, rest) = match name.char_indices().find(|(_, c)| matches!(c, '市' | '区' | '县' | '省')) {
+        Some((i, c)) => (name[..i].chars().next().map(String::from).unwrap_or_default(), &name[i + c.len_utf8()..]),
+        None => (String::new(), name),
+    };
+    let short = SHORT
+        .iter()
+        .find(|(full, _)| rest.starts_with(full))
+        .map(|(_, s)| (*s).to_owned())
+        .unwrap_or_else(|| rest.chars().take(2).collect());
+    format!("{place}{short}")
+}
+
+/// A decision's 文号: `哈市监准字〔2026〕第 0012 号` style, numbered per agency, kind and year.
+pub fn decision_number(agency: &str, granted: bool, year: i32, seq: i64) -> String {
+    format!("{}{}字〔{year}〕第{seq:04}号", agency_abbr(agency), if granted { "准" } else { "不准" })
+}
+
+/// The remedies a decision must state (《行政复议法》第二十条, 《行政诉讼法》第四十六条).
+pub fn remedies(agency: &str, reviewer: &str) -> String {
+    format!(
+        "如不服本决定，可以自收到本决定书之日起六十日内向{reviewer}申请行政复议，也可以自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。（作出决定机关：{agency}）"
+    )
+}
+
 /// 好差评's five levels, best first (国办发〔2019〕51号).
 pub const RATINGS: [(&str, &str, i64); 5] = [
     ("very_satisfied", "非常满意", 5),
@@ -681,6 +847,13 @@ mod tests {
         assert_eq!(parse_materials(&format_materials(&m)).unwrap(), m);
         assert!(parse_materials("|复印件").unwrap_err().contains("第 1 行"));
         assert!(parse_materials("执照|复印件|两份").unwrap_err().contains("不是数字"));
+        let with_links =
+            parse_materials("申请表|原件|1|是|申请人自备||/banshi/items/A/blank|https://x.gov.cn/e.pdf").unwrap();
+        assert_eq!(with_links[0].blank_url, "/banshi/items/A/blank");
+        assert_eq!(with_links[0].example_url, "https://x.gov.cn/e.pdf");
+        assert_eq!(parse_materials(&format_materials(&with_links)).unwrap(), with_links);
+        assert!(parse_materials("申请表|原件|1|是|||javascript:alert(1)").unwrap_err().contains("空白表格"));
+        assert!(parse_materials("申请表|原件|1|是||||//evil.example/x").unwrap_err().contains("示范文本"));
         let f = parse_form("name|姓名|text|是||\nkind|类型|select|否|新办;变更|请选择").unwrap();
         assert_eq!(f[1].options, ["新办", "变更"]);
         assert_eq!(parse_form(&format_form(&f)).unwrap(), f);
@@ -689,6 +862,57 @@ mod tests {
         assert_eq!(parse_faq(&format_faq(&q)).unwrap(), q);
         assert!(parse_faq("只有问题").is_err());
         assert_eq!(parse_lines(" 申请\n\n受理 \n"), ["申请", "受理"]);
+    }
+
+    #[test]
+    fn separation_of_duties_and_decision_numbers() {
+        let names: Vec<String> = ["受理审查", "审核", "审批"].map(String::from).to_vec();
+        let distinct = vec!["审批".to_owned()];
+        let d = |action, step, actor: i64| Done { action, step, actor_id: Some(actor) };
+        // Handler 7 accepted, passed 受理审查 (→ step 1) and 审核 (→ step 2).
+        let h = [d(Action::Accept, 0, 7), d(Action::Approve, 1, 7), d(Action::Approve, 2, 7)];
+        assert_eq!(previous_step_actor(&h, 0), Some(7));
+        assert_eq!(previous_step_actor(&h, 2), Some(7));
+        assert!(separation_ok(&names, &distinct, &h, 1, 7), "审核 does not require another person");
+        assert!(!separation_ok(&names, &distinct, &h, 2, 7), "审批 by the one who passed 审核");
+        assert!(separation_ok(&names, &distinct, &h, 2, 8));
+        // After a 补正 the step is passed again by someone else: the latest counts.
+        let again =
+            [d(Action::Accept, 0, 7), d(Action::Approve, 1, 7), d(Action::Approve, 2, 7), d(Action::Approve, 2, 9)];
+        assert!(separation_ok(&names, &distinct, &again, 2, 7));
+        assert!(!separation_ok(&names, &distinct, &again, 2, 9));
+        assert!(separation_ok(&names, &[], &h, 2, 7));
+        assert!(!separation_ok(&names, &["受理审查".to_owned()], &h, 0, 7));
+        assert_eq!(agency_abbr("哈尔滨市市场监督管理局"), "哈市监");
+        assert_eq!(agency_abbr("哈尔滨市人力资源和社会保障局"), "哈人社");
+        assert_eq!(agency_abbr("哈尔滨市道里区人民政府"), "哈道里");
+        assert_eq!(agency_abbr("统计局"), "统计");
+        assert_eq!(decision_number("哈尔滨市市场监督管理局", true, 2026, 12), "哈市监准字〔2026〕第0012号");
+        assert_eq!(decision_number("哈尔滨市公安局", false, 2027, 3), "哈公不准字〔2027〕第0003号");
+        let r = remedies("哈尔滨市公安局", "哈尔滨市人民政府");
+        assert!(r.contains("六十日内向哈尔滨市人民政府申请行政复议") && r.contains("六个月内"));
+    }
+
+    #[test]
+    fn material_slots_and_corrections() {
+        let m = parse_materials("公司章程|原件|1|是\n住所使用证明|复印件|1|是\n授权委托书|原件|1|否").unwrap();
+        assert_eq!(required_materials(&m), ["公司章程", "住所使用证明"]);
+        assert_eq!(Material::slot(1), "mat_1");
+        assert_eq!(material_of(&m[0].file_field()), Some("公司章程"));
+        assert_eq!(material_of("v_photo"), None);
+        let req = required_materials(&m);
+        assert_eq!(missing_uploads(&m, &req, &[]), [(0, "公司章程"), (1, "住所使用证明")]);
+        assert_eq!(missing_uploads(&m, &req, &[1, 2]), [(0, "公司章程")]);
+        assert!(missing_uploads(&m, &req, &[0, 1]).is_empty());
+        // A 补正 for the articles alone asks for nothing else.
+        assert!(missing_uploads(&m, &["公司章程".to_owned()], &[0]).is_empty());
+        let (names, note) = correction_request(&m, &["公司章程".into(), "公司章程".into()], "").unwrap();
+        assert_eq!((names, note.as_str()), (vec!["公司章程".to_owned()], "请重新上传以下材料：公司章程。"));
+        let (_, note) = correction_request(&m, &["公司章程".into()], "须加盖公章").unwrap();
+        assert_eq!(note, "请重新上传以下材料：公司章程。须加盖公章");
+        assert_eq!(correction_request(&m, &[], "请补充经营范围").unwrap(), (vec![], "请补充经营范围".to_owned()));
+        assert!(correction_request(&m, &[], " ").unwrap_err().contains("一次性告知"));
+        assert!(correction_request(&m, &["营业执照".into()], "").unwrap_err().contains("不是本事项"));
     }
 
     #[test]

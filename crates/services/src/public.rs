@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/banshi/gongshi", get(gongshi))
         .route("/banshi/items/{code}", get(item_page))
         .route("/banshi/items/by-id/{id}", get(item_by_id))
+        .route("/banshi/items/{code}/blank", get(blank_form))
         .route(
             "/banshi/items/{code}/apply",
             get(apply_page).post(apply_submit).layer(axum::extract::DefaultBodyLimit::max(41 << 20)),
@@ -124,6 +125,42 @@ async fn published_item(state: &AppState, code: &str) -> Result<Item, AppError> 
     }
 }
 
+/// The item's application form as a printable sheet (空白表格), or filled with invented values
+/// as the 示范文本 (`?example=1`); generated from the item's form, so it never goes stale.
+async fn blank_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let item = published_item(&state, &code).await?;
+    let example = q.get("example").is_some_and(|v| v == "1");
+    let fields: Vec<Value> = item
+        .form()
+        .iter()
+        .filter(|f| f.kind != "file")
+        .map(|f| context! { label => f.label.clone(), options => f.options.clone(), example => domain::example_value(f) })
+        .collect();
+    let org = item.audience == "org";
+    let sample = context! {
+        name => if org { "哈尔滨冰城示例科技有限公司" } else { "王建国" },
+        code => if org { "91230100MA1B2C3D4X" } else { "2301**********0021（示例）" },
+        phone => "0451-8666××××", address => "哈尔滨市道里区经纬街 99 号",
+    };
+    let site = cms::public::site_frame(&state.db, None).await;
+    let title = format!("{}申请表{}", item.name, if example { "（示范文本）" } else { "" });
+    html(
+        &state,
+        &ctx,
+        "public/bs_blank.html",
+        StatusCode::OK,
+        context! { title, site, item => sv(&item), fields, materials => sv(item.materials()), example, sample,
+        today => platform::calendar::date_text(platform::calendar::today()), nav_current => "/banshi/",
+        crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), if example { "示范文本" } else { "空白表格" }.to_owned())] },
+        false,
+    )
+}
+
 async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
     let item = published_item(&state, &code).await?;
     let orgs = accounts::list_orgs(&state.db).await?;
@@ -178,6 +215,7 @@ async fn apply_form(
         status,
         context! {
             title => format!("在线申请：{}", item.name), site, item => sv(item), fields => sv(item.form()), form => sv(input), errors,
+            materials => sv(item.materials()), max_mb => service::MATERIALS.max_bytes >> 20,
             captcha => sv(state.captcha.issue()), once,
             crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "在线申请".to_owned())], nav_current => "/banshi/",
         },
@@ -194,8 +232,7 @@ async fn apply_submit(
 ) -> Result<Response, AppError> {
     let item = published_item(&state, &code).await?;
     let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
-    let files: Vec<(String, String, Vec<u8>)> =
-        uploads.into_iter().map(|u| (u.field.trim_start_matches("v_").to_owned(), u.name, u.bytes)).collect();
+    let files: Vec<(String, String, Vec<u8>)> = uploads.into_iter().map(|u| (u.field, u.name, u.bytes)).collect();
     ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
     // A reload of this POST or a second click lands on the first one's receipt.
     let receipt_url = format!("/banshi/items/{}/receipt", item.code);
@@ -321,16 +358,13 @@ async fn applicant_view(
     let pos = service::position(a);
     let steps = u32::try_from(item.review_steps().len()).unwrap_or(1);
     let can = |act: Action| domain::transition(pos, act, steps).is_ok();
+    let step_names = item.review_steps();
     let events: Vec<Value> = store::events(&state.db, a.id)
         .await?
         .into_iter()
-        .map(|e| {
-            let label = if e.action == "submit" {
-                "提交申请".to_owned()
-            } else {
-                Action::parse(&e.action).map_or(e.action.clone(), |x| x.label().to_owned())
-            };
-            context! { at => e.at, label }
+        .filter_map(|e| {
+            let (label, text) = applicant_event(&e, &step_names)?;
+            Some(context! { at => e.at, label, text })
         })
         .collect();
     let cal = svc.calendar(&state.db).await;
@@ -347,12 +381,54 @@ async fn applicant_view(
             once => intake::submission_token(),
             correction => st == AState::Correction, can_rate => can(Action::Rate), ratings => domain::RATINGS.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
             fields => sv(item.form().into_iter().filter(|f| f.kind != "file").collect::<Vec<_>>()), values,
+            correction_slots => correction_slots(a, item), max_mb => service::MATERIALS.max_bytes >> 20,
             due_left => due.map(|d| d.0), rating_label => a.rating.as_deref().and_then(domain::rating_label),
             step_name => item.review_steps().get(usize::try_from(a.step).unwrap_or(0)).cloned(),
             nav_current => "/banshi/query", crumbs => vec![(String::new(), "办件查询".to_owned())],
         },
         true,
     )
+}
+
+/// How one event reads on the applicant's timeline: each review step by its name, and the
+/// decision text the applicant is owed (reasons, 补正 requests, the decision and 办结 comments).
+/// Internal events (差评申诉) are not shown.
+fn applicant_event(e: &store::Event, step_names: &[String]) -> Option<(String, String)> {
+    if e.action == "submit" {
+        return Some(("提交申请".to_owned(), String::new()));
+    }
+    let action = Action::parse(&e.action)?;
+    Some(match action {
+        Action::Approve => {
+            // The event's step is where the case went; the step passed is the one before, or the
+            // last one when the case was decided.
+            let passed = if e.to_state == AState::Approved.code() { e.step } else { e.step - 1 };
+            let name = step_names.get(usize::try_from(passed).unwrap_or(0)).map_or("审查", String::as_str);
+            let decided = e.to_state == AState::Approved.code();
+            (
+                format!("{name}通过{}", if decided { "，准予办理" } else { "" }),
+                if decided { comment_of(e) } else { String::new() },
+            )
+        }
+        Action::Rate => (action.label().to_owned(), String::new()),
+        _ => (action.label().to_owned(), e.comment.clone()),
+    })
+}
+
+/// A final approval's own comment (the event summary starts with the step's name).
+fn comment_of(e: &store::Event) -> String {
+    e.comment.split_once('：').map(|(_, c)| c.to_owned()).unwrap_or_default()
+}
+
+/// The upload slots a pending 补正 asks for: (slot, material name, notes).
+fn correction_slots(a: &store::Application, item: &Item) -> Vec<(String, String, String)> {
+    let wanted = a.correction_materials();
+    item.materials()
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| wanted.contains(&m.name))
+        .map(|(i, m)| (domain::Material::slot(i), m.name.clone(), m.notes.clone()))
+        .collect()
 }
 
 async fn query_submit(
@@ -387,9 +463,10 @@ async fn query_act(
     State(state): State<AppState>,
     Extension(svc): Ext,
     ctx: Ctx,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     ctx.require_form_token(&get("_csrf"))?;
     let (no, code) = (get("no"), get("code"));
     let a = service::find_for_applicant(&state.db, &no, &code).await?;
@@ -403,6 +480,7 @@ async fn query_act(
         comment: get("comment"),
         rating: get("rating"),
         values: fields.iter().filter_map(|(k, v)| k.strip_prefix("v_").map(|k| (k.to_owned(), v.clone()))).collect(),
+        files: uploads.into_iter().map(|u| (u.field, u.name, u.bytes)).collect(),
         ..Default::default()
     };
     // A reload or a second click shows the first result; it does not rate or resubmit twice.
@@ -470,7 +548,8 @@ async fn notice(
         &ctx,
         "public/bs_notice.html",
         StatusCode::OK,
-        context! { title => kind, kind, site, app => sv(&a), item => sv(&case.item), agency, today => platform::calendar::date_text(platform::calendar::today()),
+        context! { title => kind, kind, site, app => sv(&a), item => sv(&case.item), agency => agency.clone(), today => platform::calendar::date_text(platform::calendar::today()),
+        remedies => domain::remedies(&agency, &service::review_body(&orgs, a.org_id)), decided_on => a.decided_at.map(platform::fmt_date),
         nav_current => "/banshi/query", crumbs => vec![(String::new(), kind.to_owned())] },
         true,
     )

@@ -14,7 +14,7 @@ use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::domain::{self, Action, Position, State};
+use crate::domain::{self, Action, Material, Position, State};
 use crate::store::{self, Application, Item};
 
 pub struct Services {
@@ -119,6 +119,9 @@ pub struct ItemForm {
     pub form: String,
     #[serde(default)]
     pub review_steps: String,
+    /// 须由不同人员办理的审查环节（环节名称，以顿号或换行分隔；缺省为名为「审批」的环节）
+    #[serde(default)]
+    pub distinct_steps: Option<String>,
     #[serde(default)]
     pub online: Option<String>,
     #[serde(default)]
@@ -156,6 +159,7 @@ impl ItemForm {
             life_events: i.life_events.clone(),
             form: domain::format_form(&i.form()),
             review_steps: i.review_steps().join("\n"),
+            distinct_steps: Some(i.distinct_steps().join("、")),
             online: i.online.then(|| "on".to_owned()),
             published: i.published.then(|| "on".to_owned()),
         }
@@ -220,6 +224,16 @@ pub fn check_item(f: &ItemForm, orgs: &[OrgUnit]) -> Result<Item, AppError> {
         errs.push(FieldError::new("fee_standard", "收费事项请填写收费标准"));
     }
     let review_steps = domain::parse_lines(&f.review_steps);
+    let review_steps = if review_steps.is_empty() { vec!["审查".to_owned()] } else { review_steps };
+    let distinct: Vec<String> = match &f.distinct_steps {
+        Some(text) => {
+            text.split(['、', ',', '，', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        }
+        None => review_steps.iter().filter(|s| s.as_str() == "审批").cloned().collect(),
+    };
+    if let Some(unknown) = distinct.iter().find(|d| !review_steps.contains(d)) {
+        errs.push(FieldError::new("distinct_steps", format!("「{unknown}」不是本事项的审查环节")));
+    }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
@@ -252,7 +266,8 @@ pub fn check_item(f: &ItemForm, orgs: &[OrgUnit]) -> Result<Item, AppError> {
         themes: f.themes.trim().to_owned(),
         life_events: f.life_events.trim().to_owned(),
         form: json(&form),
-        review_steps: json(&if review_steps.is_empty() { vec!["审查".to_owned()] } else { review_steps }),
+        review_steps: json(&review_steps),
+        distinct_steps: json(&distinct),
         online: f.online.is_some(),
         published: f.published.is_some(),
         version: 0,
@@ -341,6 +356,46 @@ pub const MATERIALS: platform::intake::UploadRules = platform::intake::UploadRul
 /// the limit is generous; it stops scripts, not people).
 pub const PER_IP_PER_HOUR: i64 = 30;
 
+/// Where an upload of a public form belongs: `mat_{i}` answers the item's i-th material and is
+/// stored under that material's name; `v_{name}` is a file field of the item's form. Anything else
+/// belongs nowhere and is refused.
+pub fn upload_target(item: &Item, field: &str) -> Option<(String, Option<usize>)> {
+    if let Some(i) = field.strip_prefix("mat_").and_then(|i| i.parse::<usize>().ok()) {
+        return item.materials().get(i).map(|m| (m.file_field(), Some(i)));
+    }
+    let name = field.strip_prefix("v_")?;
+    item.form().iter().any(|f| f.kind == "file" && f.name == name).then(|| (name.to_owned(), None))
+}
+
+/// Checks the uploads of a form: each belongs to a slot and passes the type, size and content
+/// checks; every material in `wanted` (all required ones for a new application, the requested
+/// ones for a 补正) has a file. Problems are named by slot.
+pub fn check_uploads(item: &Item, wanted: &[String], files: &[(String, String, Vec<u8>)]) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let mut answered = Vec::new();
+    for (field, name, bytes) in files {
+        match upload_target(item, field) {
+            None => errs.push(FieldError::new("form", format!("「{name}」不是本事项要求的材料，请在对应材料栏上传"))),
+            Some((_, slot)) => {
+                if let Err(e) = MATERIALS.check(name, bytes) {
+                    errs.push(FieldError::new(field, e));
+                } else if let Some(i) = slot {
+                    answered.push(i);
+                }
+            }
+        }
+    }
+    for (i, m) in domain::missing_uploads(&item.materials(), wanted, &answered) {
+        if !errs.iter().any(|e| e.field == Material::slot(i)) {
+            errs.push(FieldError::new(&Material::slot(i), format!("请上传「{m}」")));
+        }
+    }
+    if let Err(e) = MATERIALS.check_all(files.iter().map(|(_, _, b)| b.as_slice())) {
+        errs.push(FieldError::new("form", e));
+    }
+    errs
+}
+
 /// Everything wrong with an application before it is stored: identity, contact, the item's form
 /// and its materials. Each problem names its field.
 pub fn check_application(item: &Item, input: &ApplyInput, files: &[(String, String, Vec<u8>)]) -> Vec<FieldError> {
@@ -380,24 +435,33 @@ pub fn check_application(item: &Item, input: &ApplyInput, files: &[(String, Stri
         errs.push(FieldError::new(&format!("v_{f}"), m));
     }
     for f in form.iter().filter(|f| f.kind == "file" && f.required) {
-        if !files.iter().any(|(field, _, b)| field == &f.name && !b.is_empty()) {
-            errs.push(FieldError::new(&format!("v_{}", f.name), format!("请上传{}", f.label)));
+        let field = format!("v_{}", f.name);
+        if !files.iter().any(|(name, _, b)| name == &field && !b.is_empty()) {
+            errs.push(FieldError::new(&field, format!("请上传{}", f.label)));
         }
     }
-    // Only the item's own file fields are kept; anything else in the request is refused.
-    for (field, name, bytes) in files {
-        if !form.iter().any(|f| f.kind == "file" && &f.name == field) {
-            errs.push(FieldError::new("form", format!("「{name}」不是本事项要求的材料，请在对应材料栏上传")));
-            continue;
-        }
-        if let Err(e) = MATERIALS.check(name, bytes) {
-            errs.push(FieldError::new(&format!("v_{field}"), e));
-        }
-    }
-    if let Err(e) = MATERIALS.check_all(files.iter().map(|(_, _, b)| b.as_slice())) {
-        errs.push(FieldError::new("form", e));
-    }
+    errs.extend(check_uploads(item, &domain::required_materials(&item.materials()), files));
     errs
+}
+
+/// Writes uploads to the application file store; returns (stored field, name, stored file, size).
+async fn store_uploads(
+    svc: &Services,
+    item: &Item,
+    files: Vec<(String, String, Vec<u8>)>,
+) -> Result<Vec<(String, String, String, i64)>, AppError> {
+    let mut stored = Vec::new();
+    if !files.is_empty() {
+        tokio::fs::create_dir_all(&svc.files_dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    for (field, name, bytes) in files {
+        let Some((target, _)) = upload_target(item, &field) else { continue };
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let file = format!("{}.{ext}", platform::security::random_token(16));
+        tokio::fs::write(svc.files_dir.join(&file), &bytes).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        stored.push((target, name.chars().take(100).collect(), file, i64::try_from(bytes.len()).unwrap_or(i64::MAX)));
+    }
+    Ok(stored)
 }
 
 /// Checks and stores an application with its materials, and mails the receipt when an address was
@@ -432,16 +496,7 @@ pub async fn apply(
     if recent >= PER_IP_PER_HOUR {
         return Err(AppError::TooManyRequests("提交太频繁了，请一小时后再试".into()));
     }
-    let mut stored = Vec::new();
-    if !files.is_empty() {
-        tokio::fs::create_dir_all(&svc.files_dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    for (field, name, bytes) in files {
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        let file = format!("{}.{ext}", platform::security::random_token(16));
-        tokio::fs::write(svc.files_dir.join(&file), &bytes).await.map_err(|e| AppError::Internal(e.to_string()))?;
-        stored.push((field, name.chars().take(100).collect(), file, i64::try_from(bytes.len()).unwrap_or(i64::MAX)));
-    }
+    let stored = store_uploads(svc, item, files).await?;
     let qc = query_code();
     let now = platform::db::now();
     let values: BTreeMap<&String, &String> =
@@ -536,6 +591,13 @@ pub struct ActInput {
     /// Corrected form values (补正) by field name.
     #[serde(default)]
     pub values: BTreeMap<String, String>,
+    /// 补正：需重新上传的申请材料名称
+    #[serde(default)]
+    pub materials: Vec<String>,
+    /// The applicant's re-uploaded materials (补正), by upload slot; only from the public form.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub files: Vec<(String, String, Vec<u8>)>,
 }
 
 /// An application with its item (the item's time limit, steps and form decide what happens).
@@ -592,15 +654,32 @@ pub async fn act(
     let from = position(a);
     let to = domain::transition(from, action, steps).map_err(|e| AppError::Conflict(e.to_string()))?;
     let comment = input.comment.trim();
-    if action.needs_comment() && comment.is_empty() {
-        return Err(AppError::invalid(
-            "comment",
-            match action {
-                Action::RequestCorrection => "请列明需要补正的材料或内容（一次性告知）",
-                _ => "请填写理由",
-            },
-        ));
+    if action.needs_comment() && action != Action::RequestCorrection && comment.is_empty() {
+        return Err(AppError::invalid("comment", "请填写理由"));
     }
+    let actor_id = match &by {
+        By::Staff(auth) => Some(auth.user.id),
+        By::Applicant => None,
+    };
+    if let (Action::Approve | Action::Deny, Some(me)) = (action, actor_id) {
+        let history: Vec<domain::Done> = store::events(&state.db, a.id)
+            .await?
+            .iter()
+            .filter_map(|e| {
+                Some(domain::Done {
+                    action: Action::parse(&e.action)?,
+                    step: u32::try_from(e.step).ok()?,
+                    actor_id: e.actor_id,
+                })
+            })
+            .collect();
+        if !domain::separation_ok(&item.review_steps(), &item.distinct_steps(), &history, from.step, me) {
+            let names = item.review_steps();
+            let name = names.get(usize::try_from(from.step).unwrap_or(0)).map_or("本环节", String::as_str);
+            return Err(AppError::Conflict(format!("「{name}」须由上一环节以外的人员办理，请转交其他同事审批")));
+        }
+    }
+    let mut new_files = Vec::new();
     let cal = svc.calendar(&state.db).await;
     let day = today();
     let now = platform::db::now();
@@ -627,7 +706,15 @@ pub async fn act(
             mail = Some(format!("您的申请不予受理，理由：{comment}"));
         }
         Action::RequestCorrection => {
-            set = set.push(", correction_note = ").push_bind(comment);
+            let (names, note) = domain::correction_request(&item.materials(), &input.materials, comment)
+                .map_err(|e| AppError::invalid("comment", e))?;
+            summary = note.clone();
+            set = set
+                .push(", correction_note = ")
+                .push_bind(note.clone())
+                .push(", correction_materials = ")
+                .push_bind(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()));
+            let comment = note.as_str();
             if a.accepted {
                 // The clock stops while the applicant corrects (补正不计入办理时限).
                 set = set.push(", paused_on = ").push_bind(date_text(day)).push(", due_date = NULL");
@@ -642,14 +729,21 @@ pub async fn act(
                     values.insert(k.clone(), v.clone());
                 }
             }
-            let errs = domain::validate_form(&form, &values);
+            let mut errs: Vec<FieldError> = domain::validate_form(&form, &values)
+                .into_iter()
+                .map(|(f, m)| FieldError::new(&format!("v_{f}"), m))
+                .collect();
+            errs.extend(check_uploads(item, &a.correction_materials(), &input.files));
             if !errs.is_empty() {
-                return Err(AppError::Invalid(
-                    errs.into_iter().map(|(f, m)| FieldError::new(&format!("v_{f}"), m)).collect(),
-                ));
+                return Err(AppError::Invalid(errs));
+            }
+            new_files = store_uploads(svc, item, input.files.clone()).await?;
+            if !new_files.is_empty() {
+                let names: Vec<&str> = new_files.iter().filter_map(|f| domain::material_of(&f.0)).collect();
+                summary = format!("补正后重新提交，上传了{}", names.join("、"));
             }
             set = set
-                .push(", form_data = ")
+                .push(", correction_materials = '[]', form_data = ")
                 .push_bind(platform::sealed::seal(&serde_json::to_string(&values).unwrap_or_default()));
             if a.accepted {
                 let mut p = pauses(a);
@@ -662,10 +756,13 @@ pub async fn act(
                     .push_bind(resumed.pauses.clone())
                     .push(", paused_on = NULL, due_date = ")
                     .push_bind(due.map(date_text));
-                summary = format!(
-                    "补正后重新提交{}",
-                    due.map(|d| format!("，办结期限顺延至 {}", date_text(d))).unwrap_or_default()
-                );
+                if let Some(d) = due {
+                    summary = format!(
+                        "{}，办结期限顺延至 {}",
+                        if summary.is_empty() { "补正后重新提交" } else { &summary },
+                        date_text(d)
+                    );
+                }
             }
         }
         Action::Approve => {
@@ -675,7 +772,14 @@ pub async fn act(
             summary =
                 format!("{step_name}通过{}", if comment.is_empty() { String::new() } else { format!("：{comment}") });
             if to.state == State::Approved {
-                set = set.push(", decided_at = ").push_bind(now).push(", decision_note = ").push_bind(comment);
+                let no = next_decision_number(&state.db, a.org_id, true).await?;
+                set = set
+                    .push(", decided_at = ")
+                    .push_bind(now)
+                    .push(", decision_note = ")
+                    .push_bind(comment)
+                    .push(", decision_no = ")
+                    .push_bind(no);
                 mail = Some("您的申请已审查通过，准予办理。".to_owned());
             }
         }
@@ -683,13 +787,16 @@ pub async fn act(
             if input.legal_basis.trim().is_empty() {
                 return Err(AppError::invalid("legal_basis", "不予办理须写明法律依据"));
             }
+            let no = next_decision_number(&state.db, a.org_id, false).await?;
             set = set
                 .push(", decided_at = ")
                 .push_bind(now)
                 .push(", decision_note = ")
                 .push_bind(comment)
                 .push(", legal_basis = ")
-                .push_bind(input.legal_basis.trim());
+                .push_bind(input.legal_basis.trim())
+                .push(", decision_no = ")
+                .push_bind(no);
             mail = Some(format!("您的申请不予办理。理由：{comment}；依据：{}", input.legal_basis.trim()));
         }
         Action::Complete => {
@@ -724,7 +831,21 @@ pub async fn act(
         By::Staff(auth) => auth.user.display_name.clone(),
         By::Applicant => "申请人".to_owned(),
     };
-    if !store::apply(&state.db, a, set, (action.code(), to.state.code(), i64::from(to.step), &actor, &summary)).await? {
+    let event = store::EventRecord {
+        action: action.code(),
+        to_state: to.state.code(),
+        step: i64::from(to.step),
+        actor: &actor,
+        actor_id,
+        comment: &summary,
+    };
+    // A decision number taken by a concurrent decision fails the unique index: same answer as a
+    // lost race.
+    let applied = match store::apply(&state.db, a, set, &event, &new_files).await {
+        Err(e) if e.is_unique_violation() => false,
+        other => other?,
+    };
+    if !applied {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     if action == Action::Rate && domain::is_bad_rating(&input.rating) {
@@ -751,6 +872,32 @@ pub async fn act(
         state.sms.send(&a.phone, &format!("【网上办事】您申请的{}（{}）：{m}", item.name, a.no));
     }
     store::application(&state.db, a.id).await?.ok_or(AppError::NotFound)
+}
+
+/// The next 文号 of an agency's decisions this year (准予 and 不准 counted apart).
+async fn next_decision_number(db: &Db, org_id: i64, granted: bool) -> Result<String, AppError> {
+    let orgs = accounts::list_orgs(db).await?;
+    let agency = orgs.iter().find(|o| o.id == org_id).map_or("", |o| o.name.as_str());
+    let year = today().year();
+    let prefix = domain::decision_number(agency, granted, year, 0);
+    let stem = prefix.trim_end_matches("第0000号");
+    let n =
+        db.count(sql("SELECT COUNT(*) FROM application WHERE decision_no LIKE $1").bind(format!("{stem}第%"))).await?;
+    Ok(domain::decision_number(agency, granted, year, n + 1))
+}
+
+/// Where a decision may be challenged by 行政复议: the people's government above the agency (for a
+/// department, its own government; for a government, the one above it).
+pub fn review_body(orgs: &[OrgUnit], org_id: i64) -> String {
+    let by_id = |id: i64| orgs.iter().find(|o| o.id == id);
+    let mut at = by_id(org_id).and_then(|o| o.parent_id).and_then(by_id);
+    while let Some(o) = at {
+        if o.kind == "government" {
+            return o.name.clone();
+        }
+        at = o.parent_id.and_then(by_id);
+    }
+    "上一级行政机关".to_owned()
 }
 
 pub async fn find_for_applicant(db: &Db, no: &str, code: &str) -> Result<Application, AppError> {
@@ -791,7 +938,15 @@ pub async fn appeal(state: &AppState, ctx: &Ctx, auth: &Auth, case: &Case, reaso
     }
     let set = sql("UPDATE application SET state = state, appeal_state = 'pending', appeal_reason = ")
         .push_bind(reason.trim());
-    if !store::apply(&state.db, a, set, ("appeal", &a.state, a.step, &auth.user.display_name, reason.trim())).await? {
+    let event = store::EventRecord {
+        action: "appeal",
+        to_state: &a.state,
+        step: a.step,
+        actor: &auth.user.display_name,
+        actor_id: Some(auth.user.id),
+        comment: reason.trim(),
+    };
+    if !store::apply(&state.db, a, set, &event, &[]).await? {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     state.audit(ctx, "application.appeal", &format!("application:{}", a.no), "success", reason.trim().to_owned()).await;
@@ -819,7 +974,15 @@ pub async fn decide_appeal(
     let decision = if uphold { "upheld" } else { "dismissed" };
     let set = sql("UPDATE application SET state = state, appeal_state = ").push_bind(decision);
     let action = if uphold { "appeal_upheld" } else { "appeal_dismissed" };
-    if !store::apply(&state.db, a, set, (action, &a.state, a.step, &auth.user.display_name, comment.trim())).await? {
+    let event = store::EventRecord {
+        action,
+        to_state: &a.state,
+        step: a.step,
+        actor: &auth.user.display_name,
+        actor_id: Some(auth.user.id),
+        comment: comment.trim(),
+    };
+    if !store::apply(&state.db, a, set, &event, &[]).await? {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     if uphold {

@@ -38,6 +38,9 @@ pub struct Item {
     pub life_events: String,
     pub form: String,
     pub review_steps: String,
+    /// Review steps that must be decided by someone other than whoever completed the step before
+    /// (JSON list of step names).
+    pub distinct_steps: String,
     pub online: bool,
     pub published: bool,
     pub version: i64,
@@ -61,6 +64,9 @@ impl Item {
         let v: Vec<String> = serde_json::from_str(&self.review_steps).unwrap_or_default();
         if v.is_empty() { vec!["审查".to_owned()] } else { v }
     }
+    pub fn distinct_steps(&self) -> Vec<String> {
+        serde_json::from_str(&self.distinct_steps).unwrap_or_default()
+    }
     pub fn list(s: &str) -> Vec<String> {
         s.split([',', '，', '、']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
     }
@@ -68,7 +74,7 @@ impl Item {
 
 const ITEM_COLS: &str = "code, impl_code, name, kind, org_id, dept, basis, conditions, audience, materials, notes, steps, legal_days, \
     promised_days, fee, fee_basis, fee_standard, place, hours, visits, online_depth, consult_phone, complaint_phone, faq, themes, \
-    life_events, form, review_steps, online, published";
+    life_events, form, review_steps, online, published, distinct_steps";
 
 fn bind_item(q: Q, i: &Item) -> Q {
     q.bind(&i.code)
@@ -101,19 +107,20 @@ fn bind_item(q: Q, i: &Item) -> Q {
         .bind(&i.review_steps)
         .bind(i.online)
         .bind(i.published)
+        .bind(&i.distinct_steps)
 }
 
 /// Saves an item (new when `id` is 0) and keeps the saved version's full text.
 pub async fn save_item(db: &Db, i: &Item, by: &str) -> DbResult<i64> {
     let mut tx = db.begin().await?;
     let t = now();
-    let placeholders: Vec<String> = (1..=30).map(|n| format!("${n}")).collect();
+    let placeholders: Vec<String> = (1..=31).map(|n| format!("${n}")).collect();
     let (id, version) = if i.id == 0 {
         let id: Scalar<i64> = tx
             .fetch_one(
                 bind_item(
                     sql(format!(
-                        "INSERT INTO service_item ({ITEM_COLS}, version, updated_at) VALUES ({}, 1, $31) RETURNING id",
+                        "INSERT INTO service_item ({ITEM_COLS}, version, updated_at) VALUES ({}, 1, $32) RETURNING id",
                         placeholders.join(", ")
                     )),
                     i,
@@ -129,7 +136,7 @@ pub async fn save_item(db: &Db, i: &Item, by: &str) -> DbResult<i64> {
             .execute(
                 bind_item(
                     sql(format!(
-                        "UPDATE service_item SET {}, version = version + 1, updated_at = $31 WHERE id = $32",
+                        "UPDATE service_item SET {}, version = version + 1, updated_at = $32 WHERE id = $33",
                         sets.join(", ")
                     )),
                     i,
@@ -241,9 +248,16 @@ pub struct Application {
     pub appeal_reason: String,
     #[serde(skip)]
     pub ip: String,
+    /// The materials the pending 补正 asks for (JSON list of names).
+    pub correction_materials: String,
+    /// The 决定书's 文号, once decided.
+    pub decision_no: String,
 }
 
 impl Application {
+    pub fn correction_materials(&self) -> Vec<String> {
+        serde_json::from_str(&self.correction_materials).unwrap_or_default()
+    }
     pub fn values(&self) -> std::collections::BTreeMap<String, String> {
         serde_json::from_str(&self.form_data).unwrap_or_default()
     }
@@ -282,18 +296,7 @@ pub async fn insert_application(
         .await?;
     let no = format!("BJ{}{:07}", a.day, id.0);
     tx.execute(sql("UPDATE application SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
-    for (field, name, stored, size) in files {
-        tx.execute(
-            sql("INSERT INTO application_file (application_id, field, name, stored, size, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
-                .bind(id.0)
-                .bind(field)
-                .bind(name)
-                .bind(stored)
-                .bind(*size)
-                .bind(a.at),
-        )
-        .await?;
-    }
+    insert_files(&mut tx, id.0, files, a.at).await?;
     tx.execute(
         sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, comment, at) VALUES ($1,'submit','','submitted',0,'申请人','',$2)")
             .bind(id.0)
@@ -406,16 +409,38 @@ pub struct Event {
     pub to_state: String,
     pub step: i64,
     pub actor: String,
+    pub actor_id: Option<i64>,
     pub comment: String,
     pub at: i64,
 }
 
 pub async fn events(db: &Db, id: i64) -> DbResult<Vec<Event>> {
     db.fetch_all(
-        sql("SELECT id, action, from_state, to_state, step, actor, comment, at FROM application_event WHERE application_id = $1 ORDER BY id")
+        sql("SELECT id, action, from_state, to_state, step, actor, actor_id, comment, at FROM application_event WHERE application_id = $1 ORDER BY id")
             .bind(id),
     )
     .await
+}
+
+async fn insert_files(
+    tx: &mut platform::db::Tx,
+    application_id: i64,
+    files: &[(String, String, String, i64)],
+    at: i64,
+) -> DbResult<()> {
+    for (field, name, stored, size) in files {
+        tx.execute(
+            sql("INSERT INTO application_file (application_id, field, name, stored, size, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind(application_id)
+                .bind(field)
+                .bind(name)
+                .bind(stored)
+                .bind(*size)
+                .bind(at),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -426,23 +451,43 @@ pub struct File {
     pub name: String,
     pub stored: String,
     pub size: i64,
+    pub created_at: i64,
 }
 
 pub async fn files(db: &Db, id: i64) -> DbResult<Vec<File>> {
-    db.fetch_all(sql("SELECT id, application_id, field, name, stored, size FROM application_file WHERE application_id = $1 ORDER BY id").bind(id))
+    db.fetch_all(sql("SELECT id, application_id, field, name, stored, size, created_at FROM application_file WHERE application_id = $1 ORDER BY id").bind(id))
         .await
 }
 
 pub async fn file(db: &Db, id: i64) -> DbResult<Option<File>> {
     db.fetch_optional(
-        sql("SELECT id, application_id, field, name, stored, size FROM application_file WHERE id = $1").bind(id),
+        sql("SELECT id, application_id, field, name, stored, size, created_at FROM application_file WHERE id = $1")
+            .bind(id),
     )
     .await
 }
 
+/// The event a transition records.
+pub struct EventRecord<'a> {
+    pub action: &'a str,
+    pub to_state: &'a str,
+    pub step: i64,
+    pub actor: &'a str,
+    /// The staff member who acted (none for the applicant).
+    pub actor_id: Option<i64>,
+    pub comment: &'a str,
+}
+
 /// Applies a transition: `set` (built by the service) guarded by the state and version the
-/// decision was made on, and the event, in one transaction. False when someone was faster.
-pub async fn apply(db: &Db, a: &Application, set: Q, event: (&str, &str, i64, &str, &str)) -> DbResult<bool> {
+/// decision was made on, the event, and the files it brought (a 补正's materials), in one
+/// transaction. False when someone was faster.
+pub async fn apply(
+    db: &Db,
+    a: &Application,
+    set: Q,
+    event: &EventRecord<'_>,
+    files: &[(String, String, String, i64)],
+) -> DbResult<bool> {
     let mut tx = db.begin().await?;
     let t = now();
     let n = 1 + set.arg_count();
@@ -455,22 +500,23 @@ pub async fn apply(db: &Db, a: &Application, set: Q, event: (&str, &str, i64, &s
     if tx.execute(q).await? != 1 {
         return Ok(false);
     }
-    let (action, to, step, actor, comment) = event;
     let after: Application = tx.fetch_one(sql("SELECT * FROM application WHERE id = $1").bind(a.id)).await?;
     tally_add(&mut tx, a, -1).await?;
     tally_add(&mut tx, &after, 1).await?;
     tx.execute(
-        sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")
+        sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, actor_id, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)")
             .bind(a.id)
-            .bind(action)
+            .bind(event.action)
             .bind(&a.state)
-            .bind(to)
-            .bind(step)
-            .bind(actor)
-            .bind(comment)
+            .bind(event.to_state)
+            .bind(event.step)
+            .bind(event.actor)
+            .bind(event.actor_id)
+            .bind(event.comment)
             .bind(t),
     )
     .await?;
+    insert_files(&mut tx, a.id, files, t).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -31,7 +31,8 @@ const ITEMS: [Spec; 42] = [
         "企业设立登记",
         "行政许可",
         "scj",
-        "org",
+        // The company does not exist yet: its investors (people or firms) apply.
+        "both",
         15,
         1,
         "",
@@ -577,6 +578,47 @@ const ITEMS: [Spec; 42] = [
     ),
 ];
 
+/// Items whose materials are their own (the rest get the generic list: identity, the application
+/// form, proof of conditions).
+fn own_materials(code: &str, blank: &str, example: &str) -> Option<Vec<String>> {
+    let lines: &[&str] = match code {
+        "230100-SCJ-001" => &[
+            "公司登记（备案）申请书|原件|1|是|申请人自备|由全体股东或指定代表签署",
+            "公司章程|原件|1|是|申请人自备|全体股东签字（盖章）",
+            "股东的主体资格证明或自然人身份证件|复印件|1|是|申请人自备|法人股东提供营业执照复印件",
+            "法定代表人、董事、监事和经理的任职文件|原件|1|是|申请人自备|股东会决议或任命书",
+            "住所使用证明|复印件|1|是|申请人自备|房屋产权证明或租赁协议",
+            "指定代表或委托代理人的身份证件及授权委托书|原件|1|否|申请人自备|委托他人办理的提供",
+        ],
+        "230100-SCJ-004" => &[
+            "营业执照|复印件|1|是|市场监管部门核发|",
+            "与食品经营相适应的主要设备设施布局、操作流程等文件|原件|1|是|申请人自备|",
+            "食品安全管理制度|原件|1|是|申请人自备|",
+            "食品安全管理人员培训考核合格证明|复印件|1|否|申请人自备|",
+        ],
+        "230100-GAJ-002" => &[
+            "出生医学证明|原件|1|是|医疗机构签发|",
+            "父母双方的居民户口簿|原件|1|是|公安机关核发|",
+            "父母双方的居民身份证|复印件|1|是|公安机关核发|",
+            "结婚证|复印件|1|否|民政部门核发|非婚生育的无需提供",
+        ],
+        "230100-RSJ-001" => &[
+            "居民身份证|复印件|1|是|公安机关核发|",
+            "解除或者终止劳动关系的证明|原件|1|是|原用人单位出具|",
+            "社会保障卡或本人银行卡|复印件|1|否|申请人自备|用于发放失业保险金",
+        ],
+        _ => return None,
+    };
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    // Each has its application form, downloadable as a blank sheet and as a filled example.
+    if code != "230100-SCJ-001" {
+        out.insert(0, format!("申请表|原件|1|是|申请人自备|可下载空白表格填写后签字拍照上传|{blank}|{example}"));
+    } else {
+        out[0] = format!("{}|{blank}|{example}", out[0]);
+    }
+    Some(out)
+}
+
 fn agency_place(dept: &str) -> (&'static str, &'static str) {
     match dept {
         "dlq" => ("道里区政务服务中心（道里区经纬街 99 号）一楼综合窗口", "0451-84616789"),
@@ -611,6 +653,8 @@ pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32)
     let mut ids = Vec::new();
     for (code, name, kind, dept, audience, legal, promised, fee, themes, events, visits, form) in ITEMS {
         let (place, phone) = agency_place(dept);
+        let blank = format!("/banshi/items/{code}/blank");
+        let example = format!("{blank}?example=1");
         let mut materials = vec![
             if audience == "org" {
                 "营业执照或统一社会信用代码证书|复印件|1|是|申请人自备|加盖单位公章"
@@ -619,12 +663,15 @@ pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32)
             }
             .to_owned(),
         ];
-        materials.push(format!("{name}申请表|原件|1|是|申请人自备|可在本页下载空白表格和示范文本"));
+        materials.push(format!("{name}申请表|原件|1|是|申请人自备|可下载空白表格填写后签字拍照上传|{blank}|{example}"));
         if kind == "行政许可" {
             materials.push("相关场所、设施或人员符合条件的证明材料|复印件|1|是|申请人自备|".to_owned());
         }
         if audience != "person" {
             materials.push("法定代表人身份证明及授权委托书|原件|1|否|申请人自备|委托他人办理的提供".to_owned());
+        }
+        if let Some(own) = own_materials(code, &blank, &example) {
+            materials = own;
         }
         let item = services::service::ItemForm {
             code: code.into(),

@@ -20,6 +20,8 @@ async fn world(app: &TestApp) {
     app.user("admin", &[Role::SiteAdmin]).await;
     app.user_with_email("scj", "scj@gov.test", &[Grant { role: Role::Handler, scope: ScopeKind::Org, scope_id: dept }])
         .await;
+    // A second handler of the department: 审批 needs someone other than whoever passed 审核.
+    app.user_with_grants("scj_chief", &[Grant { role: Role::Handler, scope: ScopeKind::Org, scope_id: dept }]).await;
     app.user_with_email(
         "mzj",
         "mzj@gov.test",
@@ -120,7 +122,8 @@ async fn apply(app: &TestApp, code: &str) -> (String, String) {
                 ("v_kind", "热食类食品制售"),
                 ("v_staff", "12"),
             ],
-            &[],
+            // Every required material has its upload slot.
+            &[("mat_0", "营业执照.pdf", b"%PDF-1.4\n%licence\n"), ("mat_1", "申请书.pdf", b"%PDF-1.4\n%form\n")],
         )
         .await;
     // Post, redirect, get: a reload of the receipt does not apply again.
@@ -142,12 +145,26 @@ async fn apply(app: &TestApp, code: &str) -> (String, String) {
 }
 
 async fn query(app: &TestApp, no: &str, code: &str, extra: &[(&str, &str)]) -> common::TestResponse {
+    query_with_files(app, no, code, extra, &[]).await
+}
+
+/// The applicant's lookup, or an action on the case (multipart: a 补正 carries materials).
+async fn query_with_files(
+    app: &TestApp,
+    no: &str,
+    code: &str,
+    extra: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> common::TestResponse {
     let mut c = app.client();
     let csrf = c.get("/banshi/query").await.csrf().unwrap();
     let mut f = vec![("_csrf", csrf.as_str()), ("no", no), ("code", code)];
     f.extend_from_slice(extra);
-    let path = if extra.is_empty() { "/banshi/query" } else { "/banshi/query/act" };
-    let res = c.post_form_raw(path, &serde_urlencoded::to_string(&f).unwrap()).await;
+    let res = if extra.is_empty() {
+        c.post_form_raw("/banshi/query", &serde_urlencoded::to_string(&f).unwrap()).await
+    } else {
+        c.post_multipart("/banshi/query/act", &f, files).await
+    };
     if res.status == StatusCode::SEE_OTHER {
         // An action succeeded: the browser follows to the case as it is now.
         assert_eq!(res.location(), "/banshi/query/result");
@@ -194,7 +211,12 @@ backend_tests! {
         // 补正 needs the list of what is missing; then the clock stops.
         let res = scj.post_form(&format!("/admin/services/cases/{id}/act"), &[("action", "request_correction")]).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let res = scj.post_form(&format!("/admin/services/cases/{id}/act"), &[("action", "request_correction"), ("comment", "经营场所地址不完整，请补充门牌号和楼层")]).await;
+        assert!(res.text.contains("请勾选需要补正的材料"), "{}", res.text);
+        // A material that is not the item's is refused, and the handler's text comes back.
+        let res = scj.post_form(&format!("/admin/services/cases/{id}/act"), &[("action", "request_correction"), ("materials", "户口簿"), ("comment", "请补充门牌号")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("「户口簿」不是本事项的申请材料") && res.text.contains(">请补充门牌号</textarea>"), "{}", res.text);
+        let res = scj.post_form(&format!("/admin/services/cases/{id}/act"), &[("action", "request_correction"), ("materials", "食品经营许可申请书"), ("comment", "经营场所地址不完整，请补充门牌号和楼层")]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
         let a = services::store::application(&app.db, id).await.unwrap().unwrap();
         assert_eq!((a.state.as_str(), a.due_date.as_deref(), a.paused_on.is_some()), ("correction", None, true));
@@ -215,8 +237,19 @@ backend_tests! {
             .unwrap();
         let view = query(&app, &no, &code, &[]).await;
         assert!(view.text.contains("门牌号") && view.text.contains("补正后重新提交"), "{}", view.text);
+        assert!(view.text.contains("请重新上传以下材料：食品经营许可申请书"), "{}", view.text);
+        // Just the requested material has an upload slot, and it must be answered.
+        assert!(view.text.contains(r#"name="mat_1" type="file" required"#) && !view.text.contains(r#"name="mat_0""#), "{}", view.text);
         let res = query(&app, &no, &code, &[("action", "resubmit"), ("v_shop", "道里区中央大街 88 号 2 楼")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+        assert!(res.text.contains("请上传「食品经营许可申请书」"), "{}", res.text);
+        let res = query_with_files(&app, &no, &code, &[("action", "resubmit"), ("v_shop", "道里区中央大街 88 号 2 楼")], &[("mat_1", "申请书（补正）.pdf", b"%PDF-1.4\n%fixed\n")]).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let files = services::store::files(&app.db, id).await.unwrap();
+        assert_eq!(files.iter().map(|f| (f.field.as_str(), f.name.as_str())).collect::<Vec<_>>(),
+            [("material:营业执照", "营业执照.pdf"), ("material:食品经营许可申请书", "申请书.pdf"), ("material:食品经营许可申请书", "申请书（补正）.pdf")]);
+        let case = scj.get(&format!("/admin/services/cases/{id}")).await;
+        assert!(case.text.contains("申请书（补正）.pdf") && case.text.contains("补正</span>"), "{}", case.text);
         let a = services::store::application(&app.db, id).await.unwrap().unwrap();
         assert_eq!(a.state, "reviewing");
         // Accepted two working days ago, paused for those two: 7 working days from today.
@@ -237,9 +270,23 @@ backend_tests! {
         assert_eq!(r.json()["step"], 1);
         let r = api.api("POST", &format!("/api/v1/applications/{id}/actions/complete"), &token, None).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "not yet decided");
-        api.api("POST", &format!("/api/v1/applications/{id}/actions/approve"), &token, None).await;
-        let r = api.api("POST", &format!("/api/v1/applications/{id}/actions/complete"), &token, None).await;
+        // 审批 is someone else's: the handler who passed 审核 is refused, a colleague decides.
+        let r = api.api("POST", &format!("/api/v1/applications/{id}/actions/approve"), &token, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("「审批」须由上一环节以外的人员办理"), "{}", r.text);
+        let chief = app.token("scj_chief").await;
+        let r = api.api("POST", &format!("/api/v1/applications/{id}/actions/approve"), &chief, Some(json!({"comment": "同意"}))).await;
+        assert_eq!(r.json()["state"], "approved", "{}", r.text);
+        let r = api.api("POST", &format!("/api/v1/applications/{id}/actions/complete"), &token, Some(json!({"comment": "许可证已寄出，请注意查收"}))).await;
         assert_eq!(r.json()["state"], "completed", "{}", r.text);
+        let a = services::store::application(&app.db, id).await.unwrap().unwrap();
+        let year = platform::calendar::today().year();
+        assert_eq!(a.decision_no, format!("冰市监准字〔{year}〕第0001号"));
+        // The citizen's timeline names each step and shows what they are owed.
+        let view = query(&app, &no, &code, &[]).await;
+        for s in ["审核通过", "审批通过，准予办理", "同意", "许可证已寄出", &a.decision_no] {
+            assert!(view.text.contains(s), "timeline lacks {s}: {}", view.text);
+        }
         let a = services::store::application(&app.db, id).await.unwrap().unwrap();
         assert_eq!(a.on_time, Some(true));
         let rated = query(&app, &no, &code, &[("action", "rate"), ("rating", "very_unsatisfied"), ("comment", "等待时间太长")]).await;
@@ -255,7 +302,8 @@ backend_tests! {
         let mut c = app.client();
         let csrf = c.get("/banshi/query").await.csrf().unwrap();
         let notice = c.post_form_raw("/banshi/notice", &serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("no", no.as_str()), ("code", code.as_str())]).unwrap()).await;
-        assert!(notice.text.contains("准予办理决定书"), "{}", notice.text);
+        assert!(notice.text.contains("准予办理决定书") && notice.text.contains(&a.decision_no), "{}", notice.text);
+        assert!(notice.text.contains("六十日内向冰城市人民政府申请行政复议") && notice.text.contains("六个月内依法向人民法院提起行政诉讼"), "{}", notice.text);
         let gs = app.client().get("/banshi/gongshi").await;
         assert!(gs.text.contains(&no) && !gs.text.contains(&uscc()) && !gs.text.contains("冰城味道餐饮有限公司"), "{}", gs.text);
         // History in the API.
@@ -327,7 +375,7 @@ backend_tests! {
         let (csrf, (token, answer)) = (page.csrf().unwrap(), common::captcha(&page.text));
         let r = bot
             .post_multipart("/banshi/items/BC-SCJ-101/apply", &[("_csrf", &csrf), ("captcha_token", &token), ("captcha", &answer), ("applicant_kind", "org"), ("applicant_name", "冰城味道餐饮有限公司"), ("applicant_code", &uscc()),
-                ("phone", "13812345678"), ("v_shop", "中央大街"), ("v_kind", "热食类食品制售")], &[])
+                ("phone", "13812345678"), ("v_shop", "中央大街"), ("v_kind", "热食类食品制售")], &[("mat_0", "执照.pdf", b"%PDF-1.4\n"), ("mat_1", "申请书.pdf", b"%PDF-1.4\n")])
             .await;
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(r.text.contains("提交太频繁") && r.text.contains("冰城味道餐饮有限公司"), "{}", r.text);
@@ -347,18 +395,22 @@ backend_tests! {
         let f = fields(&page);
         let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         // HTML dressed as a PDF, and a file under a field the item does not have.
-        let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "report.pdf", b"<html><script>alert(1)</script>"), ("v_extra", "章程.pdf", b"%PDF-1.4\n")]).await;
+        let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "report.pdf", b"<html><script>alert(1)</script>"), ("v_extra", "章程.pdf", b"%PDF-1.4\n"), ("mat_9", "多余.pdf", b"%PDF-1.4\n")]).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
         assert!(res.text.contains("内容与扩展名不符") && res.text.contains("不是本事项要求的材料"), "{}", res.text);
+        // Each required material without a file is named at its slot.
+        assert!(res.text.contains("请上传「营业执照」") && res.text.contains("请上传「食品经营许可申请书」"), "{}", res.text);
+        assert!(res.text.contains(r#"id="e-mat_0""#), "the message sits under its slot: {}", res.text);
         assert!(res.text.contains("冰城味道餐饮有限公司"), "what was typed stays");
         assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM application")).await.unwrap(), 0);
         let page = c.get("/banshi/items/BC-SCJ-101/apply").await;
         let f = fields(&page);
         let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "营业执照.pdf", b"%PDF-1.4\n%demo\n")]).await;
+        let uploads: &[(&str, &str, &[u8])] = &[("v_licence", "营业执照.pdf", b"%PDF-1.4\n%demo\n"), ("mat_0", "营业执照.pdf", b"%PDF-1.4\n%demo\n"), ("mat_1", "申请书.jpg", b"\xff\xd8\xff\xe0demo")];
+        let res = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, uploads).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         // A double click (the same form again, with the same files): the same receipt, one case.
-        let again = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, &[("v_licence", "营业执照.pdf", b"%PDF-1.4\n%demo\n")]).await;
+        let again = c.post_multipart("/banshi/items/BC-SCJ-101/apply", &f, uploads).await;
         assert_eq!((again.status, again.location()), (StatusCode::SEE_OTHER, res.location()));
         assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM application")).await.unwrap(), 1, "one application");
         let receipt = c.get(&res.location()).await;
@@ -366,7 +418,7 @@ backend_tests! {
         assert_eq!(app.client().get(&res.location()).await.status, StatusCode::NOT_FOUND, "no receipt for another browser");
         let id = app.db.count(platform::db::sql("SELECT MAX(id) FROM application")).await.unwrap();
         let files = services::store::files(&app.db, id).await.unwrap();
-        assert_eq!(files.len(), 1);
+        assert_eq!(files.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["licence", "material:营业执照", "material:食品经营许可申请书"]);
         // The staff download is never sniffed into HTML.
         let mut scj = app.signed_in("scj").await;
         let dl = scj.get(&format!("/admin/services/files/{}", files[0].id)).await;
@@ -582,9 +634,10 @@ backend_tests! {
         let (no, code) = apply(&app, &uscc()).await;
         let id = services::store::application_by_no(&app.db, &no).await.unwrap().unwrap().id;
         let scj = app.token("scj").await;
+        let chief = app.token("scj_chief").await;
         let mut c = app.client();
-        for a in ["accept", "approve", "approve", "complete"] {
-            let r = c.api("POST", &format!("/api/v1/applications/{id}/actions/{a}"), &scj, None).await;
+        for (a, who) in [("accept", &scj), ("approve", &scj), ("approve", &chief), ("complete", &scj)] {
+            let r = c.api("POST", &format!("/api/v1/applications/{id}/actions/{a}"), who, None).await;
             assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.text);
         }
         query(&app, &no, &code, &[("action", "rate"), ("rating", "very_unsatisfied"), ("comment", "差")]).await;
