@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::domain::{self, Action, State as AState};
 use crate::public::sv;
+use crate::rows::{self, RowOp, Rows};
 use crate::service::{self, ActInput, By, Case, ItemForm, Services};
 use crate::store::{self, Application, Item};
 
@@ -120,10 +121,102 @@ async fn org_options(state: &AppState) -> Result<(Vec<(String, String)>, Vec<Org
     Ok((o, orgs))
 }
 
+/// The editor's lists as rows: those the editor posted (after a row operation), else from the
+/// form's lines (the review steps with their 须由他人办理 ticks from `distinct_steps`).
+fn editor_rows(f: &ItemForm, posted: &BTreeMap<&'static str, Rows>) -> Vec<Value> {
+    let distinct: Vec<String> = f
+        .distinct_steps
+        .as_deref()
+        .unwrap_or("")
+        .split(['、', ',', '，', '\n'])
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    rows::LISTS
+        .iter()
+        .map(|list| {
+            let rows = posted.get(list.key).cloned().unwrap_or_else(|| match list.key {
+                "materials" => list.rows_of(&f.materials),
+                "form" => list.rows_of(&f.form),
+                "steps" => list.rows_of(&f.steps),
+                "faq" => list.rows_of(&f.faq),
+                _ => domain::parse_lines(&f.review_steps)
+                    .into_iter()
+                    .map(|n| {
+                        let tick = if distinct.contains(&n) { "是" } else { "否" };
+                        vec![n, tick.to_owned()]
+                    })
+                    .collect(),
+            });
+            let columns: Vec<(&str, &str)> = list
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    let kind = match (list.key, i) {
+                        _ if list.checkboxes.contains(&i) => "check",
+                        ("form", 2) => "kind",
+                        ("materials", 2) => "number",
+                        _ => "text",
+                    };
+                    (*label, kind)
+                })
+                .collect();
+            context! { key => list.key, columns, rows }
+        })
+        .collect()
+}
+
+/// The item form as posted, the rows the editor sent per list, and the row button pressed.
+type EditorPost = (ItemForm, BTreeMap<&'static str, Rows>, Option<RowOp>);
+
+/// Reads the item editor's post: the scalar fields, each list from its rows when the editor sent
+/// rows (else from its lines, as the API and imports send them), and the row operation a button
+/// asked for, already applied to the rows.
+fn editor_post(fields: &[(String, String)]) -> Result<EditorPost, AppError> {
+    let encoded = serde_urlencoded::to_string(fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut f: ItemForm =
+        serde_urlencoded::from_str(&encoded).map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
+    let op = fields.iter().find(|(k, _)| k == "op").and_then(|(_, v)| RowOp::parse(v));
+    let mut posted = BTreeMap::new();
+    for list in rows::LISTS {
+        let Some(mut rows) = list.posted(fields) else { continue };
+        if let Some(op) = &op {
+            op.apply(list, &mut rows);
+        }
+        match list.key {
+            "materials" => f.materials = list.lines_of(&rows),
+            "form" => f.form = list.lines_of(&rows),
+            "steps" => f.steps = list.lines_of(&rows),
+            "faq" => f.faq = list.lines_of(&rows),
+            _ => {
+                let named: Vec<&Vec<String>> = rows.iter().filter(|r| !r[0].trim().is_empty()).collect();
+                f.review_steps = named.iter().map(|r| r[0].trim()).collect::<Vec<_>>().join("\n");
+                f.distinct_steps =
+                    Some(named.iter().filter(|r| r[1] == "是").map(|r| r[0].trim()).collect::<Vec<_>>().join("、"));
+            }
+        }
+        posted.insert(list.key, rows);
+    }
+    Ok((f, posted, op))
+}
+
 async fn item_form(
     state: &AppState,
     ctx: &Ctx,
     f: &ItemForm,
+    action: &str,
+    errors: BTreeMap<String, String>,
+    versions: Vec<store::Version>,
+) -> Result<Html<String>, AppError> {
+    item_form_rows(state, ctx, f, &BTreeMap::new(), action, errors, versions).await
+}
+
+async fn item_form_rows(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &ItemForm,
+    posted: &BTreeMap<&'static str, Rows>,
     action: &str,
     errors: BTreeMap<String, String>,
     versions: Vec<store::Version>,
@@ -140,7 +233,8 @@ async fn item_form(
     state.render(
         ctx,
         "admin/bs_item_form.html",
-        context! { form => sv(f), action, errors, orgs, kinds, audiences, versions => sv(&versions), kinds_help => domain::FIELD_KINDS.join("、"), events => domain::LIFE_EVENTS.join("、") },
+        context! { form => sv(f), action, errors, orgs, kinds, audiences, versions => sv(&versions), kinds_help => domain::FIELD_KINDS.join("、"), events => domain::LIFE_EVENTS.join("、"),
+        lists => editor_rows(f, posted), kind_codes => domain::FIELD_KINDS.to_vec(), field_kinds => domain::FIELD_KINDS.iter().map(|k| (*k, domain::field_kind_label(k))).collect::<Vec<_>>() },
     )
 }
 
@@ -166,15 +260,32 @@ async fn item_create(
     State(state): State<AppState>,
     ctx: Ctx,
     staff: Staff,
-    Form(f): Form<ItemForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
-    match service::save_item(&state, &ctx, &staff, 0, &f).await {
+    item_save(&state, &ctx, &staff, 0, &fields).await
+}
+
+/// Saves the editor's post, or — when a row button was pressed — shows the form again with the
+/// rows changed and nothing saved.
+async fn item_save(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+    fields: &[(String, String)],
+) -> Result<Response, AppError> {
+    let action = if id == 0 { "/admin/services/items/new".to_owned() } else { format!("/admin/services/items/{id}") };
+    let versions = if id == 0 { Vec::new() } else { store::versions(&state.db, id).await? };
+    let (f, posted, op) = editor_post(fields)?;
+    if op.is_some() {
+        return Ok(item_form_rows(state, ctx, &f, &posted, &action, BTreeMap::new(), versions).await?.into_response());
+    }
+    match service::save_item(state, ctx, staff, id, &f).await {
         Ok(_) => Ok(see_other("/admin/services/items?done=1")),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            Ok((status, item_form(&state, &ctx, &f, "/admin/services/items/new", errors, Vec::new()).await?)
-                .into_response())
+            Ok((status, item_form_rows(state, ctx, &f, &posted, &action, errors, versions).await?).into_response())
         }
     }
 }
@@ -206,17 +317,9 @@ async fn item_update(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(f): Form<ItemForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    match service::save_item(&state, &ctx, &staff, id, &f).await {
-        Ok(_) => Ok(see_other("/admin/services/items?done=1")),
-        Err(e) => {
-            let (status, errors) = form_errors(e)?;
-            let versions = store::versions(&state.db, id).await?;
-            Ok((status, item_form(&state, &ctx, &f, &format!("/admin/services/items/{id}"), errors, versions).await?)
-                .into_response())
-        }
-    }
+    item_save(&state, &ctx, &staff, id, &fields).await
 }
 
 /// The catalogue as JSON: a list of `ItemForm` objects (lists as lines), the same format import

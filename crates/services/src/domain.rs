@@ -138,6 +138,23 @@ fn text() -> String {
 pub const FIELD_KINDS: [&str; 10] =
     ["text", "textarea", "number", "date", "select", "phone", "id_number", "uscc", "email", "file"];
 
+/// The Chinese name of a form field's kind, as the item editor offers it.
+pub fn field_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "text" => "单行文字",
+        "textarea" => "多行文字",
+        "number" => "数字",
+        "date" => "日期",
+        "select" => "下拉选择",
+        "phone" => "电话号码",
+        "id_number" => "身份证号",
+        "uscc" => "统一社会信用代码",
+        "email" => "电子邮箱",
+        "file" => "附件",
+        _ => "其他",
+    }
+}
+
 /// Checks a form definition itself (what an administrator typed).
 pub fn check_form(fields: &[FormField]) -> Result<(), String> {
     let mut seen = std::collections::BTreeSet::new();

@@ -5,7 +5,8 @@
 //!
 //! Layout: `domain` (pure: guide elements and completeness, forms as data, the state machine,
 //! ratings), `store` (SQL), `service` (operations with permissions, time limits, mail, audit),
-//! `public` (the hall under `/banshi/`), `admin` (back-office pages), `api` (JSON API).
+//! `public` (the hall under `/banshi/`), `admin` (back-office pages), `rows` (pure: the item
+//! editor's lists as rows), `api` (JSON API).
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod generate;
 pub mod indexing;
 pub mod public;
+pub mod rows;
 pub mod service;
 pub mod store;
 

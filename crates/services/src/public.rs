@@ -99,7 +99,7 @@ async fn hall(State(state): State<AppState>, ctx: Ctx, Query(f): Query<HallQuery
         .iter()
         .filter(|i| q.is_empty() || i.name.contains(q) || i.themes.contains(q))
         .filter(|i| f.dept.is_empty() || orgs.iter().any(|o| o.id == i.org_id && o.code == f.dept))
-        .filter(|i| f.audience.is_empty() || i.audience == f.audience || i.audience == "both")
+        .filter(|i| audience_fits(i, &f.audience))
         .filter(|i| f.theme.is_empty() || Item::list(&i.themes).contains(&f.theme))
         .filter(|i| f.event.is_empty() || Item::list(&i.life_events).contains(&f.event))
         .map(|i| {
@@ -107,15 +107,51 @@ async fn hall(State(state): State<AppState>, ctx: Ctx, Query(f): Query<HallQuery
             promised_days => i.promised_days, visits => i.visits, online => i.online }
         })
         .collect();
+    // 热门事项: the most applied-for items of the last 90 days (from the statistics tally), shown on
+    // the hall's front page.
+    let filtered = !(q.is_empty() && f.dept.is_empty() && f.theme.is_empty() && f.event.is_empty());
+    let popular: Vec<Value> = if filtered {
+        Vec::new()
+    } else {
+        let today = platform::calendar::today();
+        let from = platform::calendar::date_text(today - time::Duration::days(90));
+        let mut counts = store::item_counts(&state.db, &from, &platform::calendar::date_text(today)).await?;
+        counts.sort_by(|a, b| b.received.cmp(&a.received).then(a.item_id.cmp(&b.item_id)));
+        counts
+            .iter()
+            .filter_map(|c| items.iter().find(|i| i.id == c.item_id && audience_fits(i, &f.audience)))
+            .take(6)
+            .map(|i| context! { code => i.code.clone(), name => i.name.clone(), dept => name_of(i.org_id), online => i.online })
+            .collect()
+    };
+    // The twelve themes with most items as tiles; the rest stay in the 主题 list.
+    let mut theme_tiles: Vec<(String, usize)> = themes
+        .iter()
+        .map(|t| {
+            (
+                t.clone(),
+                items.iter().filter(|i| audience_fits(i, &f.audience) && Item::list(&i.themes).contains(t)).count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    theme_tiles.sort_by_key(|t| std::cmp::Reverse(t.1));
+    theme_tiles.truncate(12);
     let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/bs_hall.html",
         StatusCode::OK,
-        context! { title => "办事大厅", site, items => shown, filter => sv(&f), depts, themes, events => domain::LIFE_EVENTS.to_vec(), nav_current => "/banshi/" },
+        context! { title => "办事大厅", site, items => shown, filter => sv(&f), depts, themes, theme_tiles, popular, filtered,
+        events => domain::LIFE_EVENTS.to_vec(), nav_current => "/banshi/" },
         false,
     )
+}
+
+/// Whether an item belongs under the 个人办事 / 法人办事 tab (`""`: all items).
+fn audience_fits(i: &Item, audience: &str) -> bool {
+    audience.is_empty() || i.audience == audience || i.audience == "both"
 }
 
 async fn published_item(state: &AppState, code: &str) -> Result<Item, AppError> {

@@ -83,10 +83,11 @@ async fn define_item(app: &TestApp) -> i64 {
     let res = admin.post_form(&format!("/admin/services/items/{}", item.id), &fields).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        res.text.contains("不支持") && res.text.contains("shop|经营场所|colour"),
+        res.text.contains("不支持") && res.text.contains(r#"<option value="colour" selected>colour</option>"#),
         "kept what was typed: {}",
         res.text
     );
+    assert!(res.text.contains(r#"name="form.0.0" value="shop""#), "the lines come back as rows: {}", res.text);
     let item = services::store::item(&app.db, item.id).await.unwrap().unwrap();
     assert_eq!(item.version, 2);
     assert_eq!(item.form().len(), 4);
@@ -425,6 +426,89 @@ backend_tests! {
         assert_eq!(dl.status, StatusCode::OK, "{}", dl.text);
         assert_eq!(dl.headers.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(dl.headers.get("cache-control").unwrap(), "private, no-store");
+    };
+
+    item_editor_rows_add_remove_and_reorder => |app: TestApp| async move {
+        world(&app).await;
+        let id = define_item(&app).await;
+        let mut admin = app.signed_in("admin").await;
+        let page = admin.get(&format!("/admin/services/items/{id}")).await;
+        assert!(page.text.contains(r#"name="materials.1.0" value="食品经营许可申请书""#), "{}", page.text);
+        assert!(page.text.contains(r#"name="review_steps.1.1" value="是" aria-label="须由他人办理 2" checked"#), "{}", page.text);
+        // The editor posts rows; the row buttons change them without saving.
+        let mut f: Vec<(String, String)> = item_fields("冰城市政务服务中心二楼")
+            .into_iter()
+            .filter(|(k, _)| !["materials", "review_steps", "faq"].contains(k))
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        for (k, v) in [
+            ("materials.rows", "1"), ("materials.0.0", "营业执照"), ("materials.0.1", "复印件"), ("materials.0.2", "1"), ("materials.0.3", "是"),
+            ("materials.1.0", "食品经营许可申请书"), ("materials.1.1", "原件"), ("materials.1.2", "1"),
+            ("review_steps.rows", "1"), ("review_steps.0.0", "审核"), ("review_steps.1.0", "审批"), ("review_steps.1.1", "是"),
+            ("faq.rows", "1"), ("faq.0.0", "要到现场吗？"), ("faq.0.1", "不需要|全程网办"),
+        ] {
+            f.push((k.to_owned(), v.to_owned()));
+        }
+        f.push(("_csrf".to_owned(), admin.csrf().await));
+        let post = |extra: &[(&str, &str)]| {
+            let mut all = f.clone();
+            all.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+            serde_urlencoded::to_string(&all).unwrap()
+        };
+        let path = format!("/admin/services/items/{id}");
+        let up = admin.post_form_raw(&path, &post(&[("op", "up:materials:1")])).await;
+        assert_eq!(up.status, StatusCode::OK, "{}", up.text);
+        assert!(up.text.contains(r#"name="materials.0.0" value="食品经营许可申请书""#), "{}", up.text);
+        let added = admin.post_form_raw(&path, &post(&[("op", "add:faq")])).await;
+        assert!(added.text.contains(r#"name="faq.1.0" value="""#), "{}", added.text);
+        let item = services::store::item(&app.db, id).await.unwrap().unwrap();
+        assert_eq!(item.version, 2, "row buttons save nothing");
+        // Saving: the unticked 必需 is optional, the | inside an answer stays in it, and 审批's
+        // tick is the item's separation rule.
+        let saved = admin.post_form_raw(&path, &post(&[])).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        let item = services::store::item(&app.db, id).await.unwrap().unwrap();
+        let m = item.materials();
+        assert_eq!((m[0].required, m[1].required), (true, false));
+        assert_eq!(item.faq()[0].a, "不需要｜全程网办");
+        assert_eq!((item.review_steps(), item.distinct_steps()), (vec!["审核".to_owned(), "审批".to_owned()], vec!["审批".to_owned()]));
+        // Unticking it lets one person decide both steps.
+        let mut untick = f.clone();
+        untick.retain(|(k, _)| k != "review_steps.1.1");
+        let res = admin.post_form_raw(&path, &serde_urlencoded::to_string(&untick).unwrap()).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert!(services::store::item(&app.db, id).await.unwrap().unwrap().distinct_steps().is_empty());
+    };
+
+    hall_tabs_popular_items_and_blank_forms => |app: TestApp| async move {
+        world(&app).await;
+        define_item(&app).await;
+        apply(&app, &uscc()).await;
+        // The 法人 tab lists the item and counts it among the popular ones; the 个人 tab does not.
+        let hall = app.client().get("/banshi/?audience=org").await;
+        assert!(hall.text.contains(r#"<a href="/banshi/?audience=org" aria-current="page">法人办事</a>"#), "{}", hall.text);
+        let popular = between(&hall.text, "热门事项", "</section>");
+        assert!(popular.contains("食品经营许可"), "{popular}");
+        let person = app.client().get("/banshi/?audience=person").await;
+        assert!(!person.text.contains("食品经营许可") && person.text.contains("按人生事件"), "{}", person.text);
+        // The guide draws the process as steps and links the blank sheet when a material names it.
+        let guide = app.client().get("/banshi/items/BC-SCJ-101").await;
+        assert!(guide.text.contains(r#"<ol class="flow"><li><span>网上申请</span></li>"#), "{}", guide.text);
+        let blank = app.client().get("/banshi/items/BC-SCJ-101/blank").await;
+        assert_eq!(blank.status, StatusCode::OK);
+        assert!(blank.text.contains("食品经营许可申请表") && blank.text.contains("经营场所") && blank.text.contains("□ 热食类食品制售"), "{}", blank.text);
+        let example = app.client().get("/banshi/items/BC-SCJ-101/blank?example=1").await;
+        assert!(example.text.contains("示范文本") && example.text.contains("预包装食品销售") && !example.text.contains("□ 热食类食品制售"), "{}", example.text);
+        // A step that must be someone else's has to be one of the item's steps.
+        let mut admin = app.signed_in("admin").await;
+        let item = services::store::item_by_code(&app.db, "BC-SCJ-101").await.unwrap().unwrap();
+        assert_eq!(item.distinct_steps(), ["审批"], "审批 needs another person by default");
+        let mut f = item_fields("冰城市政务服务中心二楼");
+        f.push(("distinct_steps", "复核".into()));
+        let fields: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let res = admin.post_form(&format!("/admin/services/items/{}", item.id), &fields).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("「复核」不是本事项的审查环节"), "{}", res.text);
     };
 
     catalogue_round_trips_as_json => |app: TestApp| async move {
