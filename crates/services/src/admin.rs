@@ -57,6 +57,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/services/items", get(items_page))
         .route("/admin/services/items/export.json", get(export_json))
         .route("/admin/services/items/import", post(import_json))
+        .route("/admin/services/items/export.xlsx", get(export_xlsx))
+        .route(
+            "/admin/services/items/import.xlsx",
+            post(import_xlsx).layer(axum::extract::DefaultBodyLimit::max(10 << 20)),
+        )
         .route("/admin/services/items/new", get(item_new).post(item_create))
         .route("/admin/services/items/{id}", get(item_edit).post(item_update))
         .route("/admin/services/cases", get(cases_page))
@@ -325,15 +330,7 @@ async fn item_update(
 /// The catalogue as JSON: a list of `ItemForm` objects (lists as lines), the same format import
 /// takes, so a department can edit its catalogue in bulk and load it back.
 async fn export_json(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
-    staff.require_anywhere(Perm::ServiceManage)?;
-    let orgs = accounts::list_orgs(&state.db).await?;
-    let items: Vec<ItemForm> = store::items(&state.db, false)
-        .await?
-        .iter()
-        .filter(|i| staff.can(Perm::ServiceManage, &service::item_scope(&orgs, i.org_id)))
-        .map(|i| ItemForm::from_item(i, &orgs))
-        .collect();
-    state.audit(&ctx, "service_item.export", "items", "success", format!("导出 {} 个事项", items.len())).await;
+    let items = exportable(&state, &ctx, &staff, "JSON").await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
@@ -342,6 +339,70 @@ async fn export_json(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> R
         serde_json::to_string_pretty(&items).unwrap_or_default(),
     )
         .into_response())
+}
+
+/// The items the user may manage, as forms; the export is audited.
+async fn exportable(state: &AppState, ctx: &Ctx, staff: &Staff, format: &str) -> Result<Vec<ItemForm>, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let items: Vec<ItemForm> = store::items(&state.db, false)
+        .await?
+        .iter()
+        .filter(|i| staff.can(Perm::ServiceManage, &service::item_scope(&orgs, i.org_id)))
+        .map(|i| ItemForm::from_item(i, &orgs))
+        .collect();
+    state
+        .audit(ctx, "service_item.export", "items", "success", format!("导出 {} 个事项（{format}）", items.len()))
+        .await;
+    Ok(items)
+}
+
+/// The catalogue as a spreadsheet, which is also the template for a department's import.
+async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
+    let items = exportable(&state, &ctx, &staff, "Excel").await?;
+    let bytes = tokio::task::spawn_blocking(move || crate::catalogue::workbook(&items))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"service-items.xlsx\"; filename*=UTF-8''%E5%8A%9E%E4%BA%8B%E4%BA%8B%E9%A1%B9.xlsx"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Loads a catalogue spreadsheet (as exported): every row is checked first, then saved by code.
+async fn import_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
+    let result = match uploads.into_iter().find(|u| u.field == "xlsx") {
+        None => Err(AppError::invalid("xlsx", "请选择要导入的 Excel 文件")),
+        Some(u) => match crate::catalogue::read(&u.bytes) {
+            Err(m) => Err(AppError::invalid("xlsx", format!("「{}」：{m}", u.name))),
+            Ok(list) => import(&state, &ctx, &staff, list).await.map_err(|e| match e {
+                AppError::Invalid(errs) => {
+                    AppError::invalid("xlsx", errs.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"))
+                }
+                e => e,
+            }),
+        },
+    };
+    match result {
+        Ok(()) => Ok(see_other("/admin/services/items?done=import")),
+        Err(e) => {
+            let (_, errors) = form_errors(e)?;
+            render_items(&state, &ctx, &staff, None, errors, "").await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -356,7 +417,13 @@ async fn import_json(
     staff: Staff,
     Form(f): Form<ImportForm>,
 ) -> Result<Response, AppError> {
-    match import(&state, &ctx, &staff, &f.json).await {
+    let parsed: Result<Vec<ItemForm>, AppError> =
+        serde_json::from_str(&f.json).map_err(|e| AppError::invalid("json", format!("不是有效的事项 JSON：{e}")));
+    let result = match parsed {
+        Ok(list) => import(&state, &ctx, &staff, list).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => Ok(see_other("/admin/services/items?done=import")),
         Err(e) => {
             let (_, errors) = form_errors(e)?;
@@ -365,10 +432,9 @@ async fn import_json(
     }
 }
 
-async fn import(state: &AppState, ctx: &Ctx, staff: &Staff, json: &str) -> Result<(), AppError> {
+/// Imports items by code, all or nothing as far as checking goes.
+async fn import(state: &AppState, ctx: &Ctx, staff: &Staff, list: Vec<ItemForm>) -> Result<(), AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
-    let list: Vec<ItemForm> =
-        serde_json::from_str(json).map_err(|e| AppError::invalid("json", format!("不是有效的事项 JSON：{e}")))?;
     // Check every item first, so a bad one leaves the catalogue as it was.
     let orgs = accounts::list_orgs(&state.db).await?;
     for (n, it) in list.iter().enumerate() {

@@ -19,6 +19,7 @@ use platform::web::{AppState, NavItem};
 pub mod admin;
 pub mod api;
 pub mod calls;
+pub mod catalogue;
 pub mod domain;
 pub mod generate;
 pub mod indexing;

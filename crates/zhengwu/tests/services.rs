@@ -543,11 +543,30 @@ backend_tests! {
         let r = app.client().api("POST", "/api/v1/service-items", &token, Some(bad)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.json()["errors"][0]["field"], "promised_days");
+        // The spreadsheet export reads back; an edited sheet uploads; a bad one changes nothing.
+        let sheet = admin.get("/admin/services/items/export.xlsx").await;
+        assert_eq!(sheet.status, StatusCode::OK);
+        let mut rows = services::catalogue::read(&sheet.bytes).unwrap();
+        assert_eq!(rows.len(), 2);
+        rows[0].name = "食品经营许可（Excel 导入）".into();
+        let edited = services::catalogue::workbook(&rows).unwrap();
+        let csrf = admin.csrf().await;
+        let res = admin.post_multipart("/admin/services/items/import.xlsx", &[("_csrf", &csrf)], &[("xlsx", "事项.xlsx", &edited)]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let item = services::store::item_by_code(&app.db, "BC-SCJ-101").await.unwrap().unwrap();
+        assert_eq!(item.name, "食品经营许可（Excel 导入）");
+        rows[1].kind = "不存在的类型".into();
+        let bad = services::catalogue::workbook(&rows).unwrap();
+        let res = admin.post_multipart("/admin/services/items/import.xlsx", &[("_csrf", &csrf)], &[("xlsx", "事项.xlsx", &bad)]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("第 2 个事项") && res.text.contains("请选择事项类型"), "{}", res.text);
+        let res = admin.post_multipart("/admin/services/items/import.xlsx", &[("_csrf", &csrf)], &[("xlsx", "事项.pdf", b"%PDF-1.4")]).await;
+        assert!(res.text.contains("不是有效的 Excel 工作簿"), "{}", res.text);
         // The public hall finds it by department and audience.
         let hall = app.client().get("/banshi/?audience=org&dept=BC-SCJ").await;
-        assert!(hall.text.contains("食品经营许可（新办）"));
+        assert!(hall.text.contains("食品经营许可（Excel 导入）"));
         let none = app.client().get("/banshi/?audience=person&dept=BC-SCJ").await;
-        assert!(!none.text.contains("食品经营许可（新办）"));
+        assert!(!none.text.contains("食品经营许可（Excel 导入）"));
     };
 }
 
