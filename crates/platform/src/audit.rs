@@ -460,20 +460,26 @@ pub async fn prune(db: &Db, key: &AuditKey, retention_days: u32, actor: &str) ->
 }
 
 /// Renders entries as CSV with a UTF-8 BOM so Excel on Chinese Windows opens it correctly.
+/// The export's columns: 操作 and 结果 in Chinese, with the 操作代码 kept so a chain check can
+/// recompute each entry's 校验值.
+const EXPORT_HEADERS: [&str; 11] =
+    ["序号", "时间", "用户", "IP", "操作", "操作代码", "对象", "结果", "摘要", "请求ID", "校验值"];
+
 pub fn to_csv(entries: &[Entry]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        let _ = w.write_record(["序号", "时间", "用户", "IP", "操作", "对象", "结果", "摘要", "请求ID", "校验值"]);
+        let _ = w.write_record(EXPORT_HEADERS);
         for e in entries {
             let _ = w.write_record([
                 e.seq.to_string(),
                 crate::fmt_time(e.at),
                 e.username.clone(),
                 e.ip.clone(),
+                action_label(&e.action),
                 e.action.clone(),
                 e.target.clone(),
-                e.outcome.clone(),
+                outcome_label(&e.outcome).to_owned(),
                 e.summary.clone(),
                 e.request_id.clone(),
                 e.hash.clone(),
@@ -490,8 +496,7 @@ pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
     let ws = wb.add_worksheet();
     ws.set_name("审计日志")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    let headers = ["序号", "时间", "用户", "IP", "操作", "对象", "结果", "摘要", "请求ID", "校验值"];
-    for (c, h) in headers.iter().enumerate() {
+    for (c, h) in EXPORT_HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
     for (i, e) in entries.iter().enumerate() {
@@ -500,16 +505,18 @@ pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>
         ws.write_string(r, 1, crate::fmt_time(e.at))?;
         ws.write_string(r, 2, &e.username)?;
         ws.write_string(r, 3, &e.ip)?;
-        ws.write_string(r, 4, &e.action)?;
-        ws.write_string(r, 5, &e.target)?;
-        ws.write_string(r, 6, &e.outcome)?;
-        ws.write_string(r, 7, &e.summary)?;
-        ws.write_string(r, 8, &e.request_id)?;
-        ws.write_string(r, 9, &e.hash)?;
+        ws.write_string(r, 4, action_label(&e.action))?;
+        ws.write_string(r, 5, &e.action)?;
+        ws.write_string(r, 6, &e.target)?;
+        ws.write_string(r, 7, outcome_label(&e.outcome))?;
+        ws.write_string(r, 8, &e.summary)?;
+        ws.write_string(r, 9, &e.request_id)?;
+        ws.write_string(r, 10, &e.hash)?;
     }
     ws.set_freeze_panes(1, 0)?;
     ws.set_column_width(1, 20)?;
-    ws.set_column_width(7, 60)?;
+    ws.set_column_width(4, 20)?;
+    ws.set_column_width(8, 60)?;
     wb.save_to_buffer()
 }
 

@@ -206,6 +206,15 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::SEE_OTHER);
         let grants = platform::accounts::grants_of(&app.db, someone).await.unwrap();
         assert_eq!(grants.iter().map(|g| g.role.as_str()).collect::<Vec<_>>(), vec!["auditor", "leader"]);
+        // Scopes are chosen from one tree by name: units indented under their parent.
+        let gov = platform::accounts::create_org(&app.db, None, "冰城市人民政府", "BC-GOV", "government").await.unwrap();
+        let bureau = platform::accounts::create_org(&app.db, Some(gov), "冰城市民政局", "BC-MZJ", "bureau").await.unwrap();
+        let page = c.get(&format!("/admin/grants/{someone}")).await;
+        assert!(page.text.contains(&format!(r#"<optgroup label="单位"><option value="org:{gov}">冰城市人民政府</option><option value="org:{bureau}">　冰城市民政局</option>"#)), "{}", page.text);
+        let res = c.post_form(&format!("/admin/grants/{someone}"), &[("role", "handler"), ("scope", &format!("org:{bureau}"))]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let page = c.get(&format!("/admin/grants/{someone}")).await;
+        assert!(page.text.contains("单位：冰城市民政局"), "the grant reads by name: {}", page.text);
         // A sysadmin cannot grant at all.
         app.user("sys", &[Role::Sysadmin]).await;
         let mut s = app.signed_in("sys").await;
@@ -360,6 +369,9 @@ backend_tests! {
         assert!(res.text.contains("org.create") && !res.text.contains("auth.login"), "filter by user and action");
         let csv = a.get("/admin/audit/export.csv?username=sys").await;
         assert!(csv.bytes.starts_with(b"\xEF\xBB\xBF") && csv.text.contains("市政府"));
+        // The export reads in Chinese and keeps the code beside the label.
+        let label = platform::audit::action_label("org.create");
+        assert!(label != "org.create" && csv.text.contains(&format!("{label},org.create")) && csv.text.contains(",成功,"), "{}", csv.text);
         let xlsx = a.get("/admin/audit/export.xlsx").await;
         assert!(xlsx.bytes.starts_with(b"PK"), "xlsx is a zip");
         let bad = a.get("/admin/audit?from=2026-13-40").await;

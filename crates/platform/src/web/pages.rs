@@ -630,7 +630,13 @@ fn grant_view(g: &accounts::GrantRow, orgs: &[OrgUnit], names: &ScopeNames) -> V
             )
         }
         Some(ScopeKind::Site) => format!("站点：{}", named(&names.sites)),
-        Some(ScopeKind::Channel) => format!("栏目：{}", named(&names.channels)),
+        Some(ScopeKind::Channel) => {
+            let c = names.channels.iter().find(|c| c.id == g.scope_id);
+            match c {
+                Some(c) => format!("栏目：{} / {}", names.sites.get(&c.site_id).map_or("", String::as_str), c.name),
+                None => format!("栏目：#{}", g.scope_id),
+            }
+        }
     };
     context! { id => g.id, label => label, scope => scope, granted_by => g.granted_by.clone(), granted_at => g.granted_at }
 }
@@ -670,20 +676,30 @@ async fn user_grants_context(
     let grants: Vec<Value> =
         accounts::grants_of(&state.db, user_id).await?.iter().map(|g| grant_view(g, &orgs, &names)).collect();
     let roles: Vec<(String, String)> = Role::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())).collect();
-    let scopes: Vec<(String, String)> = [ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org]
-        .iter()
-        .map(|s| (s.code().to_owned(), s.label().to_owned()))
-        .collect();
-    let mut targets = vec![(String::new(), "（全平台时不需选择）".to_owned())];
-    targets.extend(scope_targets(&names));
-    for (o, depth) in org_tree(&orgs) {
-        targets.push((o.id.to_string(), format!("单位：{}{}", "　".repeat(depth), o.name)));
+    // One choice of scope, as a tree by name: the platform, each site with its channels nested
+    // under it, and the units by their hierarchy. Values are `kind:id`.
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (site_id, site) in &names.sites {
+        let mut options = vec![(format!("site:{site_id}"), format!("整个站点：{site}"))];
+        for c in names.channels.iter().filter(|c| c.site_id == *site_id) {
+            options.push((format!("channel:{}", c.id), format!("{}栏目：{}", "　".repeat(c.depth + 1), c.name)));
+        }
+        groups.push((format!("站点「{site}」"), options));
     }
-    let scope_id = form.scope_id.map(|i| i.to_string()).unwrap_or_default();
-    Ok(
-        context! { user => user, grants => grants, role_options => roles, scope_options => scopes, target_options => targets,
-        form => context! { role => form.role.clone(), scope_kind => form.scope_kind.clone(), scope_id => scope_id }, errors => errors, notice => notice },
-    )
+    let units: Vec<(String, String)> = org_tree(&orgs)
+        .iter()
+        .map(|(o, depth)| (format!("org:{}", o.id), format!("{}{}", "　".repeat(*depth), o.name)))
+        .collect();
+    if !units.is_empty() {
+        groups.push(("单位".to_owned(), units));
+    }
+    let chosen = match (form.scope_kind.as_str(), form.scope_id) {
+        ("global", _) => "global".to_owned(),
+        (kind, Some(id)) if !kind.is_empty() => format!("{kind}:{id}"),
+        _ => String::new(),
+    };
+    Ok(context! { user => user, grants => grants, role_options => roles, scope_groups => groups,
+    form => context! { role => form.role.clone(), scope => chosen }, errors => errors, notice => notice })
 }
 
 /// The names of the sites and channels a grant may name. They belong to the CMS, which may not be
@@ -691,8 +707,52 @@ async fn user_grants_context(
 #[derive(Default)]
 struct ScopeNames {
     sites: BTreeMap<i64, String>,
-    /// 站点 / 栏目.
-    channels: BTreeMap<i64, String>,
+    /// Every channel in tree order within its site.
+    channels: Vec<ChannelNode>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct ChannelRow {
+    id: i64,
+    site_id: i64,
+    parent_id: Option<i64>,
+    name: String,
+}
+
+/// A channel in its site's tree.
+#[derive(Debug, Clone, PartialEq)]
+struct ChannelNode {
+    id: i64,
+    site_id: i64,
+    depth: usize,
+    name: String,
+}
+
+/// Orders channels as their trees read (each followed by its children), per site in the given
+/// order; a channel whose parent is missing starts a tree of its own.
+fn channel_tree(rows: &[ChannelRow]) -> Vec<ChannelNode> {
+    fn walk(rows: &[ChannelRow], site: i64, parent: Option<i64>, depth: usize, out: &mut Vec<ChannelNode>) {
+        for r in rows.iter().filter(|r| r.site_id == site && r.parent_id == parent) {
+            if out.iter().any(|n| n.id == r.id) {
+                continue;
+            }
+            out.push(ChannelNode { id: r.id, site_id: r.site_id, depth, name: r.name.clone() });
+            walk(rows, site, Some(r.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    let mut sites: Vec<i64> = rows.iter().map(|r| r.site_id).collect();
+    sites.dedup();
+    for site in sites {
+        walk(rows, site, None, 0, &mut out);
+        for r in rows.iter().filter(|r| r.site_id == site) {
+            if !out.iter().any(|n| n.id == r.id) {
+                out.push(ChannelNode { id: r.id, site_id: r.site_id, depth: 0, name: r.name.clone() });
+                walk(rows, site, Some(r.id), 1, &mut out);
+            }
+        }
+    }
+    out
 }
 
 async fn scope_names(state: &AppState) -> ScopeNames {
@@ -711,16 +771,14 @@ async fn scope_names(state: &AppState) -> ScopeNames {
             .map(|n| (n.id, n.name))
             .collect()
     };
-    ScopeNames {
-        sites: read("SELECT id, name FROM site ORDER BY id").await,
-        channels: read("SELECT c.id, s.name || ' / ' || c.name AS name FROM channel c JOIN site s ON s.id = c.site_id ORDER BY c.site_id, c.id LIMIT 500").await,
-    }
-}
-
-/// Sites and channels as choices of the grant form.
-fn scope_targets(names: &ScopeNames) -> Vec<(String, String)> {
-    let sites = names.sites.iter().map(|(id, n)| (id.to_string(), format!("站点：{n}")));
-    sites.chain(names.channels.iter().map(|(id, n)| (id.to_string(), format!("栏目：{n}")))).collect()
+    let channels: Vec<ChannelRow> = state
+        .db
+        .fetch_all(crate::db::sql(
+            "SELECT id, site_id, parent_id, name FROM channel WHERE archived = FALSE ORDER BY site_id, sort_order, id LIMIT 2000",
+        ))
+        .await
+        .unwrap_or_default();
+    ScopeNames { sites: read("SELECT id, name FROM site ORDER BY id").await, channels: channel_tree(&channels) }
 }
 
 async fn user_grants_page(
@@ -739,6 +797,8 @@ struct GrantForm {
     #[serde(default)]
     role: String,
     #[serde(default)]
+    scope: String,
+    #[serde(default)]
     scope_kind: String,
     #[serde(default)]
     scope_id: String,
@@ -751,8 +811,13 @@ async fn user_grants_submit(
     Path(user_id): Path<i64>,
     Form(f): Form<GrantForm>,
 ) -> Result<Response, AppError> {
-    let input =
-        GrantInput { role: f.role.clone(), scope_kind: f.scope_kind.clone(), scope_id: f.scope_id.trim().parse().ok() };
+    // The tree sends one `kind:id` (or `global`); API-like posts may send the two fields.
+    let (scope_kind, scope_id) = match f.scope.split_once(':') {
+        Some((kind, id)) => (kind.to_owned(), id.trim().parse().ok()),
+        None if !f.scope.is_empty() => (f.scope.clone(), None),
+        None => (f.scope_kind.clone(), f.scope_id.trim().parse().ok()),
+    };
+    let input = GrantInput { role: f.role.clone(), scope_kind, scope_id };
     match ops::grant_role(&state, &ctx, &staff, user_id, &input).await {
         Ok(_) => Ok(see_other(&format!("/admin/grants/{user_id}?ok=granted"))),
         Err(AppError::Invalid(errs)) => {
@@ -1203,4 +1268,25 @@ async fn calendar_submit(
         )
         .await;
     Ok(see_other("/admin/calendar?ok=saved"))
+}
+
+#[cfg(test)]
+mod scope_tree_tests {
+    use super::*;
+
+    #[test]
+    fn channels_nest_under_their_parents_per_site() {
+        let r = |id, site_id, parent_id, name: &str| ChannelRow { id, site_id, parent_id, name: name.to_owned() };
+        let rows = [
+            r(1, 1, None, "政务公开"),
+            r(2, 1, None, "互动交流"),
+            r(3, 1, Some(1), "政策文件"),
+            r(4, 1, Some(3), "市政府文件"),
+            r(5, 2, None, "区情概况"),
+            // Its parent was archived: it still shows, at the top.
+            r(6, 2, Some(99), "旧栏目"),
+        ];
+        let tree: Vec<(i64, usize)> = channel_tree(&rows).iter().map(|n| (n.id, n.depth)).collect();
+        assert_eq!(tree, [(1, 0), (3, 1), (4, 2), (2, 0), (5, 0), (6, 0)]);
+    }
 }
