@@ -650,7 +650,7 @@ pub async fn public_list(
     let rows = db
         .fetch_all(
             public_where(&format!("SELECT {PUBLIC_COLS} FROM letter"), mailbox_id, f)
-                .push(" ORDER BY published_at DESC, id DESC LIMIT ")
+                .push(" ORDER BY replied_at DESC, id DESC LIMIT ")
                 .push_bind(limit)
                 .push(" OFFSET ")
                 .push_bind(offset),

@@ -689,18 +689,26 @@ async fn public_objection(
 // ---- back office --------------------------------------------------------------------------------
 
 async fn admin_calls(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
+    calls_page(&state, &ctx, &staff, &BTreeMap::new(), BTreeMap::new()).await
+}
+
+/// The calls page; after a refused form, with what was typed into it (`typed`, by field name) and
+/// the problems next to their fields.
+async fn calls_page(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    typed: &BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let list: Vec<Value> =
         calls(&state.db).await?.iter().map(|c| context! { ..sv(c), ..context! { label => c.state_label() } }).collect();
     let orgs = accounts::list_orgs(&state.db).await?;
     let org_opts: Vec<(String, String)> = orgs.iter().map(|o| (o.code.clone(), o.name.clone())).collect();
     let experts: Vec<Value> = experts(&state.db).await?.iter().map(sv).collect();
-    Ok(state
-        .render(
-            &ctx,
-            "admin/bs_calls.html",
-            context! { list, orgs => org_opts, experts, errors => BTreeMap::<String, String>::new() },
-        )?
+    Ok((status, state.render(ctx, "admin/bs_calls.html", context! { list, orgs => org_opts, experts, errors, typed })?)
         .into_response())
 }
 
@@ -732,6 +740,22 @@ async fn admin_call_create(
     ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
     let f: CallForm = serde_json::from_value(serde_json::to_value(&fields).unwrap_or_default())
         .unwrap_or_else(|_| CallForm::default());
+    match create_call(&state, &ctx, &staff, &f, files).await {
+        Ok(id) => Ok(see_other(&format!("/admin/services/calls/{id}"))),
+        Err(e) => {
+            let (_, errors) = form_errors(e)?;
+            calls_page(&state, &ctx, &staff, &fields, errors).await
+        }
+    }
+}
+
+async fn create_call(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    f: &CallForm,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<i64, AppError> {
     check_files(&files)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let org =
@@ -762,9 +786,9 @@ async fn admin_call_create(
                 .bind(f.title.trim()).bind(org.id).bind(f.guide.trim()).bind(date_text(o)).bind(date_text(c)).bind(serde_json::to_string(&sheet).unwrap_or_default()).bind(days).bind(now()),
         )
         .await?;
-    store_files(&state.db, &files_dir(&state), id.0, None, files).await?;
-    state.audit(&ctx, "project_call.create", &format!("call:{}", id.0), "success", f.title.trim().to_owned()).await;
-    Ok(see_other(&format!("/admin/services/calls/{}", id.0)))
+    store_files(&state.db, &files_dir(state), id.0, None, files).await?;
+    state.audit(ctx, "project_call.create", &format!("call:{}", id.0), "success", f.title.trim().to_owned()).await;
+    Ok(id.0)
 }
 
 async fn staff_call(state: &AppState, staff: &Staff, id: i64) -> Result<Call, AppError> {
@@ -1056,6 +1080,22 @@ async fn admin_expert_create(
     staff: Staff,
     Form(f): Form<ExpertForm>,
 ) -> Result<Response, AppError> {
+    match add_expert(&state, &ctx, &staff, &f).await {
+        Ok(()) => Ok(see_other("/admin/services/calls")),
+        Err(e) => {
+            let (_, errors) = form_errors(e)?;
+            let typed = BTreeMap::from([
+                ("username".to_owned(), f.username.clone()),
+                ("org_name".to_owned(), f.org_name.clone()),
+                ("field".to_owned(), f.field.clone()),
+                ("specialties".to_owned(), f.specialties.clone()),
+            ]);
+            calls_page(&state, &ctx, &staff, &typed, errors).await
+        }
+    }
+}
+
+async fn add_expert(state: &AppState, ctx: &Ctx, staff: &Staff, f: &ExpertForm) -> Result<(), AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
     let u = accounts::user_by_name(&state.db, f.username.trim())
         .await?
@@ -1074,10 +1114,8 @@ async fn admin_expert_create(
                 .bind(f.specialties.trim()),
         )
         .await?;
-    state
-        .audit(&ctx, "expert.create", &format!("expert:{}", u.username), "success", f.org_name.trim().to_owned())
-        .await;
-    Ok(see_other("/admin/services/calls"))
+    state.audit(ctx, "expert.create", &format!("expert:{}", u.username), "success", f.org_name.trim().to_owned()).await;
+    Ok(())
 }
 
 /// An expert's own page: only the applications assigned to them.

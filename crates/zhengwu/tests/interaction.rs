@@ -757,6 +757,13 @@ backend_tests! {
         let now = platform::db::now() + 60;
         let future = app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE accepted_at > $1 OR replied_at > $1 OR published_at > $1 OR submitted_at > $1").bind(now)).await.unwrap();
         assert_eq!(future, 0, "no generated letter is dated after now");
+        // 来信选登 runs by the reply date it shows, newest first, without jumps.
+        let list = app.client().get("/hudong/szxx/").await;
+        let dates: Vec<&str> = list.text.split(r#"<td data-label="答复日期">"#).skip(1).map(|s| &s[..10]).collect();
+        assert!(dates.len() >= 10, "{}", list.text);
+        assert!(dates.windows(2).all(|w| w[0] >= w[1]), "reply dates out of order: {dates:?}");
+        let now_day = platform::calendar::date_text(platform::calendar::today());
+        assert!(dates.iter().all(|d| *d <= now_day.as_str()), "{dates:?}");
         let today = platform::calendar::date_text(platform::calendar::today());
         let count = |q: &'static str| {
             let today = today.clone();

@@ -618,6 +618,18 @@ backend_tests! {
         let today = platform::calendar::today();
         let (open, close) = (platform::calendar::date_text(today), platform::calendar::date_text(today + time::Duration::days(10)));
         let csrf = admin.csrf().await;
+        // A score sheet that does not add up to 100 is named, and everything typed comes back.
+        let bad = admin
+            .post_multipart("/admin/services/calls", &[("_csrf", &csrf), ("title", "2027年度冰城市科技计划项目申报"), ("org_code", "BC-KJJ"), ("guide", "支持寒地生物研究。"),
+                ("opens_on", &open), ("closes_on", &close), ("sheet", "创新性|40\n可行性|30"), ("publicity_days", "7")], &[])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+        for kept in ["合计应为 100", r#"value="2027年度冰城市科技计划项目申报""#, "支持寒地生物研究。</textarea>", "可行性|30</textarea>", r#"value="7""#, r#"value="BC-KJJ" selected"#] {
+            assert!(bad.text.contains(kept), "{kept}: {}", bad.text);
+        }
+        let bad = admin.post_form("/admin/services/experts", &[("username", "nobody"), ("org_name", "冰城大学"), ("field", "寒地农业")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("找不到该账号") && bad.text.contains(r#"value="冰城大学""#), "{}", bad.text);
         let res = admin
             .post_multipart(&format!("/admin/services/calls?_csrf={csrf}"), &[("_csrf", &csrf), ("title", "2027年度冰城市科技计划项目申报"), ("org_code", "BC-KJJ"), ("guide", "支持人工智能、寒地生物等领域的应用研究。"),
                 ("opens_on", &open), ("closes_on", &close), ("sheet", "创新性|40\n可行性|30\n预期效益|30"), ("publicity_days", "5")],
