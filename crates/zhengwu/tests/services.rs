@@ -624,6 +624,8 @@ backend_tests! {
                 ("opens_on", &open), ("closes_on", &close), ("sheet", "创新性|40\n可行性|30"), ("publicity_days", "7")], &[])
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+        // One error pattern: a summary linking to the field, the message under the field.
+        assert!(bad.text.contains(r##"id="error-summary""##) && bad.text.contains(r##"<a href="#f-sheet">"##) && bad.text.contains(r#"id="e-sheet""#), "{}", bad.text);
         for kept in ["合计应为 100", r#"value="2027年度冰城市科技计划项目申报""#, "支持寒地生物研究。</textarea>", "可行性|30</textarea>", r#"value="7""#, r#"value="BC-KJJ" selected"#] {
             assert!(bad.text.contains(kept), "{kept}: {}", bad.text);
         }
