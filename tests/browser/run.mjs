@@ -381,6 +381,20 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     await solve();
     await Promise.all([page.waitForNavigation(), page.click('form button[type=submit].primary')]);
     if (!/\/receipt$/.test(page.url())) problems.push(`with every material, landed on ${page.url()}`);
+    // The applicant looks the case up and opens the printable notice: a print button where script
+    // runs (its one inline script allowed by hash, nothing blocked), the browser's print otherwise.
+    const [no, code] = await page.$$eval('.receipt dd strong', (s) => s.map((x) => x.textContent));
+    const blocked = [];
+    page.on('console', (m) => { if (/Content Security Policy/.test(m.text())) blocked.push(m.text()); });
+    await page.goto(base + '/banshi/query');
+    await page.fill('#f-no', no);
+    await page.fill('#f-code', code);
+    await Promise.all([page.waitForNavigation(), page.click('form button[type=submit].primary')]);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/banshi/notice"] button')]);
+    const printable = await page.isVisible('#print');
+    if (printable !== (label === '1366')) problems.push(`print button visible: ${printable} (script ${label === '1366' ? 'on' : 'off'})`);
+    if (blocked.length) problems.push(`blocked on the notice: ${blocked[0]}`);
+    if (!(await page.textContent('.notice-doc')).includes('申请回执')) problems.push('the notice is not the receipt notice');
     await page.goto(base + '/admin/login');
     await page.fill('input[name=username]', 'siteadmin');
     await page.fill('input[name=password]', 'Zhengwu@2026');

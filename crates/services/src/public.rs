@@ -557,7 +557,13 @@ async fn query_result(
     applicant_view(&state, &svc, &ctx, &case, code, Feedback { notice, ..Feedback::none() }).await
 }
 
-/// The printable 受理通知书 / 决定书 (print stylesheet; no script).
+/// The print button's script: shows the button (hidden without script) and prints on a click.
+/// The page's policy lets exactly this text run (see `headers::public_policy_with_script`).
+const PRINT_SCRIPT: &str =
+    "var b=document.getElementById('print');b.hidden=false;b.addEventListener('click',function(){window.print();});";
+
+/// The printable 受理通知书 / 决定书: a print stylesheet, a print button where script runs, and
+/// the browser's own print command where it does not.
 async fn notice(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -579,16 +585,20 @@ async fn notice(
         _ => "申请回执",
     };
     let site = cms::public::site_frame(&state.db, None).await;
-    html(
+    let mut page = html(
         &state,
         &ctx,
         "public/bs_notice.html",
         StatusCode::OK,
         context! { title => kind, kind, site, app => sv(&a), item => sv(&case.item), agency => agency.clone(), today => platform::calendar::date_text(platform::calendar::today()),
         remedies => domain::remedies(&agency, &service::review_body(&orgs, a.org_id)), decided_on => a.decided_at.map(platform::fmt_date),
-        nav_current => "/banshi/query", crumbs => vec![(String::new(), kind.to_owned())] },
+        nav_current => "/banshi/query", crumbs => vec![(String::new(), kind.to_owned())], print_script => PRINT_SCRIPT },
         true,
-    )
+    )?;
+    if let Ok(v) = header::HeaderValue::from_str(&platform::web::headers::public_policy_with_script(PRINT_SCRIPT)) {
+        page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(page)
 }
 
 async fn gongshi(

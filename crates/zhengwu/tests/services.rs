@@ -304,6 +304,10 @@ backend_tests! {
         let csrf = c.get("/banshi/query").await.csrf().unwrap();
         let notice = c.post_form_raw("/banshi/notice", &serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("no", no.as_str()), ("code", code.as_str())]).unwrap()).await;
         assert!(notice.text.contains("准予办理决定书") && notice.text.contains(&a.decision_no), "{}", notice.text);
+        // A print button whose one inline script the page's policy names by hash; nothing else runs.
+        let csp = notice.headers.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+        assert!(csp.contains("script-src 'sha256-") && !csp.contains("'unsafe-inline'"), "{csp}");
+        assert!(notice.text.contains(r#"<button type="button" id="print" class="primary" hidden>"#), "{}", notice.text);
         assert!(notice.text.contains("六十日内向冰城市人民政府申请行政复议") && notice.text.contains("六个月内依法向人民法院提起行政诉讼"), "{}", notice.text);
         let gs = app.client().get("/banshi/gongshi").await;
         assert!(gs.text.contains(&no) && !gs.text.contains(&uscc()) && !gs.text.contains("冰城味道餐饮有限公司"), "{}", gs.text);
