@@ -286,6 +286,9 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     if (!html.includes('已创建')) problems.push('no 已创建 message after saving');
     const cover = await page.$eval('input[name=cover]', (i) => i.value);
     if (!img || cover !== img.src) problems.push(`cover is ${JSON.stringify(cover)}, not the inserted image ${img && img.src}`);
+    // The editor sends it for review, so the reviewer's workbench has work (checked below).
+    await page.goto(editUrl.toString().replace(/\/edit$/, ''));
+    await Promise.all([page.waitForNavigation(), page.click('form.actions button[value=submit]')]);
   } catch (e) {
     problems.push(`editor: ${e.message.split('\n')[0]}`);
   }
@@ -347,6 +350,44 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     console.log(`✓ double submit ${label}px: one letter, the receipt survives a reload`);
   }
   await context.close();
+}
+// Each role's workbench shows what waits for it: to-do tiles with counts that lead to the list
+// they count, and the same counts beside the menu entries; at desktop and phone width.
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  for (const user of ['siteadmin', 'handler_scj', 'reviewer_dept']) {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport });
+    const page = await context.newPage();
+    const problems = [];
+    try {
+      await page.goto(base + '/admin/login');
+      await page.fill('input[name=username]', user);
+      await page.fill('input[name=password]', 'Zhengwu@2026');
+      await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      await page.goto(base + '/admin');
+      const tiles = await page.$$eval('section.todo a.tile', (as) => as.map((a) => ({ href: a.getAttribute('href'), n: Number(a.querySelector('strong').textContent), label: a.querySelector('span').textContent })));
+      const busy = tiles.find((t) => t.n > 0);
+      if (!tiles.length) problems.push('no to-do tiles');
+      else if (!busy) problems.push(`every tile is zero: ${tiles.map((t) => t.label).join('、')}`);
+      else {
+        const badges = await page.$$eval('nav .count', (b) => b.length);
+        if (!badges) problems.push('no counts beside the menu entries');
+        const res = await page.goto(base + busy.href);
+        const rows = await page.$$eval('table tbody tr', (trs) => trs.length);
+        if (res.status() !== 200 || rows < 1) problems.push(`${busy.label} (${busy.n}) leads to ${busy.href}: ${res.status()}, ${rows} rows`);
+      }
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > viewport.width) problems.push(`${page.url()} is ${width}px wide`);
+    } catch (e) {
+      problems.push(`workbench: ${e.message.split('\n')[0]}`);
+    }
+    if (problems.length) {
+      failures += problems.length;
+      console.log(`✗ workbench ${user} ${label}px: ${problems.join('; ')}`);
+    } else {
+      console.log(`✓ workbench ${user} ${label}px: to-do counts lead to their lists, menu shows them`);
+    }
+    await context.close();
+  }
 }
 // An applicant uploads each required material in its own slot: a missing one is named at its
 // slot and what was typed stays; with every material the application lands on its receipt.

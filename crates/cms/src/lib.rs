@@ -187,7 +187,14 @@ impl Cms {
 pub fn extension() -> platform::web::Extension {
     let todos: platform::web::TodoSource =
         Arc::new(|state, auth| Box::pin(async move { admin::todos(&state, &auth).await }));
-    platform::web::Extension { templates: admin::templates(), nav: nav(), todos: Some(todos) }
+    platform::web::Extension {
+        name: "内容管理",
+        templates: admin::templates(),
+        nav: nav(),
+        todos: Some(todos),
+        // The pages every site serves under its own prefix (and the main site at the root).
+        prefixes: vec!["/c", "/a", "/search"],
+    }
 }
 
 fn nav() -> Vec<NavItem> {

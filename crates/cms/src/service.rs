@@ -132,11 +132,8 @@ async fn site_from_input(state: &AppState, input: &SiteInput, existing: Option<&
             && prefix.len() > 1))
     {
         errs.push(FieldError::new("path_prefix", "路径前缀应为空（主站）或形如 /kjj 的小写字母、数字"));
-    } else if matches!(
-        prefix.as_str(),
-        "/admin" | "/api" | "/static" | "/files" | "/c" | "/a" | "/search" | "/healthz" | "/metrics"
-    ) {
-        errs.push(FieldError::new("path_prefix", "该路径已被系统使用"));
+    } else if let Some(owner) = state.prefix_owner(&prefix) {
+        errs.push(FieldError::new("path_prefix", format!("路径 {prefix} 已由「{owner}」使用，请换一个前缀")));
     }
     let host = input.host.trim().to_lowercase();
     if !host.is_empty() && !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':') {

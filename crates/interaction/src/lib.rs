@@ -36,7 +36,13 @@ pub fn extension(ix: Arc<Interaction>) -> platform::web::Extension {
         let ix = ix.clone();
         Box::pin(async move { admin::todos(&state, &ix, &auth).await })
     });
-    platform::web::Extension { templates: admin::templates(), nav: nav(), todos: Some(todos) }
+    platform::web::Extension {
+        name: "互动交流",
+        templates: admin::templates(),
+        nav: nav(),
+        todos: Some(todos),
+        prefixes: vec!["/hudong", "/open311"],
+    }
 }
 
 fn nav() -> Vec<NavItem> {

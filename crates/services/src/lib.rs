@@ -36,6 +36,8 @@ pub fn extension(svc: Arc<Services>) -> platform::web::Extension {
         Box::pin(async move { admin::todos(&state, &svc, &auth).await })
     });
     platform::web::Extension {
+        name: "网上办事",
+        prefixes: vec!["/banshi"],
         todos: Some(todos),
         templates: admin::templates(),
         nav: vec![

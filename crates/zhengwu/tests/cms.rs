@@ -10,6 +10,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{Client, TestApp};
+use platform::roles::Role;
 use serde_json::json;
 
 const PW: &str = zhengwu::demo::DEMO_PASSWORD;
@@ -58,6 +59,23 @@ async fn publish(app: &TestApp, channel: i64, title: &str) -> i64 {
 }
 
 backend_tests! {
+    a_site_cannot_take_a_modules_prefix => |app: TestApp| async move {
+        app.user("siteadmin", &[Role::SiteAdmin]).await;
+        let token = app.token("siteadmin").await;
+        let mut c = app.client();
+        let site = |prefix: &str| json!({"code": "bs", "name": "办事子站", "kind": "department", "site_id_code": "2301000009",
+            "path_prefix": prefix, "sponsor": "市政务服务中心", "contact": "0451-12345", "icp": "黑ICP备1号", "psb": "黑公网安备1号",
+            "error_link": "/", "description": "", "locale": "zh-CN"});
+        // Each module's public prefix, a path under one, and the platform's own are refused by name.
+        for (prefix, owner) in [("/banshi", "网上办事"), ("/hudong", "互动交流"), ("/open311", "互动交流"), ("/banshi/x", "网上办事"), ("/search", "内容管理"), ("/files", "平台")] {
+            let r = c.api("POST", "/api/v1/sites", &token, Some(site(prefix))).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{prefix}: {}", r.text);
+            assert!(r.text.contains(&format!("已由「{owner}」使用")) || r.text.contains("路径前缀应为"), "{prefix}: {}", r.text);
+        }
+        let r = c.api("POST", "/api/v1/sites", &token, Some(site("/banshiting"))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "a prefix that only starts alike is free: {}", r.text);
+    };
+
     editor_department_office_publish_then_withdraw_everywhere => |app: TestApp| async move {
         demo(&app).await;
         let bmdt = channel_id(&app, "hrb", "bmdt").await;

@@ -125,6 +125,24 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
 }
 
 backend_tests! {
+    modules_cannot_share_a_template_or_a_prefix => |app: TestApp| async move {
+        let ext = |name: &'static str, template: &'static str, prefix: &'static str| platform::web::Extension {
+            name,
+            templates: vec![(template, "<p>{{ x }}</p>")],
+            nav: vec![],
+            todos: None,
+            prefixes: vec![prefix],
+        };
+        let start = |exts| platform::web::AppState::new(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone(), exts);
+        assert!(start(vec![ext("甲", "public/a.html", "/jia"), ext("乙", "public/b.html", "/yi")]).is_ok());
+        let twice = start(vec![ext("甲", "public/index.html", "/jia"), ext("乙", "public/index.html", "/yi")]).err().expect("duplicate template");
+        assert!(twice.to_string().contains("模板 public/index.html 与已有模板重名"), "{twice}");
+        let clash = start(vec![ext("甲", "public/a.html", "/jia"), ext("乙", "public/b.html", "/jia")]).err().expect("duplicate prefix");
+        assert!(clash.to_string().contains("/jia 已由「甲」使用"), "{clash}");
+        let platform_path = start(vec![ext("甲", "public/a.html", "/admin")]).err().expect("platform prefix");
+        assert!(platform_path.to_string().contains("已由「平台」使用"), "{platform_path}");
+    };
+
     role_matrix_on_every_platform_route => |app: TestApp| async move {
         let target = app.user("target_user", &[]).await;
         let (site, article) = cms_fixture(&app).await;

@@ -118,10 +118,17 @@ pub type TodoSource = Arc<
 /// What a feature crate adds to the shell: its back-office templates, menu entries and to-do counts.
 #[derive(Default)]
 pub struct Extension {
+    /// Its module's name as users read it (网上办事), used when it clashes with another.
+    pub name: &'static str,
     pub templates: Vec<(&'static str, &'static str)>,
     pub nav: Vec<NavItem>,
     pub todos: Option<TodoSource>,
+    /// The public path prefixes its routes own (`/banshi`): no site may take them.
+    pub prefixes: Vec<&'static str>,
 }
+
+/// Paths the platform itself serves; no site may take them.
+const PLATFORM_PREFIXES: [&str; 6] = ["/admin", "/api", "/static", "/files", "/healthz", "/metrics"];
 
 /// Each user's to-do counts with the time they were counted.
 type TodoCache = std::collections::HashMap<i64, (Instant, Arc<Vec<Todo>>)>;
@@ -144,6 +151,8 @@ pub struct Inner {
     /// The public forms' captcha (every node accepts what any node issued; each answer once).
     pub captcha: crate::intake::CaptchaIssuer,
     policy: RwLock<(Instant, SecurityPolicy)>,
+    /// Every reserved public path prefix with the name of who owns it.
+    reserved: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Clone)]
@@ -164,9 +173,21 @@ impl AppState {
         pages::register_templates(&mut env)?;
         let mut nav = pages::platform_nav();
         let mut todo_sources = Vec::new();
+        let mut reserved: Vec<(&'static str, &'static str)> = PLATFORM_PREFIXES.iter().map(|p| (*p, "平台")).collect();
         for ext in extensions {
             for (name, src) in ext.templates {
+                // One namespace for all modules: a second template of the same name would silently
+                // replace the first one's page.
+                if env.get_template(name).is_ok() {
+                    anyhow::bail!("模块「{}」的模板 {name} 与已有模板重名", ext.name);
+                }
                 env.add_template(name, src)?;
+            }
+            for p in ext.prefixes {
+                if let Some((_, owner)) = reserved.iter().find(|(q, _)| *q == p) {
+                    anyhow::bail!("模块「{}」的路径 {p} 已由「{owner}」使用", ext.name);
+                }
+                reserved.push((p, ext.name));
             }
             nav.extend(ext.nav);
             todo_sources.extend(ext.todos);
@@ -188,7 +209,17 @@ impl AppState {
             todo_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
             metrics: metrics::Metrics::new(),
             policy: RwLock::new((Instant::now() - POLICY_TTL * 2, SecurityPolicy::default())),
+            reserved,
         })))
+    }
+
+    /// Who owns a public path prefix (`/banshi` → 网上办事), if anyone but a site: a site's prefix
+    /// must not be one of these, nor lie under one.
+    pub fn prefix_owner(&self, prefix: &str) -> Option<&'static str> {
+        self.reserved
+            .iter()
+            .find(|(p, _)| prefix == *p || prefix.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+            .map(|(_, owner)| *owner)
     }
 
     /// What waits for `auth` across the subsystems (cached for a few seconds per user). A source that
