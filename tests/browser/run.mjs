@@ -351,6 +351,34 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
   }
   await context.close();
 }
+// The portal reaches the systems: from the home page, 办事服务 opens the service hall and 互动交流 the
+// mailboxes in one click, a published letter in two (市长信箱选登, then a letter); without script.
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport, javaScriptEnabled: false });
+  const page = await context.newPage();
+  const problems = [];
+  try {
+    for (const [name, path, heading] of [['办事服务', '/banshi/', '办事大厅'], ['互动交流', '/hudong/', '互动交流']]) {
+      await page.goto(base + '/');
+      await Promise.all([page.waitForNavigation(), page.click(`header nav a:text-is("${name}"), nav a:text-is("${name}")`)]);
+      if (new URL(page.url()).pathname !== path) problems.push(`${name} led to ${page.url()}`);
+      if (!(await page.textContent('h1')).includes(heading)) problems.push(`${name}: page is not ${heading}`);
+    }
+    await page.goto(base + '/');
+    await Promise.all([page.waitForNavigation(), page.click('section.interact a:text-is("市长信箱选登")')]);
+    await Promise.all([page.waitForNavigation(), page.click('a[href^="/hudong/letters/"]')]);
+    if (!/\/hudong\/letters\/\d+$/.test(page.url())) problems.push(`the second click led to ${page.url()}`);
+  } catch (e) {
+    problems.push(`portal: ${e.message.split('\n')[0]}`);
+  }
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ portal reaches the systems ${label}px: ${problems.join('; ')}`);
+  } else {
+    console.log(`✓ portal reaches the systems ${label}px: hall and mailboxes in one click, a published letter in two`);
+  }
+  await context.close();
+}
 // Each role's workbench shows what waits for it: to-do tiles with counts that lead to the list
 // they count, and the same counts beside the menu entries; at desktop and phone width.
 for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {

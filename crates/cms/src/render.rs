@@ -600,6 +600,8 @@ impl<'a> PageBuilder<'a> {
         let ctx = context! {
             blocks => blocks, home_blocks => ordered, headline => headline,
             quick_links => under("bsfw"), interaction => under("hdjl"), topics => topics,
+            quick_url => self.channels.iter().find(|c| c.slug == "bsfw").map(|c| self.links.channel(c)),
+            interaction_url => self.channels.iter().find(|c| c.slug == "hdjl").map(|c| self.links.channel(c)),
             ..self.base("home", self.meta(None, &self.site.name.clone(), None, &url), None)
         };
         Ok(("home.html", ctx, 200))
@@ -770,11 +772,11 @@ impl<'a> PageBuilder<'a> {
                         Ok(r) => {
                             total = r.total as i64;
                             for h in r.hits {
-                                // A service item (办事指南) links to the service hall.
-                                if h.kind == "service" {
+                                // Another module's document (办事指南, 来信选登) opens that module's page.
+                                if let Some(k) = engine.kind_link(&h.kind) {
                                     results.push(context! {
-                                        url => format!("/banshi/items/by-id/{}", h.id), title_html => h.title_html, snippet_html => h.snippet_html,
-                                        site_name => "办事指南", date => platform::fmt_date(h.date), doc_number => h.doc_number, validity_label => None::<&str>,
+                                        url => format!("{}{}", k.url_prefix, h.id), title_html => h.title_html, snippet_html => h.snippet_html,
+                                        site_name => k.label, date => platform::fmt_date(h.date), doc_number => h.doc_number, validity_label => None::<&str>,
                                     });
                                     continue;
                                 }

@@ -22,6 +22,7 @@ pub mod admin;
 pub mod api;
 pub mod domain;
 pub mod generate;
+pub mod indexing;
 pub mod open311;
 pub mod public;
 pub mod service;

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/hudong/query", get(query_page).post(query_submit))
         .route("/hudong/query/act", axum::routing::post(query_act))
         .route("/hudong/letters/{no}", get(letter_page))
+        .route("/hudong/letters/by-id/{id}", get(letter_by_id))
         .route("/hudong/{code}/", get(mailbox_page))
         // Three attachments of up to 5 MB each, plus the text fields.
         .route(
@@ -282,6 +283,12 @@ async fn receipt_page(
         ),
     };
     html(&state, &ctx, "public/receipt.html", status, page, true)
+}
+
+/// A search hit's link: the published letter's page by its number; nothing for any other letter.
+async fn letter_by_id(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let l = store::public_letter_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(platform::web::see_other(&format!("/hudong/letters/{}", l.no)))
 }
 
 async fn letter_page(State(state): State<AppState>, ctx: Ctx, Path(no): Path<String>) -> Result<Response, AppError> {

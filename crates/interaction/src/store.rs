@@ -664,6 +664,12 @@ pub async fn public_letter(db: &Db, no: &str) -> DbResult<Option<PublicLetter>> 
         .await
 }
 
+/// A published letter by id (the search index knows letters by id).
+pub async fn public_letter_by_id(db: &Db, id: i64) -> DbResult<Option<PublicLetter>> {
+    db.fetch_optional(sql(format!("SELECT {PUBLIC_COLS} FROM letter WHERE id = $1 AND published = TRUE")).bind(id))
+        .await
+}
+
 /// Letters from one IP address or one contact since `since` (rate limits).
 pub async fn recent_from(db: &Db, ip: &str, phone: &str, email: &str, since: i64) -> DbResult<(i64, i64)> {
     let by_ip =

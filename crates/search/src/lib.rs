@@ -187,6 +187,18 @@ pub struct SearchIndex {
     /// Dictionary words for "did you mean", with their toneless pinyin.
     vocabulary: Vec<(String, String)>,
     last_reopen: Mutex<std::time::Instant>,
+    /// Where each module's document kind leads and how results name it (articles are the
+    /// portal's own and link within their site).
+    kinds: RwLock<Vec<KindLink>>,
+}
+
+/// A module's document kind in the results: the label shown where an article shows its site, and
+/// the page a hit opens (`url_prefix` followed by the document's id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindLink {
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub url_prefix: &'static str,
 }
 
 /// Index bodies are capped: the first part of a very long document carries its meaning, and the
@@ -261,7 +273,22 @@ impl SearchIndex {
             open: RwLock::new(Arc::new(open)),
             vocabulary,
             last_reopen: Mutex::new(std::time::Instant::now()),
+            kinds: RwLock::new(Vec::new()),
         })
+    }
+
+    /// Registers a module's document kind (done once at start by the module that indexes it).
+    pub fn register_kind(&self, link: KindLink) {
+        if let Ok(mut k) = self.kinds.write()
+            && !k.iter().any(|x| x.kind == link.kind)
+        {
+            k.push(link);
+        }
+    }
+
+    /// Where a hit of `kind` leads, when a module registered it.
+    pub fn kind_link(&self, kind: &str) -> Option<KindLink> {
+        self.kinds.read().ok()?.iter().find(|k| k.kind == kind).cloned()
     }
 
     fn open_dir(dir: &Path, jieba: &Arc<jieba_rs::Jieba>, heap: usize) -> Result<Open> {

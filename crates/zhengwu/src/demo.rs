@@ -218,13 +218,13 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("csgk", "城市概况", "page", "none", "", "zjbc", false, 0),
                 ("lsyg", "历史沿革", "page", "none", "", "zjbc", false, 0),
                 ("xzqh", "行政区划", "page", "none", "", "zjbc", false, 0),
-                ("bsfw", "办事服务", "list", "none", "news", "", false, 0),
+                ("bsfw", "办事服务", "link", "none", "", "", false, 0),
                 ("grbs", "个人办事", "link", "none", "", "bsfw", false, 0),
                 ("frbs", "法人办事", "link", "none", "", "bsfw", false, 0),
                 ("kjfw", "科技服务", "link", "none", "", "bsfw", false, 0),
                 ("bgxz", "表格下载", "list", "none", "form", "bsfw", false, 3),
-                ("hdjl", "互动交流", "list", "none", "news", "", false, 0),
-                ("szxx", "市长信箱选登", "list", "notice", "notice", "hdjl", false, 4),
+                ("hdjl", "互动交流", "link", "none", "", "", false, 0),
+                ("szxx", "市长信箱选登", "link", "none", "", "hdjl", false, 0),
                 ("wyxx", "我要写信", "link", "none", "", "hdjl", false, 0),
                 ("lxcx", "来信查询", "link", "none", "", "hdjl", false, 0),
                 ("wsdc", "网上调查", "list", "notice", "notice", "hdjl", false, 1),
@@ -264,10 +264,10 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("jgzn", "机构职能", "page", "none", "", "", false, 0),
                 ("ldxx", "领导信息", "page", "none", "", "", false, 0),
                 ("rsxx", "人事信息", "list", "plan", "notice", "", false, 1),
-                ("bsfw", "办事服务", "list", "none", "news", "", false, 0),
+                ("bsfw", "办事服务", "link", "none", "", "", false, 0),
                 ("xmsb", "项目申报", "link", "none", "", "bsfw", false, 0),
-                ("hdjl", "互动交流", "list", "none", "news", "", false, 0),
-                ("jzxx", "局长信箱选登", "list", "notice", "notice", "hdjl", false, 2),
+                ("hdjl", "互动交流", "link", "none", "", "", false, 0),
+                ("jzxx", "局长信箱选登", "link", "none", "", "hdjl", false, 0),
             ],
         ),
         (
@@ -291,7 +291,7 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("rsrm", "人事任免", "list", "plan", "notice", "zwgk", false, 1),
                 ("jddt", "街道动态", "list", "news", "news", "", true, 8),
                 ("msfw", "民生服务", "list", "notice", "notice", "", true, 4),
-                ("qzxx", "区长信箱选登", "list", "notice", "notice", "", false, 3),
+                ("qzxx", "区长信箱选登", "link", "none", "", "", false, 0),
                 ("zjdl", "走进道里", "page", "none", "", "", false, 0),
             ],
         ),
@@ -657,10 +657,16 @@ async fn build_sites(
         site_ids.insert(spec.code, site_id);
         let mut slug_ids: HashMap<&str, i64> = HashMap::new();
         for (i, (slug, name, kind, update, article_kind, parent, home, weight)) in channels.into_iter().enumerate() {
+            // The portal's service and interaction columns lead into those systems: the hall, its
+            // 个人/法人 tabs and project calls; the mailboxes and each mailbox's published letters.
             let link_url = match (spec.code, slug) {
-                ("hrb", "grbs") => "/qy/c/0/".to_owned(),
-                ("hrb", "frbs") => "/qy/".to_owned(),
-                ("hrb", "kjfw") | ("kjj", "xmsb") => "/kjj/".to_owned(),
+                (_, "bsfw") => "/banshi/".to_owned(),
+                ("hrb", "grbs") => "/banshi/?audience=person".to_owned(),
+                ("hrb", "frbs") => "/banshi/?audience=org".to_owned(),
+                ("hrb", "kjfw") => "/kjj/".to_owned(),
+                ("kjj", "xmsb") => "/banshi/calls/".to_owned(),
+                (_, "hdjl") => "/hudong/".to_owned(),
+                (_, "szxx" | "jzxx" | "qzxx") => format!("/hudong/{slug}/"),
                 _ => String::new(),
             };
             let c = cms::store::Channel {
@@ -700,19 +706,9 @@ async fn build_sites(
         }
         // 个人办事 links to the enterprise sub-site's first channel once it exists; fix up below.
     }
-    // Point 个人办事 at a real page now that the sub-site exists.
-    if let (Some(qy), Some(hrb)) = (site_ids.get("qy"), site_ids.get("hrb")) {
-        let qy_first = cms::store::channels_of(db, *qy).await?.first().map(|c| c.id).unwrap_or(0);
-        db.execute(
-            sql("UPDATE channel SET link_url = $1 WHERE site_id = $2 AND slug = 'grbs'")
-                .bind(format!("/qy/c/{qy_first}/"))
-                .bind(*hrb),
-        )
-        .await?;
-    }
     // The interaction links of the portal lead to the mailboxes (互动交流).
     if let Some(hrb) = site_ids.get("hrb") {
-        for (slug, url) in [("wyxx", "/hudong/"), ("lxcx", "/hudong/query")] {
+        for (slug, url) in [("wyxx", "/hudong/szxx/write"), ("lxcx", "/hudong/query")] {
             db.execute(
                 sql("UPDATE channel SET link_url = $1 WHERE site_id = $2 AND slug = $3")
                     .bind(url)

@@ -119,6 +119,11 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
     let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
     let ix = interaction::Interaction::new(&config.data_dir);
     let svc = services::Services::new(&config.data_dir);
+    // The modules' document kinds in the portal search: where their hits lead.
+    if let Some(idx) = &cms.search {
+        idx.register_kind(services::indexing::KIND_LINK);
+        idx.register_kind(interaction::indexing::KIND_LINK);
+    }
     let state = AppState::new(
         db,
         config,
@@ -149,6 +154,7 @@ pub fn spawn_jobs(app: &App) {
     interaction::spawn_jobs(app.state.clone(), app.interaction.clone());
     if let Some(idx) = &app.cms.search {
         services::indexing::spawn(app.state.db.clone(), idx.clone());
+        interaction::indexing::spawn(app.state.db.clone(), idx.clone());
     }
     let state = app.state.clone();
     tokio::spawn(async move {

@@ -297,3 +297,46 @@ async fn service_items_are_found_by_the_portal_search() {
     let page = c.get(&format!("/search?q={}", common::urlenc("食品经营许可"))).await;
     assert!(!page.text.contains(&link), "unpublished items leave the index");
 }
+
+#[tokio::test]
+async fn published_letters_are_found_by_the_portal_search() {
+    let app = TestApp::new(common::Backend::Sqlite).await;
+    app.load_demo(40, 300).await;
+    let idx = app.cms.search.clone().expect("search index");
+    let site = cms::store::site_by_code(&app.db, "hrb").await.unwrap().map(|s| s.id as u64);
+    let mut mark = (i64::MIN, 0);
+    while let Some(next) = interaction::indexing::step(&app.db, &idx, mark, site).await.unwrap() {
+        mark = next;
+    }
+    let published: i64 =
+        app.db.count(platform::db::sql("SELECT COUNT(*) FROM letter WHERE published = TRUE")).await.unwrap();
+    assert!(published > 0);
+    assert_eq!(idx.count_kind("letter").unwrap() as i64, published, "every published letter, nothing else");
+    // A published letter's own words find it; the hit opens its page by number.
+    #[derive(sqlx::FromRow)]
+    struct L {
+        id: i64,
+        no: String,
+        public_subject: String,
+    }
+    let l: L = app
+        .db
+        .fetch_one(platform::db::sql(
+            "SELECT id, no, public_subject FROM letter WHERE published = TRUE ORDER BY id LIMIT 1",
+        ))
+        .await
+        .unwrap();
+    let mut c = app.client();
+    let page = c.get(&format!("/search?q={}", common::urlenc(&l.public_subject))).await;
+    let link = format!("/hudong/letters/by-id/{}", l.id);
+    assert!(page.text.contains(&link) && page.text.contains("来信选登"), "{}", page.text);
+    let res = c.get(&link).await;
+    assert_eq!((res.status, res.location()), (StatusCode::SEE_OTHER, format!("/hudong/letters/{}", l.no)));
+    // Unpublishing takes it out at the next step; an unpublished letter's id leads nowhere.
+    app.db.execute(platform::db::sql("UPDATE letter SET published = FALSE, updated_at = (SELECT MAX(updated_at) FROM letter) + 1 WHERE id = $1").bind(l.id)).await.unwrap();
+    while let Some(next) = interaction::indexing::step(&app.db, &idx, mark, site).await.unwrap() {
+        mark = next;
+    }
+    assert_eq!(idx.count_kind("letter").unwrap() as i64, published - 1);
+    assert_eq!(c.get(&link).await.status, StatusCode::NOT_FOUND);
+}
