@@ -357,6 +357,9 @@ pub async fn act(
     let now = platform::db::now();
     let mut set = sql("UPDATE letter SET state = ").push_bind(to.code());
     let mut summary = comment.to_owned();
+    // Mail and unit notices are planned here and sent only once the transition has committed: a
+    // change that loses a race must not tell anyone anything.
+    let mut effects: Vec<Effect> = Vec::new();
     match action {
         Action::Accept => {
             let due = cal.add_workdays(day, u32::try_from(m.reply_days).unwrap_or(15));
@@ -365,11 +368,11 @@ pub async fn act(
         Action::Reject => {
             set = set.push(", reject_reason = ").push_bind(comment).push(", closed_at = ").push_bind(now);
             if !l.email.is_empty() {
-                state.mailer.send(
-                    &l.email,
-                    &format!("【{}】您的来信未予受理（编号 {}）", m.name, l.no),
-                    &format!("{}：\n\n您的来信《{}》经审查不予受理，理由：{comment}。\n\n如有需要，可通过其他渠道反映。\n\n{}", l.writer_name, l.subject, m.name),
-                );
+                effects.push(Effect::Mail {
+                    to: l.email.to_string(),
+                    subject: format!("【{}】您的来信未予受理（编号 {}）", m.name, l.no),
+                    body: format!("{}：\n\n您的来信《{}》经审查不予受理，理由：{comment}。\n\n如有需要，可通过其他渠道反映。\n\n{}", l.writer_name, l.subject, m.name),
+                });
             }
         }
         Action::Assign | Action::Reassign => {
@@ -397,13 +400,11 @@ pub async fn act(
                 if comment.is_empty() { String::new() } else { format!("；{comment}") }
             );
             for u in std::iter::once(unit).chain(co) {
-                notify_unit(
-                    state,
-                    u,
-                    &format!("新交办信件：{}", l.subject),
-                    &format!("信件编号 {}，办理期限 {}。", l.no, l.due_date.clone().unwrap_or_default()),
-                )
-                .await;
+                effects.push(Effect::Unit {
+                    unit: u,
+                    subject: format!("新交办信件：{}", l.subject),
+                    body: format!("信件编号 {}，办理期限 {}。", l.no, l.due_date.clone().unwrap_or_default()),
+                });
             }
         }
         Action::SendBack => {
@@ -451,11 +452,11 @@ pub async fn act(
                 .push(", on_time = ")
                 .push_bind(on_time);
             if !l.email.is_empty() {
-                state.mailer.send(
-                    &l.email,
-                    &format!("【{}】您的来信已答复（编号 {}）", m.name, l.no),
-                    &format!("{}：\n\n您的来信《{}》已有答复：\n\n{}\n\n凭信件编号和查询码可在网站查看答复并评价办理结果。\n\n{}", l.writer_name, l.subject, l.reply, m.name),
-                );
+                effects.push(Effect::Mail {
+                    to: l.email.to_string(),
+                    subject: format!("【{}】您的来信已答复（编号 {}）", m.name, l.no),
+                    body: format!("{}：\n\n您的来信《{}》已有答复：\n\n{}\n\n凭信件编号和查询码可在网站查看答复并评价办理结果。\n\n{}", l.writer_name, l.subject, l.reply, m.name),
+                });
             }
         }
         Action::ReturnReply => {}
@@ -505,29 +506,25 @@ pub async fn act(
         Action::Supervise => {
             set = set.push(", supervised = supervised + 1");
             if let Some(u) = l.unit_id {
-                notify_unit(
-                    state,
-                    u,
-                    &format!("督办：{}", l.subject),
-                    &format!(
+                effects.push(Effect::Unit {
+                    unit: u,
+                    subject: format!("督办：{}", l.subject),
+                    body: format!(
                         "信件编号 {}，办理期限 {}。督办意见：{comment}",
                         l.no,
                         l.due_date.clone().unwrap_or_default()
                     ),
-                )
-                .await;
+                });
             }
         }
         Action::Instruct => {
             summary = format!("批示：{comment}");
             if let Some(u) = l.unit_id {
-                notify_unit(
-                    state,
-                    u,
-                    &format!("领导批示：{}", l.subject),
-                    &format!("信件编号 {}。批示：{comment}", l.no),
-                )
-                .await;
+                effects.push(Effect::Unit {
+                    unit: u,
+                    subject: format!("领导批示：{}", l.subject),
+                    body: format!("信件编号 {}。批示：{comment}", l.no),
+                });
             }
         }
         Action::Rate => {
@@ -556,6 +553,12 @@ pub async fn act(
     if !ok {
         return Err(AppError::Conflict("信件刚被他人处理过，请刷新后再试".into()));
     }
+    for e in effects {
+        match e {
+            Effect::Mail { to, subject, body } => state.mailer.send(&to, &subject, &body),
+            Effect::Unit { unit, subject, body } => notify_unit(state, unit, &subject, &body).await,
+        }
+    }
     state
         .audit(
             ctx,
@@ -569,6 +572,14 @@ pub async fn act(
 }
 
 /// Mails the handlers of a unit (users with a handler grant on it who have an address).
+/// What a transition tells people, sent after it committed.
+enum Effect {
+    /// A mail to the writer.
+    Mail { to: String, subject: String, body: String },
+    /// A notice to a unit's handlers.
+    Unit { unit: i64, subject: String, body: String },
+}
+
 async fn notify_unit(state: &AppState, unit: i64, subject: &str, body: &str) {
     for email in unit_handler_emails(&state.db, unit).await {
         state.mailer.send(&email, subject, body);

@@ -841,16 +841,17 @@ pub async fn act(
     };
     // A decision number taken by a concurrent decision fails the unique index: same answer as a
     // lost race.
-    let applied = match store::apply(&state.db, a, set, &event, &new_files).await {
+    let mut also = Vec::new();
+    if action == Action::Rate && domain::is_bad_rating(&input.rating) {
+        let due = cal.add_workdays(day, domain::FOLLOWUP_DAYS);
+        also.push(store::open_followup(a.id, a.org_id, &input.rating, &date_text(due)));
+    }
+    let applied = match store::apply(&state.db, a, set, &event, &new_files, also).await {
         Err(e) if e.is_unique_violation() => false,
         other => other?,
     };
     if !applied {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
-    }
-    if action == Action::Rate && domain::is_bad_rating(&input.rating) {
-        let due = cal.add_workdays(day, domain::FOLLOWUP_DAYS);
-        store::open_followup(&state.db, a.id, a.org_id, &input.rating, &date_text(due)).await?;
     }
     state
         .audit(
@@ -946,7 +947,7 @@ pub async fn appeal(state: &AppState, ctx: &Ctx, auth: &Auth, case: &Case, reaso
         actor_id: Some(auth.user.id),
         comment: reason.trim(),
     };
-    if !store::apply(&state.db, a, set, &event, &[]).await? {
+    if !store::apply(&state.db, a, set, &event, &[], Vec::new()).await? {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     state.audit(ctx, "application.appeal", &format!("application:{}", a.no), "success", reason.trim().to_owned()).await;
@@ -982,7 +983,7 @@ pub async fn decide_appeal(
         actor_id: Some(auth.user.id),
         comment: comment.trim(),
     };
-    if !store::apply(&state.db, a, set, &event, &[]).await? {
+    if !store::apply(&state.db, a, set, &event, &[], Vec::new()).await? {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     if uphold {

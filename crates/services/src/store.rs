@@ -479,14 +479,15 @@ pub struct EventRecord<'a> {
 }
 
 /// Applies a transition: `set` (built by the service) guarded by the state and version the
-/// decision was made on, the event, and the files it brought (a 补正's materials), in one
-/// transaction. False when someone was faster.
+/// decision was made on, the event, the files it brought (a 补正's materials) and the statements
+/// that belong to it (`also`: a 差评's follow-up), in one transaction. False when someone was faster.
 pub async fn apply(
     db: &Db,
     a: &Application,
     set: Q,
     event: &EventRecord<'_>,
     files: &[(String, String, String, i64)],
+    also: Vec<Q>,
 ) -> DbResult<bool> {
     let mut tx = db.begin().await?;
     let t = now();
@@ -517,6 +518,9 @@ pub async fn apply(
     )
     .await?;
     insert_files(&mut tx, a.id, files, t).await?;
+    for q in also {
+        tx.execute(q).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
@@ -661,17 +665,15 @@ pub struct Followup {
     pub created_at: i64,
 }
 
-pub async fn open_followup(db: &Db, application_id: i64, org_id: i64, rating: &str, due: &str) -> DbResult<()> {
-    db.execute(
-        sql("INSERT INTO rating_followup (application_id, org_id, rating, due_date, state, created_at) VALUES ($1,$2,$3,$4,'open',$5)")
-            .bind(application_id)
-            .bind(org_id)
-            .bind(rating)
-            .bind(due)
-            .bind(now()),
-    )
-    .await?;
-    Ok(())
+/// The statement that opens a 差评 follow-up; it runs inside the rating's transition (see
+/// [`apply`]), so a rating that loses a race opens nothing.
+pub fn open_followup(application_id: i64, org_id: i64, rating: &str, due: &str) -> Q {
+    sql("INSERT INTO rating_followup (application_id, org_id, rating, due_date, state, created_at) VALUES ($1,$2,$3,$4,'open',$5)")
+        .bind(application_id)
+        .bind(org_id)
+        .bind(rating.to_owned())
+        .bind(due.to_owned())
+        .bind(now())
 }
 
 pub async fn followups(db: &Db, orgs: Option<&[i64]>) -> DbResult<Vec<Followup>> {
