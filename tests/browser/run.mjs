@@ -405,6 +405,12 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
       }
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       if (width > viewport.width) problems.push(`${page.url()} is ${width}px wide`);
+      if (user === 'siteadmin') {
+        // The widest back-office form: the item editor's row tables scroll inside themselves.
+        await page.goto(base + '/admin/services/items/1');
+        const w = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (w > viewport.width) problems.push(`the item editor is ${w}px wide`);
+      }
     } catch (e) {
       problems.push(`workbench: ${e.message.split('\n')[0]}`);
     }
