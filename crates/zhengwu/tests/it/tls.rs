@@ -2,7 +2,7 @@
 //! page for the host it named in `:authority`; one that offers only `http/1.1` gets HTTP/1.1; a
 //! bad certificate file is refused at start with its name; shutdown lets the server return.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

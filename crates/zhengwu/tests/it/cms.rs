@@ -5,7 +5,7 @@
 //! template overrides, reading variants, conditional requests, attachments, static export, and a
 //! second node following the first.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

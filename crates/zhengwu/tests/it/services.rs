@@ -5,7 +5,7 @@
 //! review steps pass, the case is completed and rated 非常不满意, which opens a follow-up; an
 //! overdue case shows red; illegal moves answer 409/403; the catalogue round-trips through JSON.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -2,7 +2,7 @@
 //! a withdrawal disappears, the public page and the JSON API agree, best bets and "did you mean"
 //! show, the query log feeds the admin report, and a node reconciles a stale index at start.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -4,7 +4,7 @@
 //! the writer rates and reopens; illegal moves are refused with 409/403; bad input keeps what was
 //! typed; statistics are exact; Open311 files and reads letters without personal data.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, captcha};

@@ -2,7 +2,7 @@
 //! sign-in lockout, CSRF, the tamper-evident audit chain, forced password change, idle timeout,
 //! API tokens, problem+json errors, and that no malformed request produces a 500.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

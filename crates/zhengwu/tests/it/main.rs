@@ -1,0 +1,13 @@
+//! The integration suite as one test binary (one link instead of one per file, so the suite stays
+//! fast as subsystems are added): each module drives the real router on SQLite and, through
+//! `backend_tests!`, on PostgreSQL. `common` is the harness.
+
+#[macro_use]
+mod common;
+
+mod cms;
+mod interaction;
+mod platform;
+mod search;
+mod services;
+mod tls;
