@@ -56,6 +56,56 @@ pub struct TestApp {
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+static TEMPLATE_COPY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The migrated PostgreSQL database every test database is copied from, so a test starts with one
+/// `CREATE DATABASE … TEMPLATE` instead of running all migrations. It is named by a hash of the
+/// migrations and kept between runs; it is built under a temporary name and renamed when complete,
+/// so a run that dies half-way never leaves a half-migrated template behind.
+async fn pg_template(admin_url: &str) -> String {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            use std::hash::{Hash, Hasher};
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres");
+            let mut files: Vec<_> = std::fs::read_dir(&dir).expect("migrations").flatten().map(|e| e.path()).collect();
+            files.sort();
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            for f in &files {
+                std::fs::read(f).expect("migration").hash(&mut h);
+            }
+            let name = format!("zwt_template_{:016x}", h.finish());
+            let scratch = tempfile::tempdir().expect("tempdir");
+            let admin = Db::connect(Some(admin_url), scratch.path()).await.expect("connect to PostgreSQL");
+            let exists = admin
+                .count(platform::db::sql("SELECT COUNT(*) FROM pg_database WHERE datname = $1").bind(name.clone()))
+                .await
+                .expect("look for the template");
+            if exists == 0 {
+                let building = format!("{name}_{}", std::process::id());
+                let _ = admin.execute(platform::db::sql(format!("DROP DATABASE IF EXISTS \"{building}\""))).await;
+                admin
+                    .execute(platform::db::sql(format!("CREATE DATABASE \"{building}\"")))
+                    .await
+                    .expect("create the template");
+                let mut config = Config::for_tests(scratch.path().to_path_buf());
+                config.database_url = Some(with_database(admin_url, &building));
+                let db = zhengwu::open_db(&config).await.expect("migrate the template");
+                db.close().await;
+                // Another run may have finished first: then its template stands and ours goes.
+                let renamed = admin
+                    .execute(platform::db::sql(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")))
+                    .await;
+                if renamed.is_err() {
+                    let _ = admin.execute(platform::db::sql(format!("DROP DATABASE IF EXISTS \"{building}\""))).await;
+                }
+            }
+            admin.close().await;
+            name
+        })
+        .await
+        .clone()
+}
 
 /// Keeps a scratch database alive; drops it (PostgreSQL) when the test is done.
 pub struct ScratchGuard {
@@ -106,12 +156,18 @@ impl TestApp {
                     COUNTER.fetch_add(1, Ordering::Relaxed),
                     platform::security::random_token(4).to_lowercase().replace(['-', '_'], "x")
                 );
+                let template = pg_template(&admin_url).await;
                 let admin =
                     Db::connect(Some(&admin_url), dir.path()).await.expect("connect to PostgreSQL admin database");
-                admin
-                    .execute(platform::db::sql(format!("CREATE DATABASE \"{name}\"")))
-                    .await
-                    .expect("create test database");
+                {
+                    // Copies from one template are made one at a time (PostgreSQL refuses a copy
+                    // while another session holds the template).
+                    let _one = TEMPLATE_COPY.lock().await;
+                    admin
+                        .execute(platform::db::sql(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")))
+                        .await
+                        .expect("create test database");
+                }
                 admin.close().await;
                 (Some(with_database(&admin_url, &name)), Some((admin_url, name)))
             }
