@@ -922,7 +922,21 @@ pub fn app(
             Duration::from_secs(60),
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), context_layer))
+        .layer(axum::middleware::from_fn(writes_run_to_completion))
         .with_state(state)
+}
+
+/// A write runs to its end even when the browser goes away: a double click aborts the first
+/// request, and a handler dropped half-way would leave its one-time submission claimed but never
+/// settled, so the second click found no result. Reads are left cancellable (nothing to finish).
+async fn writes_run_to_completion(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        return next.run(req).await;
+    }
+    match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) => AppError::Internal(format!("request task failed: {e}")).into_response(),
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
