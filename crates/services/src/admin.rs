@@ -129,14 +129,7 @@ async fn org_options(state: &AppState) -> Result<(Vec<(String, String)>, Vec<Org
 /// The editor's lists as rows: those the editor posted (after a row operation), else from the
 /// form's lines (the review steps with their 须由他人办理 ticks from `distinct_steps`).
 fn editor_rows(f: &ItemForm, posted: &BTreeMap<&'static str, Rows>) -> Vec<Value> {
-    let distinct: Vec<String> = f
-        .distinct_steps
-        .as_deref()
-        .unwrap_or("")
-        .split(['、', ',', '，', '\n'])
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let distinct = f.distinct_step_names().unwrap_or_default();
     rows::LISTS
         .iter()
         .map(|list| {
@@ -577,21 +570,21 @@ async fn case_view(
         .map(|e| context! { at => e.at, label => Action::parse(&e.action).map_or(match e.action.as_str() { "appeal" => "差评申诉", "appeal_upheld" => "申诉成立", "appeal_dismissed" => "申诉不成立", _ => "提交申请" }, |x| x.label()), actor => e.actor.clone(), comment => e.comment.clone(),
         to => AState::parse(&e.to_state).map(|s| s.label()).unwrap_or_default() })
         .collect();
+    let labels: BTreeMap<String, String> = item.form().into_iter().map(|f| (f.name, f.label)).collect();
     // Each file under the material it answers, in the order they came.
     let stored = store::files(&state.db, a.id).await?;
     let files: Vec<Value> = stored
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let material = domain::material_of(&f.field).map(str::to_owned).unwrap_or_else(|| {
-                item.form().into_iter().find(|x| x.name == f.field).map_or(f.field.clone(), |x| x.label)
-            });
+            let material = domain::material_of(&f.field)
+                .map(str::to_owned)
+                .unwrap_or_else(|| labels.get(&f.field).cloned().unwrap_or_else(|| f.field.clone()));
             // A second file for the same slot came with a 补正.
             let later = stored[..i].iter().any(|e| e.field == f.field);
             context! { id => f.id, name => f.name.clone(), size => f.size, at => f.created_at, material, later }
         })
         .collect();
-    let labels: BTreeMap<String, String> = item.form().into_iter().map(|f| (f.name, f.label)).collect();
     let values: Vec<(String, String)> =
         a.values().into_iter().map(|(k, v)| (labels.get(&k).cloned().unwrap_or(k), v)).collect();
     let cal = svc.calendar(&state.db).await;

@@ -50,10 +50,9 @@ const YES_NO: [&str; 3] = ["fee", "online", "published"];
 /// 服务对象 as people read it.
 const AUDIENCES: [(&str, &str); 3] = [("person", "个人"), ("org", "法人"), ("both", "个人和法人")];
 
-/// A field's value as the spreadsheet shows it.
-fn cell_of(f: &ItemForm, key: &str) -> String {
-    let v = serde_json::to_value(f).unwrap_or_default();
-    match &v[key] {
+/// A field's value (from the item serialised once) as the spreadsheet shows it.
+fn cell_of(item: &serde_json::Value, key: &str) -> String {
+    match &item[key] {
         serde_json::Value::String(s) if key == "audience" => {
             AUDIENCES.iter().find(|a| a.0 == s).map_or(s.clone(), |a| a.1.to_owned())
         }
@@ -78,8 +77,9 @@ pub fn workbook(items: &[ItemForm]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxErro
     ws.set_freeze_panes(1, 3)?;
     for (r, item) in items.iter().enumerate() {
         let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        let item = serde_json::to_value(item).unwrap_or_default();
         for (c, (key, _)) in COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(r, u16::try_from(c).unwrap_or(0), cell_of(item, key), &wrap)?;
+            ws.write_string_with_format(r, u16::try_from(c).unwrap_or(0), cell_of(&item, key), &wrap)?;
         }
     }
     wb.save_to_buffer()

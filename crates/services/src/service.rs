@@ -129,6 +129,14 @@ pub struct ItemForm {
 }
 
 impl ItemForm {
+    /// The steps named in `distinct_steps` (separated by 、 , ， or new lines); none when the
+    /// form did not say (then the step named 审批 is the default).
+    pub fn distinct_step_names(&self) -> Option<Vec<String>> {
+        self.distinct_steps.as_deref().map(|text| {
+            text.split(['、', ',', '，', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        })
+    }
+
     pub fn from_item(i: &Item, orgs: &[OrgUnit]) -> ItemForm {
         ItemForm {
             code: i.code.clone(),
@@ -225,12 +233,9 @@ pub fn check_item(f: &ItemForm, orgs: &[OrgUnit]) -> Result<Item, AppError> {
     }
     let review_steps = domain::parse_lines(&f.review_steps);
     let review_steps = if review_steps.is_empty() { vec!["审查".to_owned()] } else { review_steps };
-    let distinct: Vec<String> = match &f.distinct_steps {
-        Some(text) => {
-            text.split(['、', ',', '，', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
-        }
-        None => review_steps.iter().filter(|s| s.as_str() == "审批").cloned().collect(),
-    };
+    let distinct: Vec<String> = f
+        .distinct_step_names()
+        .unwrap_or_else(|| review_steps.iter().filter(|s| s.as_str() == "审批").cloned().collect());
     if let Some(unknown) = distinct.iter().find(|d| !review_steps.contains(d)) {
         errs.push(FieldError::new("distinct_steps", format!("「{unknown}」不是本事项的审查环节")));
     }
