@@ -128,6 +128,15 @@ for (const [name, path] of pages) {
     failures++;
     console.log(`✗ ${name} ${path} contains a script`);
   }
+  // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
+  if (/^\/(hudong|banshi)\//.test(path)) {
+    const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
+      .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
+    if (missing.length) {
+      failures++;
+      console.log(`✗ ${name} ${path} lacks the portal frame: ${missing.join('、')}`);
+    }
+  }
   writeFileSync(file, html);
   files.push([name, path, file]);
 }
@@ -348,6 +357,37 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     console.log(`✗ double submit ${label}px: ${problems.join('; ')}`);
   } else {
     console.log(`✓ double submit ${label}px: one letter, the receipt survives a reload`);
+  }
+  await context.close();
+}
+// Module pages use the site's reading switches and search box like every other page: on the hall,
+// 繁體 turns the page (and what follows) traditional, 长者模式 enlarges it, and the search box searches
+// the site; without script.
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport, javaScriptEnabled: false });
+  const page = await context.newPage();
+  const problems = [];
+  try {
+    await page.goto(base + '/banshi/');
+    await Promise.all([page.waitForNavigation(), page.click('a:text-is("繁體")')]);
+    if (!(await page.textContent('h1')).includes('辦事大廳')) problems.push('繁體 did not turn the hall traditional');
+    await page.goto(base + '/hudong/szxx/');
+    if (!(await page.textContent('h1')).includes('市長信箱')) problems.push('the choice did not follow to the mailbox');
+    await Promise.all([page.waitForNavigation(), page.click('a:text-is("简体")')]);
+    await Promise.all([page.waitForNavigation(), page.click('a:text-is("长者模式")')]);
+    if (!(await page.getAttribute('html', 'class') || '').includes('elder')) problems.push('长者模式 not applied');
+    await page.fill('header form[role=search] input[name=q]', '营业执照');
+    await Promise.all([page.waitForNavigation(), page.click('header form[role=search] button')]);
+    if (new URL(page.url()).pathname !== '/search') problems.push(`search box led to ${page.url()}`);
+    await page.goto(base + '/?elder=0');
+  } catch (e) {
+    problems.push(e.message.split('\n')[0]);
+  }
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ module pages in the portal frame ${label}px: ${problems.join('; ')}`);
+  } else {
+    console.log(`✓ module pages in the portal frame ${label}px: 繁體, 长者模式 and the search box work on /banshi and /hudong`);
   }
   await context.close();
 }

@@ -25,7 +25,6 @@ use crate::store::{self, Channel, Site};
 
 pub fn templates() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("public/frame.html", include_str!("../templates/public/frame.html")),
         ("admin/cms/sites.html", include_str!("../templates/admin/sites.html")),
         ("admin/cms/site_form.html", include_str!("../templates/admin/site_form.html")),
         ("admin/cms/site.html", include_str!("../templates/admin/site.html")),

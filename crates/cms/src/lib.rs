@@ -183,8 +183,33 @@ impl Cms {
     }
 }
 
-/// Back-office templates and menu entries of the CMS.
-pub fn extension() -> platform::web::Extension {
+/// The CMS is the portal: module pages render inside the site's own layout, from the cached site
+/// list and the site's compiled templates.
+impl platform::web::portal::Portal for Cms {
+    fn wrap<'a>(
+        &'a self,
+        db: &'a Db,
+        ctx: &'a platform::web::Ctx,
+        frame: &'a platform::web::portal::Frame,
+        content: String,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<String, platform::web::AppError>> + Send + 'a>> {
+        Box::pin(async move {
+            let sites = self.sites(db).await?;
+            let site = frame
+                .site_id
+                .and_then(|id| sites.iter().find(|s| s.id == id))
+                .or_else(|| sites.iter().find(|s| s.path_prefix.is_empty()))
+                .or(sites.first());
+            // Before any site exists the modules still work, in the default layout.
+            let unnamed = store::Site { name: "政务服务门户".into(), ..store::Site::default() };
+            let site = site.unwrap_or(&unnamed);
+            Ok(self.renderer.module_page(db, site, ctx, frame, content).await?)
+        })
+    }
+}
+
+/// Back-office templates and menu entries of the CMS, and the portal frame.
+pub fn extension(cms: Arc<Cms>) -> platform::web::Extension {
     let todos: platform::web::TodoSource =
         Arc::new(|state, auth| Box::pin(async move { admin::todos(&state, &auth).await }));
     platform::web::Extension {
@@ -194,6 +219,7 @@ pub fn extension() -> platform::web::Extension {
         todos: Some(todos),
         // The pages every site serves under its own prefix (and the main site at the root).
         prefixes: vec!["/c", "/a", "/search"],
+        portal: Some(cms),
     }
 }
 

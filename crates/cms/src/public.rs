@@ -86,51 +86,6 @@ pub fn resolve<'a>(sites: &'a [Site], host: &str, path: &'a str) -> Option<(&'a 
     sites.iter().find(|s| s.path_prefix.is_empty()).map(|s| (s, trimmed))
 }
 
-fn variant(headers: &HeaderMap, query: Option<&str>) -> (Variant, Vec<HeaderValue>) {
-    let mut v = Variant {
-        traditional: platform::web::cookie(headers, "zw_script") == Some("hant"),
-        elder: platform::web::cookie(headers, "zw_elder") == Some("1"),
-    };
-    let mut set = Vec::new();
-    if let Some(q) = query {
-        for (k, val) in url::form_urlencoded::parse(q.as_bytes()) {
-            match (k.as_ref(), val.as_ref()) {
-                ("script", "hant") => {
-                    v.traditional = true;
-                    set.push(HeaderValue::from_static("zw_script=hant; Path=/; Max-Age=31536000; SameSite=Lax"));
-                }
-                ("script", "hans") => {
-                    v.traditional = false;
-                    set.push(HeaderValue::from_static("zw_script=; Path=/; Max-Age=0; SameSite=Lax"));
-                }
-                ("elder", "1") => {
-                    v.elder = true;
-                    set.push(HeaderValue::from_static("zw_elder=1; Path=/; Max-Age=31536000; SameSite=Lax"));
-                }
-                ("elder", "0") => {
-                    v.elder = false;
-                    set.push(HeaderValue::from_static("zw_elder=; Path=/; Max-Age=0; SameSite=Lax"));
-                }
-                _ => {}
-            }
-        }
-    }
-    (v, set)
-}
-
-/// The host a request names. Anything but a plain lower-case host name or address with an
-/// optional port (what browsers send) counts as `localhost`, so a forged `Host` cannot put markup
-/// or odd bytes into links.
-fn request_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> &'a str {
-    platform::web::request_host(headers, uri)
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 100
-                && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost")
-}
-
 /// The page-cache key of a public page. Pages of a site without a configured host name carry the
 /// request's host in links (feeds, sitemaps) and metadata, so that host is part of the key: a
 /// request with a forged `Host` can never put its host into the page others are served.
@@ -143,7 +98,7 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     query.and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
 }
 
-fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Vec<HeaderValue>) -> Response {
+fn respond(page: &Page, headers: &HeaderMap, status: StatusCode) -> Response {
     let not_modified = status == StatusCode::OK
         && headers
             .get(header::IF_NONE_MATCH)
@@ -168,9 +123,6 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode, set_cookies: Ve
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
     h.insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Encoding"));
     platform::web::headers::apply(h, platform::web::headers::Area::Public);
-    for c in set_cookies {
-        h.append(header::SET_COOKIE, c);
-    }
     res
 }
 
@@ -252,14 +204,14 @@ fn cached_hit(cms: &Cms, req: &axum::extract::Request) -> Option<Response> {
         return None;
     }
     let sites = cms.sites_cached()?;
-    let host = request_host(req.headers(), req.uri());
+    let host = platform::web::plain_host(req.headers(), req.uri());
     let (site, rest) = resolve(&sites, host, req.uri().path())?;
-    let (variant, _) = variant(req.headers(), None);
+    let (variant, _) = Variant::of_request(req.headers(), None);
     let page = cms.cache.get(&cache_key(site, host, rest, variant))?;
     if let Some(id) = rest.strip_prefix("a/").and_then(|r| r.strip_suffix(".html")).and_then(|n| n.parse().ok()) {
         cms.count_view(id);
     }
-    Some(respond(&page, req.headers(), StatusCode::OK, Vec::new()))
+    Some(respond(&page, req.headers(), StatusCode::OK))
 }
 
 pub async fn serve_root(
@@ -306,14 +258,15 @@ async fn serve(
     query: Option<&str>,
 ) -> Result<Response, AppError> {
     let generation = cms.cache.generation();
-    let host = request_host(headers, uri).to_owned();
+    let host = platform::web::plain_host(headers, uri).to_owned();
     let sites = cms.sites(&state.db).await?;
     let Some((site, rest)) = resolve(&sites, &host, path) else {
         return Ok((StatusCode::NOT_FOUND, "尚未建立任何站点，请在管理后台新建站点或运行 zhengwu demo").into_response());
     };
     let links = Links::serving(&site.path_prefix);
     let base = format!("http://{host}");
-    let (variant, set_cookies) = variant(headers, query);
+    // The reading cookies a query asks for are set by the platform's context layer.
+    let (variant, _) = Variant::of_request(headers, query);
     let target = parse_path(rest);
     let cache_key = match &target {
         Target::Page(PageReqKey::Search) => None,
@@ -326,7 +279,7 @@ async fn serve(
             cms.count_view(id);
         }
         // Only successful pages are cached.
-        return Ok(respond(&page, headers, StatusCode::OK, set_cookies));
+        return Ok(respond(&page, headers, StatusCode::OK));
     }
     let (body, content_type, status, tags): (String, &'static str, u16, Vec<String>) = match target {
         Target::Feed(id) => match store::channel(&state.db, id).await?.filter(|c| c.site_id == site.id) {
@@ -392,7 +345,7 @@ async fn serve(
     {
         cms.cache.put(k, page.clone(), tags, generation);
     }
-    Ok(respond(&page, headers, status, set_cookies))
+    Ok(respond(&page, headers, status))
 }
 
 /// The public stylesheet, precompressed; its fingerprint versions the URL templates link to.
@@ -484,20 +437,6 @@ pub async fn inline_image(Extension(cms): Extension<Arc<Cms>>, Path(name): Path<
         bytes,
     )
         .into_response())
-}
-
-/// The site a subsystem page (a mailbox, a service item) belongs to — or the first site — as
-/// `public/frame.html` shows it (masthead, footer, government metadata tags).
-pub async fn site_frame(db: &platform::db::Db, site_id: Option<i64>) -> minijinja::Value {
-    let sites = store::sites(db).await.unwrap_or_default();
-    let site = site_id.and_then(|id| sites.iter().find(|s| s.id == id)).or(sites.first());
-    match site {
-        Some(s) => minijinja::context! {
-            name => s.name.clone(), site_id_code => s.site_id_code.clone(), sponsor => s.sponsor.clone(), contact => s.contact.clone(),
-            icp => s.icp.clone(), psb => s.psb.clone(), domain => s.host.clone().unwrap_or_default(), root => format!("{}/", s.path_prefix),
-        },
-        None => minijinja::context! { name => "政务服务门户", root => "/" },
-    }
 }
 
 /// The stylesheet of forms, tables and receipts on subsystem pages, on top of `site.css`.

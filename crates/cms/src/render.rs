@@ -21,7 +21,7 @@ use crate::domain::{PubState, Validity};
 use crate::sanitize;
 use crate::store::{self, Article, Channel, ListItem, Site};
 
-pub const DEFAULT_TEMPLATES: [(&str, &str); 10] = [
+pub const DEFAULT_TEMPLATES: [(&str, &str); 11] = [
     ("layout.html", include_str!("../templates/site/layout.html")),
     ("macros.html", include_str!("../templates/site/macros.html")),
     ("home.html", include_str!("../templates/site/home.html")),
@@ -32,6 +32,7 @@ pub const DEFAULT_TEMPLATES: [(&str, &str); 10] = [
     ("sitemap.html", include_str!("../templates/site/sitemap.html")),
     ("search.html", include_str!("../templates/site/search.html")),
     ("error.html", include_str!("../templates/site/error.html")),
+    ("module.html", include_str!("../templates/site/module.html")),
 ];
 
 pub const PAGE_SIZE: i64 = 20;
@@ -140,22 +141,8 @@ pub struct Rendered {
 }
 
 /// Reading variants a visitor can choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Variant {
-    pub traditional: bool,
-    pub elder: bool,
-}
-
-impl Variant {
-    pub fn key(self) -> &'static str {
-        match (self.traditional, self.elder) {
-            (false, false) => "s",
-            (true, false) => "t",
-            (false, true) => "se",
-            (true, true) => "te",
-        }
-    }
-}
+/// How a visitor reads the site (繁體, 长者模式): one page variant each.
+pub use platform::web::portal::Reading as Variant;
 
 /// What a visitor asked the search page for.
 #[derive(Debug, Clone, Default)]
@@ -399,6 +386,61 @@ impl Renderer {
     }
 }
 
+impl Renderer {
+    /// A module's page (a mailbox, the service hall) inside `site`'s layout: the site's own
+    /// `module.html` and `layout.html`, its navigation with the column that links to the module
+    /// marked current, and the meta tags of a column page.
+    pub async fn module_page(
+        &self,
+        db: &Db,
+        site: &Site,
+        ctx: &platform::web::Ctx,
+        frame: &platform::web::portal::Frame,
+        content: String,
+    ) -> DbResult<String> {
+        let (host, variant, path) = (ctx.host.as_str(), ctx.reading, ctx.path.as_str());
+        let data = self.site_data(db, site.id).await?;
+        let all_sites = self.all_sites(db).await?;
+        let links = Links::serving(&site.path_prefix);
+        let page = PageBuilder::new(self, site, host, &links, &data.channels, &all_sites, variant);
+        let column = if frame.column.is_empty() { frame.section.name.to_owned() } else { frame.column.clone() };
+        let mut meta = page.meta(None, &frame.title, None, path);
+        for (k, v) in &mut meta {
+            match k.as_str() {
+                "ColumnName" => *v = column.clone(),
+                "ColumnType" => *v = frame.section.name.to_owned(),
+                "Keywords" | "Description" => *v = frame.title.clone(),
+                _ => {}
+            }
+        }
+        // 首页 › the section › the page's own crumbs; the last one is the page itself (not a link).
+        let mut trail = vec![(frame.section.root.to_owned(), frame.section.name.to_owned())];
+        trail.extend(frame.crumbs.iter().filter(|(url, _)| url != frame.section.root).cloned());
+        let breadcrumbs: Vec<Value> =
+            trail.into_iter().map(|(url, name)| context! { name, url, link_last => false }).collect();
+        let ctx = context! {
+            title => frame.title.clone(),
+            breadcrumbs,
+            section => platform::web::sv(frame.section),
+            nav_current => frame.nav_current.clone(),
+            content => Value::from_safe_string(content),
+            ..page.base_at("module", meta, path)
+        };
+        let html = match data.env.get_template("module.html").and_then(|t| t.render(&ctx)) {
+            Ok(h) => h,
+            Err(e) => {
+                // A broken override of the frame must not take the module's pages down.
+                tracing::error!(site = %site.code, error = %format!("{e:#}"), "module frame template failed");
+                build_env(&[])
+                    .ok()
+                    .and_then(|env| env.get_template("module.html").ok().and_then(|t| t.render(&ctx).ok()))
+                    .unwrap_or_default()
+            }
+        };
+        Ok(if variant.traditional { self.to_traditional(&html) } else { html })
+    }
+}
+
 struct PageBuilder<'a> {
     renderer: &'a Renderer,
     site: &'a Site,
@@ -521,6 +563,26 @@ impl<'a> PageBuilder<'a> {
             ("Description".into(), description),
             ("Url".into(), url.to_owned()),
         ]
+    }
+
+    /// The top navigation with the column whose link leads to `path` (a module's page) current.
+    fn nav_at(&self, path: &str) -> Vec<Value> {
+        self.channels
+            .iter()
+            .filter(|c| c.parent_id.is_none() && c.kind != "topic" && !c.archived)
+            .take(10)
+            .map(|c| {
+                let url = self.links.channel(c);
+                let current =
+                    c.kind == "link" && url.len() > 1 && url.starts_with('/') && path.starts_with(url.as_str());
+                context! { name => c.name.clone(), url => url, current => current }
+            })
+            .collect()
+    }
+
+    /// The common context of a module page at `path`.
+    fn base_at(&self, page_kind: &str, meta: Vec<(String, String)>, path: &str) -> Value {
+        context! { nav => self.nav_at(path), ..self.base(page_kind, meta, None) }
     }
 
     fn base(&self, page_kind: &str, meta: Vec<(String, String)>, current: Option<i64>) -> Value {

@@ -25,10 +25,7 @@ use crate::store::{self, Letter, Mailbox};
 
 type Ext = Extension<Arc<Interaction>>;
 
-/// Any serializable value as a template value.
-pub(crate) fn sv<T: Serialize>(v: T) -> Value {
-    Value::from(minijinja::value::Serde(v))
-}
+pub(crate) use platform::web::sv;
 
 pub fn templates() -> Vec<(&'static str, &'static str)> {
     vec![

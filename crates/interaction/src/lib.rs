@@ -43,6 +43,7 @@ pub fn extension(ix: Arc<Interaction>) -> platform::web::Extension {
         nav: nav(),
         todos: Some(todos),
         prefixes: vec!["/hudong", "/open311"],
+        portal: None,
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Extension, Multipart, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use minijinja::{Value, context};
 use platform::accounts;
@@ -18,6 +18,7 @@ use platform::db::Db;
 use platform::intake::{self, Claim};
 use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
+use platform::web::portal::Section;
 use platform::web::{AppError, AppState, Ctx};
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +46,15 @@ pub fn routes() -> Router<AppState> {
         .route("/hudong/query/result", get(query_result))
 }
 
-fn html(
+/// The letters' part of the portal.
+pub static SECTION: Section =
+    Section {
+        name: "互动交流", root: "/hudong/", nav: &[("/hudong/", "互动交流"), ("/hudong/query", "来信查询")]
+    };
+
+/// A citizens' page inside the portal frame; `private` pages (a writer's own letter) are never
+/// kept by shared caches.
+async fn html(
     state: &AppState,
     ctx: &Ctx,
     name: &str,
@@ -53,8 +62,7 @@ fn html(
     page: Value,
     private: bool,
 ) -> Result<Response, AppError> {
-    let section = context! { name => "互动交流", root => "/hudong/", nav => vec![("/hudong/", "互动交流"), ("/hudong/query", "来信查询")] };
-    let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
+    let body = Html(state.public_page(ctx, &SECTION, name, page).await?);
     let cache = if private { "no-store" } else { "public, max-age=60" };
     Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
 }
@@ -76,15 +84,15 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
             accept_days => m.accept_days, reply_days => m.reply_days }
         })
         .collect();
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/index.html",
         StatusCode::OK,
-        context! { title => "互动交流", site, mailboxes => boxes, nav_current => "/hudong/" },
+        context! { title => "互动交流", mailboxes => boxes, nav_current => "/hudong/" },
         false,
     )
+    .await
 }
 
 async fn unit_names(db: &Db) -> Result<BTreeMap<i64, String>, AppError> {
@@ -130,7 +138,7 @@ async fn mailbox_page(
         base.push_str(&keep);
         base.push('&');
     }
-    let site = cms::public::site_frame(&state.db, m.site_id).await;
+    let site_id = m.site_id;
     let categories = store::categories(&state.db, m.id).await?;
     html(
         &state,
@@ -138,12 +146,12 @@ async fn mailbox_page(
         "public/mailbox.html",
         StatusCode::OK,
         context! {
-            title => m.name.clone(), column_name => m.name.clone(), site, mailbox => sv(&m), stats => sv(stats), year,
+            title => m.name.clone(), column_name => m.name.clone(), site_id, mailbox => sv(&m), stats => sv(stats), year,
             letters, total, page, pages => (total + PAGE - 1) / PAGE, base, filter => sv(&filter),
             categories => sv(&categories), units, crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone())], nav_current => "/hudong/",
         },
         false,
-    )
+    ).await
 }
 
 async fn write_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
@@ -161,7 +169,7 @@ async fn write_form(
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let site = cms::public::site_frame(&state.db, m.site_id).await;
+    let site_id = m.site_id;
     let categories = store::categories(&state.db, m.id).await?;
     let title = format!("给{}写信", m.name);
     html(
@@ -170,12 +178,13 @@ async fn write_form(
         "public/write.html",
         status,
         context! {
-            title, column_name => m.name.clone(), site, mailbox => sv(m), form => sv(form), errors,
+            title, column_name => m.name.clone(), site_id, mailbox => sv(m), form => sv(form), errors,
             categories => sv(&categories), captcha => sv(state.captcha.issue()), once,
             crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "我要写信".to_owned())],
         },
         true,
     )
+    .await
 }
 
 fn input_from(fields: &BTreeMap<String, String>) -> LetterInput {
@@ -270,19 +279,19 @@ async fn receipt_page(
     let m = active_mailbox(&state.db, &code).await?;
     let stored =
         intake::receipt_of_request(&state.db, "letter", &headers).await?.filter(|v| v["mailbox"] == m.code.as_str());
-    let site = cms::public::site_frame(&state.db, m.site_id).await;
+    let site_id = m.site_id;
     let crumbs = vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), "来信已提交".to_owned())];
     let (status, page) = match stored {
         Some(v) => (
             StatusCode::OK,
-            context! { title => "来信已提交", site, mailbox => sv(&m), receipt => sv(&v["receipt"]), has_email => v["has_email"].as_bool(), crumbs },
+            context! { title => "来信已提交", site_id, mailbox => sv(&m), receipt => sv(&v["receipt"]), has_email => v["has_email"].as_bool(), crumbs },
         ),
         None => (
             StatusCode::NOT_FOUND,
-            context! { title => "回执已过期", site, mailbox => sv(&m), expired => true, crumbs },
+            context! { title => "回执已过期", site_id, mailbox => sv(&m), expired => true, crumbs },
         ),
     };
-    html(&state, &ctx, "public/receipt.html", status, page, true)
+    html(&state, &ctx, "public/receipt.html", status, page, true).await
 }
 
 /// A search hit's link: the published letter's page by its number; nothing for any other letter.
@@ -299,19 +308,19 @@ async fn letter_page(State(state): State<AppState>, ctx: Ctx, Path(no): Path<Str
         Some(c) => store::categories(&state.db, m.id).await?.into_iter().find(|x| x.id == c).map(|x| x.name),
         None => None,
     };
-    let site = cms::public::site_frame(&state.db, m.site_id).await;
+    let site_id = m.site_id;
     html(
         &state,
         &ctx,
         "public/letter.html",
         StatusCode::OK,
         context! {
-            title => l.public_subject.clone(), column_name => m.name.clone(), site, letter => sv(&l), mailbox => sv(&m),
+            title => l.public_subject.clone(), column_name => m.name.clone(), site_id, letter => sv(&l), mailbox => sv(&m),
             unit_name => l.reply_unit_id.and_then(|u| names.get(&u).cloned()).unwrap_or_default(), category,
             crumbs => vec![(format!("/hudong/{}/", m.code), m.name.clone()), (String::new(), l.public_subject.clone())],
         },
         false,
-    )
+    ).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -333,16 +342,15 @@ struct QueryForm {
 }
 
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/query.html",
         StatusCode::OK,
-        context! { title => "来信查询", site, form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/hudong/query",
+        context! { title => "来信查询", form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/hudong/query",
         crumbs => vec![(String::new(), "来信查询".to_owned())] },
         true,
-    )
+    ).await
 }
 
 async fn writer_view(
@@ -377,20 +385,20 @@ async fn writer_view(
     let f = service::facts(l, &m);
     let can_rate = domain::transition(st, Action::Rate, &f).is_ok();
     let can_reopen = domain::transition(st, Action::Reopen, &f).is_ok();
-    let site = cms::public::site_frame(&state.db, m.site_id).await;
+    let site_id = m.site_id;
     html(
         state,
         ctx,
         "public/query.html",
         StatusCode::OK,
         context! {
-            title => "来信查询", site, letter => sv(l), mailbox => sv(&m), state_label => st.label(),
+            title => "来信查询", site_id, letter => sv(l), mailbox => sv(&m), state_label => st.label(),
             open => st.is_open(), replied => st.is_completed(), unit_name => l.unit_id.and_then(|u| names.get(&u).cloned()),
             satisfaction_label => l.satisfaction.as_deref().and_then(domain::Satisfaction::parse).map(|s| s.label()),
             can_rate, can_reopen, code, events, notice, once => intake::submission_token(), nav_current => "/hudong/query", crumbs => vec![(String::new(), "来信查询".to_owned())],
         },
         true,
-    )
+    ).await
 }
 
 async fn query_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<QueryForm>) -> Result<Response, AppError> {
@@ -399,16 +407,16 @@ async fn query_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Que
         Ok(l) => writer_view(&state, &ctx, &l, &f.code, "").await,
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            let site = cms::public::site_frame(&state.db, None).await;
             html(
                 &state,
                 &ctx,
                 "public/query.html",
                 status,
-                context! { title => "来信查询", site, form => context! { no => f.no }, errors, nav_current => "/hudong/query",
+                context! { title => "来信查询", form => context! { no => f.no }, errors, nav_current => "/hudong/query",
                 crumbs => vec![(String::new(), "来信查询".to_owned())] },
                 true,
             )
+            .await
         }
     }
 }

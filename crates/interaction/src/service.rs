@@ -155,7 +155,7 @@ pub async fn submit(state: &AppState, ix: &Interaction, s: Submission<'_>) -> Re
     )
     .await?;
     if !i.email.trim().is_empty() {
-        state.mailer.send(
+        state.send_mail(
             i.email.trim(),
             &format!("【{}】来信已收到（编号 {no}）", m.name),
             &format!(
@@ -165,7 +165,7 @@ pub async fn submit(state: &AppState, ix: &Interaction, s: Submission<'_>) -> Re
                 m.accept_days,
                 m.name
             ),
-        );
+        ).await;
     }
     Ok(Receipt { id, no, query_code: code, flagged: !flagged.is_empty() })
 }
@@ -555,7 +555,7 @@ pub async fn act(
     }
     for e in effects {
         match e {
-            Effect::Mail { to, subject, body } => state.mailer.send(&to, &subject, &body),
+            Effect::Mail { to, subject, body } => state.send_mail(&to, &subject, &body).await,
             Effect::Unit { unit, subject, body } => notify_unit(state, unit, &subject, &body).await,
         }
     }
@@ -582,7 +582,7 @@ enum Effect {
 
 async fn notify_unit(state: &AppState, unit: i64, subject: &str, body: &str) {
     for email in unit_handler_emails(&state.db, unit).await {
-        state.mailer.send(&email, subject, body);
+        state.send_mail(&email, subject, body).await;
     }
 }
 

@@ -33,6 +33,7 @@ pub mod db;
 pub mod i18n;
 pub mod intake;
 pub mod mail;
+pub mod outbox;
 pub mod privacy;
 pub mod roles;
 pub mod sealed;

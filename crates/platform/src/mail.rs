@@ -1,7 +1,7 @@
 //! Outgoing e-mail through an SMTP relay (lettre). Government networks relay mail through a
-//! server on the local network, so the transport is plain SMTP to `--smtp-url`. Sending never
-//! blocks a request: [`Mailer::send`] hands the message to a task and logs failures (without the
-//! recipient's address, which is personal data).
+//! server on the local network, so the transport is plain SMTP to `--smtp-url`. Requests never send
+//! themselves: they queue through [`crate::outbox`], whose worker calls [`Mailer::deliver`] and
+//! retries; failures are logged without the recipient's address, which is personal data.
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -45,19 +45,5 @@ impl Mailer {
             .body(body.to_owned())
             .map_err(|e| e.to_string())?;
         t.send(msg).await.map(|_| ()).map_err(|e| e.to_string())
-    }
-
-    /// Sends in the background; the caller does not wait.
-    pub fn send(&self, to: &str, subject: &str, body: &str) {
-        if self.transport.is_none() {
-            tracing::info!(subject, "mail not sent: no SMTP relay configured");
-            return;
-        }
-        let (m, to, subject, body) = (self.clone(), to.to_owned(), subject.to_owned(), body.to_owned());
-        tokio::spawn(async move {
-            if let Err(e) = m.deliver(&to, &subject, &body).await {
-                tracing::error!(error = %e, subject = %subject, "mail delivery failed");
-            }
-        });
     }
 }

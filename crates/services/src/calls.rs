@@ -345,12 +345,6 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/admin/services/review/{id}", post(expert_score))
 }
 
-fn html(state: &AppState, ctx: &Ctx, name: &str, status: StatusCode, page: Value) -> Result<Response, AppError> {
-    let section = context! { name => "网上办事", root => "/banshi/", nav => vec![("/banshi/", "办事大厅"), ("/banshi/calls/", "项目申报"), ("/banshi/query", "办件查询"), ("/banshi/gongshi", "办件公示")] };
-    let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
-    Ok((status, [(header::CACHE_CONTROL, "no-store")], body).into_response())
-}
-
 // ---- public -------------------------------------------------------------------------------------
 
 async fn public_calls(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
@@ -360,14 +354,12 @@ async fn public_calls(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         .filter(|c| c.state != "draft")
         .map(|c| context! { ..sv(c), ..context! { label => c.state_label() } })
         .collect();
-    let site = cms::public::site_frame(&state.db, None).await;
-    html(
+    crate::public::html(
         &state,
         &ctx,
         "public/bs_calls.html",
         StatusCode::OK,
-        context! { title => "项目申报", site, list, nav_current => "/banshi/calls/", crumbs => vec![(String::new(), "项目申报".to_owned())] },
-    )
+        context! { title => "项目申报", list, nav_current => "/banshi/calls/", crumbs => vec![(String::new(), "项目申报".to_owned())] }, true).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
@@ -420,17 +412,15 @@ async fn call_page(
         Vec::new()
     };
     let docs = files_of(&state.db, c.id, None).await?;
-    let site = cms::public::site_frame(&state.db, None).await;
-    html(
+    crate::public::html(
         state,
         ctx,
         "public/bs_call.html",
         status,
-        context! { title => c.title.clone(), site, call => sv(c), label => c.state_label(), docs => sv(&docs), sheet => sv(c.sheet()), open => c.window_open(&day), form => sv(form), errors, notice, ranked, objections,
+        context! { title => c.title.clone(), call => sv(c), label => c.state_label(), docs => sv(&docs), sheet => sv(c.sheet()), open => c.window_open(&day), form => sv(form), errors, notice, ranked, objections,
         once => platform::intake::submission_token(),
         publicity_open => c.state == "publicity" && c.publicity_until.as_deref().is_some_and(|u| day.as_str() <= u), nav_current => "/banshi/calls/",
-        crumbs => vec![("/banshi/calls/".to_owned(), "项目申报".to_owned()), (String::new(), c.title.clone())] },
-    )
+        crumbs => vec![("/banshi/calls/".to_owned(), "项目申报".to_owned()), (String::new(), c.title.clone())] }, true).await
 }
 
 async fn public_call(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {

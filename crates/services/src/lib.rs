@@ -38,6 +38,7 @@ pub fn extension(svc: Arc<Services>) -> platform::web::Extension {
     platform::web::Extension {
         name: "网上办事",
         prefixes: vec!["/banshi"],
+        portal: None,
         todos: Some(todos),
         templates: admin::templates(),
         nav: vec![

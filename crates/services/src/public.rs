@@ -10,13 +10,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Extension, Multipart, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::intake::{self, Claim};
 use platform::web::error::form_errors;
 use platform::web::extract::{Path, Query};
+use platform::web::portal::Section;
 use platform::web::{AppError, AppState, Ctx};
 use serde::{Deserialize, Serialize};
 
@@ -26,9 +27,7 @@ use crate::store::{self, Item};
 
 type Ext = Extension<Arc<Services>>;
 
-pub(crate) fn sv<T: Serialize>(v: T) -> Value {
-    Value::from(minijinja::value::Serde(v))
-}
+pub(crate) use platform::web::sv;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,7 +47,21 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn html(
+/// The service hall's part of the portal.
+pub static SECTION: Section = Section {
+    name: "网上办事",
+    root: "/banshi/",
+    nav: &[
+        ("/banshi/", "办事大厅"),
+        ("/banshi/calls/", "项目申报"),
+        ("/banshi/query", "办件查询"),
+        ("/banshi/gongshi", "办件公示"),
+    ],
+};
+
+/// A citizens' page inside the portal frame; `private` pages (an applicant's own case) are never
+/// kept by shared caches.
+pub(crate) async fn html(
     state: &AppState,
     ctx: &Ctx,
     name: &str,
@@ -56,8 +69,7 @@ fn html(
     page: Value,
     private: bool,
 ) -> Result<Response, AppError> {
-    let section = context! { name => "网上办事", root => "/banshi/", nav => vec![("/banshi/", "办事大厅"), ("/banshi/calls/", "项目申报"), ("/banshi/query", "办件查询"), ("/banshi/gongshi", "办件公示")] };
-    let body = state.render(ctx, name, context! { ..page, ..context! { section } })?;
+    let body = Html(state.public_page(ctx, &SECTION, name, page).await?);
     let cache = if private { "no-store" } else { "public, max-age=60" };
     Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
 }
@@ -137,16 +149,16 @@ async fn hall(State(state): State<AppState>, ctx: Ctx, Query(f): Query<HallQuery
         .collect();
     theme_tiles.sort_by_key(|t| std::cmp::Reverse(t.1));
     theme_tiles.truncate(12);
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/bs_hall.html",
         StatusCode::OK,
-        context! { title => "办事大厅", site, items => shown, filter => sv(&f), depts, themes, theme_tiles, popular, filtered,
+        context! { title => "办事大厅", items => shown, filter => sv(&f), depts, themes, theme_tiles, popular, filtered,
         events => domain::LIFE_EVENTS.to_vec(), nav_current => "/banshi/" },
         false,
     )
+    .await
 }
 
 /// Whether an item belongs under the 个人办事 / 法人办事 tab (`""`: all items).
@@ -183,18 +195,17 @@ async fn blank_form(
         code => if org { "91230100MA1B2C3D4X" } else { "2301**********0021（示例）" },
         phone => "0451-8666××××", address => "哈尔滨市道里区经纬街 99 号",
     };
-    let site = cms::public::site_frame(&state.db, None).await;
     let title = format!("{}申请表{}", item.name, if example { "（示范文本）" } else { "" });
     html(
         &state,
         &ctx,
         "public/bs_blank.html",
         StatusCode::OK,
-        context! { title, site, item => sv(&item), fields, materials => sv(item.materials()), example, sample,
+        context! { title, item => sv(&item), fields, materials => sv(item.materials()), example, sample,
         today => platform::calendar::date_text(platform::calendar::today()), nav_current => "/banshi/",
         crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), if example { "示范文本" } else { "空白表格" }.to_owned())] },
         false,
-    )
+    ).await
 }
 
 async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
@@ -203,20 +214,19 @@ async fn item_page(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Str
     let agency = orgs.iter().find(|o| o.id == item.org_id).map(|o| o.name.clone()).unwrap_or_default();
     let (rated, score_sum) = store::item_rating(&state.db, item.id).await?;
     let rating = (rated > 0).then(|| format!("{:.1}", score_sum as f64 / rated as f64));
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/bs_item.html",
         StatusCode::OK,
         context! {
-            title => item.name.clone(), column_name => "办事指南", site, item => sv(&item), agency, materials => sv(item.materials()),
+            title => item.name.clone(), column_name => "办事指南", item => sv(&item), agency, materials => sv(item.materials()),
             steps => item.steps(), faq => sv(item.faq()), review_steps => item.review_steps(), rating, rated,
             audience => match item.audience.as_str() { "person" => "个人", "org" => "法人", _ => "个人、法人" },
             crumbs => vec![(String::new(), item.name.clone())], nav_current => "/banshi/",
         },
         false,
-    )
+    ).await
 }
 
 /// Search results know items by id; the hall's address is by code.
@@ -243,20 +253,19 @@ async fn apply_form(
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         state,
         ctx,
         "public/bs_apply.html",
         status,
         context! {
-            title => format!("在线申请：{}", item.name), site, item => sv(item), fields => sv(item.form()), form => sv(input), errors,
+            title => format!("在线申请：{}", item.name), item => sv(item), fields => sv(item.form()), form => sv(input), errors,
             materials => sv(item.materials()), max_mb => service::MATERIALS.max_bytes >> 20,
             captcha => sv(state.captcha.issue()), once,
             crumbs => vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "在线申请".to_owned())], nav_current => "/banshi/",
         },
         true,
-    )
+    ).await
 }
 
 async fn apply_submit(
@@ -328,20 +337,19 @@ async fn receipt_page(
     let stored = intake::receipt_of_request(&state.db, "application", &headers)
         .await?
         .filter(|v| v["item"] == item.code.as_str());
-    let site = cms::public::site_frame(&state.db, None).await;
     let crumbs =
         vec![(format!("/banshi/items/{}", item.code), item.name.clone()), (String::new(), "申请已提交".to_owned())];
     let (status, page) = match stored {
         Some(v) => (
             StatusCode::OK,
-            context! { title => "申请已提交", site, item => sv(&item), receipt => sv(&v["receipt"]), nav_current => "/banshi/", crumbs },
+            context! { title => "申请已提交", item => sv(&item), receipt => sv(&v["receipt"]), nav_current => "/banshi/", crumbs },
         ),
         None => (
             StatusCode::NOT_FOUND,
-            context! { title => "回执已过期", site, item => sv(&item), expired => true, nav_current => "/banshi/", crumbs },
+            context! { title => "回执已过期", item => sv(&item), expired => true, nav_current => "/banshi/", crumbs },
         ),
     };
-    html(&state, &ctx, "public/bs_receipt.html", status, page, true)
+    html(&state, &ctx, "public/bs_receipt.html", status, page, true).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -355,16 +363,15 @@ struct QueryForm {
 }
 
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/bs_query.html",
         StatusCode::OK,
-        context! { title => "办件查询", site, form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/banshi/query",
+        context! { title => "办件查询", form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/banshi/query",
         crumbs => vec![(String::new(), "办件查询".to_owned())] },
         true,
-    )
+    ).await
 }
 
 /// What to tell the applicant along with the case: a notice, or the errors of what they sent.
@@ -405,7 +412,6 @@ async fn applicant_view(
         .collect();
     let cal = svc.calendar(&state.db).await;
     let due = service::due_status(&cal, a, platform::calendar::today());
-    let site = cms::public::site_frame(&state.db, None).await;
     let values = a.values();
     html(
         state,
@@ -413,7 +419,7 @@ async fn applicant_view(
         "public/bs_query.html",
         status,
         context! {
-            title => "办件查询", site, app => sv(a), item => sv(item), state_label => st.label(), events, code, notice, errors,
+            title => "办件查询", app => sv(a), item => sv(item), state_label => st.label(), events, code, notice, errors,
             once => intake::submission_token(),
             correction => st == AState::Correction, can_rate => can(Action::Rate), ratings => domain::RATINGS.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
             fields => sv(item.form().into_iter().filter(|f| f.kind != "file").collect::<Vec<_>>()), values,
@@ -423,7 +429,7 @@ async fn applicant_view(
             nav_current => "/banshi/query", crumbs => vec![(String::new(), "办件查询".to_owned())],
         },
         true,
-    )
+    ).await
 }
 
 /// How one event reads on the applicant's timeline: each review step by its name, and the
@@ -481,16 +487,16 @@ async fn query_submit(
         }
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            let site = cms::public::site_frame(&state.db, None).await;
             html(
                 &state,
                 &ctx,
                 "public/bs_query.html",
                 status,
-                context! { title => "办件查询", site, form => context! { no => f.no }, errors, nav_current => "/banshi/query",
+                context! { title => "办件查询", form => context! { no => f.no }, errors, nav_current => "/banshi/query",
                 crumbs => vec![(String::new(), "办件查询".to_owned())] },
                 true,
             )
+            .await
         }
     }
 }
@@ -584,17 +590,16 @@ async fn notice(
         _ if a.accepted => "受理通知书",
         _ => "申请回执",
     };
-    let site = cms::public::site_frame(&state.db, None).await;
     let mut page = html(
         &state,
         &ctx,
         "public/bs_notice.html",
         StatusCode::OK,
-        context! { title => kind, kind, site, app => sv(&a), item => sv(&case.item), agency => agency.clone(), today => platform::calendar::date_text(platform::calendar::today()),
+        context! { title => kind, kind, app => sv(&a), item => sv(&case.item), agency => agency.clone(), today => platform::calendar::date_text(platform::calendar::today()),
         remedies => domain::remedies(&agency, &service::review_body(&orgs, a.org_id)), decided_on => a.decided_at.map(platform::fmt_date),
         nav_current => "/banshi/query", crumbs => vec![(String::new(), kind.to_owned())], print_script => PRINT_SCRIPT },
         true,
-    )?;
+    ).await?;
     if let Ok(v) = header::HeaderValue::from_str(&platform::web::headers::public_policy_with_script(PRINT_SCRIPT)) {
         page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -644,14 +649,13 @@ async fn gongshi(
         .filter(|(_, v)| v.0 > 0)
         .map(|(n, (rated, sum, bad))| context! { dept => n, rated, bad, avg => format!("{:.2}", sum as f64 / rated as f64) })
         .collect();
-    let site = cms::public::site_frame(&state.db, None).await;
     html(
         &state,
         &ctx,
         "public/bs_gongshi.html",
         StatusCode::OK,
-        context! { title => "办件公示", site, list, total, page, pages => (total + 29) / 30, year, monthly => table.into_iter().collect::<Vec<_>>(), ratings,
+        context! { title => "办件公示", list, total, page, pages => (total + 29) / 30, year, monthly => table.into_iter().collect::<Vec<_>>(), ratings,
         nav_current => "/banshi/gongshi", crumbs => vec![(String::new(), "办件公示".to_owned())] },
         false,
-    )
+    ).await
 }

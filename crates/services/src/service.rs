@@ -525,11 +525,11 @@ pub async fn apply(
     )
     .await?;
     if !email.is_empty() {
-        state.mailer.send(
+        state.send_mail(
             email,
             &format!("【网上办事】{}申请已提交（受理编号 {no}）", item.name),
             &format!("{}：\n\n您申请的「{}」已提交。\n受理编号：{no}\n查询码：{qc}\n\n凭受理编号和查询码可随时查询办理进度。承诺办结时限：{} 个工作日（自受理之日起）。", input.applicant_name.trim(), item.name, item.promised_days),
-        );
+        ).await;
     }
     Ok(Receipt { id, no, query_code: qc })
 }
@@ -869,11 +869,13 @@ pub async fn act(
         .await;
     if let Some(m) = mail {
         if !a.email.is_empty() {
-            state.mailer.send(
-                &a.email,
-                &format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
-                &format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
-            );
+            state
+                .send_mail(
+                    &a.email,
+                    &format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
+                    &format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
+                )
+                .await;
         }
         state.sms.send(&a.phone, &format!("【网上办事】您申请的{}（{}）：{m}", item.name, a.no));
     }

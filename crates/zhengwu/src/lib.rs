@@ -128,7 +128,7 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
         db,
         config,
         key,
-        vec![cms::extension(), interaction::extension(ix.clone()), services::extension(svc.clone())],
+        vec![cms::extension(cms.clone()), interaction::extension(ix.clone()), services::extension(svc.clone())],
     )?;
     let mut api = cms::api_routes(cms.clone());
     api.extend(interaction::api_routes(ix.clone()));
@@ -144,6 +144,7 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
             .merge(cms::public_routes(cms.clone())),
     )
     .layer(cms::public::CachedPagesLayer::new(cms.clone()));
+    state.start_outbox();
     Ok(App { state, cms, interaction: ix, services: svc, router })
 }
 

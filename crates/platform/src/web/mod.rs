@@ -15,6 +15,7 @@ pub mod headers;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod portal;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -125,6 +126,8 @@ pub struct Extension {
     pub todos: Option<TodoSource>,
     /// The public path prefixes its routes own (`/banshi`): no site may take them.
     pub prefixes: Vec<&'static str>,
+    /// The frame around every module's public pages (the CMS provides the sites' layouts).
+    pub portal: Option<Arc<dyn portal::Portal>>,
 }
 
 /// Paths the platform itself serves; no site may take them.
@@ -153,6 +156,9 @@ pub struct Inner {
     policy: RwLock<(Instant, SecurityPolicy)>,
     /// Every reserved public path prefix with the name of who owns it.
     reserved: Vec<(&'static str, &'static str)>,
+    portal: Option<Arc<dyn portal::Portal>>,
+    /// Wakes the outbox worker when a message is queued.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone)]
@@ -174,7 +180,12 @@ impl AppState {
         let mut nav = pages::platform_nav();
         let mut todo_sources = Vec::new();
         let mut reserved: Vec<(&'static str, &'static str)> = PLATFORM_PREFIXES.iter().map(|p| (*p, "平台")).collect();
+        let mut portal: Option<Arc<dyn portal::Portal>> = None;
         for ext in extensions {
+            if let Some(p) = ext.portal {
+                anyhow::ensure!(portal.is_none(), "模块「{}」提供了第二个门户框架", ext.name);
+                portal = Some(p);
+            }
             for (name, src) in ext.templates {
                 // One namespace for all modules: a second template of the same name would silently
                 // replace the first one's page.
@@ -210,7 +221,34 @@ impl AppState {
             metrics: metrics::Metrics::new(),
             policy: RwLock::new((Instant::now() - POLICY_TTL * 2, SecurityPolicy::default())),
             reserved,
+            portal,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })))
+    }
+
+    /// Starts delivering the outbox (once per process, from inside the runtime).
+    pub fn start_outbox(&self) {
+        if self.mailer.is_configured() {
+            crate::outbox::spawn_worker(self.db.clone(), self.mailer.clone(), self.outbox_wake.clone());
+        }
+    }
+
+    /// Queues a mail for delivery through the outbox (retried while the relay is down). Call it
+    /// only after the change that asks for it has committed. Without a relay it is only logged.
+    pub async fn send_mail(&self, to: &str, subject: &str, body: &str) {
+        if !self.mailer.is_configured() {
+            tracing::info!(subject, "mail not sent: no SMTP relay configured");
+            return;
+        }
+        match crate::outbox::enqueue(&self.db, to, subject, body).await {
+            Ok(()) => self.outbox_wake.notify_one(),
+            Err(e) => tracing::error!(error = %e, subject, "mail could not be queued"),
+        }
+    }
+
+    /// The frame around modules' public pages, if a module provides one.
+    pub fn portal(&self) -> Option<&Arc<dyn portal::Portal>> {
+        self.portal.as_ref()
     }
 
     /// Who owns a public path prefix (`/banshi` → 网上办事), if anyone but a site: a site's prefix
@@ -353,6 +391,11 @@ impl AppState {
     }
 }
 
+/// Any serialisable value as a template value.
+pub fn sv<T: serde::Serialize>(v: T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
+
 /// HTML auto-escaping of `& < > " '` only. minijinja's default also escapes `/`, which is valid but
 /// makes every URL in a page longer and harder to read; `/` needs no escaping in HTML text or in
 /// quoted attributes.
@@ -479,6 +522,11 @@ pub struct Ctx {
     pub todos: Option<Arc<Vec<Todo>>>,
     /// The success message a redirect asked for (`?ok=saved` …), shown at the top of the page.
     pub flash: Option<&'static str>,
+    /// How the visitor reads public pages (繁體, 长者模式).
+    pub reading: portal::Reading,
+    /// The host the request named, when it is a plain host name (links and meta tags of sites
+    /// without a configured host); `localhost` otherwise.
+    pub host: String,
     audited: Arc<AtomicBool>,
 }
 
@@ -561,6 +609,19 @@ pub fn request_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> Opt
     headers.get(header::HOST).and_then(|v| v.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()))
 }
 
+/// The host a request names if it is a plain lower-case host name or address with an optional
+/// port (what browsers send), else `localhost`: a forged `Host` cannot put markup or odd bytes into
+/// links and meta tags.
+pub fn plain_host<'a>(headers: &'a HeaderMap, uri: &'a axum::http::Uri) -> &'a str {
+    request_host(headers, uri)
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 100
+                && h.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost")
+}
+
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
         let (k, v) = kv.trim().split_once('=')?;
@@ -631,6 +692,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "granted" => "已授予角色",
         "revoked" => "已收回",
         "timeout" => "登录已超时，请重新登录",
+        "resend" => "已重新排入发送队列",
         _ => return None,
     })
 }
@@ -652,6 +714,7 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
     );
     let pre_csrf = cookie(req.headers(), PRE_CSRF_COOKIE).filter(|v| v.len() >= 16 && v.len() <= 64).map(str::to_owned);
     let needs_pre_csrf = pre_csrf.is_none();
+    let (reading, reading_cookies) = portal::Reading::of_request(req.headers(), req.uri().query());
     let ctx = Ctx {
         request_id: request_id.clone(),
         ip: client_ip(&state, &req),
@@ -661,6 +724,8 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
         csrf_token: pre_csrf.unwrap_or_else(|| crate::security::random_token(18)),
         todos: None,
         flash: query_param(&req, "ok").as_deref().and_then(flash_text),
+        reading,
+        host: plain_host(req.headers(), req.uri()).to_owned(),
         audited: Arc::new(AtomicBool::new(false)),
     };
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
@@ -679,6 +744,11 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
         && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
     {
         res.headers_mut().append(header::SET_COOKIE, set_cookie(&state, PRE_CSRF_COOKIE, &ctx.csrf_token, None));
+    }
+    if !is_api {
+        for c in reading_cookies {
+            res.headers_mut().append(header::SET_COOKIE, c);
+        }
     }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-request-id", v);

@@ -26,6 +26,7 @@ pub const PAGE_SIZE: i64 = 20;
 pub fn register_templates(env: &mut minijinja::Environment<'static>) -> Result<(), minijinja::Error> {
     for (name, src) in [
         ("error.html", include_str!("../../templates/error.html")),
+        ("portal/plain.html", include_str!("../../templates/portal/plain.html")),
         ("admin/error.html", include_str!("../../templates/admin/error.html")),
         ("admin/macros.html", include_str!("../../templates/admin/macros.html")),
         ("admin/base.html", include_str!("../../templates/admin/base.html")),
@@ -43,6 +44,7 @@ pub fn register_templates(env: &mut minijinja::Environment<'static>) -> Result<(
         ("admin/audit.html", include_str!("../../templates/admin/audit.html")),
         ("admin/tokens.html", include_str!("../../templates/admin/tokens.html")),
         ("admin/calendar.html", include_str!("../../templates/admin/calendar.html")),
+        ("admin/outbox.html", include_str!("../../templates/admin/outbox.html")),
     ] {
         env.add_template(name, src)?;
     }
@@ -55,6 +57,9 @@ pub fn platform_nav() -> Vec<NavItem> {
         NavItem { section: "系统管理", href: "/admin/orgs", label: "机构管理", perm: Some(Perm::OrgManage) },
         NavItem {
             section: "系统管理", href: "/admin/settings", label: "系统设置", perm: Some(Perm::SystemSettings)
+        },
+        NavItem {
+            section: "系统管理", href: "/admin/outbox", label: "待发邮件", perm: Some(Perm::SystemSettings)
         },
         NavItem { section: "安全管理", href: "/admin/grants", label: "角色授权", perm: Some(Perm::RoleGrant) },
         NavItem {
@@ -88,6 +93,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/grants/remove/{grant_id}", post(grant_remove))
         .route("/admin/security-policy", get(policy_page).post(policy_submit))
         .route("/admin/settings", get(settings_page).post(settings_submit))
+        .route("/admin/outbox", get(outbox_page))
+        .route("/admin/outbox/{id}/retry", axum::routing::post(outbox_retry))
         .route("/admin/audit", get(audit_page))
         .route("/admin/audit/verify", post(audit_verify))
         .route("/admin/audit/export.csv", get(audit_export_csv))
@@ -933,6 +940,33 @@ struct SettingsForm {
     admin_contact: String,
     #[serde(default)]
     upload_max_mb: String,
+}
+
+/// Mail not yet delivered: what waits for a retry and what failed for good (subject, attempts,
+/// the relay's reason — never the address), with 重新发送 for the failed ones.
+async fn outbox_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    let rows = crate::outbox::undelivered(&state.db).await?;
+    state.render(
+        &ctx,
+        "admin/outbox.html",
+        context! { rows => super::sv(&rows), relay => state.mailer.is_configured() },
+    )
+}
+
+async fn outbox_retry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    if !crate::outbox::retry(&state.db, id).await? {
+        return Err(AppError::Conflict("这封邮件不在发送失败状态，无需重新发送".into()));
+    }
+    state.audit(&ctx, "outbox.retry", &format!("outbox:{id}"), "success", "重新发送失败的邮件").await;
+    state.outbox_wake.notify_one();
+    Ok(see_other("/admin/outbox?ok=resend"))
 }
 
 async fn settings_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Html<String>, AppError> {

@@ -132,6 +132,7 @@ backend_tests! {
             nav: vec![],
             todos: None,
             prefixes: vec![prefix],
+            portal: None,
         };
         let start = |exts| platform::web::AppState::new(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone(), exts);
         assert!(start(vec![ext("甲", "public/a.html", "/jia"), ext("乙", "public/b.html", "/yi")]).is_ok());
@@ -677,4 +678,48 @@ async fn schemas_match_between_backends() {
     a.sort();
     b.sort();
     assert_eq!(a, b);
+}
+
+backend_tests! {
+    mail_waits_in_the_outbox_while_the_relay_is_down => |app: TestApp| async move {
+        use platform::outbox;
+        let count = |state: &'static str| {
+            let db = app.db.clone();
+            async move { db.count(platform::db::sql("SELECT COUNT(*) FROM outbox WHERE state = $1").bind(state)).await.unwrap() }
+        };
+        // Queued, then held back from the running worker so this test drives the rounds.
+        app.state.send_mail("zhang.san@example.com", "【市长信箱】来信已收到", "您的来信已收到。").await;
+        let later = platform::db::now() + 10_000;
+        app.db.execute(platform::db::sql("UPDATE outbox SET next_at = $1 WHERE state = 'pending'").bind(later)).await.unwrap();
+        // The relay is down: the message stays queued with the reason, and no address in it.
+        let down = platform::mail::Mailer::new(Some("smtp://127.0.0.1:9"), "noreply@harbin.gov.cn");
+        let r = outbox::deliver_due(&app.db, &down, later).await.unwrap();
+        assert_eq!(r, outbox::Round { sent: 0, retrying: 1, failed: 0 });
+        let waiting = outbox::undelivered(&app.db).await.unwrap();
+        assert_eq!((waiting.len(), waiting[0].attempts), (1, 1));
+        assert!(!waiting[0].last_error.is_empty() && !waiting[0].last_error.contains('@'), "{}", waiting[0].last_error);
+        assert!(!waiting[0].recipient.contains("zhang.san"), "the address is sealed at rest");
+        // Not due again before its pause is over; then the relay is back and it goes out once.
+        assert_eq!(outbox::deliver_due(&app.db, &app.state.mailer, later + 1).await.unwrap(), outbox::Round::default());
+        let r = outbox::deliver_due(&app.db, &app.state.mailer, later + outbox::backoff(1)).await.unwrap();
+        assert_eq!(r.sent, 1);
+        app.mail.wait_for("zhang.san@example.com", "来信已收到").await;
+        assert_eq!((count("sent").await, count("pending").await), (1, 0));
+        // A message that keeps failing ends as failed, is listed, and can be sent again.
+        app.state.send_mail("li.si@example.com", "【网上办事】申请已提交", "正文").await;
+        app.db.execute(platform::db::sql("UPDATE outbox SET next_at = $1, attempts = $2 WHERE state = 'pending'").bind(later).bind(outbox::MAX_ATTEMPTS - 1)).await.unwrap();
+        let r = outbox::deliver_due(&app.db, &down, later).await.unwrap();
+        assert_eq!(r.failed, 1);
+        let failed = outbox::undelivered(&app.db).await.unwrap();
+        assert_eq!(failed[0].state, "failed");
+        app.user("mailops", &[Role::Sysadmin]).await;
+        let mut c = app.signed_in("mailops").await;
+        let page = c.get("/admin/outbox").await;
+        assert!(page.text.contains("【网上办事】申请已提交") && page.text.contains("发送失败"), "{}", page.text);
+        assert!(!page.text.contains("li.si@example.com"), "addresses are not shown");
+        let r = c.post_form(&format!("/admin/outbox/{}/retry", failed[0].id), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        app.mail.wait_for("li.si@example.com", "申请已提交").await;
+        assert_eq!(count("failed").await, 0);
+    };
 }

@@ -1,0 +1,161 @@
+//! The outbox: mail that a committed change asks for. A handler records the message (after its
+//! transaction committed, so a change that fails never mails anyone) and a worker delivers it,
+//! retrying with growing pauses while the SMTP relay is down; a message that still fails after
+//! [`MAX_ATTEMPTS`] is kept as 失败 for an operator to see and send again. Several nodes may run
+//! the worker: each message is claimed with a conditional update before it is sent.
+
+use crate::db::{self, Db, DbResult, sql};
+use crate::mail::Mailer;
+
+/// Attempts before a message is given up as failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// How long a claimed message stays with the node that claimed it (longer than one SMTP exchange).
+const CLAIM_SECONDS: i64 = 120;
+
+/// Seconds to wait after the `attempts`-th failure: 1, 2, 4 … minutes, at most 6 hours.
+pub fn backoff(attempts: i64) -> i64 {
+    (60i64 << attempts.clamp(1, 12).saturating_sub(1)).min(6 * 3600)
+}
+
+/// Records a mail for delivery.
+pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str) -> DbResult<()> {
+    let now = db::now();
+    db.execute(
+        sql("INSERT INTO outbox (recipient, subject, body, next_at, created_at) VALUES ($1, $2, $3, $4, $4)")
+            .bind(crate::sealed::seal(to))
+            .bind(subject)
+            .bind(body)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Message {
+    pub id: i64,
+    #[serde(skip)]
+    pub recipient: String,
+    pub subject: String,
+    #[serde(skip)]
+    pub body: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub last_error: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// What one delivery round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// Delivers every message due at `now` (at most 200 per round).
+pub async fn deliver_due(db: &Db, mailer: &Mailer, now: i64) -> DbResult<Round> {
+    let due: Vec<Message> = db
+        .fetch_all(
+            sql("SELECT * FROM outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT 200")
+                .bind(now),
+        )
+        .await?;
+    let mut round = Round::default();
+    for m in due {
+        let claimed = db
+            .execute(
+                sql("UPDATE outbox SET next_at = $1 WHERE id = $2 AND state = 'pending' AND next_at = $3")
+                    .bind(now + CLAIM_SECONDS)
+                    .bind(m.id)
+                    .bind(m.next_at),
+            )
+            .await?;
+        if claimed == 0 {
+            continue;
+        }
+        let to = crate::sealed::open(&m.recipient).unwrap_or_default();
+        match mailer.deliver(&to, &m.subject, &m.body).await {
+            Ok(()) => {
+                db.execute(sql("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2").bind(now).bind(m.id)).await?;
+                round.sent += 1;
+            }
+            Err(e) => {
+                let attempts = m.attempts + 1;
+                let state = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+                // The error text of an SMTP exchange can quote the address; keep only its first line
+                // without anything that looks like one.
+                let error: String = e
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .filter(|w| !w.contains('@'))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                db.execute(
+                    sql("UPDATE outbox SET state = $1, attempts = $2, next_at = $3, last_error = $4 WHERE id = $5")
+                        .bind(state)
+                        .bind(attempts)
+                        .bind(now + backoff(attempts))
+                        .bind(error.chars().take(300).collect::<String>())
+                        .bind(m.id),
+                )
+                .await?;
+                tracing::warn!(outbox_id = m.id, attempts, state, "mail delivery failed");
+                if state == "failed" {
+                    round.failed += 1;
+                } else {
+                    round.retrying += 1;
+                }
+            }
+        }
+    }
+    Ok(round)
+}
+
+/// Messages not yet delivered (pending and failed), newest first, for the operators' list.
+pub async fn undelivered(db: &Db) -> DbResult<Vec<Message>> {
+    db.fetch_all(sql("SELECT * FROM outbox WHERE state <> 'sent' ORDER BY id DESC LIMIT 500")).await
+}
+
+/// Puts a failed message back in the queue for one more round of attempts.
+pub async fn retry(db: &Db, id: i64) -> DbResult<bool> {
+    let n = db
+        .execute(
+            sql("UPDATE outbox SET state = 'pending', attempts = 0, next_at = $1 WHERE id = $2 AND state = 'failed'")
+                .bind(db::now())
+                .bind(id),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Runs delivery rounds: when woken by a new message, and every 30 seconds for retries.
+pub fn spawn_worker(db: Db, mailer: Mailer, wake: std::sync::Arc<tokio::sync::Notify>) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = deliver_due(&db, &mailer, db::now()).await {
+                tracing::error!(error = %e, "outbox round failed");
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), wake.notified()).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_stop_at_six_hours() {
+        assert_eq!(backoff(1), 60);
+        assert_eq!(backoff(2), 120);
+        assert_eq!(backoff(4), 480);
+        assert_eq!(backoff(20), 6 * 3600);
+        assert!((1..MAX_ATTEMPTS).all(|a| backoff(a) < backoff(a + 1) || backoff(a) == 6 * 3600));
+    }
+}

@@ -1,0 +1,178 @@
+//! The portal frame every module's public pages render inside. A module renders only its page's
+//! content; the [`Portal`] (implemented by the CMS, which owns sites and their templates) wraps it
+//! in the site's own layout — masthead, navigation, search box, 繁體 and 长者模式, footer with the
+//! required facts, the government meta tags — so a page under `/hudong/` or `/banshi/` looks and
+//! behaves like every other page of the site, including the site's own template edits. Without a
+//! portal (a back-office-only deployment) a plain frame is used.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::http::{HeaderMap, HeaderValue};
+use minijinja::Value;
+
+use super::{AppError, AppState, Ctx};
+use crate::db::Db;
+
+/// How a visitor reads the public site: simplified or traditional characters, standard or elder
+/// view. Chosen with `?script=hant|hans` and `?elder=1|0`, and remembered in cookies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Reading {
+    pub traditional: bool,
+    pub elder: bool,
+}
+
+impl Reading {
+    /// A short key for caches.
+    pub fn key(self) -> &'static str {
+        match (self.traditional, self.elder) {
+            (false, false) => "s",
+            (true, false) => "t",
+            (false, true) => "se",
+            (true, true) => "te",
+        }
+    }
+
+    /// The reading a request asks for, and the cookies that remember a change asked in its query.
+    pub fn of_request(headers: &HeaderMap, query: Option<&str>) -> (Reading, Vec<HeaderValue>) {
+        let mut r = Reading {
+            traditional: super::cookie(headers, "zw_script") == Some("hant"),
+            elder: super::cookie(headers, "zw_elder") == Some("1"),
+        };
+        let mut set = Vec::new();
+        for (k, v) in query.map(|q| url::form_urlencoded::parse(q.as_bytes())).into_iter().flatten() {
+            let (cookie, on) = match (k.as_ref(), v.as_ref()) {
+                ("script", "hant") => ("zw_script=hant; Path=/; Max-Age=31536000; SameSite=Lax", Some(true)),
+                ("script", "hans") => ("zw_script=; Path=/; Max-Age=0; SameSite=Lax", Some(false)),
+                ("elder", "1") => ("zw_elder=1; Path=/; Max-Age=31536000; SameSite=Lax", None),
+                ("elder", "0") => ("zw_elder=; Path=/; Max-Age=0; SameSite=Lax", None),
+                _ => continue,
+            };
+            match (k.as_ref(), on) {
+                ("script", Some(t)) => r.traditional = t,
+                _ => r.elder = v == "1",
+            }
+            set.push(HeaderValue::from_static(cookie));
+        }
+        (r, set)
+    }
+}
+
+/// A module's own part of the portal: its name, home and sub-navigation (互动交流: 信箱, 来信查询).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Section {
+    pub name: &'static str,
+    pub root: &'static str,
+    pub nav: &'static [(&'static str, &'static str)],
+}
+
+/// What the frame needs to know about one module page besides its content.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Frame {
+    pub section: &'static Section,
+    /// The site the page belongs to (a mailbox's site); the main portal when `None`.
+    pub site_id: Option<i64>,
+    pub title: String,
+    /// The column name in the page's meta tags (the section's name when empty).
+    pub column: String,
+    /// Breadcrumbs below the section: (link, name); the last one is the page itself.
+    pub crumbs: Vec<(String, String)>,
+    /// Which entry of the section's navigation is this page's.
+    pub nav_current: String,
+}
+
+impl Frame {
+    /// The frame facts a module page's template context carries (`title`, `column_name`, `crumbs`,
+    /// `nav_current`, `site_id`), so a handler states them once.
+    pub fn from_page(section: &'static Section, page: &Value) -> Frame {
+        let text = |k: &str| page.get_attr(k).ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| v.to_string());
+        let crumbs = page
+            .get_attr("crumbs")
+            .ok()
+            .and_then(|v| v.try_iter().ok().map(|it| it.collect::<Vec<_>>()))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| Some((c.get_item_by_index(0).ok()?.to_string(), c.get_item_by_index(1).ok()?.to_string())))
+            .collect();
+        Frame {
+            section,
+            site_id: page.get_attr("site_id").ok().and_then(|v| i64::try_from(v).ok()),
+            title: text("title").unwrap_or_else(|| section.name.to_owned()),
+            column: text("column_name").unwrap_or_default(),
+            crumbs,
+            nav_current: text("nav_current").unwrap_or_default(),
+        }
+    }
+}
+
+/// Wraps a module page's rendered content in a site's layout.
+pub trait Portal: Send + Sync {
+    fn wrap<'a>(
+        &'a self,
+        db: &'a Db,
+        ctx: &'a Ctx,
+        frame: &'a Frame,
+        content: String,
+    ) -> Pin<Box<dyn Future<Output = Result<String, AppError>> + Send + 'a>>;
+}
+
+impl AppState {
+    /// Renders a module's public page: its template (content only) inside the portal frame.
+    pub async fn public_page(
+        &self,
+        ctx: &Ctx,
+        section: &'static Section,
+        name: &str,
+        page: Value,
+    ) -> Result<String, AppError> {
+        let frame = Frame::from_page(section, &page);
+        let content = self.render(ctx, name, page)?.0;
+        match self.portal() {
+            Some(p) => p.wrap(&self.db, ctx, &frame, content).await,
+            None => self
+                .templates
+                .get_template("portal/plain.html")
+                .and_then(|t| {
+                    t.render(
+                        minijinja::context! { frame => super::sv(&frame), content => Value::from_safe_string(content) },
+                    )
+                })
+                .map_err(|e| AppError::Internal(format!("模块页面框架渲染失败: {e:#}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_follows_query_over_cookies() {
+        let mut h = HeaderMap::new();
+        h.insert(axum::http::header::COOKIE, HeaderValue::from_static("zw_script=hant; zw_elder=1"));
+        let (r, set) = Reading::of_request(&h, None);
+        assert_eq!(r, Reading { traditional: true, elder: true });
+        assert!(set.is_empty());
+        let (r, set) = Reading::of_request(&h, Some("script=hans&elder=0&x=1"));
+        assert_eq!(r, Reading::default());
+        assert_eq!(set.len(), 2);
+        let (r, _) = Reading::of_request(&HeaderMap::new(), Some("elder=1"));
+        assert_eq!((r.key(), r.elder, r.traditional), ("se", true, false));
+        let (r, set) = Reading::of_request(&HeaderMap::new(), Some("script=x&elder=2"));
+        assert_eq!((r, set.len()), (Reading::default(), 0));
+    }
+
+    #[test]
+    fn frame_facts_come_from_the_page() {
+        static S: Section = Section { name: "互动交流", root: "/hudong/", nav: &[("/hudong/", "互动交流")] };
+        let page = minijinja::context! { title => "市长信箱", site_id => 3, crumbs => vec![("/hudong/szxx/", "市长信箱")], nav_current => "/hudong/" };
+        let f = Frame::from_page(&S, &page);
+        assert_eq!(f.title, "市长信箱");
+        assert_eq!(f.site_id, Some(3));
+        assert_eq!(f.crumbs, vec![("/hudong/szxx/".to_owned(), "市长信箱".to_owned())]);
+        assert_eq!(f.nav_current, "/hudong/");
+        assert_eq!(f.column, "");
+        let f = Frame::from_page(&S, &minijinja::context! { site_id => Value::from(()) });
+        assert_eq!((f.title.as_str(), f.site_id), ("互动交流", None));
+    }
+}
