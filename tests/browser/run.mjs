@@ -369,12 +369,12 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
   const problems = [];
   try {
     await page.goto(base + '/banshi/');
-    await Promise.all([page.waitForNavigation(), page.click('a:text-is("繁體")')]);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="?script=hant"]')]);
     if (!(await page.textContent('h1')).includes('辦事大廳')) problems.push('繁體 did not turn the hall traditional');
     await page.goto(base + '/hudong/szxx/');
     if (!(await page.textContent('h1')).includes('市長信箱')) problems.push('the choice did not follow to the mailbox');
-    await Promise.all([page.waitForNavigation(), page.click('a:text-is("简体")')]);
-    await Promise.all([page.waitForNavigation(), page.click('a:text-is("长者模式")')]);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="?script=hans"]')]);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="?elder=1"]')]);
     if (!(await page.getAttribute('html', 'class') || '').includes('elder')) problems.push('长者模式 not applied');
     await page.fill('header form[role=search] input[name=q]', '营业执照');
     await Promise.all([page.waitForNavigation(), page.click('header form[role=search] button')]);

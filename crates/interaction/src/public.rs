@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Extension, Multipart, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use minijinja::{Value, context};
 use platform::accounts;
@@ -62,9 +62,7 @@ async fn html(
     page: Value,
     private: bool,
 ) -> Result<Response, AppError> {
-    let body = Html(state.public_page(ctx, &SECTION, name, page).await?);
-    let cache = if private { "no-store" } else { "public, max-age=60" };
-    Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
+    state.public_response(ctx, &SECTION, name, status, page, private).await
 }
 
 async fn active_mailbox(db: &Db, code: &str) -> Result<Mailbox, AppError> {
@@ -405,19 +403,7 @@ async fn query_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Que
     ctx.require_form_token(&f.csrf)?;
     match service::find_for_writer(&state.db, &f.no, &f.code).await {
         Ok(l) => writer_view(&state, &ctx, &l, &f.code, "").await,
-        Err(e) => {
-            let (status, errors) = form_errors(e)?;
-            html(
-                &state,
-                &ctx,
-                "public/query.html",
-                status,
-                context! { title => "来信查询", form => context! { no => f.no }, errors, nav_current => "/hudong/query",
-                crumbs => vec![(String::new(), "来信查询".to_owned())] },
-                true,
-            )
-            .await
-        }
+        Err(e) => state.lookup_again(&ctx, &SECTION, "public/query.html", "来信查询", &f.no, e).await,
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Extension, Multipart, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
@@ -69,9 +69,7 @@ pub(crate) async fn html(
     page: Value,
     private: bool,
 ) -> Result<Response, AppError> {
-    let body = Html(state.public_page(ctx, &SECTION, name, page).await?);
-    let cache = if private { "no-store" } else { "public, max-age=60" };
-    Ok((status, [(header::CACHE_CONTROL, cache)], body).into_response())
+    state.public_response(ctx, &SECTION, name, status, page, private).await
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, Clone)]
@@ -485,19 +483,7 @@ async fn query_submit(
             let case = Case::load(&state.db, a.id).await?;
             applicant_view(&state, &svc, &ctx, &case, &f.code, Feedback::none()).await
         }
-        Err(e) => {
-            let (status, errors) = form_errors(e)?;
-            html(
-                &state,
-                &ctx,
-                "public/bs_query.html",
-                status,
-                context! { title => "办件查询", form => context! { no => f.no }, errors, nav_current => "/banshi/query",
-                crumbs => vec![(String::new(), "办件查询".to_owned())] },
-                true,
-            )
-            .await
-        }
+        Err(e) => state.lookup_again(&ctx, &SECTION, "public/bs_query.html", "办件查询", &f.no, e).await,
     }
 }
 

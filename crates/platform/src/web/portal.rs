@@ -142,6 +142,44 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// A module's public page as a response; `private` pages (a citizen's own case) are never kept
+    /// by shared caches, others for a minute.
+    pub async fn public_response(
+        &self,
+        ctx: &Ctx,
+        section: &'static Section,
+        name: &str,
+        status: axum::http::StatusCode,
+        page: Value,
+        private: bool,
+    ) -> Result<axum::response::Response, AppError> {
+        use axum::response::IntoResponse;
+        let body = axum::response::Html(self.public_page(ctx, section, name, page).await?);
+        let cache = if private { "no-store" } else { "public, max-age=60" };
+        Ok((status, [(axum::http::header::CACHE_CONTROL, cache)], body).into_response())
+    }
+
+    /// The lookup form (number and query code) again after a failed lookup: the number kept, the
+    /// reason under its field, the code never echoed.
+    pub async fn lookup_again(
+        &self,
+        ctx: &Ctx,
+        section: &'static Section,
+        name: &str,
+        title: &str,
+        no: &str,
+        err: AppError,
+    ) -> Result<axum::response::Response, AppError> {
+        let (status, errors) = super::error::form_errors(err)?;
+        let page = minijinja::context! {
+            title, form => minijinja::context! { no }, errors, nav_current => ctx.path.clone(),
+            crumbs => vec![(String::new(), title.to_owned())],
+        };
+        self.public_response(ctx, section, name, status, page, true).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
