@@ -18,14 +18,15 @@ pub fn backoff(attempts: i64) -> i64 {
     (60i64 << attempts.clamp(1, 12).saturating_sub(1)).min(6 * 3600)
 }
 
-/// Records a mail for delivery.
-pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str) -> DbResult<()> {
+/// Records a mail for delivery from `not_before` on (now, for every message a change asks for).
+pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str, not_before: i64) -> DbResult<()> {
     let now = db::now();
     db.execute(
-        sql("INSERT INTO outbox (recipient, subject, body, next_at, created_at) VALUES ($1, $2, $3, $4, $4)")
+        sql("INSERT INTO outbox (recipient, subject, body, next_at, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(crate::sealed::seal(to))
             .bind(subject)
             .bind(body)
+            .bind(not_before.max(now))
             .bind(now),
     )
     .await?;

@@ -240,7 +240,7 @@ impl AppState {
             tracing::info!(subject, "mail not sent: no SMTP relay configured");
             return;
         }
-        match crate::outbox::enqueue(&self.db, to, subject, body).await {
+        match crate::outbox::enqueue(&self.db, to, subject, body, crate::db::now()).await {
             Ok(()) => self.outbox_wake.notify_one(),
             Err(e) => tracing::error!(error = %e, subject, "mail could not be queued"),
         }

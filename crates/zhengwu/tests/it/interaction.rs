@@ -874,3 +874,28 @@ backend_tests! {
         assert_eq!(res.json()["state"], "closed", "an instruction does not move the letter");
     };
 }
+
+backend_tests! {
+    a_transition_lost_to_a_concurrent_edit_mails_nobody => |app: TestApp| async move {
+        let _w = world(&app).await;
+        let (no, _) = write_letter(&app, "小区路灯不亮", "和平小区三号楼前的路灯已经一个月不亮了，夜里出行不便，请尽快维修。", "wang.wu@example.cn").await;
+        let id = letter_id(&app, &no).await;
+        let office = app.token("office").await;
+        let queued = |app: &TestApp| {
+            let db = app.db.clone();
+            async move { db.count(platform::db::sql("SELECT COUNT(*) FROM outbox WHERE subject LIKE '%未予受理%'")).await.unwrap() }
+        };
+        // Two screeners reject the same letter at the same moment: one wins, the other is told it
+        // was handled meanwhile, and exactly one rejection mail is queued.
+        let (mut c1, mut c2) = (app.client(), app.client());
+        let path = format!("/api/v1/letters/{id}/actions/reject");
+        let body = json!({"comment": "属于信访事项，请通过信访渠道反映"});
+        let (r1, r2) = tokio::join!(c1.api("POST", &path, &office, Some(body.clone())), c2.api("POST", &path, &office, Some(body.clone())));
+        let mut statuses = [r1.status, r2.status];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", r1.text, r2.text);
+        assert_eq!(queued(&app).await, 1);
+        app.mail.wait_for("wang.wu@example.cn", "未予受理").await;
+        assert_eq!(app.mail.all().iter().filter(|m| m.subject.contains("未予受理")).count(), 1);
+    };
+}

@@ -687,10 +687,9 @@ backend_tests! {
             let db = app.db.clone();
             async move { db.count(platform::db::sql("SELECT COUNT(*) FROM outbox WHERE state = $1").bind(state)).await.unwrap() }
         };
-        // Queued, then held back from the running worker so this test drives the rounds.
-        app.state.send_mail("zhang.san@example.com", "【市长信箱】来信已收到", "您的来信已收到。").await;
+        // Queued for later, out of the running worker's reach, so this test drives the rounds.
         let later = platform::db::now() + 10_000;
-        app.db.execute(platform::db::sql("UPDATE outbox SET next_at = $1 WHERE state = 'pending'").bind(later)).await.unwrap();
+        outbox::enqueue(&app.db, "zhang.san@example.com", "【市长信箱】来信已收到", "您的来信已收到。", later).await.unwrap();
         // The relay is down: the message stays queued with the reason, and no address in it.
         let down = platform::mail::Mailer::new(Some("smtp://127.0.0.1:9"), "noreply@harbin.gov.cn");
         let r = outbox::deliver_due(&app.db, &down, later).await.unwrap();
@@ -706,8 +705,8 @@ backend_tests! {
         app.mail.wait_for("zhang.san@example.com", "来信已收到").await;
         assert_eq!((count("sent").await, count("pending").await), (1, 0));
         // A message that keeps failing ends as failed, is listed, and can be sent again.
-        app.state.send_mail("li.si@example.com", "【网上办事】申请已提交", "正文").await;
-        app.db.execute(platform::db::sql("UPDATE outbox SET next_at = $1, attempts = $2 WHERE state = 'pending'").bind(later).bind(outbox::MAX_ATTEMPTS - 1)).await.unwrap();
+        outbox::enqueue(&app.db, "li.si@example.com", "【网上办事】申请已提交", "正文", later).await.unwrap();
+        app.db.execute(platform::db::sql("UPDATE outbox SET attempts = $1 WHERE state = 'pending'").bind(outbox::MAX_ATTEMPTS - 1)).await.unwrap();
         let r = outbox::deliver_due(&app.db, &down, later).await.unwrap();
         assert_eq!(r.failed, 1);
         let failed = outbox::undelivered(&app.db).await.unwrap();
