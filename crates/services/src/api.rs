@@ -24,6 +24,30 @@ pub fn routes() -> Vec<ApiRoute> {
     vec![
         r(
             "get",
+            "/api/v1/project-calls",
+            "项目申报通知列表（含阶段）",
+            Some(Perm::ServiceManage),
+            None,
+            get(project_calls),
+        ),
+        r(
+            "get",
+            "/api/v1/project-calls/{id}",
+            "一个申报通知：阶段、可进入的下一阶段和阶段记录",
+            Some(Perm::ServiceManage),
+            None,
+            get(project_call),
+        ),
+        r(
+            "post",
+            "/api/v1/project-calls/{id}/stage",
+            "推进申报通知到下一阶段（review 评审、publicity 公示、final 公布）",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<StageBody>),
+            post(project_call_stage),
+        ),
+        r(
+            "get",
             "/api/v1/service-items",
             "办事事项目录（含指南要素完整性）",
             Some(Perm::ServiceManage),
@@ -251,4 +275,57 @@ async fn followup_close(
 ) -> Result<Json<Value>, AppError> {
     service::close_followup(&state, &ctx, &staff, id, &b.response).await?;
     Ok(Json(json!({"id": id, "state": "closed"})))
+}
+
+// ---- project calls ------------------------------------------------------------------------------
+
+fn call_json(c: &crate::calls::Call) -> Value {
+    let stage = c.stage();
+    json!({"id": c.id, "title": c.title, "org_id": c.org_id, "opens_on": c.opens_on, "closes_on": c.closes_on,
+           "stage": stage.code(), "stage_label": stage.label(), "next_stage": stage.next().map(|n| n.code()),
+           "publicity_until": c.publicity_until})
+}
+
+async fn project_calls(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let list: Vec<Value> = crate::calls::calls(&state.db)
+        .await?
+        .iter()
+        .filter(|c| staff.require(Perm::ServiceManage, &service::item_scope(&orgs, c.org_id)).is_ok())
+        .map(call_json)
+        .collect();
+    Ok(Json(json!({ "calls": list })))
+}
+
+async fn project_call(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let c = crate::calls::staff_call(&state, &staff, id).await?;
+    let events: Vec<Value> = crate::calls::call_events(&state.db, id)
+        .await?
+        .iter()
+        .map(|e| json!({"from": e.from_state, "to": e.to_state, "by": e.actor_name, "at": platform::fmt_time(e.at)}))
+        .collect();
+    Ok(Json(json!({ "call": call_json(&c), "history": events })))
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct StageBody {
+    /// 要进入的阶段：review、publicity 或 final
+    to: String,
+}
+
+async fn project_call_stage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<StageBody>,
+) -> Result<Json<Value>, AppError> {
+    let c = crate::calls::staff_call(&state, &staff, id).await?;
+    let moved = crate::calls::advance(&state, &ctx, &staff, &c, &b.to).await.map_err(AppError::Conflict)?;
+    Ok(Json(json!({ "call": call_json(&moved) })))
 }

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::calendar::{date_text, today};
-use platform::db::{Db, DbResult, Scalar, now, sql};
+use platform::db::{Db, DbResult, Exec, Scalar, now, sql};
 use platform::intake;
 use platform::roles::Perm;
 use platform::web::error::form_errors;
@@ -24,7 +24,7 @@ use platform::web::extract::{Form, Path};
 use platform::web::{AppError, AppState, Ctx, FieldError, Staff, see_other};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{self, Criterion};
+use crate::domain::{self, CallStage, Criterion};
 use crate::public::sv;
 use crate::service::{hash_code, item_scope};
 
@@ -49,16 +49,14 @@ impl Call {
         serde_json::from_str(&self.score_sheet).unwrap_or_default()
     }
     pub fn window_open(&self, day: &str) -> bool {
-        self.state == "open" && day >= self.opens_on.as_str() && day <= self.closes_on.as_str()
+        self.stage() == CallStage::Open && day >= self.opens_on.as_str() && day <= self.closes_on.as_str()
+    }
+    /// The stored stage (an unknown code reads as a draft: never public).
+    pub fn stage(&self) -> CallStage {
+        CallStage::parse(&self.state).unwrap_or(CallStage::Draft)
     }
     pub fn state_label(&self) -> &'static str {
-        match self.state.as_str() {
-            "open" => "申报中",
-            "review" => "评审中",
-            "publicity" => "公示中",
-            "final" => "已公布",
-            _ => "未发布",
-        }
+        self.stage().label()
     }
 }
 
@@ -781,7 +779,7 @@ async fn create_call(
     Ok(id.0)
 }
 
-async fn staff_call(state: &AppState, staff: &Staff, id: i64) -> Result<Call, AppError> {
+pub(crate) async fn staff_call(state: &AppState, staff: &Staff, id: i64) -> Result<Call, AppError> {
     let c = call(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     staff.require(Perm::ServiceManage, &item_scope(&orgs, c.org_id))?;
@@ -817,7 +815,7 @@ async fn render_call(
                 .filter(|x| x.application_id == a.id)
                 .map(|x| context! { expert => ex.iter().find(|e| e.id == x.expert_id).map(|e| e.name.clone()).unwrap_or_default(), total => x.submitted_at.map(|_| x.scores().iter().sum::<u32>()) })
                 .collect();
-            context! { ..sv(a), ..context! { assigned => mine } }
+            context! { ..sv(a), ..context! { assigned => mine, state_label => application_state_label(&a.state) } }
         })
         .collect();
     let mut files: BTreeMap<i64, Vec<ProjectFile>> = BTreeMap::new();
@@ -830,8 +828,85 @@ async fn render_call(
         .iter()
         .map(|o| context! { ..sv(o), ..context! { contact => o.contact.clone() } })
         .collect();
-    let body = state.render(ctx, "admin/bs_call.html", context! { call => sv(c), label => c.state_label(), apps => rows, files => sv(&files), experts => sv(&ex), ranked, objections, errors, sheet => sv(c.sheet()) })?;
+    let events: Vec<Value> = call_events(&state.db, c.id)
+        .await?
+        .iter()
+        .map(|e| context! { at => e.at, actor => e.actor_name.clone(), from => stage_label(&e.from_state), to => stage_label(&e.to_state) })
+        .collect();
+    let body = state.render(ctx, "admin/bs_call.html", context! { call => sv(c), label => c.state_label(), apps => rows, files => sv(&files), experts => sv(&ex), ranked, objections, errors, sheet => sv(c.sheet()), events })?;
     Ok((status, body).into_response())
+}
+
+fn stage_label(code: &str) -> &'static str {
+    CallStage::parse(code).unwrap_or(CallStage::Draft).label()
+}
+
+/// What an application's stored state means to a person.
+pub fn application_state_label(code: &str) -> &'static str {
+    match code {
+        "draft" => "草稿",
+        "submitted" => "待形式审查",
+        "screened_out" => "形式审查未通过",
+        "in_review" => "专家评审中",
+        _ => "其他",
+    }
+}
+
+/// A stage change of a call, one record per move (who, when, from, to).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CallEvent {
+    pub id: i64,
+    pub call_id: i64,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor_name: String,
+    pub at: i64,
+}
+
+pub async fn call_events(db: &Db, call_id: i64) -> DbResult<Vec<CallEvent>> {
+    db.fetch_all(sql("SELECT id, call_id, from_state, to_state, actor_name, at FROM project_call_event WHERE call_id = $1 ORDER BY id").bind(call_id)).await
+}
+
+/// Moves a call to stage `to` (the admin form and the API): the stage rule, open objections before
+/// the final list, then the conditional update and its event in one transaction, and the audit.
+/// `Err` is the reason in words (the call moved meanwhile, or the move is not allowed).
+pub(crate) async fn advance(state: &AppState, ctx: &Ctx, staff: &Staff, c: &Call, to: &str) -> Result<Call, String> {
+    let to = c.stage().check_move(to)?;
+    let db_err = |e: platform::db::DbError| {
+        tracing::error!(error = %e, "project call stage change failed");
+        "保存失败，请稍后重试".to_owned()
+    };
+    if to == CallStage::Final {
+        let open = objections(&state.db, c.id).await.map_err(db_err)?.iter().filter(|o| o.answer.is_empty()).count();
+        if open > 0 {
+            return Err(format!("还有 {open} 条异议未答复，答复后才能公布最终名单"));
+        }
+    }
+    let until = (to == CallStage::Publicity).then(|| date_text(today() + time::Duration::days(c.publicity_days)));
+    let mut tx = state.db.begin().await.map_err(db_err)?;
+    let moved = tx
+        .execute(sql("UPDATE project_call SET state = $1, publicity_until = COALESCE($2, publicity_until) WHERE id = $3 AND state = $4").bind(to.code()).bind(until).bind(c.id).bind(c.state.as_str()))
+        .await
+        .map_err(db_err)?;
+    if moved == 0 {
+        return Err("申报通知刚被他人推进到下一阶段，请刷新后再试".into());
+    }
+    tx.execute(
+        sql("INSERT INTO project_call_event (call_id, from_state, to_state, actor_id, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(c.id)
+            .bind(c.state.as_str())
+            .bind(to.code())
+            .bind(staff.user.id)
+            .bind(staff.user.display_name.as_str())
+            .bind(platform::db::now()),
+    )
+    .await
+    .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    state
+        .audit(ctx, "project_call.stage", &format!("call:{}", c.id), "success", format!("进入「{}」", to.label()))
+        .await;
+    call(&state.db, c.id).await.map_err(db_err)?.ok_or_else(|| "申报通知不存在".to_owned())
 }
 
 #[derive(Deserialize)]
@@ -848,39 +923,10 @@ async fn admin_call_state(
     Form(f): Form<StateForm>,
 ) -> Result<Response, AppError> {
     let c = staff_call(&state, &staff, id).await?;
-    let allowed = matches!(
-        (c.state.as_str(), f.to.as_str()),
-        ("open", "review") | ("review", "publicity") | ("publicity", "final")
-    );
-    if !allowed {
-        return render_call(
-            &state,
-            &ctx,
-            &c,
-            BTreeMap::from([("form".to_owned(), format!("当前为「{}」，不能进入该阶段", c.state_label()))]),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    if f.to == "final" {
-        let open = objections(&state.db, id).await?.iter().filter(|o| o.answer.is_empty()).count();
-        if open > 0 {
-            return render_call(
-                &state,
-                &ctx,
-                &c,
-                BTreeMap::from([("form".to_owned(), format!("还有 {open} 条异议未答复，答复后才能公布最终名单"))]),
-                StatusCode::CONFLICT,
-            )
+    if let Err(reason) = advance(&state, &ctx, &staff, &c, &f.to).await {
+        return render_call(&state, &ctx, &c, BTreeMap::from([("form".to_owned(), reason)]), StatusCode::CONFLICT)
             .await;
-        }
     }
-    let until = (f.to == "publicity").then(|| {
-        let d = today() + time::Duration::days(c.publicity_days);
-        date_text(d)
-    });
-    state.db.execute(sql("UPDATE project_call SET state = $1, publicity_until = COALESCE($2, publicity_until) WHERE id = $3 AND state = $4").bind(f.to.as_str()).bind(until).bind(id).bind(c.state.as_str())).await?;
-    state.audit(&ctx, "project_call.stage", &format!("call:{id}"), "success", format!("进入「{}」", f.to)).await;
     Ok(see_other(&format!("/admin/services/calls/{id}")))
 }
 

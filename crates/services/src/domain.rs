@@ -743,8 +743,80 @@ pub fn rank(list: &[Reviewed]) -> Vec<(i64, i64)> {
     keyed.into_iter().map(|k| (k.3, k.0)).collect()
 }
 
+/// The stages of a project call (科技项目申报): drafted, open for applications, under expert review,
+/// results in publicity (异议期), final list published. Each moves only to the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStage {
+    Draft,
+    Open,
+    Review,
+    Publicity,
+    Final,
+}
+
+impl CallStage {
+    pub const ALL: [CallStage; 5] =
+        [CallStage::Draft, CallStage::Open, CallStage::Review, CallStage::Publicity, CallStage::Final];
+
+    pub fn parse(code: &str) -> Option<CallStage> {
+        CallStage::ALL.into_iter().find(|s| s.code() == code)
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            CallStage::Draft => "draft",
+            CallStage::Open => "open",
+            CallStage::Review => "review",
+            CallStage::Publicity => "publicity",
+            CallStage::Final => "final",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            CallStage::Draft => "未发布",
+            CallStage::Open => "申报中",
+            CallStage::Review => "评审中",
+            CallStage::Publicity => "公示中",
+            CallStage::Final => "已公布",
+        }
+    }
+    /// The stage a manager may move the call to from here (drafts open when published).
+    pub fn next(self) -> Option<CallStage> {
+        match self {
+            CallStage::Open => Some(CallStage::Review),
+            CallStage::Review => Some(CallStage::Publicity),
+            CallStage::Publicity => Some(CallStage::Final),
+            CallStage::Draft | CallStage::Final => None,
+        }
+    }
+    /// Whether moving from `self` to `to` is allowed; the refusal names both stages.
+    pub fn check_move(self, to: &str) -> Result<CallStage, String> {
+        match (CallStage::parse(to), self.next()) {
+            (Some(t), Some(n)) if t == n => Ok(t),
+            (Some(t), _) => Err(format!("当前为「{}」，不能进入「{}」", self.label(), t.label())),
+            (None, _) => Err(format!("没有「{to}」这个阶段")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn call_stages_move_only_forward_one_step() {
+        use super::CallStage;
+        for from in CallStage::ALL {
+            assert_eq!(CallStage::parse(from.code()), Some(from));
+            for to in CallStage::ALL {
+                let ok = from.check_move(to.code()).is_ok();
+                assert_eq!(ok, from.next() == Some(to), "{from:?} → {to:?}");
+                if !ok {
+                    assert!(from.check_move(to.code()).unwrap_err().contains(from.label()));
+                }
+            }
+        }
+        assert_eq!(CallStage::Final.next(), None);
+        assert!(CallStage::Open.check_move("fly").unwrap_err().contains("fly"));
+    }
+
     use super::*;
 
     fn pos(state: State, step: u32, accepted: bool) -> Position {

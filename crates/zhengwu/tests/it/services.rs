@@ -741,8 +741,22 @@ backend_tests! {
         assert!(r.text.contains("1 条异议未答复"));
         let oid = services::calls::objections(&app.db, call_id).await.unwrap()[0].id;
         admin.post_form(&format!("/admin/services/calls/{call_id}/answer"), &[("objection_id", &oid.to_string()), ("answer", "经核查，两项目研究内容不同，异议不成立。")]).await;
-        let r = admin.post_form(&format!("/admin/services/calls/{call_id}/state"), &[("to", "final")]).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // The API: a stage it may not jump to is refused with the reason; the final list moves through
+        // it; the history names every move in order; the admin page shows it in words.
+        let tok = app.token("admin").await;
+        let r = admin.api("POST", &format!("/api/v1/project-calls/{call_id}/stage"), &tok, Some(json!({"to": "review"}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.json()["detail"].as_str().unwrap().contains("当前为「公示中」"), "{}", r.text);
+        let listed = admin.api("GET", "/api/v1/project-calls", &tok, None).await;
+        assert_eq!(listed.json()["calls"][0]["next_stage"], "final", "{}", listed.text);
+        let r = admin.api("POST", &format!("/api/v1/project-calls/{call_id}/stage"), &tok, Some(json!({"to": "final"}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!((r.json()["call"]["stage"].as_str(), r.json()["call"]["stage_label"].as_str()), (Some("final"), Some("已公布")));
+        let one = admin.api("GET", &format!("/api/v1/project-calls/{call_id}"), &tok, None).await;
+        let moves: Vec<(String, String)> = one.json()["history"].as_array().unwrap().iter().map(|e| (e["from"].as_str().unwrap().to_owned(), e["to"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(moves, [("open", "review"), ("review", "publicity"), ("publicity", "final")].map(|(a, b)| (a.to_owned(), b.to_owned())));
+        let adm = admin.get(&format!("/admin/services/calls/{call_id}")).await;
+        assert!(adm.text.contains("阶段记录") && adm.text.contains("<td>公示中</td><td>已公布</td>"), "{}", adm.text);
         let fin = app.client().get(&page).await;
         assert!(fin.text.contains("最终立项名单") && fin.text.contains("异议不成立") && !fin.text.contains("13700003333"), "{}", fin.text);
     };
