@@ -77,7 +77,8 @@ fn expected_page(path: &str) -> &'static [Role] {
         p if p.starts_with("/admin/users")
             || p.starts_with("/admin/orgs")
             || p.starts_with("/admin/settings")
-            || p.starts_with("/admin/calendar") =>
+            || p.starts_with("/admin/calendar")
+            || p.starts_with("/admin/outbox") =>
         {
             &[Sysadmin]
         }
@@ -151,7 +152,7 @@ backend_tests! {
             "/admin", "/admin/tokens", "/admin/password", "/admin/users", "/admin/users/new",
             &format!("/admin/users/{target}"), "/admin/orgs", "/admin/settings", "/admin/grants",
             &format!("/admin/grants/{target}"), "/admin/security-policy", "/admin/audit",
-            "/admin/audit/export.csv", "/admin/audit/export.xlsx", "/admin/calendar",
+            "/admin/audit/export.csv", "/admin/audit/export.xlsx", "/admin/calendar", "/admin/outbox",
             "/admin/cms/sites", &format!("/admin/cms/sites/{site}"), &format!("/admin/cms/sites/{site}/templates"),
             "/admin/cms/articles", "/admin/cms/articles/new", &format!("/admin/cms/articles/{article}"),
             "/admin/cms/review", "/admin/cms/stats", "/admin/cms/stats/export.xlsx", "/admin/cms/search",
