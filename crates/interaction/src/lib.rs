@@ -109,26 +109,9 @@ pub fn spawn_jobs(state: AppState, ix: Arc<Interaction>) {
             if hour < 8 {
                 continue;
             }
-            let claimed = state
-                .db
-                .execute(
-                    platform::db::sql(
-                        "UPDATE setting SET value = $1 WHERE key = 'interaction.reminders_sent' AND value <> $1",
-                    )
-                    .bind(&day),
-                )
-                .await
-                .unwrap_or(0);
-            let fresh = claimed == 0
-                && platform::accounts::get_setting(&state.db, "interaction.reminders_sent")
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_none()
-                && platform::accounts::put_setting(&state.db, "interaction.reminders_sent", &day, "system")
-                    .await
-                    .is_ok();
-            if claimed == 1 || fresh {
+            // One node per day sends the reminders, however many run this loop.
+            let mine = platform::jobs::claim_period(&state.db, "interaction.reminders", &day).await.unwrap_or(false);
+            if mine {
                 let sent = service::send_reminders(&state, &ix).await;
                 tracing::info!(sent, "letter reminders sent");
             }

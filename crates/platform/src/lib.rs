@@ -32,6 +32,7 @@ pub mod codes;
 pub mod db;
 pub mod i18n;
 pub mod intake;
+pub mod jobs;
 pub mod mail;
 pub mod outbox;
 pub mod privacy;

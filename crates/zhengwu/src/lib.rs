@@ -168,6 +168,7 @@ pub fn spawn_jobs(app: &App) {
             let cutoff = platform::db::now() - 86_400;
             let _ = state.db.execute(platform::db::sql("DELETE FROM login_failure WHERE at < $1").bind(cutoff)).await;
             let _ = state.db.optimize().await;
+            let _ = platform::jobs::prune(&state.db, 90).await;
             if platform::db::now() - last_prune > 86_400 {
                 last_prune = platform::db::now();
                 if let Err(e) =

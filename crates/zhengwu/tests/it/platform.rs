@@ -723,3 +723,30 @@ backend_tests! {
         assert_eq!(count("failed").await, 0);
     };
 }
+
+backend_tests! {
+    a_period_of_a_job_is_claimed_once_across_nodes => |app: TestApp| async move {
+        use platform::jobs::claim_period;
+        // Four nodes try the same morning at once: exactly one runs it.
+        let tries = claim_from_nodes(&app, "interaction.reminders", "2026-12-03").await;
+        assert_eq!(tries.iter().filter(|t| **t).count(), 1, "{tries:?}");
+        assert!(!claim_period(&app.db, "interaction.reminders", "2026-12-03").await.unwrap(), "a restart does not run it again");
+        assert!(claim_period(&app.db, "interaction.reminders", "2026-12-04").await.unwrap(), "the next day is free");
+        assert!(claim_period(&app.db, "other.job", "2026-12-03").await.unwrap(), "another job's period is its own");
+        assert_eq!(platform::jobs::prune(&app.db, 90).await.unwrap(), 0, "recent claims are kept");
+    };
+}
+
+async fn claim_from_nodes(app: &TestApp, name: &'static str, period: &'static str) -> Vec<bool> {
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move { platform::jobs::claim_period(&db, name, period).await.unwrap() })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
