@@ -44,6 +44,7 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
             .map_err(|e| e.to_string())?;
-        t.send(msg).await.map(|_| ()).map_err(|e| e.to_string())
+        // The relay's own words follow, for the operator who has to mend it.
+        t.send(msg).await.map(|_| ()).map_err(|e| format!("邮件服务器不可用或拒收：{e}"))
     }
 }

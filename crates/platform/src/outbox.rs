@@ -135,6 +135,27 @@ pub async fn retry(db: &Db, id: i64) -> DbResult<bool> {
     Ok(n == 1)
 }
 
+/// What waits for a system administrator: mail that failed for good (red on the workbench, and
+/// beside 待发邮件 in the menu).
+pub fn todo_source() -> crate::web::TodoSource {
+    std::sync::Arc::new(|state, auth| {
+        Box::pin(async move {
+            if !auth.holds_anywhere(crate::roles::Perm::SystemSettings) {
+                return Ok(Vec::new());
+            }
+            let count = state.db.count(sql("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")).await?;
+            Ok(vec![crate::web::Todo {
+                section: "系统管理",
+                label: "发送失败的邮件",
+                count,
+                href: "/admin/outbox".into(),
+                urgent: true,
+                nav: Some("/admin/outbox"),
+            }])
+        })
+    })
+}
+
 /// Runs delivery rounds: when woken by a new message, and every 30 seconds for retries.
 pub fn spawn_worker(db: Db, mailer: Mailer, wake: std::sync::Arc<tokio::sync::Notify>) {
     tokio::spawn(async move {

@@ -178,7 +178,7 @@ impl AppState {
         let mut env = minijinja::Environment::new();
         pages::register_templates(&mut env)?;
         let mut nav = pages::platform_nav();
-        let mut todo_sources = Vec::new();
+        let mut todo_sources = vec![crate::outbox::todo_source()];
         let mut reserved: Vec<(&'static str, &'static str)> = PLATFORM_PREFIXES.iter().map(|p| (*p, "平台")).collect();
         let mut portal: Option<Arc<dyn portal::Portal>> = None;
         for ext in extensions {

@@ -714,6 +714,8 @@ backend_tests! {
         assert_eq!(failed[0].state, "failed");
         app.user("mailops", &[Role::Sysadmin]).await;
         let mut c = app.signed_in("mailops").await;
+        let work = c.get("/admin").await;
+        assert!(work.text.contains("发送失败的邮件"), "the workbench shows the failed mail: {}", work.text);
         let page = c.get("/admin/outbox").await;
         assert!(page.text.contains("【网上办事】申请已提交") && page.text.contains("发送失败"), "{}", page.text);
         assert!(!page.text.contains("li.si@example.com"), "addresses are not shown");
