@@ -57,7 +57,7 @@ pub struct Round {
     pub failed: usize,
 }
 
-/// Delivers every message due at `now` (at most 200 per round).
+/// Delivers the messages due at `now` (at most 200 per round), stopping at the first failure.
 pub async fn deliver_due(db: &Db, mailer: &Mailer, now: i64) -> DbResult<Round> {
     let due: Vec<Message> = db
         .fetch_all(
@@ -112,6 +112,9 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, now: i64) -> DbResult<Round> 
                 } else {
                     round.retrying += 1;
                 }
+                // The relay is most likely down for the rest as well: leave them for the next round
+                // rather than wait out a timeout per message (their attempts are not used up).
+                break;
             }
         }
     }

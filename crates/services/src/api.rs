@@ -326,6 +326,6 @@ async fn project_call_stage(
     Json(b): Json<StageBody>,
 ) -> Result<Json<Value>, AppError> {
     let c = crate::calls::staff_call(&state, &staff, id).await?;
-    let moved = crate::calls::advance(&state, &ctx, &staff, &c, &b.to).await.map_err(AppError::Conflict)?;
+    let moved = crate::calls::advance(&state, &ctx, &staff, &c, &b.to).await?;
     Ok(Json(json!({ "call": call_json(&moved) })))
 }

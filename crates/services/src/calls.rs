@@ -869,27 +869,23 @@ pub async fn call_events(db: &Db, call_id: i64) -> DbResult<Vec<CallEvent>> {
 
 /// Moves a call to stage `to` (the admin form and the API): the stage rule, open objections before
 /// the final list, then the conditional update and its event in one transaction, and the audit.
-/// `Err` is the reason in words (the call moved meanwhile, or the move is not allowed).
-pub(crate) async fn advance(state: &AppState, ctx: &Ctx, staff: &Staff, c: &Call, to: &str) -> Result<Call, String> {
-    let to = c.stage().check_move(to)?;
-    let db_err = |e: platform::db::DbError| {
-        tracing::error!(error = %e, "project call stage change failed");
-        "保存失败，请稍后重试".to_owned()
-    };
+/// A refused move is `AppError::Conflict` with the reason in words (the move is not allowed, or the
+/// call moved meanwhile).
+pub(crate) async fn advance(state: &AppState, ctx: &Ctx, staff: &Staff, c: &Call, to: &str) -> Result<Call, AppError> {
+    let to = c.stage().check_move(to).map_err(AppError::Conflict)?;
     if to == CallStage::Final {
-        let open = objections(&state.db, c.id).await.map_err(db_err)?.iter().filter(|o| o.answer.is_empty()).count();
+        let open = objections(&state.db, c.id).await?.iter().filter(|o| o.answer.is_empty()).count();
         if open > 0 {
-            return Err(format!("还有 {open} 条异议未答复，答复后才能公布最终名单"));
+            return Err(AppError::Conflict(format!("还有 {open} 条异议未答复，答复后才能公布最终名单")));
         }
     }
     let until = (to == CallStage::Publicity).then(|| date_text(today() + time::Duration::days(c.publicity_days)));
-    let mut tx = state.db.begin().await.map_err(db_err)?;
+    let mut tx = state.db.begin().await?;
     let moved = tx
         .execute(sql("UPDATE project_call SET state = $1, publicity_until = COALESCE($2, publicity_until) WHERE id = $3 AND state = $4").bind(to.code()).bind(until).bind(c.id).bind(c.state.as_str()))
-        .await
-        .map_err(db_err)?;
+        .await?;
     if moved == 0 {
-        return Err("申报通知刚被他人推进到下一阶段，请刷新后再试".into());
+        return Err(AppError::Conflict("申报通知刚被他人推进到下一阶段，请刷新后再试".into()));
     }
     tx.execute(
         sql("INSERT INTO project_call_event (call_id, from_state, to_state, actor_id, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -900,13 +896,12 @@ pub(crate) async fn advance(state: &AppState, ctx: &Ctx, staff: &Staff, c: &Call
             .bind(staff.user.display_name.as_str())
             .bind(platform::db::now()),
     )
-    .await
-    .map_err(db_err)?;
-    tx.commit().await.map_err(db_err)?;
+    .await?;
+    tx.commit().await?;
     state
         .audit(ctx, "project_call.stage", &format!("call:{}", c.id), "success", format!("进入「{}」", to.label()))
         .await;
-    call(&state.db, c.id).await.map_err(db_err)?.ok_or_else(|| "申报通知不存在".to_owned())
+    call(&state.db, c.id).await?.ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -923,9 +918,13 @@ async fn admin_call_state(
     Form(f): Form<StateForm>,
 ) -> Result<Response, AppError> {
     let c = staff_call(&state, &staff, id).await?;
-    if let Err(reason) = advance(&state, &ctx, &staff, &c, &f.to).await {
-        return render_call(&state, &ctx, &c, BTreeMap::from([("form".to_owned(), reason)]), StatusCode::CONFLICT)
-            .await;
+    match advance(&state, &ctx, &staff, &c, &f.to).await {
+        Ok(_) => {}
+        Err(AppError::Conflict(reason)) => {
+            return render_call(&state, &ctx, &c, BTreeMap::from([("form".to_owned(), reason)]), StatusCode::CONFLICT)
+                .await;
+        }
+        Err(e) => return Err(e),
     }
     Ok(see_other(&format!("/admin/services/calls/{id}")))
 }

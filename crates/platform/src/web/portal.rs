@@ -41,17 +41,25 @@ impl Reading {
         };
         let mut set = Vec::new();
         for (k, v) in query.map(|q| url::form_urlencoded::parse(q.as_bytes())).into_iter().flatten() {
-            let (cookie, on) = match (k.as_ref(), v.as_ref()) {
-                ("script", "hant") => ("zw_script=hant; Path=/; Max-Age=31536000; SameSite=Lax", Some(true)),
-                ("script", "hans") => ("zw_script=; Path=/; Max-Age=0; SameSite=Lax", Some(false)),
-                ("elder", "1") => ("zw_elder=1; Path=/; Max-Age=31536000; SameSite=Lax", None),
-                ("elder", "0") => ("zw_elder=; Path=/; Max-Age=0; SameSite=Lax", None),
+            let cookie = match (k.as_ref(), v.as_ref()) {
+                ("script", "hant") => {
+                    r.traditional = true;
+                    "zw_script=hant; Path=/; Max-Age=31536000; SameSite=Lax"
+                }
+                ("script", "hans") => {
+                    r.traditional = false;
+                    "zw_script=; Path=/; Max-Age=0; SameSite=Lax"
+                }
+                ("elder", "1") => {
+                    r.elder = true;
+                    "zw_elder=1; Path=/; Max-Age=31536000; SameSite=Lax"
+                }
+                ("elder", "0") => {
+                    r.elder = false;
+                    "zw_elder=; Path=/; Max-Age=0; SameSite=Lax"
+                }
                 _ => continue,
             };
-            match (k.as_ref(), on) {
-                ("script", Some(t)) => r.traditional = t,
-                _ => r.elder = v == "1",
-            }
             set.push(HeaderValue::from_static(cookie));
         }
         (r, set)
@@ -140,9 +148,7 @@ impl AppState {
                 .map_err(|e| AppError::Internal(format!("模块页面框架渲染失败: {e:#}"))),
         }
     }
-}
 
-impl AppState {
     /// A module's public page as a response; `private` pages (a citizen's own case) are never kept
     /// by shared caches, others for a minute.
     pub async fn public_response(
