@@ -26,6 +26,7 @@ use platform::web::{AppState, NavItem};
 pub mod admin;
 pub mod api;
 pub mod cache;
+pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod extract;
@@ -64,15 +65,8 @@ impl Cms {
         data_dir: &std::path::Path,
         cache_bytes: usize,
         cache_enabled: bool,
-        search_words: &[String],
+        search: Option<Arc<search::SearchIndex>>,
     ) -> Arc<Cms> {
-        let search = match search::SearchIndex::open(&data_dir.join("search"), search_words) {
-            Ok(s) => Some(Arc::new(s)),
-            Err(e) => {
-                tracing::error!(error = %e, "search index unavailable; falling back to title search");
-                None
-            }
-        };
         let mut renderer = render::Renderer::new(&data_dir.join("files"));
         renderer.search = search.clone();
         Arc::new(Cms {
@@ -208,18 +202,62 @@ impl platform::web::portal::Portal for Cms {
     }
 }
 
-/// Back-office templates and menu entries of the CMS, and the portal frame.
-pub fn extension(cms: Arc<Cms>) -> platform::web::Extension {
-    let todos: platform::web::TodoSource =
-        Arc::new(|state, auth| Box::pin(async move { admin::todos(&state, &auth).await }));
-    platform::web::Extension {
-        name: "内容管理",
-        templates: admin::templates(),
-        nav: nav(),
-        todos: Some(todos),
-        // The pages every site serves under its own prefix (and the main site at the root).
-        prefixes: vec!["/c", "/a", "/search"],
-        portal: Some(cms),
+/// The CMS as a module: sites, channels and articles, and the portal frame every module's public
+/// pages render in.
+impl platform::module::Module for Cms {
+    fn name(&self) -> &'static str {
+        "内容管理"
+    }
+
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        admin::templates()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        nav()
+    }
+
+    fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
+        Some(Arc::new(|state, auth| Box::pin(async move { admin::todos(&state, &auth).await })))
+    }
+
+    /// The pages every site serves under its own prefix (and the main site at the root).
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec!["/c", "/a", "/search"]
+    }
+
+    fn portal(self: Arc<Self>) -> Option<Arc<dyn platform::web::portal::Portal>> {
+        Some(self)
+    }
+
+    fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
+        platform::web::api::with_extension(api::routes(), self)
+    }
+
+    fn admin_routes(self: Arc<Self>) -> Router<AppState> {
+        admin::routes().layer(Extension(self))
+    }
+
+    fn public_routes(self: Arc<Self>) -> Router<AppState> {
+        Router::new()
+            .route("/", get(public::serve_root))
+            .route("/static/site.css", get(public::site_css))
+            .route("/static/portal-forms.css", get(public::portal_forms_css))
+            .route("/files/inline/{name}", get(public::inline_image))
+            .route("/{*path}", get(public::serve_path))
+            .layer(Extension(self))
+    }
+
+    fn load_demo<'a>(
+        &'a self,
+        state: &'a AppState,
+        demo: &'a platform::module::DemoSetup,
+    ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(demo::load(state, demo))
+    }
+
+    fn spawn_jobs(self: Arc<Self>, state: AppState) {
+        spawn_jobs(state, self);
     }
 }
 
@@ -240,33 +278,9 @@ fn nav() -> Vec<NavItem> {
     ]
 }
 
-pub fn api_routes(cms: Arc<Cms>) -> Vec<ApiRoute> {
-    api::routes()
-        .into_iter()
-        .map(|mut r| {
-            r.handler = r.handler.layer(Extension(cms.clone()));
-            r
-        })
-        .collect()
-}
-
-pub fn admin_routes(cms: Arc<Cms>) -> Router<AppState> {
-    admin::routes().layer(Extension(cms))
-}
-
-pub fn public_routes(cms: Arc<Cms>) -> Router<AppState> {
-    Router::new()
-        .route("/", get(public::serve_root))
-        .route("/static/site.css", get(public::site_css))
-        .route("/static/portal-forms.css", get(public::portal_forms_css))
-        .route("/files/inline/{name}", get(public::inline_image))
-        .route("/{*path}", get(public::serve_path))
-        .layer(Extension(cms))
-}
-
 /// Background work of every node: follow the change feed (cache and template invalidation),
 /// publish and take down scheduled articles, write batched view counts.
-pub fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
+fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
     tokio::spawn(async move {
         // Start from the current end of the feed: this node's cache is empty anyway.
         cms.cache

@@ -13,8 +13,8 @@ use crate::store::PublicLetter;
 pub const KIND: &str = "letter";
 
 /// Letter hits open the published letter's page.
-pub const KIND_LINK: search::KindLink =
-    search::KindLink { kind: KIND, label: "来信选登", url_prefix: "/hudong/letters/by-id/" };
+pub const SEARCH_KIND: platform::module::SearchKind =
+    platform::module::SearchKind { kind: KIND, label: "来信选登", url_prefix: "/hudong/letters/by-id/" };
 
 /// The search document of a published letter: its public subject, content and reply.
 pub fn doc(l: &PublicLetter, site: Option<u64>) -> SearchDoc {

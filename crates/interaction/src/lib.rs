@@ -20,6 +20,7 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod demo;
 pub mod domain;
 pub mod generate;
 pub mod indexing;
@@ -30,20 +31,68 @@ pub mod store;
 
 pub use service::Interaction;
 
-/// Back-office templates and menu entries; the public templates are registered here too (they
-/// render through the same environment, with the site's stylesheet).
-pub fn extension(ix: Arc<Interaction>) -> platform::web::Extension {
-    let todos: platform::web::TodoSource = Arc::new(move |state, auth| {
-        let ix = ix.clone();
-        Box::pin(async move { admin::todos(&state, &ix, &auth).await })
-    });
-    platform::web::Extension {
-        name: "互动交流",
-        templates: admin::templates(),
-        nav: nav(),
-        todos: Some(todos),
-        prefixes: vec!["/hudong", "/open311"],
-        portal: None,
+/// Letters as a module: mailboxes, the citizens' pages under `/hudong/`, Open311, handling queues,
+/// published letters in the site search, the daily reminders and the letters' figures.
+impl platform::module::Module for Interaction {
+    fn name(&self) -> &'static str {
+        "互动交流"
+    }
+
+    /// Back-office templates; the public templates are registered here too (they render through the
+    /// same environment, inside the portal frame).
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        admin::templates()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        nav()
+    }
+
+    fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
+        Some(Arc::new(move |state, auth| {
+            let ix = self.clone();
+            Box::pin(async move { admin::todos(&state, &ix, &auth).await })
+        }))
+    }
+
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec!["/hudong", "/open311"]
+    }
+
+    fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
+        platform::web::api::with_extension(api::routes(), self)
+    }
+
+    fn admin_routes(self: Arc<Self>) -> Router<AppState> {
+        admin::routes().layer(Extension(self))
+    }
+
+    /// Citizens' pages and the Open311 endpoints (both outside the staff shell).
+    fn public_routes(self: Arc<Self>) -> Router<AppState> {
+        public::routes().merge(open311::routes()).layer(Extension(self))
+    }
+
+    fn search_kinds(&self) -> Vec<platform::module::SearchKind> {
+        vec![indexing::SEARCH_KIND]
+    }
+
+    fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
+        vec![&store::SEALED]
+    }
+
+    fn load_demo<'a>(
+        &'a self,
+        _state: &'a AppState,
+        demo: &'a platform::module::DemoSetup,
+    ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(demo::load(demo))
+    }
+
+    fn spawn_jobs(self: Arc<Self>, state: AppState) {
+        if let Some(idx) = self.search.clone() {
+            indexing::spawn(state.db.clone(), idx);
+        }
+        spawn_reminders(state, self);
     }
 }
 
@@ -76,28 +125,9 @@ fn nav() -> Vec<NavItem> {
     ]
 }
 
-pub fn api_routes(ix: Arc<Interaction>) -> Vec<ApiRoute> {
-    api::routes()
-        .into_iter()
-        .map(|mut r| {
-            r.handler = r.handler.layer(Extension(ix.clone()));
-            r
-        })
-        .collect()
-}
-
-pub fn admin_routes(ix: Arc<Interaction>) -> Router<AppState> {
-    admin::routes().layer(Extension(ix))
-}
-
-/// Citizens' pages and the Open311 endpoints (both outside the staff shell).
-pub fn public_routes(ix: Arc<Interaction>) -> Router<AppState> {
-    public::routes().merge(open311::routes()).layer(Extension(ix))
-}
-
-/// Daily reminder mail to handlers, run by every node but claimed once per day through a setting
-/// written with the day, so several nodes do not send twice.
-pub fn spawn_jobs(state: AppState, ix: Arc<Interaction>) {
+/// Daily reminder mail to handlers, run by every node but claimed once per day
+/// (`platform::jobs::claim_period`), so several nodes do not send twice.
+fn spawn_reminders(state: AppState, ix: Arc<Interaction>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {

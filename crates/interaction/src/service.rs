@@ -19,6 +19,8 @@ use crate::store::{self, Letter, Mailbox};
 pub struct Interaction {
     pub files_dir: std::path::PathBuf,
     calendar: platform::calendar::CachedCalendar,
+    /// The site group's search index, where published letters are found beside articles.
+    pub search: Option<Arc<search::SearchIndex>>,
 }
 
 /// Submissions allowed per IP address per hour, and per phone/e-mail per day.
@@ -26,10 +28,11 @@ pub const PER_IP_PER_HOUR: i64 = 10;
 pub const PER_CONTACT_PER_DAY: i64 = 5;
 
 impl Interaction {
-    pub fn new(data_dir: &std::path::Path) -> Arc<Interaction> {
+    pub fn new(data_dir: &std::path::Path, search: Option<Arc<search::SearchIndex>>) -> Arc<Interaction> {
         Arc::new(Interaction {
             files_dir: data_dir.join("files").join("letters"),
             calendar: platform::calendar::CachedCalendar::default(),
+            search,
         })
     }
 

@@ -5,8 +5,9 @@
 //!
 //! Where things live: pure rules in `roles` and `security`; storage in `accounts` and `audit`;
 //! HTTP in `web` (middleware, extractors, errors, templates) with the platform's own pages in
-//! `web::pages` and its JSON API in `web::api`. Feature crates (CMS, …) add their routers, templates
-//! and menu entries through [`web::Extension`].
+//! `web::pages` and its JSON API in `web::api`. Subsystems (CMS, letters, online services …) plug in
+//! through [`module::Module`]; the shared machinery they use is here too: `workflow`, `outbox`,
+//! `jobs`, `feed`, `intake`, `calendar`, `sealed`, `privacy`.
 
 /// Lets a serde type be used directly as a template value (`context! { user => user }`).
 #[macro_export]
@@ -34,6 +35,7 @@ pub mod i18n;
 pub mod intake;
 pub mod jobs;
 pub mod mail;
+pub mod module;
 pub mod outbox;
 pub mod privacy;
 pub mod roles;

@@ -10,8 +10,8 @@ use search::{SearchDoc, SearchIndex};
 use crate::store::{self, Item};
 
 /// Service hits open the item's guide in the hall.
-pub const KIND_LINK: search::KindLink =
-    search::KindLink { kind: "service", label: "办事指南", url_prefix: "/banshi/items/by-id/" };
+pub const SEARCH_KIND: platform::module::SearchKind =
+    platform::module::SearchKind { kind: "service", label: "办事指南", url_prefix: "/banshi/items/by-id/" };
 
 pub fn doc(i: &Item, site: Option<u64>) -> SearchDoc {
     let materials: Vec<String> = i.materials().into_iter().map(|m| m.name).collect();

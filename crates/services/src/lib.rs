@@ -20,6 +20,7 @@ pub mod admin;
 pub mod api;
 pub mod calls;
 pub mod catalogue;
+pub mod demo;
 pub mod domain;
 pub mod generate;
 pub mod indexing;
@@ -30,18 +31,19 @@ pub mod store;
 
 pub use service::Services;
 
-pub fn extension(svc: Arc<Services>) -> platform::web::Extension {
-    let todos: platform::web::TodoSource = Arc::new(move |state, auth| {
-        let svc = svc.clone();
-        Box::pin(async move { admin::todos(&state, &svc, &auth).await })
-    });
-    platform::web::Extension {
-        name: "网上办事",
-        prefixes: vec!["/banshi"],
-        portal: None,
-        todos: Some(todos),
-        templates: admin::templates(),
-        nav: vec![
+/// Online services as a module: the catalogue, the hall under `/banshi/`, applications and project
+/// calls, service items in the site search, and the services' figures.
+impl platform::module::Module for Services {
+    fn name(&self) -> &'static str {
+        "网上办事"
+    }
+
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        admin::templates()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        vec![
             NavItem {
                 section: "网上办事",
                 href: "/admin/services/cases",
@@ -66,24 +68,51 @@ pub fn extension(svc: Arc<Services>) -> platform::web::Extension {
                 label: "办件统计",
                 perm: Some(Perm::ContentStats),
             },
-        ],
+        ]
     }
-}
 
-pub fn api_routes(svc: Arc<Services>) -> Vec<ApiRoute> {
-    api::routes()
-        .into_iter()
-        .map(|mut r| {
-            r.handler = r.handler.layer(Extension(svc.clone()));
-            r
-        })
-        .collect()
-}
+    fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
+        Some(Arc::new(move |state, auth| {
+            let svc = self.clone();
+            Box::pin(async move { admin::todos(&state, &svc, &auth).await })
+        }))
+    }
 
-pub fn admin_routes(svc: Arc<Services>) -> Router<AppState> {
-    admin::routes().merge(calls::admin_routes()).layer(Extension(svc))
-}
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec!["/banshi"]
+    }
 
-pub fn public_routes(svc: Arc<Services>) -> Router<AppState> {
-    public::routes().merge(calls::public_routes()).layer(Extension(svc))
+    fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
+        platform::web::api::with_extension(api::routes(), self)
+    }
+
+    fn admin_routes(self: Arc<Self>) -> Router<AppState> {
+        admin::routes().merge(calls::admin_routes()).layer(Extension(self))
+    }
+
+    fn public_routes(self: Arc<Self>) -> Router<AppState> {
+        public::routes().merge(calls::public_routes()).layer(Extension(self))
+    }
+
+    fn search_kinds(&self) -> Vec<platform::module::SearchKind> {
+        vec![indexing::SEARCH_KIND]
+    }
+
+    fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
+        vec![&store::SEALED_APPLICATION, &calls::SEALED_PROJECT_APP]
+    }
+
+    fn load_demo<'a>(
+        &'a self,
+        _state: &'a AppState,
+        demo: &'a platform::module::DemoSetup,
+    ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(demo::load(demo))
+    }
+
+    fn spawn_jobs(self: Arc<Self>, state: AppState) {
+        if let Some(idx) = self.search.clone() {
+            indexing::spawn(state.db.clone(), idx);
+        }
+    }
 }

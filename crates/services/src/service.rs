@@ -20,13 +20,16 @@ use crate::store::{self, Application, Item};
 pub struct Services {
     pub files_dir: std::path::PathBuf,
     calendar: CachedCalendar,
+    /// The site group's search index, where service items are found beside articles.
+    pub search: Option<Arc<search::SearchIndex>>,
 }
 
 impl Services {
-    pub fn new(data_dir: &std::path::Path) -> Arc<Services> {
+    pub fn new(data_dir: &std::path::Path, search: Option<Arc<search::SearchIndex>>) -> Arc<Services> {
         Arc::new(Services {
             files_dir: data_dir.join("files").join("applications"),
             calendar: CachedCalendar::default(),
+            search,
         })
     }
     pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {

@@ -10,12 +10,12 @@ use std::time::Duration;
 use anyhow::Context;
 use platform::audit::{AuditKey, MacAlg};
 use platform::db::Db;
+use platform::module::{Module, Modules};
 use platform::web::{self, AppState, Config};
 
 pub mod backup;
 pub mod cli;
 pub mod demo;
-pub mod demo_services;
 pub mod tls;
 
 /// Reads the audit MAC key from `ZHENGWU_AUDIT_KEY`, or from `audit.key` in the data directory,
@@ -77,24 +77,24 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
         .await
         .with_context(|| "无法连接数据库".to_owned())?;
     db.migrate().await.context("数据库迁移失败")?;
-    for spec in
-        [&interaction::store::SEALED, &services::store::SEALED_APPLICATION, &services::calls::SEALED_PROJECT_APP]
-    {
-        let n = platform::sealed::seal_legacy(&db, spec).await.context("加密存量个人信息失败")?;
-        if n > 0 {
-            tracing::info!(table = spec.table, rows = n, "sealed personal data stored in clear by an earlier version");
-        }
-    }
     Ok(db)
 }
 
-/// The running application: shared state, the CMS's per-process state, and the router.
+/// The running application: shared state (with the modules) and the router.
 pub struct App {
     pub state: AppState,
-    pub cms: Arc<cms::Cms>,
-    pub interaction: Arc<interaction::Interaction>,
-    pub services: Arc<services::Services>,
     pub router: axum::Router,
+}
+
+impl App {
+    /// A module's own state, by its type.
+    pub fn module<M: Module>(&self) -> Arc<M> {
+        self.state.modules.get::<M>().unwrap_or_else(|| panic!("module {} is not composed", std::any::type_name::<M>()))
+    }
+
+    pub fn cms(&self) -> Arc<cms::Cms> {
+        self.module()
+    }
 }
 
 /// Page cache settings (`--page-cache-mb`; 0 disables it, to measure rendering cost).
@@ -109,6 +109,15 @@ impl Default for CacheConfig {
     }
 }
 
+/// The program's subsystems. Adding one is one line here (and its crate).
+fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::SearchIndex>>) -> Modules {
+    Modules::new(vec![
+        cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, search.clone()),
+        interaction::Interaction::new(&config.data_dir, search.clone()),
+        services::Services::new(&config.data_dir, search.clone()),
+    ])
+}
+
 /// Builds the application for a migrated database.
 pub async fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App> {
     build_with(db, config, key, CacheConfig::default()).await
@@ -116,46 +125,45 @@ pub async fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App>
 
 pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
     let words = cms::indexing::extra_words(&db).await;
-    let cms = cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, &words);
-    let ix = interaction::Interaction::new(&config.data_dir);
-    let svc = services::Services::new(&config.data_dir);
-    // The modules' document kinds in the portal search: where their hits lead.
-    if let Some(idx) = &cms.search {
-        idx.register_kind(services::indexing::KIND_LINK);
-        idx.register_kind(interaction::indexing::KIND_LINK);
+    let search = match search::SearchIndex::open(&config.data_dir.join("search"), &words) {
+        Ok(s) => Some(Arc::new(s)),
+        Err(e) => {
+            tracing::error!(error = %e, "search index unavailable; falling back to title search");
+            None
+        }
+    };
+    let modules = modules(&config, cache, search.clone());
+    for m in modules.iter() {
+        // Where each module's hits lead in the portal search.
+        if let Some(idx) = &search {
+            for k in m.search_kinds() {
+                idx.register_kind(search::KindLink { kind: k.kind, label: k.label, url_prefix: k.url_prefix });
+            }
+        }
+        for spec in m.sealed() {
+            let n = platform::sealed::seal_legacy(&db, spec).await.context("加密存量个人信息失败")?;
+            if n > 0 {
+                tracing::info!(
+                    table = spec.table,
+                    rows = n,
+                    "sealed personal data stored in clear by an earlier version"
+                );
+            }
+        }
     }
-    let state = AppState::new(
-        db,
-        config,
-        key,
-        vec![cms::extension(cms.clone()), interaction::extension(ix.clone()), services::extension(svc.clone())],
-    )?;
-    let mut api = cms::api_routes(cms.clone());
-    api.extend(interaction::api_routes(ix.clone()));
-    api.extend(services::api_routes(svc.clone()));
-    let router = web::app(
-        state.clone(),
-        api,
-        cms::admin_routes(cms.clone())
-            .merge(interaction::admin_routes(ix.clone()))
-            .merge(services::admin_routes(svc.clone())),
-        interaction::public_routes(ix.clone())
-            .merge(services::public_routes(svc.clone()))
-            .merge(cms::public_routes(cms.clone())),
-    )
-    .layer(cms::public::CachedPagesLayer::new(cms.clone()));
+    let cms = modules.get::<cms::Cms>().context("内容管理模块缺失")?;
+    let state = AppState::new(db, config, key, modules)?;
+    let router = web::app(state.clone()).layer(cms::public::CachedPagesLayer::new(cms));
     state.start_outbox();
-    Ok(App { state, cms, interaction: ix, services: svc, router })
+    Ok(App { state, router })
 }
 
-/// Periodic housekeeping: expired sessions, old sign-in failures, audit retention. Each node runs
-/// it; the statements are idempotent so several nodes doing it does no harm.
+/// Every module's background work, and the platform's housekeeping: expired sessions, old sign-in
+/// failures, audit retention. Each node runs it; the statements are idempotent so several nodes
+/// doing it does no harm.
 pub fn spawn_jobs(app: &App) {
-    cms::spawn_jobs(app.state.clone(), app.cms.clone());
-    interaction::spawn_jobs(app.state.clone(), app.interaction.clone());
-    if let Some(idx) = &app.cms.search {
-        services::indexing::spawn(app.state.db.clone(), idx.clone());
-        interaction::indexing::spawn(app.state.db.clone(), idx.clone());
+    for m in app.state.modules.iter() {
+        m.clone().spawn_jobs(app.state.clone());
     }
     let state = app.state.clone();
     tokio::spawn(async move {

@@ -282,33 +282,30 @@ async fn run() -> anyhow::Result<()> {
         }
         Cmd::Demo { opts: s, serve: serve_after, articles, letters, applications } => {
             let cfg = config(&cli.global, Some(&s));
+            let tls = if serve_after { tls_of(&s)? } else { None };
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
+            let listen = cfg.listen;
+            let app = zhengwu::build_with(db, cfg, key, cache_config(&s)).await?;
             let pb = bar(u64::from(articles), "生成演示信息");
-            let accounts = zhengwu::demo::load(
-                &db,
-                &key,
-                &cfg.data_dir.join("files"),
+            let progress = pb.clone();
+            let demo = zhengwu::demo::load(
+                &app.state,
                 zhengwu::demo::Sizes { articles, letters, applications },
-                |done| pb.set_position(done),
+                move |done| progress.set_position(done),
             )
             .await?;
             pb.finish_and_clear();
-            if accounts.letters > 0 {
-                println!("已生成 {} 封演示来信（互动交流：/hudong/）。", accounts.letters);
-            }
-            if accounts.created {
-                println!("演示站群已就绪：{articles} 篇信息。");
-            } else {
-                println!("演示站群已存在，未重复生成（删除数据目录可重新生成）。");
+            for line in &demo.lines {
+                println!("{line}");
             }
             println!("演示账号（密码均为 {}）：", zhengwu::demo::DEMO_PASSWORD);
-            for (user, role) in &accounts.accounts {
+            for (user, role) in &demo.accounts {
                 println!("  {user:<12} {role}");
             }
             println!("门户首页：http://{}/    管理后台：http://{}/admin", s.listen, s.listen);
             if serve_after {
-                serve(db, cfg, key, &s).await?;
+                serve_app(app, listen, tls).await?;
             }
         }
         Cmd::User { cmd } => {
@@ -468,14 +465,31 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey, s: &ServeArgs) -> anyhow::Result<()> {
-    let listen = cfg.listen;
-    // Read the certificate before anything starts, so a bad file fails at once with its name.
-    let tls = match (&s.tls_cert, &s.tls_key) {
+fn cache_config(s: &ServeArgs) -> zhengwu::CacheConfig {
+    zhengwu::CacheConfig { bytes: s.page_cache_mb << 20 }
+}
+
+/// The HTTPS configuration when `--tls-cert` and `--tls-key` are given; read before anything
+/// starts, so a bad file fails at once with its name.
+fn tls_of(s: &ServeArgs) -> anyhow::Result<Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>> {
+    Ok(match (&s.tls_cert, &s.tls_key) {
         (Some(cert), Some(key)) => Some(zhengwu::tls::server_config(cert, key)?),
         _ => None,
-    };
-    let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig { bytes: s.page_cache_mb << 20 }).await?;
+    })
+}
+
+async fn serve(db: platform::db::Db, cfg: Config, key: audit::AuditKey, s: &ServeArgs) -> anyhow::Result<()> {
+    let tls = tls_of(s)?;
+    let listen = cfg.listen;
+    let app = zhengwu::build_with(db, cfg, key, cache_config(s)).await?;
+    serve_app(app, listen, tls).await
+}
+
+async fn serve_app(
+    app: zhengwu::App,
+    listen: SocketAddr,
+    tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> anyhow::Result<()> {
     zhengwu::spawn_jobs(&app);
     let state = app.state.clone();
     let app = app.router;

@@ -84,6 +84,18 @@ macro_rules! op {
     };
 }
 
+/// A module's operations with the module's own state reachable by their handlers
+/// (`Extension<Arc<M>>`).
+pub fn with_extension<M: Send + Sync + 'static>(routes: Vec<ApiRoute>, module: std::sync::Arc<M>) -> Vec<ApiRoute> {
+    routes
+        .into_iter()
+        .map(|mut r| {
+            r.handler = r.handler.layer(axum::extract::Extension(module.clone()));
+            r
+        })
+        .collect()
+}
+
 /// Builds the `/api/v1` router and the OpenAPI document from the registered operations.
 pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();

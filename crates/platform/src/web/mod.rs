@@ -116,20 +116,6 @@ pub type TodoSource = Arc<
         + Sync,
 >;
 
-/// What a feature crate adds to the shell: its back-office templates, menu entries and to-do counts.
-#[derive(Default)]
-pub struct Extension {
-    /// Its module's name as users read it (网上办事), used when it clashes with another.
-    pub name: &'static str,
-    pub templates: Vec<(&'static str, &'static str)>,
-    pub nav: Vec<NavItem>,
-    pub todos: Option<TodoSource>,
-    /// The public path prefixes its routes own (`/banshi`): no site may take them.
-    pub prefixes: Vec<&'static str>,
-    /// The frame around every module's public pages (the CMS provides the sites' layouts).
-    pub portal: Option<Arc<dyn portal::Portal>>,
-}
-
 /// Paths the platform itself serves; no site may take them.
 const PLATFORM_PREFIXES: [&str; 6] = ["/admin", "/api", "/static", "/files", "/healthz", "/metrics"];
 
@@ -157,6 +143,8 @@ pub struct Inner {
     /// Every reserved public path prefix with the name of who owns it.
     reserved: Vec<(&'static str, &'static str)>,
     portal: Option<Arc<dyn portal::Portal>>,
+    /// The program's subsystems (routes, jobs, blocks and figures come from here).
+    pub modules: crate::module::Modules,
     /// Wakes the outbox worker when a message is queued.
     outbox_wake: Arc<tokio::sync::Notify>,
 }
@@ -174,34 +162,34 @@ impl Deref for AppState {
 const POLICY_TTL: Duration = Duration::from_secs(5);
 
 impl AppState {
-    pub fn new(db: Db, config: Config, audit_key: AuditKey, extensions: Vec<Extension>) -> anyhow::Result<Self> {
+    pub fn new(db: Db, config: Config, audit_key: AuditKey, modules: crate::module::Modules) -> anyhow::Result<Self> {
         let mut env = minijinja::Environment::new();
         pages::register_templates(&mut env)?;
         let mut nav = pages::platform_nav();
         let mut todo_sources = vec![crate::outbox::todo_source()];
         let mut reserved: Vec<(&'static str, &'static str)> = PLATFORM_PREFIXES.iter().map(|p| (*p, "平台")).collect();
         let mut portal: Option<Arc<dyn portal::Portal>> = None;
-        for ext in extensions {
-            if let Some(p) = ext.portal {
-                anyhow::ensure!(portal.is_none(), "模块「{}」提供了第二个门户框架", ext.name);
+        for m in modules.iter() {
+            if let Some(p) = m.clone().portal() {
+                anyhow::ensure!(portal.is_none(), "模块「{}」提供了第二个门户框架", m.name());
                 portal = Some(p);
             }
-            for (name, src) in ext.templates {
+            for (name, src) in m.templates() {
                 // One namespace for all modules: a second template of the same name would silently
                 // replace the first one's page.
                 if env.get_template(name).is_ok() {
-                    anyhow::bail!("模块「{}」的模板 {name} 与已有模板重名", ext.name);
+                    anyhow::bail!("模块「{}」的模板 {name} 与已有模板重名", m.name());
                 }
                 env.add_template(name, src)?;
             }
-            for p in ext.prefixes {
+            for p in m.prefixes() {
                 if let Some((_, owner)) = reserved.iter().find(|(q, _)| *q == p) {
-                    anyhow::bail!("模块「{}」的路径 {p} 已由「{owner}」使用", ext.name);
+                    anyhow::bail!("模块「{}」的路径 {p} 已由「{owner}」使用", m.name());
                 }
-                reserved.push((p, ext.name));
+                reserved.push((p, m.name()));
             }
-            nav.extend(ext.nav);
-            todo_sources.extend(ext.todos);
+            nav.extend(m.nav());
+            todo_sources.extend(m.clone().todos());
         }
         install_template_helpers(&mut env);
         let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
@@ -222,6 +210,7 @@ impl AppState {
             policy: RwLock::new((Instant::now() - POLICY_TTL * 2, SecurityPolicy::default())),
             reserved,
             portal,
+            modules,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })))
     }
@@ -954,17 +943,18 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
-/// Assembles the whole application: the platform's pages and API, the features' back-office routers
-/// and API operations (all behind `staff_layer`), the public routers, system endpoints, and the
+/// Assembles the whole application: the platform's pages and API, the modules' back-office routers
+/// and API operations (all behind `staff_layer`), their public routers, system endpoints, and the
 /// outer layers (context, panics, body limits, timeouts).
-pub fn app(
-    state: AppState,
-    api_routes: Vec<api::ApiRoute>,
-    admin: Router<AppState>,
-    public: Router<AppState>,
-) -> Router {
+pub fn app(state: AppState) -> Router {
     let mut all_api = api::platform_routes();
-    all_api.extend(api_routes);
+    let mut admin = Router::new();
+    let mut public = Router::new();
+    for m in state.modules.iter() {
+        all_api.extend(m.clone().api_routes());
+        admin = admin.merge(m.clone().admin_routes());
+        public = public.merge(m.clone().public_routes());
+    }
     let (api_router, doc) = api::build(all_api);
     let doc = Arc::new(doc);
     let staff_routes = pages::routes()

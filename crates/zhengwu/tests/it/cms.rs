@@ -602,7 +602,7 @@ backend_tests! {
         demo(&app).await;
         // Node A runs its background jobs like a server; node B shares the database and the data
         // directory (file store and search index, read-only on B), with its own cache and jobs.
-        cms::spawn_jobs(app.state.clone(), app.cms.clone());
+        platform::module::Module::spawn_jobs(app.cms.clone(), app.state.clone());
         let b = zhengwu::build(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone()).await.unwrap();
         zhengwu::spawn_jobs(&b);
         let mut on_b = common::Client::for_router(b.router.clone());
@@ -655,7 +655,7 @@ backend_tests! {
 
     cached_pages_are_never_stale_a_second_after_publishing_and_never_torn => |app: TestApp| async move {
         demo(&app).await;
-        cms::spawn_jobs(app.state.clone(), app.cms.clone());
+        platform::module::Module::spawn_jobs(app.cms.clone(), app.state.clone());
         let bmdt = channel_id(&app, "hrb", "bmdt").await;
         let id = publish(&app, bmdt, "城市更新行动第0版").await;
         // Readers hammer the article and its list page; the writer revises the title five times.

@@ -125,17 +125,31 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
     })
 }
 
+/// A module with one template and one prefix, to see clashes refused at start.
+struct Probe {
+    name: &'static str,
+    template: &'static str,
+    prefix: &'static str,
+}
+
+impl platform::module::Module for Probe {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        vec![(self.template, "<p>{{ x }}</p>")]
+    }
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec![self.prefix]
+    }
+}
+
 backend_tests! {
     modules_cannot_share_a_template_or_a_prefix => |app: TestApp| async move {
-        let ext = |name: &'static str, template: &'static str, prefix: &'static str| platform::web::Extension {
-            name,
-            templates: vec![(template, "<p>{{ x }}</p>")],
-            nav: vec![],
-            todos: None,
-            prefixes: vec![prefix],
-            portal: None,
+        let ext = |name: &'static str, template: &'static str, prefix: &'static str| -> std::sync::Arc<dyn platform::module::Module> {
+            std::sync::Arc::new(Probe { name, template, prefix })
         };
-        let start = |exts| platform::web::AppState::new(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone(), exts);
+        let start = |exts| platform::web::AppState::new(app.db.clone(), app.state.config.clone(), app.state.audit_key.clone(), platform::module::Modules::new(exts));
         assert!(start(vec![ext("甲", "public/a.html", "/jia"), ext("乙", "public/b.html", "/yi")]).is_ok());
         let twice = start(vec![ext("甲", "public/index.html", "/jia"), ext("乙", "public/index.html", "/yi")]).err().expect("duplicate template");
         assert!(twice.to_string().contains("模板 public/index.html 与已有模板重名"), "{twice}");

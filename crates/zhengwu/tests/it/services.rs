@@ -803,9 +803,7 @@ backend_tests! {
 backend_tests! {
     every_open_case_queue_puts_the_longest_overdue_first => |app: TestApp| async move {
         zhengwu::demo::load(
-            &app.db,
-            &app.state.audit_key,
-            &app.state.config.data_dir.join("files"),
+            &app.state,
             zhengwu::demo::Sizes { articles: 0, letters: 0, applications: 600 },
             |_| {},
         )

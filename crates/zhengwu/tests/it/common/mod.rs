@@ -180,11 +180,11 @@ impl TestApp {
         let key = AuditKey { key: b"test-audit-key-0123456789".to_vec(), alg: MacAlg::HmacSha256 };
         let app = zhengwu::build(db.clone(), config, key).await.expect("build app");
         TestApp {
+            cms: app.module(),
+            interaction: app.module(),
+            services: app.module(),
             state: app.state,
             router: app.router,
-            cms: app.cms,
-            interaction: app.interaction,
-            services: app.services,
             mail,
             db,
             _dir: dir,
@@ -211,15 +211,9 @@ impl TestApp {
 
     /// Loads the demo site group (accounts, sites, channels) with `articles` generated articles.
     pub async fn load_demo(&self, articles: u32, letters: u32) {
-        zhengwu::demo::load(
-            &self.db,
-            &self.state.audit_key,
-            &self.state.config.data_dir.join("files"),
-            zhengwu::demo::Sizes { articles, letters, applications: 0 },
-            |_| {},
-        )
-        .await
-        .expect("demo");
+        zhengwu::demo::load(&self.state, zhengwu::demo::Sizes { articles, letters, applications: 0 }, |_| {})
+            .await
+            .expect("demo");
     }
 
     /// Creates an account with the given roles (global scope) that has already set its password.

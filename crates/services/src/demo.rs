@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use platform::db::{Db, sql};
-use services::store::{self, Item};
+use platform::module::DemoSetup;
+
+use crate::store::{self, Item};
 
 /// (code, name, kind, department, audience, legal days, promised days, fee standard (empty: free),
 /// themes, life events, visits, extra form fields as lines)
@@ -646,9 +648,10 @@ fn basis(kind: &str, dept: &str) -> &'static str {
 }
 
 /// Loads the catalogue when there are no items yet, then `applications` generated cases.
-pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32) -> anyhow::Result<()> {
+pub async fn load(demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
+    let (db, orgs, applications) = (&demo.db, &demo.orgs, demo.size("applications"));
     if db.count(sql("SELECT COUNT(*) FROM service_item")).await? > 0 {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut ids = Vec::new();
     for (code, name, kind, dept, audience, legal, promised, fee, themes, events, visits, form) in ITEMS {
@@ -673,7 +676,7 @@ pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32)
         if let Some(own) = own_materials(code, &blank, &example) {
             materials = own;
         }
-        let item = services::service::ItemForm {
+        let item = crate::service::ItemForm {
             code: code.into(),
             name: name.into(),
             kind: kind.into(),
@@ -727,24 +730,25 @@ pub async fn load(db: &Db, orgs: &HashMap<&'static str, i64>, applications: u32)
         };
         let org_id = orgs.get(dept).copied().ok_or_else(|| anyhow::anyhow!("demo org {dept}"))?;
         let all_orgs = platform::accounts::list_orgs(db).await?;
-        let mut checked = services::service::ItemForm {
+        let mut checked = crate::service::ItemForm {
             org_code: all_orgs.iter().find(|o| o.id == org_id).map(|o| o.code.clone()).unwrap_or_default(),
             ..item
         };
         checked.impl_code = format!("{code}-01");
-        let it: Item = services::service::check_item(&checked, &all_orgs)
-            .map_err(|e| anyhow::anyhow!("demo item {name}: {e:?}"))?;
+        let it: Item =
+            crate::service::check_item(&checked, &all_orgs).map_err(|e| anyhow::anyhow!("demo item {name}: {e:?}"))?;
         ids.push(store::save_item(db, &it, "demo").await?);
     }
     generate_applications(db, &ids, applications).await?;
-    demo_call(db, orgs).await
+    demo_call(db, orgs).await?;
+    Ok(vec![format!("网上办事：{} 个事项，{applications} 件演示办件（/banshi/）。", ids.len())])
 }
 
 /// An open science-bureau call (科技计划项目申报) and two experts in the pool.
 async fn demo_call(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result<()> {
     let Some(kjj) = orgs.get("kjj") else { return Ok(()) };
     let today = platform::calendar::today();
-    let sheet = services::domain::parse_sheet("创新性|40\n可行性|30\n预期效益|30").map_err(|e| anyhow::anyhow!(e))?;
+    let sheet = crate::domain::parse_sheet("创新性|40\n可行性|30\n预期效益|30").map_err(|e| anyhow::anyhow!(e))?;
     db.execute(
         sql("INSERT INTO project_call (title, org_id, guide, opens_on, closes_on, score_sheet, state, publicity_days, created_at) VALUES ($1,$2,$3,$4,$5,$6,'open',5,$7)")
             .bind("2027年度哈尔滨市科技计划项目申报")
@@ -777,8 +781,7 @@ async fn demo_call(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result
 async fn generate_applications(db: &Db, item_ids: &[i64], n: u32) -> anyhow::Result<()> {
     let items: Vec<Item> = store::items(db, false).await?.into_iter().filter(|i| item_ids.contains(&i.id)).collect();
     let now = platform::db::now();
-    let spec =
-        services::generate::Spec { count: n as usize, seed: 20_261_201, from: now - 180 * 86_400, to: now - 3600 };
-    services::generate::applications(db, &items, &spec).await?;
+    let spec = crate::generate::Spec { count: n as usize, seed: 20_261_201, from: now - 180 * 86_400, to: now - 3600 };
+    crate::generate::applications(db, &items, &spec).await?;
     Ok(())
 }
