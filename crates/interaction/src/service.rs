@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use platform::accounts;
 use platform::calendar::WorkCalendar;
-use platform::db::{Db, sql};
+use platform::db::{Arg, Db, sql};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
+use platform::workflow::{self, Change, Effect, Transition};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -358,25 +359,38 @@ pub async fn act(
     let cal = ix.calendar(&state.db).await;
     let day = today();
     let now = platform::db::now();
-    let mut set = sql("UPDATE letter SET state = ").push_bind(to.code());
+    let actor_name = match &by {
+        By::Staff(a) => a.user.display_name.clone(),
+        By::Writer => "来信人".to_owned(),
+    };
+    let actor_id = match &by {
+        By::Staff(a) => Some(a.user.id),
+        By::Writer => None,
+    };
     let mut summary = comment.to_owned();
-    // Mail and unit notices are planned here and sent only once the transition has committed: a
-    // change that loses a race must not tell anyone anything.
+    // Columns the action sets besides the state: (column, value), or assignments written in code.
+    let mut set: Vec<(&str, Arg)> = Vec::new();
+    let mut exprs: Vec<&str> = Vec::new();
+    // Mail and unit notices go to the outbox in the transition's own transaction: a change that
+    // loses a race tells nobody anything, and one that commits cannot lose its mail.
     let mut effects: Vec<Effect> = Vec::new();
+    let mail_writer = |subject: String, body: String| Effect::Mail { to: l.email.to_string(), subject, body };
     match action {
         Action::Accept => {
             let due = cal.add_workdays(day, u32::try_from(m.reply_days).unwrap_or(15));
-            set = set.push(", accepted_at = ").push_bind(now).push(", due_date = ").push_bind(date_text(due));
+            set.push(("accepted_at", now.into()));
+            set.push(("due_date", date_text(due).into()));
         }
         Action::Reject => {
-            set = set.push(", reject_reason = ").push_bind(comment).push(", closed_at = ").push_bind(now);
-            if !l.email.is_empty() {
-                effects.push(Effect::Mail {
-                    to: l.email.to_string(),
-                    subject: format!("【{}】您的来信未予受理（编号 {}）", m.name, l.no),
-                    body: format!("{}：\n\n您的来信《{}》经审查不予受理，理由：{comment}。\n\n如有需要，可通过其他渠道反映。\n\n{}", l.writer_name, l.subject, m.name),
-                });
-            }
+            set.push(("reject_reason", comment.into()));
+            set.push(("closed_at", now.into()));
+            effects.push(mail_writer(
+                format!("【{}】您的来信未予受理（编号 {}）", m.name, l.no),
+                format!(
+                    "{}：\n\n您的来信《{}》经审查不予受理，理由：{comment}。\n\n如有需要，可通过其他渠道反映。\n\n{}",
+                    l.writer_name, l.subject, m.name
+                ),
+            ));
         }
         Action::Assign | Action::Reassign => {
             let unit = input.unit_id.ok_or_else(|| AppError::invalid("unit_id", "请选择承办单位"))?;
@@ -396,14 +410,15 @@ pub async fn act(
                 .filter(|u| *u != unit && orgs.iter().any(|o| o.id == *u))
                 .collect();
             let co_text = co.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            set = set.push(", unit_id = ").push_bind(unit).push(", co_unit_ids = ").push_bind(co_text);
+            set.push(("unit_id", unit.into()));
+            set.push(("co_unit_ids", co_text.into()));
             summary = format!(
                 "承办单位：{}{}",
                 unit_row.name,
                 if comment.is_empty() { String::new() } else { format!("；{comment}") }
             );
             for u in std::iter::once(unit).chain(co) {
-                effects.push(Effect::Unit {
+                effects.push(Effect::UnitMail {
                     unit: u,
                     subject: format!("新交办信件：{}", l.subject),
                     body: format!("信件编号 {}，办理期限 {}。", l.no, l.due_date.clone().unwrap_or_default()),
@@ -411,27 +426,26 @@ pub async fn act(
             }
         }
         Action::SendBack => {
-            set = set.push(", unit_id = NULL, co_unit_ids = ''");
+            exprs.push("unit_id = NULL, co_unit_ids = ''");
         }
         Action::RequestExtension => {
             let days = input.days.ok_or_else(|| AppError::invalid("days", "请填写延期的工作日数"))?;
             if !(1..=30).contains(&days) {
                 return Err(AppError::invalid("days", "延期天数应为 1 到 30 个工作日"));
             }
-            set = set.push(", extension_days = ").push_bind(days).push(", extension_reason = ").push_bind(comment);
+            set.push(("extension_days", days.into()));
+            set.push(("extension_reason", comment.into()));
             summary = format!("申请延期 {days} 个工作日：{comment}");
         }
         Action::ApproveExtension => {
             let base = l.due_date.as_deref().and_then(parse_day).unwrap_or(day);
             let due = cal.add_workdays(base, u32::try_from(l.extension_days).unwrap_or(0));
-            set = set
-                .push(", due_date = ")
-                .push_bind(date_text(due))
-                .push(", extended_days = extended_days + extension_days, extension_days = 0");
+            set.push(("due_date", date_text(due).into()));
+            exprs.push("extended_days = extended_days + extension_days, extension_days = 0");
             summary = format!("批准延期 {} 个工作日，新的办理期限 {}", l.extension_days, date_text(due));
         }
         Action::DenyExtension => {
-            set = set.push(", extension_days = 0");
+            exprs.push("extension_days = 0");
         }
         Action::SubmitReply => {
             let reply = input.reply.trim();
@@ -441,26 +455,20 @@ pub async fn act(
             if reply.chars().count() > 5000 {
                 return Err(AppError::invalid("reply", "答复内容不能超过 5000 个字"));
             }
-            set = set.push(", reply = ").push_bind(reply).push(", reply_unit_id = unit_id");
+            set.push(("reply", reply.into()));
+            exprs.push("reply_unit_id = unit_id");
         }
         Action::ApproveReply => {
             let accepted = l.accepted_at.map_or(day, day_of);
             let workdays = i64::from(cal.workdays_between(accepted, day));
             let on_time = l.due_date.as_deref().and_then(parse_day).is_none_or(|due| day <= due);
-            set = set
-                .push(", replied_at = ")
-                .push_bind(now)
-                .push(", reply_workdays = ")
-                .push_bind(workdays)
-                .push(", on_time = ")
-                .push_bind(on_time);
-            if !l.email.is_empty() {
-                effects.push(Effect::Mail {
-                    to: l.email.to_string(),
-                    subject: format!("【{}】您的来信已答复（编号 {}）", m.name, l.no),
-                    body: format!("{}：\n\n您的来信《{}》已有答复：\n\n{}\n\n凭信件编号和查询码可在网站查看答复并评价办理结果。\n\n{}", l.writer_name, l.subject, l.reply, m.name),
-                });
-            }
+            set.push(("replied_at", now.into()));
+            set.push(("reply_workdays", workdays.into()));
+            set.push(("on_time", on_time.into()));
+            effects.push(mail_writer(
+                format!("【{}】您的来信已答复（编号 {}）", m.name, l.no),
+                format!("{}：\n\n您的来信《{}》已有答复：\n\n{}\n\n凭信件编号和查询码可在网站查看答复并评价办理结果。\n\n{}", l.writer_name, l.subject, l.reply, m.name),
+            ));
         }
         Action::ReturnReply => {}
         Action::Publish => {
@@ -487,29 +495,26 @@ pub async fn act(
                 pick(&input.public_reply, &l.reply),
             );
             // Whatever the office typed by hand still goes through the automatic patterns.
-            let (ps, pc, pr) = (domain::redact(&ps, &refs), domain::redact(&pc, &refs), domain::redact(&pr, &refs));
-            set = set
-                .push(", public_subject = ")
-                .push_bind(ps)
-                .push(", public_content = ")
-                .push_bind(pc)
-                .push(", public_reply = ")
-                .push_bind(pr)
-                .push(", public_writer = ")
-                .push_bind(if l.anonymous_public { String::new() } else { domain::mask_name(&l.writer_name) })
-                .push(", published = TRUE, published_at = ")
-                .push_bind(now);
+            set.push(("public_subject", domain::redact(&ps, &refs).into()));
+            set.push(("public_content", domain::redact(&pc, &refs).into()));
+            set.push(("public_reply", domain::redact(&pr, &refs).into()));
+            set.push((
+                "public_writer",
+                if l.anonymous_public { String::new() } else { domain::mask_name(&l.writer_name) }.into(),
+            ));
+            set.push(("published", true.into()));
+            set.push(("published_at", now.into()));
         }
         Action::Unpublish => {
-            set = set.push(", published = FALSE");
+            set.push(("published", false.into()));
         }
         Action::Close => {
-            set = set.push(", closed_at = ").push_bind(now);
+            set.push(("closed_at", now.into()));
         }
         Action::Supervise => {
-            set = set.push(", supervised = supervised + 1");
+            exprs.push("supervised = supervised + 1");
             if let Some(u) = l.unit_id {
-                effects.push(Effect::Unit {
+                effects.push(Effect::UnitMail {
                     unit: u,
                     subject: format!("督办：{}", l.subject),
                     body: format!(
@@ -523,7 +528,7 @@ pub async fn act(
         Action::Instruct => {
             summary = format!("批示：{comment}");
             if let Some(u) = l.unit_id {
-                effects.push(Effect::Unit {
+                effects.push(Effect::UnitMail {
                     unit: u,
                     subject: format!("领导批示：{}", l.subject),
                     body: format!("信件编号 {}。批示：{comment}", l.no),
@@ -533,34 +538,37 @@ pub async fn act(
         Action::Rate => {
             let s = Satisfaction::parse(&input.satisfaction)
                 .ok_or_else(|| AppError::invalid("satisfaction", "请选择满意、基本满意或不满意"))?;
-            set = set.push(", satisfaction = ").push_bind(s.code()).push(", rating_comment = ").push_bind(comment);
+            set.push(("satisfaction", s.code().into()));
+            set.push(("rating_comment", comment.into()));
             summary =
                 format!("{}{}", s.label(), if comment.is_empty() { String::new() } else { format!("：{comment}") });
         }
         Action::Reopen => {
             let due = cal.add_workdays(day, u32::try_from(m.reply_days).unwrap_or(15));
-            set = set
-                // The writer rates the new reply; the old rating stays in the history.
-                .push(", reopened = TRUE, published = FALSE, on_time = NULL, satisfaction = NULL, rating_comment = '', due_date = ")
-                .push_bind(date_text(due))
-                .push(", unit_id = COALESCE(unit_id, reply_unit_id)");
+            // The writer rates the new reply; the old rating stays in the history.
+            exprs.push("reopened = TRUE, published = FALSE, on_time = NULL, satisfaction = NULL, rating_comment = ''");
+            exprs.push("unit_id = COALESCE(unit_id, reply_unit_id)");
+            set.push(("due_date", date_text(due).into()));
         }
     }
-    let actor_name = match &by {
-        By::Staff(a) => a.user.display_name.clone(),
-        By::Writer => "来信人".to_owned(),
+    let transition = Transition {
+        action: action.code(),
+        from: &l.state,
+        to: to.code(),
+        step: 0,
+        actor: &actor_name,
+        actor_id,
+        comment: &summary,
     };
-    let ok =
-        store::apply(&state.db, l.id, &l.state, l.updated_at, set, (action.code(), to.code(), &actor_name, &summary))
-            .await?;
-    if !ok {
-        return Err(AppError::Conflict("信件刚被他人处理过，请刷新后再试".into()));
+    let mut change = Change::new(&store::FLOW, l.id, l.updated_at, transition).tallied(&store::LetterTally);
+    for (column, value) in set {
+        change = change.set(column, value);
     }
-    for e in effects {
-        match e {
-            Effect::Mail { to, subject, body } => state.send_mail(&to, &subject, &body).await,
-            Effect::Unit { unit, subject, body } => notify_unit(state, unit, &subject, &body).await,
-        }
+    for e in exprs {
+        change = change.set_expr(e);
+    }
+    if !workflow::apply(state, change.effects(effects)).await? {
+        return Err(AppError::Conflict("信件刚被他人处理过，请刷新后再试".into()));
     }
     state
         .audit(
@@ -572,35 +580,6 @@ pub async fn act(
         )
         .await;
     store::letter(&state.db, l.id).await?.ok_or(AppError::NotFound)
-}
-
-/// Mails the handlers of a unit (users with a handler grant on it who have an address).
-/// What a transition tells people, sent after it committed.
-enum Effect {
-    /// A mail to the writer.
-    Mail { to: String, subject: String, body: String },
-    /// A notice to a unit's handlers.
-    Unit { unit: i64, subject: String, body: String },
-}
-
-async fn notify_unit(state: &AppState, unit: i64, subject: &str, body: &str) {
-    for email in unit_handler_emails(&state.db, unit).await {
-        state.send_mail(&email, subject, body).await;
-    }
-}
-
-pub async fn unit_handler_emails(db: &Db, unit: i64) -> Vec<String> {
-    #[derive(sqlx::FromRow)]
-    struct E(String);
-    db.fetch_all::<E>(
-        sql("SELECT DISTINCT u.email FROM app_user u JOIN role_grant g ON g.user_id = u.id \
-             WHERE g.role = 'handler' AND g.scope_kind = 'org' AND g.scope_id = $1 AND u.disabled = FALSE \
-             AND u.email IS NOT NULL AND u.email <> ''")
-        .bind(unit),
-    )
-    .await
-    .map(|v| v.into_iter().map(|e| e.0).collect())
-    .unwrap_or_default()
 }
 
 /// The writer's view of a letter, found by number and query code (no account).
@@ -645,7 +624,7 @@ pub async fn send_reminders(state: &AppState, ix: &Interaction) -> usize {
                 when
             ));
         }
-        for email in unit_handler_emails(&state.db, unit).await {
+        for email in accounts::handler_emails(&mut &state.db, unit).await.unwrap_or_default() {
             if state
                 .mailer
                 .deliver(&email, &format!("信件办理提醒：{} 封即将到期或超期", list.len()), &body)

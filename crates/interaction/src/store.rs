@@ -2,8 +2,10 @@
 //! Reads and writes only; the rules are in `domain`, and `service` combines them with
 //! permissions and audit.
 
-use platform::db::{Db, DbResult, Exec, Q, Scalar, Tx, now, sql};
+use platform::db::{Arg, Db, DbResult, Exec, Q, Scalar, Tx, now, sql};
+use platform::module::BoxFuture;
 use platform::sealed::{SealedColumns, lookup_hash, seal};
+use platform::workflow::{self, Contribution, Flow, Tally, TallySource, Transition};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Counts;
@@ -104,17 +106,8 @@ pub struct Letter {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Event {
-    pub id: i64,
-    pub letter_id: i64,
-    pub action: String,
-    pub from_state: String,
-    pub to_state: String,
-    pub actor: String,
-    pub comment: String,
-    pub at: i64,
-}
+/// A letter's recorded transition.
+pub type Event = platform::workflow::Event;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Attachment {
@@ -257,36 +250,15 @@ pub async fn insert_letter(
         )
         .await?;
     }
-    record_event(&mut tx, id.0, "submit", "", "submitted", "公众", "", l.at).await?;
+    let first =
+        Transition {
+            action: "submit", from: "", to: "submitted", step: 0, actor: "公众", actor_id: None, comment: ""
+        };
+    workflow::record(&mut tx, &FLOW, id.0, &first, l.at).await?;
     let c = crate::domain::contribution(crate::domain::State::Submitted, None, None, None, false);
-    tally_add(&mut tx, (l.mailbox_id, 0, platform::fmt_date(l.at)), &c).await?;
+    TALLY.add(&mut tx, &tally_key(l.mailbox_id, None, l.at), &tally_values(&c)).await?;
     tx.commit().await?;
     Ok((id.0, no))
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn record_event(
-    tx: &mut Tx,
-    letter_id: i64,
-    action: &str,
-    from: &str,
-    to: &str,
-    actor: &str,
-    comment: &str,
-    at: i64,
-) -> DbResult<()> {
-    tx.execute(
-        sql("INSERT INTO letter_event (letter_id, action, from_state, to_state, actor, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7)")
-            .bind(letter_id)
-            .bind(action)
-            .bind(from)
-            .bind(to)
-            .bind(actor)
-            .bind(comment)
-            .bind(at),
-    )
-    .await?;
-    Ok(())
 }
 
 pub async fn letter(db: &Db, id: i64) -> DbResult<Option<Letter>> {
@@ -298,7 +270,7 @@ pub async fn letter_by_no(db: &Db, no: &str) -> DbResult<Option<Letter>> {
 }
 
 pub async fn events(db: &Db, letter_id: i64) -> DbResult<Vec<Event>> {
-    db.fetch_all(sql("SELECT * FROM letter_event WHERE letter_id = $1 ORDER BY id").bind(letter_id)).await
+    workflow::events(db, &FLOW, letter_id).await
 }
 
 pub async fn attachments(db: &Db, letter_id: i64) -> DbResult<Vec<Attachment>> {
@@ -309,43 +281,28 @@ pub async fn attachment(db: &Db, id: i64) -> DbResult<Option<Attachment>> {
     db.fetch_optional(sql("SELECT * FROM letter_attachment WHERE id = $1").bind(id)).await
 }
 
-/// Applies a transition: the column changes `set` (built by the service) guarded by the state the
-/// decision was made on, plus the event — one transaction. Returns false when another request
-/// changed the letter first.
-pub async fn apply(
-    db: &Db,
-    letter_id: i64,
-    from_state: &str,
-    updated_at: i64,
-    set: Q,
-    event: (&str, &str, &str, &str),
-) -> DbResult<bool> {
-    let mut tx = db.begin().await?;
-    let before: Option<TallyFacts> =
-        tx.fetch_optional(sql(format!("SELECT {TALLY_COLS} FROM letter WHERE id = $1")).bind(letter_id)).await?;
-    let t = now();
-    let n = 1 + set.arg_count();
-    let q = set
-        .push(&format!(", updated_at = ${n} WHERE id = ${} AND state = ${} AND updated_at = ${}", n + 1, n + 2, n + 3))
-        .bind(t.max(updated_at + 1))
-        .bind(letter_id)
-        .bind(from_state)
-        .bind(updated_at);
-    if tx.execute(q).await? != 1 {
-        return Ok(false);
-    }
-    let (action, to, actor, comment) = event;
-    record_event(&mut tx, letter_id, action, from_state, to, actor, comment, t).await?;
-    let after: Option<TallyFacts> =
-        tx.fetch_optional(sql(format!("SELECT {TALLY_COLS} FROM letter WHERE id = $1")).bind(letter_id)).await?;
-    if let (Some(b), Some(a)) = (before, after) {
-        // Move this letter's contribution; unchanged keys cancel out in one row.
-        tally_add(&mut tx, b.key(), &-b.contribution()).await?;
-        tally_add(&mut tx, a.key(), &a.contribution()).await?;
-    }
-    tx.commit().await?;
-    Ok(true)
-}
+/// Letters as a workflow: their transitions are recorded and applied by the kernel.
+pub static FLOW: Flow = Flow { name: "letter", table: "letter", versioned: true };
+
+/// The letters' statistics counters: one row per mailbox × unit × day of submission.
+pub static TALLY: Tally = Tally {
+    table: "letter_tally",
+    keys: &["mailbox_id", "unit_id", "day"],
+    fields: &[
+        "received",
+        "accepted",
+        "rejected",
+        "completed",
+        "completed_on_time",
+        "handling_workdays",
+        "rated",
+        "satisfied",
+        "basic",
+        "unsatisfied",
+        "published",
+        "in_progress",
+    ],
+};
 
 /// The columns of a letter that its statistics depend on.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -362,10 +319,11 @@ pub struct TallyFacts {
 
 const TALLY_COLS: &str = "mailbox_id, unit_id, submitted_at, state, on_time, reply_workdays, satisfaction, published";
 
+fn tally_key(mailbox_id: i64, unit_id: Option<i64>, submitted_at: i64) -> Vec<Arg> {
+    vec![Arg::Int(mailbox_id), Arg::Int(unit_id.unwrap_or(0)), Arg::Text(platform::fmt_date(submitted_at))]
+}
+
 impl TallyFacts {
-    pub fn key(&self) -> (i64, i64, String) {
-        (self.mailbox_id, self.unit_id.unwrap_or(0), platform::fmt_date(self.submitted_at))
-    }
     pub fn contribution(&self) -> Counts {
         let state = crate::domain::State::parse(&self.state).unwrap_or(crate::domain::State::Submitted);
         crate::domain::contribution(
@@ -376,22 +334,11 @@ impl TallyFacts {
             self.published,
         )
     }
-}
 
-const TALLY_FIELDS: [&str; 12] = [
-    "received",
-    "accepted",
-    "rejected",
-    "completed",
-    "completed_on_time",
-    "handling_workdays",
-    "rated",
-    "satisfied",
-    "basic",
-    "unsatisfied",
-    "published",
-    "in_progress",
-];
+    fn counted(&self) -> Contribution {
+        (tally_key(self.mailbox_id, self.unit_id, self.submitted_at), tally_values(&self.contribution()).to_vec())
+    }
+}
 
 fn tally_values(c: &Counts) -> [i64; 12] {
     [
@@ -410,26 +357,20 @@ fn tally_values(c: &Counts) -> [i64; 12] {
     ]
 }
 
-/// Adds `c` to a tally row (creating it), atomically on both databases.
-async fn tally_add(tx: &mut Tx, key: (i64, i64, String), c: &Counts) -> DbResult<()> {
-    let values = tally_values(c);
-    if values.iter().all(|v| *v == 0) {
-        return Ok(());
+/// A letter's contribution to [`TALLY`], read inside a transition.
+pub struct LetterTally;
+
+impl TallySource for LetterTally {
+    fn tally(&self) -> &'static Tally {
+        &TALLY
     }
-    let mut q = sql(format!(
-        "INSERT INTO letter_tally (mailbox_id, unit_id, day, {}) VALUES ($1, $2, $3",
-        TALLY_FIELDS.join(", ")
-    ))
-    .bind(key.0)
-    .bind(key.1)
-    .bind(key.2);
-    for v in values {
-        q = q.push(", ").push_bind(v);
+    fn contribution<'a>(&'a self, tx: &'a mut Tx, id: i64) -> BoxFuture<'a, DbResult<Option<Contribution>>> {
+        Box::pin(async move {
+            let facts: Option<TallyFacts> =
+                tx.fetch_optional(sql(format!("SELECT {TALLY_COLS} FROM letter WHERE id = $1")).bind(id)).await?;
+            Ok(facts.map(|f| f.counted()))
+        })
     }
-    let updates: Vec<String> = TALLY_FIELDS.iter().map(|f| format!("{f} = letter_tally.{f} + excluded.{f}")).collect();
-    q = q.push(&format!(") ON CONFLICT (mailbox_id, unit_id, day) DO UPDATE SET {}", updates.join(", ")));
-    tx.execute(q).await?;
-    Ok(())
 }
 
 /// Recomputes the whole tally from the letters (after a bulk load, or to repair), in one
@@ -452,32 +393,18 @@ pub async fn rebuild_tally(db: &Db) -> DbResult<usize> {
         let Some(last) = rows.last() else { break };
         after = last.id;
         for r in &rows {
-            *sums.entry(r.facts.key()).or_default() += r.facts.contribution();
+            let f = &r.facts;
+            *sums.entry((f.mailbox_id, f.unit_id.unwrap_or(0), platform::fmt_date(f.submitted_at))).or_default() +=
+                f.contribution();
         }
     }
-    let mut tx = db.begin().await?;
-    tx.execute(sql("DELETE FROM letter_tally")).await?;
-    let rows: Vec<_> = sums.into_iter().collect();
-    for chunk in rows.chunks(500) {
-        let mut q =
-            sql(format!("INSERT INTO letter_tally (mailbox_id, unit_id, day, {}) VALUES ", TALLY_FIELDS.join(", ")));
-        for (i, ((m, u, d), c)) in chunk.iter().enumerate() {
-            q = q
-                .push(if i == 0 { "(" } else { ", (" })
-                .push_bind(*m)
-                .push(", ")
-                .push_bind(*u)
-                .push(", ")
-                .push_bind(d.as_str());
-            for v in tally_values(c) {
-                q = q.push(", ").push_bind(v);
-            }
-            q = q.push(")");
-        }
-        tx.execute(q).await?;
-    }
-    tx.commit().await?;
-    Ok(rows.len())
+    TALLY
+        .replace(
+            db,
+            sums.into_iter()
+                .map(|((m, u, d), c)| (vec![Arg::Int(m), Arg::Int(u), Arg::Text(d)], tally_values(&c).to_vec())),
+        )
+        .await
 }
 
 /// Filters of back-office letter lists.
@@ -725,7 +652,7 @@ pub async fn counts(
         published: i64,
         in_progress: i64,
     }
-    let sums: Vec<String> = TALLY_FIELDS.iter().map(|f| format!("CAST(SUM({f}) AS BIGINT) AS {f}")).collect();
+    let sums: Vec<String> = TALLY.fields.iter().map(|f| format!("CAST(SUM({f}) AS BIGINT) AS {f}")).collect();
     let q =
         sql(format!("SELECT mailbox_id, unit_id, {} FROM letter_tally WHERE day >= $1 AND day <= $2", sums.join(", ")))
             .bind(from)

@@ -107,6 +107,24 @@ pub async fn update_org(db: &Db, id: i64, parent: Option<i64>, name: &str, code:
 }
 
 /// The org unit and all its ancestors, nearest first (for scoped permission checks).
+/// The addresses of the handlers of an org unit (users with the handler role scoped to it, not
+/// disabled, with an address): who is told of new assignments and instructions.
+pub async fn handler_emails(ex: &mut impl crate::db::Exec, unit: i64) -> DbResult<Vec<String>> {
+    #[derive(sqlx::FromRow)]
+    struct E(String);
+    Ok(ex
+        .fetch_all::<E>(
+            sql("SELECT DISTINCT u.email FROM app_user u JOIN role_grant g ON g.user_id = u.id \
+                 WHERE g.role = 'handler' AND g.scope_kind = 'org' AND g.scope_id = $1 AND u.disabled = FALSE \
+                 AND u.email IS NOT NULL AND u.email <> ''")
+            .bind(unit),
+        )
+        .await?
+        .into_iter()
+        .map(|e| e.0)
+        .collect())
+}
+
 pub fn org_chain(orgs: &[OrgUnit], id: i64) -> Vec<i64> {
     let mut chain = Vec::new();
     let mut cur = Some(id);

@@ -43,6 +43,7 @@ pub mod sealed;
 pub mod security;
 pub mod sms;
 pub mod web;
+pub mod workflow;
 
 /// Formats Unix seconds as Beijing time, `YYYY-MM-DD HH:MM`, the form government pages use.
 pub fn fmt_time(unix: i64) -> String {

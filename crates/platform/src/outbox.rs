@@ -1,11 +1,29 @@
-//! The outbox: mail that a committed change asks for. A handler records the message (after its
-//! transaction committed, so a change that fails never mails anyone) and a worker delivers it,
-//! retrying with growing pauses while the SMTP relay is down; a message that still fails after
-//! [`MAX_ATTEMPTS`] is kept as 失败 for an operator to see and send again. Several nodes may run
-//! the worker: each message is claimed with a conditional update before it is sent.
+//! The outbox: mail and text messages that a committed change asks for. A transition writes its
+//! messages in its own transaction (`workflow::apply`), other writes queue them after they commit
+//! (`AppState::send_mail`), so a change that fails never tells anyone anything. A worker delivers
+//! them, retrying mail with growing pauses while the SMTP relay is down; a message that still fails
+//! after [`MAX_ATTEMPTS`] is kept as 失败 for an operator to see and send again. Several nodes may
+//! run the worker: each message is claimed with a conditional update before it is sent.
 
-use crate::db::{self, Db, DbResult, sql};
+use crate::db::{self, Db, DbResult, Exec, sql};
 use crate::mail::Mailer;
+use crate::sms::Sms;
+
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Mail,
+    Sms,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Mail => "mail",
+            Channel::Sms => "sms",
+        }
+    }
+}
 
 /// Attempts before a message is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -18,11 +36,20 @@ pub fn backoff(attempts: i64) -> i64 {
     (60i64 << attempts.clamp(1, 12).saturating_sub(1)).min(6 * 3600)
 }
 
-/// Records a mail for delivery from `not_before` on (now, for every message a change asks for).
-pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str, not_before: i64) -> DbResult<()> {
+/// Records a message for delivery from `not_before` on (now, for every message a change asks
+/// for), on a pool or inside a transaction.
+pub async fn enqueue(
+    ex: &mut impl Exec,
+    channel: Channel,
+    to: &str,
+    subject: &str,
+    body: &str,
+    not_before: i64,
+) -> DbResult<()> {
     let now = db::now();
-    db.execute(
-        sql("INSERT INTO outbox (recipient, subject, body, next_at, created_at) VALUES ($1, $2, $3, $4, $5)")
+    ex.execute(
+        sql("INSERT INTO outbox (channel, recipient, subject, body, next_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(channel.code())
             .bind(crate::sealed::seal(to))
             .bind(subject)
             .bind(body)
@@ -36,6 +63,8 @@ pub async fn enqueue(db: &Db, to: &str, subject: &str, body: &str, not_before: i
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct Message {
     pub id: i64,
+    /// `mail` or `sms`.
+    pub channel: String,
     #[serde(skip)]
     pub recipient: String,
     pub subject: String,
@@ -57,8 +86,9 @@ pub struct Round {
     pub failed: usize,
 }
 
-/// Delivers the messages due at `now` (at most 200 per round), stopping at the first failure.
-pub async fn deliver_due(db: &Db, mailer: &Mailer, now: i64) -> DbResult<Round> {
+/// Delivers the messages due at `now` (at most 200 per round), stopping at the first failed mail.
+/// Mail waits while no relay is configured; text messages go to the SMS gateway.
+pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbResult<Round> {
     let due: Vec<Message> = db
         .fetch_all(
             sql("SELECT * FROM outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT 200")
@@ -79,7 +109,13 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, now: i64) -> DbResult<Round> 
             continue;
         }
         let to = crate::sealed::open(&m.recipient).unwrap_or_default();
-        match mailer.deliver(&to, &m.subject, &m.body).await {
+        let delivered = if m.channel == Channel::Sms.code() {
+            sms.send(&to, &m.body);
+            Ok(())
+        } else {
+            mailer.deliver(&to, &m.subject, &m.body).await
+        };
+        match delivered {
             Ok(()) => {
                 db.execute(sql("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2").bind(now).bind(m.id)).await?;
                 round.sent += 1;
@@ -160,10 +196,10 @@ pub fn todo_source() -> crate::web::TodoSource {
 }
 
 /// Runs delivery rounds: when woken by a new message, and every 30 seconds for retries.
-pub fn spawn_worker(db: Db, mailer: Mailer, wake: std::sync::Arc<tokio::sync::Notify>) {
+pub fn spawn_worker(db: Db, mailer: Mailer, sms: Sms, wake: std::sync::Arc<tokio::sync::Notify>) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = deliver_due(&db, &mailer, db::now()).await {
+            if let Err(e) = deliver_due(&db, &mailer, &sms, db::now()).await {
                 tracing::error!(error = %e, "outbox round failed");
             }
             let _ = tokio::time::timeout(std::time::Duration::from_secs(30), wake.notified()).await;

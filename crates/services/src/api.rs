@@ -307,7 +307,7 @@ async fn project_call(
     let events: Vec<Value> = crate::calls::call_events(&state.db, id)
         .await?
         .iter()
-        .map(|e| json!({"from": e.from_state, "to": e.to_state, "by": e.actor_name, "at": platform::fmt_time(e.at)}))
+        .map(|e| json!({"from": e.from_state, "to": e.to_state, "by": e.actor, "at": platform::fmt_time(e.at)}))
         .collect();
     Ok(Json(json!({ "call": call_json(&c), "history": events })))
 }

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::calendar::{date_text, today};
-use platform::db::{Db, DbResult, Exec, Scalar, now, sql};
+use platform::db::{Db, DbResult, Scalar, now, sql};
 use platform::intake;
 use platform::roles::Perm;
 use platform::web::error::form_errors;
@@ -831,7 +831,7 @@ async fn render_call(
     let events: Vec<Value> = call_events(&state.db, c.id)
         .await?
         .iter()
-        .map(|e| context! { at => e.at, actor => e.actor_name.clone(), from => stage_label(&e.from_state), to => stage_label(&e.to_state) })
+        .map(|e| context! { at => e.at, actor => e.actor.clone(), from => stage_label(&e.from_state), to => stage_label(&e.to_state) })
         .collect();
     let body = state.render(ctx, "admin/bs_call.html", context! { call => sv(c), label => c.state_label(), apps => rows, files => sv(&files), experts => sv(&ex), ranked, objections, errors, sheet => sv(c.sheet()), events })?;
     Ok((status, body).into_response())
@@ -852,19 +852,12 @@ pub fn application_state_label(code: &str) -> &'static str {
     }
 }
 
-/// A stage change of a call, one record per move (who, when, from, to).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct CallEvent {
-    pub id: i64,
-    pub call_id: i64,
-    pub from_state: String,
-    pub to_state: String,
-    pub actor_name: String,
-    pub at: i64,
-}
+/// Project calls as a workflow: each stage change is a recorded transition (who, when, from, to).
+pub static FLOW: platform::workflow::Flow =
+    platform::workflow::Flow { name: "project_call", table: "project_call", versioned: false };
 
-pub async fn call_events(db: &Db, call_id: i64) -> DbResult<Vec<CallEvent>> {
-    db.fetch_all(sql("SELECT id, call_id, from_state, to_state, actor_name, at FROM project_call_event WHERE call_id = $1 ORDER BY id").bind(call_id)).await
+pub async fn call_events(db: &Db, call_id: i64) -> DbResult<Vec<platform::workflow::Event>> {
+    platform::workflow::events(db, &FLOW, call_id).await
 }
 
 /// Moves a call to stage `to` (the admin form and the API): the stage rule, open objections before
@@ -880,24 +873,22 @@ pub(crate) async fn advance(state: &AppState, ctx: &Ctx, staff: &Staff, c: &Call
         }
     }
     let until = (to == CallStage::Publicity).then(|| date_text(today() + time::Duration::days(c.publicity_days)));
-    let mut tx = state.db.begin().await?;
-    let moved = tx
-        .execute(sql("UPDATE project_call SET state = $1, publicity_until = COALESCE($2, publicity_until) WHERE id = $3 AND state = $4").bind(to.code()).bind(until).bind(c.id).bind(c.state.as_str()))
-        .await?;
-    if moved == 0 {
+    let transition = platform::workflow::Transition {
+        action: "stage",
+        from: &c.state,
+        to: to.code(),
+        step: 0,
+        actor: &staff.user.display_name,
+        actor_id: Some(staff.user.id),
+        comment: "",
+    };
+    let mut change = platform::workflow::Change::new(&FLOW, c.id, 0, transition);
+    if let Some(until) = until {
+        change = change.set("publicity_until", until);
+    }
+    if !platform::workflow::apply(state, change).await? {
         return Err(AppError::Conflict("申报通知刚被他人推进到下一阶段，请刷新后再试".into()));
     }
-    tx.execute(
-        sql("INSERT INTO project_call_event (call_id, from_state, to_state, actor_id, actor_name, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(c.id)
-            .bind(c.state.as_str())
-            .bind(to.code())
-            .bind(staff.user.id)
-            .bind(staff.user.display_name.as_str())
-            .bind(platform::db::now()),
-    )
-    .await?;
-    tx.commit().await?;
     state
         .audit(ctx, "project_call.stage", &format!("call:{}", c.id), "success", format!("进入「{}」", to.label()))
         .await;

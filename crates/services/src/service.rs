@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use platform::accounts::{self, OrgUnit};
 use platform::calendar::{CachedCalendar, Limit, PausableDeadline, WorkCalendar, date_text, today};
-use platform::db::{Db, sql};
+use platform::db::{Arg, Db, sql};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::{AppError, AppState, Auth, Ctx, FieldError};
+use platform::workflow::{self, Change, Effect, Transition};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -691,41 +692,36 @@ pub async fn act(
     let cal = svc.calendar(&state.db).await;
     let day = today();
     let now = platform::db::now();
-    let mut set = sql("UPDATE application SET state = ")
-        .push_bind(to.state.code())
-        .push(", step = ")
-        .push_bind(i64::from(to.step));
+    // Columns the action sets besides the state: (column, value), or assignments written in code.
+    let mut set: Vec<(&str, Arg)> = vec![("step", i64::from(to.step).into())];
+    let mut exprs: Vec<&str> = Vec::new();
     let mut summary = comment.to_owned();
     let mut mail: Option<String> = None;
     match action {
         Action::Accept => {
             let due = cal.add_workdays(day, u32::try_from(item.promised_days).unwrap_or(0));
-            set = set
-                .push(", accepted = TRUE, accepted_on = ")
-                .push_bind(date_text(day))
-                .push(", due_date = ")
-                .push_bind(date_text(due))
-                .push(", step_started_at = ")
-                .push_bind(now);
+            exprs.push("accepted = TRUE");
+            set.push(("accepted_on", (date_text(day)).into()));
+            set.push(("due_date", (date_text(due)).into()));
+            set.push(("step_started_at", now.into()));
             mail = Some(format!("您的申请已受理，承诺于 {} 前办结。", date_text(due)));
         }
         Action::Reject => {
-            set = set.push(", decision_note = ").push_bind(comment).push(", decided_at = ").push_bind(now);
+            set.push(("decision_note", comment.into()));
+            set.push(("decided_at", now.into()));
             mail = Some(format!("您的申请不予受理，理由：{comment}"));
         }
         Action::RequestCorrection => {
             let (names, note) = domain::correction_request(&item.materials(), &input.materials, comment)
                 .map_err(|e| AppError::invalid("comment", e))?;
             summary = note.clone();
-            set = set
-                .push(", correction_note = ")
-                .push_bind(note.clone())
-                .push(", correction_materials = ")
-                .push_bind(serde_json::to_string(&names).unwrap_or_else(|_| "[]".into()));
+            set.push(("correction_note", note.clone().into()));
+            set.push(("correction_materials", (serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())).into()));
             let comment = note.as_str();
             if a.accepted {
                 // The clock stops while the applicant corrects (补正不计入办理时限).
-                set = set.push(", paused_on = ").push_bind(date_text(day)).push(", due_date = NULL");
+                set.push(("paused_on", (date_text(day)).into()));
+                exprs.push("due_date = NULL");
             }
             mail = Some(format!("您的申请需要补正，请按以下要求一次性补齐后重新提交：\n{comment}"));
         }
@@ -750,20 +746,20 @@ pub async fn act(
                 let names: Vec<&str> = new_files.iter().filter_map(|f| domain::material_of(&f.0)).collect();
                 summary = format!("补正后重新提交，上传了{}", names.join("、"));
             }
-            set = set
-                .push(", correction_materials = '[]', form_data = ")
-                .push_bind(platform::sealed::seal(&serde_json::to_string(&values).unwrap_or_default()));
+            exprs.push("correction_materials = '[]'");
+            set.push((
+                "form_data",
+                (platform::sealed::seal(&serde_json::to_string(&values).unwrap_or_default())).into(),
+            ));
             if a.accepted {
                 let mut p = pauses(a);
                 p.push((a.paused_on.clone().unwrap_or_else(|| date_text(day)), date_text(day)));
                 let resumed =
                     Application { pauses: serde_json::to_string(&p).unwrap_or_default(), paused_on: None, ..a.clone() };
                 let due = deadline(&resumed, item).and_then(|d| d.due(&cal));
-                set = set
-                    .push(", pauses = ")
-                    .push_bind(resumed.pauses.clone())
-                    .push(", paused_on = NULL, due_date = ")
-                    .push_bind(due.map(date_text));
+                set.push(("pauses", resumed.pauses.clone().into()));
+                exprs.push("paused_on = NULL");
+                set.push(("due_date", (due.map(date_text)).into()));
                 if let Some(d) = due {
                     summary = format!(
                         "{}，办结期限顺延至 {}",
@@ -774,20 +770,16 @@ pub async fn act(
             }
         }
         Action::Approve => {
-            set = set.push(", step_started_at = ").push_bind(now);
+            set.push(("step_started_at", now.into()));
             let names = item.review_steps();
             let step_name = names.get(usize::try_from(from.step).unwrap_or(0)).cloned().unwrap_or_default();
             summary =
                 format!("{step_name}通过{}", if comment.is_empty() { String::new() } else { format!("：{comment}") });
             if to.state == State::Approved {
                 let no = next_decision_number(&state.db, a.org_id, true).await?;
-                set = set
-                    .push(", decided_at = ")
-                    .push_bind(now)
-                    .push(", decision_note = ")
-                    .push_bind(comment)
-                    .push(", decision_no = ")
-                    .push_bind(no);
+                set.push(("decided_at", now.into()));
+                set.push(("decision_note", comment.into()));
+                set.push(("decision_no", no.into()));
                 mail = Some("您的申请已审查通过，准予办理。".to_owned());
             }
         }
@@ -796,15 +788,10 @@ pub async fn act(
                 return Err(AppError::invalid("legal_basis", "不予办理须写明法律依据"));
             }
             let no = next_decision_number(&state.db, a.org_id, false).await?;
-            set = set
-                .push(", decided_at = ")
-                .push_bind(now)
-                .push(", decision_note = ")
-                .push_bind(comment)
-                .push(", legal_basis = ")
-                .push_bind(input.legal_basis.trim())
-                .push(", decision_no = ")
-                .push_bind(no);
+            set.push(("decided_at", now.into()));
+            set.push(("decision_note", comment.into()));
+            set.push(("legal_basis", input.legal_basis.trim().into()));
+            set.push(("decision_no", no.into()));
             mail = Some(format!("您的申请不予办理。理由：{comment}；依据：{}", input.legal_basis.trim()));
         }
         Action::Complete => {
@@ -818,20 +805,16 @@ pub async fn act(
                 .sum();
             let worked = i64::from(cal.workdays_between(start, day).saturating_sub(paused));
             let on_time = a.due_date.as_deref().and_then(platform::calendar::date).is_none_or(|due| day <= due);
-            set = set
-                .push(", completed_at = ")
-                .push_bind(now)
-                .push(", workdays = ")
-                .push_bind(worked)
-                .push(", on_time = ")
-                .push_bind(on_time);
+            set.push(("completed_at", now.into()));
+            set.push(("workdays", worked.into()));
+            set.push(("on_time", on_time.into()));
             mail = Some("您的申请已办结，欢迎对办理服务作出评价。".to_owned());
         }
         Action::Rate => {
             let label =
                 domain::rating_label(&input.rating).ok_or_else(|| AppError::invalid("rating", "请选择评价等级"))?;
-            set =
-                set.push(", rating = ").push_bind(input.rating.as_str()).push(", rating_comment = ").push_bind(comment);
+            set.push(("rating", input.rating.as_str().into()));
+            set.push(("rating_comment", comment.into()));
             summary = format!("{label}{}", if comment.is_empty() { String::new() } else { format!("：{comment}") });
         }
     }
@@ -839,26 +822,44 @@ pub async fn act(
         By::Staff(auth) => auth.user.display_name.clone(),
         By::Applicant => "申请人".to_owned(),
     };
-    let event = store::EventRecord {
+    let transition = Transition {
         action: action.code(),
-        to_state: to.state.code(),
+        from: &a.state,
+        to: to.state.code(),
         step: i64::from(to.step),
         actor: &actor,
         actor_id,
         comment: &summary,
     };
-    // A decision number taken by a concurrent decision fails the unique index: same answer as a
-    // lost race.
-    let mut also = Vec::new();
+    let mut change = Change::new(&store::FLOW, a.id, a.updated_at, transition).tallied(&store::ApplicationTally);
+    for (column, value) in set {
+        change = change.set(column, value);
+    }
+    for e in exprs {
+        change = change.set_expr(e);
+    }
+    for q in store::file_rows(a.id, &new_files, now) {
+        change = change.also(q);
+    }
     if action == Action::Rate && domain::is_bad_rating(&input.rating) {
         let due = cal.add_workdays(day, domain::FOLLOWUP_DAYS);
-        also.push(store::open_followup(a.id, a.org_id, &input.rating, &date_text(due)));
+        change = change.also(store::open_followup(a.id, a.org_id, &input.rating, &date_text(due)));
     }
-    let applied = match store::apply(&state.db, a, set, &event, &new_files, also).await {
-        Err(e) if e.is_unique_violation() => false,
-        other => other?,
-    };
-    if !applied {
+    if let Some(m) = mail {
+        change = change
+            .effect(Effect::Mail {
+                to: a.email.to_string(),
+                subject: format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
+                body: format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
+            })
+            .effect(Effect::Sms {
+                to: a.phone.to_string(),
+                text: format!("【网上办事】您申请的{}（{}）：{m}", item.name, a.no),
+            });
+    }
+    // A decision number taken by a concurrent decision fails the unique index: the same answer as
+    // a lost race.
+    if !workflow::apply(state, change).await? {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     state
@@ -870,18 +871,6 @@ pub async fn act(
             format!("{}：{summary}", action.label()),
         )
         .await;
-    if let Some(m) = mail {
-        if !a.email.is_empty() {
-            state
-                .send_mail(
-                    &a.email,
-                    &format!("【网上办事】{}（受理编号 {}）", item.name, a.no),
-                    &format!("{}：\n\n{m}\n\n凭受理编号和查询码可查询详情。", a.applicant_name),
-                )
-                .await;
-        }
-        state.sms.send(&a.phone, &format!("【网上办事】您申请的{}（{}）：{m}", item.name, a.no));
-    }
     store::application(&state.db, a.id).await?.ok_or(AppError::NotFound)
 }
 
@@ -947,17 +936,20 @@ pub async fn appeal(state: &AppState, ctx: &Ctx, auth: &Auth, case: &Case, reaso
     if reason.trim().chars().count() < 10 {
         return Err(AppError::invalid("reason", "请写明申诉理由和依据（至少 10 个字）"));
     }
-    let set = sql("UPDATE application SET state = state, appeal_state = 'pending', appeal_reason = ")
-        .push_bind(reason.trim());
-    let event = store::EventRecord {
+    let transition = Transition {
         action: "appeal",
-        to_state: &a.state,
+        from: &a.state,
+        to: &a.state,
         step: a.step,
         actor: &auth.user.display_name,
         actor_id: Some(auth.user.id),
         comment: reason.trim(),
     };
-    if !store::apply(&state.db, a, set, &event, &[], Vec::new()).await? {
+    let change = Change::new(&store::FLOW, a.id, a.updated_at, transition)
+        .tallied(&store::ApplicationTally)
+        .set_expr("appeal_state = 'pending'")
+        .set("appeal_reason", reason.trim());
+    if !workflow::apply(state, change).await? {
         return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     state.audit(ctx, "application.appeal", &format!("application:{}", a.no), "success", reason.trim().to_owned()).await;
@@ -983,29 +975,30 @@ pub async fn decide_appeal(
         return Err(AppError::invalid("comment", "请写明审核意见（至少 5 个字）"));
     }
     let decision = if uphold { "upheld" } else { "dismissed" };
-    let set = sql("UPDATE application SET state = state, appeal_state = ").push_bind(decision);
     let action = if uphold { "appeal_upheld" } else { "appeal_dismissed" };
-    let event = store::EventRecord {
+    let transition = Transition {
         action,
-        to_state: &a.state,
+        from: &a.state,
+        to: &a.state,
         step: a.step,
         actor: &auth.user.display_name,
         actor_id: Some(auth.user.id),
         comment: comment.trim(),
     };
-    if !store::apply(&state.db, a, set, &event, &[], Vec::new()).await? {
-        return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
-    }
+    let mut change = Change::new(&store::FLOW, a.id, a.updated_at, transition)
+        .tallied(&store::ApplicationTally)
+        .set("appeal_state", decision);
     if uphold {
-        state
-            .db
-            .execute(
-                sql("UPDATE rating_followup SET state = 'closed', response = $1, closed_at = $2 WHERE application_id = $3 AND state = 'open'")
-                    .bind(format!("申诉成立，不计入评价：{}", comment.trim()))
-                    .bind(platform::db::now())
-                    .bind(a.id),
-            )
-            .await?;
+        // An upheld appeal closes the rating's follow-up in the same transaction.
+        change = change.also(
+            sql("UPDATE rating_followup SET state = 'closed', response = $1, closed_at = $2 WHERE application_id = $3 AND state = 'open'")
+                .bind(format!("申诉成立，不计入评价：{}", comment.trim()))
+                .bind(platform::db::now())
+                .bind(a.id),
+        );
+    }
+    if !workflow::apply(state, change).await? {
+        return Err(AppError::Conflict("办件刚被他人处理过，请刷新后再试".into()));
     }
     state
         .audit(

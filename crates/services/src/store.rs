@@ -1,8 +1,10 @@
 //! Storage of service items (with versions), applications, their events and files, and 差评
 //! follow-ups. Reads and writes only; rules are in `domain`, operations in `service`.
 
-use platform::db::{Db, DbResult, Exec, Q, Scalar, now, sql};
+use platform::db::{Arg, Db, DbResult, Exec, Q, Scalar, Tx, now, sql};
+use platform::module::BoxFuture;
 use platform::sealed::{SealedColumns, seal};
+use platform::workflow::{self, Contribution, Flow, Tally, TallySource, Transition};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Faq, FormField, Material};
@@ -296,13 +298,19 @@ pub async fn insert_application(
         .await?;
     let no = format!("BJ{}{:07}", a.day, id.0);
     tx.execute(sql("UPDATE application SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
-    insert_files(&mut tx, id.0, files, a.at).await?;
-    tx.execute(
-        sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, comment, at) VALUES ($1,'submit','','submitted',0,'申请人','',$2)")
-            .bind(id.0)
-            .bind(a.at),
-    )
-    .await?;
+    for q in file_rows(id.0, files, a.at) {
+        tx.execute(q).await?;
+    }
+    let first = Transition {
+        action: "submit",
+        from: "",
+        to: "submitted",
+        step: 0,
+        actor: "申请人",
+        actor_id: None,
+        comment: "",
+    };
+    workflow::record(&mut tx, &FLOW, id.0, &first, a.at).await?;
     let fresh = Application {
         item_id: a.item.id,
         org_id: a.item.org_id,
@@ -310,7 +318,8 @@ pub async fn insert_application(
         state: "submitted".into(),
         ..Application::default()
     };
-    tally_add(&mut tx, &fresh, 1).await?;
+    let (key, counts) = counted(&fresh);
+    TALLY.add(&mut tx, &key, &counts).await?;
     tx.commit().await?;
     Ok((id.0, no))
 }
@@ -332,24 +341,37 @@ pub fn contribution(a: &Application) -> [i64; 7] {
     ]
 }
 
-const TALLY_FIELDS: [&str; 7] = ["received", "completed", "on_time", "workdays", "rated", "rating_sum", "bad"];
+/// Applications as a workflow: their transitions are recorded and applied by the kernel.
+pub static FLOW: Flow = Flow { name: "application", table: "application", versioned: true };
 
-async fn tally_add(tx: &mut platform::db::Tx, a: &Application, sign: i64) -> DbResult<()> {
-    let v = contribution(a);
-    let mut q = sql(format!(
-        "INSERT INTO application_tally (item_id, org_id, day, {}) VALUES ($1, $2, $3",
-        TALLY_FIELDS.join(", ")
-    ))
-    .bind(a.item_id)
-    .bind(a.org_id)
-    .bind(platform::fmt_date(a.submitted_at));
-    for x in v {
-        q = q.push(", ").push_bind(x * sign);
+/// The applications' statistics counters: one row per item × org unit × day of receipt.
+pub static TALLY: Tally = Tally {
+    table: "application_tally",
+    keys: &["item_id", "org_id", "day"],
+    fields: &["received", "completed", "on_time", "workdays", "rated", "rating_sum", "bad"],
+};
+
+fn counted(a: &Application) -> Contribution {
+    (
+        vec![Arg::Int(a.item_id), Arg::Int(a.org_id), Arg::Text(platform::fmt_date(a.submitted_at))],
+        contribution(a).to_vec(),
+    )
+}
+
+/// An application's contribution to [`TALLY`], read inside a transition.
+pub struct ApplicationTally;
+
+impl TallySource for ApplicationTally {
+    fn tally(&self) -> &'static Tally {
+        &TALLY
     }
-    let updates: Vec<String> =
-        TALLY_FIELDS.iter().map(|f| format!("{f} = application_tally.{f} + excluded.{f}")).collect();
-    tx.execute(q.push(&format!(") ON CONFLICT (item_id, org_id, day) DO UPDATE SET {}", updates.join(", ")))).await?;
-    Ok(())
+    fn contribution<'a>(&'a self, tx: &'a mut Tx, id: i64) -> BoxFuture<'a, DbResult<Option<Contribution>>> {
+        Box::pin(async move {
+            let a: Option<Application> =
+                tx.fetch_optional(sql("SELECT * FROM application WHERE id = $1").bind(id)).await?;
+            Ok(a.as_ref().map(counted))
+        })
+    }
 }
 
 /// Recomputes the statistics tally from the applications (after a bulk load, or to repair).
@@ -368,29 +390,13 @@ pub async fn rebuild_tally(db: &Db) -> DbResult<usize> {
             }
         }
     }
-    let mut tx = db.begin().await?;
-    tx.execute(sql("DELETE FROM application_tally")).await?;
-    let rows: Vec<_> = sums.into_iter().collect();
-    for chunk in rows.chunks(500) {
-        let mut q =
-            sql(format!("INSERT INTO application_tally (item_id, org_id, day, {}) VALUES ", TALLY_FIELDS.join(", ")));
-        for (i, ((item, org, day), v)) in chunk.iter().enumerate() {
-            q = q
-                .push(if i == 0 { "(" } else { ", (" })
-                .push_bind(*item)
-                .push(", ")
-                .push_bind(*org)
-                .push(", ")
-                .push_bind(day.as_str());
-            for x in v {
-                q = q.push(", ").push_bind(*x);
-            }
-            q = q.push(")");
-        }
-        tx.execute(q).await?;
-    }
-    tx.commit().await?;
-    Ok(rows.len())
+    TALLY
+        .replace(
+            db,
+            sums.into_iter()
+                .map(|((item, org, day), v)| (vec![Arg::Int(item), Arg::Int(org), Arg::Text(day)], v.to_vec())),
+        )
+        .await
 }
 
 pub async fn application(db: &Db, id: i64) -> DbResult<Option<Application>> {
@@ -401,46 +407,27 @@ pub async fn application_by_no(db: &Db, no: &str) -> DbResult<Option<Application
     db.fetch_optional(sql("SELECT * FROM application WHERE no = $1").bind(no)).await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Event {
-    pub id: i64,
-    pub action: String,
-    pub from_state: String,
-    pub to_state: String,
-    pub step: i64,
-    pub actor: String,
-    pub actor_id: Option<i64>,
-    pub comment: String,
-    pub at: i64,
-}
+/// An application's recorded transition.
+pub type Event = platform::workflow::Event;
 
 pub async fn events(db: &Db, id: i64) -> DbResult<Vec<Event>> {
-    db.fetch_all(
-        sql("SELECT id, action, from_state, to_state, step, actor, actor_id, comment, at FROM application_event WHERE application_id = $1 ORDER BY id")
-            .bind(id),
-    )
-    .await
+    workflow::events(db, &FLOW, id).await
 }
 
-async fn insert_files(
-    tx: &mut platform::db::Tx,
-    application_id: i64,
-    files: &[(String, String, String, i64)],
-    at: i64,
-) -> DbResult<()> {
-    for (field, name, stored, size) in files {
-        tx.execute(
+/// The rows of an application's uploaded files (written with the application or its 补正).
+pub fn file_rows(application_id: i64, files: &[(String, String, String, i64)], at: i64) -> Vec<Q> {
+    files
+        .iter()
+        .map(|(field, name, stored, size)| {
             sql("INSERT INTO application_file (application_id, field, name, stored, size, created_at) VALUES ($1,$2,$3,$4,$5,$6)")
                 .bind(application_id)
                 .bind(field)
                 .bind(name)
                 .bind(stored)
                 .bind(*size)
-                .bind(at),
-        )
-        .await?;
-    }
-    Ok(())
+                .bind(at)
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -465,64 +452,6 @@ pub async fn file(db: &Db, id: i64) -> DbResult<Option<File>> {
             .bind(id),
     )
     .await
-}
-
-/// The event a transition records.
-pub struct EventRecord<'a> {
-    pub action: &'a str,
-    pub to_state: &'a str,
-    pub step: i64,
-    pub actor: &'a str,
-    /// The staff member who acted (none for the applicant).
-    pub actor_id: Option<i64>,
-    pub comment: &'a str,
-}
-
-/// Applies a transition: `set` (built by the service) guarded by the state and version the
-/// decision was made on, the event, the files it brought (a 补正's materials) and the statements
-/// that belong to it (`also`: a 差评's follow-up), in one transaction. False when someone was faster.
-pub async fn apply(
-    db: &Db,
-    a: &Application,
-    set: Q,
-    event: &EventRecord<'_>,
-    files: &[(String, String, String, i64)],
-    also: Vec<Q>,
-) -> DbResult<bool> {
-    let mut tx = db.begin().await?;
-    let t = now();
-    let n = 1 + set.arg_count();
-    let q = set
-        .push(&format!(", updated_at = ${n} WHERE id = ${} AND state = ${} AND updated_at = ${}", n + 1, n + 2, n + 3))
-        .bind(t.max(a.updated_at + 1))
-        .bind(a.id)
-        .bind(&a.state)
-        .bind(a.updated_at);
-    if tx.execute(q).await? != 1 {
-        return Ok(false);
-    }
-    let after: Application = tx.fetch_one(sql("SELECT * FROM application WHERE id = $1").bind(a.id)).await?;
-    tally_add(&mut tx, a, -1).await?;
-    tally_add(&mut tx, &after, 1).await?;
-    tx.execute(
-        sql("INSERT INTO application_event (application_id, action, from_state, to_state, step, actor, actor_id, comment, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)")
-            .bind(a.id)
-            .bind(event.action)
-            .bind(&a.state)
-            .bind(event.to_state)
-            .bind(event.step)
-            .bind(event.actor)
-            .bind(event.actor_id)
-            .bind(event.comment)
-            .bind(t),
-    )
-    .await?;
-    insert_files(&mut tx, a.id, files, t).await?;
-    for q in also {
-        tx.execute(q).await?;
-    }
-    tx.commit().await?;
-    Ok(true)
 }
 
 /// A department's list: open cases by due date (overdue first), or one state newest first.
@@ -639,7 +568,7 @@ pub struct ItemCounts {
 
 /// Counts per item for applications received on days `from..=to` (`YYYY-MM-DD`), from the tally.
 pub async fn item_counts(db: &Db, from: &str, to: &str) -> DbResult<Vec<ItemCounts>> {
-    let sums: Vec<String> = TALLY_FIELDS.iter().map(|f| format!("CAST(SUM({f}) AS BIGINT) AS {f}")).collect();
+    let sums: Vec<String> = TALLY.fields.iter().map(|f| format!("CAST(SUM({f}) AS BIGINT) AS {f}")).collect();
     db.fetch_all(
         sql(format!(
             "SELECT item_id, org_id, {} FROM application_tally WHERE day >= $1 AND day <= $2 GROUP BY item_id, org_id",

@@ -217,9 +217,13 @@ impl AppState {
 
     /// Starts delivering the outbox (once per process, from inside the runtime).
     pub fn start_outbox(&self) {
-        if self.mailer.is_configured() {
-            crate::outbox::spawn_worker(self.db.clone(), self.mailer.clone(), self.outbox_wake.clone());
-        }
+        crate::outbox::spawn_worker(self.db.clone(), self.mailer.clone(), self.sms.clone(), self.outbox_wake.clone());
+    }
+
+    /// Tells the outbox worker that messages were queued (after the transaction that queued them
+    /// committed).
+    pub fn wake_outbox(&self) {
+        self.outbox_wake.notify_one();
     }
 
     /// Queues a mail for delivery through the outbox (retried while the relay is down). Call it
@@ -229,7 +233,9 @@ impl AppState {
             tracing::info!(subject, "mail not sent: no SMTP relay configured");
             return;
         }
-        match crate::outbox::enqueue(&self.db, to, subject, body, crate::db::now()).await {
+        match crate::outbox::enqueue(&mut &self.db, crate::outbox::Channel::Mail, to, subject, body, crate::db::now())
+            .await
+        {
             Ok(()) => self.outbox_wake.notify_one(),
             Err(e) => tracing::error!(error = %e, subject, "mail could not be queued"),
         }

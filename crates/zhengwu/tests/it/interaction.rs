@@ -898,4 +898,50 @@ backend_tests! {
         app.mail.wait_for("wang.wu@example.cn", "未予受理").await;
         assert_eq!(app.mail.all().iter().filter(|m| m.subject.contains("未予受理")).count(), 1);
     };
+
+    // The workflow kernel: state, event, tally and mail are one transaction. A transition whose
+    // last statement fails leaves the letter, its history, the statistics and the outbox as they
+    // were; one that commits has its mail in the outbox before `apply` returns (no window in which
+    // a crash loses it).
+    a_transition_is_all_or_nothing_with_its_mail => |app: TestApp| async move {
+        use platform::workflow::{self, Change, Effect, Transition};
+        let _w = world(&app).await;
+        let (no, _) = write_letter(&app, "公交站牌缺失", "红旗大街公交站的站牌被撞倒后一直没有恢复，乘客不知道线路信息。", "zhao.liu@example.cn").await;
+        let id = letter_id(&app, &no).await;
+        let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        let count = |q: &'static str| {
+            let db = app.db.clone();
+            async move { db.count(platform::db::sql(q)).await.unwrap() }
+        };
+        let tally = "SELECT CAST(COALESCE(SUM(rejected), 0) AS BIGINT) FROM letter_tally";
+        let (events, outbox, rejected) = (count("SELECT COUNT(*) FROM workflow_event").await, count("SELECT COUNT(*) FROM outbox").await, count(tally).await);
+        let t = Transition { action: "reject", from: "submitted", to: "rejected", step: 0, actor: "测试", actor_id: None, comment: "不予受理" };
+        let mail = Effect::Mail { to: "zhao.liu@example.cn".into(), subject: "【市长信箱】您的来信未予受理".into(), body: "理由：测试".into() };
+        let failing = Change::new(&interaction::store::FLOW, id, l.updated_at, t)
+            .tallied(&interaction::store::LetterTally)
+            .set("reject_reason", "不予受理")
+            .effect(mail.clone())
+            // The last statement breaks a NOT NULL constraint.
+            .also(platform::db::sql("INSERT INTO letter_tally (mailbox_id, unit_id, day) VALUES (NULL, 0, '2026-01-01')"));
+        assert!(workflow::apply(&app.state, failing).await.is_err());
+        let after = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
+        assert_eq!((after.state.as_str(), after.updated_at), ("submitted", l.updated_at));
+        assert_eq!(count("SELECT COUNT(*) FROM workflow_event").await, events, "no event");
+        assert_eq!(count("SELECT COUNT(*) FROM outbox").await, outbox, "no mail queued");
+        assert_eq!(count(tally).await, rejected, "statistics unchanged");
+
+        let ok = Change::new(&interaction::store::FLOW, id, l.updated_at, t)
+            .tallied(&interaction::store::LetterTally)
+            .set("reject_reason", "不予受理")
+            .effect(mail);
+        assert!(workflow::apply(&app.state, ok).await.unwrap());
+        assert_eq!(count("SELECT COUNT(*) FROM outbox").await, outbox + 1, "the mail is queued with the commit");
+        assert_eq!(count(tally).await, rejected + 1);
+        let history = interaction::store::events(&app.db, id).await.unwrap();
+        assert_eq!(history.last().map(|e| (e.action.as_str(), e.to_state.as_str(), e.actor.as_str())), Some(("reject", "rejected", "测试")));
+        app.mail.wait_for("zhao.liu@example.cn", "未予受理").await;
+        // Read at the old version again: the case has moved on, nothing is written.
+        let stale = Change::new(&interaction::store::FLOW, id, l.updated_at, Transition { from: "rejected", to: "closed", action: "close", ..t });
+        assert!(!workflow::apply(&app.state, stale).await.unwrap());
+    };
 }

@@ -704,25 +704,25 @@ backend_tests! {
         };
         // Queued for later, out of the running worker's reach, so this test drives the rounds.
         let later = platform::db::now() + 10_000;
-        outbox::enqueue(&app.db, "zhang.san@example.com", "【市长信箱】来信已收到", "您的来信已收到。", later).await.unwrap();
+        outbox::enqueue(&mut &app.db, outbox::Channel::Mail, "zhang.san@example.com", "【市长信箱】来信已收到", "您的来信已收到。", later).await.unwrap();
         // The relay is down: the message stays queued with the reason, and no address in it.
         let down = platform::mail::Mailer::new(Some("smtp://127.0.0.1:9"), "noreply@harbin.gov.cn");
-        let r = outbox::deliver_due(&app.db, &down, later).await.unwrap();
+        let r = outbox::deliver_due(&app.db, &down, &app.state.sms, later).await.unwrap();
         assert_eq!(r, outbox::Round { sent: 0, retrying: 1, failed: 0 });
         let waiting = outbox::undelivered(&app.db).await.unwrap();
         assert_eq!((waiting.len(), waiting[0].attempts), (1, 1));
         assert!(!waiting[0].last_error.is_empty() && !waiting[0].last_error.contains('@'), "{}", waiting[0].last_error);
         assert!(!waiting[0].recipient.contains("zhang.san"), "the address is sealed at rest");
         // Not due again before its pause is over; then the relay is back and it goes out once.
-        assert_eq!(outbox::deliver_due(&app.db, &app.state.mailer, later + 1).await.unwrap(), outbox::Round::default());
-        let r = outbox::deliver_due(&app.db, &app.state.mailer, later + outbox::backoff(1)).await.unwrap();
+        assert_eq!(outbox::deliver_due(&app.db, &app.state.mailer, &app.state.sms, later + 1).await.unwrap(), outbox::Round::default());
+        let r = outbox::deliver_due(&app.db, &app.state.mailer, &app.state.sms, later + outbox::backoff(1)).await.unwrap();
         assert_eq!(r.sent, 1);
         app.mail.wait_for("zhang.san@example.com", "来信已收到").await;
         assert_eq!((count("sent").await, count("pending").await), (1, 0));
         // A message that keeps failing ends as failed, is listed, and can be sent again.
-        outbox::enqueue(&app.db, "li.si@example.com", "【网上办事】申请已提交", "正文", later).await.unwrap();
+        outbox::enqueue(&mut &app.db, outbox::Channel::Mail, "li.si@example.com", "【网上办事】申请已提交", "正文", later).await.unwrap();
         app.db.execute(platform::db::sql("UPDATE outbox SET attempts = $1 WHERE state = 'pending'").bind(outbox::MAX_ATTEMPTS - 1)).await.unwrap();
-        let r = outbox::deliver_due(&app.db, &down, later).await.unwrap();
+        let r = outbox::deliver_due(&app.db, &down, &app.state.sms, later).await.unwrap();
         assert_eq!(r.failed, 1);
         let failed = outbox::undelivered(&app.db).await.unwrap();
         assert_eq!(failed[0].state, "failed");

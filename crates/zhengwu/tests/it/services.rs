@@ -206,9 +206,10 @@ backend_tests! {
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
         let a = services::store::application(&app.db, id).await.unwrap().unwrap();
         assert_eq!(a.due_date.as_deref(), Some(platform::calendar::date_text(cal.add_workdays(today, 7)).as_str()));
-        // The applicant is told by text message too (the default gateway logs it, number masked).
-        let sms = std::fs::read_to_string(app.state.config.data_dir.join("sms.log")).unwrap_or_default();
-        assert!(sms.contains("138****5678") && sms.contains("已受理") && !sms.contains("13812345678"), "{sms}");
+        // The applicant is told by text message too, through the outbox (the default gateway logs
+        // it, number masked).
+        let sms = app.sms_log_with("已受理").await;
+        assert!(sms.contains("138****5678") && !sms.contains("13812345678"), "{sms}");
         // 补正 needs the list of what is missing; then the clock stops.
         let res = scj.post_form(&format!("/admin/services/cases/{id}/act"), &[("action", "request_correction")]).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -192,6 +192,20 @@ impl TestApp {
         }
     }
 
+    /// The SMS gateway's log once it holds a line containing `text` (messages go through the
+    /// outbox, so they arrive a moment after the change that sent them).
+    pub async fn sms_log_with(&self, text: &str) -> String {
+        let path = self.state.config.data_dir.join("sms.log");
+        for _ in 0..100 {
+            let log = std::fs::read_to_string(&path).unwrap_or_default();
+            if log.contains(text) {
+                return log;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no text message containing {text} within 5 s: {}", std::fs::read_to_string(&path).unwrap_or_default());
+    }
+
     /// A second, empty database on the same backend (a fresh data directory; for PostgreSQL a new
     /// database, dropped with the directory's guard) and its configuration, e.g. to restore into.
     pub async fn scratch_config(&self) -> (Config, ScratchGuard) {
