@@ -408,6 +408,13 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     await Promise.all([page.waitForNavigation(), page.click('section.interact a:text-is("市长信箱选登")')]);
     await Promise.all([page.waitForNavigation(), page.click('a[href^="/hudong/letters/"]')]);
     if (!/\/hudong\/letters\/\d+$/.test(page.url())) problems.push(`the second click led to ${page.url()}`);
+    // The home page's 来信选登 block (fed by the letters module) links the newest replies directly.
+    await page.goto(base + '/');
+    await Promise.all([page.waitForNavigation(), page.click('section.module-block a[href^="/hudong/letters/"]')]);
+    if (!/\/hudong\/letters\/\d+$/.test(page.url())) problems.push(`the home block's letter led to ${page.url()}`);
+    await page.goto(base + '/');
+    await Promise.all([page.waitForNavigation(), page.click('section.module-block a[href^="/banshi/items/"]')]);
+    if (!/\/banshi\/items\/[^/]+$/.test(page.url())) problems.push(`the home block's popular item led to ${page.url()}`);
   } catch (e) {
     problems.push(`portal: ${e.message.split('\n')[0]}`);
   }
@@ -415,7 +422,7 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     failures += problems.length;
     console.log(`✗ portal reaches the systems ${label}px: ${problems.join('; ')}`);
   } else {
-    console.log(`✓ portal reaches the systems ${label}px: hall and mailboxes in one click, a published letter in two`);
+    console.log(`✓ portal reaches the systems ${label}px: hall and mailboxes in one click, a published letter in two (one from the home block), a popular item in one`);
   }
   await context.close();
 }

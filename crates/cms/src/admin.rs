@@ -14,7 +14,7 @@ use minijinja::{Value, context};
 use platform::accounts::{self, OrgUnit};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::error::form_errors;
-use platform::web::extract::{Form, Path, Query};
+use platform::web::extract::{Form, Path, Query, form_with_lists};
 use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other};
 use serde::Deserialize;
 
@@ -176,7 +176,13 @@ fn site_input(s: &Site, orgs: &[OrgUnit]) -> SiteInput {
         error_link: s.error_link.clone(),
         description: s.description.clone(),
         locale: s.locale.clone(),
+        home_blocks: s.home_blocks.split_whitespace().map(str::to_owned).collect(),
     }
+}
+
+/// The home-page blocks the modules offer, as the site form lists them.
+fn block_options(state: &AppState) -> Vec<(String, String)> {
+    state.modules.home_block_kinds().into_iter().map(|b| (b.key.to_owned(), b.label.to_owned())).collect()
 }
 
 async fn sites_context(
@@ -200,6 +206,7 @@ async fn sites_context(
     Ok(context! {
         sites => rows, can_create => staff.can(Perm::SiteManage, &ResourceScope::platform()), form => form, errors => errors,
         form_action => "/admin/cms/sites", kind_options => opts(&domain::SITE_KINDS), org_options => org_opts,
+        block_options => block_options(state),
     })
 }
 
@@ -218,8 +225,9 @@ async fn site_create(
     Extension(cms): Ext,
     ctx: Ctx,
     staff: Staff,
-    Form(f): Form<SiteInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let f: SiteInput = form_with_lists(pairs, &["home_blocks"])?;
     match service::create_site(&state, &cms, &ctx, &staff, &f).await {
         Ok(id) => Ok(see_other(&format!("/admin/cms/sites/{id}?ok=created"))),
         Err(e) => {
@@ -258,6 +266,7 @@ async fn site_context(
         site_form => site_form, site_errors => site_errors, channel_form => channel_form, errors => errors,
         kind_options => opts(&domain::CHANNEL_KINDS), update_options => domain::UPDATE_CLASSES.iter().map(|u| (u.0.to_owned(), u.1.to_owned())).collect::<Vec<_>>(),
         org_options => org_opts, parent_options => parents, site_kind_options => opts(&domain::SITE_KINDS),
+        block_options => block_options(state),
     })
 }
 
@@ -290,8 +299,9 @@ async fn site_update(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(f): Form<SiteInput>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let f: SiteInput = form_with_lists(pairs, &["home_blocks"])?;
     match service::update_site(&state, &cms, &ctx, &staff, id, &f).await {
         Ok(()) => Ok(see_other(&format!("/admin/cms/sites/{id}?ok=saved"))),
         Err(e) => {
@@ -1245,9 +1255,12 @@ async fn check_template(state: &AppState, cms: &Cms, site: &Site, name: &str, so
         }),
         "sitemap.html" => Some(crate::render::PageReq::Sitemap),
         "error.html" => Some(crate::render::PageReq::NotFound),
-        _ => Some(crate::render::PageReq::Home),
-    }
-    .unwrap_or(crate::render::PageReq::Home);
+        _ => None,
+    };
+    let page = match page {
+        Some(p) => p,
+        None => crate::render::PageReq::Home(crate::public::module_blocks(state, site).await),
+    };
     let channels = store::channels_of(&state.db, site.id).await.map_err(|e| e.to_string())?;
     let preview_renderer = crate::render::Renderer::with_env(site.id, env, channels, &cms.files_dir);
     let links = crate::render::fixture_links();

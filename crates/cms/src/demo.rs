@@ -389,6 +389,14 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
             psb: "黑公网安备23010002000001号".into(),
             error_link: "https://zfwzzc.www.gov.cn/".into(),
             description: spec.slogan.into(),
+            // Blocks other modules feed: the portal shows the hall's and the mailbox's, the
+            // department and district sites their own mailbox's replies.
+            home_blocks: match spec.code {
+                "hrb" => "services.popular services.gongshi letters.answered",
+                "kjj" | "daoli" => "letters.answered",
+                _ => "",
+            }
+            .into(),
             ..Default::default()
         };
         let site_id = crate::store::insert_site(db, &site).await?;

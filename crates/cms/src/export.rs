@@ -48,7 +48,7 @@ pub async fn export_site(
         let site = &site;
         async move { renderer.render(db, site, "", &links, &req, Variant::default()).await }
     };
-    write(out, "index.html", render(0, PageReq::Home).await?.body.as_bytes())?;
+    write(out, "index.html", render(0, PageReq::Home(Vec::new())).await?.body.as_bytes())?;
     write(out, "sitemap.html", render(0, PageReq::Sitemap).await?.body.as_bytes())?;
     write(out, "404.html", render(0, PageReq::NotFound).await?.body.as_bytes())?;
     write(out, "static/site.css", include_str!("../static/site.css").as_bytes())?;

@@ -304,6 +304,7 @@ fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
         let mut tick = tokio::time::interval(cache::POLL);
         let mut last_schedule = Instant::now() - Duration::from_secs(10);
         let mut last_flush = Instant::now();
+        let mut last_blocks = Instant::now();
         loop {
             tick.tick().await;
             let hook = |tags: &[&str]| {
@@ -315,6 +316,11 @@ fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
             if last_schedule.elapsed() >= Duration::from_secs(1) {
                 last_schedule = Instant::now();
                 service::run_schedule(&state, &cms).await;
+            }
+            if last_blocks.elapsed() >= render::MODULE_BLOCKS_REFRESH {
+                // Each node refreshes its own copies; nothing to tell the others.
+                last_blocks = Instant::now();
+                cms.cache.invalidate(&[render::MODULE_BLOCKS_TAG]);
             }
             if last_flush.elapsed() >= Duration::from_secs(10) {
                 last_flush = Instant::now();

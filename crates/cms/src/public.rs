@@ -249,6 +249,18 @@ async fn serve_inner(
     }
 }
 
+/// The module blocks `site` chose for its home page, in its order; a block with nothing to show
+/// is left out.
+pub async fn module_blocks(state: &AppState, site: &Site) -> Vec<platform::module::HomeBlock> {
+    let mut out = Vec::new();
+    for key in site.home_blocks.split_whitespace() {
+        if let Some(b) = state.modules.home_block(state, key, site.id).await {
+            out.push(b);
+        }
+    }
+    out
+}
+
 async fn serve(
     state: &AppState,
     cms: &Cms,
@@ -307,7 +319,7 @@ async fn serve(
         }
         Target::Page(key) => {
             let req = match key {
-                PageReqKey::Home => PageReq::Home,
+                PageReqKey::Home => PageReq::Home(module_blocks(state, site).await),
                 PageReqKey::Channel(id, page) => {
                     if let Some(c) = store::channel(&state.db, id)
                         .await?

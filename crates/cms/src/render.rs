@@ -155,12 +155,24 @@ pub struct SearchParams {
     pub title_only: bool,
 }
 
+/// The tag of home pages showing module blocks, dropped every [`MODULE_BLOCKS_REFRESH`].
+pub const MODULE_BLOCKS_TAG: &str = "blocks";
+/// How stale a module block on a cached home page may get.
+pub const MODULE_BLOCKS_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What to render.
 #[derive(Debug, Clone)]
 pub enum PageReq {
-    Home,
-    Channel { id: i64, page: i64 },
-    Article { id: i64 },
+    /// The home page, with the module blocks its site chose (already fetched: they come from
+    /// other modules' data, which this crate does not read).
+    Home(Vec<platform::module::HomeBlock>),
+    Channel {
+        id: i64,
+        page: i64,
+    },
+    Article {
+        id: i64,
+    },
     Sitemap,
     Search(SearchParams),
     NotFound,
@@ -334,7 +346,7 @@ impl Renderer {
         let all_sites = self.all_sites(db).await?;
         let mut page = PageBuilder::new(self, site, host, links, &data.channels, &all_sites, variant);
         let out = match req {
-            PageReq::Home => page.home(db).await?,
+            PageReq::Home(blocks) => page.home(db, blocks).await?,
             PageReq::Channel { id, page: n } => page.channel(db, *id, *n).await?,
             PageReq::Article { id } => page.article(db, *id).await?,
             PageReq::Sitemap => page.sitemap(),
@@ -624,8 +636,12 @@ impl<'a> PageBuilder<'a> {
         )
     }
 
-    async fn home(&mut self, db: &Db) -> DbResult<Out> {
+    async fn home(&mut self, db: &Db, module_blocks: &[platform::module::HomeBlock]) -> DbResult<Out> {
         self.tags.push(format!("home:{}", self.site.id));
+        if !module_blocks.is_empty() {
+            // Module data changes without telling the portal: such pages are refreshed on a timer.
+            self.tags.push(MODULE_BLOCKS_TAG.to_owned());
+        }
         let home_channels: Vec<&Channel> =
             self.channels.iter().filter(|c| c.show_on_home && !c.archived && c.kind != "link").collect();
         let mut blocks = HashMap::new();
@@ -660,7 +676,7 @@ impl<'a> PageBuilder<'a> {
             .collect();
         let url = self.links.root.clone();
         let ctx = context! {
-            blocks => blocks, home_blocks => ordered, headline => headline,
+            blocks => blocks, home_blocks => ordered, headline => headline, module_blocks => platform::web::sv(module_blocks),
             quick_links => under("bsfw"), interaction => under("hdjl"), topics => topics,
             quick_url => self.channels.iter().find(|c| c.slug == "bsfw").map(|c| self.links.channel(c)),
             interaction_url => self.channels.iter().find(|c| c.slug == "hdjl").map(|c| self.links.channel(c)),

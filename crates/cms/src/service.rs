@@ -99,6 +99,9 @@ pub struct SiteInput {
     pub error_link: String,
     pub description: String,
     pub locale: String,
+    /// 首页模块：其他子系统提供的首页区块，按显示顺序（如 services.popular 热门办事事项、
+    /// services.gongshi 办件公示、letters.answered 最新答复）
+    pub home_blocks: Vec<String>,
 }
 
 async fn site_from_input(state: &AppState, input: &SiteInput, existing: Option<&Site>) -> Result<Site, AppError> {
@@ -155,6 +158,15 @@ async fn site_from_input(state: &AppState, input: &SiteInput, existing: Option<&
             }
         }
     };
+    let offered = state.modules.home_block_kinds();
+    let mut blocks: Vec<&str> = Vec::new();
+    for key in input.home_blocks.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        if !offered.iter().any(|b| b.key == key) {
+            errs.push(FieldError::new("home_blocks", format!("没有名为“{key}”的首页模块")));
+        } else if !blocks.contains(&key) {
+            blocks.push(key);
+        }
+    }
     // Two sites must not claim the same prefix or host.
     for other in store::sites(&state.db).await? {
         if existing.is_some_and(|e| e.id == other.id) {
@@ -185,6 +197,7 @@ async fn site_from_input(state: &AppState, input: &SiteInput, existing: Option<&
         error_link: input.error_link.trim().into(),
         description: input.description.trim().into(),
         sort_order: existing.map_or(0, |s| s.sort_order),
+        home_blocks: blocks.join(" "),
     })
 }
 

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::db::{Db, DbResult, sql};
@@ -221,14 +220,7 @@ pub async fn stats_export(
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| AppError::Internal(e.to_string()))?;
     state.audit(&ctx, "stats.export", "publishing", "success", format!("导出 {year} 年发布统计")).await;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"publishing-{year}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(platform::web::download(&format!("publishing-{year}.xlsx"), None, platform::web::XLSX, bytes))
 }
 
 #[derive(Deserialize, Default)]

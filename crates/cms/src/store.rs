@@ -24,6 +24,8 @@ pub struct Site {
     pub error_link: String,
     pub description: String,
     pub sort_order: i64,
+    /// The module blocks its home page shows, space-separated keys in order (`services.popular`).
+    pub home_blocks: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, Default)]
@@ -171,7 +173,7 @@ struct Id(i64);
 
 // ---- sites ---------------------------------------------------------------------------------------
 
-const SITE_COLS: &str = "id, code, name, kind, site_id_code, host, path_prefix, owner_org_id, template_set, locale, sponsor, contact, icp, psb, error_link, description, sort_order";
+const SITE_COLS: &str = "id, code, name, kind, site_id_code, host, path_prefix, owner_org_id, template_set, locale, sponsor, contact, icp, psb, error_link, description, sort_order, home_blocks";
 
 pub async fn sites(db: &Db) -> DbResult<Vec<Site>> {
     db.fetch_all(sql(format!("SELECT {SITE_COLS} FROM site ORDER BY sort_order, id"))).await
@@ -188,11 +190,11 @@ pub async fn site_by_code(db: &Db, code: &str) -> DbResult<Option<Site>> {
 pub async fn insert_site(db: &Db, s: &Site) -> DbResult<i64> {
     let r: Result<Id, DbError> = db
         .fetch_one(
-            sql("INSERT INTO site (code, name, kind, site_id_code, host, path_prefix, owner_org_id, template_set, locale, sponsor, contact, icp, psb, error_link, description, sort_order, created_at) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) RETURNING id")
+            sql("INSERT INTO site (code, name, kind, site_id_code, host, path_prefix, owner_org_id, template_set, locale, sponsor, contact, icp, psb, error_link, description, sort_order, home_blocks, created_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id")
             .bind(&s.code).bind(&s.name).bind(&s.kind).bind(&s.site_id_code).bind(s.host.clone()).bind(&s.path_prefix)
             .bind(s.owner_org_id).bind(&s.template_set).bind(&s.locale).bind(&s.sponsor).bind(&s.contact).bind(&s.icp)
-            .bind(&s.psb).bind(&s.error_link).bind(&s.description).bind(s.sort_order).bind(now()),
+            .bind(&s.psb).bind(&s.error_link).bind(&s.description).bind(s.sort_order).bind(&s.home_blocks).bind(now()),
         )
         .await;
     match r {
@@ -204,10 +206,10 @@ pub async fn insert_site(db: &Db, s: &Site) -> DbResult<i64> {
 
 pub async fn update_site(db: &Db, s: &Site) -> DbResult<()> {
     db.execute(
-        sql("UPDATE site SET name=$1, kind=$2, site_id_code=$3, host=$4, path_prefix=$5, owner_org_id=$6, template_set=$7, locale=$8, sponsor=$9, contact=$10, icp=$11, psb=$12, error_link=$13, description=$14 WHERE id=$15")
+        sql("UPDATE site SET name=$1, kind=$2, site_id_code=$3, host=$4, path_prefix=$5, owner_org_id=$6, template_set=$7, locale=$8, sponsor=$9, contact=$10, icp=$11, psb=$12, error_link=$13, description=$14, home_blocks=$15 WHERE id=$16")
             .bind(&s.name).bind(&s.kind).bind(&s.site_id_code).bind(s.host.clone()).bind(&s.path_prefix).bind(s.owner_org_id)
             .bind(&s.template_set).bind(&s.locale).bind(&s.sponsor).bind(&s.contact).bind(&s.icp).bind(&s.psb)
-            .bind(&s.error_link).bind(&s.description).bind(s.id),
+            .bind(&s.error_link).bind(&s.description).bind(&s.home_blocks).bind(s.id),
     )
     .await?;
     Ok(())

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts::{self, OrgUnit};
-use platform::roles::{Perm, ScopeKind};
+use platform::roles::Perm;
 use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
 use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other};
@@ -64,20 +64,9 @@ pub fn routes() -> Router<AppState> {
 
 // ---- scopes -------------------------------------------------------------------------------------
 
-/// Units whose letters `auth` handles: `None` for a platform-wide handler grant, otherwise every
-/// unit under a unit they hold the handler role on.
+/// Units whose letters `auth` handles (see [`Auth::units_with`]).
 pub fn handler_units(auth: &Auth, orgs: &[OrgUnit]) -> Option<Vec<i64>> {
-    let grants: Vec<_> = auth.grants.iter().filter(|g| g.role.permissions().contains(&Perm::LetterHandle)).collect();
-    if grants.iter().any(|g| g.scope == ScopeKind::Global) {
-        return None;
-    }
-    let roots: Vec<i64> = grants.iter().filter(|g| g.scope == ScopeKind::Org).map(|g| g.scope_id).collect();
-    Some(
-        orgs.iter()
-            .filter(|o| accounts::org_chain(orgs, o.id).iter().any(|id| roots.contains(id)))
-            .map(|o| o.id)
-            .collect(),
-    )
+    auth.units_with(Perm::LetterHandle, orgs)
 }
 
 /// Mailboxes where `auth` holds `perm` (office or leader).
@@ -638,14 +627,7 @@ async fn stats_xlsx(
     state
         .audit(&ctx, "letter.stats_export", "letters", "success", format!("导出来信统计 {} 至 {}", t.from, t.to))
         .await;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"letters-{}-{}.xlsx\"", t.from, t.to)),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(platform::web::download(&format!("letters-{}-{}.xlsx", t.from, t.to), None, platform::web::XLSX, bytes))
 }
 
 pub const STATS_HEADERS: [&str; 12] = [

@@ -20,6 +20,7 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod blocks;
 pub mod demo;
 pub mod domain;
 pub mod generate;
@@ -74,6 +75,27 @@ impl platform::module::Module for Interaction {
 
     fn search_kinds(&self) -> Vec<platform::module::SearchKind> {
         vec![indexing::SEARCH_KIND]
+    }
+
+    fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
+        blocks::KINDS.to_vec()
+    }
+
+    fn home_block<'a>(
+        &'a self,
+        state: &'a AppState,
+        key: &'a str,
+        site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Option<platform::module::HomeBlock>, platform::web::AppError>> {
+        Box::pin(blocks::home_block(&state.db, key, site_id))
+    }
+
+    fn figures<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::FigureQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
+        Box::pin(blocks::figures(&state.db, q))
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {

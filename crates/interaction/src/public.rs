@@ -340,15 +340,7 @@ struct QueryForm {
 }
 
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    html(
-        &state,
-        &ctx,
-        "public/query.html",
-        StatusCode::OK,
-        context! { title => "来信查询", form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/hudong/query",
-        crumbs => vec![(String::new(), "来信查询".to_owned())] },
-        true,
-    ).await
+    state.lookup_page(&ctx, &SECTION, "public/query.html", "来信查询").await
 }
 
 async fn writer_view(
@@ -436,8 +428,7 @@ async fn query_act(
             } else {
                 "已申请重新办理，承办单位将重新答复。"
             };
-            let stored = serde_json::json!({ "no": f.no.trim(), "code": f.code.trim(), "notice": notice });
-            once.settle(&state.db, &stored).await?;
+            once.settle_case(&state.db, &f.no, &f.code, notice).await?;
             Ok(once.redirect(&state, "/hudong/query/result"))
         }
         Err(e) => {
@@ -459,9 +450,9 @@ async fn query_result(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let stored = intake::receipt_of_request(&state.db, "letter_act", &headers).await?;
-    let Some(v) = stored else { return Ok(platform::web::see_other("/hudong/query")) };
-    let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
-    let l = service::find_for_writer(&state.db, no, code).await?;
-    writer_view(&state, &ctx, &l, code, v["notice"].as_str().unwrap_or_default()).await
+    let Some(done) = intake::case_action_of_request(&state.db, "letter_act", &headers).await? else {
+        return Ok(platform::web::see_other("/hudong/query"));
+    };
+    let l = service::find_for_writer(&state.db, &done.no, &done.code).await?;
+    writer_view(&state, &ctx, &l, &done.code, &done.notice).await
 }

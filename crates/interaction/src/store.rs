@@ -225,7 +225,7 @@ pub async fn insert_letter(
     attachments: &[(String, String, i64, String)],
 ) -> DbResult<(i64, String)> {
     let mut tx = db.begin().await?;
-    let temp_no = format!("T{}", platform::security::random_token(12));
+    let temp_no = platform::intake::temporary_number();
     let id: Scalar<i64> = tx
         .fetch_one(
             sql("INSERT INTO letter (no, query_hash, mailbox_id, category_id, state, subject, content, writer_name, phone, email, id_number, address, \
@@ -236,8 +236,7 @@ pub async fn insert_letter(
             .bind(l.ip).bind(l.flagged_words).bind(l.source).bind(l.at).bind(l.accept_due).bind(lookup_hash(l.phone)).bind(lookup_hash(l.email)),
         )
         .await?;
-    let no = format!("{}{:06}", l.day, id.0);
-    tx.execute(sql("UPDATE letter SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
+    let no = platform::intake::assign_number(&mut tx, "letter", id.0, l.day, 6).await?;
     for (name, stored, size, mime) in attachments {
         tx.execute(
             sql("INSERT INTO letter_attachment (letter_id, name, stored, size, mime, created_at) VALUES ($1,$2,$3,$4,$5,$6)")

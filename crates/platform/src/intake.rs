@@ -11,6 +11,27 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{Db, DbResult, sql};
 
+/// A placeholder case number, unique until [`assign_number`] replaces it in the same transaction
+/// (the number is made from the row's id, known only after the insert).
+pub fn temporary_number() -> String {
+    format!("T{}", crate::security::random_token(12))
+}
+
+/// Gives the case `id` in `table` its receipt number — `prefix` (a letter `BJ`, a day
+/// `YYYYMMDD`) followed by the id zero-padded to `width` — and returns it. Numbers are unique
+/// and tell the day of receipt; they are what a citizen quotes on the phone.
+pub async fn assign_number(
+    tx: &mut crate::db::Tx,
+    table: &str,
+    id: i64,
+    prefix: &str,
+    width: usize,
+) -> DbResult<String> {
+    let no = format!("{prefix}{id:0width$}");
+    crate::db::Exec::execute(tx, sql(format!("UPDATE {table} SET no = $1 WHERE id = $2")).bind(&no).bind(id)).await?;
+    Ok(no)
+}
+
 /// 10 characters without look-alikes (0/O, 1/I/L): what a citizen keeps to look a case up.
 pub fn query_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -255,6 +276,33 @@ pub async fn receipt_of_request(
         Some(token) => receipt(db, kind, token).await,
         None => Ok(None),
     }
+}
+
+/// What a citizen's action on their own case (a rating, a reopening, a resubmission) leaves for
+/// the page the action redirects to: which case (number and query code, so the page can open it
+/// again) and what to tell them.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CaseAction {
+    pub no: String,
+    pub code: String,
+    pub notice: String,
+}
+
+impl Submission {
+    /// Settles an action on a case with what the result page shows.
+    pub async fn settle_case(&self, db: &Db, no: &str, code: &str, notice: &str) -> DbResult<()> {
+        let done = CaseAction { no: no.trim().to_owned(), code: code.trim().to_owned(), notice: notice.to_owned() };
+        self.settle(db, &serde_json::to_value(&done).unwrap_or_default()).await
+    }
+}
+
+/// The case action of `kind` this browser settled last, while it is fresh.
+pub async fn case_action_of_request(
+    db: &Db,
+    kind: &str,
+    headers: &axum::http::HeaderMap,
+) -> DbResult<Option<CaseAction>> {
+    Ok(receipt_of_request(db, kind, headers).await?.and_then(|v| serde_json::from_value(v).ok()))
 }
 
 // ---- uploads ------------------------------------------------------------------------------------

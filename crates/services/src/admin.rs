@@ -357,14 +357,7 @@ async fn export_xlsx(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> R
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"service-items.xlsx\"; filename*=UTF-8''%E5%8A%9E%E4%BA%8B%E4%BA%8B%E9%A1%B9.xlsx"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(platform::web::download("service-items.xlsx", Some("办事事项.xlsx"), platform::web::XLSX, bytes))
 }
 
 /// Loads a catalogue spreadsheet (as exported): every row is checked first, then saved by code.
@@ -903,12 +896,5 @@ async fn stats_xlsx(
     state
         .audit(&ctx, "application.stats_export", "applications", "success", format!("导出办件统计 {from} 至 {to}"))
         .await;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"applications-{from}-{to}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(platform::web::download(&format!("applications-{from}-{to}.xlsx"), None, platform::web::XLSX, bytes))
 }

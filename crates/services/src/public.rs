@@ -123,14 +123,9 @@ async fn hall(State(state): State<AppState>, ctx: Ctx, Query(f): Query<HallQuery
     let popular: Vec<Value> = if filtered {
         Vec::new()
     } else {
-        let today = platform::calendar::today();
-        let from = platform::calendar::date_text(today - time::Duration::days(90));
-        let mut counts = store::item_counts(&state.db, &from, &platform::calendar::date_text(today)).await?;
-        counts.sort_by(|a, b| b.received.cmp(&a.received).then(a.item_id.cmp(&b.item_id)));
-        counts
-            .iter()
-            .filter_map(|c| items.iter().find(|i| i.id == c.item_id && audience_fits(i, &f.audience)))
-            .take(6)
+        crate::blocks::popular(&state.db, &items, 6, |i| audience_fits(i, &f.audience))
+            .await?
+            .into_iter()
             .map(|i| context! { code => i.code.clone(), name => i.name.clone(), dept => name_of(i.org_id), online => i.online })
             .collect()
     };
@@ -361,15 +356,7 @@ struct QueryForm {
 }
 
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    html(
-        &state,
-        &ctx,
-        "public/bs_query.html",
-        StatusCode::OK,
-        context! { title => "办件查询", form => context! { no => "" }, errors => BTreeMap::<String, String>::new(), nav_current => "/banshi/query",
-        crumbs => vec![(String::new(), "办件查询".to_owned())] },
-        true,
-    ).await
+    state.lookup_page(&ctx, &SECTION, "public/bs_query.html", "办件查询").await
 }
 
 /// What to tell the applicant along with the case: a notice, or the errors of what they sent.
@@ -520,8 +507,7 @@ async fn query_act(
         Ok(_) => {
             let notice =
                 if action == Action::Rate { "感谢您的评价。" } else { "已重新提交，请等待审查。" };
-            let stored = serde_json::json!({ "no": no.trim(), "code": code.trim(), "notice": notice });
-            once.settle(&state.db, &stored).await?;
+            once.settle_case(&state.db, &no, &code, notice).await?;
             Ok(once.redirect(&state, "/banshi/query/result"))
         }
         Err(e) => {
@@ -540,13 +526,12 @@ async fn query_result(
     ctx: Ctx,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let stored = intake::receipt_of_request(&state.db, "application_act", &headers).await?;
-    let Some(v) = stored else { return Ok(platform::web::see_other("/banshi/query")) };
-    let (no, code) = (v["no"].as_str().unwrap_or_default(), v["code"].as_str().unwrap_or_default());
-    let a = service::find_for_applicant(&state.db, no, code).await?;
+    let Some(done) = intake::case_action_of_request(&state.db, "application_act", &headers).await? else {
+        return Ok(platform::web::see_other("/banshi/query"));
+    };
+    let a = service::find_for_applicant(&state.db, &done.no, &done.code).await?;
     let case = Case::load(&state.db, a.id).await?;
-    let notice = v["notice"].as_str().unwrap_or_default();
-    applicant_view(&state, &svc, &ctx, &case, code, Feedback { notice, ..Feedback::none() }).await
+    applicant_view(&state, &svc, &ctx, &case, &done.code, Feedback { notice: &done.notice, ..Feedback::none() }).await
 }
 
 /// The print button's script: shows the button (hidden without script) and prints on a click.

@@ -44,21 +44,9 @@ pub fn item_scope(orgs: &[OrgUnit], item_org: i64) -> ResourceScope {
     ResourceScope { orgs: accounts::org_chain(orgs, item_org), ..ResourceScope::default() }
 }
 
-/// Org units whose cases `auth` handles: `None` for a platform-wide grant.
+/// Org units whose cases `auth` handles (see [`Auth::units_with`]).
 pub fn handled_orgs(auth: &Auth, orgs: &[OrgUnit]) -> Option<Vec<i64>> {
-    use platform::roles::ScopeKind;
-    let grants: Vec<_> =
-        auth.grants.iter().filter(|g| g.role.permissions().contains(&Perm::ApplicationHandle)).collect();
-    if grants.iter().any(|g| g.scope == ScopeKind::Global) {
-        return None;
-    }
-    let roots: Vec<i64> = grants.iter().filter(|g| g.scope == ScopeKind::Org).map(|g| g.scope_id).collect();
-    Some(
-        orgs.iter()
-            .filter(|o| accounts::org_chain(orgs, o.id).iter().any(|id| roots.contains(id)))
-            .map(|o| o.id)
-            .collect(),
-    )
+    auth.units_with(Perm::ApplicationHandle, orgs)
 }
 
 // ---- items --------------------------------------------------------------------------------------

@@ -287,7 +287,7 @@ pub async fn insert_application(
     files: &[(String, String, String, i64)],
 ) -> DbResult<(i64, String)> {
     let mut tx = db.begin().await?;
-    let temp = format!("T{}", platform::security::random_token(12));
+    let temp = platform::intake::temporary_number();
     let id: Scalar<i64> = tx
         .fetch_one(
             sql("INSERT INTO application (no, query_hash, item_id, org_id, applicant_kind, applicant_name, applicant_code, phone, email, form_data, state, submitted_at, updated_at, ip) \
@@ -296,8 +296,7 @@ pub async fn insert_application(
             .bind(seal(a.applicant_code)).bind(seal(a.phone)).bind(seal(a.email)).bind(seal(a.form_data)).bind(a.at).bind(a.ip),
         )
         .await?;
-    let no = format!("BJ{}{:07}", a.day, id.0);
-    tx.execute(sql("UPDATE application SET no = $1 WHERE id = $2").bind(&no).bind(id.0)).await?;
+    let no = platform::intake::assign_number(&mut tx, "application", id.0, &format!("BJ{}", a.day), 7).await?;
     for q in file_rows(id.0, files, a.at) {
         tx.execute(q).await?;
     }

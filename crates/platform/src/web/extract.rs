@@ -188,3 +188,28 @@ pub async fn read_multipart(
     }
     Ok((fields, files))
 }
+
+/// Reads a form whose fields named in `lists` may repeat (a group of checkboxes) into `T`: those
+/// fields become arrays, every other field keeps its last value. Read a form with
+/// `Form<Vec<(String, String)>>` and pass the pairs here.
+pub fn form_with_lists<T: serde::de::DeserializeOwned>(
+    pairs: Vec<(String, String)>,
+    lists: &[&str],
+) -> Result<T, AppError> {
+    let mut obj = serde_json::Map::new();
+    for name in lists {
+        obj.insert((*name).to_owned(), serde_json::Value::Array(Vec::new()));
+    }
+    for (k, v) in pairs {
+        match obj.get_mut(&k) {
+            Some(serde_json::Value::Array(items)) if lists.contains(&k.as_str()) => {
+                items.push(serde_json::Value::String(v))
+            }
+            _ => {
+                obj.insert(k, serde_json::Value::String(v));
+            }
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(obj))
+        .map_err(|_| AppError::BadRequest("表单内容无法识别（某项内容的格式或编码有误），请返回检查后重新提交".into()))
+}

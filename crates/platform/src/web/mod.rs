@@ -457,6 +457,23 @@ impl Auth {
     pub fn can(&self, perm: Perm, scope: &ResourceScope) -> bool {
         crate::roles::allows(&self.grants, perm, scope)
     }
+
+    /// The org units whose cases `perm` lets this user handle (letters, applications, requests):
+    /// `None` for a platform-wide grant, otherwise every unit under a unit they hold it on.
+    pub fn units_with(&self, perm: Perm, orgs: &[accounts::OrgUnit]) -> Option<Vec<i64>> {
+        use crate::roles::ScopeKind;
+        let grants: Vec<&Grant> = self.grants.iter().filter(|g| g.role.permissions().contains(&perm)).collect();
+        if grants.iter().any(|g| g.scope == ScopeKind::Global) {
+            return None;
+        }
+        let roots: Vec<i64> = grants.iter().filter(|g| g.scope == ScopeKind::Org).map(|g| g.scope_id).collect();
+        Some(
+            orgs.iter()
+                .filter(|o| accounts::org_chain(orgs, o.id).iter().any(|id| roots.contains(id)))
+                .map(|o| o.id)
+                .collect(),
+        )
+    }
     pub fn holds_anywhere(&self, perm: Perm) -> bool {
         crate::roles::holds_anywhere(&self.grants, perm)
     }
@@ -947,6 +964,30 @@ async fn multipart_field(content_type: &str, bytes: axum::body::Bytes, name: &st
 /// A redirect after a successful form post (303, so the browser follows with GET).
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// The MIME type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to save (an export): `filename` is ASCII; `label`, when given, is the name a person
+/// sees in their downloads (办事事项.xlsx), sent as the RFC 6266 `filename*`.
+pub fn download(filename: &str, label: Option<&str>, content_type: &str, bytes: Vec<u8>) -> Response {
+    let mut disposition = format!("attachment; filename=\"{filename}\"");
+    if let Some(l) = label {
+        let encoded: String = l
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        disposition.push_str(&format!("; filename*=UTF-8''{encoded}"));
+    }
+    ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
 }
 
 /// Assembles the whole application: the platform's pages and API, the modules' back-office routers

@@ -1122,7 +1122,7 @@ async fn audit_export(
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        (bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        (bytes, super::XLSX)
     } else {
         (audit::to_csv(&entries), "text/csv; charset=utf-8")
     };

@@ -166,8 +166,23 @@ impl AppState {
         Ok((status, [(axum::http::header::CACHE_CONTROL, cache)], body).into_response())
     }
 
-    /// The lookup form (number and query code) again after a failed lookup: the number kept, the
-    /// reason under its field, the code never echoed.
+    /// The empty lookup form (number and query code) of a citizen's own case.
+    pub async fn lookup_page(
+        &self,
+        ctx: &Ctx,
+        section: &'static Section,
+        name: &str,
+        title: &str,
+    ) -> Result<axum::response::Response, AppError> {
+        let page = minijinja::context! {
+            title, form => minijinja::context! { no => "" }, errors => std::collections::BTreeMap::<String, String>::new(),
+            nav_current => ctx.path.clone(), crumbs => vec![(String::new(), title.to_owned())],
+        };
+        self.public_response(ctx, section, name, axum::http::StatusCode::OK, page, true).await
+    }
+
+    /// The lookup form again after a failed lookup: the number kept, the reason under its field,
+    /// the code never echoed.
     pub async fn lookup_again(
         &self,
         ctx: &Ctx,

@@ -76,6 +76,56 @@ backend_tests! {
         assert_eq!(r.status, StatusCode::CREATED, "a prefix that only starts alike is free: {}", r.text);
     };
 
+    // The portal's home page carries blocks other modules feed, chosen per site: the hall's 热门办事事项
+    // and 办件公示 totals, the mayor's mailbox's newest published replies with this year's figures.
+    // A visitor reaches a published letter in one click from the home page; a site administrator
+    // changes the blocks with the site form, and an unknown block is refused by name.
+    home_page_shows_the_blocks_its_site_chose => |app: TestApp| async move {
+        demo(&app).await;
+        let mut public = app.client();
+        let home = public.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        for text in ["热门办事事项", "办件公示", "本年受理", "市长信箱选登", "本年来信", "按期办结率", "href=\"/hudong/szxx/\""] {
+            assert!(home.text.contains(text), "{text} on the home page");
+        }
+        // The newest published reply of the mayor's mailbox is linked, and the link leads to it.
+        let szxx = interaction::store::mailbox_by_code(&app.db, "szxx").await.unwrap().unwrap();
+        let (latest, _) = interaction::store::public_list(&app.db, Some(szxx.id), &Default::default(), 1, 0).await.unwrap();
+        let letter = latest.first().expect("the demo publishes replies");
+        let href = format!("/hudong/letters/{}", letter.no);
+        assert!(home.text.contains(&href), "{href} on the home page");
+        let page = public.get(&href).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains(&letter.public_subject));
+        // A district site shows its own mailbox, not the mayor's.
+        let daoli = public.get("/daoli/").await;
+        assert!(daoli.text.contains("区长信箱选登") && !daoli.text.contains("市长信箱选登"), "{}", daoli.text);
+
+        // The site administrator keeps only the hall's popular items.
+        let hrb = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
+        let mut admin = login(&app, "siteadmin").await;
+        let form = admin.get(&format!("/admin/cms/sites/{}", hrb.id)).await;
+        assert!(form.text.contains("name=\"home_blocks\" value=\"letters.answered\" checked"), "the form shows the choice");
+        let path = format!("/admin/cms/sites/{}", hrb.id);
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("name", &hrb.name), ("kind", &hrb.kind), ("site_id_code", &hrb.site_id_code), ("path_prefix", ""),
+            ("sponsor", &hrb.sponsor), ("contact", &hrb.contact), ("icp", &hrb.icp), ("psb", &hrb.psb),
+            ("error_link", &hrb.error_link), ("description", &hrb.description),
+        ];
+        fields.push(("home_blocks", "services.popular"));
+        let r = admin.post_form(&path, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        assert_eq!(cms::store::site(&app.db, hrb.id).await.unwrap().unwrap().home_blocks, "services.popular");
+        let home = public.get("/").await;
+        assert!(home.text.contains("热门办事事项") && !home.text.contains("本年来信"), "the page follows the choice");
+        // An unknown block: refused by name, the form keeps what was typed.
+        fields.pop();
+        fields.push(("home_blocks", "letters.nonexistent"));
+        let r = admin.post_form(&path, &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("没有名为“letters.nonexistent”的首页模块"), "{}", r.text);
+    };
+
     editor_department_office_publish_then_withdraw_everywhere => |app: TestApp| async move {
         demo(&app).await;
         let bmdt = channel_id(&app, "hrb", "bmdt").await;
