@@ -2,7 +2,7 @@
 # Online-services benchmark (issue 6; not a test). One command:
 #   bash bench/services.sh                         # 1,000,000 applications on SQLite
 #   bash bench/services.sh --applications 100000
-# Builds release; generates the demo with its 42 items and N applications spread over the past
+# Builds release; generates the demo with its 44 items and N applications spread over the past
 # year (kept in bench/out/services-N); files one real application through the public form to get a
 # receipt number and query code; then, one connection at a time, drives with wrk: the applicant's
 # status query (POST by number and code), the overdue list (every department, as a platform-wide

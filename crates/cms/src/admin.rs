@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/cms/search/bestbets", post(crate::search_admin::add_bet))
         .route("/admin/cms/search/bestbets/{id}/delete", post(crate::search_admin::delete_bet))
         .route("/admin/cms/search/words", post(crate::search_admin::save_words))
+        .route("/admin/cms/search/synonyms", post(crate::search_admin::save_synonyms))
         .route("/admin/cms/search/rebuild", post(crate::search_admin::rebuild_now))
         .route("/static/editor.js", get(editor_js))
         // Attachments are public once their article is; before that only staff who may edit or

@@ -209,6 +209,16 @@ pub async fn rebuild(db: &Db, idx: &SearchIndex, progress: impl Fn(u64, u64)) ->
     r.finish().map_err(|e| e.to_string())
 }
 
+/// Synonym groups administrators added (setting `search_synonyms`, a JSON list of lines).
+pub async fn extra_synonyms(db: &Db) -> Vec<String> {
+    platform::accounts::get_setting(db, "search_synonyms")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
 /// Extra dictionary words administrators added (setting `search_words`, a JSON list).
 pub async fn extra_words(db: &Db) -> Vec<String> {
     platform::accounts::get_setting(db, "search_words")

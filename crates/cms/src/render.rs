@@ -834,6 +834,7 @@ impl<'a> PageBuilder<'a> {
         let mut results = Vec::new();
         let mut total = 0i64;
         let mut suggestion = None;
+        let (mut relaxed, mut expanded) = (false, Vec::new());
         if !q.is_empty() {
             match engine {
                 Some(engine) => {
@@ -849,6 +850,8 @@ impl<'a> PageBuilder<'a> {
                     match engine.search(&req) {
                         Ok(r) => {
                             total = r.total as i64;
+                            relaxed = r.relaxed;
+                            expanded = r.expanded;
                             for h in r.hits {
                                 // Another module's document (办事指南, 来信选登) opens that module's page.
                                 if let Some(k) = engine.kind_link(&h.kind) {
@@ -876,7 +879,7 @@ impl<'a> PageBuilder<'a> {
                                     doc_number => h.doc_number, validity_label => Validity::parse(&h.validity).filter(|v| *v != Validity::Valid).map(|v| v.label()),
                                 });
                             }
-                            if total == 0 {
+                            if total == 0 || relaxed {
                                 suggestion = engine.suggest(q);
                             }
                         }
@@ -955,6 +958,7 @@ impl<'a> PageBuilder<'a> {
         let ctx = context! {
             suggestion_url => suggestion.as_ref().map(|s| format!("{}?q={}", self.links.search, url_escape(s))),
             query => q, results => results, total => total, pager => pager, suggestion => suggestion,
+            relaxed => relaxed, expanded => expanded,
             best_bets => bets.into_iter().map(|b| context! { title => b.title, url => b.url }).collect::<Vec<_>>(),
             all_sites => p.all_sites, by_date => p.by_date, title_only => p.title_only,
             breadcrumbs => vec![context!{ name => "站内搜索", url => url.clone() }],

@@ -62,10 +62,12 @@ async fn render(
         .fetch_all(sql("SELECT id, keyword, title, url FROM search_bestbet ORDER BY keyword, sort_order, id"))
         .await?;
     let words = crate::indexing::extra_words(&state.db).await;
+    let synonyms = crate::indexing::extra_synonyms(&state.db).await;
+    let shipped = search::understand::Synonyms::parse(search::understand::SHIPPED).len();
     state.render(
         ctx,
         "admin/cms/search.html",
-        context! { hot => hot, zero => zero, bets => bets, words => words, errors => errors, notice => notice },
+        context! { hot => hot, zero => zero, bets => bets, words => words, synonyms => synonyms, shipped_synonyms => shipped, errors => errors, notice => notice },
     )
 }
 
@@ -183,6 +185,53 @@ pub async fn save_words(
     Ok(see_other("/admin/cms/search"))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SynonymsForm {
+    synonyms: String,
+}
+
+/// Saves administrators' synonym groups (one group per line, terms separated by spaces). They
+/// apply to the next query on this node and to other nodes after their next restart; nothing is
+/// re-indexed, because synonyms widen the query, not the text.
+pub async fn save_synonyms(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<SynonymsForm>,
+) -> Result<Response, AppError> {
+    require(&staff)?;
+    let lines: Vec<String> = f
+        .synonyms
+        .lines()
+        .map(|l| {
+            l.split([' ', '\u{3000}', ',', '，', '、']).filter(|w| !w.trim().is_empty()).collect::<Vec<_>>().join(" ")
+        })
+        .filter(|l| l.split(' ').count() >= 2 && l.chars().count() <= 200)
+        .collect();
+    platform::accounts::put_setting(
+        &state.db,
+        "search_synonyms",
+        &serde_json::to_string(&lines).unwrap_or_default(),
+        &staff.user.username,
+    )
+    .await?;
+    state
+        .audit(
+            &ctx,
+            "search.synonyms",
+            "search_synonyms",
+            "success",
+            format!("同义词 {} 组：{}", lines.len(), lines.join("；")),
+        )
+        .await;
+    if let Some(idx) = &cms.search {
+        idx.set_synonyms(&lines);
+    }
+    Ok(see_other("/admin/cms/search?ok=saved"))
+}
+
 #[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ApiQuery {
@@ -256,12 +305,18 @@ pub async fn api(
         .map(|h| {
             let site = q.site.filter(|s| h.sites.contains(s)).or(h.sites.first().copied());
             let prefix = site.and_then(|s| sites.iter().find(|x| x.id as u64 == s)).map(|s| s.path_prefix.clone()).unwrap_or_default();
-            json!({"kind": h.kind, "id": h.id, "url": format!("{prefix}/a/{}.html", h.id), "title_html": h.title_html, "snippet_html": h.snippet_html,
+            // Another module's document opens that module's page.
+            let url = match idx.kind_link(&h.kind) {
+                Some(k) => format!("{}{}", k.url_prefix, h.id),
+                None => format!("{prefix}/a/{}.html", h.id),
+            };
+            json!({"kind": h.kind, "id": h.id, "url": url, "title_html": h.title_html, "snippet_html": h.snippet_html,
                    "date": platform::fmt_date(h.date), "sites": h.sites, "doc_number": h.doc_number, "validity": h.validity})
         })
         .collect();
-    let suggestion = if r.total == 0 { idx.suggest(&q.q) } else { None };
-    Ok(Json(json!({"total": r.total, "page": page, "page_size": 20, "hits": hits, "suggestion": suggestion})))
+    let suggestion = if r.total == 0 || r.relaxed { idx.suggest(&q.q) } else { None };
+    Ok(Json(json!({"total": r.total, "page": page, "page_size": 20, "hits": hits, "suggestion": suggestion,
+        "relaxed": r.relaxed, "expanded": r.expanded})))
 }
 
 #[derive(Deserialize, Default)]

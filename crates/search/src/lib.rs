@@ -30,6 +30,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Tantivy
 
 pub mod query;
 pub mod text;
+pub mod understand;
 
 pub use query::{ParsedQuery, parse};
 
@@ -113,7 +114,25 @@ pub struct Hit {
 pub struct Results {
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// Nothing held every word of the query: these results hold all but one of them.
+    pub relaxed: bool,
+    /// Synonyms searched as well as what was typed (已同时搜索：公共租赁住房).
+    pub expanded: Vec<String>,
 }
+
+/// How far a search lets go of the query's words when nothing holds them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relax {
+    /// Every concept required.
+    None,
+    /// The subjects required, what one wants done (办理, 申请) only ranks.
+    Actions,
+    /// All words but one (subjects and actions alike).
+    AllButOne,
+}
+
+/// The document kind of service items (网上办事), whose names are the catalogue's best bets.
+pub const SERVICE_KIND: &str = "service";
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -186,6 +205,8 @@ pub struct SearchIndex {
     open: RwLock<Arc<Open>>,
     /// Dictionary words for "did you mean", with their toneless pinyin.
     vocabulary: Vec<(String, String)>,
+    /// The shipped synonym list plus administrators' groups.
+    synonyms: RwLock<Arc<understand::Synonyms>>,
     last_reopen: Mutex<std::time::Instant>,
     /// Where each module's document kind leads and how results name it (articles are the
     /// portal's own and link within their site).
@@ -272,6 +293,7 @@ impl SearchIndex {
             jieba: RwLock::new(jieba),
             open: RwLock::new(Arc::new(open)),
             vocabulary,
+            synonyms: RwLock::new(Arc::new(understand::Synonyms::with_extra(&[]))),
             last_reopen: Mutex::new(std::time::Instant::now()),
             kinds: RwLock::new(Vec::new()),
         })
@@ -322,6 +344,18 @@ impl SearchIndex {
         if let Ok(mut g) = self.jieba.write() {
             *g = Arc::new(text::build_jieba(extra_words));
         }
+    }
+
+    /// Replaces the administrators' synonym groups (one group per line); applies to the next
+    /// query, nothing is re-indexed.
+    pub fn set_synonyms(&self, extra: &[String]) {
+        if let Ok(mut g) = self.synonyms.write() {
+            *g = Arc::new(understand::Synonyms::with_extra(extra));
+        }
+    }
+
+    fn synonyms(&self) -> Arc<understand::Synonyms> {
+        self.synonyms.read().map(|g| g.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn current(&self) -> Arc<Open> {
@@ -455,13 +489,51 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// Runs a search.
+    /// Runs a search. Every concept of the query must match (a word, or a synonym standing in for
+    /// it); when that finds nothing and the query has several, the search is run again asking for
+    /// all but one ([`Results::relaxed`]).
     pub fn search(&self, req: &SearchRequest) -> Result<Results> {
-        let open = self.current();
-        let searcher = open.reader.searcher();
-        let f = self.fields;
         let parsed = query::parse(&req.q);
+        let jieba = self.jieba();
+        let segment = |s: &str| -> Vec<String> { jieba.cut(s, true).into_iter().map(|t| t.word.to_owned()).collect() };
+        let synonyms = self.synonyms();
+        let understood: Vec<(String, Vec<understand::Concept>)> =
+            parsed.terms.iter().map(|t| (t.clone(), understand::concepts(t, &segment, &synonyms))).collect();
+        let first = self.search_with(req, &parsed, &understood, Relax::None)?;
+        let all: Vec<&understand::Concept> = understood.iter().flat_map(|(_, c)| c).collect();
+        let cores = all.iter().filter(|c| c.role == understand::Role::Core).count();
+        if first.total > 0 || all.len() < 2 {
+            return Ok(first);
+        }
+        // First let go of what one wants done (申请 of 怎么申请公租房), then of one subject.
+        let mut steps = Vec::new();
+        if cores > 0 && cores < all.len() {
+            steps.push(Relax::Actions);
+        }
+        steps.push(Relax::AllButOne);
+        for step in steps {
+            let mut r = self.search_with(req, &parsed, &understood, step)?;
+            if r.total > 0 {
+                r.relaxed = true;
+                return Ok(r);
+            }
+        }
+        Ok(first)
+    }
+
+    /// The text part of a query: concepts required (or, `relaxed`, all but one of them), phrases
+    /// exact, exclusions out; the whole term as typed, title matches and proper words rank
+    /// higher. Returns the query and the synonyms it searched as well.
+    fn text_query(
+        &self,
+        req: &SearchRequest,
+        parsed: &query::ParsedQuery,
+        understood: &[(String, Vec<understand::Concept>)],
+        relax: Relax,
+    ) -> (Box<dyn Query>, Vec<String>) {
+        let f = self.fields;
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut expanded: Vec<String> = Vec::new();
         // Where a term must occur, and the word fields that rank proper words above mere
         // substrings (科技局 the bureau over 科技 局长).
         let (required_field, word_fields): (Field, &[(Field, f32)]) = if req.title_only {
@@ -469,25 +541,78 @@ impl SearchIndex {
         } else {
             (f.all_gram, &[(f.title, 6.0), (f.body, 2.0)])
         };
-        for term in parsed.terms.iter().chain(parsed.phrases.iter()) {
-            let Some(required) = substring_query(required_field, term) else { continue };
-            must.push((Occur::Must, required));
-            if !req.title_only
-                && let Some(q) = substring_query(f.title_gram, term)
-            {
-                must.push((Occur::Should, Box::new(BoostQuery::new(q, 2.0))));
+        let boost =
+            |q: Box<dyn Query>, b: f32| -> (Occur, Box<dyn Query>) { (Occur::Should, Box::new(BoostQuery::new(q, b))) };
+        let mut required: Vec<(understand::Role, Box<dyn Query>)> = Vec::new();
+        for (term, concepts) in understood {
+            // The term exactly as typed ranks first (the words next to each other, in this order).
+            if concepts.len() > 1 {
+                if let Some(q) = substring_query(required_field, term) {
+                    must.push(boost(q, 3.0));
+                }
+                if let Some(q) = substring_query(f.title_gram, term) {
+                    must.push(boost(q, 4.0));
+                }
             }
-            if !parsed.phrases.contains(term) {
+            for c in concepts {
+                let forms: Vec<&str> =
+                    std::iter::once(c.word.as_str()).chain(c.alternatives.iter().map(String::as_str)).collect();
+                for alt in &c.alternatives {
+                    if !expanded.contains(alt) {
+                        expanded.push(alt.clone());
+                    }
+                }
+                let any_of = |field: Field| -> Option<Box<dyn Query>> {
+                    let qs: Vec<(Occur, Box<dyn Query>)> =
+                        forms.iter().filter_map(|w| substring_query(field, w)).map(|q| (Occur::Should, q)).collect();
+                    match qs.len() {
+                        0 => None,
+                        1 => qs.into_iter().next().map(|(_, q)| q),
+                        _ => Some(Box::new(BooleanQuery::new(qs))),
+                    }
+                };
+                let Some(req_q) = any_of(required_field) else { continue };
+                required.push((c.role, req_q));
+                if !req.title_only
+                    && let Some(q) = any_of(f.title_gram)
+                {
+                    must.push(boost(q, 2.0));
+                }
                 let words_any: Vec<(Occur, Box<dyn Query>)> = word_fields
                     .iter()
-                    .filter_map(|(field, boost)| {
-                        self.word_query(*field, term)
-                            .map(|q| (Occur::Should, Box::new(BoostQuery::new(q, *boost)) as _))
+                    .flat_map(|(field, b)| {
+                        forms.iter().filter_map(move |w| self.word_query(*field, w).map(|q| (q, *b)))
                     })
+                    .map(|(q, b)| boost(q, b))
                     .collect();
                 if !words_any.is_empty() {
                     must.push((Occur::Should, Box::new(BooleanQuery::new(words_any))));
                 }
+            }
+        }
+        // A query of action words only (网上办事指南 cut as 网上 + 办事指南) has no subject to keep:
+        // its words are relaxed like subjects.
+        let has_core = required.iter().any(|(role, _)| *role == understand::Role::Core);
+        let (actions, cores): (Vec<_>, Vec<_>) = required
+            .into_iter()
+            .partition(|(role, _)| *role == understand::Role::Action && relax == Relax::Actions && has_core);
+        // Let-go actions still rank what holds them higher.
+        must.extend(actions.into_iter().map(|(_, q)| (Occur::Should, q)));
+        if relax == Relax::AllButOne && cores.len() > 1 {
+            let n = understand::relaxed_minimum(cores.len());
+            let clauses = cores.into_iter().map(|(_, q)| (Occur::Should, q)).collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::with_minimum_required_clauses(clauses, n))));
+        } else {
+            must.extend(cores.into_iter().map(|(_, q)| (Occur::Must, q)));
+        }
+        // "Quoted phrases" stay exact and required, relaxed or not.
+        for phrase in &parsed.phrases {
+            let Some(q) = substring_query(required_field, phrase) else { continue };
+            must.push((Occur::Must, q));
+            if !req.title_only
+                && let Some(q) = substring_query(f.title_gram, phrase)
+            {
+                must.push(boost(q, 2.0));
             }
         }
         for term in &parsed.excluded {
@@ -504,25 +629,69 @@ impl SearchIndex {
         if text::looks_like_doc_number(&req.q) {
             let key = text::canonical_doc_number(&req.q);
             let exact: Vec<(Occur, Box<dyn Query>)> = vec![
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(Term::from_field_text(f.doc_no, &key), IndexRecordOption::Basic)),
-                        20.0,
-                    )),
-                ),
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(Term::from_field_text(f.index_no, &key), IndexRecordOption::Basic)),
-                        20.0,
-                    )),
+                boost(Box::new(TermQuery::new(Term::from_field_text(f.doc_no, &key), IndexRecordOption::Basic)), 20.0),
+                boost(
+                    Box::new(TermQuery::new(Term::from_field_text(f.index_no, &key), IndexRecordOption::Basic)),
+                    20.0,
                 ),
                 (Occur::Should, text_query),
             ];
             text_query = Box::new(BooleanQuery::new(exact));
         }
-        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
+        (text_query, expanded)
+    }
+
+    /// A service item whose name holds every subject of the query (营业执照 of 营业执照办理) is
+    /// the answer people want: the catalogue's own best bet, above any article.
+    fn service_best_bet(&self, understood: &[(String, Vec<understand::Concept>)]) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let cores: Vec<&understand::Concept> =
+            understood.iter().flat_map(|(_, c)| c).filter(|c| c.role == understand::Role::Core).collect();
+        if cores.is_empty() {
+            return None;
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(TermQuery::new(Term::from_field_text(f.kind, SERVICE_KIND), IndexRecordOption::Basic)),
+        )];
+        for c in cores {
+            let forms: Vec<(Occur, Box<dyn Query>)> = std::iter::once(&c.word)
+                .chain(&c.alternatives)
+                .filter_map(|w| substring_query(f.title_gram, w))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            if forms.is_empty() {
+                return None;
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(forms))));
+        }
+        Some(Box::new(BoostQuery::new(Box::new(BooleanQuery::new(clauses)), 25.0)))
+    }
+
+    fn search_with(
+        &self,
+        req: &SearchRequest,
+        parsed: &query::ParsedQuery,
+        understood: &[(String, Vec<understand::Concept>)],
+        relax: Relax,
+    ) -> Result<Results> {
+        let open = self.current();
+        let searcher = open.reader.searcher();
+        let f = self.fields;
+        let (text_query, expanded) = self.text_query(req, parsed, understood, relax);
+        // The service item a query names matches even without the action word (营业执照办理 finds
+        // 营业执照遗失补领、换发), and ranks first.
+        let bet = (req.sort == Sort::Relevance
+            && req.kind.as_deref().is_none_or(|k| k.is_empty() || k == SERVICE_KIND))
+        .then(|| self.service_best_bet(understood))
+        .flatten();
+        let matching: Box<dyn Query> = match bet {
+            Some(bet) => {
+                Box::new(BooleanQuery::new(vec![(Occur::Should, text_query.box_clone()), (Occur::Should, bet)]))
+            }
+            None => text_query.box_clone(),
+        };
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matching)];
         if let Some(s) = req.site {
             all.push((
                 Occur::Must,
@@ -629,7 +798,7 @@ impl SearchIndex {
                 score,
             });
         }
-        Ok(Results { total, hits })
+        Ok(Results { total, hits, relaxed: false, expanded })
     }
 
     /// "Now" for the recency boost.

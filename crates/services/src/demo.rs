@@ -1,4 +1,4 @@
-//! The demo's service catalogue (网上办事): 42 items of ten Harbin departments with complete
+//! The demo's service catalogue (网上办事): 44 items of ten Harbin departments with complete
 //! guides, application forms and review steps, written from what the seeds' 办事指南 lists, and a
 //! few hundred generated applications in every state so the hall, the case lists, 办件公示 and
 //! the statistics have data.
@@ -27,7 +27,7 @@ type Spec = (
     &'static str,
 );
 
-const ITEMS: [Spec; 42] = [
+const ITEMS: [Spec; 44] = [
     (
         "230100-SCJ-001",
         "企业设立登记",
@@ -98,6 +98,20 @@ const ITEMS: [Spec; 42] = [
         "创业",
         0,
         "shop|字号名称|text|否||\nplace|经营场所|text|是||\nscope|经营范围|textarea|是||",
+    ),
+    (
+        "230100-SCJ-006",
+        "营业执照遗失补领、换发",
+        "公共服务",
+        "scj",
+        "org",
+        10,
+        1,
+        "",
+        "企业开办、市场准入",
+        "经营",
+        0,
+        "reason|补领或换发原因|select|是|遗失;损坏;登记事项变更后换发|\nnotice|遗失声明刊登情况|textarea|否||",
     ),
     (
         "230100-RSJ-001",
@@ -211,6 +225,20 @@ const ITEMS: [Spec; 42] = [
         "",
         0,
         "licence|驾驶证号码|text|是||",
+    ),
+    (
+        "230100-GAJ-005",
+        "普通护照签发",
+        "行政许可",
+        "gaj",
+        "person",
+        7,
+        7,
+        "120 元/本（护照工本费）",
+        "出入境、证件办理",
+        "就业",
+        1,
+        "purpose|出境事由|select|是|旅游;探亲;学习;商务;就业|\ndest|前往国家或地区|text|是||",
     ),
     (
         "230100-GAJ-004",

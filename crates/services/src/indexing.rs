@@ -26,7 +26,16 @@ pub fn doc(i: &Item, site: Option<u64>) -> SearchDoc {
         validity: "valid".into(),
         title: i.name.clone(),
         summary: format!("{}　{}　承诺 {} 个工作日", i.kind, i.themes, i.promised_days),
-        body: format!("{}\n{}\n{}\n{}", i.conditions, i.basis, materials.join("、"), i.steps().join("、")),
+        // Themes and life events too: people search by them (企业开办, 生育).
+        body: format!(
+            "{}\n{}\n{}\n{}\n{}\n{}",
+            i.themes,
+            i.life_events,
+            i.conditions,
+            i.basis,
+            materials.join("、"),
+            i.steps().join("、")
+        ),
         doc_number: String::new(),
         index_number: String::new(),
     }

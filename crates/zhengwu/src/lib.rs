@@ -126,7 +126,10 @@ pub async fn build(db: Db, config: Config, key: AuditKey) -> anyhow::Result<App>
 pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfig) -> anyhow::Result<App> {
     let words = cms::indexing::extra_words(&db).await;
     let search = match search::SearchIndex::open(&config.data_dir.join("search"), &words) {
-        Ok(s) => Some(Arc::new(s)),
+        Ok(s) => {
+            s.set_synonyms(&cms::indexing::extra_synonyms(&db).await);
+            Some(Arc::new(s))
+        }
         Err(e) => {
             tracing::error!(error = %e, "search index unavailable; falling back to title search");
             None

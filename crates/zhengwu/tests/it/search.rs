@@ -295,7 +295,8 @@ async fn service_items_are_found_by_the_portal_search() {
         .unwrap();
     services::indexing::sync(&app.db, &idx, site).await.unwrap();
     let page = c.get(&format!("/search?q={}", common::urlenc("食品经营许可"))).await;
-    assert!(!page.text.contains(&link), "unpublished items leave the index");
+    // (Quoted: /by-id/4 is a prefix of /by-id/44.)
+    assert!(!page.text.contains(&format!("\"{link}\"")), "unpublished items leave the index");
 }
 
 #[tokio::test]
@@ -339,4 +340,37 @@ async fn published_letters_are_found_by_the_portal_search() {
     }
     assert_eq!(idx.count_kind("letter").unwrap() as i64, published - 1);
     assert_eq!(c.get(&link).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The search page says how it understood the query: the synonyms it searched as well, that it
+/// fell back to most of the words, and a did-you-mean link; administrators' synonyms apply at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_says_how_the_query_was_understood() {
+    let app = setup().await;
+    let id =
+        publish(&app, "关于公共租赁住房保障资格审核的通知", "<p>符合条件的家庭可申请公共租赁住房保障。</p>", "").await;
+    settle(&app).await;
+    let mut c = app.client();
+    let page = c.get(&format!("/search?q={}", common::urlenc("公租房"))).await;
+    assert!(page.text.contains("已同时搜索：公共租赁住房"), "{}", page.text);
+    assert!(page.text.contains(&format!("/a/{id}.html")));
+    // Nothing holds every word: the page says the results hold most of them.
+    let page = c.get(&format!("/search?q={}", common::urlenc("公租房资格审核马拉松"))).await;
+    assert!(page.text.contains("没有同时包含全部词语的信息"), "{}", page.text);
+    assert!(page.text.contains(&format!("/a/{id}.html")));
+    // A synonym group added in the back office answers the next query.
+    let before = c.get(&format!("/search?q={}", common::urlenc("廉租保障"))).await;
+    assert!(!before.text.contains(&format!("/a/{id}.html")) || before.text.contains("没有同时包含全部词语"));
+    let mut admin = app.client();
+    admin.login("siteadmin", PW).await;
+    let res = admin.post_form("/admin/cms/search/synonyms", &[("synonyms", "廉租保障 公共租赁住房保障")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let after = c.get(&format!("/search?q={}", common::urlenc("廉租保障"))).await;
+    assert!(
+        after.text.contains(&format!("/a/{id}.html")) && after.text.contains("已同时搜索：公共租赁住房保障"),
+        "{}",
+        after.text
+    );
+    let form = admin.get("/admin/cms/search").await;
+    assert!(form.text.contains("廉租保障 公共租赁住房保障"));
 }
