@@ -81,6 +81,8 @@ const pages = [
   ['专题', topicPath],
   ['网站地图', '/sitemap.html'],
   ['搜索结果', '/search?q=' + encodeURIComponent('科技')],
+  // A misspelt query: relaxed results, a did-you-mean link inside text (underlined, WCAG 1.4.1).
+  ['搜索纠错', '/search?q=' + encodeURIComponent('赢商环境')],
   ['错误页', '/no/such/page'],
   ['部门子站首页', '/kjj/'],
   ['区县子站首页', '/daoli/'],
@@ -388,6 +390,22 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     console.log(`✗ module pages in the portal frame ${label}px: ${problems.join('; ')}`);
   } else {
     console.log(`✓ module pages in the portal frame ${label}px: 繁體, 长者模式 and the search box work on /banshi and /hudong`);
+  }
+  await context.close();
+}
+// Links inside running text are told apart by more than colour: the did-you-mean and the
+// relaxed-results notice of the search page, without script.
+{
+  const context = await browser.newContext({ locale: 'zh-CN', javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(base + '/search?q=' + encodeURIComponent('赢商环境'));
+  const deco = await page.$eval('p.suggest a', (a) => getComputedStyle(a).textDecorationLine).catch((e) => `missing: ${e.message.split('\n')[0]}`);
+  const said = await page.$('p.relaxed');
+  if (deco !== 'underline' || !said) {
+    failures += 1;
+    console.log(`✗ search page: did-you-mean decoration ${deco}, relaxed notice ${said ? 'shown' : 'missing'}`);
+  } else {
+    console.log('✓ search page: the did-you-mean link is underlined and relaxed results are announced');
   }
   await context.close();
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::api::{ApiRoute, parse_optional_body, schema_of};
 use platform::web::extract::{Json, Path, Query};
@@ -89,6 +89,15 @@ pub fn routes() -> Vec<ApiRoute> {
             post(article_place),
         ),
         r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
+        r("get", "/api/v1/search/synonyms", "站内检索的同义词（管理员添加的各组与内置组数）", Some(Perm::SiteManage), None, get(crate::search_admin::api_synonyms)),
+        r(
+            "put",
+            "/api/v1/search/synonyms",
+            "设置站内检索的同义词（立即生效，无需重建索引）",
+            Some(Perm::SiteManage),
+            Some(schema_of::<crate::search_admin::SynonymsBody>),
+            put(crate::search_admin::api_put_synonyms),
+        ),
         r(
             "get",
             "/api/v1/search",

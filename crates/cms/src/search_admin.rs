@@ -191,9 +191,59 @@ pub struct SynonymsForm {
     synonyms: String,
 }
 
-/// Saves administrators' synonym groups (one group per line, terms separated by spaces). They
-/// apply to the next query on this node and to other nodes after their next restart; nothing is
-/// re-indexed, because synonyms widen the query, not the text.
+/// Administrators' synonym groups as the API reads and writes them.
+#[derive(Deserialize, serde::Serialize, Default, schemars::JsonSchema)]
+#[serde(default)]
+pub struct SynonymsBody {
+    /// 同义词组，每组一行、词与词之间用空格分隔，如“公租房 公共租赁住房”
+    synonyms: Vec<String>,
+}
+
+/// Groups as stored: terms separated by one space (spaces, 、 and commas accepted), at least two
+/// terms, at most 200 characters.
+fn clean_groups(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| {
+            l.split([' ', '\u{3000}', ',', '，', '、']).filter(|w| !w.trim().is_empty()).collect::<Vec<_>>().join(" ")
+        })
+        .filter(|l| l.split(' ').count() >= 2 && l.chars().count() <= 200)
+        .collect()
+}
+
+/// Saves administrators' synonym groups and applies them on this node at once (other nodes after
+/// their next restart); nothing is re-indexed, because synonyms widen the query, not the text.
+async fn store_synonyms(
+    state: &AppState,
+    cms: &Cms,
+    ctx: &Ctx,
+    staff: &Staff,
+    lines: &[String],
+) -> Result<Vec<String>, AppError> {
+    require(staff)?;
+    let groups = clean_groups(lines);
+    platform::accounts::put_setting(
+        &state.db,
+        "search_synonyms",
+        &serde_json::to_string(&groups).unwrap_or_default(),
+        &staff.user.username,
+    )
+    .await?;
+    state
+        .audit(
+            ctx,
+            "search.synonyms",
+            "search_synonyms",
+            "success",
+            format!("同义词 {} 组：{}", groups.len(), groups.join("；")),
+        )
+        .await;
+    if let Some(idx) = &cms.search {
+        idx.set_synonyms(&groups);
+    }
+    Ok(groups)
+}
+
 pub async fn save_synonyms(
     State(state): State<AppState>,
     Extension(cms): Extension<Arc<Cms>>,
@@ -201,35 +251,28 @@ pub async fn save_synonyms(
     staff: Staff,
     Form(f): Form<SynonymsForm>,
 ) -> Result<Response, AppError> {
-    require(&staff)?;
-    let lines: Vec<String> = f
-        .synonyms
-        .lines()
-        .map(|l| {
-            l.split([' ', '\u{3000}', ',', '，', '、']).filter(|w| !w.trim().is_empty()).collect::<Vec<_>>().join(" ")
-        })
-        .filter(|l| l.split(' ').count() >= 2 && l.chars().count() <= 200)
-        .collect();
-    platform::accounts::put_setting(
-        &state.db,
-        "search_synonyms",
-        &serde_json::to_string(&lines).unwrap_or_default(),
-        &staff.user.username,
-    )
-    .await?;
-    state
-        .audit(
-            &ctx,
-            "search.synonyms",
-            "search_synonyms",
-            "success",
-            format!("同义词 {} 组：{}", lines.len(), lines.join("；")),
-        )
-        .await;
-    if let Some(idx) = &cms.search {
-        idx.set_synonyms(&lines);
-    }
+    let lines: Vec<String> = f.synonyms.lines().map(str::to_owned).collect();
+    store_synonyms(&state, &cms, &ctx, &staff, &lines).await?;
     Ok(see_other("/admin/cms/search?ok=saved"))
+}
+
+/// `GET /api/v1/search/synonyms`: administrators' groups and how many the shipped list holds.
+pub async fn api_synonyms(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    require(&staff)?;
+    let shipped = search::understand::Synonyms::parse(search::understand::SHIPPED).len();
+    Ok(Json(json!({"synonyms": crate::indexing::extra_synonyms(&state.db).await, "shipped_groups": shipped})))
+}
+
+/// `PUT /api/v1/search/synonyms`: replaces administrators' groups.
+pub async fn api_put_synonyms(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(body): Json<SynonymsBody>,
+) -> Result<Json<Value>, AppError> {
+    let groups = store_synonyms(&state, &cms, &ctx, &staff, &body.synonyms).await?;
+    Ok(Json(json!({"synonyms": groups})))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]

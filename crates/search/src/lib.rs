@@ -499,7 +499,29 @@ impl SearchIndex {
         let synonyms = self.synonyms();
         let understood: Vec<(String, Vec<understand::Concept>)> =
             parsed.terms.iter().map(|t| (t.clone(), understand::concepts(t, &segment, &synonyms))).collect();
-        let first = self.search_with(req, &parsed, &understood, Relax::None)?;
+        let mut first = self.search_with(req, &parsed, &understood, Relax::None)?;
+        // A word that occurs nowhere as a whole (结婚登记) is tried as its pieces (结婚 + 登记).
+        let mut understood = understood;
+        if first.total == 0 {
+            // Words of the government dictionary (一网通办) are units on purpose: never cut.
+            let pieces = |s: &str| -> Vec<String> {
+                if self.vocabulary.iter().any(|(w, _)| w == s) {
+                    return Vec::new();
+                }
+                jieba.cut_for_search(s, true).into_iter().map(|t| t.word.to_owned()).collect()
+            };
+            let cut: Vec<(String, Vec<understand::Concept>)> = understood
+                .iter()
+                .map(|(t, c)| (t.clone(), understand::finer(c, &pieces).unwrap_or_else(|| c.clone())))
+                .collect();
+            // Kept only when it finds something: more, smaller words make relaxing harder.
+            if cut != understood {
+                let r = self.search_with(req, &parsed, &cut, Relax::None)?;
+                if r.total > 0 {
+                    (understood, first) = (cut, r);
+                }
+            }
+        }
         let all: Vec<&understand::Concept> = understood.iter().flat_map(|(_, c)| c).collect();
         let cores = all.iter().filter(|c| c.role == understand::Role::Core).count();
         if first.total > 0 || all.len() < 2 {

@@ -195,6 +195,52 @@ pub fn concepts(term: &str, segment: &dyn Fn(&str) -> Vec<String>, synonyms: &Sy
     out
 }
 
+/// The concepts again with every long word (three characters or more, no synonyms) cut into the
+/// smaller words `pieces` knows (jieba's search mode: 结婚登记 → 结婚 + 登记), for when the whole
+/// word occurs nowhere; `None` when no word could be cut.
+pub fn finer(concepts: &[Concept], pieces: &dyn Fn(&str) -> Vec<String>) -> Option<Vec<Concept>> {
+    let mut out: Vec<Concept> = Vec::new();
+    let mut changed = false;
+    for c in concepts {
+        let chars: Vec<char> = c.word.chars().collect();
+        if chars.len() < 3 || !c.alternatives.is_empty() {
+            out.push(c.clone());
+            continue;
+        }
+        let known: Vec<String> =
+            pieces(&c.word).into_iter().filter(|p| p.chars().count() >= 2 && *p != c.word).collect();
+        // Longest known piece at each position; a character no piece covers stands alone.
+        let mut i = 0;
+        let mut cut: Vec<String> = Vec::new();
+        while i < chars.len() {
+            let rest: String = chars[i..].iter().collect();
+            let best = known.iter().filter(|p| rest.starts_with(p.as_str())).max_by_key(|p| p.chars().count());
+            match best {
+                Some(p) => {
+                    i += p.chars().count();
+                    cut.push(p.clone());
+                }
+                None => {
+                    cut.push(chars[i].to_string());
+                    i += 1;
+                }
+            }
+        }
+        if cut.len() > 1 && cut.iter().any(|p| p.chars().count() >= 2) {
+            changed = true;
+            for w in cut {
+                if !out.iter().any(|o| o.word == w) {
+                    let role = role_of(&w);
+                    out.push(Concept { word: w, alternatives: Vec::new(), role });
+                }
+            }
+        } else {
+            out.push(c.clone());
+        }
+    }
+    changed.then_some(out)
+}
+
 /// How many of `n` concepts a relaxed search asks for: all but one, and at least one.
 pub fn relaxed_minimum(n: usize) -> usize {
     n.saturating_sub(1).max(1)
@@ -286,6 +332,26 @@ mod tests {
         let c = concepts("怎么", &v, &Synonyms::default());
         assert_eq!(words(&c), vec!["怎么"]);
         assert!(concepts("  ", &v, &Synonyms::default()).is_empty());
+    }
+
+    #[test]
+    fn a_long_word_found_nowhere_is_cut_into_its_pieces() {
+        let pieces = |w: &str| -> Vec<String> {
+            match w {
+                "结婚登记" => vec!["结婚".into(), "登记".into(), "结婚登记".into()],
+                "网上办事指南" => vec!["网上".into(), "办事".into(), "指南".into(), "办事指南".into()],
+                _ => vec![w.to_owned()],
+            }
+        };
+        let c = |w: &str| Concept { word: w.into(), alternatives: Vec::new(), role: Role::Core };
+        let out = finer(&[c("结婚登记")], &pieces).unwrap();
+        assert_eq!(words(&out), vec!["结婚", "登记"]);
+        // The longest piece at each position.
+        assert_eq!(words(&finer(&[c("网上办事指南")], &pieces).unwrap()), vec!["网上", "办事指南"]);
+        // Short words, words with synonyms and words with no pieces stay.
+        assert!(finer(&[c("科技"), c("未知词语")], &pieces).is_none());
+        let with_alt = Concept { alternatives: vec!["公共租赁住房".into()], ..c("公租房") };
+        assert!(finer(&[with_alt], &pieces).is_none());
     }
 
     #[test]

@@ -373,4 +373,23 @@ async fn the_page_says_how_the_query_was_understood() {
     );
     let form = admin.get("/admin/cms/search").await;
     assert!(form.text.contains("廉租保障 公共租赁住房保障"));
+    // The same through the API; a group of one term is dropped, separators are tidied.
+    let token = app.token("siteadmin").await;
+    let res = c
+        .api(
+            "PUT",
+            "/api/v1/search/synonyms",
+            &token,
+            Some(serde_json::json!({"synonyms": ["保障房、公共租赁住房", "孤词"]})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.json()["synonyms"], serde_json::json!(["保障房 公共租赁住房"]));
+    let got = c.api("GET", "/api/v1/search/synonyms", &token, None).await;
+    assert!(got.json()["shipped_groups"].as_u64().unwrap() > 50);
+    let editor = app.token("editor").await;
+    assert_eq!(
+        c.api("PUT", "/api/v1/search/synonyms", &editor, Some(serde_json::json!({"synonyms": []}))).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
