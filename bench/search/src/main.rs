@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use search::{SearchDoc, SearchIndex, SearchRequest, Sort};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
-const SEED_SENTENCES: &str = include_str!("../../../crates/zhengwu/demo/sentences.txt");
+const SEED_SENTENCES: &str = include_str!("../../../crates/cms/demo/sentences.txt");
 const TOPICS: [&str; 16] = ["营商环境", "一网通办", "科技创新", "高新技术企业", "安全生产", "乡村振兴", "政务公开", "放管服改革", "知识产权", "人才引进", "防汛抗旱", "民生实事", "数字政府", "科技成果转化", "行政审批", "社会保障"];
 const UNITS: [&str; 8] = ["市科技局", "市发展改革委", "市教育局", "市卫生健康委", "道里区政府", "市财政局", "市政务服务中心", "市市场监管局"];
 

@@ -155,6 +155,25 @@ pub struct SearchParams {
     pub title_only: bool,
 }
 
+/// Queries that found something in the last 90 days, most asked first (did-you-mean candidates
+/// beside the dictionary).
+async fn successful_queries(db: &Db) -> Vec<String> {
+    #[derive(sqlx::FromRow)]
+    struct Q {
+        q: String,
+    }
+    let since = platform::db::now() - 90 * 86_400;
+    db.fetch_all::<Q>(
+        platform::db::sql(
+            "SELECT q FROM search_log WHERE hits > 0 AND at >= $1 GROUP BY q ORDER BY COUNT(*) DESC, q LIMIT 500",
+        )
+        .bind(since),
+    )
+    .await
+    .map(|rows| rows.into_iter().map(|r| r.q).collect())
+    .unwrap_or_default()
+}
+
 /// The tag of home pages showing module blocks, dropped every [`MODULE_BLOCKS_REFRESH`].
 pub const MODULE_BLOCKS_TAG: &str = "blocks";
 /// How stale a module block on a cached home page may get.
@@ -880,7 +899,7 @@ impl<'a> PageBuilder<'a> {
                                 });
                             }
                             if total == 0 || relaxed {
-                                suggestion = engine.suggest(q);
+                                suggestion = engine.suggest_among(q, &successful_queries(db).await);
                             }
                         }
                         Err(e) => tracing::error!(error = %e, "search failed"),

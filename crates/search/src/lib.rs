@@ -856,17 +856,32 @@ impl SearchIndex {
 
     /// "Did you mean": dictionary words with the same sound, or one character away.
     pub fn suggest(&self, q: &str) -> Option<String> {
+        self.suggest_among(q, &[])
+    }
+
+    /// "Did you mean" from the dictionary and from `known` — queries that found something before
+    /// (the query log's successful queries): the same sound first, then one character away.
+    pub fn suggest_among(&self, q: &str, known: &[String]) -> Option<String> {
         let norm = text::normalize(q.trim());
         if norm.is_empty() {
             return None;
         }
+        let logged: Vec<(String, String)> = known
+            .iter()
+            .map(|k| text::normalize(k.trim()))
+            .filter(|k| !k.is_empty() && *k != norm)
+            .map(|k| {
+                let p = text::pinyin_key(&k);
+                (k, p)
+            })
+            .collect();
+        let candidates = || self.vocabulary.iter().chain(logged.iter());
         let key = text::pinyin_key(&norm);
-        if let Some((w, _)) = self.vocabulary.iter().find(|(w, p)| *p == key && *w != norm) {
+        if let Some((w, _)) = candidates().find(|(w, p)| *p == key && *w != norm) {
             return Some(w.clone());
         }
         let chars: Vec<char> = norm.chars().collect();
-        self.vocabulary
-            .iter()
+        candidates()
             .find(|(w, _)| {
                 let wc: Vec<char> = w.chars().collect();
                 wc.len() == chars.len() && wc.iter().zip(&chars).filter(|(a, b)| a != b).count() == 1

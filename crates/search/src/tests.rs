@@ -266,3 +266,15 @@ fn natural_queries_find_what_the_text_says_in_other_words() {
     let after = idx.search(&req("应管局检查")).unwrap();
     assert_eq!((ids(&after), after.relaxed), (vec![1], false));
 }
+
+#[test]
+fn did_you_mean_also_draws_on_queries_that_found_something() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SearchIndex::open(dir.path(), &[]).unwrap();
+    // Not a dictionary word: only the query log knows it.
+    assert_eq!(idx.suggest("人才绿卡申领"), None);
+    let logged = vec!["人才绿卡申请".to_owned(), "人才绿卡申领".to_owned()];
+    assert_eq!(idx.suggest_among("人才绿卡申领", &logged).as_deref(), Some("人才绿卡申请"));
+    // Same sound first: 营商环境 (dictionary) for 赢商环境.
+    assert_eq!(idx.suggest_among("赢商环境", &logged).as_deref(), Some("营商环境"));
+}

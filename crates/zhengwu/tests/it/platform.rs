@@ -116,6 +116,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/security-policy") => &[Secadmin],
         (_, p) if p.starts_with("/api/v1/audit") => &[Auditor],
         (_, p) if p.starts_with("/api/v1/sites") || p.starts_with("/api/v1/channels") => &[SiteAdmin],
+        (_, "/api/v1/search/synonyms") => &[SiteAdmin],
         ("get", "/api/v1/articles/{id}") => &[SiteAdmin, Editor, Reviewer],
         // The matrix drives the `archive` action, which needs the publishing permission.
         ("post", "/api/v1/articles/{id}/actions/{action}") => &[SiteAdmin, Reviewer],
