@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use platform::roles::{Perm, ResourceScope};
 use platform::web::api::{ApiRoute, parse_optional_body, schema_of};
 use platform::web::extract::{Json, Path, Query};
@@ -89,6 +89,25 @@ pub fn routes() -> Vec<ApiRoute> {
             post(article_place),
         ),
         r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
+        r("get", "/api/v1/search/best-bets", "站内检索的推荐结果", Some(Perm::SiteManage), None, get(crate::search_admin::api_bets)),
+        r(
+            "post",
+            "/api/v1/search/best-bets",
+            "添加推荐结果（访客检索该词时显示在结果之前）",
+            Some(Perm::SiteManage),
+            Some(schema_of::<crate::search_admin::BetForm>),
+            post(crate::search_admin::api_add_bet),
+        ),
+        r("delete", "/api/v1/search/best-bets/{id}", "删除推荐结果", Some(Perm::SiteManage), None, delete(crate::search_admin::api_delete_bet)),
+        r("get", "/api/v1/search/words", "站内检索的扩充词典", Some(Perm::SiteManage), None, get(crate::search_admin::api_words)),
+        r(
+            "put",
+            "/api/v1/search/words",
+            "设置扩充词典（随后在后台重建索引，期间检索照常）",
+            Some(Perm::SiteManage),
+            Some(schema_of::<crate::search_admin::WordsBody>),
+            put(crate::search_admin::api_put_words),
+        ),
         r("get", "/api/v1/search/synonyms", "站内检索的同义词（管理员添加的各组与内置组数）", Some(Perm::SiteManage), None, get(crate::search_admin::api_synonyms)),
         r(
             "put",

@@ -71,12 +71,62 @@ async fn render(
     )
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 #[serde(default)]
+#[schemars(extend("required" = ["keyword", "title", "url"]))]
 pub struct BetForm {
+    /// 检索词（访客输入与之相同时显示）
+    #[schemars(regex(pattern = r"\S"))]
     keyword: String,
+    /// 推荐结果的标题
+    #[schemars(regex(pattern = r"\S"))]
     title: String,
+    /// 链接：http(s) 地址或站内路径
+    #[schemars(regex(pattern = platform::web::api::LINK))]
     url: String,
+}
+
+/// Stores a best bet (推荐结果) after checking it; returns its id.
+async fn store_bet(state: &AppState, ctx: &Ctx, staff: &Staff, f: &BetForm) -> Result<i64, AppError> {
+    require(staff)?;
+    let mut errors = Vec::new();
+    if f.keyword.trim().is_empty() {
+        errors.push(platform::web::FieldError::new("keyword", "请填写关键词"));
+    }
+    if f.title.trim().is_empty() {
+        errors.push(platform::web::FieldError::new("title", "请填写标题"));
+    }
+    if let Err(m) = crate::domain::check_link(&f.url) {
+        errors.push(platform::web::FieldError::new("url", m));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let keyword = search::text::normalize(f.keyword.trim());
+    let id: platform::db::Scalar<i64> = state
+        .db
+        .fetch_one(sql("INSERT INTO search_bestbet (keyword, title, url, sort_order, created_by, created_at) VALUES ($1,$2,$3,0,$4,$5) RETURNING id").bind(&keyword).bind(f.title.trim()).bind(f.url.trim()).bind(&staff.user.username).bind(now()))
+        .await?;
+    state
+        .audit(
+            ctx,
+            "search.bestbet.add",
+            &format!("keyword:{keyword}"),
+            "success",
+            format!("推荐结果“{}”→ {}", f.title.trim(), f.url.trim()),
+        )
+        .await;
+    Ok(id.0)
+}
+
+async fn remove_bet(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64) -> Result<(), AppError> {
+    require(staff)?;
+    let n = state.db.execute(sql("DELETE FROM search_bestbet WHERE id = $1").bind(id)).await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    state.audit(ctx, "search.bestbet.delete", &format!("bestbet:{id}"), "success", "删除推荐结果").await;
+    Ok(())
 }
 
 pub async fn add_bet(
@@ -85,36 +135,15 @@ pub async fn add_bet(
     staff: Staff,
     Form(f): Form<BetForm>,
 ) -> Result<Response, AppError> {
-    require(&staff)?;
-    let mut errors = BTreeMap::new();
-    if f.keyword.trim().is_empty() {
-        errors.insert("keyword".to_owned(), "请填写关键词".to_owned());
+    match store_bet(&state, &ctx, &staff, &f).await {
+        Ok(_) => Ok(see_other("/admin/cms/search")),
+        Err(AppError::Invalid(errs)) => {
+            let errors: BTreeMap<String, String> = errs.into_iter().map(|e| (e.field.to_string(), e.message)).collect();
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&state, &ctx, &staff, errors, None).await?)
+                .into_response())
+        }
+        Err(e) => Err(e),
     }
-    if f.title.trim().is_empty() {
-        errors.insert("title".to_owned(), "请填写标题".to_owned());
-    }
-    if let Err(m) = crate::domain::check_link(&f.url) {
-        errors.insert("url".to_owned(), m);
-    }
-    if !errors.is_empty() {
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&state, &ctx, &staff, errors, None).await?)
-            .into_response());
-    }
-    let keyword = search::text::normalize(f.keyword.trim());
-    state
-        .db
-        .execute(sql("INSERT INTO search_bestbet (keyword, title, url, sort_order, created_by, created_at) VALUES ($1,$2,$3,0,$4,$5)").bind(&keyword).bind(f.title.trim()).bind(f.url.trim()).bind(&staff.user.username).bind(now()))
-        .await?;
-    state
-        .audit(
-            &ctx,
-            "search.bestbet.add",
-            &format!("keyword:{keyword}"),
-            "success",
-            format!("推荐结果“{}”→ {}", f.title.trim(), f.url.trim()),
-        )
-        .await;
-    Ok(see_other("/admin/cms/search"))
 }
 
 pub async fn delete_bet(
@@ -123,13 +152,40 @@ pub async fn delete_bet(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    require(&staff)?;
-    let n = state.db.execute(sql("DELETE FROM search_bestbet WHERE id = $1").bind(id)).await?;
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    state.audit(&ctx, "search.bestbet.delete", &format!("bestbet:{id}"), "success", "删除推荐结果").await;
+    remove_bet(&state, &ctx, &staff, id).await?;
     Ok(see_other("/admin/cms/search"))
+}
+
+/// `GET /api/v1/search/best-bets`
+pub async fn api_bets(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    require(&staff)?;
+    let bets: Vec<BestBet> = state
+        .db
+        .fetch_all(sql("SELECT id, keyword, title, url FROM search_bestbet ORDER BY keyword, sort_order, id"))
+        .await?;
+    Ok(Json(json!({"items": bets})))
+}
+
+/// `POST /api/v1/search/best-bets`
+pub async fn api_add_bet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(f): Json<BetForm>,
+) -> Result<Response, AppError> {
+    let id = store_bet(&state, &ctx, &staff, &f).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+/// `DELETE /api/v1/search/best-bets/{id}`
+pub async fn api_delete_bet(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    remove_bet(&state, &ctx, &staff, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -138,20 +194,28 @@ pub struct WordsForm {
     words: String,
 }
 
+/// The extra dictionary as the API reads and writes it.
+#[derive(Deserialize, serde::Serialize, Default, schemars::JsonSchema)]
+#[serde(default)]
+pub struct WordsBody {
+    /// 扩充词典的词语（新的机构名称、政策用语），每个不超过 20 字
+    words: Vec<String>,
+}
+
 /// Saves the extra dictionary and rebuilds the index in the background (the dictionary changes
 /// how text is cut into words, so every document must be re-analysed). Search keeps working on
 /// the old index meanwhile; the new dictionary applies after the next restart of other nodes.
-pub async fn save_words(
-    State(state): State<AppState>,
-    Extension(cms): Extension<Arc<Cms>>,
-    ctx: Ctx,
-    staff: Staff,
-    Form(f): Form<WordsForm>,
-) -> Result<Response, AppError> {
-    require(&staff)?;
-    let words: Vec<String> = f
-        .words
-        .split(['\n', ',', '，', ' '])
+async fn store_words(
+    state: &AppState,
+    cms: &Cms,
+    ctx: &Ctx,
+    staff: &Staff,
+    given: &[String],
+) -> Result<Vec<String>, AppError> {
+    require(staff)?;
+    let words: Vec<String> = given
+        .iter()
+        .flat_map(|w| w.split(['\n', ',', '，', ' ']))
         .map(str::trim)
         .filter(|w| !w.is_empty() && w.chars().count() <= 20)
         .map(str::to_owned)
@@ -165,7 +229,7 @@ pub async fn save_words(
     .await?;
     state
         .audit(
-            &ctx,
+            ctx,
             "search.dictionary",
             "search_words",
             "success",
@@ -174,6 +238,7 @@ pub async fn save_words(
         .await;
     if let Some(idx) = cms.search.clone() {
         let db = state.db.clone();
+        let words = words.clone();
         tokio::spawn(async move {
             idx.set_words(&words);
             match crate::indexing::rebuild(&db, &idx, |_, _| {}).await {
@@ -182,7 +247,36 @@ pub async fn save_words(
             }
         });
     }
+    Ok(words)
+}
+
+pub async fn save_words(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<WordsForm>,
+) -> Result<Response, AppError> {
+    store_words(&state, &cms, &ctx, &staff, &[f.words]).await?;
     Ok(see_other("/admin/cms/search"))
+}
+
+/// `GET /api/v1/search/words`
+pub async fn api_words(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    require(&staff)?;
+    Ok(Json(json!({"words": crate::indexing::extra_words(&state.db).await})))
+}
+
+/// `PUT /api/v1/search/words`: replaces the extra dictionary and rebuilds the index in the background.
+pub async fn api_put_words(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(body): Json<WordsBody>,
+) -> Result<Json<Value>, AppError> {
+    let words = store_words(&state, &cms, &ctx, &staff, &body.words).await?;
+    Ok(Json(json!({"words": words, "rebuilding": cms.search.is_some()})))
 }
 
 #[derive(Deserialize, Default)]

@@ -387,6 +387,45 @@ async fn the_page_says_how_the_query_was_understood() {
     assert_eq!(res.json()["synonyms"], serde_json::json!(["保障房 公共租赁住房"]));
     let got = c.api("GET", "/api/v1/search/synonyms", &token, None).await;
     assert!(got.json()["shipped_groups"].as_u64().unwrap() > 50);
+    // Best bets and the dictionary through the API, as the back office sets them.
+    let bad = c
+        .api(
+            "POST",
+            "/api/v1/search/best-bets",
+            &token,
+            Some(serde_json::json!({"keyword": "公租房", "title": "", "url": "javascript:alert(1)"})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("请填写标题"), "{}", bad.text);
+    let bet = c
+        .api(
+            "POST",
+            "/api/v1/search/best-bets",
+            &token,
+            Some(serde_json::json!({"keyword": "公租房", "title": "公租房申请入口", "url": "/banshi/"})),
+        )
+        .await;
+    assert_eq!(bet.status, StatusCode::CREATED, "{}", bet.text);
+    let page = c.get(&format!("/search?q={}", common::urlenc("公租房"))).await;
+    assert!(page.text.contains("公租房申请入口"));
+    let id = bet.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        c.api("DELETE", &format!("/api/v1/search/best-bets/{id}"), &token, None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        c.api("DELETE", &format!("/api/v1/search/best-bets/{id}"), &token, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let words = c
+        .api("PUT", "/api/v1/search/words", &token, Some(serde_json::json!({"words": ["冰城惠企", "政策找人"]})))
+        .await;
+    assert_eq!(words.json()["words"], serde_json::json!(["冰城惠企", "政策找人"]));
+    assert_eq!(
+        c.api("GET", "/api/v1/search/words", &token, None).await.json()["words"],
+        serde_json::json!(["冰城惠企", "政策找人"])
+    );
     let editor = app.token("editor").await;
     assert_eq!(
         c.api("PUT", "/api/v1/search/synonyms", &editor, Some(serde_json::json!({"synonyms": []}))).await.status,
