@@ -995,20 +995,24 @@ async fn settings_submit(
     Ok(see_other("/admin/mailboxes?done=1"))
 }
 
-#[derive(Debug, Deserialize)]
-struct KeyForm {
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct KeyForm {
+    /// 接入系统的名称（不超过 40 个字），如“12345 政务服务便民热线”
     #[serde(default)]
-    name: String,
+    #[schemars(length(min = 1, max = 40))]
+    pub name: String,
 }
 
-async fn key_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Form(f): Form<KeyForm>,
-) -> Result<Response, AppError> {
+/// Issues an Open311 key for a named system; returns (id, key). The key is shown once and only
+/// its hash is kept.
+pub(crate) async fn issue_open311_key(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    name: &str,
+) -> Result<(i64, String), AppError> {
     staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
-    let name = f.name.trim();
+    let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(AppError::invalid("name", "请填写接入系统的名称（不超过 40 个字）"));
     }
@@ -1021,8 +1025,27 @@ async fn key_create(
         ));
     }
     let key = platform::security::random_token(24);
-    store::create_open311_key(&state.db, name, &service::hash_code(&key), &staff.user.username).await?;
-    state.audit(&ctx, "open311.key_create", &format!("open311:{name}"), "success", "新建 Open311 接入密钥").await;
+    let id = store::create_open311_key(&state.db, name, &service::hash_code(&key), &staff.user.username).await?;
+    state.audit(ctx, "open311.key_create", &format!("open311:{name}"), "success", "新建 Open311 接入密钥").await;
+    Ok((id, key))
+}
+
+pub(crate) async fn revoke_open311_key(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64) -> Result<(), AppError> {
+    staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
+    if store::revoke_open311_key(&state.db, id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    state.audit(ctx, "open311.key_revoke", &format!("open311:{id}"), "success", "吊销 Open311 接入密钥").await;
+    Ok(())
+}
+
+async fn key_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<KeyForm>,
+) -> Result<Response, AppError> {
+    let (_, key) = issue_open311_key(&state, &ctx, &staff, &f.name).await?;
     // Shown once on this page, never put in a URL (URLs end up in histories and proxy logs).
     render_mailboxes(&state, &ctx, &staff, Some(key), false).await
 }
@@ -1033,10 +1056,6 @@ async fn key_revoke(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
-    if store::revoke_open311_key(&state.db, id).await? == 0 {
-        return Err(AppError::NotFound);
-    }
-    state.audit(&ctx, "open311.key_revoke", &format!("open311:{id}"), "success", "吊销 Open311 接入密钥").await;
+    revoke_open311_key(&state, &ctx, &staff, id).await?;
     Ok(see_other("/admin/mailboxes?done=1"))
 }

@@ -26,6 +26,30 @@ pub fn routes() -> Vec<ApiRoute> {
         r("get", "/api/v1/mailboxes", "信箱列表", Some(Perm::MailboxManage), None, get(mailboxes)),
         r(
             "get",
+            "/api/v1/open311-keys",
+            "Open311 接入密钥列表（不含密钥本身）",
+            Some(Perm::MailboxManage),
+            None,
+            get(open311_keys),
+        ),
+        r(
+            "post",
+            "/api/v1/open311-keys",
+            "新建 Open311 接入密钥（密钥只在此次响应中出现一次）",
+            Some(Perm::MailboxManage),
+            Some(platform::web::api::schema_of::<admin::KeyForm>),
+            post(open311_key_create),
+        ),
+        r(
+            "post",
+            "/api/v1/open311-keys/{id}/actions/revoke",
+            "吊销 Open311 接入密钥",
+            Some(Perm::MailboxManage),
+            None,
+            post(open311_key_revoke),
+        ),
+        r(
+            "get",
             "/api/v1/letters",
             "信件列表（办理人看本单位在办信件，信箱管理员看所管信箱）",
             None,
@@ -45,6 +69,32 @@ pub fn routes() -> Vec<ApiRoute> {
         r("get", "/api/v1/letters/stats", "来信统计（按信箱、按承办单位）", Some(Perm::ContentStats), None, get(stats))
             .with_query(platform::web::api::schema_of::<StatsQuery>),
     ]
+}
+
+async fn open311_keys(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
+    Ok(Json(json!({"items": store::open311_keys(&state.db).await?})))
+}
+
+async fn open311_key_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(f): Json<admin::KeyForm>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let (id, key) = admin::issue_open311_key(&state, &ctx, &staff, &f.name).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({"id": id, "name": f.name.trim(), "key": key}))).into_response())
+}
+
+async fn open311_key_revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    admin::revoke_open311_key(&state, &ctx, &staff, id).await?;
+    Ok(Json(json!({"id": id, "revoked": true})))
 }
 
 async fn mailboxes(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {

@@ -618,6 +618,21 @@ backend_tests! {
         let page = office.post_form("/admin/mailboxes/keys", &[("name", "区政务服务 App")]).await;
         let other_key = { let i = page.text.find("<code>").unwrap() + 6; page.text[i..i + page.text[i..].find('<').unwrap()].to_owned() };
         assert_eq!(c.get(&format!("/open311/v2/requests/{id}.json?api_key={other_key}")).await.status, StatusCode::NOT_FOUND);
+        // The same through the API: a key issued once in the response, listed without it, revoked.
+        let tok = app.token("office").await;
+        let issued = c.api("POST", "/api/v1/open311-keys", &tok, Some(json!({"name": "市12345热线移动端"}))).await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text);
+        let api_key = issued.json()["key"].as_str().unwrap().to_owned();
+        let kid = issued.json()["id"].as_i64().unwrap();
+        assert_eq!(c.get(&format!("/open311/v2/requests.json?api_key={api_key}")).await.status, StatusCode::OK);
+        let listed = c.api("GET", "/api/v1/open311-keys", &tok, None).await;
+        assert!(listed.text.contains("市12345热线移动端") && !listed.text.contains(&api_key));
+        let dup = c.api("POST", "/api/v1/open311-keys", &tok, Some(json!({"name": "市12345热线移动端"}))).await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let revoked = c.api("POST", &format!("/api/v1/open311-keys/{kid}/actions/revoke"), &tok, None).await;
+        assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+        let after = c.post_form_raw("/open311/v2/requests.json", &post(&api_key, &code)).await;
+        assert_ne!(after.status, StatusCode::CREATED, "a revoked key files nothing");
 
         // A web letter with personal data written every way people write it: invisible until the
         // office publishes it, then only its redacted public text.
