@@ -209,9 +209,9 @@ pub async fn rebuild(db: &Db, idx: &SearchIndex, progress: impl Fn(u64, u64)) ->
     r.finish().map_err(|e| e.to_string())
 }
 
-/// Synonym groups administrators added (setting `search_synonyms`, a JSON list of lines).
-pub async fn extra_synonyms(db: &Db) -> Vec<String> {
-    platform::accounts::get_setting(db, "search_synonyms")
+/// A search setting stored as a JSON list (empty when unset or unreadable).
+async fn list_setting(db: &Db, key: &str) -> Vec<String> {
+    platform::accounts::get_setting(db, key)
         .await
         .ok()
         .flatten()
@@ -219,12 +219,12 @@ pub async fn extra_synonyms(db: &Db) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Extra dictionary words administrators added (setting `search_words`, a JSON list).
+/// Synonym groups administrators added (setting `search_synonyms`, one group per entry).
+pub async fn extra_synonyms(db: &Db) -> Vec<String> {
+    list_setting(db, "search_synonyms").await
+}
+
+/// Extra dictionary words administrators added (setting `search_words`).
 pub async fn extra_words(db: &Db) -> Vec<String> {
-    platform::accounts::get_setting(db, "search_words")
-        .await
-        .ok()
-        .flatten()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default()
+    list_setting(db, "search_words").await
 }

@@ -86,6 +86,27 @@ pub struct BetForm {
     url: String,
 }
 
+/// Stores a list setting of the search (as JSON) and audits the change under `action`.
+async fn put_list(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    key: &str,
+    action: &str,
+    summary: String,
+    values: &[String],
+) -> Result<(), AppError> {
+    platform::accounts::put_setting(
+        &state.db,
+        key,
+        &serde_json::to_string(values).unwrap_or_default(),
+        &staff.user.username,
+    )
+    .await?;
+    state.audit(ctx, action, key, "success", summary).await;
+    Ok(())
+}
+
 /// Stores a best bet (推荐结果) after checking it; returns its id.
 async fn store_bet(state: &AppState, ctx: &Ctx, staff: &Staff, f: &BetForm) -> Result<i64, AppError> {
     require(staff)?;
@@ -185,7 +206,7 @@ pub async fn api_delete_bet(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     remove_bet(&state, &ctx, &staff, id).await?;
-    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+    Ok(Json(json!({"id": id, "deleted": true})).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -220,22 +241,8 @@ async fn store_words(
         .filter(|w| !w.is_empty() && w.chars().count() <= 20)
         .map(str::to_owned)
         .collect();
-    platform::accounts::put_setting(
-        &state.db,
-        "search_words",
-        &serde_json::to_string(&words).unwrap_or_default(),
-        &staff.user.username,
-    )
-    .await?;
-    state
-        .audit(
-            ctx,
-            "search.dictionary",
-            "search_words",
-            "success",
-            format!("扩充词典 {} 个词：{}", words.len(), words.join("、")),
-        )
-        .await;
+    let summary = format!("扩充词典 {} 个词：{}", words.len(), words.join("、"));
+    put_list(state, ctx, staff, "search_words", "search.dictionary", summary, &words).await?;
     if let Some(idx) = cms.search.clone() {
         let db = state.db.clone();
         let words = words.clone();
@@ -316,22 +323,8 @@ async fn store_synonyms(
 ) -> Result<Vec<String>, AppError> {
     require(staff)?;
     let groups = clean_groups(lines);
-    platform::accounts::put_setting(
-        &state.db,
-        "search_synonyms",
-        &serde_json::to_string(&groups).unwrap_or_default(),
-        &staff.user.username,
-    )
-    .await?;
-    state
-        .audit(
-            ctx,
-            "search.synonyms",
-            "search_synonyms",
-            "success",
-            format!("同义词 {} 组：{}", groups.len(), groups.join("；")),
-        )
-        .await;
+    let summary = format!("同义词 {} 组：{}", groups.len(), groups.join("；"));
+    put_list(state, ctx, staff, "search_synonyms", "search.synonyms", summary, &groups).await?;
     if let Some(idx) = &cms.search {
         idx.set_synonyms(&groups);
     }

@@ -996,10 +996,11 @@ async fn settings_submit(
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["name"]))]
 pub struct KeyForm {
     /// 接入系统的名称（不超过 40 个字），如“12345 政务服务便民热线”
     #[serde(default)]
-    #[schemars(length(min = 1, max = 40))]
+    #[schemars(length(max = 40), regex(pattern = r"\S"))]
     pub name: String,
 }
 
