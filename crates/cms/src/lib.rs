@@ -55,7 +55,13 @@ pub struct Cms {
     index_queue: Mutex<std::collections::BTreeSet<i64>>,
     sites: RwLock<Option<(Instant, Arc<Vec<store::Site>>)>>,
     views: Mutex<std::collections::HashMap<i64, i64>>,
+    /// Set when the change feed says administrators changed the search synonyms; the node's loop
+    /// reads them again from the database.
+    synonyms_changed: std::sync::atomic::AtomicBool,
 }
+
+/// The change-feed tag of a change to the search synonyms (every node reloads them).
+pub const SYNONYMS_TAG: &str = "search:synonyms";
 
 /// Page cache size when not configured: enough for the hot pages of a large site group.
 pub const DEFAULT_CACHE_BYTES: usize = 128 << 20;
@@ -78,6 +84,7 @@ impl Cms {
             on_change: Box::new(|_| {}),
             sites: RwLock::new(None),
             views: Mutex::new(std::collections::HashMap::new()),
+            synonyms_changed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -144,6 +151,9 @@ impl Cms {
     pub fn apply_tags(&self, tags: &[&str]) {
         self.queue_index(tags);
         for t in tags {
+            if *t == SYNONYMS_TAG {
+                self.synonyms_changed.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             if let Some(id) = t.strip_prefix("c:").and_then(|id| id.parse().ok()) {
                 self.renderer.forget_channel(id);
             }
@@ -313,6 +323,11 @@ fn spawn_jobs(state: AppState, cms: Arc<Cms>) {
             };
             cache::follow_once(&state.db, &cms.cache, &hook).await;
             cms.index_queued(&state.db).await;
+            if cms.synonyms_changed.swap(false, std::sync::atomic::Ordering::Relaxed)
+                && let Some(idx) = &cms.search
+            {
+                idx.set_synonyms(&indexing::extra_synonyms(&state.db).await);
+            }
             if last_schedule.elapsed() >= Duration::from_secs(1) {
                 last_schedule = Instant::now();
                 service::run_schedule(&state, &cms).await;

@@ -325,6 +325,8 @@ async fn store_synonyms(
     let groups = clean_groups(lines);
     let summary = format!("同义词 {} 组：{}", groups.len(), groups.join("；"));
     put_list(state, ctx, staff, "search_synonyms", "search.synonyms", summary, &groups).await?;
+    // At once on this node; every other node reloads them when the change feed reaches it.
+    crate::service::announce(state, cms, vec![crate::SYNONYMS_TAG.to_owned()]).await;
     if let Some(idx) = &cms.search {
         idx.set_synonyms(&groups);
     }

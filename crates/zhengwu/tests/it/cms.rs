@@ -676,6 +676,22 @@ backend_tests! {
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        // A synonym group added on node A answers on node B within a second.
+        let token = app.token("siteadmin").await;
+        let q = format!("/api/v1/search?q={}", common::urlenc("国庆中秋安全生产"));
+        let strict_hit = |r: &serde_json::Value| r["relaxed"] == false && r["hits"].as_array().is_some_and(|h| h.iter().any(|h| h["id"] == id));
+        assert!(!strict_hit(&on_b.get(&q).await.json()), "unknown to B before");
+        let set = app.client().api("PUT", "/api/v1/search/synonyms", &token, Some(serde_json::json!({"synonyms": ["国庆中秋 双节"]}))).await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+        let started = std::time::Instant::now();
+        loop {
+            let r = on_b.get(&q).await.json();
+            if strict_hit(&r) {
+                break;
+            }
+            assert!(started.elapsed().as_millis() < 1000, "node B after 1 s: {r}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         // A session made on node A works on node B (sessions live in the database).
         let mut ed = login(&app, "editor").await;
         let mut ed_on_b = common::Client::for_router(b.router.clone());
