@@ -336,6 +336,24 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             Some(schema_of::<CalendarBody>),
             calendar_post
         ),
+        op!(
+            get,
+            "/api/v1/outbox",
+            "系统",
+            "待发和发送失败的邮件、短信（标题、尝试次数、失败原因；不含收件人与正文）",
+            Some(Perm::SystemSettings),
+            None,
+            outbox_list
+        ),
+        op!(
+            post,
+            "/api/v1/outbox/{id}/actions/retry",
+            "系统",
+            "重新发送一封发送失败的邮件或短信",
+            Some(Perm::SystemSettings),
+            None,
+            outbox_retry
+        ),
         op!(get, "/api/v1/tokens", "令牌", "我的 API 令牌", None, None, tokens_list),
         op!(
             post,
@@ -659,6 +677,21 @@ struct CalendarBody {
     /// 每行“日期 休|班 名称”，如“2027-01-01 休 元旦”
     #[serde(default)]
     lines: String,
+}
+
+async fn outbox_list(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    Ok(Json(json!({"items": crate::outbox::undelivered(&state.db).await?})))
+}
+
+async fn outbox_retry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    ops::retry_message(&state, &ctx, &staff, id).await?;
+    Ok(Json(json!({"id": id, "state": "pending"})))
 }
 
 async fn calendar_post(

@@ -425,6 +425,17 @@ impl Default for SystemSettings {
     }
 }
 
+/// Puts a failed message (mail or SMS) back in the outbox for another round of attempts.
+pub async fn retry_message(state: &AppState, ctx: &Ctx, actor: &Auth, id: i64) -> Result<(), AppError> {
+    actor.require(Perm::SystemSettings, &ResourceScope::platform())?;
+    if !crate::outbox::retry(&state.db, id).await? {
+        return Err(AppError::Conflict("这封邮件不在发送失败状态，无需重新发送".into()));
+    }
+    state.audit(ctx, "outbox.retry", &format!("outbox:{id}"), "success", "重新发送失败的邮件").await;
+    state.outbox_wake.notify_one();
+    Ok(())
+}
+
 pub async fn load_settings(state: &AppState) -> SystemSettings {
     accounts::get_setting(&state.db, "system")
         .await

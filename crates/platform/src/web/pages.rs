@@ -960,12 +960,7 @@ async fn outbox_retry(
     staff: Staff,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<Response, AppError> {
-    staff.require(Perm::SystemSettings, &ResourceScope::platform())?;
-    if !crate::outbox::retry(&state.db, id).await? {
-        return Err(AppError::Conflict("这封邮件不在发送失败状态，无需重新发送".into()));
-    }
-    state.audit(&ctx, "outbox.retry", &format!("outbox:{id}"), "success", "重新发送失败的邮件").await;
-    state.outbox_wake.notify_one();
+    ops::retry_message(&state, &ctx, &staff, id).await?;
     Ok(see_other("/admin/outbox?ok=resend"))
 }
 
