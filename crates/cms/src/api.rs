@@ -99,6 +99,14 @@ pub fn routes() -> Vec<ApiRoute> {
             post(crate::search_admin::api_add_bet),
         ),
         r("delete", "/api/v1/search/best-bets/{id}", "删除推荐结果", Some(Perm::SiteManage), None, delete(crate::search_admin::api_delete_bet)),
+        r(
+            "post",
+            "/api/v1/search/actions/rebuild",
+            "在后台重建搜索索引（期间检索照常）",
+            Some(Perm::SiteManage),
+            None,
+            post(crate::search_admin::api_rebuild),
+        ),
         r("get", "/api/v1/search/words", "站内检索的扩充词典", Some(Perm::SiteManage), None, get(crate::search_admin::api_words)),
         r(
             "put",

@@ -58,6 +58,8 @@ pub struct Cms {
     /// Set when the change feed says administrators changed the search synonyms; the node's loop
     /// reads them again from the database.
     synonyms_changed: std::sync::atomic::AtomicBool,
+    /// Whether a rebuild of the search index runs, and whether another was asked for meanwhile.
+    rebuild: Arc<(std::sync::atomic::AtomicBool, std::sync::atomic::AtomicBool)>,
 }
 
 /// The change-feed tag of a change to the search synonyms (every node reloads them).
@@ -85,7 +87,37 @@ impl Cms {
             sites: RwLock::new(None),
             views: Mutex::new(std::collections::HashMap::new()),
             synonyms_changed: std::sync::atomic::AtomicBool::new(false),
+            rebuild: Arc::new(Default::default()),
         })
+    }
+
+    /// Rebuilds the search index from the database in the background. Requests made while one runs
+    /// are coalesced into one more run after it (two rebuilds at once would each remove the
+    /// other's directory when finishing). Searching continues on the current index meanwhile.
+    pub fn rebuild_search(&self, db: &Db) {
+        use std::sync::atomic::Ordering;
+        let Some(idx) = self.search.clone() else { return };
+        let flags = self.rebuild.clone();
+        flags.1.store(true, Ordering::SeqCst);
+        if flags.0.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let db = db.clone();
+        tokio::spawn(async move {
+            loop {
+                while flags.1.swap(false, Ordering::SeqCst) {
+                    match indexing::rebuild(&db, &idx, |_, _| {}).await {
+                        Ok(n) => tracing::info!(documents = n, "search index rebuilt"),
+                        Err(e) => tracing::error!(error = %e, "search rebuild failed"),
+                    }
+                }
+                flags.0.store(false, Ordering::SeqCst);
+                // A request made after the last check saw this run still going and left it to us.
+                if !flags.1.load(Ordering::SeqCst) || flags.0.swap(true, Ordering::SeqCst) {
+                    break;
+                }
+            }
+        });
     }
 
     /// All sites, cached briefly (site settings change rarely; a change also clears this).

@@ -243,17 +243,10 @@ async fn store_words(
         .collect();
     let summary = format!("扩充词典 {} 个词：{}", words.len(), words.join("、"));
     put_list(state, ctx, staff, "search_words", "search.dictionary", summary, &words).await?;
-    if let Some(idx) = cms.search.clone() {
-        let db = state.db.clone();
-        let words = words.clone();
-        tokio::spawn(async move {
-            idx.set_words(&words);
-            match crate::indexing::rebuild(&db, &idx, |_, _| {}).await {
-                Ok(n) => tracing::info!(documents = n, "search index rebuilt with the new dictionary"),
-                Err(e) => tracing::error!(error = %e, "search rebuild failed"),
-            }
-        });
+    if let Some(idx) = &cms.search {
+        idx.set_words(&words);
     }
+    cms.rebuild_search(&state.db);
     Ok(words)
 }
 
@@ -455,6 +448,18 @@ pub async fn api(
 #[serde(default)]
 pub struct Empty {}
 
+/// Starts rebuilding the index from the database in the background; search keeps answering from
+/// the current index until the new one is complete.
+async fn start_rebuild(state: &AppState, cms: &Cms, ctx: &Ctx, staff: &Staff) -> Result<(), AppError> {
+    require(staff)?;
+    if cms.search.is_none() {
+        return Err(AppError::Conflict("搜索索引不可用".into()));
+    }
+    state.audit(ctx, "search.rebuild", "search", "success", "重建搜索索引").await;
+    cms.rebuild_search(&state.db);
+    Ok(())
+}
+
 pub async fn rebuild_now(
     State(state): State<AppState>,
     Extension(cms): Extension<Arc<Cms>>,
@@ -462,15 +467,17 @@ pub async fn rebuild_now(
     staff: Staff,
     Form(_f): Form<Empty>,
 ) -> Result<Response, AppError> {
-    require(&staff)?;
-    let Some(idx) = cms.search.clone() else { return Err(AppError::Conflict("搜索索引不可用".into())) };
-    state.audit(&ctx, "search.rebuild", "search", "success", "重建搜索索引").await;
-    let db = state.db.clone();
-    tokio::spawn(async move {
-        match crate::indexing::rebuild(&db, &idx, |_, _| {}).await {
-            Ok(n) => tracing::info!(documents = n, "search index rebuilt"),
-            Err(e) => tracing::error!(error = %e, "search rebuild failed"),
-        }
-    });
+    start_rebuild(&state, &cms, &ctx, &staff).await?;
     Ok(see_other("/admin/cms/search?rebuilding=1"))
+}
+
+/// `POST /api/v1/search/actions/rebuild`
+pub async fn api_rebuild(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+) -> Result<Response, AppError> {
+    start_rebuild(&state, &cms, &ctx, &staff).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(json!({"rebuilding": true}))).into_response())
 }

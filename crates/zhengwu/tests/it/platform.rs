@@ -827,7 +827,7 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/cms/search/words", Op("put", "/api/v1/search/words")),
         ("/admin/cms/search/bestbets", Op("post", "/api/v1/search/best-bets")),
         ("/admin/cms/search/bestbets/{id}/delete", Op("delete", "/api/v1/search/best-bets/{id}")),
-        ("/admin/cms/search/rebuild", Missing),
+        ("/admin/cms/search/rebuild", Op("post", "/api/v1/search/actions/rebuild")),
         ("/admin/cms/stats/quota", Missing),
         ("/admin/letters/{id}/act", Op("post", "/api/v1/letters/{id}/actions/{action}")),
         ("/admin/letters/{id}/draft", Missing),

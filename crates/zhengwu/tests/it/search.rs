@@ -423,6 +423,8 @@ async fn the_page_says_how_the_query_was_understood() {
         c.api("GET", "/api/v1/search/words", &token, None).await.json()["words"],
         serde_json::json!(["冰城惠企", "政策找人"])
     );
+    let rebuild = c.api("POST", "/api/v1/search/actions/rebuild", &token, None).await;
+    assert_eq!(rebuild.status, StatusCode::ACCEPTED, "{}", rebuild.text);
     let editor = app.token("editor").await;
     assert_eq!(
         c.api("PUT", "/api/v1/search/synonyms", &editor, Some(serde_json::json!({"synonyms": []}))).await.status,
