@@ -907,3 +907,65 @@ async fn every_back_office_post_has_an_api_operation() {
     let missing: Vec<&str> = table.iter().filter(|(_, api)| matches!(api, Missing)).map(|(a, _)| *a).collect();
     eprintln!("back-office posts still without an API operation ({}): {}", missing.len(), missing.join(", "));
 }
+
+/// The API's surface as a reviewed file: every operation with its summary, whether it needs a
+/// token, its parameters and the request body's fields (required ones marked). A change to the API
+/// shows up as a change to `snapshots/openapi.txt` in review; run with `UPDATE_SNAPSHOTS=1` to
+/// accept it.
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot() {
+    let app = TestApp::new(common::Backend::Sqlite).await;
+    let doc = app.client().get("/api/v1/openapi.json").await.json();
+    let mut lines = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let public = op.get("security").is_some_and(|s| s == &json!([]));
+            let params: Vec<String> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| format!("{}:{}", p["in"].as_str().unwrap_or(""), p["name"].as_str().unwrap_or("")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            let mut fields: Vec<String> = schema["properties"]
+                .as_object()
+                .map(|p| {
+                    p.keys().map(|k| if required.contains(&k.as_str()) { format!("{k}*") } else { k.clone() }).collect()
+                })
+                .unwrap_or_default();
+            fields.sort();
+            lines.push(format!(
+                "{} {path} | {} | {} | params {} | body {}",
+                method.to_uppercase(),
+                op["summary"].as_str().unwrap_or(""),
+                if public { "public" } else { "token" },
+                params.join(","),
+                fields.join(",")
+            ));
+        }
+    }
+    lines.sort();
+    let now = lines.join("\n") + "\n";
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots/openapi.txt");
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, &now).unwrap();
+    }
+    let kept = std::fs::read_to_string(&file).unwrap_or_default();
+    if kept != now {
+        let old: std::collections::BTreeSet<&str> = kept.lines().collect();
+        let new: std::collections::BTreeSet<&str> = now.lines().collect();
+        let gone: Vec<&&str> = old.difference(&new).collect();
+        let added: Vec<&&str> = new.difference(&old).collect();
+        panic!("the API changed (accept with UPDATE_SNAPSHOTS=1):\n- {gone:#?}\n+ {added:#?}");
+    }
+}
