@@ -444,13 +444,47 @@ async fn letter_act(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct DraftForm {
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["reply"]))]
+pub struct DraftForm {
+    /// 答复草稿（不超过 20000 字）
     #[serde(default)]
-    reply: String,
+    #[schemars(length(max = 20000))]
+    pub reply: String,
 }
 
-/// 保存草稿: keeps an unfinished reply for whoever may submit it; nothing moves in the workflow.
+/// Keeps an unfinished reply for whoever may submit it; nothing moves in the workflow.
+pub(crate) async fn save_draft(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    on: &service::Opened,
+    reply: &str,
+) -> Result<(), AppError> {
+    let (l, m) = (&on.letter, &on.mailbox);
+    let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
+    let may_reply = domain::available(st, &service::facts(l, m), &service::actors(staff, l, m, &on.orgs))
+        .contains(&Action::SubmitReply);
+    if !may_reply {
+        return Err(AppError::Forbidden("这封信件当前不能由您起草答复".into()));
+    }
+    if reply.chars().count() > 20_000 {
+        return Err(AppError::invalid("reply", "草稿不能超过 20000 个字"));
+    }
+    store::save_reply_draft(&state.db, l.id, reply.trim()).await?;
+    state
+        .audit(
+            ctx,
+            "letter.reply_draft",
+            &format!("letter:{}", l.no),
+            "success",
+            &format!("{} 字", reply.trim().chars().count()),
+        )
+        .await;
+    Ok(())
+}
+
+/// 保存草稿 in the letter's page; a draft too long comes back with the text kept.
 async fn reply_draft(
     State(state): State<AppState>,
     Extension(ix): Ext,
@@ -460,33 +494,19 @@ async fn reply_draft(
     Form(f): Form<DraftForm>,
 ) -> Result<Response, AppError> {
     let on = service::Opened::load(&state.db, id).await?;
-    let (l, m) = (&on.letter, &on.mailbox);
-    let st = LState::parse(&l.state).unwrap_or(LState::Submitted);
-    let may_reply = domain::available(st, &service::facts(l, m), &service::actors(&staff, l, m, &on.orgs))
-        .contains(&Action::SubmitReply);
-    if !may_reply {
-        return Err(AppError::Forbidden("这封信件当前不能由您起草答复".into()));
+    match save_draft(&state, &ctx, &staff, &on, &f.reply).await {
+        Ok(()) => Ok(see_other(&format!("/admin/letters/{id}?done=draft"))),
+        Err(AppError::Invalid(errs)) => {
+            let errors: BTreeMap<String, String> = errs.into_iter().map(|e| (e.field, e.message)).collect();
+            let typed = ActForm {
+                action: Action::SubmitReply.code().to_owned(),
+                input: ActionInput { reply: f.reply.clone(), ..Default::default() },
+            };
+            let body = letter_view(&state, &ix, &ctx, &staff, &on, errors, None, Some(&typed)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(e),
     }
-    if f.reply.chars().count() > 20_000 {
-        let errors = BTreeMap::from([("reply".to_owned(), "草稿不能超过 20000 个字".to_owned())]);
-        let typed = ActForm {
-            action: Action::SubmitReply.code().to_owned(),
-            input: ActionInput { reply: f.reply.clone(), ..Default::default() },
-        };
-        let body = letter_view(&state, &ix, &ctx, &staff, &on, errors, None, Some(&typed)).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
-    }
-    store::save_reply_draft(&state.db, id, f.reply.trim()).await?;
-    state
-        .audit(
-            &ctx,
-            "letter.reply_draft",
-            &format!("letter:{}", l.no),
-            "success",
-            &format!("{} 字", f.reply.trim().chars().count()),
-        )
-        .await;
-    Ok(see_other(&format!("/admin/letters/{id}?done=draft")))
 }
 
 async fn attachment(

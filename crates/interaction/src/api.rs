@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Extension, State};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use platform::accounts;
 use platform::roles::Perm;
 use platform::web::api::{ApiRoute, parse_optional_body};
@@ -58,6 +58,14 @@ pub fn routes() -> Vec<ApiRoute> {
         )
         .with_query(platform::web::api::schema_of::<QueueQuery>),
         r("get", "/api/v1/letters/{id}", "信件详情：状态、可执行操作、办理过程", None, None, get(letter_get)),
+        r(
+            "put",
+            "/api/v1/letters/{id}/draft",
+            "保存答复草稿（不推进办理流程）",
+            Some(Perm::LetterHandle),
+            Some(platform::web::api::schema_of::<admin::DraftForm>),
+            put(letter_draft),
+        ),
         r(
             "post",
             "/api/v1/letters/{id}/actions/{action}",
@@ -168,6 +176,18 @@ async fn letter_get(
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(letter_json(&state, &ctx, &staff, id).await?))
+}
+
+async fn letter_draft(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(f): Json<admin::DraftForm>,
+) -> Result<Json<Value>, AppError> {
+    let on = service::Opened::load(&state.db, id).await?;
+    admin::save_draft(&state, &ctx, &staff, &on, &f.reply).await?;
+    Ok(Json(json!({"id": id, "draft_chars": f.reply.trim().chars().count()})))
 }
 
 async fn letter_action(

@@ -851,10 +851,19 @@ backend_tests! {
         let l = interaction::store::letter(&app.db, id).await.unwrap().unwrap();
         assert_eq!((l.state.as_str(), l.reply.as_str()), ("assigned", ""), "a draft is not a reply");
         let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'letter.reply_draft'")).await.unwrap();
-        assert_eq!(audited, 1);
+        assert_eq!(audited, 1, "one draft saved so far");
         // Someone who may not reply cannot write a draft.
         let mut jtj = app.signed_in("jtj").await;
         assert_eq!(jtj.post_form(&format!("/admin/letters/{id}/draft"), &[("reply", "无关单位的草稿")]).await.status, StatusCode::FORBIDDEN);
+        // The same through the API: saved, audited, refused to others and when too long.
+        let tok = app.token("zjj").await;
+        let res = zjj.api("PUT", &format!("/api/v1/letters/{id}/draft"), &tok, Some(json!({"reply": format!("{draft}。")}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(interaction::store::letter(&app.db, id).await.unwrap().unwrap().reply_draft, format!("{draft}。"));
+        let long = "很".repeat(20_001);
+        assert_eq!(zjj.api("PUT", &format!("/api/v1/letters/{id}/draft"), &tok, Some(json!({"reply": long}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let jtj_tok = app.token("jtj").await;
+        assert_eq!(jtj.api("PUT", &format!("/api/v1/letters/{id}/draft"), &jtj_tok, Some(json!({"reply": "无关"}))).await.status, StatusCode::FORBIDDEN);
         // Submitting the reply clears the draft.
         let full = format!("{draft}，室温已恢复到十八度以上。");
         let res = zjj.post_form(&format!("/admin/letters/{id}/act"), &[("action", "submit_reply"), ("reply", &full)]).await;

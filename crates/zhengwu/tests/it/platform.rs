@@ -830,7 +830,7 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/cms/search/rebuild", Op("post", "/api/v1/search/actions/rebuild")),
         ("/admin/cms/stats/quota", Missing),
         ("/admin/letters/{id}/act", Op("post", "/api/v1/letters/{id}/actions/{action}")),
-        ("/admin/letters/{id}/draft", Missing),
+        ("/admin/letters/{id}/draft", Op("put", "/api/v1/letters/{id}/draft")),
         ("/admin/mailboxes/new", Missing),
         ("/admin/mailboxes/{id}", Missing),
         ("/admin/mailboxes/settings", Missing),
