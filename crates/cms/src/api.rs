@@ -88,6 +88,22 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(schema_of::<PlaceBody>),
             post(article_place),
         ),
+        r(
+            "delete",
+            "/api/v1/articles/{id}/placements/{channel}",
+            "撤销推送到某栏目",
+            Some(Perm::ArticleEdit),
+            None,
+            delete(article_unplace),
+        ),
+        r(
+            "post",
+            "/api/v1/articles/{id}/revisions/{rev}/actions/restore",
+            "恢复到某个修订版本（作为新的草稿内容）",
+            Some(Perm::ArticleEdit),
+            None,
+            post(article_restore),
+        ),
         r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
         r("get", "/api/v1/search/best-bets", "站内检索的推荐结果", Some(Perm::SiteManage), None, get(crate::search_admin::api_bets)),
         r(
@@ -363,6 +379,27 @@ async fn article_place(
     let cid = b.channel_id.filter(|c| *c > 0).ok_or_else(|| AppError::invalid("channel_id", "请指定栏目"))?;
     service::place(&state, &cms, &ctx, &staff, id, cid).await?;
     Ok(Json(json!({"placements": store::placements(&state.db, id).await?})))
+}
+
+async fn article_unplace(
+    State(state): State<AppState>,
+    Extension(cms): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, channel)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    service::unplace(&state, &cms, &ctx, &staff, id, channel).await?;
+    Ok(Json(json!({"placements": store::placements(&state.db, id).await?})))
+}
+
+async fn article_restore(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, rev)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    service::restore(&state, &ctx, &staff, id, rev).await?;
+    Ok(Json(json!({"id": id, "restored_revision": rev})))
 }
 
 async fn review_queue(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {

@@ -218,6 +218,10 @@ backend_tests! {
         let res = ed.post_form(&format!("/admin/cms/articles/{id}/restore/{}", revs[1].id), &[]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER);
         assert_eq!(cms::store::revisions(&app.db, id).await.unwrap().len(), 3, "restore adds a revision, history is kept");
+        let tok = app.token("editor").await;
+        let res = ed.api("POST", &format!("/api/v1/articles/{id}/revisions/{}/actions/restore", revs[0].id), &tok, None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(cms::store::revisions(&app.db, id).await.unwrap().len(), 4, "the API restores the same way");
     };
 
     api_state_machine_refuses_illegal_and_unpermitted_actions => |app: TestApp| async move {
@@ -348,6 +352,14 @@ backend_tests! {
         assert!(public.get(&format!("/c/{hrb_bmdt}/")).await.text.contains("高新技术企业认定工作启动"));
         let on_portal = public.get(&format!("/a/{id}.html")).await;
         assert!(on_portal.text.contains("哈尔滨市人民政府") && on_portal.text.contains("部门动态"), "shown in the portal's own look");
+        // Taken back and pushed again through the API.
+        let tok = app.token("editor").await;
+        let res = ed.api("DELETE", &format!("/api/v1/articles/{id}/placements/{hrb_bmdt}"), &tok, None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert!(!public.get(&format!("/c/{hrb_bmdt}/")).await.text.contains("高新技术企业认定工作启动"));
+        let res = ed.api("POST", &format!("/api/v1/articles/{id}/placements"), &tok, Some(json!({"channel_id": hrb_bmdt}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert!(public.get(&format!("/c/{hrb_bmdt}/")).await.text.contains("高新技术企业认定工作启动"));
         act(&mut login(&app, "siteadmin").await, id, "withdraw", "重复发布").await;
         assert!(!public.get(&format!("/c/{hrb_bmdt}/")).await.text.contains("高新技术企业认定工作启动"));
         assert!(!public.get("/kjj/").await.text.contains("高新技术企业认定工作启动"));

@@ -215,7 +215,11 @@ backend_tests! {
                 } else {
                     target
                 };
-                let path = op.path.replace("{id}", &id.to_string()).replace("{action}", "archive");
+                let mut path = op.path.replace("{id}", &id.to_string()).replace("{action}", "archive");
+                // Any other id in the path (a revision, a channel) gets one nothing has.
+                while let (Some(a), Some(b)) = (path.find('{'), path.find('}')) {
+                    path.replace_range(a..=b, "999999");
+                }
                 let body = if op.body.is_some() { Some(json!({})) } else { None };
                 let res = c.api(&op.method.to_uppercase(), &path, &token, body).await;
                 assert_eq!(allowed(res.status), expected.contains(&role), "{} {} {path} -> {} {}", role.code(), op.method, res.status, res.text);
@@ -813,8 +817,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/cms/articles/{id}/edit", Op("patch", "/api/v1/articles/{id}")),
         ("/admin/cms/articles/{id}/act", Op("post", "/api/v1/articles/{id}/actions/{action}")),
         ("/admin/cms/articles/{id}/place", Op("post", "/api/v1/articles/{id}/placements")),
-        ("/admin/cms/articles/{id}/unplace/{channel}", Missing),
-        ("/admin/cms/articles/{id}/restore/{rev}", Missing),
+        ("/admin/cms/articles/{id}/unplace/{channel}", Op("delete", "/api/v1/articles/{id}/placements/{channel}")),
+        ("/admin/cms/articles/{id}/restore/{rev}", Op("post", "/api/v1/articles/{id}/revisions/{rev}/actions/restore")),
         ("/admin/cms/articles/{id}/attachments", Missing),
         ("/admin/cms/attachments/{id}/delete", Missing),
         ("/admin/cms/sites", Op("post", "/api/v1/sites")),
