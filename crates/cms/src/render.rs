@@ -226,6 +226,9 @@ pub struct Renderer {
     files_dir: std::path::PathBuf,
     /// The search engine for the search page (title matching in the database without it).
     pub search: Option<Arc<search::SearchIndex>>,
+    /// The query log's successful queries for did-you-mean, read at most every ten minutes (the
+    /// log grows with every search; grouping it per zero-result query would not scale).
+    known_queries: RwLock<Option<(std::time::Instant, Arc<Vec<String>>)>>,
 }
 
 impl Renderer {
@@ -239,7 +242,24 @@ impl Renderer {
             s2t: ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).ok(),
             files_dir: files_dir.to_path_buf(),
             search: None,
+            known_queries: RwLock::new(None),
         }
+    }
+
+    /// Successful queries of the last 90 days, most asked first (see [`successful_queries`]).
+    async fn known_queries(&self, db: &Db) -> Arc<Vec<String>> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(600);
+        if let Ok(g) = self.known_queries.read()
+            && let Some((at, list)) = g.as_ref()
+            && at.elapsed() < FRESH
+        {
+            return list.clone();
+        }
+        let list = Arc::new(successful_queries(db).await);
+        if let Ok(mut g) = self.known_queries.write() {
+            *g = Some((std::time::Instant::now(), list.clone()));
+        }
+        list
     }
 
     /// Forgets a site's compiled templates, columns and the site list (after a change to any of
@@ -348,6 +368,7 @@ impl Renderer {
             s2t: None,
             files_dir: files_dir.to_path_buf(),
             search: None,
+            known_queries: RwLock::new(None),
         }
     }
 
@@ -899,7 +920,7 @@ impl<'a> PageBuilder<'a> {
                                 });
                             }
                             if total == 0 || relaxed {
-                                suggestion = engine.suggest_among(q, &successful_queries(db).await);
+                                suggestion = engine.suggest_among(q, &self.renderer.known_queries(db).await);
                             }
                         }
                         Err(e) => tracing::error!(error = %e, "search failed"),

@@ -479,5 +479,5 @@ pub async fn api_rebuild(
     staff: Staff,
 ) -> Result<Response, AppError> {
     start_rebuild(&state, &cms, &ctx, &staff).await?;
-    Ok((axum::http::StatusCode::ACCEPTED, Json(json!({"rebuilding": true}))).into_response())
+    Ok(Json(json!({"rebuilding": true})).into_response())
 }
