@@ -25,6 +25,22 @@ pub fn routes() -> Vec<ApiRoute> {
     vec![
         r("get", "/api/v1/mailboxes", "信箱列表", Some(Perm::MailboxManage), None, get(mailboxes)),
         r(
+            "post",
+            "/api/v1/mailboxes",
+            "新建信箱",
+            Some(Perm::MailboxManage),
+            Some(platform::web::api::schema_of::<admin::MailboxInput>),
+            post(mailbox_create),
+        ),
+        r(
+            "put",
+            "/api/v1/mailboxes/{id}",
+            "修改信箱（时限、承办单位、类别等）",
+            Some(Perm::MailboxManage),
+            Some(platform::web::api::schema_of::<admin::MailboxInput>),
+            put(mailbox_update),
+        ),
+        r(
             "get",
             "/api/v1/open311-keys",
             "Open311 接入密钥列表（不含密钥本身）",
@@ -77,6 +93,28 @@ pub fn routes() -> Vec<ApiRoute> {
         r("get", "/api/v1/letters/stats", "来信统计（按信箱、按承办单位）", Some(Perm::ContentStats), None, get(stats))
             .with_query(platform::web::api::schema_of::<StatsQuery>),
     ]
+}
+
+async fn mailbox_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<admin::MailboxInput>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let id = admin::save_mailbox_input(&state, &ctx, &staff, 0, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+async fn mailbox_update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<admin::MailboxInput>,
+) -> Result<Json<Value>, AppError> {
+    admin::save_mailbox_input(&state, &ctx, &staff, id, &input).await?;
+    Ok(Json(json!({"id": id})))
 }
 
 async fn open311_keys(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {

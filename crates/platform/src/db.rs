@@ -42,6 +42,11 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// True when a referenced row does not exist (a foreign key to a missing site or unit).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
+    }
 }
 
 pub type DbResult<T> = Result<T, DbError>;

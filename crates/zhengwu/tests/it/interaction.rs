@@ -618,6 +618,28 @@ backend_tests! {
         let page = office.post_form("/admin/mailboxes/keys", &[("name", "区政务服务 App")]).await;
         let other_key = { let i = page.text.find("<code>").unwrap() + 6; page.text[i..i + page.text[i..].find('<').unwrap()].to_owned() };
         assert_eq!(c.get(&format!("/open311/v2/requests/{id}.json?api_key={other_key}")).await.status, StatusCode::NOT_FOUND);
+        // A mailbox written through the API is checked like the form: wrong units and time limits
+        // are named, a good one is created and then changed.
+        let tok = app.token("office").await;
+        let mailbox = |code: &str, reply: i64, units: &[&str]| json!({"code": code, "name": "住房保障咨询", "kind": "consult",
+            "accept_days": 2, "reply_days": reply, "warn_days": 1, "unit_codes": units, "categories": ["公租房", "住房补贴"]});
+        let bad = c.api("POST", "/api/v1/mailboxes", &tok, Some(mailbox("zfbz", 91, &["NO-SUCH-UNIT"]))).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+        assert!(bad.text.contains("找不到单位编码「NO-SUCH-UNIT」") && bad.text.contains("答复时限"), "{}", bad.text);
+        let mut nowhere = mailbox("zfbz", 10, &["BC-ZJJ"]);
+        nowhere["site_id"] = json!(999_999);
+        let res = c.api("POST", "/api/v1/mailboxes", &tok, Some(nowhere)).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "a missing site is named, not a 500: {}", res.text);
+        assert!(res.text.contains("找不到所选的站点"));
+        let made = c.api("POST", "/api/v1/mailboxes", &tok, Some(mailbox("zfbz", 10, &["BC-ZJJ"]))).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+        let mid = made.json()["id"].as_i64().unwrap();
+        let changed = c.api("PUT", &format!("/api/v1/mailboxes/{mid}"), &tok, Some(mailbox("zfbz", 15, &["BC-ZJJ"]))).await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+        let m = interaction::store::mailbox(&app.db, mid).await.unwrap().unwrap();
+        assert_eq!((m.reply_days, m.units(), m.active), (15, vec![w.housing], true));
+        let cats: Vec<String> = interaction::store::categories(&app.db, mid).await.unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(cats, vec!["公租房", "住房补贴"]);
         // The same through the API: a key issued once in the response, listed without it, revoked.
         let tok = app.token("office").await;
         let issued = c.api("POST", "/api/v1/open311-keys", &tok, Some(json!({"name": "市12345热线移动端"}))).await;
