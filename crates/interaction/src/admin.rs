@@ -1084,17 +1084,41 @@ struct SettingsForm {
     reasons: String,
 }
 
+/// The mailboxes' shared settings as the API reads and writes them.
+#[derive(Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(default)]
+pub struct MailboxSettings {
+    /// 敏感词：来信含有这些词时提示受理人员留意（不拦截来信）
+    pub sensitive_words: Vec<String>,
+    /// 不予受理的常用理由（受理人员可从中选择）
+    pub reject_reasons: Vec<String>,
+}
+
+/// Stores the sensitive words and the usual rejection reasons (one per line), audited.
+pub(crate) async fn save_settings(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    s: &MailboxSettings,
+) -> Result<(), AppError> {
+    staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
+    let by = staff.user.username.clone();
+    let join = |v: &[String]| v.iter().map(|x| x.trim()).filter(|x| !x.is_empty()).collect::<Vec<_>>().join("\n");
+    accounts::put_setting(&state.db, service::SENSITIVE_WORDS_KEY, &join(&s.sensitive_words), &by).await?;
+    accounts::put_setting(&state.db, service::REJECT_REASONS_KEY, &join(&s.reject_reasons), &by).await?;
+    state.audit(ctx, "mailbox.settings", "interaction", "success", "修改敏感词和不予受理理由").await;
+    Ok(())
+}
+
 async fn settings_submit(
     State(state): State<AppState>,
     ctx: Ctx,
     staff: Staff,
     Form(f): Form<SettingsForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
-    let by = staff.user.username.clone();
-    accounts::put_setting(&state.db, service::SENSITIVE_WORDS_KEY, f.words.trim(), &by).await?;
-    accounts::put_setting(&state.db, service::REJECT_REASONS_KEY, f.reasons.trim(), &by).await?;
-    state.audit(&ctx, "mailbox.settings", "interaction", "success", "修改敏感词和不予受理理由").await;
+    let lines = |t: &str| t.lines().map(str::to_owned).collect::<Vec<_>>();
+    let s = MailboxSettings { sensitive_words: lines(&f.words), reject_reasons: lines(&f.reasons) };
+    save_settings(&state, &ctx, &staff, &s).await?;
     Ok(see_other("/admin/mailboxes?done=1"))
 }
 

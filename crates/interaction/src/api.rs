@@ -25,6 +25,22 @@ pub fn routes() -> Vec<ApiRoute> {
     vec![
         r("get", "/api/v1/mailboxes", "信箱列表", Some(Perm::MailboxManage), None, get(mailboxes)),
         r(
+            "get",
+            "/api/v1/mailbox-settings",
+            "信箱公共设置：敏感词、不予受理常用理由",
+            Some(Perm::MailboxManage),
+            None,
+            get(settings_get),
+        ),
+        r(
+            "put",
+            "/api/v1/mailbox-settings",
+            "修改信箱公共设置",
+            Some(Perm::MailboxManage),
+            Some(platform::web::api::schema_of::<admin::MailboxSettings>),
+            put(settings_put),
+        ),
+        r(
             "post",
             "/api/v1/mailboxes",
             "新建信箱",
@@ -93,6 +109,25 @@ pub fn routes() -> Vec<ApiRoute> {
         r("get", "/api/v1/letters/stats", "来信统计（按信箱、按承办单位）", Some(Perm::ContentStats), None, get(stats))
             .with_query(platform::web::api::schema_of::<StatsQuery>),
     ]
+}
+
+async fn settings_get(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::MailboxManage, &platform::roles::ResourceScope::platform())?;
+    let s = admin::MailboxSettings {
+        sensitive_words: service::sensitive_words(&state.db).await,
+        reject_reasons: service::reject_reasons(&state.db).await,
+    };
+    Ok(Json(json!(s)))
+}
+
+async fn settings_put(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(s): Json<admin::MailboxSettings>,
+) -> Result<Json<Value>, AppError> {
+    admin::save_settings(&state, &ctx, &staff, &s).await?;
+    settings_get(State(state), staff).await
 }
 
 async fn mailbox_create(

@@ -640,6 +640,11 @@ backend_tests! {
         assert_eq!((m.reply_days, m.units(), m.active), (15, vec![w.housing], true));
         let cats: Vec<String> = interaction::store::categories(&app.db, mid).await.unwrap().into_iter().map(|c| c.name).collect();
         assert_eq!(cats, vec!["公租房", "住房补贴"]);
+        // The shared settings through the API: stored line by line, read back, audited.
+        let set = c.api("PUT", "/api/v1/mailbox-settings", &tok, Some(json!({"sensitive_words": ["代办证件", " "], "reject_reasons": ["属于信访事项，请通过信访渠道反映"]}))).await;
+        assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+        assert_eq!(set.json()["sensitive_words"], json!(["代办证件"]));
+        assert!(interaction::service::reject_reasons(&app.db).await.contains(&"属于信访事项，请通过信访渠道反映".to_owned()));
         // The same through the API: a key issued once in the response, listed without it, revoked.
         let tok = app.token("office").await;
         let issued = c.api("POST", "/api/v1/open311-keys", &tok, Some(json!({"name": "市12345热线移动端"}))).await;

@@ -837,7 +837,7 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/letters/{id}/draft", Op("put", "/api/v1/letters/{id}/draft")),
         ("/admin/mailboxes/new", Op("post", "/api/v1/mailboxes")),
         ("/admin/mailboxes/{id}", Op("put", "/api/v1/mailboxes/{id}")),
-        ("/admin/mailboxes/settings", Missing),
+        ("/admin/mailboxes/settings", Op("put", "/api/v1/mailbox-settings")),
         ("/admin/mailboxes/keys", Op("post", "/api/v1/open311-keys")),
         ("/admin/mailboxes/keys/{id}/revoke", Op("post", "/api/v1/open311-keys/{id}/actions/revoke")),
         ("/admin/services/items/new", Op("post", "/api/v1/service-items")),
