@@ -105,6 +105,14 @@ pub fn routes() -> Vec<ApiRoute> {
             post(article_restore),
         ),
         r("get", "/api/v1/review-queue", "待我审核的信息", Some(Perm::ArticleReview), None, get(review_queue)),
+        r(
+            "put",
+            "/api/v1/publishing-quotas",
+            "设置部门年度信息发布指标",
+            Some(Perm::SiteManage),
+            Some(schema_of::<crate::stats::QuotaBody>),
+            put(crate::stats::api_set_quota),
+        ),
         r("get", "/api/v1/search/best-bets", "站内检索的推荐结果", Some(Perm::SiteManage), None, get(crate::search_admin::api_bets)),
         r(
             "post",

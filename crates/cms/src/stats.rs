@@ -231,33 +231,71 @@ pub struct QuotaForm {
     target: String,
 }
 
+/// A department's yearly publishing target as the API writes it. Missing fields default so that the
+/// permission is checked before the body.
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+#[serde(default)]
+#[schemars(extend("required" = ["year", "org_code", "target"]))]
+pub struct QuotaBody {
+    /// 年份（2000–2100）
+    #[schemars(range(min = 2000, max = 2100))]
+    pub year: i64,
+    /// 部门的机构编码
+    #[schemars(regex(pattern = r"\S"))]
+    pub org_code: String,
+    /// 年度信息发布指标（条，0–1000000）
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub target: i64,
+}
+
+/// Sets a department's target for a year, audited.
+async fn set_quota(state: &AppState, ctx: &Ctx, staff: &Staff, q: &QuotaBody) -> Result<(), AppError> {
+    staff.require(Perm::SiteManage, &ResourceScope::platform())?;
+    if !(2000..=2100).contains(&q.year) {
+        return Err(AppError::invalid("year", "年份不正确"));
+    }
+    if !(0..=1_000_000).contains(&q.target) {
+        return Err(AppError::invalid("target", "年度指标应为 0 到 1000000 的整数"));
+    }
+    let org = accounts::org_by_code(&state.db, q.org_code.trim())
+        .await?
+        .ok_or_else(|| AppError::invalid("org_code", "请选择部门"))?;
+    store::set_quota(&state.db, org.id, q.year, q.target).await?;
+    state
+        .audit(
+            ctx,
+            "quota.set",
+            &format!("org:{}", org.code),
+            "success",
+            format!("{} 年信息发布指标 {} 条", q.year, q.target),
+        )
+        .await;
+    Ok(())
+}
+
 pub async fn quota_submit(
     State(state): State<AppState>,
     ctx: Ctx,
     staff: Staff,
     Form(f): Form<QuotaForm>,
 ) -> Result<Response, AppError> {
-    staff.require(Perm::SiteManage, &ResourceScope::platform())?;
-    let year: i64 = f
-        .year
-        .trim()
-        .parse()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| AppError::invalid("year", "年份不正确"))?;
-    let org = accounts::org_by_code(&state.db, f.org_code.trim())
-        .await?
-        .ok_or_else(|| AppError::invalid("org_code", "请选择部门"))?;
-    let target: i64 = f
-        .target
-        .trim()
-        .parse()
-        .ok()
-        .filter(|t| (0..=1_000_000).contains(t))
-        .ok_or_else(|| AppError::invalid("target", "年度指标应为 0 到 1000000 的整数"))?;
-    store::set_quota(&state.db, org.id, year, target).await?;
-    state
-        .audit(&ctx, "quota.set", &format!("org:{}", org.code), "success", format!("{year} 年信息发布指标 {target} 条"))
-        .await;
-    Ok(see_other(&format!("/admin/cms/stats?year={year}")))
+    let number = |v: &str, field: &str, msg: &str| v.trim().parse::<i64>().map_err(|_| AppError::invalid(field, msg));
+    let q = QuotaBody {
+        year: number(&f.year, "year", "年份不正确")?,
+        org_code: f.org_code.clone(),
+        target: number(&f.target, "target", "年度指标应为 0 到 1000000 的整数")?,
+    };
+    set_quota(&state, &ctx, &staff, &q).await?;
+    Ok(see_other(&format!("/admin/cms/stats?year={}", q.year)))
+}
+
+/// `PUT /api/v1/publishing-quotas`
+pub async fn api_set_quota(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    platform::web::extract::Json(q): platform::web::extract::Json<QuotaBody>,
+) -> Result<axum::Json<serde_json::Value>, AppError> {
+    set_quota(&state, &ctx, &staff, &q).await?;
+    Ok(axum::Json(serde_json::json!({"year": q.year, "org_code": q.org_code.trim(), "target": q.target})))
 }

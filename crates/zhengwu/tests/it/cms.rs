@@ -126,6 +126,33 @@ backend_tests! {
         assert!(r.text.contains("没有名为“letters.nonexistent”的首页模块"), "{}", r.text);
     };
 
+    // 信息发布指标: a department's yearly target, set in the statistics page or through the API,
+    // shows beside its published count; a bad year, number or department is named.
+    publishing_targets_are_set_by_form_and_api => |app: TestApp| async move {
+        demo(&app).await;
+        let orgs = platform::accounts::list_orgs(&app.db).await.unwrap();
+        let kjj = orgs.iter().find(|o| o.name == "哈尔滨市科学技术局").unwrap().code.clone();
+        let mut admin = login(&app, "siteadmin").await;
+        let res = admin.post_form("/admin/cms/stats/quota", &[("year", "2026"), ("org_code", &kjj), ("target", "120")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let page = admin.get("/admin/cms/stats?year=2026").await;
+        assert!(page.text.contains("<td>120</td>"), "{}", page.text);
+        let token = app.token("siteadmin").await;
+        let c = &mut admin;
+        let res = c.api("PUT", "/api/v1/publishing-quotas", &token, Some(json!({"year": 2026, "org_code": kjj, "target": 150}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert!(c.get("/admin/cms/stats?year=2026").await.text.contains("<td>150</td>"));
+        let bad = c.api("PUT", "/api/v1/publishing-quotas", &token, Some(json!({"year": 1999, "org_code": "NOPE", "target": -1}))).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("年份不正确"), "{}", bad.text);
+        let res = c.post_form("/admin/cms/stats/quota", &[("year", "2026"), ("org_code", &kjj), ("target", "很多")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let editor = app.token("editor").await;
+        assert_eq!(c.api("PUT", "/api/v1/publishing-quotas", &editor, Some(json!({"year": 2026, "org_code": kjj, "target": 1}))).await.status, StatusCode::FORBIDDEN);
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'quota.set'")).await.unwrap();
+        assert_eq!(audited, 2);
+    };
+
     editor_department_office_publish_then_withdraw_everywhere => |app: TestApp| async move {
         demo(&app).await;
         let bmdt = channel_id(&app, "hrb", "bmdt").await;

@@ -117,7 +117,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/security-policy") => &[Secadmin],
         (_, p) if p.starts_with("/api/v1/audit") => &[Auditor],
         (_, p) if p.starts_with("/api/v1/sites") || p.starts_with("/api/v1/channels") => &[SiteAdmin],
-        (_, p) if p.starts_with("/api/v1/search/") => &[SiteAdmin],
+        (_, p) if p.starts_with("/api/v1/search/") || p == "/api/v1/publishing-quotas" => &[SiteAdmin],
         ("get", "/api/v1/articles/{id}") => &[SiteAdmin, Editor, Reviewer],
         // The matrix drives the `archive` action, which needs the publishing permission.
         ("post", "/api/v1/articles/{id}/actions/{action}") => &[SiteAdmin, Reviewer],
@@ -832,7 +832,7 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/cms/search/bestbets", Op("post", "/api/v1/search/best-bets")),
         ("/admin/cms/search/bestbets/{id}/delete", Op("delete", "/api/v1/search/best-bets/{id}")),
         ("/admin/cms/search/rebuild", Op("post", "/api/v1/search/actions/rebuild")),
-        ("/admin/cms/stats/quota", Missing),
+        ("/admin/cms/stats/quota", Op("put", "/api/v1/publishing-quotas")),
         ("/admin/letters/{id}/act", Op("post", "/api/v1/letters/{id}/actions/{action}")),
         ("/admin/letters/{id}/draft", Op("put", "/api/v1/letters/{id}/draft")),
         ("/admin/mailboxes/new", Op("post", "/api/v1/mailboxes")),
