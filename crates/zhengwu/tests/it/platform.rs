@@ -841,7 +841,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/mailboxes/keys", Op("post", "/api/v1/open311-keys")),
         ("/admin/mailboxes/keys/{id}/revoke", Op("post", "/api/v1/open311-keys/{id}/actions/revoke")),
         ("/admin/services/items/new", Op("post", "/api/v1/service-items")),
-        ("/admin/services/items/{id}", Missing),
+        // The API saves an item by its code: new or an update of the item with that code.
+        ("/admin/services/items/{id}", Op("post", "/api/v1/service-items")),
         ("/admin/services/items/import", Missing),
         ("/admin/services/items/import.xlsx", Missing),
         ("/admin/services/cases/{id}/act", Op("post", "/api/v1/applications/{id}/actions/{action}")),
