@@ -106,6 +106,8 @@ backend_tests! {
         let mut admin = login(&app, "siteadmin").await;
         let form = admin.get(&format!("/admin/cms/sites/{}", hrb.id)).await;
         assert!(form.text.contains("name=\"home_blocks\" value=\"letters.answered\" checked"), "the form shows the choice");
+        // The site form offers site types (it once offered the channel types, so it could not be saved).
+        assert!(form.text.contains("<option value=\"portal\" selected>"), "the site's own type is chosen");
         let path = format!("/admin/cms/sites/{}", hrb.id);
         let mut fields: Vec<(&str, &str)> = vec![
             ("name", &hrb.name), ("kind", &hrb.kind), ("site_id_code", &hrb.site_id_code), ("path_prefix", ""),
