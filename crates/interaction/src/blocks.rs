@@ -83,11 +83,17 @@ pub async fn home_block(db: &platform::db::Db, key: &str, site_id: i64) -> Resul
     }))
 }
 
-/// Letters received in the period (every mailbox; one handling unit's when asked) and how they
-/// went.
+/// Letters received in the period (every mailbox, or one site's — the counts take a list of
+/// mailboxes, and an empty list means none; one handling unit's when asked) and how they went.
 pub async fn figures(db: &platform::db::Db, q: FigureQuery) -> Result<Vec<Figure>, AppError> {
     let (from, to) = (platform::fmt_date(q.from), platform::fmt_date(q.to - 1));
-    let f = domain::figures(counts_of(db, &from, &to, &[], q.org_id).await?);
+    let boxes: Vec<i64> = store::mailboxes(db)
+        .await?
+        .iter()
+        .filter(|m| q.site_id.is_none_or(|s| m.site_id == Some(s)))
+        .map(|m| m.id)
+        .collect();
+    let f = domain::figures(counts_of(db, &from, &to, &boxes, q.org_id).await?);
     let mut out = vec![
         Figure { key: "letters.received", label: "收到来信", value: f.counts.received as f64, unit: "件" },
         Figure { key: "letters.completed", label: "办结来信", value: f.counts.completed as f64, unit: "件" },

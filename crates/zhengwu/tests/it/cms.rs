@@ -97,6 +97,20 @@ backend_tests! {
         let page = public.get(&href).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text.contains(&letter.public_subject));
+        // The same modules give their figures to others (supervision reads these): this year's
+        // letters as the block counts them.
+        let year = platform::calendar::today().year();
+        let from = platform::parse_date(&format!("{year}-01-01")).unwrap();
+        let hrb_id = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap().id;
+        let q = platform::module::FigureQuery { from, to: from + 366 * 86_400, site_id: Some(hrb_id), org_id: None };
+        let figures = app.state.modules.figures(&app.state, q).await;
+        let received = figures.iter().find(|f| f.key == "letters.received").map(|f| f.value).unwrap_or(0.0);
+        assert!(received > 0.0, "{figures:?}");
+        assert!(home.text.contains(&format!("<dd>{received}</dd>")), "the block and the figure agree: {received}");
+        assert!(figures.iter().any(|f| f.key == "services.received"));
+        let all = app.state.modules.figures(&app.state, platform::module::FigureQuery { site_id: None, ..q }).await;
+        let every = all.iter().find(|f| f.key == "letters.received").map(|f| f.value).unwrap_or(0.0);
+        assert!(every > received, "every site's letters: {every} > {received}");
         // A district site shows its own mailbox, not the mayor's.
         let daoli = public.get("/daoli/").await;
         assert!(daoli.text.contains("区长信箱选登") && !daoli.text.contains("市长信箱选登"), "{}", daoli.text);
