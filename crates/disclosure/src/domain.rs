@@ -507,6 +507,10 @@ pub enum ClockEvent {
     Corrected(Date),
     ConsultationStarted(Date),
     ConsultationEnded(Date),
+    /// A 信息处理费 notice: the clock stands until the fee is paid or waived (the reference marks
+    /// the rule unconfirmed; counting the wait against the applicant's deadline would be unfair).
+    FeeNotified(Date),
+    FeeSettled(Date),
     /// An extension of this many working days.
     Extended(u32),
 }
@@ -543,12 +547,12 @@ pub fn clock(events: &[ClockEvent], cal: &WorkCalendar) -> Clock {
                 fresh.extended_workdays = extended;
                 deadline = Some(fresh);
             }
-            ClockEvent::ConsultationStarted(day) => {
+            ClockEvent::ConsultationStarted(day) | ClockEvent::FeeNotified(day) => {
                 if let Some(d) = deadline.as_mut() {
                     d.pause(day);
                 }
             }
-            ClockEvent::ConsultationEnded(day) => {
+            ClockEvent::ConsultationEnded(day) | ClockEvent::FeeSettled(day) => {
                 if let Some(d) = deadline.as_mut() {
                     d.resume(day);
                 }
@@ -601,33 +605,68 @@ impl Table3 {
     /// Counts requests for `year`: received this year (一), received earlier and still open on
     /// 1 January (二), decided this year (三, one row each), open on 31 December (四).
     pub fn tally(year: i32, requests: &[Counted]) -> Table3 {
-        let mut t = Table3 {
-            year,
-            new: [0; 6],
-            carried_in: [0; 6],
-            results: vec![[0; 6]; Outcome::ALL.len()],
-            carried_out: [0; 6],
-        };
+        let mut t = Table3::empty(year);
         for r in requests {
-            let c = col(r.applicant);
-            let decided_year = r.decided.map(|(_, y)| y);
-            if r.received_year > year || decided_year.is_some_and(|y| y < year) {
-                continue;
-            }
-            if r.received_year == year {
-                t.new[c] += 1;
-            } else {
-                t.carried_in[c] += 1;
-            }
-            match r.decided {
-                Some((outcome, y)) if y == year => {
-                    let row = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
-                    t.results[row][c] += 1;
-                }
-                _ => t.carried_out[c] += 1,
-            }
+            t.count(*r, 1);
         }
         t
+    }
+
+    /// A table with every cell zero.
+    pub fn empty(year: i32) -> Table3 {
+        Table3 { year, new: [0; 6], carried_in: [0; 6], results: vec![[0; 6]; Outcome::ALL.len()], carried_out: [0; 6] }
+    }
+
+    /// Counts `n` requests that stand as `r` (the store hands over groups, not a million rows).
+    pub fn count(&mut self, r: Counted, n: i64) {
+        let year = self.year;
+        let c = col(r.applicant);
+        let decided_year = r.decided.map(|(_, y)| y);
+        if r.received_year > year || decided_year.is_some_and(|y| y < year) {
+            return;
+        }
+        if r.received_year == year {
+            self.new[c] += n;
+        } else {
+            self.carried_in[c] += n;
+        }
+        match r.decided {
+            Some((outcome, y)) if y == year => {
+                let row = Outcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
+                self.results[row][c] += n;
+            }
+            _ => self.carried_out[c] += n,
+        }
+    }
+
+    /// The keys of the table's rows as hand entries name them: `new`, `carried_in`, each outcome's
+    /// code, `carried_out`.
+    pub fn row_keys() -> Vec<&'static str> {
+        let mut keys = vec!["new", "carried_in"];
+        keys.extend(Outcome::ALL.iter().map(|o| o.code()));
+        keys.push("carried_out");
+        keys
+    }
+
+    /// Adds a hand-entered row (requests handled on paper before the system, corrections agreed
+    /// with the supervising office). An unknown row key is refused.
+    pub fn add_row(&mut self, key: &str, values: &[i64; 6]) -> Result<(), String> {
+        let target = match key {
+            "new" => &mut self.new,
+            "carried_in" => &mut self.carried_in,
+            "carried_out" => &mut self.carried_out,
+            _ => {
+                let row = Outcome::ALL
+                    .iter()
+                    .position(|o| o.code() == key)
+                    .ok_or_else(|| format!("表三没有“{key}”这一行"))?;
+                &mut self.results[row]
+            }
+        };
+        for (t, v) in target.iter_mut().zip(values) {
+            *t += v;
+        }
+        Ok(())
     }
 
     /// Row 三(七): the results' total per column.
@@ -653,6 +692,40 @@ impl Table3 {
                 (left != right).then(|| format!("“{}”一栏不平衡：一 + 二 = {left}，三（七）+ 四 = {right}", k.label()))
             })
             .collect()
+    }
+}
+
+// ---- 信息处理费 and table 四 ------------------------------------------------------------------------
+
+/// The 按件 fee per request under 《政府信息公开信息处理费管理办法》 (国办函〔2020〕109号), for an
+/// applicant's `nth` request in one calendar month: the first 10 are free; the 11th to 30th cost
+/// 100 元 each; from the 31st every further 10 requests raise the fee by 100 元 each.
+pub fn fee_per_request(nth: u32) -> i64 {
+    match nth {
+        0..=10 => 0,
+        11..=30 => 100,
+        n => 100 * (2 + i64::from((n - 31) / 10)),
+    }
+}
+
+/// Where a fee notice stands.
+pub const FEE_STATES: [(&str, &str); 4] =
+    [("notified", "已发收费通知"), ("paid", "已缴费"), ("waived", "已减免"), ("lapsed", "逾期未缴费")];
+
+/// Table 四's 15 columns: 行政复议, then 行政诉讼 未经复议直接起诉 and 复议后起诉, each with 结果维持,
+/// 结果纠正, 其他结果, 尚未审结 and 总计.
+pub const TABLE4_BLOCKS: [&str; 3] = ["行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"];
+pub const TABLE4_COLUMNS: [&str; 4] = ["结果维持", "结果纠正", "其他结果", "尚未审结"];
+
+/// Table 四 as entered: per block the four result counts; the totals are computed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Table4 {
+    pub blocks: [[i64; 4]; 3],
+}
+
+impl Table4 {
+    pub fn total(&self, block: usize) -> i64 {
+        self.blocks.get(block).map_or(0, |b| b.iter().sum())
     }
 }
 
@@ -794,6 +867,24 @@ mod tests {
 
     fn counted(applicant: ApplicantKind, received_year: i32, decided: Option<(Outcome, i32)>) -> Counted {
         Counted { applicant, received_year, decided }
+    }
+
+    #[test]
+    fn fee_schedule_by_count_per_month() {
+        let fees: Vec<i64> = [1, 10, 11, 30, 31, 40, 41, 50, 51].iter().map(|n| fee_per_request(*n)).collect();
+        assert_eq!(fees, vec![0, 0, 100, 100, 200, 200, 300, 300, 400]);
+    }
+
+    #[test]
+    fn hand_rows_add_to_their_cells_and_unknown_rows_are_refused() {
+        let mut t = Table3::empty(2026);
+        t.add_row("new", &[2, 0, 0, 0, 0, 1]).unwrap();
+        t.add_row("withheld_state_secret", &[2, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(t.balance_errors().len(), 1, "the other-org column is one short");
+        t.add_row("carried_out", &[0, 0, 0, 0, 0, 1]).unwrap();
+        assert!(t.balance_errors().is_empty());
+        assert!(t.add_row("no_such_row", &[1; 6]).is_err());
+        assert_eq!(Table3::row_keys().len(), 24);
     }
 
     #[test]

@@ -1,6 +1,86 @@
-//! 政府信息公开 (《中华人民共和国政府信息公开条例》, 国务院令第711号): disclosure on request with
-//! the regulation's clock, the outcomes of the 2021 annual-report format (国办公开办函〔2021〕30号)
-//! and the report's table 三 computed from them. This first part is the pure domain (`domain`);
-//! the catalogue, guides, request pages, store and module wiring build on it.
+//! 政府信息公开 (《中华人民共和国政府信息公开条例》, 国务院令第711号): each agency's disclosure
+//! guide, disclosure on request with the regulation's pausable working-day clock, and the annual
+//! report (国办公开办函〔2021〕30号) generated from the requests.
+//!
+//! Layout: `domain` (pure: applicants, the 21 outcomes of table 三, states and actions, the clock,
+//! the fee schedule, tables 三 and 四), `store` (SQL), `service` (filing and the office's actions on
+//! the workflow kernel), `report` (the annual report from data), `public` (`/gongkai/`), `admin`
+//! (back office), `api` (JSON API), `demo`.
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Extension;
+use platform::roles::Perm;
+use platform::web::api::ApiRoute;
+use platform::web::{AppState, NavItem};
+
+pub mod admin;
+pub mod api;
+pub mod demo;
 pub mod domain;
+pub mod public;
+pub mod report;
+pub mod service;
+pub mod store;
+
+pub use service::Disclosure;
+
+impl platform::module::Module for Disclosure {
+    fn name(&self) -> &'static str {
+        "政府信息公开"
+    }
+
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        admin::templates()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        vec![
+            NavItem {
+                section: "政府信息公开",
+                href: "/admin/disclosure/requests",
+                label: "依申请公开",
+                perm: Some(Perm::DisclosureHandle),
+            },
+            NavItem {
+                section: "政府信息公开",
+                href: "/admin/disclosure/guides",
+                label: "公开指南和年度报告",
+                perm: Some(Perm::DisclosureManage),
+            },
+        ]
+    }
+
+    fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
+        Some(Arc::new(move |state, auth| Box::pin(async move { admin::todos(&state, &auth).await })))
+    }
+
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec!["/gongkai"]
+    }
+
+    fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
+        platform::web::api::with_extension(api::routes(), self)
+    }
+
+    fn admin_routes(self: Arc<Self>) -> Router<AppState> {
+        admin::routes().layer(Extension(self))
+    }
+
+    fn public_routes(self: Arc<Self>) -> Router<AppState> {
+        public::routes().layer(Extension(self))
+    }
+
+    fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
+        vec![&store::SEALED_REQUEST]
+    }
+
+    fn load_demo<'a>(
+        &'a self,
+        _state: &'a AppState,
+        demo: &'a platform::module::DemoSetup,
+    ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(demo::load(demo))
+    }
+}

@@ -95,10 +95,11 @@ impl Role {
                 ContentStats,
                 MailboxManage,
                 ServiceManage,
+                DisclosureManage,
             ],
             Role::Editor => &[ArticleEdit],
             Role::Reviewer => &[ArticleReview, ArticlePublish],
-            Role::Handler => &[LetterHandle, ApplicationHandle],
+            Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle],
             Role::Leader => &[LeaderInstruct, ContentStats],
         }
     }
@@ -126,6 +127,10 @@ pub enum Perm {
     LetterHandle,
     ApplicationHandle,
     LeaderInstruct,
+    /// 依申请公开: handle requests of one's units.
+    DisclosureHandle,
+    /// 政府信息公开: guides and annual reports of one's units.
+    DisclosureManage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -516,6 +516,8 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::ServiceManage => "事项管理",
         Perm::LetterHandle => "信件办理",
         Perm::ApplicationHandle => "办件办理",
+        Perm::DisclosureHandle => "依申请公开办理",
+        Perm::DisclosureManage => "政府信息公开管理",
         Perm::LeaderInstruct => "领导批示",
     }
 }

@@ -16,6 +16,7 @@ const ROLES: [Role; 8] = Role::ALL;
 fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     let mut ops = platform::web::api::platform_routes();
     ops.extend(cms::api::routes());
+    ops.extend(disclosure::api::routes());
     ops
 }
 
@@ -123,6 +124,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         ("post", "/api/v1/articles/{id}/actions/{action}") => &[SiteAdmin, Reviewer],
         (_, p) if p.starts_with("/api/v1/articles") => &[SiteAdmin, Editor],
         (_, "/api/v1/review-queue") => &[SiteAdmin, Reviewer],
+        (_, p) if p.starts_with("/api/v1/disclosure-requests") => &[Handler],
+        (_, p) if p.starts_with("/api/v1/disclosure-") => &[SiteAdmin],
         _ => return None,
     })
 }
@@ -856,6 +859,9 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/services/calls/{id}/answer", Missing),
         ("/admin/services/experts", Missing),
         ("/admin/services/review/{id}", Missing),
+        ("/admin/disclosure/requests/{id}", Op("post", "/api/v1/disclosure-requests/{id}/actions/{action}")),
+        ("/admin/disclosure/guides/{org}", Op("put", "/api/v1/disclosure-guides/{org}")),
+        ("/admin/disclosure/reports/{org}/{year}", Op("put", "/api/v1/disclosure-reports/{org}/{year}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
