@@ -72,6 +72,8 @@ const parentPath = await firstLink('/', /<nav class="mainnav"[\s\S]*?<li><a href
 const articlePath = await firstLink(listPath, /href="(\/a\/\d+\.html)"/);
 const topicPath = await firstLink('/', /<section class="topics"[\s\S]*?href="(\/c\/\d+\/)"/);
 const letterPath = await firstLink('/hudong/szxx/', /href="(\/hudong\/letters\/\d+)"/);
+const guidePath = await firstLink('/gongkai/', /href="(\/gongkai\/guide\/[^"]+)"/);
+const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/reports\/[^"]+\/\d+)"/);
 const pages = [
   ['首页', '/'],
   ['栏目列表', listPath],
@@ -101,6 +103,12 @@ const pages = [
   ['办件公示', '/banshi/gongshi'],
   ['项目申报', '/banshi/calls/'],
   ['申报通知', '/banshi/calls/1'],
+  ['政府信息公开', '/gongkai/'],
+  ['公开指南', guidePath],
+  ['依申请公开', '/gongkai/apply'],
+  ['申请查询', '/gongkai/query'],
+  ['年度报告列表', '/gongkai/reports/'],
+  ['年度报告', reportPath],
 ];
 
 let failures = 0;
@@ -131,7 +139,7 @@ for (const [name, path] of pages) {
     console.log(`✗ ${name} ${path} contains a script`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {

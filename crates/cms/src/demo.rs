@@ -195,6 +195,7 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("ghjh", "规划计划", "list", "plan", "plan", "zwgk", false, 2),
                 ("tjsj", "统计数据", "list", "notice", "notice", "zwgk", false, 3),
                 ("czyjs", "财政预决算", "list", "plan", "plan", "zwgk", false, 2),
+                ("xxgk", "政府信息公开", "link", "none", "", "zwgk", false, 0),
                 ("zjbc", "走进冰城", "list", "none", "news", "", false, 0),
                 ("csgk", "城市概况", "page", "none", "", "zjbc", false, 0),
                 ("lsyg", "历史沿革", "page", "none", "", "zjbc", false, 0),
@@ -414,6 +415,7 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
                 ("hrb", "kjfw") => "/kjj/".to_owned(),
                 ("kjj", "xmsb") => "/banshi/calls/".to_owned(),
                 (_, "hdjl") => "/hudong/".to_owned(),
+                (_, "xxgk") => "/gongkai/".to_owned(),
                 (_, "szxx" | "jzxx" | "qzxx") => format!("/hudong/{slug}/"),
                 _ => String::new(),
             };

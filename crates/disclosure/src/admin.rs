@@ -133,7 +133,7 @@ async fn requests_page(
 fn row(r: &Request, orgs: &[OrgUnit], cal: &platform::calendar::WorkCalendar, day: time::Date) -> Value {
     let due = service::due_status(cal, r, day);
     context! {
-        id => r.id, no => r.no.clone(), agency => org_name(orgs, r.org_id), applicant => platform::privacy::mask_name(&r.applicant_name),
+        id => r.id, no => r.no.clone(), agency => org_name(orgs, r.org_id), applicant => platform::privacy::mask_party(&r.applicant_name, !r.kind().is_person()),
         kind => r.kind().label(), description => r.description.chars().take(40).collect::<String>(), state => r.state().label(),
         submitted_on => r.submitted_on.clone(), due => r.due_on.clone(), due_left => due.map(|d| d.0), due_status => due.map(|d| d.1),
     }

@@ -129,7 +129,7 @@ async fn list(
         .iter()
         .map(|r| {
             json!({"id": r.id, "no": r.no, "org_id": r.org_id, "state": r.state, "applicant_kind": r.applicant_kind,
-                   "applicant": platform::privacy::mask_name(&r.applicant_name), "submitted_on": r.submitted_on,
+                   "applicant": platform::privacy::mask_party(&r.applicant_name, !r.kind().is_person()), "submitted_on": r.submitted_on,
                    "received_on": r.received_on, "due_on": r.due_on, "due": service::due_status(&cal, r, day)})
         })
         .collect();

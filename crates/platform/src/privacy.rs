@@ -29,6 +29,19 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// Masks who applied, for lists: a person as [`mask_name`] (王建国 → 王**); an organisation keeps
+/// its first three and last four characters so it stays recognisable (哈尔滨****有限公司).
+pub fn mask_party(name: &str, organisation: bool) -> String {
+    let chars: Vec<char> = name.trim().chars().collect();
+    if organisation && chars.len() > 6 {
+        let head: String = chars[..3].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}****{tail}")
+    } else {
+        mask_name(name)
+    }
+}
+
 /// 13812345678 → 138****5678; other values keep their first and last two characters.
 pub fn mask_contact(s: &str) -> String {
     let chars: Vec<char> = s.trim().chars().collect();
@@ -222,6 +235,9 @@ mod tests {
         assert_eq!(mask_name("张三"), "张*");
         assert_eq!(mask_name("欧阳小明"), "欧***");
         assert_eq!(mask_name("王"), "王*");
+        assert_eq!(mask_party("哈尔滨冰城示例科技有限公司", true), "哈尔滨****有限公司");
+        assert_eq!(mask_party("王建国", false), "王**");
+        assert_eq!(mask_party("某公司", true), "某**", "a short organisation name is masked as a name");
         assert_eq!(mask_contact("13812345678"), "138****5678");
         assert_eq!(mask_contact("wang@example.cn"), "wa***********cn");
         assert_eq!(mask_contact("123"), "***");

@@ -460,7 +460,7 @@ fn case_row(
     context! {
         id => a.id, no => a.no.clone(), item => items.get(&a.item_id).map(|i| i.name.clone()).unwrap_or_default(),
         dept => orgs.iter().find(|o| o.id == a.org_id).map(|o| o.name.clone()).unwrap_or_default(),
-        applicant => service::mask_applicant(&a.applicant_kind, &a.applicant_name), submitted_at => a.submitted_at,
+        applicant => platform::privacy::mask_party(&a.applicant_name, a.applicant_kind == "org"), submitted_at => a.submitted_at,
         state => AState::parse(&a.state).map(|s| s.label()).unwrap_or_default(), due => a.due_date.clone(),
         due_left => due.map(|d| d.0), due_status => due.map(|d| d.1), step_hours => step_timer,
     }

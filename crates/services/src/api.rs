@@ -160,7 +160,7 @@ async fn cases(
     let list: Vec<Value> = rows
         .iter()
         .map(|a| json!({"id": a.id, "no": a.no, "item_id": a.item_id, "state": a.state, "due_date": a.due_date, "due": service::due_status(&cal, a, day),
-                       "applicant": service::mask_applicant(&a.applicant_kind, &a.applicant_name)}))
+                       "applicant": platform::privacy::mask_party(&a.applicant_name, a.applicant_kind == "org")}))
         .collect();
     Ok(Json(json!({"items": list, "total": total})))
 }

@@ -592,7 +592,7 @@ async fn gongshi(
             context! {
                 no => a.no.clone(), item => items.iter().find(|i| i.id == a.item_id).map(|i| i.name.clone()).unwrap_or_default(),
                 dept => orgs.iter().find(|o| o.id == a.org_id).map(|o| o.name.clone()).unwrap_or_default(),
-                applicant => service::mask_applicant(&a.applicant_kind, &a.applicant_name), submitted_at => a.submitted_at,
+                applicant => platform::privacy::mask_party(&a.applicant_name, a.applicant_kind == "org"), submitted_at => a.submitted_at,
                 completed_at => a.completed_at, state => AState::parse(&a.state).map(|s| s.label()).unwrap_or_default(),
             }
         })

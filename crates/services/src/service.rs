@@ -895,21 +895,6 @@ pub async fn find_for_applicant(db: &Db, no: &str, code: &str) -> Result<Applica
     }
 }
 
-/// Masks an applicant for public lists: 王建国 → 王**, 哈尔滨某某科技有限公司 → 哈尔滨****有限公司.
-pub fn mask_applicant(kind: &str, name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    if kind == "org" && chars.len() > 6 {
-        let head: String = chars[..3].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{head}****{tail}")
-    } else {
-        match chars.first() {
-            Some(c) => format!("{c}{}", "*".repeat(chars.len().saturating_sub(1).max(1))),
-            None => String::new(),
-        }
-    }
-}
-
 /// A department appeals a 差评 it considers malicious (恶意差评), with its reason.
 pub async fn appeal(state: &AppState, ctx: &Ctx, auth: &Auth, case: &Case, reason: &str) -> Result<(), AppError> {
     let a = &case.app;

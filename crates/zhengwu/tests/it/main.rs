@@ -6,6 +6,7 @@
 mod common;
 
 mod cms;
+mod disclosure;
 mod interaction;
 mod platform;
 mod search;

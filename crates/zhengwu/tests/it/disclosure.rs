@@ -1,0 +1,278 @@
+//! 政府信息公开 end to end on the real router and both databases: a citizen applies without an
+//! account (bad input named and kept, a double submission filed once, the per-applicant limit
+//! answering 429 with the form kept), the office takes the request through 补正, a third-party
+//! consultation and an extension with the due date asserted at every step across the 2026
+//! 中秋/国庆 holiday and its 调休 Saturday, decides and delivers; another department can neither
+//! see nor act; the applicant reads the reply by receipt number and query code. The annual report
+//! counts each of the 21 outcomes in exactly one cell of table 三, balances, refuses to publish a
+//! hand-entered row that breaks the balance, and publishes once it holds.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use platform::roles::{Grant, Role, ScopeKind};
+use serde_json::{Value, json};
+
+/// Two departments with a handler each, and a site administrator.
+async fn world(app: &TestApp) -> (i64, i64) {
+    let gov = platform::accounts::create_org(&app.db, None, "冰城市人民政府", "BC-GOV", "government").await.unwrap();
+    let kjj = platform::accounts::create_org(&app.db, Some(gov), "冰城市科学技术局", "BC-KJJ", "bureau").await.unwrap();
+    let mzj = platform::accounts::create_org(&app.db, Some(gov), "冰城市民政局", "BC-MZJ", "bureau").await.unwrap();
+    app.user("admin", &[Role::SiteAdmin]).await;
+    app.user_with_grants("kjj", &[Grant { role: Role::Handler, scope: ScopeKind::Org, scope_id: kjj }]).await;
+    app.user_with_grants("mzj", &[Grant { role: Role::Handler, scope: ScopeKind::Org, scope_id: mzj }]).await;
+    (kjj, mzj)
+}
+
+const ID: &str = "11010519491231002X";
+
+/// Sends the public form; returns the response to the POST.
+async fn apply(c: &mut common::Client, fields: &[(&str, &str)]) -> common::TestResponse {
+    let page = c.get("/gongkai/apply?org=BC-KJJ").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page.csrf().unwrap();
+    let once = page.hidden("_once").expect("submission token");
+    let (token, answer) = common::captcha(&page.text);
+    let mut all: Vec<(&str, &str)> =
+        vec![("_csrf", &csrf), ("_once", &once), ("captcha_token", &token), ("captcha", &answer)];
+    all.extend_from_slice(fields);
+    c.post_form("/gongkai/apply", &all).await
+}
+
+fn good_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("org", "BC-KJJ"),
+        ("applicant_kind", "person"),
+        ("applicant_name", "王建国"),
+        ("id_type", "居民身份证"),
+        ("id_number", ID),
+        ("phone", "13912345678"),
+        ("email", "wjg@example.cn"),
+        ("address", "冰城市道里区经纬街 99 号"),
+        ("description", "2026 年市级科技计划项目立项清单及资助金额"),
+        ("delivery", "email"),
+    ]
+}
+
+async fn act(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> common::TestResponse {
+    app.client().api("POST", &format!("/api/v1/disclosure-requests/{id}/actions/{action}"), token, Some(body)).await
+}
+
+/// Acts and returns the request's due day afterwards (null while the clock stands).
+async fn due_after(app: &TestApp, token: &str, id: i64, action: &str, body: Value) -> Value {
+    let res = act(app, token, id, action, body).await;
+    assert_eq!(res.status, StatusCode::OK, "{action}: {}", res.text);
+    res.json()["due_on"].clone()
+}
+
+backend_tests! {
+    disclosure_request_through_correction_consultation_and_extension => |app: TestApp| async move {
+        let (_kjj, _) = world(&app).await;
+        let mut c = app.client();
+        // Bad input: each problem named, what was typed kept, nothing filed.
+        let mut bad = good_fields();
+        bad.retain(|(k, _)| !matches!(*k, "id_number" | "description"));
+        bad.extend([("id_number", "110105194912310021"), ("description", "文件")]);
+        let res = apply(&mut c, &bad).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("身份证号不正确") && res.text.contains("特征性描述"), "{}", res.text);
+        assert!(res.text.contains("冰城市道里区经纬街 99 号"), "typed values stay");
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM disclosure_request")).await.unwrap(), 0);
+
+        // A good request: post, redirect, receipt; the same token again files nothing new.
+        let page = c.get("/gongkai/apply?org=BC-KJJ").await;
+        let (csrf, once) = (page.csrf().unwrap(), page.hidden("_once").unwrap());
+        let (token, answer) = common::captcha(&page.text);
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_once", &once), ("captcha_token", &token), ("captcha", &answer)];
+        fields.extend(good_fields());
+        let res = c.post_form("/gongkai/apply", &fields).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        assert_eq!(res.location(), "/gongkai/apply/receipt");
+        let again = c.post_form("/gongkai/apply", &fields).await;
+        assert_eq!(again.location(), "/gongkai/apply/receipt");
+        let receipt = c.get("/gongkai/apply/receipt").await;
+        assert_eq!(receipt.status, StatusCode::OK);
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM disclosure_request")).await.unwrap(), 1);
+        let row = disclosure::store::get(&app.db, 1).await.unwrap().expect("filed");
+        let no = row.no.clone();
+        assert!(receipt.text.contains(&no), "the receipt names the number");
+        let code = {
+            let t = &receipt.text;
+            let i = t.find("查询码</dt><dd><strong>").expect("query code") + "查询码</dt><dd><strong>".len();
+            t[i..i + 10].to_owned()
+        };
+        // The personal data is sealed at rest and never on the receipt.
+        assert!(platform::sealed::is_sealed(&row.id_number) && platform::sealed::is_sealed(&row.phone));
+        assert!(!receipt.text.contains(ID));
+
+        // Four more from the same applicant pass; the sixth in a day answers 429 with the form kept.
+        for _ in 0..4 {
+            let mut c = app.client();
+            assert_eq!(apply(&mut c, &good_fields()).await.status, StatusCode::SEE_OTHER);
+        }
+        let mut c6 = app.client();
+        let res = apply(&mut c6, &good_fields()).await;
+        assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(res.text.contains("一天内最多") && res.text.contains("2026 年市级科技计划项目立项清单"), "{}", res.text);
+
+        // The office. The request arrived by post in September (the test moves its filing day).
+        app.db
+            .execute(platform::db::sql("UPDATE disclosure_request SET submitted_on = '2026-09-23' WHERE id = 1"))
+            .await
+            .unwrap();
+        let kjj = app.token("kjj").await;
+        let mzj = app.token("mzj").await;
+        // Another department sees nothing and may do nothing.
+        let list = app.client().api("GET", "/api/v1/disclosure-requests", &mzj, None).await;
+        assert_eq!(list.json()["total"], 0);
+        assert_eq!(act(&app, &mzj, 1, "confirm", json!({"on": "2026-09-24"})).await.status, StatusCode::FORBIDDEN);
+        // Lists mask the applicant; the full view is audited.
+        let list = app.client().api("GET", "/api/v1/disclosure-requests", &kjj, None).await;
+        assert_eq!(list.json()["items"][0]["applicant"], "王**");
+        assert!(!list.text.contains(ID));
+
+        // Received Thursday 24 September 2026: 20 working days across 中秋/国庆 with the 调休
+        // Saturday 10 October end on 29 October.
+        assert_eq!(due_after(&app, &kjj, 1, "confirm", json!({"on": "2026-09-24"})).await, "2026-10-29");
+        // A 补正 notice needs its content.
+        let res = act(&app, &kjj, 1, "request_correction", json!({"on": "2026-09-29"})).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // 补正 on 29 September: the clock stands.
+        let due = due_after(&app, &kjj, 1, "request_correction", json!({"on": "2026-09-29", "comment": "请写明所需项目清单的年度和项目类别"})).await;
+        assert_eq!(due, Value::Null);
+        // The corrected request arrives 9 October: 20 fresh working days end 5 November.
+        assert_eq!(due_after(&app, &kjj, 1, "corrected", json!({"on": "2026-10-09"})).await, "2026-11-05");
+        // Only one 补正 notice.
+        assert_eq!(act(&app, &kjj, 1, "request_correction", json!({"on": "2026-10-09", "comment": "再补"})).await.status, StatusCode::CONFLICT);
+        // A third party consulted 12–23 October: 9 working days not counted → 18 November.
+        assert_eq!(due_after(&app, &kjj, 1, "consult", json!({"on": "2026-10-12", "comment": "书面征求冰城创新科技有限公司意见"})).await, Value::Null);
+        assert_eq!(due_after(&app, &kjj, 1, "consultation_done", json!({"on": "2026-10-23"})).await, "2026-11-18");
+        // One extension of 20 working days → 16 December; a second is refused.
+        assert_eq!(due_after(&app, &kjj, 1, "extend", json!({"on": "2026-10-26", "days": 20, "comment": "涉及项目多需汇总，经科长同意"})).await, "2026-12-16");
+        assert_eq!(act(&app, &kjj, 1, "extend", json!({"on": "2026-10-27", "days": 5, "comment": "再延"})).await.status, StatusCode::CONFLICT);
+        // A day before the last event, or in the future, is refused.
+        let res = act(&app, &kjj, 1, "decide", json!({"on": "2026-10-01", "outcome": "disclosed", "reply": "予以公开"})).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+        // Decided: partly disclosed, with the reply letter; then delivered.
+        let reply = "王建国：\n经审查，您申请的信息中含有第三方商业秘密，现提供可以公开的部分。";
+        let res = act(&app, &kjj, 1, "decide", json!({"on": "2026-11-20", "outcome": "partly_disclosed", "reply": reply})).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.json()["state"], "decided");
+        assert_eq!(res.json()["request"]["id_number"], ID, "the full view opens the sealed data");
+        let res = act(&app, &kjj, 1, "deliver", json!({"on": "2026-11-23", "comment": "电子邮件送达"})).await;
+        assert_eq!(res.json()["state"], "closed");
+        let history: Vec<String> = res.json()["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(history, ["submit", "confirm", "request_correction", "corrected", "consult", "consultation_done", "extend", "decide", "deliver"]);
+        let views = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'disclosure.view'")).await.unwrap();
+        assert!(views > 0, "full views are audited");
+
+        // The applicant reads the state and the reply; a wrong code is refused without a hint.
+        let mut c = app.client();
+        assert_eq!(c.get("/gongkai/query").await.status, StatusCode::OK);
+        let res = c.post_form("/gongkai/query", &[("no", &no), ("code", "WRONGCODE2")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("申请编号或查询码不正确"), "{}", res.text);
+        let res = c.post_form("/gongkai/query", &[("no", &no), ("code", &code)]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert!(res.text.contains("已办结") && res.text.contains("第三方商业秘密") && res.text.contains("部分公开"), "{}", res.text);
+        assert!(res.text.contains("答复期限延至 2026-12-16"), "the applicant sees the extension's new date");
+        assert!(!res.text.contains("经科长同意"), "internal approval notes stay inside");
+    };
+
+    annual_report_counts_every_outcome_once_and_guards_the_balance => |app: TestApp| async move {
+        let (kjj_org, _) = world(&app).await;
+        let kjj = app.token("kjj").await;
+        let admin = app.token("admin").await;
+        let kinds = ["person", "business", "research", "nonprofit", "legal_service", "other_org"];
+        let codes = ["91230100MA1B2C3D4", "12230000MB0000002", "51230100MJ0000003", "31230000MD0000004", "91230102MA1C00001"];
+        let outcomes: Vec<disclosure::domain::Outcome> = disclosure::domain::Outcome::ALL.to_vec();
+        let mut first_no = String::new();
+        for (i, o) in outcomes.iter().enumerate() {
+            let kind = kinds[i % kinds.len()];
+            let id_number = if kind == "person" { ID.to_owned() } else { uscc(codes[i % codes.len()]) };
+            let body = json!({"org": "BC-KJJ", "applicant_kind": kind, "applicant_name": format!("申请人{i}"), "id_type": "居民身份证",
+                "id_number": id_number, "phone": "0451-86000000", "description": format!("第 {i} 件所需信息的名称"), "delivery": "in_person", "channel": "letter"});
+            let res = app.client().api("POST", "/api/v1/disclosure-requests", &kjj, Some(body)).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+            let id = res.json()["id"].as_i64().unwrap();
+            let no = res.json()["no"].as_str().unwrap().to_owned();
+            assert_eq!(act(&app, &kjj, id, "confirm", json!({})).await.status, StatusCode::OK);
+            let res = match o.code() {
+                "other_correction_lapsed" => {
+                    act(&app, &kjj, id, "request_correction", json!({"comment": "请写明文号"})).await;
+                    act(&app, &kjj, id, "correction_lapsed", json!({})).await
+                }
+                "other_fee_unpaid" => {
+                    act(&app, &kjj, id, "notify_fee", json!({"fee_yuan": 200})).await;
+                    act(&app, &kjj, id, "fee_lapsed", json!({})).await
+                }
+                "not_processed_repeat" => {
+                    // A repeat must name the earlier answered request.
+                    let refused = act(&app, &kjj, id, "decide", json!({"outcome": o.code(), "reply": "重复申请"})).await;
+                    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+                    act(&app, &kjj, id, "decide", json!({"outcome": o.code(), "reply": "重复申请", "earlier_no": first_no})).await
+                }
+                code => act(&app, &kjj, id, "decide", json!({"outcome": code, "reply": format!("答复：{}", o.label())})).await,
+            };
+            assert_eq!(res.status, StatusCode::OK, "{}: {}", o.code(), res.text);
+            if i == 0 {
+                first_no = no;
+            }
+        }
+        // One more still open at the year's end: carried into next year.
+        let body = json!({"org": "BC-KJJ", "applicant_kind": "person", "applicant_name": "李秀英", "id_type": "护照", "id_number": "E12345678",
+            "phone": "13800000000", "description": "本市科技馆建设项目的可行性研究报告", "delivery": "paper", "address": "冰城市南岗区", "channel": "in_person"});
+        assert_eq!(app.client().api("POST", "/api/v1/disclosure-requests", &kjj, Some(body)).await.status, StatusCode::OK);
+
+        let year = platform::calendar::today().year();
+        let path = format!("/api/v1/disclosure-reports/BC-KJJ/{year}");
+        let rep = app.client().api("GET", &path, &admin, None).await.json();
+        assert_eq!(rep["balanced"], true, "{rep}");
+        let results = rep["table3"]["results"].as_array().unwrap();
+        for (i, o) in outcomes.iter().enumerate() {
+            let cells: Vec<i64> = results[i].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+            let col = kinds.iter().position(|k| *k == kinds[i % kinds.len()]).unwrap();
+            let mut want = vec![0; 6];
+            want[col] = 1;
+            assert_eq!(cells, want, "{} lands in exactly one cell", o.code());
+        }
+        assert_eq!(rep["table3"]["new"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).sum::<i64>(), 22);
+        assert_eq!(rep["table3"]["carried_out"][0], 1);
+
+        // A hand-entered row that breaks the balance: shown as an error, publishing refused.
+        let res = app.client().api("PUT", &path, &admin, Some(json!({"table3_extra": {"new": [2, 0, 0, 0, 0, 0]}, "publish": true}))).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
+        assert!(res.text.contains("自然人") && res.text.contains("不平衡"), "{}", res.text);
+        let rep = app.client().api("GET", &path, &admin, None).await.json();
+        assert_eq!(rep["balanced"], false);
+        assert_eq!(rep["published"], false);
+        assert_eq!(app.client().get(&format!("/gongkai/reports/BC-KJJ/{year}")).await.status, StatusCode::NOT_FOUND);
+        // Completed with where those two went, it balances and publishes.
+        let body = json!({"table3_extra": {"new": [2, 0, 0, 0, 0, 0], "disclosed": [2, 0, 0, 0, 0, 0]},
+            "sections": {"overview": "本年度依法办理政府信息公开申请。"}, "table4": [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0]], "publish": true});
+        let res = app.client().api("PUT", &path, &admin, Some(body)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.json()["published"], true);
+        let page = app.client().get(&format!("/gongkai/reports/BC-KJJ/{year}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("本年度依法办理政府信息公开申请") && page.text.contains("（七）总计"));
+        // A handler may not publish reports.
+        assert_eq!(app.client().api("GET", &path, &kjj, None).await.status, StatusCode::FORBIDDEN);
+        // The report page of the back office and its xlsx export.
+        let mut web = app.signed_in("admin").await;
+        let page = web.get(&format!("/admin/disclosure/reports/{kjj_org}/{year}")).await;
+        assert!(page.text.contains("表三各栏平衡"), "{}", page.text);
+        let xlsx = web.get(&format!("/admin/disclosure/reports/{kjj_org}/{year}/report.xlsx")).await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(xlsx.bytes.starts_with(b"PK"), "a zip container");
+    };
+}
+
+/// A 统一社会信用代码 with its GB 32100 check character.
+fn uscc(stem: &str) -> String {
+    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let sum: usize = stem.chars().zip(weights).map(|(c, w)| CHARS.find(c).unwrap() * w).sum();
+    format!("{stem}{}", CHARS.chars().nth((31 - sum % 31) % 31).unwrap())
+}
