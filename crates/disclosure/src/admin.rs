@@ -55,16 +55,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/disclosure/reports/{org}/{year}/report.xlsx", get(report_xlsx))
 }
 
-/// The workbench's counts for disclosure handlers.
+/// The workbench's counts: requests for handlers; from 10 January, last year's reports not yet
+/// published for those who manage them (they are due by 31 January, Art. 49).
 pub async fn todos(state: &AppState, auth: &Auth) -> Result<Vec<platform::web::Todo>, AppError> {
-    if !auth.holds_anywhere(Perm::DisclosureHandle) {
-        return Ok(Vec::new());
-    }
     let orgs = accounts::list_orgs(&state.db).await?;
-    let mine = service::handled_orgs(auth, &orgs);
-    let (by_state, overdue) = store::state_counts(&state.db, mine.as_deref(), &date_text(today())).await?;
-    let n = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
-    let base = "/admin/disclosure/requests";
+    let mut out = Vec::new();
     let todo = |label, count, href: String, urgent, nav| platform::web::Todo {
         section: "政府信息公开",
         label,
@@ -73,12 +68,39 @@ pub async fn todos(state: &AppState, auth: &Auth) -> Result<Vec<platform::web::T
         urgent,
         nav,
     };
-    Ok(vec![
-        todo("公开申请待确认收到", n("submitted"), format!("{base}?state=submitted"), false, Some(base)),
-        todo("公开申请办理中", n("received"), format!("{base}?state=received"), false, None),
-        todo("公开申请已答复待送达", n("decided"), format!("{base}?state=decided"), false, None),
-        todo("公开申请已超期", overdue, format!("{base}?overdue=1"), true, None),
-    ])
+    if auth.holds_anywhere(Perm::DisclosureHandle) {
+        let mine = service::handled_orgs(auth, &orgs);
+        let (by_state, overdue) = store::state_counts(&state.db, mine.as_deref(), &date_text(today())).await?;
+        let n = |s: &str| by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+        let base = "/admin/disclosure/requests";
+        out.extend([
+            todo("公开申请待确认收到", n("submitted"), format!("{base}?state=submitted"), false, Some(base)),
+            todo("公开申请办理中", n("received"), format!("{base}?state=received"), false, None),
+            todo("公开申请已答复待送达", n("decided"), format!("{base}?state=decided"), false, None),
+            todo("公开申请已超期", overdue, format!("{base}?overdue=1"), true, None),
+        ]);
+    }
+    let day = today();
+    if auth.holds_anywhere(Perm::DisclosureManage) && day.month() == time::Month::January && day.day() >= 10 {
+        let year = day.year() - 1;
+        let published = store::published_reports(&state.db, None).await?;
+        // Agencies with a guide are the ones that report.
+        let guided: Vec<i64> = store::guides(&state.db).await?.iter().map(|g| g.org_id).collect();
+        let missing = managed(auth, &orgs)
+            .iter()
+            .filter(|o| {
+                guided.contains(&o.id) && !published.iter().any(|r| r.org_id == o.id && r.year == i64::from(year))
+            })
+            .count();
+        out.push(todo(
+            "上年度政府信息公开年度报告待发布（1 月 31 日前）",
+            i64::try_from(missing).unwrap_or(0),
+            "/admin/disclosure/guides".to_owned(),
+            true,
+            Some("/admin/disclosure/guides"),
+        ));
+    }
+    Ok(out)
 }
 
 fn org_name(orgs: &[OrgUnit], id: i64) -> String {

@@ -263,9 +263,16 @@ pub async fn load(demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
         .await?;
         published += 1;
     }
+    let extra = demo.size("disclosure_requests") as usize;
+    if extra > 0 {
+        let agencies: Vec<i64> = GUIDED.iter().filter_map(|k| demo.org(k)).collect();
+        let to = platform::db::now();
+        crate::generate::requests(db, &agencies, extra, 20_261_205, to - 365 * 86_400, to).await?;
+    }
     Ok(vec![format!(
-        "政府信息公开：{} 个机关的公开指南，{filed} 件依申请公开（各种状态和答复结果），{published} 份 {last_year} 年度报告已发布",
-        GUIDED.len()
+        "政府信息公开：{} 个机关的公开指南，{} 件依申请公开（各种状态和答复结果），{published} 份 {last_year} 年度报告已发布",
+        GUIDED.len(),
+        filed + extra
     )])
 }
 

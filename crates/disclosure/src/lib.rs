@@ -19,6 +19,7 @@ pub mod admin;
 pub mod api;
 pub mod demo;
 pub mod domain;
+pub mod generate;
 pub mod public;
 pub mod report;
 pub mod service;

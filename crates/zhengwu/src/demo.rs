@@ -37,6 +37,8 @@ pub struct Sizes {
     pub articles: u32,
     pub letters: u32,
     pub applications: u32,
+    /// Generated disclosure requests over the past year, besides the demo's own (benchmarks).
+    pub disclosure_requests: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -62,6 +64,7 @@ pub async fn load(
             ("articles", sizes.articles),
             ("letters", sizes.letters),
             ("applications", sizes.applications),
+            ("disclosure_requests", sizes.disclosure_requests),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

@@ -95,6 +95,9 @@ enum Cmd {
         /// Number of generated online-service applications over the past half year (网上办事).
         #[arg(long, env = "ZHENGWU_APPLICATIONS", default_value_t = 600)]
         applications: u32,
+        /// Number of generated disclosure requests over the past year, besides the demo's own (政府信息公开).
+        #[arg(long, env = "ZHENGWU_DISCLOSURE_REQUESTS", default_value_t = 0)]
+        disclosure_requests: u32,
     },
     /// Manage accounts.
     User {
@@ -280,7 +283,7 @@ async fn run() -> anyhow::Result<()> {
             let db = zhengwu::open_db(&cfg).await?;
             serve(db, cfg, key, &s).await?;
         }
-        Cmd::Demo { opts: s, serve: serve_after, articles, letters, applications } => {
+        Cmd::Demo { opts: s, serve: serve_after, articles, letters, applications, disclosure_requests } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
@@ -291,7 +294,7 @@ async fn run() -> anyhow::Result<()> {
             let progress = pb.clone();
             let demo = zhengwu::demo::load(
                 &app.state,
-                zhengwu::demo::Sizes { articles, letters, applications },
+                zhengwu::demo::Sizes { articles, letters, applications, disclosure_requests },
                 move |done| progress.set_position(done),
             )
             .await?;

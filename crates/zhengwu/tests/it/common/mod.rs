@@ -225,9 +225,13 @@ impl TestApp {
 
     /// Loads the demo site group (accounts, sites, channels) with `articles` generated articles.
     pub async fn load_demo(&self, articles: u32, letters: u32) {
-        zhengwu::demo::load(&self.state, zhengwu::demo::Sizes { articles, letters, applications: 0 }, |_| {})
-            .await
-            .expect("demo");
+        zhengwu::demo::load(
+            &self.state,
+            zhengwu::demo::Sizes { articles, letters, applications: 0, disclosure_requests: 0 },
+            |_| {},
+        )
+        .await
+        .expect("demo");
     }
 
     /// Creates an account with the given roles (global scope) that has already set its password.

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# 政府信息公开 benchmark (issue 17; not a test). One command:
+#   bash bench/disclosure.sh                          # 100,000 generated requests on SQLite
+#   bash bench/disclosure.sh --requests 20000
+# Builds release; generates the demo with its own requests, guides and last year's reports plus N
+# requests over the past year across 12 agencies (kept in bench/out/disclosure-N); then, one
+# connection at a time, drives with wrk: the office's queue and overdue list (the demo handler of
+# 市科技局), the annual report of this year generated from the requests in the back office, the
+# published report on the portal, the guide and the request form. The reference is nginx serving
+# the same responses as files. The catalogue (100,000 items) is not built yet, so not measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=100000
+DUR=${DUR:-5}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests) N=$2; shift 2 ;;
+    --duration) DUR=$2; shift 2 ;;
+    *) echo "用法：bash bench/disclosure.sh [--requests N] [--duration 每轮秒数]" >&2; exit 2 ;;
+  esac
+done
+source bench/lib.sh
+ensure_tools
+cargo build --release -p zhengwu --quiet
+BIN=$PWD/target/release/zhengwu
+W=$PWD/bench/out/disclosure-$N
+DATA=$W/data
+STATIC=$W/static
+NG=127.0.0.1:18094
+ZW=127.0.0.1:18095
+export ZHENGWU_DATA_DIR=$DATA ZHENGWU_LOG=warn
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+if [ ! -f "$W/.ready" ]; then
+  rm -rf "$W"; mkdir -p "$W"
+  echo "== 生成演示站群和 $N 件依申请公开"
+  t0=$(date +%s%N)
+  "$BIN" demo --articles 100 --letters 0 --applications 0 --disclosure-requests "$N" >/dev/null
+  echo "GEN_MS $(( ($(date +%s%N) - t0) / 1000000 ))" > "$W/gen.txt"
+  touch "$W/.ready"
+fi
+GEN_MS=$(awk '/GEN_MS/{print $2}' "$W/gen.txt")
+
+"$BIN" serve --listen "$ZW" >"$W/serve.log" 2>&1 &
+ZW_PID=$!
+PIDS+=($ZW_PID)
+for _ in $(seq 1 100); do curl -fs "http://$ZW/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+ADMIN=$(login siteadmin)
+HANDLER=$(login handler)
+YEAR=$(date +%Y)
+# 市科技局: its back-office id (from the guides page) and its public code (from the reports list).
+KJJ_ID=$(curl -s -H "Cookie: $ADMIN" "http://$ZW/admin/disclosure/guides" | perl -0ne 'print $1 if /哈尔滨市科学技术局<\/td>.*?\/admin\/disclosure\/reports\/(\d+)\//s')
+REPORT=$(curl -s "http://$ZW/gongkai/reports/" | grep -o '/gongkai/reports/[^"]*/[0-9]*' | head -1)
+GUIDE=$(curl -s "http://$ZW/gongkai/" | grep -o '/gongkai/guide/[^"]*' | head -1)
+[ -n "$KJJ_ID" ] && [ -n "$REPORT" ] && [ -n "$GUIDE" ] || { echo "demo pages not found" >&2; exit 1; }
+CASES="queue|handler|/admin/disclosure/requests
+overdue-list|handler|/admin/disclosure/requests?overdue=1
+closed-list|handler|/admin/disclosure/requests?state=closed&page=50
+annual-report|admin|/admin/disclosure/reports/$KJJ_ID/$YEAR
+report-public|-|$REPORT
+guide|-|$GUIDE
+apply-form|-|/gongkai/apply"
+
+rm -rf "$STATIC"; mkdir -p "$STATIC" "$W/urls"
+while IFS='|' read -r name who path; do
+  cookie=""; [ "$who" = admin ] && cookie=$ADMIN; [ "$who" = handler ] && cookie=$HANDLER
+  code=$(curl -s -o "$STATIC/$name" -w '%{http_code}' -H "Cookie: $cookie" "http://$ZW$path")
+  [ "$code" = 200 ] || { echo "$name $path answered $code" >&2; exit 1; }
+  echo "$path" > "$W/urls/$name.zw"
+  echo "/$name" > "$W/urls/$name.ng"
+done <<< "$CASES"
+start_nginx "$W" "$STATIC" "$NG"
+
+TOTAL=$(sqlite3 "$DATA/zhengwu.db" "SELECT COUNT(*) FROM disclosure_request" 2>/dev/null || echo "?")
+echo
+echo "依申请公开 $TOTAL 件（SQLite，其中生成 $N 件），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
+echo "| 页面 | Zhengwu p50 ms | p99 ms | 请求/秒 | nginx 静态 p50 ms | 比值（nginx 吞吐/Zhengwu 吞吐） | 字节 |"
+echo "|---|---|---|---|---|---|---|"
+while IFS='|' read -r name who path; do
+  cookie=""; [ "$who" = admin ] && cookie=$ADMIN; [ "$who" = handler ] && cookie=$HANDLER
+  read -r zr zp50 zp99 zbad zerr <<< "$(run_get "$ZW" "$W/urls/$name.zw" "$cookie")"
+  read -r nr np50 _ _ _ <<< "$(run_get "$NG" "$W/urls/$name.ng" "")"
+  bytes=$(stat -c %s "$STATIC/$name")
+  ratio=$(echo "$nr $zr" | awk '{ if ($2 > 0) printf "%.0f", $1 / $2; else print "-" }')
+  flag=""; [ "$zbad" != 0 ] || [ "$zerr" != 0 ] && flag=" (错误 $zbad/$zerr)"
+  echo "| $name | $zp50 | $zp99 | $zr$flag | $np50 | $ratio | $bytes |"
+done <<< "$CASES"
+echo "RSS $(awk '/VmHWM/{print int($2/1024)}' "/proc/$ZW_PID/status") MB"

@@ -1,0 +1,115 @@
+//! Generated disclosure requests of realistic shape for benchmarks: a seeded stream over the past
+//! year across the given agencies, older requests mostly answered (each with an outcome of table
+//! 三), recent ones open with their due day from the calendar; inserted in multi-row statements.
+//! Their history holds only the filing event; the demo's own requests carry full histories.
+
+use platform::calendar::{WorkCalendar, date_text};
+use platform::db::{Arg, Db, DbResult, Exec, sql};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::{ApplicantKind, Outcome};
+
+const SURNAMES: [&str; 10] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+const GIVEN: [&str; 8] = ["建国", "秀英", "志强", "丽华", "海涛", "淑珍", "晓东", "雪梅"];
+const WHAT: [&str; 6] = [
+    "年度部门预算和决算",
+    "行政处罚决定书",
+    "建设项目环境影响评价批复",
+    "专项资金分配明细",
+    "行政许可审查材料",
+    "规范性文件的制定说明",
+];
+
+/// Files `count` requests to `orgs` submitted between `from` and `to` (unix seconds).
+pub async fn requests(db: &Db, orgs: &[i64], count: usize, seed: u64, from: i64, to: i64) -> DbResult<usize> {
+    if orgs.is_empty() || count == 0 {
+        return Ok(0);
+    }
+    let cal: WorkCalendar = platform::calendar::load(db).await?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = platform::db::now();
+    let span = (to - from).max(1);
+    let first = db.count(sql("SELECT COALESCE(MAX(id), 0) FROM disclosure_request")).await? as usize;
+    let decisions: Vec<Outcome> = Outcome::ALL.to_vec();
+    const COLS: &str = "no, query_hash, org_id, applicant_kind, applicant_name, id_type, id_number, applicant_hash, phone, description, \
+                        delivery, channel, state, submitted_at, submitted_on, received_on, clock, due_on, outcome, basis, decided_on, delivered_on, updated_at";
+    let mut k = 0usize;
+    while k < count {
+        let mut tx = db.begin().await?;
+        for _ in 0..25 {
+            if k >= count {
+                break;
+            }
+            let n = 300.min(count - k);
+            let mut q = sql(format!("INSERT INTO disclosure_request ({COLS}) VALUES "));
+            for j in 0..n {
+                let submitted = from + rng.random_range(0..span);
+                let day =
+                    platform::calendar::date(&platform::fmt_date(submitted)).unwrap_or_else(platform::calendar::today);
+                let received = cal.add_workdays(day, 1);
+                let age_days = (now - submitted) / 86_400;
+                let kind = ApplicantKind::ALL[if rng.random_bool(0.8) { 0 } else { rng.random_range(1..6) }];
+                // Older requests are answered; a few stay open past their due day (they show red).
+                let open = age_days < 35 || rng.random_range(0..1000) < 3;
+                let (state, outcome, decided) = if open {
+                    (if age_days < 1 { "submitted" } else { "received" }, None, None)
+                } else {
+                    let o = decisions[rng.random_range(0..decisions.len())];
+                    let decided = cal.add_workdays(received, rng.random_range(3..20));
+                    ("closed", Some(o), Some(decided))
+                };
+                let due = (state == "received").then(|| cal.add_workdays(received, crate::domain::REPLY_WORKDAYS));
+                let no = format!("YSQ{}{:06}", date_text(day).replace('-', ""), first + k + j + 1);
+                let name = format!(
+                    "{}{}",
+                    SURNAMES[rng.random_range(0..SURNAMES.len())],
+                    GIVEN[rng.random_range(0..GIVEN.len())]
+                );
+                let clock = if state == "submitted" {
+                    "[]".to_owned()
+                } else {
+                    format!(r#"[{{"kind":"received","day":"{}"}}]"#, date_text(received))
+                };
+                let args: Vec<Arg> = vec![
+                    no.into(),
+                    platform::intake::hash_code(&format!("G{}", first + k + j)).into(),
+                    orgs[rng.random_range(0..orgs.len())].into(),
+                    kind.code().into(),
+                    name.into(),
+                    if kind.is_person() { "居民身份证" } else { "统一社会信用代码" }.into(),
+                    String::new().into(),
+                    format!("g{}", rng.random_range(0..20_000)).into(),
+                    String::new().into(),
+                    format!("{}年{}", 2020 + rng.random_range(0..6), WHAT[rng.random_range(0..WHAT.len())]).into(),
+                    "email".into(),
+                    "online".into(),
+                    state.into(),
+                    submitted.into(),
+                    date_text(day).into(),
+                    (state != "submitted").then(|| date_text(received)).into(),
+                    clock.into(),
+                    due.map(date_text).into(),
+                    outcome.map_or("", Outcome::code).into(),
+                    outcome.map_or("", Outcome::basis).into(),
+                    decided.map(date_text).into(),
+                    decided.map(date_text).into(),
+                    submitted.into(),
+                ];
+                q = q.push(if j == 0 { "(" } else { ", (" });
+                for (i, a) in args.into_iter().enumerate() {
+                    if i > 0 {
+                        q = q.push(", ");
+                    }
+                    q = q.push_bind(a);
+                }
+                q = q.push(")");
+            }
+            tx.execute(q).await?;
+            k += n;
+        }
+        tx.commit().await?;
+    }
+    db.execute(sql("ANALYZE")).await?;
+    Ok(count)
+}
