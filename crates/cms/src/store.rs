@@ -665,13 +665,7 @@ fn admin_filtered(base: &str, f: &ArticleFilter) -> platform::db::Q {
     if let Some(c) = f.channel_id {
         q = q.push(" AND channel_id = ").push_bind(c);
     }
-    if let Some(cs) = &f.channels {
-        q = if cs.is_empty() {
-            q.push(" AND 1=0")
-        } else {
-            q.push(" AND channel_id IN (").push_bind_list(cs.iter().copied()).push(")")
-        };
-    }
+    q = q.and_within("channel_id", f.channels.as_deref());
     if !f.state.is_empty() {
         q = q.push(" AND state = ").push_bind(f.state.clone());
     }

@@ -259,16 +259,6 @@ async fn receipt_page(
     html(&state, &ctx, "public/gk_receipt.html", status, page, true).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct QueryForm {
-    #[serde(default)]
-    no: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     state.lookup_page(&ctx, &SECTION, "public/gk_query.html", "申请查询").await
 }
@@ -276,7 +266,7 @@ async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
 async fn query_submit(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(f): axum::Form<QueryForm>,
+    axum::Form(f): axum::Form<platform::web::portal::LookupForm>,
 ) -> Result<Response, AppError> {
     ctx.require_form_token(&f.csrf)?;
     match service::find_for_applicant(&state.db, &f.no, &f.code).await {

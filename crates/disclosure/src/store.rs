@@ -290,13 +290,7 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>, limit: i64, offset: i64) -> DbR
         if let Some(d) = f.due_before {
             q = q.push(" AND due_on < ").push_bind(d);
         }
-        if let Some(orgs) = f.orgs {
-            q = if orgs.is_empty() {
-                q.push(" AND 1=0")
-            } else {
-                q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
-            };
-        }
+        q = q.and_within("org_id", f.orgs);
         q
     };
     let total = db.count(build("COUNT(*)")).await?;
@@ -311,13 +305,7 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>, limit: i64, offset: i64) -> DbR
 /// Counts per state for the units (the queue's tabs and the workbench).
 pub async fn state_counts(db: &Db, orgs: Option<&[i64]>, today: &str) -> DbResult<(Vec<(String, i64)>, i64)> {
     let scope = |mut q: platform::db::Q| {
-        if let Some(orgs) = orgs {
-            q = if orgs.is_empty() {
-                q.push(" AND 1=0")
-            } else {
-                q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
-            };
-        }
+        q = q.and_within("org_id", orgs);
         q
     };
     let by_state: Vec<(String, i64)> = db

@@ -426,31 +426,18 @@ pub struct ListFilter {
     pub open: bool,
 }
 
-/// `AND col IN (…)`, or a condition that matches nothing for an empty list.
-fn and_in(q: Q, col: &str, values: &[i64]) -> Q {
-    if values.is_empty() {
-        q.push(" AND 1=0")
-    } else {
-        q.push(&format!(" AND {col} IN (")).push_bind_list(values.iter().copied()).push(")")
-    }
-}
-
 fn list_where(base: &str, f: &ListFilter) -> Q {
     let mut q = sql(format!("{base} WHERE 1=1"));
     if let Some(m) = f.mailbox_id {
         q = q.push(" AND mailbox_id = ").push_bind(m);
     }
-    if let Some(ms) = &f.mailboxes {
-        q = and_in(q, "mailbox_id", ms);
-    }
+    q = q.and_within("mailbox_id", f.mailboxes.as_deref());
     if let Some(s) = f.state.as_deref().filter(|s| !s.is_empty()) {
         q = q.push(" AND state = ").push_bind(s);
     } else if f.open {
         q = q.push(" AND state IN ('accepted','assigned','reply_review')");
     }
-    if let Some(units) = &f.units {
-        q = and_in(q, "unit_id", units);
-    }
+    q = q.and_within("unit_id", f.units.as_deref());
     let text = f.q.trim();
     if !text.is_empty() {
         if text.chars().all(|c| c.is_ascii_digit()) {
@@ -656,7 +643,7 @@ pub async fn counts(
         sql(format!("SELECT mailbox_id, unit_id, {} FROM letter_tally WHERE day >= $1 AND day <= $2", sums.join(", ")))
             .bind(from)
             .bind(to);
-    let q = and_in(q, "mailbox_id", mailboxes).push(" GROUP BY mailbox_id, unit_id");
+    let q = q.and_within("mailbox_id", Some(mailboxes)).push(" GROUP BY mailbox_id, unit_id");
     let rows: Vec<TallyRow> = db.fetch_all(q).await?;
     let mut out: std::collections::BTreeMap<(i64, i64), Counts> = rows
         .into_iter()
@@ -692,7 +679,7 @@ pub async fn counts(
     .bind(today)
     .bind(f)
     .bind(t + 86_400);
-    let q = and_in(q, "mailbox_id", mailboxes).push(" GROUP BY mailbox_id, COALESCE(unit_id, 0)");
+    let q = q.and_within("mailbox_id", Some(mailboxes)).push(" GROUP BY mailbox_id, COALESCE(unit_id, 0)");
     let overdue: Vec<Overdue> = db.fetch_all(q).await?;
     for o in overdue {
         out.entry((o.mailbox_id, o.unit)).or_default().overdue_now += o.n;
@@ -734,9 +721,8 @@ pub async fn overview(db: &Db, within: Within<'_>, today: &str, horizon: &str) -
     .bind(today)
     .bind(horizon);
     let q = match within {
-        Within::Mailboxes(ids) => and_in(q, "mailbox_id", ids),
-        Within::Units(Some(ids)) => and_in(q, "unit_id", ids),
-        Within::Units(None) => q,
+        Within::Mailboxes(ids) => q.and_within("mailbox_id", Some(ids)),
+        Within::Units(ids) => q.and_within("unit_id", ids),
     };
     db.fetch_one(q).await
 }
@@ -762,7 +748,7 @@ pub async fn old_open_letters(db: &Db, mailboxes: &[i64], before: i64) -> DbResu
         "SELECT mailbox_id, submitted_at FROM letter WHERE state IN ('submitted','accepted','assigned','reply_review') AND submitted_at < $1",
     )
     .bind(before);
-    let rows: Vec<OpenRow> = db.fetch_all(and_in(q, "mailbox_id", mailboxes)).await?;
+    let rows: Vec<OpenRow> = db.fetch_all(q.and_within("mailbox_id", Some(mailboxes))).await?;
     Ok(rows.into_iter().map(|r| (r.mailbox_id, r.submitted_at)).collect())
 }
 

@@ -143,6 +143,16 @@ impl Q {
         self
     }
 
+    /// Appends ` AND column IN (…)` for `ids`: `None` restricts nothing, an empty list matches no
+    /// row (how queues keep to the units or channels a user may see). `column` comes from code.
+    pub fn and_within(self, column: &str, ids: Option<&[i64]>) -> Self {
+        match ids {
+            None => self,
+            Some([]) => self.push(" AND 1=0"),
+            Some(ids) => self.push(&format!(" AND {column} IN (")).push_bind_list(ids.iter().copied()).push(")"),
+        }
+    }
+
     /// Number of arguments bound so far (the next placeholder is this plus one).
     pub fn arg_count(&self) -> usize {
         self.args.len()

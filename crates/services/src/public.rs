@@ -345,16 +345,6 @@ async fn receipt_page(
     html(&state, &ctx, "public/bs_receipt.html", status, page, true).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct QueryForm {
-    #[serde(default)]
-    no: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-}
-
 async fn query_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     state.lookup_page(&ctx, &SECTION, "public/bs_query.html", "办件查询").await
 }
@@ -462,7 +452,7 @@ async fn query_submit(
     State(state): State<AppState>,
     Extension(svc): Ext,
     ctx: Ctx,
-    axum::Form(f): axum::Form<QueryForm>,
+    axum::Form(f): axum::Form<platform::web::portal::LookupForm>,
 ) -> Result<Response, AppError> {
     ctx.require_form_token(&f.csrf)?;
     match service::find_for_applicant(&state.db, &f.no, &f.code).await {
@@ -544,7 +534,7 @@ const PRINT_SCRIPT: &str =
 async fn notice(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(f): axum::Form<QueryForm>,
+    axum::Form(f): axum::Form<platform::web::portal::LookupForm>,
 ) -> Result<Response, AppError> {
     ctx.require_form_token(&f.csrf)?;
     let a = service::find_for_applicant(&state.db, &f.no, &f.code).await?;

@@ -471,13 +471,7 @@ pub async fn queue(
         if let Some(d) = overdue_before {
             q = q.push(" AND due_date < ").push_bind(d);
         }
-        if let Some(orgs) = orgs {
-            q = if orgs.is_empty() {
-                q.push(" AND 1=0")
-            } else {
-                q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
-            };
-        }
+        q = q.and_within("org_id", orgs);
         q
     };
     let total = db.count(build("COUNT(*)")).await?;
@@ -514,26 +508,14 @@ pub async fn case_overview(db: &Db, orgs: Option<&[i64]>, today: &str, horizon: 
     )
     .bind(today)
     .bind(horizon);
-    if let Some(orgs) = orgs {
-        q = if orgs.is_empty() {
-            q.push(" AND 1=0")
-        } else {
-            q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
-        };
-    }
+    q = q.and_within("org_id", orgs);
     db.fetch_one(q).await
 }
 
 /// Open 差评 follow-ups of these departments (`None`: all).
 pub async fn open_followups(db: &Db, orgs: Option<&[i64]>) -> DbResult<i64> {
     let mut q = sql("SELECT COUNT(*) FROM rating_followup WHERE state = 'open'");
-    if let Some(orgs) = orgs {
-        q = if orgs.is_empty() {
-            q.push(" AND 1=0")
-        } else {
-            q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
-        };
-    }
+    q = q.and_within("org_id", orgs);
     db.count(q).await
 }
 
@@ -608,13 +590,7 @@ pub async fn followups(db: &Db, orgs: Option<&[i64]>) -> DbResult<Vec<Followup>>
     let mut q = sql(
         "SELECT id, application_id, org_id, rating, due_date, state, response, created_at FROM rating_followup WHERE 1=1",
     );
-    if let Some(orgs) = orgs {
-        q = if orgs.is_empty() {
-            q.push(" AND 1=0")
-        } else {
-            q.push(" AND org_id IN (").push_bind_list(orgs.iter().copied()).push(")")
-        };
-    }
+    q = q.and_within("org_id", orgs);
     db.fetch_all(q.push(" ORDER BY state DESC, due_date")).await
 }
 

@@ -74,6 +74,17 @@ pub struct Section {
     pub nav: &'static [(&'static str, &'static str)],
 }
 
+/// What a citizen's lookup form sends: the case number, its query code and the form token.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LookupForm {
+    #[serde(default)]
+    pub no: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default, rename = "_csrf")]
+    pub csrf: String,
+}
+
 /// What the frame needs to know about one module page besides its content.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Frame {
