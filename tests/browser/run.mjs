@@ -73,6 +73,7 @@ const articlePath = await firstLink(listPath, /href="(\/a\/\d+\.html)"/);
 const topicPath = await firstLink('/', /<section class="topics"[\s\S]*?href="(\/c\/\d+\/)"/);
 const letterPath = await firstLink('/hudong/szxx/', /href="(\/hudong\/letters\/\d+)"/);
 const guidePath = await firstLink('/gongkai/', /href="(\/gongkai\/guide\/[^"]+)"/);
+const itemPath = await firstLink('/gongkai/catalogue', /href="(\/gongkai\/items\/\d+)"/);
 const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/reports\/[^"]+\/\d+)"/);
 const pages = [
   ['首页', '/'],
@@ -105,6 +106,8 @@ const pages = [
   ['申报通知', '/banshi/calls/1'],
   ['政府信息公开', '/gongkai/'],
   ['公开指南', guidePath],
+  ['公开目录', '/gongkai/catalogue'],
+  ['目录信息', itemPath],
   ['依申请公开', '/gongkai/apply'],
   ['申请查询', '/gongkai/query'],
   ['年度报告列表', '/gongkai/reports/'],

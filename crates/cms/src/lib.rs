@@ -301,6 +301,14 @@ impl platform::module::Module for Cms {
     fn spawn_jobs(self: Arc<Self>, state: AppState) {
         spawn_jobs(state, self);
     }
+
+    fn documents<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: &'a platform::module::DocumentQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Document>, platform::web::AppError>> {
+        Box::pin(async move { Ok(store::published_documents(&state.db, q).await?) })
+    }
 }
 
 fn nav() -> Vec<NavItem> {

@@ -283,6 +283,39 @@ pub fn channel_chain(channels: &[Channel], id: i64) -> Vec<i64> {
 
 // ---- articles ------------------------------------------------------------------------------------
 
+/// Published articles as documents other modules refer to (the disclosure catalogue), at their
+/// site's address.
+pub async fn published_documents(
+    db: &Db,
+    q: &platform::module::DocumentQuery,
+) -> DbResult<Vec<platform::module::Document>> {
+    let mut s =
+        sql("SELECT a.id, a.title, a.summary, a.keywords, a.doc_number, a.org_id, a.published_at, s.path_prefix \
+         FROM article a JOIN site s ON s.id = a.site_id WHERE a.state = 'published'");
+    if !q.ids.is_empty() {
+        s = s.and_within("a.id", Some(&q.ids));
+    }
+    if q.with_doc_no {
+        s = s.push(" AND a.doc_number <> ''");
+    }
+    s = s.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ").push_bind(q.limit.clamp(1, 10_000));
+    type Row = (i64, String, String, String, String, Option<i64>, Option<i64>, String);
+    let rows: Vec<Row> = db.fetch_all(s).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, summary, keywords, doc_no, org_id, published_at, prefix)| platform::module::Document {
+            id,
+            title,
+            url: format!("{prefix}/a/{id}.html"),
+            summary,
+            keywords,
+            doc_no,
+            org_id,
+            published_at: published_at.unwrap_or(0),
+        })
+        .collect())
+}
+
 pub async fn article(db: &Db, id: i64) -> DbResult<Option<Article>> {
     db.fetch_optional(sql("SELECT * FROM article WHERE id = $1").bind(id)).await
 }

@@ -117,7 +117,7 @@ struct Planned {
     outcome: Option<Outcome>,
 }
 
-pub async fn load(demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
+pub async fn load(state: &platform::web::AppState, demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
     let db = &demo.db;
     if db.count(sql("SELECT COUNT(*) FROM disclosure_guide")).await? > 0 {
         return Ok(Vec::new());
@@ -269,11 +269,66 @@ pub async fn load(demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
         let to = platform::db::now();
         crate::generate::requests(db, &agencies, extra, 20_261_205, to - 365 * 86_400, to).await?;
     }
+    let catalogued = catalogue(state, demo, &orgs).await?;
     Ok(vec![format!(
-        "政府信息公开：{} 个机关的公开指南，{} 件依申请公开（各种状态和答复结果），{published} 份 {last_year} 年度报告已发布",
+        "政府信息公开：{} 个机关的公开指南，{catalogued} 条公开目录，{} 件依申请公开（各种状态和答复结果），{published} 份 {last_year} 年度报告已发布",
         GUIDED.len(),
         filed + extra
     )])
+}
+
+/// Catalogues the demo's policy documents (those with a 文号, up to 400): each under its issuing
+/// unit (市政府 when it has none), with a topic read from its title, a few repealed or replaced.
+async fn catalogue(state: &platform::web::AppState, demo: &DemoSetup, orgs: &[OrgUnit]) -> anyhow::Result<usize> {
+    let q = platform::module::DocumentQuery { with_doc_no: true, limit: 400, ..Default::default() };
+    let docs = state.modules.documents(state, &q).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fallback = demo.org("szf");
+    let mut n = 0;
+    for (i, doc) in docs.iter().enumerate() {
+        let Some(org) = doc.org_id.or(fallback).and_then(|id| orgs.iter().find(|o| o.id == id)) else { continue };
+        let topic = [
+            ("规划", "规划计划"),
+            ("统计", "统计信息"),
+            ("许可", "行政许可"),
+            ("处罚", "行政处罚和行政强制"),
+            ("预算", "财政预决算"),
+            ("采购", "政府采购"),
+            ("就业", "社会保障和就业"),
+            ("教育", "教育医疗"),
+            ("医疗", "教育医疗"),
+            ("应急", "应急管理"),
+            ("安全生产", "环境保护和安全生产"),
+            ("解读", "政策解读"),
+        ]
+        .iter()
+        .find(|(w, _)| doc.title.contains(w))
+        .map_or("法规规章和规范性文件", |(_, t)| t);
+        let genre = ["通知", "意见", "办法", "规定", "决定", "公告"]
+            .into_iter()
+            .find(|g| doc.title.ends_with(g))
+            .unwrap_or("通知");
+        let published = platform::fmt_date(doc.published_at);
+        let repealed = i % 29 == 7;
+        let input = crate::catalogue::ItemInput {
+            document_id: doc.id,
+            org: org.code.clone(),
+            topic: topic.into(),
+            genre: genre.into(),
+            doc_no: doc.doc_no.clone(),
+            written_on: published.clone(),
+            formed_on: published.clone(),
+            keywords: doc.keywords.clone(),
+            summary: doc.summary.clone(),
+            validity: if repealed { "repealed".into() } else { "valid".into() },
+            invalid_on: if repealed { date_text(today()) } else { String::new() },
+            replaced_by: if repealed { "新修订的同名文件".into() } else { String::new() },
+            ..Default::default()
+        };
+        if crate::catalogue::insert(&demo.db, org, doc, &input, "demo").await.is_ok() {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Files one planned request and walks it through its steps as the office would have.

@@ -729,6 +729,64 @@ impl Table4 {
     }
 }
 
+// ---- the 主动公开 catalogue ------------------------------------------------------------------------
+
+/// 主题分类: the categories of Art. 20 and the local ones of Art. 21 (city and county).
+pub const TOPICS: [&str; 20] = [
+    "法规规章和规范性文件",
+    "机构职能",
+    "规划计划",
+    "统计信息",
+    "行政许可",
+    "行政处罚和行政强制",
+    "财政预决算",
+    "行政事业性收费",
+    "政府采购",
+    "重大建设项目",
+    "社会保障和就业",
+    "教育医疗",
+    "应急管理",
+    "环境保护和安全生产",
+    "公务员招考",
+    "市政建设和公共服务",
+    "土地征收和房屋征收",
+    "社会救助",
+    "政策解读",
+    "其他",
+];
+
+/// 体裁分类.
+pub const GENRES: [&str; 12] =
+    ["通知", "决定", "意见", "办法", "规定", "公告", "通告", "报告", "批复", "函", "纪要", "其他"];
+
+/// 有效性.
+pub const VALIDITY: [(&str, &str); 3] = [("valid", "有效"), ("invalid", "失效"), ("repealed", "废止")];
+
+/// The index number under the default pattern `<org code>/<year>-<5-digit sequence>` (the
+/// de-facto national form, e.g. `000014349/2017-00110`).
+pub fn index_number(org_code: &str, year: i32, seq: i64) -> String {
+    format!("{org_code}/{year}-{seq:05}")
+}
+
+/// A 文号 as stored: its year in 〔〕 whatever brackets were typed ([] () 【】 ［］ （） 〔〕 ﹝﹞), no
+/// spaces — so 哈科规[2024] 3号 and 哈科规〔2024〕3号 are one document.
+pub fn normalise_doc_no(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '[' | '(' | '【' | '［' | '（' | '﹝' => '〔',
+            ']' | ')' | '】' | '］' | '）' | '﹞' => '〕',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether information formed or changed on `formed` and published on `published` missed the
+/// 20 working days of Art. 26.
+pub fn published_late(cal: &WorkCalendar, formed: Date, published: Date) -> bool {
+    published > cal.add_workdays(formed, 20)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -867,6 +925,20 @@ mod tests {
 
     fn counted(applicant: ApplicantKind, received_year: i32, decided: Option<(Outcome, i32)>) -> Counted {
         Counted { applicant, received_year, decided }
+    }
+
+    #[test]
+    fn catalogue_numbers_and_doc_numbers() {
+        assert_eq!(index_number("000014349", 2017, 110), "000014349/2017-00110");
+        for typed in
+            ["哈科规[2024]3号", "哈科规（2024）3号", "哈科规【2024】 3号", "哈科规〔2024〕3号", " 哈科规﹝2024﹞3号"]
+        {
+            assert_eq!(normalise_doc_no(typed), "哈科规〔2024〕3号", "{typed}");
+        }
+        let cal = cal();
+        // Formed Thursday 24 September 2026: 20 working days end 29 October (see above).
+        assert!(!published_late(&cal, d("2026-09-24"), d("2026-10-29")));
+        assert!(published_late(&cal, d("2026-09-24"), d("2026-10-30")));
     }
 
     #[test]

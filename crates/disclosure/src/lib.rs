@@ -3,8 +3,8 @@
 //! report (国办公开办函〔2021〕30号) generated from the requests.
 //!
 //! Layout: `domain` (pure: applicants, the 21 outcomes of table 三, states and actions, the clock,
-//! the fee schedule, tables 三 and 四), `store` (SQL), `service` (filing and the office's actions on
-//! the workflow kernel), `report` (the annual report from data), `public` (`/gongkai/`), `admin`
+//! the fee schedule, tables 三 and 四, the catalogue's index numbers and 文号), `store` (SQL), `service` (filing and the office's actions on
+//! the workflow kernel), `report` (the annual report from data), `catalogue` (the 主动公开 catalogue: items, pages, API), `public` (`/gongkai/`), `admin`
 //! (back office), `api` (JSON API), `demo`.
 
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod catalogue;
 pub mod demo;
 pub mod domain;
 pub mod generate;
@@ -46,6 +47,12 @@ impl platform::module::Module for Disclosure {
             },
             NavItem {
                 section: "政府信息公开",
+                href: "/admin/disclosure/catalogue",
+                label: "公开目录",
+                perm: Some(Perm::DisclosureManage),
+            },
+            NavItem {
+                section: "政府信息公开",
                 href: "/admin/disclosure/guides",
                 label: "公开指南和年度报告",
                 perm: Some(Perm::DisclosureManage),
@@ -62,15 +69,17 @@ impl platform::module::Module for Disclosure {
     }
 
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
-        platform::web::api::with_extension(api::routes(), self)
+        let mut routes = api::routes();
+        routes.extend(catalogue::api_routes());
+        platform::web::api::with_extension(routes, self)
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().layer(Extension(self))
+        admin::routes().merge(catalogue::admin_routes()).layer(Extension(self))
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
-        public::routes().layer(Extension(self))
+        public::routes().merge(catalogue::public_routes()).layer(Extension(self))
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
@@ -79,9 +88,9 @@ impl platform::module::Module for Disclosure {
 
     fn load_demo<'a>(
         &'a self,
-        _state: &'a AppState,
+        state: &'a AppState,
         demo: &'a platform::module::DemoSetup,
     ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
-        Box::pin(demo::load(demo))
+        Box::pin(demo::load(state, demo))
     }
 }

@@ -41,6 +41,7 @@ pub static SECTION: Section = Section {
     root: "/gongkai/",
     nav: &[
         ("/gongkai/", "公开指南"),
+        ("/gongkai/catalogue", "公开目录"),
         ("/gongkai/apply", "依申请公开"),
         ("/gongkai/query", "申请查询"),
         ("/gongkai/reports/", "年度报告"),

@@ -136,6 +136,31 @@ pub struct Figure {
     pub unit: &'static str,
 }
 
+/// Which published documents are asked for: these ids, or the newest that carry a 文号.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentQuery {
+    pub ids: Vec<i64>,
+    /// Only documents with a 文号 (policy documents), newest first.
+    pub with_doc_no: bool,
+    pub limit: i64,
+}
+
+/// A published document another module holds (a CMS article), as the disclosure catalogue and
+/// policy interpretations refer to it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Document {
+    pub id: i64,
+    pub title: String,
+    /// Its public address.
+    pub url: String,
+    pub summary: String,
+    pub keywords: String,
+    pub doc_no: String,
+    /// The issuing unit, when known.
+    pub org_id: Option<i64>,
+    pub published_at: i64,
+}
+
 /// A subsystem of the program.
 pub trait Module: Any + Send + Sync {
     /// Its name as users read it (网上办事): menus, clashes, logs.
@@ -222,6 +247,15 @@ pub trait Module: Any + Send + Sync {
     fn figures<'a>(&'a self, _state: &'a AppState, _q: FigureQuery) -> BoxFuture<'a, Result<Vec<Figure>, AppError>> {
         Box::pin(async { Ok(Vec::new()) })
     }
+
+    /// Published documents it holds, for other modules to catalogue and link.
+    fn documents<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _q: &'a DocumentQuery,
+    ) -> BoxFuture<'a, Result<Vec<Document>, AppError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 }
 
 /// The program's modules, in the order their routes and menus are composed.
@@ -264,6 +298,15 @@ impl Modules {
     }
 
     /// Every module's figures for a period; a module that fails is left out and logged.
+    /// Published documents from every module that holds some.
+    pub async fn documents(&self, state: &AppState, q: &DocumentQuery) -> Result<Vec<Document>, AppError> {
+        let mut out = Vec::new();
+        for m in &self.0 {
+            out.extend(m.documents(state, q).await?);
+        }
+        Ok(out)
+    }
+
     pub async fn figures(&self, state: &AppState, q: FigureQuery) -> Vec<Figure> {
         let mut out = Vec::new();
         for m in &self.0 {

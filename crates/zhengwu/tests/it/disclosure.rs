@@ -67,6 +67,61 @@ async fn due_after(app: &TestApp, token: &str, id: i64, action: &str, body: Valu
 }
 
 backend_tests! {
+    catalogue_index_numbers_stay_unique_under_concurrency_and_survive_edits => |app: TestApp| async move {
+        let (kjj, _) = world(&app).await;
+        let docs = published_documents(&app, kjj, 8).await;
+        let token = app.token("admin").await;
+        // Eight documents catalogued at once.
+        let mut tasks = Vec::new();
+        for id in docs.clone() {
+            let mut c = common::Client::for_router(app.router.clone());
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"document_id": id, "org": "BC-KJJ", "topic": "法规规章和规范性文件", "genre": "通知", "doc_no": format!("冰科规[2026] {}号", id)});
+                c.api("POST", "/api/v1/disclosure-items", &token, Some(body)).await
+            }));
+        }
+        let mut numbers = Vec::new();
+        for t in tasks {
+            let res = t.await.unwrap();
+            assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+            numbers.push(res.json()["index_no"].as_str().unwrap().to_owned());
+        }
+        numbers.sort();
+        let year = platform::calendar::today().year();
+        let expected: Vec<String> = (1..=8).map(|n| format!("BC-KJJ/{year}-{n:05}")).collect();
+        assert_eq!(numbers, expected, "one number each, none skipped, none twice");
+        // Cataloguing the same document again is refused; an unknown document is named.
+        let again = app.client().api("POST", "/api/v1/disclosure-items", &token, Some(json!({"document_id": docs[0], "org": "BC-KJJ", "topic": "其他"}))).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+        let missing = app.client().api("POST", "/api/v1/disclosure-items", &token, Some(json!({"document_id": 999_999, "org": "BC-KJJ", "topic": "其他"}))).await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(missing.text.contains("没有这篇已发布的信息"));
+        // An edit (repealed, with its date) keeps the number; 文号 are stored with 〔〕.
+        let list = app.client().api("GET", "/api/v1/disclosure-items", &token, None).await.json();
+        let first = &list["items"][0];
+        let id = first["id"].as_i64().unwrap();
+        let res = app.client().api("PUT", &format!("/api/v1/disclosure-items/{id}"), &token,
+            Some(json!({"topic": "其他", "validity": "repealed", "invalid_on": "2026-11-30", "replaced_by": "冰科规〔2026〕20号", "doc_no": first["doc_no"]}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.json()["index_no"], first["index_no"]);
+        assert!(first["doc_no"].as_str().unwrap().contains('〔'));
+        // Repealed without a date is refused.
+        let res = app.client().api("PUT", &format!("/api/v1/disclosure-items/{id}"), &token, Some(json!({"topic": "其他", "validity": "invalid"}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // The public catalogue filters by 文号 in any bracket style and shows the header block.
+        let doc_no = first["doc_no"].as_str().unwrap().replace('〔', "(").replace('〕', ")");
+        let page = app.client().get(&format!("/gongkai/catalogue?doc_no={}", common::urlenc(&doc_no))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("共 1 条"), "{}", page.text);
+        let item = app.client().get(&format!("/gongkai/items/{id}")).await;
+        assert!(item.text.contains(first["index_no"].as_str().unwrap()) && item.text.contains("废止"), "{}", item.text);
+        // A handler does not catalogue.
+        let handler = app.token("kjj").await;
+        let res = app.client().api("POST", "/api/v1/disclosure-items", &handler, Some(json!({"document_id": docs[1], "org": "BC-KJJ", "topic": "其他"}))).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+    };
+
     disclosure_request_through_correction_consultation_and_extension => |app: TestApp| async move {
         let (_kjj, _) = world(&app).await;
         let mut c = app.client();
@@ -267,6 +322,64 @@ backend_tests! {
         assert_eq!(xlsx.status, StatusCode::OK);
         assert!(xlsx.bytes.starts_with(b"PK"), "a zip container");
     };
+}
+
+/// A site whose channel holds `n` published policy documents with 文号 (ids returned).
+async fn published_documents(app: &TestApp, org: i64, n: usize) -> Vec<i64> {
+    let site = cms::store::insert_site(
+        &app.db,
+        &cms::store::Site {
+            code: "kjj".into(),
+            name: "冰城市科学技术局".into(),
+            kind: "department".into(),
+            site_id_code: "2301000002".into(),
+            template_set: "default".into(),
+            locale: "zh-CN".into(),
+            sponsor: "冰城市科学技术局".into(),
+            contact: "0451-86000000".into(),
+            icp: "黑ICP备05012234号".into(),
+            psb: "黑公网安备23010002000001号".into(),
+            error_link: "/".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let ch = cms::store::insert_channel(
+        &app.db,
+        &cms::store::Channel {
+            site_id: site,
+            name: "政策文件".into(),
+            slug: "zcwj".into(),
+            kind: "list".into(),
+            update_class: "none".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let f = cms::store::Fields {
+            title: format!("关于印发冰城市科技创新券管理办法的通知（第 {i} 号）"),
+            body: "<p>正文</p>".into(),
+            ..Default::default()
+        };
+        let id = cms::store::create_article(&app.db, site, ch, Some(org), &f, 1).await.unwrap();
+        app.db
+            .execute(
+                platform::db::sql(
+                    "UPDATE article SET state = 'published', published_at = $1, doc_number = $2 WHERE id = $3",
+                )
+                .bind(platform::db::now())
+                .bind(format!("冰科规〔2026〕{}号", i + 1))
+                .bind(id),
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
 }
 
 /// A 统一社会信用代码 with its GB 32100 check character.

@@ -17,6 +17,7 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     let mut ops = platform::web::api::platform_routes();
     ops.extend(cms::api::routes());
     ops.extend(disclosure::api::routes());
+    ops.extend(disclosure::catalogue::api_routes());
     ops
 }
 
@@ -861,6 +862,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/services/review/{id}", Missing),
         ("/admin/disclosure/requests/{id}", Op("post", "/api/v1/disclosure-requests/{id}/actions/{action}")),
         ("/admin/disclosure/guides/{org}", Op("put", "/api/v1/disclosure-guides/{org}")),
+        ("/admin/disclosure/catalogue/new", Op("post", "/api/v1/disclosure-items")),
+        ("/admin/disclosure/catalogue/{id}", Op("put", "/api/v1/disclosure-items/{id}")),
         ("/admin/disclosure/reports/{org}/{year}", Op("put", "/api/v1/disclosure-reports/{org}/{year}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
