@@ -298,6 +298,9 @@ pub async fn published_documents(
     if q.with_doc_no {
         s = s.push(" AND a.doc_number <> ''");
     }
+    if !q.title_contains.is_empty() {
+        s = s.push(" AND a.title LIKE ").push_bind(format!("%{}%", q.title_contains.replace(['%', '_'], "")));
+    }
     s = s.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ").push_bind(q.limit.clamp(1, 10_000));
     type Row = (i64, String, String, String, String, Option<i64>, Option<i64>, String);
     let rows: Vec<Row> = db.fetch_all(s).await?;

@@ -284,6 +284,103 @@ pub async fn update(
     by_id(&state.db, item.id).await?.ok_or(AppError::NotFound)
 }
 
+// ---- 政策解读 --------------------------------------------------------------------------------------
+
+/// An interpretation and the policy it explains, as either page shows the other.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Link {
+    pub id: i64,
+    pub title: String,
+    pub index_no: String,
+    pub form: String,
+}
+
+platform::template_value!(Link);
+
+/// The interpretations of `id` (when it is a policy) and the policies it interprets.
+pub async fn links(db: &Db, id: i64) -> DbResult<(Vec<Link>, Vec<Link>)> {
+    let interpretations = db
+        .fetch_all(
+            sql("SELECT i.id, i.title, i.index_no, l.form FROM disclosure_interpretation l JOIN disclosure_item i ON i.id = l.interpretation_id \
+                 WHERE l.policy_id = $1 ORDER BY i.published_on")
+            .bind(id),
+        )
+        .await?;
+    let policies = db
+        .fetch_all(
+            sql("SELECT i.id, i.title, i.index_no, l.form FROM disclosure_interpretation l JOIN disclosure_item i ON i.id = l.policy_id \
+                 WHERE l.interpretation_id = $1 ORDER BY i.published_on")
+            .bind(id),
+        )
+        .await?;
+    Ok((interpretations, policies))
+}
+
+/// Links an interpretation (named by its index number) to a policy.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["index_no", "form"]))]
+pub struct LinkInput {
+    /// 解读信息的索引号
+    #[serde(default)]
+    pub index_no: String,
+    /// 解读形式：文字解读、图解、视频解读、问答
+    #[serde(default)]
+    pub form: String,
+}
+
+pub async fn link(state: &AppState, ctx: &Ctx, auth: &Auth, policy: &Item, input: &LinkInput) -> Result<(), AppError> {
+    let orgs = accounts::list_orgs(&state.db).await?;
+    auth.require(Perm::DisclosureManage, &service::scope(&orgs, policy.org_id))?;
+    if !domain::INTERPRETATION_FORMS.contains(&input.form.trim()) {
+        return Err(AppError::invalid("form", "请选择解读形式"));
+    }
+    let other: Option<Item> = state
+        .db
+        .fetch_optional(sql("SELECT * FROM disclosure_item WHERE index_no = $1").bind(input.index_no.trim()))
+        .await?;
+    let other = match other {
+        Some(o) if o.id != policy.id => o,
+        _ => return Err(AppError::invalid("index_no", "没有这个索引号的目录信息（解读本身须先编入目录）")),
+    };
+    insert_link(&state.db, policy.id, other.id, input.form.trim()).await?;
+    state
+        .audit(
+            ctx,
+            "disclosure.interpretation",
+            &format!("disclosure_item:{}", policy.index_no),
+            "success",
+            format!("关联政策解读：{}", other.title),
+        )
+        .await;
+    Ok(())
+}
+
+pub async fn insert_link(db: &Db, policy: i64, interpretation: i64, form: &str) -> Result<(), AppError> {
+    match db
+        .execute(
+            sql("INSERT INTO disclosure_interpretation (policy_id, interpretation_id, form) VALUES ($1, $2, $3)")
+                .bind(policy)
+                .bind(interpretation)
+                .bind(form),
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_unique_violation() => Err(AppError::Conflict("这条解读已经关联".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Per agency: policy documents (主题 法规规章和规范性文件) with and without an interpretation.
+pub async fn interpretation_counts(db: &Db) -> DbResult<Vec<(i64, i64, i64)>> {
+    db.fetch_all(sql(
+        "SELECT org_id, COUNT(*) AS policies, \
+         SUM(CASE WHEN EXISTS (SELECT 1 FROM disclosure_interpretation l WHERE l.policy_id = disclosure_item.id) THEN 1 ELSE 0 END) AS interpreted \
+         FROM disclosure_item WHERE topic = '法规规章和规范性文件' GROUP BY org_id ORDER BY org_id",
+    ))
+    .await
+}
+
 /// What the catalogue is filtered by.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Filter {
@@ -395,6 +492,7 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/admin/disclosure/catalogue", routing::get(admin_list))
         .route("/admin/disclosure/catalogue/new", routing::get(new_page).post(new_submit))
         .route("/admin/disclosure/catalogue/{id}", routing::get(edit_page).post(edit_submit))
+        .route("/admin/disclosure/catalogue/{id}/interpretations", routing::post(link_submit))
 }
 
 fn options(orgs: &[OrgUnit]) -> Value {
@@ -444,13 +542,14 @@ async fn public_item(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64
     let item = by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let agency = orgs.iter().find(|o| o.id == item.org_id).map(|o| o.name.clone()).unwrap_or_default();
+    let (interpretations, policies) = links(&state.db, item.id).await?;
     state
         .public_response(
             &ctx,
             &crate::public::SECTION,
             "public/gk_item.html",
             StatusCode::OK,
-            context! { title => item.title.clone(), validity => validity_label(&item.validity), agency, item,
+            context! { title => item.title.clone(), validity => validity_label(&item.validity), agency, item, interpretations, policies,
             nav_current => "/gongkai/catalogue", crumbs => vec![("/gongkai/catalogue".to_owned(), "公开目录".to_owned()), (String::new(), "目录信息".to_owned())] },
             false,
         )
@@ -492,17 +591,25 @@ async fn admin_list(
     let pending: Vec<_> = docs.into_iter().filter(|d| !done.contains(&d.id)).take(20).collect();
     let page = platform::web::api::page_of(f.page);
     let keep = serde_urlencoded::to_string(Filter { page: None, ..f.clone() }).unwrap_or_default();
+    let interpreted: Vec<(String, i64, i64)> = interpretation_counts(&state.db)
+        .await?
+        .into_iter()
+        .filter(|(org, _, _)| mine.as_ref().is_none_or(|m| m.contains(org)))
+        .map(|(org, policies, with)| {
+            (orgs.iter().find(|o| o.id == org).map(|o| o.name.clone()).unwrap_or_default(), policies, with)
+        })
+        .collect();
     Ok(state
         .render(
             &ctx,
             "admin/gk_catalogue.html",
-            context! { items => sv(&items), total, late, review, pending => sv(&pending), filter => sv(&f), opts => options(&orgs), page,
+            context! { items => sv(&items), total, late, review, pending => sv(&pending), interpreted, filter => sv(&f), opts => options(&orgs), page,
             pages => (total + 29) / 30, pager_base => format!("/admin/disclosure/catalogue?{keep}&") },
         )?
         .into_response())
 }
 
-fn form_page(
+async fn form_page(
     state: &AppState,
     ctx: &Ctx,
     orgs: &[OrgUnit],
@@ -511,15 +618,12 @@ fn form_page(
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    Ok((
-        status,
-        state.render(
-            ctx,
-            "admin/gk_item_form.html",
-            context! { item, form => sv(input), errors, opts => options(orgs) },
-        )?,
-    )
-        .into_response())
+    let (interpretations, policies) = match item {
+        Some(i) => links(&state.db, i.id).await?,
+        None => (Vec::new(), Vec::new()),
+    };
+    let page = context! { item, form => sv(input), errors, opts => options(orgs), interpretations, policies, forms => domain::INTERPRETATION_FORMS.to_vec() };
+    Ok((status, state.render(ctx, "admin/gk_item_form.html", page)?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -554,7 +658,7 @@ async fn new_page(
         validity: "valid".into(),
         ..ItemInput::default()
     };
-    form_page(&state, &ctx, &orgs, None, &input, BTreeMap::new(), StatusCode::OK)
+    form_page(&state, &ctx, &orgs, None, &input, BTreeMap::new(), StatusCode::OK).await
 }
 
 async fn new_submit(
@@ -568,7 +672,7 @@ async fn new_submit(
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             let orgs = accounts::list_orgs(&state.db).await?;
-            form_page(&state, &ctx, &orgs, None, &input, errors, status)
+            form_page(&state, &ctx, &orgs, None, &input, errors, status).await
         }
     }
 }
@@ -608,7 +712,7 @@ async fn edit_page(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (item, orgs) = managed_item(&state, &staff, id).await?;
-    form_page(&state, &ctx, &orgs, Some(&item), &input_of(&item, &orgs), BTreeMap::new(), StatusCode::OK)
+    form_page(&state, &ctx, &orgs, Some(&item), &input_of(&item, &orgs), BTreeMap::new(), StatusCode::OK).await
 }
 
 async fn edit_submit(
@@ -623,7 +727,24 @@ async fn edit_submit(
         Ok(_) => Ok(see_other(&format!("/admin/disclosure/catalogue/{id}"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            form_page(&state, &ctx, &orgs, Some(&item), &input, errors, status)
+            form_page(&state, &ctx, &orgs, Some(&item), &input, errors, status).await
+        }
+    }
+}
+
+async fn link_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(input): Form<LinkInput>,
+) -> Result<Response, AppError> {
+    let (item, orgs) = managed_item(&state, &staff, id).await?;
+    match link(&state, &ctx, &staff, &item, &input).await {
+        Ok(()) => Ok(see_other(&format!("/admin/disclosure/catalogue/{id}"))),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            form_page(&state, &ctx, &orgs, Some(&item), &input_of(&item, &orgs), errors, status).await
         }
     }
 }
@@ -659,6 +780,14 @@ pub fn api_routes() -> Vec<platform::web::api::ApiRoute> {
             Some(schema_of::<ItemInput>),
             axum::routing::put(api_update),
         ),
+        r(
+            "post",
+            "/api/v1/disclosure-items/{id}/interpretations",
+            "为政策文件关联一条解读（按解读的索引号）",
+            Some(Perm::DisclosureManage),
+            Some(schema_of::<LinkInput>),
+            axum::routing::post(api_link),
+        ),
     ]
 }
 
@@ -691,4 +820,17 @@ async fn api_update(
 ) -> Result<platform::web::extract::Json<Item>, AppError> {
     let (item, _) = managed_item(&state, &staff, id).await?;
     Ok(platform::web::extract::Json(update(&state, &ctx, &staff, &item, &input).await?))
+}
+
+async fn api_link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    platform::web::extract::Json(input): platform::web::extract::Json<LinkInput>,
+) -> Result<platform::web::extract::Json<serde_json::Value>, AppError> {
+    let (item, _) = managed_item(&state, &staff, id).await?;
+    link(&state, &ctx, &staff, &item, &input).await?;
+    let (interpretations, policies) = links(&state.db, id).await?;
+    Ok(platform::web::extract::Json(serde_json::json!({ "interpretations": interpretations, "policies": policies })))
 }

@@ -328,6 +328,38 @@ async fn catalogue(state: &platform::web::AppState, demo: &DemoSetup, orgs: &[Or
             n += 1;
         }
     }
+    // 政策解读: each interpretation catalogued and linked to a policy of its unit.
+    let q = platform::module::DocumentQuery { title_contains: "解读".into(), limit: 100, ..Default::default() };
+    for doc in state.modules.documents(state, &q).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        let Some(org) = doc.org_id.or(fallback).and_then(|id| orgs.iter().find(|o| o.id == id)) else { continue };
+        let form = if doc.title.starts_with("图解") {
+            "图解"
+        } else if doc.title.contains("视频") {
+            "视频解读"
+        } else {
+            "文字解读"
+        };
+        let input = crate::catalogue::ItemInput {
+            document_id: doc.id,
+            org: org.code.clone(),
+            topic: "政策解读".into(),
+            genre: "其他".into(),
+            summary: doc.summary.clone(),
+            ..Default::default()
+        };
+        let Ok(item) = crate::catalogue::insert(&demo.db, org, &doc, &input, "demo").await else { continue };
+        n += 1;
+        let policy: Option<platform::db::Scalar<i64>> = demo
+            .db
+            .fetch_optional(
+                platform::db::sql("SELECT id FROM disclosure_item WHERE org_id = $1 AND topic = '法规规章和规范性文件' ORDER BY published_on DESC LIMIT 1")
+                    .bind(org.id),
+            )
+            .await?;
+        if let Some(p) = policy {
+            crate::catalogue::insert_link(&demo.db, p.0, item.id, form).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
     Ok(n)
 }
 

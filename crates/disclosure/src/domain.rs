@@ -759,6 +759,9 @@ pub const TOPICS: [&str; 20] = [
 pub const GENRES: [&str; 12] =
     ["通知", "决定", "意见", "办法", "规定", "公告", "通告", "报告", "批复", "函", "纪要", "其他"];
 
+/// The forms of a 政策解读.
+pub const INTERPRETATION_FORMS: [&str; 4] = ["文字解读", "图解", "视频解读", "问答"];
+
 /// 有效性.
 pub const VALIDITY: [(&str, &str); 3] = [("valid", "有效"), ("invalid", "失效"), ("repealed", "废止")];
 

@@ -142,6 +142,8 @@ pub struct DocumentQuery {
     pub ids: Vec<i64>,
     /// Only documents with a 文号 (policy documents), newest first.
     pub with_doc_no: bool,
+    /// Only documents whose title contains this (解读).
+    pub title_contains: String,
     pub limit: i64,
 }
 

@@ -116,6 +116,23 @@ backend_tests! {
         assert!(page.text.contains("共 1 条"), "{}", page.text);
         let item = app.client().get(&format!("/gongkai/items/{id}")).await;
         assert!(item.text.contains(first["index_no"].as_str().unwrap()) && item.text.contains("废止"), "{}", item.text);
+        // 政策解读: an interpretation catalogued, linked by its index number; both pages show it.
+        let interp = published_documents(&app, kjj, 9).await[8];
+        app.db.execute(platform::db::sql("UPDATE article SET title = '图解：科技创新券管理办法政策解读', doc_number = '' WHERE id = $1").bind(interp)).await.unwrap();
+        let res = app.client().api("POST", "/api/v1/disclosure-items", &token, Some(json!({"document_id": interp, "org": "BC-KJJ", "topic": "政策解读"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let interp_no = res.json()["index_no"].as_str().unwrap().to_owned();
+        let interp_id = res.json()["id"].as_i64().unwrap();
+        let policy = list["items"][1]["id"].as_i64().unwrap();
+        let res = app.client().api("POST", &format!("/api/v1/disclosure-items/{policy}/interpretations"), &token, Some(json!({"index_no": interp_no, "form": "图解"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.json()["interpretations"][0]["id"], interp_id);
+        let again = app.client().api("POST", &format!("/api/v1/disclosure-items/{policy}/interpretations"), &token, Some(json!({"index_no": interp_no, "form": "图解"}))).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        let page = app.client().get(&format!("/gongkai/items/{policy}")).await;
+        assert!(page.text.contains("【图解】") && page.text.contains("科技创新券管理办法政策解读"), "{}", page.text);
+        let page = app.client().get(&format!("/gongkai/items/{interp_id}")).await;
+        assert!(page.text.contains("解读的政策文件"), "{}", page.text);
         // A handler does not catalogue.
         let handler = app.token("kjj").await;
         let res = app.client().api("POST", "/api/v1/disclosure-items", &handler, Some(json!({"document_id": docs[1], "org": "BC-KJJ", "topic": "其他"}))).await;
@@ -326,31 +343,35 @@ backend_tests! {
 
 /// A site whose channel holds `n` published policy documents with 文号 (ids returned).
 async fn published_documents(app: &TestApp, org: i64, n: usize) -> Vec<i64> {
-    let site = cms::store::insert_site(
-        &app.db,
-        &cms::store::Site {
-            code: "kjj".into(),
-            name: "冰城市科学技术局".into(),
-            kind: "department".into(),
-            site_id_code: "2301000002".into(),
-            template_set: "default".into(),
-            locale: "zh-CN".into(),
-            sponsor: "冰城市科学技术局".into(),
-            contact: "0451-86000000".into(),
-            icp: "黑ICP备05012234号".into(),
-            psb: "黑公网安备23010002000001号".into(),
-            error_link: "/".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let existing = cms::store::site_by_code(&app.db, "kjj").await.unwrap().map(|s| s.id);
+    let site = match existing {
+        Some(id) => id,
+        None => cms::store::insert_site(
+            &app.db,
+            &cms::store::Site {
+                code: "kjj".into(),
+                name: "冰城市科学技术局".into(),
+                kind: "department".into(),
+                site_id_code: "2301000002".into(),
+                template_set: "default".into(),
+                locale: "zh-CN".into(),
+                sponsor: "冰城市科学技术局".into(),
+                contact: "0451-86000000".into(),
+                icp: "黑ICP备05012234号".into(),
+                psb: "黑公网安备23010002000001号".into(),
+                error_link: "/".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    };
     let ch = cms::store::insert_channel(
         &app.db,
         &cms::store::Channel {
             site_id: site,
             name: "政策文件".into(),
-            slug: "zcwj".into(),
+            slug: format!("zcwj{n}"),
             kind: "list".into(),
             update_class: "none".into(),
             ..Default::default()

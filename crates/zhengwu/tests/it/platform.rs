@@ -864,6 +864,10 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/disclosure/guides/{org}", Op("put", "/api/v1/disclosure-guides/{org}")),
         ("/admin/disclosure/catalogue/new", Op("post", "/api/v1/disclosure-items")),
         ("/admin/disclosure/catalogue/{id}", Op("put", "/api/v1/disclosure-items/{id}")),
+        (
+            "/admin/disclosure/catalogue/{id}/interpretations",
+            Op("post", "/api/v1/disclosure-items/{id}/interpretations"),
+        ),
         ("/admin/disclosure/reports/{org}/{year}", Op("put", "/api/v1/disclosure-reports/{org}/{year}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
