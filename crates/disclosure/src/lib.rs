@@ -21,6 +21,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod domain;
 pub mod generate;
+pub mod indexing;
 pub mod public;
 pub mod report;
 pub mod service;
@@ -80,6 +81,16 @@ impl platform::module::Module for Disclosure {
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
         public::routes().merge(catalogue::public_routes()).layer(Extension(self))
+    }
+
+    fn search_kinds(&self) -> Vec<platform::module::SearchKind> {
+        vec![indexing::SEARCH_KIND]
+    }
+
+    fn spawn_jobs(self: Arc<Self>, state: AppState) {
+        if let Some(idx) = self.search.clone() {
+            indexing::spawn(state.db.clone(), idx);
+        }
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {

@@ -18,14 +18,16 @@ use time::Date;
 use crate::domain::{self, Action, ApplicantKind, ClockEvent, Facts, Outcome};
 use crate::store::{self, Request};
 
-/// The disclosure subsystem's shared state: the working-day calendar, read once and kept.
+/// The disclosure subsystem's shared state: the working-day calendar, read once and kept, and the
+/// site group's search index, where catalogue items are found beside articles.
 pub struct Disclosure {
     calendar: CachedCalendar,
+    pub search: Option<Arc<search::SearchIndex>>,
 }
 
 impl Disclosure {
-    pub fn new() -> Arc<Disclosure> {
-        Arc::new(Disclosure { calendar: CachedCalendar::default() })
+    pub fn new(search: Option<Arc<search::SearchIndex>>) -> Arc<Disclosure> {
+        Arc::new(Disclosure { calendar: CachedCalendar::default(), search })
     }
 
     pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {

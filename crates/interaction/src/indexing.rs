@@ -79,12 +79,7 @@ pub fn spawn(db: Db, idx: Arc<SearchIndex>) {
             if mark.0 != i64::MIN && idx.count_kind(KIND).unwrap_or(0) == 0 {
                 mark = (i64::MIN, 0);
             }
-            let site = db
-                .fetch_optional::<platform::db::Scalar<i64>>(sql("SELECT id FROM site ORDER BY sort_order, id LIMIT 1"))
-                .await
-                .ok()
-                .flatten()
-                .and_then(|s| u64::try_from(s.0).ok());
+            let site = platform::web::portal::portal_site_id(&db).await;
             while let Ok(Some(next)) = step(&db, &idx, mark, site).await {
                 mark = next;
             }

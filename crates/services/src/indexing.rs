@@ -79,14 +79,7 @@ pub fn spawn(db: Db, idx: Arc<SearchIndex>) {
             let indexed = idx.count_kind("service").unwrap_or(0);
             let now = (mark.at.unwrap_or(0), usize::try_from(mark.n).unwrap_or(0));
             if now != last || indexed != now.1 {
-                let site = db
-                    .fetch_optional::<platform::db::Scalar<i64>>(platform::db::sql(
-                        "SELECT id FROM site ORDER BY sort_order, id LIMIT 1",
-                    ))
-                    .await
-                    .ok()
-                    .flatten()
-                    .and_then(|s| u64::try_from(s.0).ok());
+                let site = platform::web::portal::portal_site_id(&db).await;
                 if sync(&db, &idx, site).await.is_ok() {
                     last = now;
                 }

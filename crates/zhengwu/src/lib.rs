@@ -115,7 +115,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         cms::Cms::new(&config.data_dir, cache.bytes, cache.bytes > 0, search.clone()),
         interaction::Interaction::new(&config.data_dir, search.clone()),
         services::Services::new(&config.data_dir, search.clone()),
-        disclosure::Disclosure::new(),
+        disclosure::Disclosure::new(search.clone()),
     ])
 }
 

@@ -74,6 +74,16 @@ pub struct Section {
     pub nav: &'static [(&'static str, &'static str)],
 }
 
+/// The portal's own site (the first of the group), where module pages and their search documents
+/// belong; `None` before any site exists.
+pub async fn portal_site_id(db: &crate::db::Db) -> Option<u64> {
+    db.fetch_optional::<crate::db::Scalar<i64>>(crate::db::sql("SELECT id FROM site ORDER BY sort_order, id LIMIT 1"))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| u64::try_from(s.0).ok())
+}
+
 /// What a citizen's lookup form sends: the case number, its query code and the form token.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct LookupForm {

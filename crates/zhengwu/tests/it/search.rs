@@ -431,3 +431,25 @@ async fn the_page_says_how_the_query_was_understood() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The 主动公开 catalogue is in the site group's index: its 索引号 and its 文号 (typed with other
+/// brackets) find the item exactly, and the hit opens the item's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disclosure_items_are_found_by_index_number_and_doc_number() {
+    let app = setup().await;
+    let idx = app.cms.search.clone().expect("search index");
+    let site = cms::store::site_by_code(&app.db, "hrb").await.unwrap().map(|s| s.id as u64);
+    disclosure::indexing::step(&app.db, &idx, i64::MIN, site).await.unwrap();
+    let item: disclosure::catalogue::Item = app
+        .db
+        .fetch_one(platform::db::sql("SELECT * FROM disclosure_item WHERE doc_no <> '' ORDER BY id LIMIT 1"))
+        .await
+        .expect("the demo catalogues its policy documents");
+    let link = format!("\"/gongkai/items/{}\"", item.id);
+    let mut c = app.client();
+    let page = c.get(&format!("/search?q={}", common::urlenc(&item.index_no))).await;
+    assert!(page.text.contains(&link) && page.text.contains("政府信息公开"), "{}", page.text);
+    let typed = item.doc_no.replace('〔', "[").replace('〕', "]");
+    let page = c.get(&format!("/search?q={}", common::urlenc(&typed))).await;
+    assert!(page.text.contains(&link), "文号 {typed}: {}", page.text);
+}
