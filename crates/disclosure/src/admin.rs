@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/disclosure/requests", get(requests_page))
         .route("/admin/disclosure/requests/{id}", get(request_page).post(request_act))
         .route("/admin/disclosure/requests/{id}/reply", get(reply_page))
+        .route("/admin/disclosure/requests/{id}/review", axum::routing::post(review_submit))
         .route("/admin/disclosure/guides", get(guides_page))
         .route("/admin/disclosure/guides/{org}", get(guide_edit).post(guide_save))
         .route("/admin/disclosure/reports/{org}/{year}", get(report_edit).post(report_save))
@@ -250,6 +251,9 @@ async fn request_view(
         fee_state => service::label_of(&FEE_STATES, &r.fee_state), fee_states => FEE_STATES[1..3].to_vec(),
         correction_by => clock.correction_notice_by.map(date_text), extended => clock.extended_workdays,
         due_left => due.map(|d| d.0), due_status => due.map(|d| d.1), today => date_text(day),
+        review_kinds => crate::domain::REVIEW_KINDS.to_vec(), review_results => crate::domain::REVIEW_RESULTS.to_vec(),
+        review => (!r.review_kind.is_empty()).then(|| format!("{}：{}（{}登记）{}", service::label_of(&crate::domain::REVIEW_KINDS, &r.review_kind),
+            service::label_of(&crate::domain::REVIEW_RESULTS, &r.review_result), r.review_on.clone().unwrap_or_default(), r.review_note)),
     })
 }
 
@@ -283,6 +287,25 @@ async fn request_act(
             let shown =
                 Shown { errors, notice: None, typed: Some((&code, &input)), draft: Outcome::parse(&input.outcome) };
             let page = request_view(&state, &svc, &r, &orgs, shown).await?;
+            Ok((status, state.render(&ctx, "admin/gk_request.html", page)?).into_response())
+        }
+    }
+}
+
+async fn review_submit(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(input): Form<service::ReviewInput>,
+) -> Result<Response, AppError> {
+    let (r, orgs) = load(&state, &staff, id).await?;
+    match service::record_review(&state, &ctx, &staff, &r, &input).await {
+        Ok(()) => Ok(see_other(&format!("/admin/disclosure/requests/{id}"))),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            let page = request_view(&state, &svc, &r, &orgs, Shown { errors, ..Shown::default() }).await?;
             Ok((status, state.render(&ctx, "admin/gk_request.html", page)?).into_response())
         }
     }

@@ -59,6 +59,14 @@ pub fn routes() -> Vec<ApiRoute> {
             post(action),
         ),
         r(
+            "put",
+            "/api/v1/disclosure-requests/{id}/review",
+            "登记已答复申请的行政复议或行政诉讼及其结果（计入年度报告表四）",
+            Some(Perm::DisclosureHandle),
+            Some(schema_of::<service::ReviewInput>),
+            axum::routing::put(review),
+        ),
+        r(
             "get",
             "/api/v1/disclosure-guides/{org}",
             "一个机关的政府信息公开指南（按机构代码）",
@@ -220,6 +228,20 @@ async fn action(
     Ok(Json(one_json(&state, &svc, &ctx, &staff, id).await?))
 }
 
+async fn review(
+    State(state): State<AppState>,
+    Extension(svc): Ext,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<service::ReviewInput>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::DisclosureHandle)?;
+    let r = store::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    service::record_review(&state, &ctx, &staff, &r, &input).await?;
+    Ok(Json(one_json(&state, &svc, &ctx, &staff, id).await?))
+}
+
 async fn org_of(state: &AppState, staff: &Staff, code: &str) -> Result<OrgUnit, AppError> {
     staff.require_anywhere(Perm::DisclosureManage)?;
     let orgs = accounts::list_orgs(&state.db).await?;
@@ -253,7 +275,7 @@ async fn guide_put(
 fn report_json(rep: &report::Report) -> Value {
     json!({"agency": rep.agency, "year": rep.year, "published": rep.published_at.is_some(), "published_at": rep.published_at,
            "balanced": rep.errors.is_empty(), "errors": rep.errors, "table3": rep.table3, "table3_rows": rep.table3_rows,
-           "table3_columns": report::table3_columns(), "written": rep.written, "fees_yuan": rep.fees_yuan})
+           "table3_columns": report::table3_columns(), "table4": rep.table4, "written": rep.written, "fees_yuan": rep.fees_yuan})
 }
 
 async fn report_get(

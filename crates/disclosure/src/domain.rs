@@ -717,6 +717,15 @@ pub const FEE_STATES: [(&str, &str); 4] =
 pub const TABLE4_BLOCKS: [&str; 3] = ["行政复议", "行政诉讼（未经复议直接起诉）", "行政诉讼（复议后起诉）"];
 pub const TABLE4_COLUMNS: [&str; 4] = ["结果维持", "结果纠正", "其他结果", "尚未审结"];
 
+/// The codes of table 四's blocks and results, for a request's 复议/诉讼.
+pub const REVIEW_KINDS: [(&str, &str); 3] = [
+    ("reconsideration", "行政复议"),
+    ("litigation_direct", "行政诉讼（未经复议直接起诉）"),
+    ("litigation_after", "行政诉讼（复议后起诉）"),
+];
+pub const REVIEW_RESULTS: [(&str, &str); 4] =
+    [("upheld", "结果维持"), ("corrected", "结果纠正"), ("other", "其他结果"), ("pending", "尚未审结")];
+
 /// Table 四 as entered: per block the four result counts; the totals are computed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Table4 {
@@ -724,6 +733,15 @@ pub struct Table4 {
 }
 
 impl Table4 {
+    /// Counts `n` cases of the review kind and result codes (unknown codes count nowhere).
+    pub fn count(&mut self, kind: &str, result: &str, n: i64) {
+        let b = REVIEW_KINDS.iter().position(|(c, _)| *c == kind);
+        let r = REVIEW_RESULTS.iter().position(|(c, _)| *c == result);
+        if let (Some(b), Some(r)) = (b, r) {
+            self.blocks[b][r] += n;
+        }
+    }
+
     pub fn total(&self, block: usize) -> i64 {
         self.blocks.get(block).map_or(0, |b| b.iter().sum())
     }

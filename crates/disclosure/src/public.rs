@@ -347,7 +347,7 @@ async fn report_page(
         StatusCode::OK,
         context! {
             title, rep => sv(&rep), sections => report::SECTIONS.to_vec(), table2_rows => report::TABLE2_ROWS.to_vec(),
-            t3_columns => report::table3_columns(), t4_rows => report::table4_rows(&rep.written.table4), t4_columns => report::table4_columns(),
+            t3_columns => report::table3_columns(), t4_rows => report::table4_rows(&rep.table4), t4_columns => report::table4_columns(),
             nav_current => "/gongkai/reports/", crumbs => vec![("/gongkai/reports/".to_owned(), "年度报告".to_owned()), (String::new(), format!("{}{}年", org.name, year))],
         },
         false,

@@ -75,6 +75,8 @@ pub struct Report {
     pub year: i32,
     pub written: Written,
     pub table3: Table3,
+    /// Table 四: the written counts plus the 复议/诉讼 entered against requests.
+    pub table4: Table4,
     /// Table 三 as rows of labelled cells: (row label, 6 applicant columns, 法人小计, 总计).
     pub table3_rows: Vec<Table3Row>,
     /// The balance check's complaints (a report with any is not published).
@@ -107,7 +109,12 @@ pub async fn build(db: &Db, org_id: i64, agency: &str, year: i32) -> DbResult<Re
         }
     }
     errors.extend(table3.balance_errors());
+    let mut table4 = written.table4.clone();
+    for (kind, result, n) in store::review_counts(db, org_id, year).await? {
+        table4.count(&kind, &result, n);
+    }
     Ok(Report {
+        table4,
         org_id,
         agency: agency.to_owned(),
         year,
@@ -219,7 +226,7 @@ pub fn xlsx(r: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     for (i, c) in table4_columns().iter().enumerate() {
         t4.write_string(0, u16::try_from(i + 1).unwrap_or(0), *c)?;
     }
-    for (ri, (label, values)) in table4_rows(&r.written.table4).iter().enumerate() {
+    for (ri, (label, values)) in table4_rows(&r.table4).iter().enumerate() {
         let line = u32::try_from(ri + 1).unwrap_or(0);
         t4.write_string(line, 0, label)?;
         for (ci, v) in values.iter().enumerate() {

@@ -556,6 +556,65 @@ pub async fn act(
     store::get(&state.db, r.id).await?.ok_or(AppError::NotFound)
 }
 
+/// A 复议 or 诉讼 against an answered request, as entered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["kind", "result"]))]
+pub struct ReviewInput {
+    /// reconsideration 行政复议、litigation_direct 未经复议直接起诉、litigation_after 复议后起诉
+    #[serde(default)]
+    pub kind: String,
+    /// upheld 结果维持、corrected 结果纠正、other 其他结果、pending 尚未审结
+    #[serde(default)]
+    pub result: String,
+    /// 说明（案号、决定或判决）
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Records (or updates) the 复议/诉讼 of an answered request; table 四 of the report for the year
+/// of entry counts it.
+pub async fn record_review(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    r: &Request,
+    input: &ReviewInput,
+) -> Result<(), AppError> {
+    let orgs = accounts::list_orgs(&state.db).await?;
+    auth.require(Perm::DisclosureHandle, &scope(&orgs, r.org_id))?;
+    let mut errs = Vec::new();
+    if label_of(&domain::REVIEW_KINDS, input.kind.trim()).is_empty() {
+        errs.push(FieldError::new("kind", "请选择行政复议或行政诉讼"));
+    }
+    if label_of(&domain::REVIEW_RESULTS, input.result.trim()).is_empty() {
+        errs.push(FieldError::new("result", "请选择结果"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    if r.decided_on.is_none() {
+        return Err(AppError::Conflict("申请答复之后才能登记复议或诉讼".into()));
+    }
+    state
+        .db
+        .execute(
+            platform::db::sql("UPDATE disclosure_request SET review_kind = $1, review_result = $2, review_on = $3, review_note = $4 WHERE id = $5")
+                .bind(input.kind.trim())
+                .bind(input.result.trim())
+                .bind(date_text(today()))
+                .bind(input.note.trim())
+                .bind(r.id),
+        )
+        .await?;
+    let summary = format!(
+        "{}：{}",
+        label_of(&domain::REVIEW_KINDS, input.kind.trim()),
+        label_of(&domain::REVIEW_RESULTS, input.result.trim())
+    );
+    state.audit(ctx, "disclosure.review", &format!("disclosure_request:{}", r.no), "success", summary).await;
+    Ok(())
+}
+
 /// Due colour of an open request on `today`: working days left and `normal` / `warning` (3 working
 /// days or fewer, as in letters and services) / `overdue`; `None` while the clock stands.
 pub fn due_status(cal: &WorkCalendar, r: &Request, today: Date) -> Option<(i64, &'static str)> {

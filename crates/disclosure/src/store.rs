@@ -53,6 +53,10 @@ pub struct Request {
     pub decided_on: Option<String>,
     pub delivered_on: Option<String>,
     pub earlier_no: String,
+    pub review_kind: String,
+    pub review_result: String,
+    pub review_on: Option<String>,
+    pub review_note: String,
     #[serde(skip)]
     pub ip: String,
     pub updated_at: i64,
@@ -352,6 +356,17 @@ pub async fn counted(db: &Db, org_id: i64, year: i32) -> DbResult<Vec<(Counted, 
             ))
         })
         .collect())
+}
+
+/// 复议/诉讼 entered against `org`'s requests in `year`: (kind, result, count).
+pub async fn review_counts(db: &Db, org_id: i64, year: i32) -> DbResult<Vec<(String, String, i64)>> {
+    db.fetch_all(
+        sql("SELECT review_kind, review_result, COUNT(*) FROM disclosure_request WHERE org_id = $1 AND review_kind <> '' \
+             AND SUBSTR(review_on, 1, 4) = $2 GROUP BY review_kind, review_result")
+        .bind(org_id)
+        .bind(year.to_string()),
+    )
+    .await
 }
 
 /// 信息处理费 collected from `org` in `year` (section 六).

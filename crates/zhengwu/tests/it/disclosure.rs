@@ -297,6 +297,12 @@ backend_tests! {
             "phone": "13800000000", "description": "本市科技馆建设项目的可行性研究报告", "delivery": "paper", "address": "冰城市南岗区", "channel": "in_person"});
         assert_eq!(app.client().api("POST", "/api/v1/disclosure-requests", &kjj, Some(body)).await.status, StatusCode::OK);
 
+        // A 复议 against the first answer, upheld: table 四 counts it; an open request cannot have one.
+        let res = app.client().api("PUT", "/api/v1/disclosure-requests/1/review", &kjj, Some(json!({"kind": "reconsideration", "result": "upheld", "note": "冰府复〔2026〕12号"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let open_one = app.client().api("GET", "/api/v1/disclosure-requests?state=submitted", &kjj, None).await.json()["items"][0]["id"].as_i64().unwrap();
+        let res = app.client().api("PUT", &format!("/api/v1/disclosure-requests/{open_one}/review"), &kjj, Some(json!({"kind": "reconsideration", "result": "upheld"}))).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
         let year = platform::calendar::today().year();
         let path = format!("/api/v1/disclosure-reports/BC-KJJ/{year}");
         let rep = app.client().api("GET", &path, &admin, None).await.json();
@@ -311,6 +317,7 @@ backend_tests! {
         }
         assert_eq!(rep["table3"]["new"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).sum::<i64>(), 22);
         assert_eq!(rep["table3"]["carried_out"][0], 1);
+        assert_eq!(rep["table4"]["blocks"][0], json!([1, 0, 0, 0]), "the registered 复议 is counted");
 
         // A hand-entered row that breaks the balance: shown as an error, publishing refused.
         let res = app.client().api("PUT", &path, &admin, Some(json!({"table3_extra": {"new": [2, 0, 0, 0, 0, 0]}, "publish": true}))).await;

@@ -862,6 +862,7 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/services/review/{id}", Missing),
         ("/admin/disclosure/requests/{id}", Op("post", "/api/v1/disclosure-requests/{id}/actions/{action}")),
         ("/admin/disclosure/guides/{org}", Op("put", "/api/v1/disclosure-guides/{org}")),
+        ("/admin/disclosure/requests/{id}/review", Op("put", "/api/v1/disclosure-requests/{id}/review")),
         ("/admin/disclosure/catalogue/new", Op("post", "/api/v1/disclosure-items")),
         ("/admin/disclosure/catalogue/{id}", Op("put", "/api/v1/disclosure-items/{id}")),
         (
