@@ -237,7 +237,8 @@ async fn request_view(
         .collect();
     // The reply letter starts from the chosen outcome's draft (a GET with ?draft=, no script).
     let draft_outcome = draft.filter(|o| o.is_decision()).unwrap_or(Outcome::Disclosed);
-    let draft = service::reply_draft(r, &agency, draft_outcome);
+    let template = store::guide(&state.db, r.org_id).await?.map(|g| g.reply_template).unwrap_or_default();
+    let draft = service::reply_draft(r, &agency, draft_outcome, &template);
     let (typed_action, typed_input) = match typed {
         Some((a, i)) => (a.to_owned(), sv(i)),
         None => (String::new(), sv(ActInput::default())),
@@ -395,6 +396,22 @@ pub async fn save_guide(
     }
     if g.methods.trim().is_empty() {
         errs.push(platform::web::error::FieldError::new("methods", "请写明申请方式"));
+    }
+    let unknown: Vec<&str> = g
+        .reply_template
+        .match_indices('{')
+        .filter_map(|(i, _)| g.reply_template[i..].find('}').map(|j| &g.reply_template[i..=i + j]))
+        .filter(|p| !service::REPLY_PLACEHOLDERS.contains(p))
+        .collect();
+    if !unknown.is_empty() {
+        errs.push(platform::web::error::FieldError::new(
+            "reply_template",
+            format!(
+                "告知书模板中的 {} 不是可用的占位符（可用：{}）",
+                unknown.join("、"),
+                service::REPLY_PLACEHOLDERS.join("")
+            ),
+        ));
     }
     if !g.phone.trim().is_empty() && !platform::codes::valid_phone(g.phone.trim()) {
         errs.push(platform::web::error::FieldError::new("phone", "联系电话应为手机号或带区号的固定电话"));

@@ -31,6 +31,7 @@ pub fn default_guide(org: &OrgUnit) -> store::Guide {
         methods: "1. 网上申请：在本网站“依申请公开”栏目填写申请表提交。\n2. 信函申请：将填写好的申请表邮寄至受理机构，请在信封左下角注明“政府信息公开申请”。\n3. 当面申请：在办公时间到受理机构填写申请表。".into(),
         process: "1. 登记：收到申请当日登记，网上申请于下一个工作日内确认收到。\n2. 审核：申请内容不明确的，自收到申请之日起 7 个工作日内一次性告知补正。\n3. 办理：涉及第三方合法权益的，书面征求第三方意见（所需时间不计入答复期限）。\n4. 答复：自收到申请之日起 20 个工作日内答复；需延长的，经机构负责人同意并告知申请人，延长不超过 20 个工作日。\n5. 归档。".into(),
         fees: "依据《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），申请公开政府信息一般不收取费用；申请数量、频次明显超过合理范围的，按件计收信息处理费：同一申请人一个自然月内累计 10 件以下（含）不收费，11–30 件的部分每件 100 元，30 件以上每增加 10 件、每件加收 100 元。".into(),
+        reply_template: String::new(),
         reviewed_on: date_text(today()),
         updated_at: platform::db::now(),
         updated_by: "demo".into(),
@@ -460,7 +461,7 @@ async fn file(db: &Db, demo: &DemoSetup, orgs: &[OrgUnit], cal: &WorkCalendar, p
                 }
                 r.outcome = o.code().into();
                 r.basis = o.basis().into();
-                r.reply = crate::service::reply_draft(&r, &agency, o);
+                r.reply = crate::service::reply_draft(&r, &agency, o, "");
                 r.decided_on = Some(date_text(day));
                 comment = o.label().into();
             }

@@ -326,23 +326,43 @@ fn action_day(r: &Request, on: &str, today: Date) -> Result<Date, AppError> {
     Ok(day)
 }
 
-/// The reply letter's text for an outcome, which the handler edits before deciding.
-pub fn reply_draft(r: &Request, agency: &str, outcome: Outcome) -> String {
-    let who = format!("{}：", r.applicant_name);
-    let received = r.received_on.clone().unwrap_or_else(|| r.submitted_on.clone());
-    let body = match outcome {
+/// The built-in wording of the reply letter; an agency may keep its own in its guide with the
+/// same placeholders.
+pub const DEFAULT_REPLY_TEMPLATE: &str = "{申请人}：\n\n本机关于 {收到日期} 收到您提出的政府信息公开申请（申请编号 {申请编号}），申请获取“{所需信息}”。\n\n{审查意见}\n\n依据：{依据}。\n\n如对本答复不服，可以自收到本告知书之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。\n\n{机关}\n";
+
+/// The placeholders a reply template may use.
+pub const REPLY_PLACEHOLDERS: [&str; 7] =
+    ["{申请人}", "{收到日期}", "{申请编号}", "{所需信息}", "{审查意见}", "{依据}", "{机关}"];
+
+/// The reply letter's text for an outcome from the agency's template (the built-in one when
+/// empty), which the handler edits before deciding.
+pub fn reply_draft(r: &Request, agency: &str, outcome: Outcome, template: &str) -> String {
+    let finding = match outcome {
         Outcome::Disclosed => "经审查，您申请获取的政府信息属于公开范围，现予以提供（见附件），请查收。".to_owned(),
         Outcome::PartlyDisclosed => {
             "经审查，您申请获取的政府信息中含有不应当公开的内容，本机关已作区分处理，现提供可以公开的部分。".to_owned()
         }
-        o => format!("经审查，您申请获取的信息{}。", o.label()),
+        Outcome::Withheld(_) => format!("经审查，您申请获取的信息{}，依法不予公开。", outcome.label()),
+        Outcome::Unavailable(_) => format!("经审查，{}，无法提供。", outcome.label()),
+        Outcome::NotProcessed(_) => format!("经审查，您的申请属于“{}”，本机关不予处理。", outcome.label()),
+        Outcome::Other(domain::OtherHandling::CorrectionLapsed) => {
+            "您未在补正期限内补正，且无正当理由，本机关不再处理您的政府信息公开申请。".to_owned()
+        }
+        Outcome::Other(domain::OtherHandling::FeeUnpaid) => {
+            "您未在收费通知要求的期限内缴纳信息处理费，本机关不再处理您的政府信息公开申请。".to_owned()
+        }
+        Outcome::Other(_) => "经审查，本机关对您的申请作如下处理：".to_owned(),
     };
-    format!(
-        "{who}\n\n本机关于 {received} 收到您提出的政府信息公开申请（申请编号 {no}），申请获取“{desc}”。\n\n{body}\n\n依据：{basis}。\n\n如对本答复不服，可以自收到本告知书之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。\n\n{agency}\n",
-        no = r.no,
-        desc = r.description,
-        basis = outcome.basis(),
-    )
+    let template = if template.trim().is_empty() { DEFAULT_REPLY_TEMPLATE } else { template };
+    let received = r.received_on.clone().unwrap_or_else(|| r.submitted_on.clone());
+    template
+        .replace("{申请人}", &r.applicant_name)
+        .replace("{收到日期}", &received)
+        .replace("{申请编号}", &r.no)
+        .replace("{所需信息}", &r.description)
+        .replace("{审查意见}", &finding)
+        .replace("{依据}", outcome.basis())
+        .replace("{机关}", agency)
 }
 
 /// Applies an office action. Every action is a transition of the workflow kernel: the row, the
@@ -444,7 +464,8 @@ pub async fn act(
                 Outcome::Other(domain::OtherHandling::FeeUnpaid)
             };
             let agency = orgs.iter().find(|o| o.id == r.org_id).map(|o| o.name.clone()).unwrap_or_default();
-            let reply = reply_draft(r, &agency, outcome);
+            let template = store::guide(&state.db, r.org_id).await?.map(|g| g.reply_template).unwrap_or_default();
+            let reply = reply_draft(r, &agency, outcome, &template);
             set.push(("outcome", outcome.code().into()));
             set.push(("basis", outcome.basis().into()));
             set.push(("reply", reply.clone().into()));
@@ -675,6 +696,28 @@ mod tests {
 
     fn fields(r: Result<(i64, ApplicantKind), Vec<FieldError>>) -> Vec<String> {
         r.err().unwrap_or_default().into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn the_reply_follows_the_agency_template() {
+        let r = Request {
+            no: "YSQ20261201000001".into(),
+            applicant_name: "王建国".into(),
+            submitted_on: "2026-12-01".into(),
+            description: "科技计划项目清单".into(),
+            ..Request::default()
+        };
+        let built_in = reply_draft(&r, "市科技局", Outcome::Disclosed, "");
+        assert!(
+            built_in.starts_with("王建国：")
+                && built_in.contains("YSQ20261201000001")
+                && built_in.ends_with("市科技局\n")
+        );
+        let own = reply_draft(&r, "市科技局", Outcome::Disclosed, "{申请人}同志：{审查意见}（{依据}）");
+        assert_eq!(
+            own,
+            "王建国同志：经审查，您申请获取的政府信息属于公开范围，现予以提供（见附件），请查收。（《中华人民共和国政府信息公开条例》第三十六条第（二）项）"
+        );
     }
 
     #[test]

@@ -421,6 +421,9 @@ pub struct Guide {
     /// 收费（信息处理费）
     #[serde(default)]
     pub fees: String,
+    /// 答复告知书模板（可用 {申请人}{收到日期}{申请编号}{所需信息}{审查意见}{依据}{机关}；留空用系统默认）
+    #[serde(default)]
+    pub reply_template: String,
     /// 最近审核日期（YYYY-MM-DD，保存时更新）
     #[serde(default)]
     pub reviewed_on: String,
@@ -442,13 +445,13 @@ pub async fn guides(db: &Db) -> DbResult<Vec<Guide>> {
 
 pub async fn save_guide(db: &Db, g: &Guide) -> DbResult<()> {
     db.execute(
-        sql("INSERT INTO disclosure_guide (org_id, office, address, postcode, phone, fax, email, hours, classification, methods, process, fees, reviewed_on, updated_at, updated_by) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (org_id) DO UPDATE SET \
+        sql("INSERT INTO disclosure_guide (org_id, office, address, postcode, phone, fax, email, hours, classification, methods, process, fees, reviewed_on, updated_at, updated_by, reply_template) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT (org_id) DO UPDATE SET reply_template = excluded.reply_template, \
              office = excluded.office, address = excluded.address, postcode = excluded.postcode, phone = excluded.phone, fax = excluded.fax, \
              email = excluded.email, hours = excluded.hours, classification = excluded.classification, methods = excluded.methods, \
              process = excluded.process, fees = excluded.fees, reviewed_on = excluded.reviewed_on, updated_at = excluded.updated_at, updated_by = excluded.updated_by")
         .bind(g.org_id).bind(&g.office).bind(&g.address).bind(&g.postcode).bind(&g.phone).bind(&g.fax).bind(&g.email).bind(&g.hours)
-        .bind(&g.classification).bind(&g.methods).bind(&g.process).bind(&g.fees).bind(&g.reviewed_on).bind(g.updated_at).bind(&g.updated_by),
+        .bind(&g.classification).bind(&g.methods).bind(&g.process).bind(&g.fees).bind(&g.reviewed_on).bind(g.updated_at).bind(&g.updated_by).bind(&g.reply_template),
     )
     .await?;
     Ok(())

@@ -256,6 +256,13 @@ backend_tests! {
         let (kjj_org, _) = world(&app).await;
         let kjj = app.token("kjj").await;
         let admin = app.token("admin").await;
+        // The agency's own reply wording: an unknown placeholder is named; a good template is kept.
+        let guide = json!({"office": "冰城市科学技术局办公室", "methods": "网上、信函、当面", "reply_template": "{申请人}同志：{审查意见}{错字}"});
+        let res = app.client().api("PUT", "/api/v1/disclosure-guides/BC-KJJ", &admin, Some(guide)).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("{错字}"), "{}", res.text);
+        let guide = json!({"office": "冰城市科学技术局办公室", "methods": "网上、信函、当面", "reply_template": "{申请人}同志：{审查意见}（{机关}）"});
+        assert_eq!(app.client().api("PUT", "/api/v1/disclosure-guides/BC-KJJ", &admin, Some(guide)).await.status, StatusCode::OK);
         let kinds = ["person", "business", "research", "nonprofit", "legal_service", "other_org"];
         let codes = ["91230100MA1B2C3D4", "12230000MB0000002", "51230100MJ0000003", "31230000MD0000004", "91230102MA1C00001"];
         let outcomes: Vec<disclosure::domain::Outcome> = disclosure::domain::Outcome::ALL.to_vec();
@@ -273,7 +280,10 @@ backend_tests! {
             let res = match o.code() {
                 "other_correction_lapsed" => {
                     act(&app, &kjj, id, "request_correction", json!({"comment": "请写明文号"})).await;
-                    act(&app, &kjj, id, "correction_lapsed", json!({})).await
+                    let res = act(&app, &kjj, id, "correction_lapsed", json!({})).await;
+                    let reply = res.json()["request"]["reply"].as_str().unwrap_or_default().to_owned();
+                    assert!(reply.ends_with("不再处理您的政府信息公开申请。（冰城市科学技术局）") && reply.contains("同志："), "the agency's template: {reply}");
+                    res
                 }
                 "other_fee_unpaid" => {
                     act(&app, &kjj, id, "notify_fee", json!({"fee_yuan": 200})).await;
