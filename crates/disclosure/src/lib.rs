@@ -17,6 +17,7 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod blocks;
 pub mod catalogue;
 pub mod demo;
 pub mod domain;
@@ -81,6 +82,27 @@ impl platform::module::Module for Disclosure {
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
         public::routes().merge(catalogue::public_routes()).layer(Extension(self))
+    }
+
+    fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
+        blocks::KINDS.to_vec()
+    }
+
+    fn home_block<'a>(
+        &'a self,
+        state: &'a AppState,
+        key: &'a str,
+        site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Option<platform::module::HomeBlock>, platform::web::AppError>> {
+        Box::pin(blocks::home_block(&state.db, key, site_id))
+    }
+
+    fn figures<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::FigureQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
+        Box::pin(blocks::figures(&state.db, q))
     }
 
     fn search_kinds(&self) -> Vec<platform::module::SearchKind> {

@@ -328,6 +328,12 @@ backend_tests! {
         assert_eq!(rep["table3"]["new"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).sum::<i64>(), 22);
         assert_eq!(rep["table3"]["carried_out"][0], 1);
         assert_eq!(rep["table4"]["blocks"][0], json!([1, 0, 0, 0]), "the registered 复议 is counted");
+        // Other modules read the counts as figures, for the department with its sub-units.
+        let now = platform::db::now();
+        let q = platform::module::FigureQuery { from: now - 86_400 * 400, to: now + 86_400 * 2, org_id: Some(kjj_org), site_id: None };
+        let figures = app.state.modules.figures(&app.state, q).await;
+        let fig = |k: &str| figures.iter().find(|f| f.key == k).map(|f| f.value);
+        assert_eq!((fig("disclosure.received"), fig("disclosure.answered")), (Some(22.0), Some(21.0)));
 
         // A hand-entered row that breaks the balance: shown as an error, publishing refused.
         let res = app.client().api("PUT", &path, &admin, Some(json!({"table3_extra": {"new": [2, 0, 0, 0, 0, 0]}, "publish": true}))).await;

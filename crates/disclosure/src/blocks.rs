@@ -1,0 +1,86 @@
+//! What disclosure shows outside `/gongkai/`: the portal's home-page block 政府信息公开 (the newest
+//! catalogue items, with this year's requests received and answered), and the figures other
+//! modules read (supervision, the website annual report).
+
+use platform::db::{Db, sql};
+use platform::module::{BlockFigure, BlockItem, Figure, FigureQuery, HomeBlock, HomeBlockKind};
+use platform::web::AppError;
+
+use crate::catalogue::Item;
+
+pub const LATEST: HomeBlockKind =
+    HomeBlockKind { key: "disclosure.latest", label: "政府信息公开（最新公开目录）" };
+pub const KINDS: [HomeBlockKind; 1] = [LATEST];
+
+/// Requests received and requests answered in the period (`to` exclusive), of `units` or all.
+async fn counts(db: &Db, from: &str, to: &str, units: Option<&[i64]>) -> Result<(i64, i64), AppError> {
+    let scope = |q: platform::db::Q| q.and_within("org_id", units);
+    let received = db
+        .count(scope(
+            sql("SELECT COUNT(*) FROM disclosure_request WHERE submitted_on >= $1 AND submitted_on < $2")
+                .bind(from)
+                .bind(to),
+        ))
+        .await?;
+    let answered = db
+        .count(scope(
+            sql("SELECT COUNT(*) FROM disclosure_request WHERE decided_on >= $1 AND decided_on < $2")
+                .bind(from)
+                .bind(to),
+        ))
+        .await?;
+    Ok((received, answered))
+}
+
+pub async fn home_block(db: &Db, key: &str, _site_id: i64) -> Result<Option<HomeBlock>, AppError> {
+    if key != LATEST.key {
+        return Ok(None);
+    }
+    let items: Vec<Item> =
+        db.fetch_all(sql("SELECT * FROM disclosure_item ORDER BY published_on DESC, id DESC LIMIT 6")).await?;
+    let year = platform::calendar::today().year();
+    let (received, answered) = counts(db, &format!("{year}-01-01"), &format!("{}-01-01", year + 1), None).await?;
+    Ok(Some(HomeBlock {
+        title: "政府信息公开".into(),
+        url: "/gongkai/catalogue".into(),
+        items: items
+            .iter()
+            .map(|i| BlockItem {
+                url: format!("/gongkai/items/{}", i.id),
+                text: i.title.clone(),
+                note: i.published_on.clone(),
+            })
+            .collect(),
+        figures: vec![
+            BlockFigure { label: "本年收到公开申请".into(), value: format!("{received} 件") },
+            BlockFigure { label: "本年已答复".into(), value: format!("{answered} 件") },
+        ],
+    }))
+}
+
+/// `disclosure.received` and `disclosure.answered` for a period (unix seconds), optionally for
+/// one org unit with its sub-units.
+pub async fn figures(db: &Db, q: FigureQuery) -> Result<Vec<Figure>, AppError> {
+    let (from, to) = (platform::fmt_date(q.from), platform::fmt_date(q.to));
+    let units: Option<Vec<i64>> = match q.org_id {
+        Some(root) => {
+            let orgs = platform::accounts::list_orgs(db).await?;
+            Some(
+                orgs.iter()
+                    .filter(|o| platform::accounts::org_chain(&orgs, o.id).contains(&root))
+                    .map(|o| o.id)
+                    .collect(),
+            )
+        }
+        None => None,
+    };
+    let (received, answered) = counts(db, &from, &to, units.as_deref()).await?;
+    Ok(vec![
+        Figure {
+            key: "disclosure.received", label: "收到政府信息公开申请", value: received as f64, unit: "件"
+        },
+        Figure {
+            key: "disclosure.answered", label: "答复政府信息公开申请", value: answered as f64, unit: "件"
+        },
+    ])
+}
