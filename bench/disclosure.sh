@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
 # 政府信息公开 benchmark (issue 17; not a test). One command:
-#   bash bench/disclosure.sh                          # 100,000 generated requests on SQLite
-#   bash bench/disclosure.sh --requests 20000
+#   bash bench/disclosure.sh                          # 100,000 requests and 100,000 catalogue items, SQLite
+#   bash bench/disclosure.sh --requests 20000 --items 20000
 # Builds release; generates the demo with its own requests, guides and last year's reports plus N
-# requests over the past year across 12 agencies (kept in bench/out/disclosure-N); then, one
-# connection at a time, drives with wrk: the office's queue and overdue list (the demo handler of
-# 市科技局), the annual report of this year generated from the requests in the back office, the
-# published report on the portal, the guide and the request form. The reference is nginx serving
-# the same responses as files. The catalogue (100,000 items) is not built yet, so not measured.
+# requests over the past year and M catalogue items over eight years across 12 agencies (kept in
+# bench/out/disclosure-N-M); then, one connection at a time, drives with wrk: the public catalogue
+# (first page, filtered by category, year and validity, by 文号, a deep page), the office's
+# catalogue with its Art. 26 and validity lists, the office's queue and overdue list (the demo
+# handler of 市科技局), the annual report of this year generated from the requests, the published
+# report, the guide and the request form. The reference is nginx serving the same responses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=100000
+M=100000
 DUR=${DUR:-5}
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) N=$2; shift 2 ;;
+    --items) M=$2; shift 2 ;;
     --duration) DUR=$2; shift 2 ;;
-    *) echo "用法：bash bench/disclosure.sh [--requests N] [--duration 每轮秒数]" >&2; exit 2 ;;
+    *) echo "用法：bash bench/disclosure.sh [--requests N] [--items M] [--duration 每轮秒数]" >&2; exit 2 ;;
   esac
 done
 source bench/lib.sh
 ensure_tools
 cargo build --release -p zhengwu --quiet
 BIN=$PWD/target/release/zhengwu
-W=$PWD/bench/out/disclosure-$N
+W=$PWD/bench/out/disclosure-$N-$M
 DATA=$W/data
 STATIC=$W/static
 NG=127.0.0.1:18094
@@ -35,9 +38,9 @@ trap cleanup EXIT
 
 if [ ! -f "$W/.ready" ]; then
   rm -rf "$W"; mkdir -p "$W"
-  echo "== 生成演示站群和 $N 件依申请公开"
+  echo "== 生成演示站群、$N 件依申请公开和 $M 条公开目录"
   t0=$(date +%s%N)
-  "$BIN" demo --articles 100 --letters 0 --applications 0 --disclosure-requests "$N" >/dev/null
+  "$BIN" demo --articles 100 --letters 0 --applications 0 --disclosure-requests "$N" --disclosure-items "$M" >/dev/null
   echo "GEN_MS $(( ($(date +%s%N) - t0) / 1000000 ))" > "$W/gen.txt"
   touch "$W/.ready"
 fi
@@ -56,7 +59,15 @@ KJJ_ID=$(curl -s -H "Cookie: $ADMIN" "http://$ZW/admin/disclosure/guides" | perl
 REPORT=$(curl -s "http://$ZW/gongkai/reports/" | grep -o '/gongkai/reports/[^"]*/[0-9]*' | head -1)
 GUIDE=$(curl -s "http://$ZW/gongkai/" | grep -o '/gongkai/guide/[^"]*' | head -1)
 [ -n "$KJJ_ID" ] && [ -n "$REPORT" ] && [ -n "$GUIDE" ] || { echo "demo pages not found" >&2; exit 1; }
-CASES="queue|handler|/admin/disclosure/requests
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+FILTER="topic=$(enc 统计信息)&year=$((YEAR - 2))&validity=valid"
+DOCNO=$(enc "冰政规($((YEAR - 1)))500号")
+CASES="catalogue|-|/gongkai/catalogue
+catalogue-filtered|-|/gongkai/catalogue?$FILTER
+catalogue-doc-no|-|/gongkai/catalogue?doc_no=$DOCNO
+catalogue-page-200|-|/gongkai/catalogue?page=200
+office-catalogue|admin|/admin/disclosure/catalogue
+queue|handler|/admin/disclosure/requests
 overdue-list|handler|/admin/disclosure/requests?overdue=1
 closed-list|handler|/admin/disclosure/requests?state=closed&page=50
 annual-report|admin|/admin/disclosure/reports/$KJJ_ID/$YEAR
@@ -75,8 +86,10 @@ done <<< "$CASES"
 start_nginx "$W" "$STATIC" "$NG"
 
 TOTAL=$(sqlite3 "$DATA/zhengwu.db" "SELECT COUNT(*) FROM disclosure_request" 2>/dev/null || echo "?")
+ITEMS=$(sqlite3 "$DATA/zhengwu.db" "SELECT COUNT(*) FROM disclosure_item" 2>/dev/null || echo "?")
+grep -q '共 1 条' "$STATIC/catalogue-doc-no" || echo "注意：按文号筛选没有恰好找到 1 条" >&2
 echo
-echo "依申请公开 $TOTAL 件（SQLite，其中生成 $N 件），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
+echo "依申请公开 $TOTAL 件、公开目录 $ITEMS 条（SQLite，其中生成 $N 件、$M 条），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
 echo "| 页面 | Zhengwu p50 ms | p99 ms | 请求/秒 | nginx 静态 p50 ms | 比值（nginx 吞吐/Zhengwu 吞吐） | 字节 |"
 echo "|---|---|---|---|---|---|---|"
 while IFS='|' read -r name who path; do

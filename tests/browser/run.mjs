@@ -577,6 +577,76 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
   }
   await context.close();
 }
+// A citizen asks for government information without an account, lands on the receipt, and reads
+// the request's state by its number and query code: both result pages pass the Nu checker and axe
+// (they exist only after a POST, so the page list above cannot reach them), at desktop and phone.
+const resultPages = mkdtempSync(join(tmpdir(), 'zw-gongkai-'));
+const resultFiles = [];
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport });
+  const page = await context.newPage();
+  const problems = [];
+  const check = async (what) => {
+    const file = join(resultPages, `${what}-${label}.html`);
+    writeFileSync(file, await page.content());
+    resultFiles.push([`${what} ${label}px`, file]);
+    const violations = await page.evaluate(async (src) => {
+      const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
+      return (await run()).violations.map((v) => `${v.id}: ${v.help}`);
+    }, axeSource);
+    if (violations.length) problems.push(`axe on ${what}: ${violations.join('; ')}`);
+    const { sw } = await overflow(page, viewport.width);
+    if (sw > viewport.width) problems.push(`${what} is ${sw}px wide`);
+  };
+  try {
+    await page.goto(base + '/gongkai/apply');
+    const agency = await page.$eval('select[name=org]', (s) => [...s.options].find((o) => o.value)?.value);
+    await page.selectOption('select[name=org]', agency);
+    await page.fill('input[name=applicant_name]', '王建国');
+    await page.fill('input[name=id_number]', '11010519491231002X');
+    await page.fill('input[name=phone]', '13945670000');
+    await page.fill('input[name=email]', 'wjg@example.invalid');
+    await page.fill('textarea[name=description]', `本市 2026 年度科技计划项目立项清单（${label}）`);
+    const question = await page.textContent('label[for=f-captcha]');
+    const [, a, op, b] = question.match(/(\d+) (加|乘) (\d+)/);
+    await page.fill('input[name=captcha]', String(op === '加' ? Number(a) + Number(b) : Number(a) * Number(b)));
+    await Promise.all([page.waitForNavigation(), page.click('form button[type=submit].primary')]);
+    if (!/\/gongkai\/apply\/receipt$/.test(page.url())) throw new Error(`landed on ${page.url()}`);
+    const [no, code] = await page.$$eval('.receipt dd strong', (s) => s.map((x) => x.textContent));
+    await check('回执');
+    await page.goto(base + '/gongkai/query');
+    await page.fill('input[name=no]', no);
+    await page.fill('input[name=code]', code);
+    await Promise.all([page.waitForNavigation(), page.click('form button[type=submit].primary')]);
+    if (!(await page.content()).includes('待确认收到')) problems.push('the query page does not show the state');
+    await check('申请查询结果');
+  } catch (e) {
+    problems.push(`disclosure: ${e.message.split('\n')[0]}`);
+  }
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ disclosure request ${label}px: ${problems.join('; ')}`);
+  } else {
+    console.log(`✓ disclosure request ${label}px: receipt and query result pass axe and fit`);
+  }
+  await context.close();
+}
+{
+  const r = spawnSync('java', ['-jar', vnu, '--errors-only', '--format', 'json', ...resultFiles.map((f) => f[1])], { encoding: 'utf8' });
+  const out = (r.stderr || '') + (r.stdout || '');
+  const msgs = JSON.parse(out.slice(out.indexOf('{'))).messages || [];
+  for (const [name, file] of resultFiles) {
+    const mine = msgs.filter((m) => m.url && m.url.endsWith('/' + file.split('/').pop()));
+    if (mine.length) {
+      failures += mine.length;
+      console.log(`✗ HTML ${name}`);
+      for (const m of mine) console.log(`    line ${m.lastLine}: ${m.message}`);
+    } else {
+      console.log(`✓ HTML ${name}`);
+    }
+  }
+  rmSync(resultPages, { recursive: true, force: true });
+}
 await browser.close();
 
 console.log(failures ? `${failures} problems found` : 'all pages valid HTML with zero WCAG 2.1 AA violations');

@@ -270,7 +270,16 @@ pub async fn load(state: &platform::web::AppState, demo: &DemoSetup) -> anyhow::
         let to = platform::db::now();
         crate::generate::requests(db, &agencies, extra, 20_261_205, to - 365 * 86_400, to).await?;
     }
-    let catalogued = catalogue(state, demo, &orgs).await?;
+    let mut catalogued = catalogue(state, demo, &orgs).await?;
+    let extra_items = demo.size("disclosure_items") as usize;
+    if extra_items > 0 {
+        let agencies: Vec<(i64, String)> = GUIDED
+            .iter()
+            .filter_map(|k| demo.org(k))
+            .filter_map(|id| orgs.iter().find(|o| o.id == id).map(|o| (o.id, o.code.clone())))
+            .collect();
+        catalogued += crate::generate::items(db, &agencies, extra_items, 20_261_206, 8).await?;
+    }
     Ok(vec![format!(
         "政府信息公开：{} 个机关的公开指南，{catalogued} 条公开目录，{} 件依申请公开（各种状态和答复结果），{published} 份 {last_year} 年度报告已发布",
         GUIDED.len(),

@@ -113,3 +113,105 @@ pub async fn requests(db: &Db, orgs: &[i64], count: usize, seed: u64, from: i64,
     db.execute(sql("ANALYZE")).await?;
     Ok(count)
 }
+
+const SUBJECTS: [&str; 8] = [
+    "科技创新券",
+    "中小企业发展专项资金",
+    "城市供热",
+    "老旧小区改造",
+    "农村公路养护",
+    "公共租赁住房",
+    "职业技能培训补贴",
+    "食品安全抽检",
+];
+const ABBREVIATIONS: [&str; 12] = ["政", "办", "科", "发", "卫", "教", "道", "市", "人", "公", "建", "民"];
+const FORMS: [&str; 5] = ["管理办法", "实施细则", "工作方案", "实施意见", "考核办法"];
+
+/// Catalogues `count` generated policy documents over the past `years` years across `orgs` (id and
+/// code), with index numbers continuing each agency's sequence per year and the counters left
+/// where the numbers end, so cataloguing afterwards continues it. The documents they stand for are
+/// not generated (their links lead nowhere); this is for measuring the catalogue pages.
+pub async fn items(db: &Db, orgs: &[(i64, String)], count: usize, seed: u64, years: i32) -> DbResult<usize> {
+    if orgs.is_empty() || count == 0 {
+        return Ok(0);
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let this_year = platform::calendar::today().year();
+    // Numbers continue from what the agencies have already given.
+    let given: Vec<(i64, i64, i64)> =
+        db.fetch_all(sql("SELECT org_id, year, last_seq FROM disclosure_index_seq")).await?;
+    let mut seqs: std::collections::BTreeMap<(i64, i32), i64> =
+        given.into_iter().map(|(o, y, s)| ((o, i32::try_from(y).unwrap_or(0)), s)).collect();
+    let first_doc = 100_000_000 + db.count(sql("SELECT COUNT(*) FROM disclosure_item")).await? as usize;
+    const COLS: &str = "document_id, org_id, index_no, title, url, topic, genre, issuer, doc_no, written_on, published_on, formed_on, \
+                        keywords, summary, validity, invalid_on, year, updated_at, updated_by";
+    let now = platform::db::now();
+    let mut k = 0usize;
+    while k < count {
+        let mut tx = db.begin().await?;
+        for _ in 0..25 {
+            if k >= count {
+                break;
+            }
+            let n = 300.min(count - k);
+            let mut q = sql(format!("INSERT INTO disclosure_item ({COLS}) VALUES "));
+            for j in 0..n {
+                let which = rng.random_range(0..orgs.len());
+                let (org_id, code) = &orgs[which];
+                let year = this_year - rng.random_range(0..years.max(1));
+                let seq = seqs.entry((*org_id, year)).or_insert(0);
+                *seq += 1;
+                let day = format!("{year}-{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28));
+                let subject = SUBJECTS[rng.random_range(0..SUBJECTS.len())];
+                let form = FORMS[rng.random_range(0..FORMS.len())];
+                let topic = crate::domain::TOPICS[rng.random_range(0..crate::domain::TOPICS.len())];
+                let repealed = rng.random_range(0..20) == 0;
+                let args: Vec<Arg> = vec![
+                    i64::try_from(first_doc + k + j).unwrap_or(0).into(),
+                    (*org_id).into(),
+                    crate::domain::index_number(code, year, *seq).into(),
+                    format!("关于印发《{subject}{form}》的通知").into(),
+                    format!("/a/{}.html", first_doc + k + j).into(),
+                    topic.into(),
+                    "通知".into(),
+                    "冰城市人民政府办公室".into(),
+                    // One 文号 prefix per agency, so a 文号 names one document.
+                    format!("冰{}规〔{year}〕{}号", ABBREVIATIONS[which % ABBREVIATIONS.len()], *seq).into(),
+                    Some(day.clone()).into(),
+                    day.clone().into(),
+                    Some(day).into(),
+                    subject.into(),
+                    format!("为规范{subject}工作，制定本{form}。").into(),
+                    if repealed { "repealed" } else { "valid" }.into(),
+                    Option::<String>::None.into(),
+                    i64::from(year).into(),
+                    now.into(),
+                    "generate".into(),
+                ];
+                q = q.push(if j == 0 { "(" } else { ", (" });
+                for (i, a) in args.into_iter().enumerate() {
+                    if i > 0 {
+                        q = q.push(", ");
+                    }
+                    q = q.push_bind(a);
+                }
+                q = q.push(")");
+            }
+            tx.execute(q).await?;
+            k += n;
+        }
+        tx.commit().await?;
+    }
+    for ((org, year), last) in seqs {
+        db.execute(
+            sql("INSERT INTO disclosure_index_seq (org_id, year, last_seq) VALUES ($1, $2, $3) \
+                 ON CONFLICT (org_id, year) DO UPDATE SET last_seq = excluded.last_seq")
+            .bind(org)
+            .bind(i64::from(year))
+            .bind(last),
+        )
+        .await?;
+    }
+    db.execute(sql("ANALYZE")).await?;
+    Ok(count)
+}

@@ -39,6 +39,8 @@ pub struct Sizes {
     pub applications: u32,
     /// Generated disclosure requests over the past year, besides the demo's own (benchmarks).
     pub disclosure_requests: u32,
+    /// Generated catalogue items over eight years, besides the demo's own (benchmarks).
+    pub disclosure_items: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -65,6 +67,7 @@ pub async fn load(
             ("letters", sizes.letters),
             ("applications", sizes.applications),
             ("disclosure_requests", sizes.disclosure_requests),
+            ("disclosure_items", sizes.disclosure_items),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

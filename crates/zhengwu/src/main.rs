@@ -98,6 +98,9 @@ enum Cmd {
         /// Number of generated disclosure requests over the past year, besides the demo's own (政府信息公开).
         #[arg(long, env = "ZHENGWU_DISCLOSURE_REQUESTS", default_value_t = 0)]
         disclosure_requests: u32,
+        /// Number of generated 主动公开 catalogue items over eight years, besides the demo's own.
+        #[arg(long, env = "ZHENGWU_DISCLOSURE_ITEMS", default_value_t = 0)]
+        disclosure_items: u32,
     },
     /// Manage accounts.
     User {
@@ -283,7 +286,15 @@ async fn run() -> anyhow::Result<()> {
             let db = zhengwu::open_db(&cfg).await?;
             serve(db, cfg, key, &s).await?;
         }
-        Cmd::Demo { opts: s, serve: serve_after, articles, letters, applications, disclosure_requests } => {
+        Cmd::Demo {
+            opts: s,
+            serve: serve_after,
+            articles,
+            letters,
+            applications,
+            disclosure_requests,
+            disclosure_items,
+        } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
@@ -294,7 +305,7 @@ async fn run() -> anyhow::Result<()> {
             let progress = pb.clone();
             let demo = zhengwu::demo::load(
                 &app.state,
-                zhengwu::demo::Sizes { articles, letters, applications, disclosure_requests },
+                zhengwu::demo::Sizes { articles, letters, applications, disclosure_requests, disclosure_items },
                 move |done| progress.set_position(done),
             )
             .await?;
