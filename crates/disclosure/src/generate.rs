@@ -96,14 +96,7 @@ pub async fn requests(db: &Db, orgs: &[i64], count: usize, seed: u64, from: i64,
                     decided.map(date_text).into(),
                     submitted.into(),
                 ];
-                q = q.push(if j == 0 { "(" } else { ", (" });
-                for (i, a) in args.into_iter().enumerate() {
-                    if i > 0 {
-                        q = q.push(", ");
-                    }
-                    q = q.push_bind(a);
-                }
-                q = q.push(")");
+                q = q.push_row(j == 0, args);
             }
             tx.execute(q).await?;
             k += n;
@@ -188,14 +181,7 @@ pub async fn items(db: &Db, orgs: &[(i64, String)], count: usize, seed: u64, yea
                     now.into(),
                     "generate".into(),
                 ];
-                q = q.push(if j == 0 { "(" } else { ", (" });
-                for (i, a) in args.into_iter().enumerate() {
-                    if i > 0 {
-                        q = q.push(", ");
-                    }
-                    q = q.push_bind(a);
-                }
-                q = q.push(")");
+                q = q.push_row(j == 0, args);
             }
             tx.execute(q).await?;
             k += n;

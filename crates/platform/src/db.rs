@@ -143,6 +143,19 @@ impl Q {
         self
     }
 
+    /// Appends one row `(…)` of a multi-row `INSERT … VALUES` (`, (…)` after the first) and binds its
+    /// values.
+    pub fn push_row(mut self, first: bool, values: impl IntoIterator<Item = Arg>) -> Self {
+        self = self.push(if first { "(" } else { ", (" });
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self = self.push(", ");
+            }
+            self = self.push_bind(v);
+        }
+        self.push(")")
+    }
+
     /// Appends ` AND column IN (…)` for `ids`: `None` restricts nothing, an empty list matches no
     /// row (how queues keep to the units or channels a user may see). `column` comes from code.
     pub fn and_within(self, column: &str, ids: Option<&[i64]>) -> Self {

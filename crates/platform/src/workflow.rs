@@ -99,16 +99,11 @@ impl Tally {
             return Ok(());
         }
         let cols: Vec<&str> = self.keys.iter().chain(self.fields).copied().collect();
-        let mut q = sql(format!("INSERT INTO {} ({}) VALUES (", self.table, cols.join(", ")));
-        for (i, v) in key.iter().cloned().chain(counts.iter().map(|c| Arg::Int(*c))).enumerate() {
-            if i > 0 {
-                q = q.push(", ");
-            }
-            q = q.push_bind(v);
-        }
+        let q = sql(format!("INSERT INTO {} ({}) VALUES ", self.table, cols.join(", ")))
+            .push_row(true, key.iter().cloned().chain(counts.iter().map(|c| Arg::Int(*c))));
         let updates: Vec<String> =
             self.fields.iter().map(|f| format!("{f} = {t}.{f} + excluded.{f}", t = self.table)).collect();
-        q = q.push(&format!(") ON CONFLICT ({}) DO UPDATE SET {}", self.keys.join(", "), updates.join(", ")));
+        let q = q.push(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", self.keys.join(", "), updates.join(", ")));
         ex.execute(q).await?;
         Ok(())
     }
@@ -138,14 +133,7 @@ impl Tally {
         for chunk in rows.chunks(400) {
             let mut q = sql(format!("INSERT INTO {} ({}) VALUES ", self.table, cols.join(", ")));
             for (i, (key, counts)) in chunk.iter().enumerate() {
-                q = q.push(if i == 0 { "(" } else { ", (" });
-                for (j, v) in key.iter().cloned().chain(counts.iter().map(|c| Arg::Int(*c))).enumerate() {
-                    if j > 0 {
-                        q = q.push(", ");
-                    }
-                    q = q.push_bind(v);
-                }
-                q = q.push(")");
+                q = q.push_row(i == 0, key.iter().cloned().chain(counts.iter().map(|c| Arg::Int(*c))));
             }
             tx.execute(q).await?;
         }
