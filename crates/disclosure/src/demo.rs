@@ -80,19 +80,12 @@ const ORGS: [(ApplicantKind, &str, &str); 4] = [
 /// A GB 11643 ID number for a demo person (valid check character, an invented birth date).
 fn id_number(seq: usize) -> String {
     let base = format!("230102{}{:02}{:02}{:03}", 1960 + seq % 40, 1 + seq % 12, 1 + seq % 28, 100 + seq % 900);
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = base.bytes().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{base}{check}")
+    format!("{base}{}", platform::codes::id_check_char(&base).unwrap_or('0'))
 }
 
 /// A 统一社会信用代码 with its GB 32100 check character.
 fn credit_code(stem: &str) -> String {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    let sum: usize = stem.chars().zip(weights).map(|(c, w)| CHARS.find(c).unwrap_or(0) * w).sum();
-    let check = CHARS.chars().nth((31 - sum % 31) % 31).unwrap_or('0');
-    format!("{stem}{check}")
+    format!("{stem}{}", platform::codes::uscc_check_char(stem).unwrap_or('0'))
 }
 
 /// `n` working days before `day`.

@@ -16,28 +16,44 @@ pub fn valid_id_number(s: &str) -> bool {
     if Date::parse(birth, &fmt).is_err() {
         return false;
     }
+    id_check_char(&s[..17]).is_some_and(|c| b[17].to_ascii_uppercase() == c as u8)
+}
+
+/// The GB 11643 check character of an ID number's first 17 digits (`None` for anything else);
+/// the demo and tests make valid numbers with it.
+pub fn id_check_char(first17: &str) -> Option<char> {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize];
-    b[17].to_ascii_uppercase() == check
+    let b = first17.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b.iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    Some(b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+const USCC: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const USCC_WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/// The GB 32100 check character of a 统一社会信用代码's first 17 characters (`None` when one is
+/// not a valid character).
+pub fn uscc_check_char(first17: &str) -> Option<char> {
+    let mut sum = 0usize;
+    for (ch, w) in first17.chars().zip(USCC_WEIGHTS) {
+        sum += USCC.find(ch)? * w;
+    }
+    USCC.chars().nth((31 - sum % 31) % 31)
 }
 
 /// 统一社会信用代码 (18 characters, GB 32100 check character) or 组织机构代码 (9 characters, GB
 /// 11714 check character), or a short internal code of letters and digits for a 处室 without one.
 pub fn check_org_code(code: &str) -> Option<String> {
-    const USCC: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     let c: Vec<char> = code.chars().collect();
     if c.len() == 18 {
-        let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-        let mut sum = 0usize;
-        for (i, ch) in c[..17].iter().enumerate() {
-            match USCC.find(*ch) {
-                Some(v) => sum += v * weights[i],
-                None => return Some(format!("统一社会信用代码第 {} 位“{ch}”不是有效字符", i + 1)),
-            }
+        if let Some((i, ch)) = c[..17].iter().enumerate().find(|(_, ch)| !USCC.contains(**ch)) {
+            return Some(format!("统一社会信用代码第 {} 位“{ch}”不是有效字符", i + 1));
         }
-        let check = USCC.chars().nth((31 - sum % 31) % 31).unwrap_or('0');
-        return (check != c[17]).then(|| "统一社会信用代码校验位不正确，请核对".to_owned());
+        let first17: String = c[..17].iter().collect();
+        return (uscc_check_char(&first17) != Some(c[17])).then(|| "统一社会信用代码校验位不正确，请核对".to_owned());
     }
     if c.len() == 9 || (c.len() == 10 && c[8] == '-') {
         let body: Vec<char> = c.iter().filter(|ch| **ch != '-').copied().collect();

@@ -15,7 +15,6 @@ pub const DEMO_PASSWORD: &str = "Zhengwu@2026";
 /// A valid 统一社会信用代码 for an organ of state (登记管理部门 1, 机关 1) in Harbin (230100):
 /// the organisation code gets its GB 11714 check character and the whole its GB 32100 one.
 pub fn uscc(seq: u32) -> String {
-    const ALPHA: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     let body = format!("{:08}", 1_234_500 + seq);
     let w = [3, 7, 9, 10, 5, 8, 4, 2];
     let s: u32 = body.chars().zip(w).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
@@ -25,10 +24,7 @@ pub fn uscc(seq: u32) -> String {
         n => char::from_digit(n, 10).unwrap_or('0'),
     };
     let first17 = format!("11230100{body}{c}");
-    let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    let sum: usize = first17.chars().zip(weights).map(|(ch, w)| ALPHA.find(ch).unwrap_or(0) * w).sum();
-    let check = ALPHA.chars().nth((31 - sum % 31) % 31).unwrap_or('0');
-    format!("{first17}{check}")
+    format!("{first17}{}", platform::codes::uscc_check_char(&first17).unwrap_or('0'))
 }
 
 /// How much generated content the demo gets.
