@@ -603,9 +603,9 @@ impl EditorForm {
             validity: f.validity.clone(),
             pinned: f.pinned.then(|| "true".into()),
             pin_order: f.pin_order.to_string(),
-            pub_at: service::format_datetime(f.pub_at),
-            scheduled_at: service::format_datetime(f.scheduled_at),
-            unpublish_at: service::format_datetime(f.unpublish_at),
+            pub_at: platform::format_datetime(f.pub_at),
+            scheduled_at: platform::format_datetime(f.scheduled_at),
+            unpublish_at: platform::format_datetime(f.unpublish_at),
             is_repost: f.is_repost.then(|| "true".into()),
             base_revision: base_revision.to_string(),
         }

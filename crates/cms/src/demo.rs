@@ -209,9 +209,9 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("szxx", "市长信箱选登", "link", "none", "", "hdjl", false, 0),
                 ("wyxx", "我要写信", "link", "none", "", "hdjl", false, 0),
                 ("lxcx", "来信查询", "link", "none", "", "hdjl", false, 0),
-                ("wsdc", "网上调查", "list", "notice", "notice", "hdjl", false, 1),
-                ("zxft", "在线访谈", "list", "notice", "news", "hdjl", false, 1),
-                ("yjzj", "意见征集", "list", "notice", "notice", "hdjl", false, 1),
+                ("yjzj", "意见征集", "link", "none", "", "hdjl", false, 0),
+                ("wsdc", "网上调查", "link", "none", "", "hdjl", false, 0),
+                ("zxft", "在线访谈", "link", "none", "", "hdjl", false, 0),
                 ("yshj", "优化营商环境", "topic", "none", "news", "", false, 2),
                 ("yshj-zc", "政策措施", "list", "none", "policy", "yshj", false, 2),
                 ("yshj-dt", "工作动态", "list", "none", "news", "yshj", false, 3),
@@ -416,6 +416,10 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
                 ("kjj", "xmsb") => "/banshi/calls/".to_owned(),
                 (_, "hdjl") => "/hudong/".to_owned(),
                 (_, "xxgk") => "/gongkai/".to_owned(),
+                // 公众参与's columns lead into its consultations, surveys and interviews.
+                (_, "yjzj") => "/canyu/consultations/".to_owned(),
+                (_, "wsdc") => "/canyu/surveys/".to_owned(),
+                (_, "zxft") => "/canyu/interviews/".to_owned(),
                 (_, "szxx" | "jzxx" | "qzxx") => format!("/hudong/{slug}/"),
                 _ => String::new(),
             };

@@ -338,15 +338,7 @@ pub fn check_site_code(code: &str) -> Result<(), String> {
     }
 }
 
-/// External links must be http(s): a `javascript:` URL in a link field is an XSS vector.
-pub fn check_link(url: &str) -> Result<(), String> {
-    let u = url.trim();
-    if u.starts_with("https://") || u.starts_with("http://") || (u.starts_with('/') && !u.starts_with("//")) {
-        Ok(())
-    } else {
-        Err("链接应以 http:// 、https:// 或 / 开头".into())
-    }
-}
+pub use platform::web::api::check_link;
 
 /// Related reading for an article: up to `limit` of its channel's first items that contain the
 /// article's first keyword, newest first, never the article itself. ASCII letters match

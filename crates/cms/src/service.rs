@@ -458,21 +458,6 @@ pub struct ArticleInput {
     pub base_revision: Option<i64>,
 }
 
-/// Parses `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM` (as `datetime-local` sends) in Beijing time.
-pub fn parse_datetime(s: &str) -> Option<i64> {
-    let s = s.trim().replace('T', " ");
-    let (d, t) = s.split_once(' ').unwrap_or((&s, "00:00"));
-    let day = platform::parse_date(d)?;
-    let (h, m) = t.split_once(':')?;
-    let h: i64 = h.parse().ok().filter(|h| (0..24).contains(h))?;
-    let m: i64 = m.get(..2).unwrap_or(m).parse().ok().filter(|m| (0..60).contains(m))?;
-    Some(day + h * 3600 + m * 60)
-}
-
-pub fn format_datetime(t: Option<i64>) -> String {
-    t.map(|t| platform::fmt_time(t).replace(' ', "T")).unwrap_or_default()
-}
-
 fn fields_from_input(
     input: &ArticleInput,
     store_image: &mut dyn FnMut(sanitize::InlineImage) -> Option<String>,
@@ -509,7 +494,7 @@ fn fields_from_input(
         if v.trim().is_empty() {
             return None;
         }
-        let t = parse_datetime(v);
+        let t = platform::parse_datetime(v);
         if t.is_none() {
             errs.push(FieldError::new(field, "时间格式应为 YYYY-MM-DD HH:MM"));
         }

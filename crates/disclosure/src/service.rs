@@ -40,7 +40,7 @@ pub const PER_IP_PER_HOUR: i64 = 10;
 pub const PER_APPLICANT_PER_DAY: i64 = 5;
 
 pub fn scope(orgs: &[OrgUnit], org_id: i64) -> ResourceScope {
-    ResourceScope { orgs: accounts::org_chain(orgs, org_id), ..ResourceScope::default() }
+    accounts::org_scope(orgs, org_id)
 }
 
 /// Org units whose requests `auth` handles (`None`: all).

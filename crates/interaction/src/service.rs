@@ -206,7 +206,7 @@ pub fn mailbox_scope(m: &Mailbox) -> ResourceScope {
 }
 
 fn unit_scope(orgs: &[accounts::OrgUnit], unit: i64) -> ResourceScope {
-    ResourceScope { orgs: accounts::org_chain(orgs, unit), ..ResourceScope::default() }
+    accounts::org_scope(orgs, unit)
 }
 
 fn co_units(l: &Letter) -> Vec<i64> {

@@ -125,6 +125,12 @@ pub async fn handler_emails(ex: &mut impl crate::db::Exec, unit: i64) -> DbResul
         .collect())
 }
 
+/// Where a record owned by org unit `id` sits, for permission checks: the unit and its ancestors
+/// (a grant on any of them covers it).
+pub fn org_scope(orgs: &[OrgUnit], id: i64) -> crate::roles::ResourceScope {
+    crate::roles::ResourceScope { orgs: org_chain(orgs, id), ..crate::roles::ResourceScope::default() }
+}
+
 pub fn org_chain(orgs: &[OrgUnit], id: i64) -> Vec<i64> {
     let mut chain = Vec::new();
     let mut cur = Some(id);

@@ -69,6 +69,22 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(d.midnight().assume_offset(time::UtcOffset::from_hms(8, 0, 0).ok()?).unix_timestamp())
 }
 
+/// Parses `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM` (as `datetime-local` sends) in Beijing time.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim().replace('T', " ");
+    let (d, t) = s.split_once(' ').unwrap_or((&s, "00:00"));
+    let day = parse_date(d)?;
+    let (h, m) = t.split_once(':')?;
+    let h: i64 = h.parse().ok().filter(|h| (0..24).contains(h))?;
+    let m: i64 = m.get(..2).unwrap_or(m).parse().ok().filter(|m| (0..60).contains(m))?;
+    Some(day + h * 3600 + m * 60)
+}
+
+/// Unix seconds as a `datetime-local` field's value (`YYYY-MM-DDTHH:MM`, Beijing), or empty.
+pub fn format_datetime(t: Option<i64>) -> String {
+    t.map(|t| fmt_time(t).replace(' ', "T")).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -96,9 +96,11 @@ impl Role {
                 MailboxManage,
                 ServiceManage,
                 DisclosureManage,
+                ParticipationEdit,
+                ParticipationReview,
             ],
-            Role::Editor => &[ArticleEdit],
-            Role::Reviewer => &[ArticleReview, ArticlePublish],
+            Role::Editor => &[ArticleEdit, ParticipationEdit],
+            Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle],
             Role::Leader => &[LeaderInstruct, ContentStats],
         }
@@ -131,6 +133,11 @@ pub enum Perm {
     DisclosureHandle,
     /// 政府信息公开: guides and annual reports of one's units.
     DisclosureManage,
+    /// 公众参与: write consultations, surveys and interviews of one's units, moderate what the
+    /// public sends, answer and report adoption.
+    ParticipationEdit,
+    /// 公众参与: review a consultation before it opens.
+    ParticipationReview,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

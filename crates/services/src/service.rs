@@ -41,7 +41,7 @@ impl Services {
 pub use platform::intake::{hash_code, query_code};
 
 pub fn item_scope(orgs: &[OrgUnit], item_org: i64) -> ResourceScope {
-    ResourceScope { orgs: accounts::org_chain(orgs, item_org), ..ResourceScope::default() }
+    accounts::org_scope(orgs, item_org)
 }
 
 /// Org units whose cases `auth` handles (see [`Auth::units_with`]).

@@ -116,6 +116,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         interaction::Interaction::new(&config.data_dir, search.clone()),
         services::Services::new(&config.data_dir, search.clone()),
         disclosure::Disclosure::new(search.clone()),
+        participation::Participation::new(),
     ])
 }
 

@@ -204,6 +204,16 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
 pub const DATE_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])$";
 /// A link field: `http(s)://…` or a path on this site (`/…`, not `//…`), as `check_link` accepts.
 pub const LINK: &str = r"^(https?://\S+|/([^/\s]\S*)?)$";
+/// External links must be http(s): a `javascript:` URL in a link field is an XSS vector.
+pub fn check_link(url: &str) -> Result<(), String> {
+    let u = url.trim();
+    if u.starts_with("https://") || u.starts_with("http://") || (u.starts_with('/') && !u.starts_with("//")) {
+        Ok(())
+    } else {
+        Err("链接应以 http:// 、https:// 或 / 开头".into())
+    }
+}
+
 /// A Beijing time `YYYY-MM-DD HH:MM` (or with `T`, as `datetime-local` sends), or empty.
 pub const DATETIME_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])[ T]([01]\d|2[0-3]):[0-5]\d$";
 

@@ -518,6 +518,8 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::ApplicationHandle => "办件办理",
         Perm::DisclosureHandle => "依申请公开办理",
         Perm::DisclosureManage => "政府信息公开管理",
+        Perm::ParticipationEdit => "公众参与编辑和审核意见",
+        Perm::ParticipationReview => "意见征集审核",
         Perm::LeaderInstruct => "领导批示",
     }
 }

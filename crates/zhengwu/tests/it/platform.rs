@@ -18,6 +18,7 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     ops.extend(cms::api::routes());
     ops.extend(disclosure::api::routes());
     ops.extend(disclosure::catalogue::api_routes());
+    ops.extend(participation::api::routes());
     ops
 }
 
@@ -127,6 +128,15 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/review-queue") => &[SiteAdmin, Reviewer],
         (_, p) if p.starts_with("/api/v1/disclosure-requests") => &[Handler],
         (_, p) if p.starts_with("/api/v1/disclosure-") => &[SiteAdmin],
+        (_, p) if p.starts_with("/api/v1/public/") => &ROLES,
+        (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
+        (_, p)
+            if p.starts_with("/api/v1/consultation")
+                || p.starts_with("/api/v1/surveys")
+                || p.starts_with("/api/v1/interview") =>
+        {
+            &[SiteAdmin, Editor]
+        }
         _ => return None,
     })
 }
@@ -870,6 +880,21 @@ async fn every_back_office_post_has_an_api_operation() {
             Op("post", "/api/v1/disclosure-items/{id}/interpretations"),
         ),
         ("/admin/disclosure/reports/{org}/{year}", Op("put", "/api/v1/disclosure-reports/{org}/{year}")),
+        ("/admin/participation/consultations/new", Op("post", "/api/v1/consultations")),
+        ("/admin/participation/consultations/{id}", Op("put", "/api/v1/consultations/{id}")),
+        ("/admin/participation/consultations/{id}/act", Op("post", "/api/v1/consultations/{id}/actions/{action}")),
+        ("/admin/participation/consultations/{id}/review", Op("post", "/api/v1/consultations/{id}/review/{decision}")),
+        ("/admin/participation/consultations/{id}/adoption", Op("post", "/api/v1/consultations/{id}/adoption")),
+        ("/admin/participation/consultations/{id}/report", Op("put", "/api/v1/consultations/{id}/report")),
+        ("/admin/participation/comments/{id}", Op("put", "/api/v1/consultation-comments/{id}")),
+        ("/admin/participation/surveys/new", Op("post", "/api/v1/surveys")),
+        ("/admin/participation/surveys/{id}", Op("put", "/api/v1/surveys/{id}")),
+        ("/admin/participation/surveys/{id}/act", Op("post", "/api/v1/surveys/{id}/actions/{action}")),
+        ("/admin/participation/interviews/new", Op("post", "/api/v1/interviews")),
+        ("/admin/participation/interviews/{id}", Op("put", "/api/v1/interviews/{id}")),
+        ("/admin/participation/interviews/{id}/act", Op("post", "/api/v1/interviews/{id}/actions/{action}")),
+        ("/admin/participation/interviews/{id}/messages", Op("post", "/api/v1/interviews/{id}/messages")),
+        ("/admin/participation/messages/{id}", Op("put", "/api/v1/interview-messages/{id}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
