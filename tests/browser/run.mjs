@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { overflow } from './width.mjs';
+import { participationFlow } from './participation.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -112,6 +114,16 @@ const pages = [
   ['申请查询', '/gongkai/query'],
   ['年度报告列表', '/gongkai/reports/'],
   ['年度报告', reportPath],
+  ['公众参与', '/canyu/'],
+  ['意见征集列表', '/canyu/consultations/'],
+  ['意见征集（征集中）', '/canyu/consultations/1'],
+  ['意见征集（已反馈）', '/canyu/consultations/2'],
+  ['网上调查列表', '/canyu/surveys/'],
+  ['网上调查（结果）', '/canyu/surveys/1'],
+  ['网上调查（进行中）', '/canyu/surveys/2'],
+  ['在线访谈列表', '/canyu/interviews/'],
+  ['在线访谈（回顾）', '/canyu/interviews/1'],
+  ['在线访谈（预告）', '/canyu/interviews/2'],
 ];
 
 let failures = 0;
@@ -120,7 +132,8 @@ let failures = 0;
 function securityHeaderProblems(h, area) {
   const out = [];
   const csp = h['content-security-policy'] || '';
-  if (!csp.includes(area === 'public' ? "script-src 'none'" : "script-src 'self'")) out.push(`CSP ${csp || 'missing'}`);
+  const script = area === 'public' ? /script-src ('none'|'sha256-[A-Za-z0-9+/=]+');/ : /script-src 'self';/;
+  if (!script.test(csp)) out.push(`CSP ${csp || 'missing'}`);
   if (!csp.includes("frame-ancestors 'self'")) out.push('CSP frame-ancestors');
   if (h['x-frame-options'] !== 'SAMEORIGIN') out.push(`X-Frame-Options ${h['x-frame-options']}`);
   if (h['x-content-type-options'] !== 'nosniff') out.push('X-Content-Type-Options');
@@ -136,13 +149,17 @@ for (const [name, path] of pages) {
   const res = await fetch(base + path);
   const file = join(dir, `${files.length}.html`);
   const html = await res.text();
-  // Public pages must work without JavaScript: they ship none at all.
-  if (/<script/i.test(html)) {
+  // Public pages must work without JavaScript: they ship none, except an inline enhancement the
+  // page's policy names by its hash (selecting words to comment on, the live stream).
+  const csp = res.headers.get('content-security-policy') || '';
+  const unlisted = [...html.matchAll(/<script>([\s\S]*?)<\/script>/gi)]
+    .filter(([, body]) => !csp.includes(`'sha256-${createHash('sha256').update(body).digest('base64')}'`));
+  if (unlisted.length || /<script[^>]*\ssrc=/i.test(html)) {
     failures++;
-    console.log(`✗ ${name} ${path} contains a script`);
+    console.log(`✗ ${name} ${path} contains a script its policy does not name`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi|gongkai)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai|canyu)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {
@@ -582,6 +599,16 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
 // (they exist only after a POST, so the page list above cannot reach them), at desktop and phone.
 const resultPages = mkdtempSync(join(tmpdir(), 'zw-gongkai-'));
 const resultFiles = [];
+{
+  const { problems, files } = await participationFlow({ browser, base, axeSource, dir: resultPages });
+  resultFiles.push(...files);
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ participation: ${problems.join('; ')}`);
+  } else {
+    console.log('✓ participation: a consultation, a survey and a live interview with a moderator and two citizens (one without script)');
+  }
+}
 for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport });
   const page = await context.newPage();

@@ -790,12 +790,12 @@ async fn interview_detail(
         let questions: Vec<(i64, String)> = msgs
             .iter()
             .filter(|m| m.speaker == "public" && matches!(m.state.as_str(), "pending" | "shown"))
-            .map(|m| (m.id, format!("#{} {}：{}", m.id, m.public_name(), m.body.chars().take(30).collect::<String>())))
+            .map(|m| (m.id, format!("#{} {}：{}", m.id, staff_name(m), m.body.chars().take(30).collect::<String>())))
             .collect();
         let stream: Vec<Value> = msgs
             .iter()
             .filter(|m| m.state == "shown")
-            .map(|m| context! { m => sv(m), label => Speaker::parse(&m.speaker).map(|s| s.label()), name => m.public_name() })
+            .map(|m| context! { m => sv(m), label => Speaker::parse(&m.speaker).map(|s| s.label()), name => staff_name(m) })
             .collect();
         let speakers: Vec<(&str, &str)> = [Speaker::Host, Speaker::Guest, Speaker::Participant, Speaker::Notice]
             .iter()
@@ -806,6 +806,10 @@ async fn interview_detail(
         pending, questions, stream, speakers, people, ended => i.state() == IState::Ended } };
     }
     render(state, ctx, status, "admin/cy_interview.html", page)
+}
+
+fn staff_name(m: &interview::Message) -> String {
+    if m.name.trim().is_empty() && m.speaker == "public" { "网友".to_owned() } else { m.name.clone() }
 }
 
 async fn interview_new(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {

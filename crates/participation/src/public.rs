@@ -138,8 +138,9 @@ async fn consultations(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
 /// choosing a paragraph).
 const SELECT_SCRIPT: &str = "(function(){var f=document.getElementById('comment-form'),d=document.getElementById('draft');if(!f||!d||!window.getSelection)return;\
 function pick(){var s=window.getSelection();if(!s||s.isCollapsed||!s.rangeCount)return;var r=s.getRangeAt(0),n=r.startContainer;var p=(n.nodeType===1?n:n.parentNode).closest('[data-no]');\
-if(!p||!d.contains(p))return;var q=s.toString().trim();if(!q)return;var pre=document.createRange();pre.selectNodeContents(p);pre.setEnd(r.startContainer,r.startOffset);\
-f.elements.para.value=p.dataset.no;f.elements.quote.value=q.slice(0,300);f.elements.offset.value=pre.toString().length;var t=document.getElementById('quote-note');\
+if(!p||!d.contains(p))return;var pre=document.createRange();pre.selectNodeContents(p);pre.setEnd(r.startContainer,r.startOffset);var at=pre.toString().length;\
+var q=p.contains(r.endContainer)?s.toString():p.textContent.slice(at);var lead=q.length-q.replace(/^\\s+/,'').length;q=q.trim();if(!q)return;\
+f.elements.para.value=p.dataset.no;f.elements.quote.value=q.slice(0,300);f.elements.offset.value=at+lead;var t=document.getElementById('quote-note');\
 t.textContent='已选中第 '+p.dataset.no+' 段：“'+q.slice(0,60)+'”，请在下方填写意见。';t.hidden=false;}\
 d.addEventListener('mouseup',pick);d.addEventListener('keyup',pick);d.addEventListener('touchend',pick);})();";
 
