@@ -197,9 +197,10 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     )
     .await?;
     let s = survey::get(db, closed).await?;
-    for n in 0..600 {
+    let total = 600 + i64::from(demo.size("survey_responses"));
+    for n in 0..total {
         let a = random_answers(&mut rng, &travel_q);
-        survey::store_response(db, &s, &a, &format!("demo-{n}"), "", now - 60 * DAY + n * 600).await?;
+        survey::store_response(db, &s, &a, &format!("demo-{n}"), "", now - 60 * DAY + n * (30 * DAY / total)).await?;
     }
     let open_q = vec![
         q(QuestionKind::Single, "您平时主要的出行方式", &["公交", "地铁", "自驾", "骑行或步行"], true),

@@ -37,6 +37,8 @@ pub struct Sizes {
     pub disclosure_requests: u32,
     /// Generated catalogue items over eight years, besides the demo's own (benchmarks).
     pub disclosure_items: u32,
+    /// Generated responses to the demo's closed survey, besides its own 600 (benchmarks).
+    pub survey_responses: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -64,6 +66,7 @@ pub async fn load(
             ("applications", sizes.applications),
             ("disclosure_requests", sizes.disclosure_requests),
             ("disclosure_items", sizes.disclosure_items),
+            ("survey_responses", sizes.survey_responses),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

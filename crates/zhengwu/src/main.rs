@@ -101,6 +101,9 @@ enum Cmd {
         /// Number of generated 主动公开 catalogue items over eight years, besides the demo's own.
         #[arg(long, env = "ZHENGWU_DISCLOSURE_ITEMS", default_value_t = 0)]
         disclosure_items: u32,
+        /// Number of generated responses to the demo's closed survey, besides its own 600 (公众参与).
+        #[arg(long, env = "ZHENGWU_SURVEY_RESPONSES", default_value_t = 0)]
+        survey_responses: u32,
     },
     /// Manage accounts.
     User {
@@ -294,6 +297,7 @@ async fn run() -> anyhow::Result<()> {
             applications,
             disclosure_requests,
             disclosure_items,
+            survey_responses,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -305,7 +309,7 @@ async fn run() -> anyhow::Result<()> {
             let progress = pb.clone();
             let demo = zhengwu::demo::load(
                 &app.state,
-                zhengwu::demo::Sizes { articles, letters, applications, disclosure_requests, disclosure_items },
+                zhengwu::demo::Sizes { articles, letters, applications, disclosure_requests, disclosure_items, survey_responses },
                 move |done| progress.set_position(done),
             )
             .await?;
