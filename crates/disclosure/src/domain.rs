@@ -789,18 +789,7 @@ pub fn index_number(org_code: &str, year: i32, seq: i64) -> String {
     format!("{org_code}/{year}-{seq:05}")
 }
 
-/// A 文号 as stored: its year in 〔〕 whatever brackets were typed ([] () 【】 ［］ （） 〔〕 ﹝﹞), no
-/// spaces — so 哈科规[2024] 3号 and 哈科规〔2024〕3号 are one document.
-pub fn normalise_doc_no(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '[' | '(' | '【' | '［' | '（' | '﹝' => '〔',
-            ']' | ')' | '】' | '］' | '）' | '﹞' => '〕',
-            c => c,
-        })
-        .collect()
-}
+pub use platform::codes::normalise_doc_no;
 
 /// Whether information formed or changed on `formed` and published on `published` missed the
 /// 20 working days of Art. 26.

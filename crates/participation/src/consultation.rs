@@ -225,17 +225,10 @@ struct Checked {
 async fn check(state: &AppState, auth: &Auth, input: &ConsultationInput) -> Result<Checked, AppError> {
     let orgs = accounts::list_orgs(&state.db).await?;
     let mut errs = Vec::new();
-    let org = orgs.iter().find(|o| o.code == input.org.trim());
-    if org.is_none() {
-        errs.push(FieldError::new("org", "请选择起草单位"));
-    }
+    let org = crate::check_owner_and_title(&orgs, &input.org, &input.title, "起草单位", &mut errs);
     let kind = ConsultationKind::parse(if input.kind.is_empty() { "general" } else { &input.kind });
     if kind.is_none() {
         errs.push(FieldError::new("kind", "征集类型只能是一般征集或重大行政决策"));
-    }
-    let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        errs.push(FieldError::new("title", "请填写标题（200 字以内）"));
     }
     if domain::paragraphs(&input.draft).is_empty() {
         errs.push(FieldError::new("draft", "请填写草案正文"));

@@ -8,6 +8,7 @@ use platform::db::{Scalar, sql};
 use platform::module::DemoSetup;
 use platform::roles::{Role, ScopeKind};
 use platform::web::AppState;
+use platform::workflow;
 use rand::{Rng, SeedableRng};
 
 use crate::domain::{self, Anchor, Answer, Answers, Question, QuestionKind, ShowIf};
@@ -296,6 +297,40 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     .await?;
     message(db, upcoming, "public", "刘女士", "创新券可以用于购买检测服务吗？", None, "pending", now - 3600, false)
         .await?;
+
+    // Their histories, as the workflow would have written them.
+    let steps: [(i64, &[(&str, &str, &str, &str)], i64); 2] = [
+        (
+            park,
+            &[
+                ("create", "", "draft", "李明（信息员）"),
+                ("submit", "draft", "pending", "李明（信息员）"),
+                ("approve", "pending", "approved", "张伟（办公厅终审）"),
+                ("open", "approved", "open", "系统"),
+            ],
+            now - 13 * DAY,
+        ),
+        (
+            car,
+            &[
+                ("create", "", "draft", "李明（信息员）"),
+                ("submit", "draft", "pending", "李明（信息员）"),
+                ("approve", "pending", "approved", "张伟（办公厅终审）"),
+                ("open", "approved", "open", "系统"),
+                ("close", "open", "closed", "系统"),
+                ("publish_report", "closed", "reported", "李明（信息员）"),
+            ],
+            now - 78 * DAY,
+        ),
+    ];
+    let mut tx = db.begin().await?;
+    for (id, events, start) in steps {
+        for (i, (action, from, to, actor)) in events.iter().enumerate() {
+            let t = workflow::Transition { action, from, to, step: 0, actor, actor_id: None, comment: "" };
+            workflow::record(&mut tx, &crate::consultation::FLOW, id, &t, start + i as i64 * 3 * DAY).await?;
+        }
+    }
+    tx.commit().await?;
 
     Ok(vec![format!(
         "公众参与：意见征集 2 期（1 期征集中，1 期已公布采纳情况），网上调查 2 项（600 份答卷），在线访谈 2 期 —— /canyu/ (consultation {park}, survey {closed}, interview {past})"

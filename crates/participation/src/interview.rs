@@ -239,17 +239,10 @@ struct Checked {
 async fn check(state: &AppState, auth: &Auth, input: &InterviewInput) -> Result<Checked, AppError> {
     let orgs = accounts::list_orgs(&state.db).await?;
     let mut errs = Vec::new();
-    let org = orgs.iter().find(|o| o.code == input.org.trim());
-    if org.is_none() {
-        errs.push(FieldError::new("org", "请选择主办单位"));
-    }
+    let org = crate::check_owner_and_title(&orgs, &input.org, &input.title, "主办单位", &mut errs);
     let kind = IKind::parse(if input.kind.is_empty() { "interview" } else { &input.kind });
     if kind.is_none() {
         errs.push(FieldError::new("kind", "类型只能是在线访谈或网上听政"));
-    }
-    let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        errs.push(FieldError::new("title", "请填写标题（200 字以内）"));
     }
     let starts_at = platform::parse_datetime(&input.starts_at);
     if starts_at.is_none() {

@@ -29,6 +29,27 @@ pub mod live;
 pub mod public;
 pub mod survey;
 
+/// The checks every participation form shares: the owning unit (by its code) and the title (1–200
+/// characters). Errors are added to `errs`; the unit is returned when found.
+pub(crate) fn check_owner_and_title<'a>(
+    orgs: &'a [platform::accounts::OrgUnit],
+    code: &str,
+    title: &str,
+    unit_label: &str,
+    errs: &mut Vec<platform::web::error::FieldError>,
+) -> Option<&'a platform::accounts::OrgUnit> {
+    use platform::web::error::FieldError;
+    let org = orgs.iter().find(|o| o.code == code.trim());
+    if org.is_none() {
+        errs.push(FieldError::new("org", format!("请选择{unit_label}")));
+    }
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        errs.push(FieldError::new("title", "请填写标题（200 字以内）"));
+    }
+    org
+}
+
 /// The module: its node's live hub.
 #[derive(Default)]
 pub struct Participation {

@@ -132,14 +132,7 @@ struct Checked {
 async fn check(state: &AppState, auth: &Auth, input: &SurveyInput) -> Result<Checked, AppError> {
     let orgs = accounts::list_orgs(&state.db).await?;
     let mut errs = Vec::new();
-    let org = orgs.iter().find(|o| o.code == input.org.trim());
-    if org.is_none() {
-        errs.push(FieldError::new("org", "请选择主办单位"));
-    }
-    let title = input.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        errs.push(FieldError::new("title", "请填写调查标题（200 字以内）"));
-    }
+    let org = crate::check_owner_and_title(&orgs, &input.org, &input.title, "主办单位", &mut errs);
     let opens_at = platform::parse_datetime(&input.opens_at);
     let closes_at = platform::parse_datetime(&input.closes_at);
     if opens_at.is_none() {

@@ -1,5 +1,5 @@
 //! National identifier checks — pure: citizen ID numbers (GB 11643, ISO 7064 MOD 11-2 check
-//! character), 统一社会信用代码 (GB 32100) and 组织机构代码 (GB 11714), phone numbers. Used wherever the public
+//! character), 统一社会信用代码 (GB 32100) and 组织机构代码 (GB 11714), phone numbers, 文号. Used wherever the public
 //! or staff type one (letters, applications, org units).
 
 use time::Date;
@@ -87,6 +87,19 @@ pub fn valid_phone(s: &str) -> bool {
     }
     let b = digits.as_bytes();
     (b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])) || (b[0] == b'0' && (10..=12).contains(&b.len()))
+}
+
+/// A 文号 as stored: its year in 〔〕 whatever brackets were typed ([] () 【】 ［］ （） 〔〕 ﹝﹞), no
+/// spaces — so 哈科规[2024] 3号 and 哈科规〔2024〕3号 are one document.
+pub fn normalise_doc_no(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '[' | '(' | '【' | '［' | '（' | '﹝' => '〔',
+            ']' | ')' | '】' | '］' | '）' | '﹞' => '〕',
+            c => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]

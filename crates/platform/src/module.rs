@@ -299,7 +299,6 @@ impl Modules {
         }
     }
 
-    /// Every module's figures for a period; a module that fails is left out and logged.
     /// Published documents from every module that holds some.
     pub async fn documents(&self, state: &AppState, q: &DocumentQuery) -> Result<Vec<Document>, AppError> {
         let mut out = Vec::new();
@@ -309,6 +308,7 @@ impl Modules {
         Ok(out)
     }
 
+    /// Every module's figures for a period; a module that fails is left out and logged.
     pub async fn figures(&self, state: &AppState, q: FigureQuery) -> Vec<Figure> {
         let mut out = Vec::new();
         for m in &self.0 {

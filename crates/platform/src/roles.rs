@@ -101,8 +101,8 @@ impl Role {
             ],
             Role::Editor => &[ArticleEdit, ParticipationEdit],
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
-            Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle],
-            Role::Leader => &[LeaderInstruct, ContentStats],
+            Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
+            Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff],
         }
     }
 }
@@ -138,6 +138,10 @@ pub enum Perm {
     ParticipationEdit,
     /// 公众参与: review a consultation before it opens.
     ParticipationReview,
+    /// 协同办公: draft and send documents for one's units, sign for and return what they receive.
+    OfficeExchange,
+    /// 协同办公: 签发 — a unit leader's release of an outgoing document.
+    OfficeSignOff,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

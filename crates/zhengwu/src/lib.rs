@@ -117,6 +117,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         services::Services::new(&config.data_dir, search.clone()),
         disclosure::Disclosure::new(search.clone()),
         participation::Participation::new(),
+        office::Office::new(),
     ])
 }
 

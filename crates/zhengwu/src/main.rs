@@ -309,7 +309,14 @@ async fn run() -> anyhow::Result<()> {
             let progress = pb.clone();
             let demo = zhengwu::demo::load(
                 &app.state,
-                zhengwu::demo::Sizes { articles, letters, applications, disclosure_requests, disclosure_items, survey_responses },
+                zhengwu::demo::Sizes {
+                    articles,
+                    letters,
+                    applications,
+                    disclosure_requests,
+                    disclosure_items,
+                    survey_responses,
+                },
                 move |done| progress.set_position(done),
             )
             .await?;

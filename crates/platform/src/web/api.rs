@@ -364,6 +364,16 @@ pub fn platform_routes() -> Vec<ApiRoute> {
             None,
             outbox_retry
         ),
+        op!(
+            get,
+            "/api/v1/figures",
+            "统计",
+            "各模块一年的统计数（网站年度报表、考核用：来信、依申请公开、征集调查、在线访谈等），year=YYYY",
+            Some(Perm::ContentStats),
+            None,
+            figures_get
+        )
+        .with_query(schema_of::<FiguresQuery>),
         op!(get, "/api/v1/tokens", "令牌", "我的 API 令牌", None, None, tokens_list),
         op!(
             post,
@@ -679,6 +689,31 @@ async fn calendar_get(State(state): State<AppState>, staff: Staff) -> Result<Jso
         })
         .collect();
     Ok(Json(json!({"years": cal.known_years(), "days": days})))
+}
+
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+struct FiguresQuery {
+    /// 年份（默认今年）
+    #[serde(default)]
+    #[schemars(range(min = 2000, max = 2100))]
+    year: Option<i32>,
+}
+
+/// Every module's figures for one calendar year (Beijing time), as the annual reports and the
+/// supervision module read them.
+async fn figures_get(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<FiguresQuery>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ContentStats)?;
+    let year = q.year.unwrap_or_else(|| crate::calendar::today().year());
+    let day = |y: i32| crate::parse_date(&format!("{y:04}-01-01"));
+    let (Some(from), Some(to)) = (day(year), day(year + 1)) else {
+        return Err(AppError::invalid("year", "年份应在 2000 到 2100 之间"));
+    };
+    let figures = state.modules.figures(&state, crate::module::FigureQuery { from, to, ..Default::default() }).await;
+    Ok(Json(json!({ "year": year, "figures": figures })))
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]

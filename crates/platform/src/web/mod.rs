@@ -520,6 +520,8 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::DisclosureManage => "政府信息公开管理",
         Perm::ParticipationEdit => "公众参与编辑和审核意见",
         Perm::ParticipationReview => "意见征集审核",
+        Perm::OfficeExchange => "公文收发",
+        Perm::OfficeSignOff => "公文签发",
         Perm::LeaderInstruct => "领导批示",
     }
 }

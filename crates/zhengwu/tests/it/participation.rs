@@ -317,5 +317,14 @@ backend_tests! {
         let figs = app.state.modules.figures(&app.state, platform::module::FigureQuery { from: year - 86_400 * 400, to: platform::db::now() + 86_400, ..Default::default() }).await;
         let f = |k: &str| figs.iter().find(|f| f.key == k).map(|f| f.value);
         assert_eq!((f("participation.interviews"), f("participation.questions"), f("participation.answered")), (Some(1.0), Some(1.0), Some(1.0)));
+        // The same figures through the API, for the supervision module and the annual report.
+        app.user("leader", &[Role::Leader]).await;
+        let lt = app.token("leader").await;
+        let this_year = platform::calendar::today().year();
+        let r = c.api("GET", &format!("/api/v1/figures?year={this_year}"), &lt, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let by_key = |k: &str| r.json()["figures"].as_array().unwrap().iter().find(|f| f["key"] == k).map(|f| f["value"].clone());
+        assert_eq!(by_key("participation.questions"), Some(json!(1.0)));
+        assert_eq!(c.api("GET", "/api/v1/figures", &ed, None).await.status, StatusCode::FORBIDDEN);
     };
 }

@@ -129,6 +129,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, p) if p.starts_with("/api/v1/disclosure-requests") => &[Handler],
         (_, p) if p.starts_with("/api/v1/disclosure-") => &[SiteAdmin],
         (_, p) if p.starts_with("/api/v1/public/") => &ROLES,
+        (_, "/api/v1/figures") => &[SiteAdmin, Leader],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")

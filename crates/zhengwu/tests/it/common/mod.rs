@@ -227,7 +227,14 @@ impl TestApp {
     pub async fn load_demo(&self, articles: u32, letters: u32) {
         zhengwu::demo::load(
             &self.state,
-            zhengwu::demo::Sizes { articles, letters, applications: 0, disclosure_requests: 0, disclosure_items: 0, survey_responses: 0 },
+            zhengwu::demo::Sizes {
+                articles,
+                letters,
+                applications: 0,
+                disclosure_requests: 0,
+                disclosure_items: 0,
+                survey_responses: 0,
+            },
             |_| {},
         )
         .await

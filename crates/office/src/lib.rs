@@ -1,0 +1,70 @@
+//! 协同办公 (collaborative office), the intranet side: it works in a back-office-only deployment
+//! with no public site. So far 公文交换 — documents between units with 签发, live per-recipient
+//! status, 签收 with receipts bound to the digests of what was received (kept in the audit chain),
+//! 退文, 催办, 撤回, distribution and handling notes, statistics.
+//!
+//! Layout: `domain` (pure: states, the GB/T 9704 elements and the sending checks, receipts and their
+//! verification, sign-for times), `exchange` (storage and operations on the workflow kernel),
+//! `admin` (back office), `api` (JSON API), `demo`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use platform::roles::Perm;
+use platform::web::api::ApiRoute;
+use platform::web::{AppState, NavItem};
+
+pub mod admin;
+pub mod api;
+pub mod demo;
+pub mod domain;
+pub mod exchange;
+
+/// The module.
+#[derive(Default)]
+pub struct Office;
+
+impl Office {
+    pub fn new() -> Arc<Office> {
+        Arc::new(Office)
+    }
+}
+
+impl platform::module::Module for Office {
+    fn name(&self) -> &'static str {
+        "协同办公"
+    }
+
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        admin::templates()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        let item = |href, label, perm| NavItem { section: "协同办公", href, label, perm: Some(perm) };
+        vec![
+            item("/admin/office/inbox", "收文", Perm::OfficeExchange),
+            item("/admin/office/sent", "发文", Perm::OfficeExchange),
+            item("/admin/office/stats", "收发文统计", Perm::OfficeExchange),
+        ]
+    }
+
+    fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
+        Some(Arc::new(move |state, auth| Box::pin(async move { admin::todos(&state, &auth).await })))
+    }
+
+    fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
+        api::routes()
+    }
+
+    fn admin_routes(self: Arc<Self>) -> Router<AppState> {
+        admin::routes()
+    }
+
+    fn load_demo<'a>(
+        &'a self,
+        state: &'a AppState,
+        demo: &'a platform::module::DemoSetup,
+    ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(demo::load(state, demo))
+    }
+}
