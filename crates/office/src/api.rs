@@ -53,6 +53,14 @@ pub fn routes() -> Vec<ApiRoute> {
         )
         .with_query(schema_of::<PartQuery>),
         r(
+            "delete",
+            "/api/v1/office/documents/{id}/parts/{part}",
+            "删除草稿的一个文件",
+            clerk,
+            None,
+            axum::routing::delete(part_delete),
+        ),
+        r(
             "post",
             "/api/v1/office/documents/{id}/actions/{action}",
             "submit 送签发、recall 撤回（无人签收时）",
@@ -230,6 +238,17 @@ async fn part_upload(
     staff.require_anywhere(Perm::OfficeExchange)?;
     let part = exchange::add_part(&state, &ctx, &staff, id, &q.kind, &q.name, &body).await?;
     Ok(Json(json!({ "id": part })))
+}
+
+async fn part_delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, part)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::OfficeExchange)?;
+    exchange::remove_part(&state, &ctx, &staff, id, part).await?;
+    Ok(Json(json!({ "id": id, "removed": part })))
 }
 
 async fn act(

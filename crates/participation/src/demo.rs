@@ -299,7 +299,9 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
         .await?;
 
     // Their histories, as the workflow would have written them.
-    let steps: [(i64, &[(&str, &str, &str, &str)], i64); 2] = [
+    // (action, from, to, actor) for each consultation, from its start.
+    type Steps<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
+    let steps: [(i64, Steps, i64); 2] = [
         (
             park,
             &[

@@ -107,7 +107,7 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| {
-                let schema = if name == "action" {
+                let schema = if name == "action" || name == "decision" {
                     json!({"type": "string"})
                 } else {
                     json!({"type": "integer", "format": "int64"})

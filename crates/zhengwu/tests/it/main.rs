@@ -8,6 +8,7 @@ mod common;
 mod cms;
 mod disclosure;
 mod interaction;
+mod office;
 mod participation;
 mod platform;
 mod search;

@@ -19,6 +19,7 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     ops.extend(disclosure::api::routes());
     ops.extend(disclosure::catalogue::api_routes());
     ops.extend(participation::api::routes());
+    ops.extend(office::api::routes());
     ops
 }
 
@@ -130,6 +131,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, p) if p.starts_with("/api/v1/disclosure-") => &[SiteAdmin],
         (_, p) if p.starts_with("/api/v1/public/") => &ROLES,
         (_, "/api/v1/figures") => &[SiteAdmin, Leader],
+        (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
+        (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")
@@ -896,6 +899,17 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/participation/interviews/{id}/act", Op("post", "/api/v1/interviews/{id}/actions/{action}")),
         ("/admin/participation/interviews/{id}/messages", Op("post", "/api/v1/interviews/{id}/messages")),
         ("/admin/participation/messages/{id}", Op("put", "/api/v1/interview-messages/{id}")),
+        ("/admin/office/documents/new", Op("post", "/api/v1/office/documents")),
+        ("/admin/office/documents/{id}", Op("put", "/api/v1/office/documents/{id}")),
+        ("/admin/office/documents/{id}/parts", Op("post", "/api/v1/office/documents/{id}/parts")),
+        (
+            "/admin/office/documents/{id}/parts/{part}/remove",
+            Op("delete", "/api/v1/office/documents/{id}/parts/{part}"),
+        ),
+        ("/admin/office/documents/{id}/act", Op("post", "/api/v1/office/documents/{id}/actions/{action}")),
+        ("/admin/office/documents/{id}/remind", Op("post", "/api/v1/office/documents/{id}/remind")),
+        ("/admin/office/deliveries/{id}", Op("post", "/api/v1/office/deliveries/{id}/actions/{decision}")),
+        ("/admin/office/deliveries/{id}/notes", Op("post", "/api/v1/office/deliveries/{id}/notes")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
