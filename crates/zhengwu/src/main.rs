@@ -71,6 +71,10 @@ struct ServeArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "ZHENGWU_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Back office only (an intranet node for 协同办公): no public site, no public pages or public
+    /// API endpoints — they answer 404.
+    #[arg(long, env = "ZHENGWU_NO_PUBLIC")]
+    no_public: bool,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +118,14 @@ enum Cmd {
     Token {
         #[command(subcommand)]
         cmd: TokenCmd,
+    },
+    /// Check a signed-for document's receipt (协同办公): the document's elements and every part
+    /// re-read from disk against the digests the recipient signed for, and the audit chain's copy.
+    /// Exit status 1 when it does not hold.
+    Receipt {
+        /// The delivery (one recipient unit's copy) whose receipt to check.
+        #[arg(long)]
+        delivery: i64,
     },
     /// Audit log tools.
     Audit {
@@ -221,6 +233,7 @@ fn config(g: &Global, s: Option<&ServeArgs>) -> Config {
         mail_from: g.mail_from.clone(),
         metrics_allow: s.map(|s| s.metrics_allow.clone()).unwrap_or_default(),
         metrics_token: s.and_then(|s| s.metrics_token.clone()),
+        public_site: !s.is_some_and(|s| s.no_public),
     }
 }
 
@@ -338,6 +351,28 @@ async fn run() -> anyhow::Result<()> {
             let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
             let db = zhengwu::open_db(&cfg).await?;
             user_cmd(&db, &key, cmd).await?;
+        }
+        Cmd::Receipt { delivery } => {
+            let cfg = config(&cli.global, None);
+            let db = zhengwu::open_db(&cfg).await?;
+            let problems = office::exchange::verify_receipt(&db, &cfg.data_dir, delivery)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let x = office::exchange::delivery(&db, delivery).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "签收回执 {}（{} {}）",
+                x.receipt_digest,
+                x.signed_by,
+                x.signed_at.map(platform::fmt_time).unwrap_or_default()
+            );
+            if problems.is_empty() {
+                println!("核验通过：公文要素和每个文件都与签收时一致，回执已记入审计日志。");
+            } else {
+                for p in &problems {
+                    println!("核验未通过：{p}");
+                }
+                std::process::exit(1);
+            }
         }
         Cmd::Token { cmd } => {
             let cfg = config(&cli.global, None);

@@ -63,6 +63,9 @@ pub struct Config {
     pub metrics_allow: Vec<std::net::IpAddr>,
     /// A bearer token that allows reading `/metrics` from anywhere.
     pub metrics_token: Option<String>,
+    /// Whether this node serves the public site; false for a back-office-only (intranet)
+    /// deployment, where every public page and public API endpoint answers 404.
+    pub public_site: bool,
 }
 
 impl Config {
@@ -77,6 +80,7 @@ impl Config {
             mail_from: "noreply@zhengwu.local".into(),
             metrics_allow: Vec::new(),
             metrics_token: Some("metrics-test-token".into()),
+            public_site: true,
         }
     }
 }
@@ -1007,6 +1011,10 @@ pub fn app(state: AppState) -> Router {
         all_api.extend(m.clone().api_routes());
         admin = admin.merge(m.clone().admin_routes());
         public = public.merge(m.clone().public_routes());
+    }
+    if !state.config.public_site {
+        public = Router::new();
+        all_api.retain(|r| !r.public);
     }
     let (api_router, doc) = api::build(all_api);
     let doc = Arc::new(doc);

@@ -134,8 +134,22 @@ backend_tests! {
         assert!(r["problems"].to_string().contains("值班表.xlsx"), "{r}");
         std::fs::write(&path, b"PK\x03\x04 table").unwrap();
         assert_eq!(c.api("GET", &format!("/api/v1/office/deliveries/{to_kjj}/receipt"), &kjj, None).await.json()["valid"], true);
+        // The same check from the command line: `zhengwu receipt --delivery N` (exit 0, then 1).
+        let cli = || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_zhengwu"));
+            cmd.arg("--data-dir").arg(&app.state.config.data_dir);
+            if let Some(u) = &app.state.config.database_url {
+                cmd.arg("--database-url").arg(u);
+            }
+            cmd.args(["receipt", "--delivery", &to_kjj.to_string()]).output().unwrap()
+        };
+        let out = cli();
+        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("核验通过"), "{out:?}");
         app.db.execute(platform::db::sql("UPDATE office_document SET title = title || '（修订）' WHERE id = $1").bind(id)).await.unwrap();
         assert_eq!(c.api("GET", &format!("/api/v1/office/deliveries/{to_kjj}/receipt"), &kjj, None).await.json()["valid"], false);
+        let out = cli();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("公文的版头、主体或版记与签收时不一致"));
         // The receipt is in the audit chain, and the chain still verifies.
         let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'office.receipt'")).await.unwrap();
         assert_eq!(audited, 1);
@@ -183,4 +197,33 @@ backend_tests! {
         let distinct = app.db.count(platform::db::sql("SELECT COUNT(DISTINCT unit_id) FROM office_delivery WHERE document_id = $1").bind(id)).await.unwrap();
         assert_eq!(distinct, 69);
     };
+}
+
+/// An intranet node (`zhengwu serve --no-public`): the back office and the staff API work; the
+/// portal, every module's public pages and the public API endpoints answer 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_back_office_only_node_serves_no_public_route() {
+    let app = TestApp::new(common::Backend::Sqlite).await;
+    app.load_demo(20, 0).await;
+    let mut config = app.state.config.clone();
+    config.public_site = false;
+    let node = zhengwu::build(app.db.clone(), config, app.state.audit_key.clone()).await.unwrap();
+    let mut c = common::Client::for_router(node.router.clone());
+    for path in [
+        "/",
+        "/canyu/",
+        "/gongkai/",
+        "/hudong/",
+        "/banshi/",
+        "/api/v1/search?q=科技",
+        "/api/v1/public/surveys/1/results",
+        "/static/site.css",
+    ] {
+        assert_eq!(c.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(c.get("/admin/login").await.status, StatusCode::OK);
+    let doc = c.get("/api/v1/openapi.json").await.json();
+    assert!(doc["paths"].get("/api/v1/search").is_none() && doc["paths"].get("/api/v1/office/inbox").is_some());
+    // The same database still serves the public site from a public node.
+    assert_eq!(app.client().get("/canyu/").await.status, StatusCode::OK);
 }
