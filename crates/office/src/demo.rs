@@ -4,7 +4,7 @@
 //! overdue; the science bureau's call to the districts; one waiting for the science bureau to sign
 //! for; one waiting for 签发.
 
-use platform::db::{Scalar, sql};
+use platform::db::{Exec, Scalar, sql};
 use platform::module::DemoSetup;
 use platform::web::AppState;
 
@@ -199,10 +199,114 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     };
     let d = insert(db, kjj, DocState::Pending, &draft, &[bgt], now - 1800, None).await?;
     part(state, d, "body", "哈科函〔2026〕45号.pdf", &pdf(&draft.title)).await?;
-    Ok(vec![format!(
-        "协同办公：{} 个单位，发文 4 件（1 件待签发），来文签收回执可核验 —— /admin/office/inbox",
-        orgs.iter().filter(|o| o.kind != "division").count()
-    )])
+    let generated = generate(db, &top, demo.size("office_documents"), now).await?;
+    Ok(vec![
+        format!(
+            "协同办公：{} 个单位，发文 4 件（1 件待签发），来文签收回执可核验 —— /admin/office/inbox",
+            orgs.iter().filter(|o| o.kind != "division").count()
+        ),
+        format!("协同办公：另生成发文 {generated} 件（基准测试用）"),
+    ])
+}
+
+/// `n` generated documents over the past year for the benchmark: each from a random unit to 4–16
+/// others, most signed for within hours, a few returned, the newest waiting. Written in batches
+/// of 200 documents per transaction (within both databases' parameter limits).
+async fn generate(db: &platform::db::Db, units: &[i64], n: u32, now: i64) -> anyhow::Result<u32> {
+    if n == 0 || units.len() < 2 {
+        return Ok(0);
+    }
+    let titles = [
+        "关于做好安全生产工作的通知",
+        "关于报送年度工作总结的函",
+        "关于召开专题工作会议的通知",
+        "关于开展督查检查的通知",
+        "关于征求意见的函",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let first: i64 = db.fetch_one::<Scalar<i64>>(sql("SELECT COALESCE(MAX(id), 0) FROM office_document")).await?.0 + 1;
+    let mut written = 0u32;
+    while written < n {
+        let batch = (n - written).min(200);
+        let mut tx = db.begin().await?;
+        let mut docs = sql(
+            "INSERT INTO office_document (id, org_id, state, secrecy, urgency, issuer_mark, doc_no, title, recipients, created_by, created_at, updated_at, sent_at) VALUES ",
+        );
+        let mut dels = sql(
+            "INSERT INTO office_delivery (document_id, unit_id, state, sent_at, signed_by, signed_at, return_reason, updated_at) VALUES ",
+        );
+        let mut first_del = true;
+        for k in 0..batch {
+            let i = written + k;
+            let id = first + i64::from(i);
+            let at = now - 365 * DAY + i64::from(i) * (365 * DAY / i64::from(n));
+            let sender = units[(next() % units.len() as u64) as usize];
+            let count = 4 + (next() % 13) as usize;
+            let mut to: Vec<i64> = Vec::new();
+            while to.len() < count.min(units.len() - 1) {
+                let u = units[(next() % units.len() as u64) as usize];
+                if u != sender && !to.contains(&u) {
+                    to.push(u);
+                }
+            }
+            let title = titles[(next() % titles.len() as u64) as usize];
+            docs = docs.push_row(
+                k == 0,
+                [
+                    id.into(),
+                    sender.into(),
+                    "sent".into(),
+                    domain::UNCLASSIFIED.into(),
+                    "".into(),
+                    "哈尔滨市人民政府办公厅".into(),
+                    format!("哈政办发〔{}〕{}号", platform::fmt_date(at).get(..4).unwrap_or("2026"), i + 1).into(),
+                    title.into(),
+                    serde_json::to_string(&to)?.into(),
+                    "生成".into(),
+                    at.into(),
+                    at.into(),
+                    at.into(),
+                ],
+            );
+            for u in to {
+                let roll = next() % 100;
+                let recent = now - at < 3 * DAY;
+                let (st, signed_at, reason) = if recent || roll < 3 {
+                    ("pending", None, "")
+                } else if roll < 5 {
+                    ("returned", None, "不属于本单位职责范围")
+                } else {
+                    ("signed", Some(at + 600 + (next() % 86_400) as i64), "")
+                };
+                dels = dels.push_row(
+                    first_del,
+                    [
+                        id.into(),
+                        u.into(),
+                        st.into(),
+                        at.into(),
+                        if signed_at.is_some() { "文秘" } else { "" }.into(),
+                        signed_at.into(),
+                        reason.into(),
+                        at.into(),
+                    ],
+                );
+                first_del = false;
+            }
+        }
+        tx.execute(docs).await?;
+        tx.execute(dels).await?;
+        tx.commit().await?;
+        written += batch;
+    }
+    db.resync_identity("office_document").await?;
+    Ok(written)
 }
 
 async fn insert(

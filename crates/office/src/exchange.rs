@@ -816,70 +816,72 @@ pub struct UnitStats {
 
 pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats>, AppError> {
     #[derive(sqlx::FromRow)]
-    struct Row {
+    struct Received {
         unit_id: i64,
-        state: String,
+        received: i64,
+        signed: i64,
+        signed_seconds: i64,
+    }
+    #[derive(sqlx::FromRow)]
+    struct Waiting {
+        unit_id: i64,
         sent_at: i64,
-        signed_at: Option<i64>,
         urgency: String,
     }
-    let db = &state.db;
-    let orgs = accounts::list_orgs(db).await?;
-    let rows: Vec<Row> = db
-        .fetch_all(
-            sql("SELECT x.unit_id, x.state, x.sent_at, x.signed_at, d.urgency FROM office_delivery x JOIN office_document d ON d.id = x.document_id \
-                 WHERE x.sent_at >= $1 AND x.sent_at < $2")
-            .bind(from)
-            .bind(to),
-        )
-        .await?;
     #[derive(sqlx::FromRow)]
     struct Sent {
         org_id: i64,
         n: i64,
     }
+    let db = &state.db;
+    let orgs = accounts::list_orgs(db).await?;
+    // Counted in the database (a year is a million deliveries); only the waiting ones, few, are
+    // read to judge their deadlines on the working-day calendar.
+    let received: Vec<Received> = db
+        .fetch_all(
+            sql("SELECT unit_id, COUNT(*) AS received, \
+                 CAST(SUM(CASE WHEN state = 'signed' THEN 1 ELSE 0 END) AS BIGINT) AS signed, \
+                 CAST(COALESCE(SUM(CASE WHEN state = 'signed' THEN signed_at - sent_at ELSE 0 END), 0) AS BIGINT) AS signed_seconds \
+                 FROM office_delivery WHERE sent_at >= $1 AND sent_at < $2 GROUP BY unit_id")
+            .bind(from)
+            .bind(to),
+        )
+        .await?;
+    let waiting: Vec<Waiting> = db
+        .fetch_all(
+            sql("SELECT x.unit_id, x.sent_at, d.urgency FROM office_delivery x JOIN office_document d ON d.id = x.document_id \
+                 WHERE x.state = 'pending' AND x.sent_at >= $1 AND x.sent_at < $2")
+            .bind(from)
+            .bind(to),
+        )
+        .await?;
     let sent: Vec<Sent> = db
         .fetch_all(sql("SELECT org_id, COUNT(*) AS n FROM office_document WHERE sent_at >= $1 AND sent_at < $2 GROUP BY org_id").bind(from).bind(to))
         .await?;
     let cal = platform::calendar::load(db).await?;
     let today = platform::calendar::today();
-    let mut by_unit: std::collections::BTreeMap<i64, (UnitStats, domain::SignForTimes)> =
-        std::collections::BTreeMap::new();
-    let entry = |m: &mut std::collections::BTreeMap<i64, (UnitStats, domain::SignForTimes)>, id: i64| {
-        m.entry(id).or_insert_with(|| {
-            let unit = orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default();
-            (UnitStats { unit_id: id, unit, ..UnitStats::default() }, domain::SignForTimes::default())
-        });
-    };
-    for s in &sent {
-        entry(&mut by_unit, s.org_id);
-        if let Some(e) = by_unit.get_mut(&s.org_id) {
-            e.0.sent = s.n;
-        }
-    }
-    for r in &rows {
-        entry(&mut by_unit, r.unit_id);
-        let Some((u, times)) = by_unit.get_mut(&r.unit_id) else { continue };
-        u.received += 1;
-        match (r.state.as_str(), r.signed_at) {
-            ("signed", Some(at)) => {
-                u.signed += 1;
-                times.add(r.sent_at, at);
-            }
-            ("pending", _) => {
-                let sent_day = platform::calendar::date(&platform::fmt_date(r.sent_at)).unwrap_or(today);
-                if today > cal.add_workdays(sent_day, domain::sign_for_days(&r.urgency)) {
-                    u.overdue += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(by_unit
-        .into_values()
-        .map(|(mut u, times)| {
-            u.mean_hours = times.mean_hours();
-            u
+    let mut by_unit: std::collections::BTreeMap<i64, UnitStats> = std::collections::BTreeMap::new();
+    fn row<'a>(m: &'a mut std::collections::BTreeMap<i64, UnitStats>, orgs: &[OrgUnit], id: i64) -> &'a mut UnitStats {
+        m.entry(id).or_insert_with(|| UnitStats {
+            unit_id: id,
+            unit: orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default(),
+            ..UnitStats::default()
         })
-        .collect())
+    }
+    for s in &sent {
+        row(&mut by_unit, &orgs, s.org_id).sent = s.n;
+    }
+    for r in &received {
+        let u = row(&mut by_unit, &orgs, r.unit_id);
+        u.received = r.received;
+        u.signed = r.signed;
+        u.mean_hours = domain::SignForTimes { signed: r.signed, total_seconds: r.signed_seconds }.mean_hours();
+    }
+    for w in &waiting {
+        let sent_day = platform::calendar::date(&platform::fmt_date(w.sent_at)).unwrap_or(today);
+        if today > cal.add_workdays(sent_day, domain::sign_for_days(&w.urgency)) {
+            row(&mut by_unit, &orgs, w.unit_id).overdue += 1;
+        }
+    }
+    Ok(by_unit.into_values().collect())
 }

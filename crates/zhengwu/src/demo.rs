@@ -39,6 +39,8 @@ pub struct Sizes {
     pub disclosure_items: u32,
     /// Generated responses to the demo's closed survey, besides its own 600 (benchmarks).
     pub survey_responses: u32,
+    /// Generated exchanged documents over the past year (benchmarks).
+    pub office_documents: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -67,6 +69,7 @@ pub async fn load(
             ("disclosure_requests", sizes.disclosure_requests),
             ("disclosure_items", sizes.disclosure_items),
             ("survey_responses", sizes.survey_responses),
+            ("office_documents", sizes.office_documents),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

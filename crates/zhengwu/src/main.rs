@@ -108,6 +108,9 @@ enum Cmd {
         /// Number of generated responses to the demo's closed survey, besides its own 600 (公众参与).
         #[arg(long, env = "ZHENGWU_SURVEY_RESPONSES", default_value_t = 0)]
         survey_responses: u32,
+        /// Number of generated exchanged documents over the past year (协同办公, benchmarks).
+        #[arg(long, env = "ZHENGWU_OFFICE_DOCUMENTS", default_value_t = 0)]
+        office_documents: u32,
     },
     /// Manage accounts.
     User {
@@ -311,6 +314,7 @@ async fn run() -> anyhow::Result<()> {
             disclosure_requests,
             disclosure_items,
             survey_responses,
+            office_documents,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -329,6 +333,7 @@ async fn run() -> anyhow::Result<()> {
                     disclosure_requests,
                     disclosure_items,
                     survey_responses,
+                    office_documents,
                 },
                 move |done| progress.set_position(done),
             )

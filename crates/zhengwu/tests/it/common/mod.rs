@@ -234,6 +234,7 @@ impl TestApp {
                 disclosure_requests: 0,
                 disclosure_items: 0,
                 survey_responses: 0,
+                office_documents: 0,
             },
             |_| {},
         )
