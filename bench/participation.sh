@@ -61,8 +61,8 @@ done
 
 TOKEN=$("$BIN" token create --username siteadmin --name 压测 | grep -o 'zw_[A-Za-z0-9_-]*' | head -1)
 [ -n "$TOKEN" ] || { echo "no API token" >&2; exit 1; }
-SURVEY=$(curl -s "http://$ZW/canyu/surveys/" | grep -o '/canyu/surveys/[0-9]*' | head -1 | grep -o '[0-9]*$')
-INTERVIEW=$(curl -s "http://$ZW/canyu/interviews/" | grep -o '/canyu/interviews/[0-9]*' | head -1 | grep -o '[0-9]*$')
+SURVEY=$(curl -s "http://$ZW/canyu/surveys/" | grep -o '/canyu/surveys/[0-9][0-9]*' | tail -1 | grep -o '[0-9]*$')
+INTERVIEW=$(curl -s "http://$ZW/canyu/interviews/" | grep -o '/canyu/interviews/[0-9][0-9]*' | head -1 | grep -o '[0-9]*$')
 curl -fs -X POST -H "Authorization: Bearer $TOKEN" "http://$ZW/api/v1/interviews/$INTERVIEW/actions/start" >/dev/null
 
 echo

@@ -25,9 +25,12 @@ function rssKb() {
   }
 }
 
+// Viewers join as a page rendered now would: from the interview's current revision.
+const since = (await (await fetch(`${base}/api/v1/public/interviews/${id}/transcript`)).json()).rev;
+
 function open(i) {
   return new Promise((resolve) => {
-    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + '?since=1000000000', agent, headers: { 'x-forwarded-for': `10.${(i >> 8) & 255}.${i & 255}.7` } }, (res) => {
+    const req = http.get({ host: url.hostname, port: url.port, path: `${url.pathname}?since=${since}`, agent, headers: { 'x-forwarded-for': `10.${(i >> 8) & 255}.${i & 255}.7` } }, (res) => {
       if (res.statusCode !== 200) {
         failed++;
         res.resume();
