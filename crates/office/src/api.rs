@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::routing::{get, post, put};
 use platform::accounts;
 use platform::roles::Perm;
-use platform::web::api::{ApiRoute, parse_optional_body, schema_of};
+use platform::web::api::{ApiRoute, CommentBody, parse_optional_body, schema_of};
 use platform::web::extract::{Json, Path, Query};
 use platform::web::{AppError, AppState, Ctx, Staff};
 use serde_json::{Value, json};
@@ -65,7 +65,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/office/documents/{id}/actions/{action}",
             "submit 送签发、recall 撤回（无人签收时）",
             clerk,
-            Some(schema_of::<ActBody>),
+            Some(schema_of::<CommentBody>),
             post(act),
         ),
         r(
@@ -73,7 +73,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/office/documents/{id}/sign-off/{decision}",
             "单位领导签发：sign_off 签发并发送、reject 退回修改（须写明意见）",
             Some(Perm::OfficeSignOff),
-            Some(schema_of::<ActBody>),
+            Some(schema_of::<CommentBody>),
             post(sign_off),
         ),
         r("post", "/api/v1/office/documents/{id}/remind", "催办尚未签收的单位", clerk, None, post(remind)),
@@ -140,13 +140,6 @@ struct PartQuery {
     /// 文件名（含扩展名）
     #[serde(default)]
     name: String,
-}
-
-#[derive(serde::Deserialize, Default, schemars::JsonSchema)]
-struct ActBody {
-    /// 意见（退回时必填）
-    #[serde(default)]
-    comment: String,
 }
 
 #[derive(serde::Deserialize, Default, schemars::JsonSchema)]
@@ -259,7 +252,7 @@ async fn act(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::OfficeExchange)?;
-    let b: ActBody = parse_optional_body(&body)?;
+    let b: CommentBody = parse_optional_body(&body)?;
     let a = DocAction::parse(&action).filter(|a| !a.is_leaders()).ok_or(AppError::NotFound)?;
     let to = exchange::act(&state, &ctx, &staff, id, a, &b.comment).await?;
     Ok(Json(json!({ "id": id, "state": to.code() })))
@@ -273,7 +266,7 @@ async fn sign_off(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::OfficeSignOff)?;
-    let b: ActBody = parse_optional_body(&body)?;
+    let b: CommentBody = parse_optional_body(&body)?;
     let a = DocAction::parse(&decision).filter(|a| a.is_leaders()).ok_or(AppError::NotFound)?;
     let to = exchange::act(&state, &ctx, &staff, id, a, &b.comment).await?;
     Ok(Json(json!({ "id": id, "state": to.code() })))

@@ -91,6 +91,8 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     let (Some(szf), Some(bgt), Some(kjj)) = (demo.org("szf"), demo.org("bgt"), demo.org("kjj")) else {
         return Ok(Vec::new());
     };
+    // 陈市长 signs off for the city's units (the portal grants him the leader role on its site only).
+    demo.grant("leader", platform::roles::Role::Leader, platform::roles::ScopeKind::Org, szf).await?;
     let mut all: Vec<i64> = demo.orgs.values().copied().collect();
     let existing = platform::accounts::list_orgs(db).await?;
     for (i, (key, name)) in MORE_UNITS.iter().enumerate() {

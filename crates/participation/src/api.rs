@@ -8,7 +8,7 @@ use axum::extract::{Extension, State};
 use axum::routing::{get, post, put};
 use platform::accounts;
 use platform::roles::Perm;
-use platform::web::api::{ApiRoute, parse_optional_body, schema_of};
+use platform::web::api::{ApiRoute, CommentBody, parse_optional_body, schema_of};
 use platform::web::extract::{Json, Path};
 use platform::web::{AppError, AppState, Ctx, Staff};
 use serde_json::{Value, json};
@@ -48,7 +48,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/consultations/{id}/actions/{action}",
             "执行操作：submit 送审、close 提前结束、publish_report 发布采纳情况",
             edit,
-            Some(schema_of::<ActBody>),
+            Some(schema_of::<CommentBody>),
             post(c_act),
         ),
         r(
@@ -56,7 +56,7 @@ pub fn routes() -> Vec<ApiRoute> {
             "/api/v1/consultations/{id}/review/{decision}",
             "审核员审核送审的征集：approve 通过（到开始时间自动开始）、return 退回修改（须写明意见）",
             Some(Perm::ParticipationReview),
-            Some(schema_of::<ActBody>),
+            Some(schema_of::<CommentBody>),
             post(c_review),
         ),
         r(
@@ -162,13 +162,6 @@ pub fn routes() -> Vec<ApiRoute> {
 }
 
 #[derive(serde::Deserialize, Default, schemars::JsonSchema)]
-struct ActBody {
-    /// 意见（退回时必填）
-    #[serde(default)]
-    comment: String,
-}
-
-#[derive(serde::Deserialize, Default, schemars::JsonSchema)]
 #[schemars(extend("required" = ["decision"]))]
 struct DecisionBody {
     /// visible 公开、rejected 不予公开
@@ -242,7 +235,7 @@ async fn c_act(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::ParticipationEdit)?;
-    let b: ActBody = parse_optional_body(&body)?;
+    let b: CommentBody = parse_optional_body(&body)?;
     let a = CAction::parse(&action).filter(|a| !a.is_review() && *a != CAction::Open).ok_or(AppError::NotFound)?;
     let to = consultation::act(&state, &ctx, &staff, id, a, &b.comment).await?;
     Ok(Json(json!({ "id": id, "state": to.code() })))
@@ -256,7 +249,7 @@ async fn c_review(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::ParticipationReview)?;
-    let b: ActBody = parse_optional_body(&body)?;
+    let b: CommentBody = parse_optional_body(&body)?;
     let a = CAction::parse(&decision).filter(|a| a.is_review()).ok_or(AppError::NotFound)?;
     let to = consultation::act(&state, &ctx, &staff, id, a, &b.comment).await?;
     Ok(Json(json!({ "id": id, "state": to.code() })))

@@ -200,6 +200,14 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
     (router, doc)
 }
 
+/// The optional body of an action that may carry a comment (an opinion, the reason for 退回).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct CommentBody {
+    /// 意见或理由（退回时必填）
+    #[serde(default)]
+    pub comment: String,
+}
+
 /// A calendar day `YYYY-MM-DD`, or empty (no bound): the pattern query and body schemas declare.
 pub const DATE_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])$";
 /// A link field: `http(s)://…` or a path on this site (`/…`, not `//…`), as `check_link` accepts.
