@@ -166,6 +166,7 @@ pub fn routes() -> Vec<ApiRoute> {
 struct DecisionBody {
     /// visible 公开、rejected 不予公开
     #[serde(default)]
+    #[schemars(regex(pattern = "^(visible|rejected)$"))]
     decision: String,
 }
 

@@ -519,6 +519,7 @@ fn show_q(mid: i64) -> platform::db::Q {
 pub struct ModerateInput {
     /// approve 采用（显示）、reject 不采用、delete 撤回已显示的消息、edit 修改文字
     #[serde(default)]
+    #[schemars(regex(pattern = "^(approve|reject|delete|edit)$"))]
     pub decision: String,
     /// edit 时的新文字
     #[serde(default)]

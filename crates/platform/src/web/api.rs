@@ -716,6 +716,9 @@ async fn figures_get(
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::ContentStats)?;
     let year = q.year.unwrap_or_else(|| crate::calendar::today().year());
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::invalid("year", "年份应在 2000 到 2100 之间"));
+    }
     let day = |y: i32| crate::parse_date(&format!("{y:04}-01-01"));
     let (Some(from), Some(to)) = (day(year), day(year + 1)) else {
         return Err(AppError::invalid("year", "年份应在 2000 到 2100 之间"));
