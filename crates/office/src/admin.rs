@@ -238,7 +238,20 @@ async fn document_view(
         .filter(|a| if a.is_leaders() { leader } else { clerk })
         .map(|a| (a.code(), a.label()))
         .collect();
-    let history = platform::workflow::events(&state.db, &exchange::FLOW, id).await?;
+    // The history as people read it: each action by its Chinese name.
+    let history: Vec<Value> = platform::workflow::events(&state.db, &exchange::FLOW, id)
+        .await?
+        .iter()
+        .map(|e| {
+            let label = match e.action.as_str() {
+                "create" => "起草",
+                "edit" => "修改",
+                "remind" => "催办",
+                a => DocAction::parse(a).map_or(a, |a| a.label()),
+            };
+            context! { at => e.at, actor => e.actor.clone(), action => label, comment => e.comment.clone() }
+        })
+        .collect();
     let (form, errors) = match form {
         Some((f, e)) => (f.clone(), e),
         None => (stored_form(state, id).await?, BTreeMap::new()),

@@ -251,7 +251,20 @@ async fn consultation_view(
         *per_para.entry(*at).or_default() += 1;
     }
     let counts = consultation::adoption_counts(&state.db, c.id).await?;
-    let history = platform::workflow::events(&state.db, &consultation::FLOW, c.id).await?;
+    // The history as people read it: each action by its Chinese name.
+    let history: Vec<Value> = platform::workflow::events(&state.db, &consultation::FLOW, c.id)
+        .await?
+        .iter()
+        .map(|e| {
+            let label = match e.action.as_str() {
+                "create" => "新建",
+                "edit" => "修改",
+                "revise" => "修订草案",
+                a => CAction::parse(a).map_or(a, |a| a.label()),
+            };
+            context! { at => e.at, actor => e.actor.clone(), action => label, comment => e.comment.clone() }
+        })
+        .collect();
     let input = ConsultationInput::of(c, &orgs);
     let (form, errors) = match form {
         Some((f, e)) => (f.clone(), e),
