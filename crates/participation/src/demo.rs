@@ -299,37 +299,37 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
         .await?;
 
     // Their histories, as the workflow would have written them.
-    // (action, from, to, actor) for each consultation, from its start.
-    type Steps<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
-    let steps: [(i64, Steps, i64); 2] = [
+    // (action, from, to, actor, days ago) for each consultation, matching its period.
+    type Steps<'a> = &'a [(&'a str, &'a str, &'a str, &'a str, i64)];
+    let author = "李明（信息员）";
+    let reviewer = "张伟（办公厅终审）";
+    let steps: [(i64, Steps); 2] = [
         (
             park,
             &[
-                ("create", "", "draft", "李明（信息员）"),
-                ("submit", "draft", "pending", "李明（信息员）"),
-                ("approve", "pending", "approved", "张伟（办公厅终审）"),
-                ("open", "approved", "open", "系统"),
+                ("create", "", "draft", author, 13),
+                ("submit", "draft", "pending", author, 12),
+                ("approve", "pending", "approved", reviewer, 11),
+                ("open", "approved", "open", "系统", 10),
             ],
-            now - 13 * DAY,
         ),
         (
             car,
             &[
-                ("create", "", "draft", "李明（信息员）"),
-                ("submit", "draft", "pending", "李明（信息员）"),
-                ("approve", "pending", "approved", "张伟（办公厅终审）"),
-                ("open", "approved", "open", "系统"),
-                ("close", "open", "closed", "系统"),
-                ("publish_report", "closed", "reported", "李明（信息员）"),
+                ("create", "", "draft", author, 78),
+                ("submit", "draft", "pending", author, 77),
+                ("approve", "pending", "approved", reviewer, 76),
+                ("open", "approved", "open", "系统", 75),
+                ("close", "open", "closed", "系统", 45),
+                ("publish_report", "closed", "reported", author, 30),
             ],
-            now - 78 * DAY,
         ),
     ];
     let mut tx = db.begin().await?;
-    for (id, events, start) in steps {
-        for (i, (action, from, to, actor)) in events.iter().enumerate() {
+    for (id, events) in steps {
+        for (action, from, to, actor, days_ago) in events {
             let t = workflow::Transition { action, from, to, step: 0, actor, actor_id: None, comment: "" };
-            workflow::record(&mut tx, &crate::consultation::FLOW, id, &t, start + i as i64 * 3 * DAY).await?;
+            workflow::record(&mut tx, &crate::consultation::FLOW, id, &t, now - days_ago * DAY).await?;
         }
     }
     tx.commit().await?;
