@@ -114,7 +114,8 @@ async fn sent_page(
         .iter()
         .map(|r| context! { r => sv(r), sender => name_of(&orgs, r.org_id), state_label => DocState::parse(&r.state).map(|s| s.label()) })
         .collect();
-    Ok(state.render(&ctx, "admin/of_sent.html", context! { rows, next })?.into_response())
+    let clerk = staff.holds_anywhere(Perm::OfficeExchange);
+    Ok(state.render(&ctx, "admin/of_sent.html", context! { rows, next, clerk })?.into_response())
 }
 
 fn form_page(

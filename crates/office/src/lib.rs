@@ -44,6 +44,8 @@ impl platform::module::Module for Office {
         vec![
             item("/admin/office/inbox", "收文", Perm::OfficeExchange),
             item("/admin/office/sent", "发文", Perm::OfficeExchange),
+            // Leaders 签发 from the same list; they do not draft or receive.
+            item("/admin/office/sent", "公文签发", Perm::OfficeSignOff),
             item("/admin/office/stats", "收发文统计", Perm::OfficeExchange),
         ]
     }

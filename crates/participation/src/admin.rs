@@ -398,9 +398,12 @@ async fn adoption(
     };
     match consultation::decide(&state, &ctx, &staff, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/admin/participation/consultations/{id}?ok=saved#opinions"))),
-        Err(AppError::Conflict(m)) => Err(AppError::Conflict(m)),
         Err(e) => {
-            let (status, errors) = form_errors(e)?;
+            // A decision outside the closed period is shown where the page shows errors.
+            let (status, errors) = match e {
+                AppError::Conflict(m) => (axum::http::StatusCode::CONFLICT, BTreeMap::from([("action".to_owned(), m)])),
+                e => form_errors(e)?,
+            };
             let c = consultation::get(&state.db, id).await?;
             let form = ConsultationInput::of(&c, &accounts::list_orgs(&state.db).await?);
             consultation_view(&state, &ctx, &staff, &c, Some((&form, errors)), status).await
