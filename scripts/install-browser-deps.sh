@@ -27,6 +27,11 @@ if [ ! -x tests/open311/.venv/bin/python ] || ! tests/open311/.venv/bin/python -
   }
   tests/open311/.venv/bin/pip install -q georeport==0.3.1
 fi
+# The CKAN API check runs a real CKAN client (ckanapi, PyPI) in its own virtualenv.
+if [ ! -x tests/ckan/.venv/bin/python ] || ! tests/ckan/.venv/bin/python -c 'import ckanapi' 2>/dev/null; then
+  python3 -m venv tests/ckan/.venv
+  tests/ckan/.venv/bin/pip install -q ckanapi==4.8
+fi
 # The API conformance run uses schemathesis (PyPI), pinned, in its own virtualenv.
 if [ ! -x tests/api/.venv/bin/schemathesis ]; then
   python3 -m venv tests/api/.venv

@@ -77,6 +77,7 @@ const letterPath = await firstLink('/hudong/szxx/', /href="(\/hudong\/letters\/\
 const guidePath = await firstLink('/gongkai/', /href="(\/gongkai\/guide\/[^"]+)"/);
 const itemPath = await firstLink('/gongkai/catalogue', /href="(\/gongkai\/items\/\d+)"/);
 const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/reports\/[^"]+\/\d+)"/);
+const enterprisePath = await firstLink('/shuju/qiye/', /href="(\/shuju\/qiye\/\d+)"/);
 const pages = [
   ['首页', '/'],
   ['栏目列表', listPath],
@@ -124,6 +125,13 @@ const pages = [
   ['在线访谈列表', '/canyu/interviews/'],
   ['在线访谈（回顾）', '/canyu/interviews/1'],
   ['在线访谈（预告）', '/canyu/interviews/2'],
+  ['数据开放', '/shuju/'],
+  ['数据集（目录数据）', '/shuju/datasets/qiye-minglu'],
+  ['数据集（文件版本）', '/shuju/datasets/banshi-dating'],
+  ['开发接口', '/shuju/api'],
+  ['企业名录', '/shuju/qiye/'],
+  ['企业名录（筛选）', '/shuju/qiye/?industry=C&area=230102'],
+  ['企业信息', enterprisePath],
 ];
 
 let failures = 0;
@@ -684,6 +692,13 @@ const o311 = spawnSync(py, [join(here, '..', 'open311', 'check.py'), base], { en
 process.stdout.write(o311.stdout || '');
 process.stderr.write(o311.stderr || '');
 if (o311.status !== 0) failures += 1;
+
+// 3b. The open-data catalogue's CKAN Action API with a real client (Python ckanapi).
+const ckanPy = join(here, '..', 'ckan', '.venv', 'bin', 'python');
+const ckan = spawnSync(ckanPy, [join(here, '..', 'ckan', 'check.py'), base], { encoding: 'utf8' });
+process.stdout.write(ckan.stdout || '');
+process.stderr.write(ckan.stderr || '');
+if (ckan.status !== 0) failures += 1;
 
 // 4. API conformance: schemathesis over the OpenAPI document, anonymous and with tokens. Last,
 // because its fuzzing writes to the demo (new accounts, policy changes).

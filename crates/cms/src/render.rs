@@ -475,6 +475,7 @@ impl Renderer {
             breadcrumbs,
             section => platform::web::sv(frame.section),
             nav_current => frame.nav_current.clone(),
+            alternates => frame.alternates.clone(),
             content => Value::from_safe_string(content),
             ..page.base_at("module", meta, path)
         };

@@ -9,7 +9,6 @@
 //! - when a sign-for is overdue (working days by urgency) and the figures of the statistics.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Where an outgoing document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -275,18 +274,7 @@ pub struct Receipt {
     pub parts: Vec<PartDigest>,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-pub fn sm3_hex(bytes: &[u8]) -> String {
-    use sm3::Digest as _;
-    hex(&sm3::Sm3::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use platform::security::{sha256_hex, sm3_hex};
 
 /// The digest of the elements: SHA-256 of their canonical JSON (fields in declaration order).
 pub fn elements_digest(e: &Elements) -> String {

@@ -98,8 +98,9 @@ impl Role {
                 DisclosureManage,
                 ParticipationEdit,
                 ParticipationReview,
+                DataManage,
             ],
-            Role::Editor => &[ArticleEdit, ParticipationEdit],
+            Role::Editor => &[ArticleEdit, ParticipationEdit, DataManage],
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
             Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff],
@@ -142,6 +143,8 @@ pub enum Perm {
     OfficeExchange,
     /// 协同办公: 签发 — a unit leader's release of an outgoing document.
     OfficeSignOff,
+    /// 信息资源共享: import sources and runs, and the open datasets of one's units.
+    DataManage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -135,10 +135,16 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// SHA-256 hex digest, for storing session ids and API tokens.
-pub fn sha256_hex(input: &str) -> String {
+/// SHA-256 hex digest: stored session ids and API tokens, file digests.
+pub fn sha256_hex(input: impl AsRef<[u8]>) -> String {
     use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(input.as_bytes()))
+    hex::encode(sha2::Sha256::digest(input.as_ref()))
+}
+
+/// SM3 (GB/T 32905) hex digest of a file's bytes, beside SHA-256 where national rules ask for it.
+pub fn sm3_hex(input: impl AsRef<[u8]>) -> String {
+    use sm3::Digest;
+    hex::encode(sm3::Sm3::digest(input.as_ref()))
 }
 
 /// Constant-time string comparison for tokens.

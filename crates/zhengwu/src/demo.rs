@@ -41,6 +41,8 @@ pub struct Sizes {
     pub survey_responses: u32,
     /// Generated exchanged documents over the past year (benchmarks).
     pub office_documents: u32,
+    /// Enterprises in the registry file the demo imports (信息资源共享).
+    pub enterprises: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -70,6 +72,7 @@ pub async fn load(
             ("disclosure_items", sizes.disclosure_items),
             ("survey_responses", sizes.survey_responses),
             ("office_documents", sizes.office_documents),
+            ("enterprises", sizes.enterprises),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

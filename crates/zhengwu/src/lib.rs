@@ -118,6 +118,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         disclosure::Disclosure::new(search.clone()),
         participation::Participation::new(),
         office::Office::new(),
+        data::Data::new(search.clone()),
     ])
 }
 

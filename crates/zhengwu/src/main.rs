@@ -111,6 +111,9 @@ enum Cmd {
         /// Number of generated exchanged documents over the past year (协同办公, benchmarks).
         #[arg(long, env = "ZHENGWU_OFFICE_DOCUMENTS", default_value_t = 0)]
         office_documents: u32,
+        /// Number of enterprises in the registry file the demo imports (信息资源共享, 企业名录).
+        #[arg(long, env = "ZHENGWU_ENTERPRISES", default_value_t = 30_000)]
+        enterprises: u32,
     },
     /// Manage accounts.
     User {
@@ -129,6 +132,18 @@ enum Cmd {
         /// The delivery (one recipient unit's copy) whose receipt to check.
         #[arg(long)]
         delivery: i64,
+    },
+    /// Import a file through a saved source (信息资源共享): every row checked, the rest upserted by
+    /// the source's key, a report of each rejected row; the run is in the back office's history.
+    Import {
+        /// The source (数据导入) whose target and field mapping to use.
+        #[arg(long)]
+        source: i64,
+        /// Check only: report what would change and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The CSV (UTF-8 or GBK), XLSX or JSON file.
+        file: std::path::PathBuf,
     },
     /// Audit log tools.
     Audit {
@@ -315,6 +330,7 @@ async fn run() -> anyhow::Result<()> {
             disclosure_items,
             survey_responses,
             office_documents,
+            enterprises,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -334,6 +350,7 @@ async fn run() -> anyhow::Result<()> {
                     disclosure_items,
                     survey_responses,
                     office_documents,
+                    enterprises,
                 },
                 move |done| progress.set_position(done),
             )
@@ -376,6 +393,57 @@ async fn run() -> anyhow::Result<()> {
                 for p in &problems {
                     println!("核验未通过：{p}");
                 }
+                std::process::exit(1);
+            }
+        }
+        Cmd::Import { source, dry_run, file } => {
+            let cfg = config(&cli.global, None);
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            let src =
+                data::import::source(&db, source).await?.with_context(|| format!("没有编号为 {source} 的数据源"))?;
+            let sha = data::import::sha256_file(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            // Lines in the file, for the bar (a CSV row per line; close enough for XLSX/JSON too).
+            let lines = std::fs::read(&file).map(|b| b.iter().filter(|c| **c == b'\n').count() as u64).unwrap_or(0);
+            let path = file.clone();
+            let table = tokio::task::spawn_blocking(move || data::table::open_path(&path))
+                .await?
+                .map_err(anyhow::Error::msg)?;
+            let opts = data::import::RunOptions {
+                dry_run,
+                trigger: "command",
+                user_id: None,
+                username: "命令行".into(),
+                ip: String::new(),
+            };
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let run = data::import::begin_run(&db, &src, &name, &sha, &opts).await?;
+            let pb = bar(lines.saturating_sub(1), if dry_run { "试运行" } else { "导入" });
+            let progress = pb.clone();
+            let r =
+                data::import::execute(&db, &key, &src, run, table, &opts, &move |n| progress.set_position(n)).await?;
+            pb.finish_and_clear();
+            println!(
+                "{}：{}（{}），{} 行：新增 {}，更新 {}，未变 {}，拒绝 {}",
+                r.state_label(),
+                r.file_name,
+                r.encoding,
+                r.total,
+                r.inserted,
+                r.updated,
+                r.unchanged,
+                r.rejected
+            );
+            if !r.message.is_empty() {
+                println!("{}", r.message);
+            }
+            for x in r.rejects().iter().take(20) {
+                println!("  第 {} 行 {}「{}」：{}", x.row, x.column, x.value, x.reason);
+            }
+            if r.rejected > 20 {
+                println!("  ……其余被拒绝的行见管理后台的运行报告（编号 {}）", r.id);
+            }
+            if r.state != "done" {
                 std::process::exit(1);
             }
         }

@@ -526,6 +526,7 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::ParticipationReview => "意见征集审核",
         Perm::OfficeExchange => "公文收发",
         Perm::OfficeSignOff => "公文签发",
+        Perm::DataManage => "数据资源管理",
         Perm::LeaderInstruct => "领导批示",
     }
 }
@@ -752,7 +753,9 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
     };
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let method = req.method().clone();
-    let is_api = ctx.path.starts_with("/api/");
+    // The staff API answers errors as problem documents; other machine interfaces under /api (the
+    // CKAN Action API) answer in their own format, as Open311 does.
+    let is_api = ctx.path.starts_with("/api/v1/") || ctx.path == "/api/v1";
     let path = ctx.path.clone();
     req.extensions_mut().insert(ctx.clone());
 

@@ -108,6 +108,9 @@ pub struct Frame {
     pub crumbs: Vec<(String, String)>,
     /// Which entry of the section's navigation is this page's.
     pub nav_current: String,
+    /// `<link rel="alternate">` entries for the page head: (address, media type, title) — a
+    /// dataset's DCAT-AP document, a feed.
+    pub alternates: Vec<(String, String, String)>,
 }
 
 impl Frame {
@@ -130,6 +133,20 @@ impl Frame {
             column: text("column_name").unwrap_or_default(),
             crumbs,
             nav_current: text("nav_current").unwrap_or_default(),
+            alternates: page
+                .get_attr("head_links")
+                .ok()
+                .and_then(|v| v.try_iter().ok().map(|it| it.collect::<Vec<_>>()))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|l| {
+                    Some((
+                        l.get_item_by_index(0).ok()?.to_string(),
+                        l.get_item_by_index(1).ok()?.to_string(),
+                        l.get_item_by_index(2).ok()?.to_string(),
+                    ))
+                })
+                .collect(),
         }
     }
 }

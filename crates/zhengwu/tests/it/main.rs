@@ -6,6 +6,7 @@
 mod common;
 
 mod cms;
+mod data;
 mod disclosure;
 mod interaction;
 mod office;

@@ -20,6 +20,7 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     ops.extend(disclosure::catalogue::api_routes());
     ops.extend(participation::api::routes());
     ops.extend(office::api::routes());
+    ops.extend(data::api::routes());
     ops
 }
 
@@ -133,6 +134,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/figures") => &[SiteAdmin, Leader],
         (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
+        (_, p) if p.starts_with("/api/v1/data") => &[SiteAdmin, Editor],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")
@@ -858,6 +860,14 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/mailboxes/settings", Op("put", "/api/v1/mailbox-settings")),
         ("/admin/mailboxes/keys", Op("post", "/api/v1/open311-keys")),
         ("/admin/mailboxes/keys/{id}/revoke", Op("post", "/api/v1/open311-keys/{id}/actions/revoke")),
+        ("/admin/data/sources", Op("post", "/api/v1/data-sources")),
+        ("/admin/data/sources/{id}", Op("put", "/api/v1/data-sources/{id}")),
+        ("/admin/data/sources/{id}/runs", Op("post", "/api/v1/data-sources/{id}/runs")),
+        ("/admin/data/datasets/new", Op("post", "/api/v1/datasets")),
+        ("/admin/data/datasets/{id}", Op("put", "/api/v1/datasets/{id}")),
+        ("/admin/data/datasets/{id}/state", Op("post", "/api/v1/datasets/{id}/actions/{action}")),
+        ("/admin/data/datasets/{id}/resources", Op("post", "/api/v1/datasets/{id}/resources")),
+        ("/admin/data/resources/{id}/versions", Op("post", "/api/v1/data-resources/{id}/versions")),
         ("/admin/services/items/new", Op("post", "/api/v1/service-items")),
         // The API saves an item by its code: new or an update of the item with that code.
         ("/admin/services/items/{id}", Op("post", "/api/v1/service-items")),

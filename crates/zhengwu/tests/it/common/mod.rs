@@ -235,6 +235,7 @@ impl TestApp {
                 disclosure_items: 0,
                 survey_responses: 0,
                 office_documents: 0,
+                enterprises: 300,
             },
             |_| {},
         )

@@ -1,0 +1,368 @@
+//! The demo's shared data: the market regulator's enterprise registry file (GBK CSV, as their
+//! exchange drops it, with a few rows the registry got wrong) imported through the framework from a
+//! watched folder scheduled Monday and Thursday 02:00, and an open-data catalogue with a directory
+//! table, versioned files and an API.
+
+use platform::db::sql;
+use platform::module::DemoSetup;
+use platform::web::AppState;
+
+use crate::catalogue::{self, DatasetInput, ResourceInput};
+use crate::domain::{AREAS, INDUSTRIES};
+use crate::import;
+
+/// A small deterministic generator (the demo is the same on every machine).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+/// A valid 统一社会信用代码 for enterprise `n` registered in `area`: 9 (工商) 1 (企业), the area
+/// code, a 组织机构代码 with its GB 11714 check character, and the GB 32100 check character.
+pub fn credit_code(area: &str, n: u32) -> String {
+    let body = format!("{:08}", 10_000_000 + n);
+    let w = [3u32, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.bytes().zip(w).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let c9 = match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        d => char::from_digit(d, 10).unwrap_or('0'),
+    };
+    let first17 = format!("91{area}{body}{c9}");
+    let check = platform::codes::uscc_check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
+}
+
+const WORDS: [&str; 24] = [
+    "冰城",
+    "松江",
+    "龙江",
+    "北方",
+    "金谷",
+    "华信",
+    "远东",
+    "太阳岛",
+    "中央",
+    "哈工",
+    "雪乡",
+    "黑土",
+    "联创",
+    "恒泰",
+    "鼎盛",
+    "众成",
+    "瑞丰",
+    "宏达",
+    "博远",
+    "新源",
+    "汇通",
+    "安泰",
+    "兴华",
+    "亚麻",
+];
+const TRADES: [(&str, &str, &str); 12] = [
+    ("C", "机械制造", "通用机械、农业机械的制造和销售"),
+    ("C", "食品", "乳制品、粮食加工品的生产和销售"),
+    ("A", "农业科技", "农作物种植、农业技术推广服务"),
+    ("E", "建筑工程", "房屋建筑工程、市政公用工程施工"),
+    ("F", "商贸", "日用百货、五金交电的批发和零售"),
+    ("G", "物流", "普通货物道路运输、仓储服务"),
+    ("H", "餐饮管理", "餐饮服务、食品销售"),
+    ("I", "信息技术", "软件开发、信息系统集成服务"),
+    ("M", "科技", "技术开发、技术咨询、技术转让"),
+    ("L", "商务咨询", "企业管理咨询、会议及展览服务"),
+    ("K", "房地产开发", "房地产开发经营、物业管理"),
+    ("R", "文化传媒", "文艺创作、广告设计和制作"),
+];
+const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "孙", "马"];
+const GIVEN: [&str; 12] = ["伟", "芳", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳"];
+const STREETS: [&str; 8] = ["中央大街", "红军街", "果戈里大街", "学府路", "长江路", "友谊路", "哈平路", "世纪大道"];
+
+/// The registry's export as its exchange writes it: GBK CSV with its own column names.
+pub fn registry_csv(count: u32, bad_every: u32) -> Vec<u8> {
+    let mut g = Lcg(20_061_106);
+    let mut out = String::from(
+        "统一社会信用代码,企业名称,企业类型,法定代表人,行业门类,行政区划,成立日期,注册资本,住所,经营范围,登记状态,联系电话\n",
+    );
+    for n in 0..count {
+        let (area, area_name) = *g.pick(&AREAS);
+        let (industry, trade, scope) = *g.pick(&TRADES);
+        let mut code = credit_code(area, n);
+        let name = format!("哈尔滨{}{}{}有限公司", g.pick(&WORDS), g.pick(&WORDS), trade);
+        let year = 1995 + (g.next() % 31) as i32;
+        let mut date = format!("{year}/{}/{}", 1 + g.next() % 12, 1 + g.next() % 28);
+        // A few rows as registries really send them wrong: a mistyped check character, a date
+        // that does not exist.
+        if bad_every > 0 && n % bad_every == bad_every - 1 {
+            if (n / bad_every).is_multiple_of(2) {
+                let last = code.pop().unwrap_or('0');
+                code.push(if last == '1' { '2' } else { '1' });
+            } else {
+                date = format!("{year}-02-30");
+            }
+        }
+        let status = if g.next().is_multiple_of(20) { "注销" } else { "存续" };
+        let kind = if g.next().is_multiple_of(10) { "股份有限公司" } else { "有限责任公司" };
+        out.push_str(&format!(
+            "{code},{name},{kind},{}{},{industry},{area},{date},{},{}{}{}号,{scope},{status},0451-8{:07}\n",
+            g.pick(&SURNAMES),
+            g.pick(&GIVEN),
+            [50, 100, 200, 500, 1000, 3000][(g.next() % 6) as usize],
+            area_name,
+            g.pick(&STREETS),
+            1 + g.next() % 300,
+            g.next() % 10_000_000,
+        ));
+    }
+    gbk(&out)
+}
+
+/// Text as the registry's Windows exchange writes it (GBK).
+pub fn gbk(text: &str) -> Vec<u8> {
+    encoding_rs::GBK.encode(text).0.into_owned()
+}
+
+pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
+    let db = &state.db;
+    if db.count(sql("SELECT COUNT(*) FROM data_source")).await? > 0 {
+        return Ok(Vec::new());
+    }
+    let (Some(scj), Some(zwzx)) = (demo.org("scj"), demo.org("zwzx")) else { return Ok(Vec::new()) };
+    let orgs = platform::accounts::list_orgs(db).await?;
+    let code_of = |id: i64| orgs.iter().find(|o| o.id == id).map(|o| o.code.clone()).unwrap_or_default();
+    let data_dir = demo.files_dir.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+
+    // The registry drops its file into a folder the scheduled runs read.
+    let exchange = data_dir.join("exchange").join("scj");
+    std::fs::create_dir_all(&exchange)?;
+    let count = demo.size("enterprises");
+    let file = exchange.join("企业登记信息.csv");
+    std::fs::write(&file, registry_csv(count, 1500))?;
+    let now = platform::db::now();
+    let labels: Vec<String> = crate::enterprise::SCHEMA.fields.iter().map(|f| f.label.to_owned()).collect();
+    let mut mapping = crate::mapping::Mapping::guess(&crate::enterprise::SCHEMA, &labels);
+    for c in &mut mapping.0 {
+        c.column = match c.field.as_str() {
+            "industry" => "行业门类".into(),
+            "area_code" => "行政区划".into(),
+            "capital" => "注册资本".into(),
+            _ => c.column.clone(),
+        };
+    }
+    let id: platform::db::Scalar<i64> = db
+        .fetch_one(
+            sql("INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at) \
+                 VALUES ($1, '市场监管局企业登记数据', 'enterprise', $2, '1,4', '02:00', $3, 'siteadmin', $4, $4) RETURNING id")
+            .bind(scj)
+            .bind(serde_json::to_string(&mapping)?)
+            .bind(exchange.to_string_lossy().into_owned())
+            .bind(now),
+        )
+        .await?;
+    let source = import::source(db, id.0).await?.ok_or_else(|| anyhow::anyhow!("数据源未保存"))?;
+    let mut lines = Vec::new();
+    if count > 0 {
+        let run = import::run_watched(db, &state.audit_key, &source).await.map_err(anyhow::Error::msg)?;
+        if let Some(r) = run {
+            lines.push(format!(
+                "信息资源：企业名录导入 {} 行（新增 {}，拒绝 {}，见数据导入的运行报告）",
+                r.total, r.inserted, r.rejected
+            ));
+        }
+    }
+
+    // The open-data catalogue.
+    let mk = |name: &str, title: &str, notes: &str, org: i64, theme: &str, keywords: &str, freq: &str| DatasetInput {
+        name: name.into(),
+        title: title.into(),
+        notes: notes.into(),
+        org: code_of(org),
+        theme: theme.into(),
+        keywords: keywords.into(),
+        licence: "cc-by-4.0".into(),
+        frequency: freq.into(),
+        spatial: "230100".into(),
+        temporal_from: "2020-01-01".into(),
+        temporal_to: String::new(),
+        open_condition: "无条件开放".into(),
+        contact_name: "数据资源科".into(),
+        contact_email: "data@harbin.gov.cn".into(),
+    };
+    let directory = catalogue::create(
+        db,
+        &mk("qiye-minglu", "哈尔滨市企业名录", "全市登记企业的公开登记信息：统一社会信用代码、名称、类型、行业、区域、成立日期、注册资本、住所、经营范围和登记状态。每周一、四凌晨从登记机关的数据交换更新。", scj, "市场监管", "企业,市场主体,登记", "每周两次"),
+        scj,
+    )
+    .await?;
+    let fields: Vec<String> = crate::enterprise::FIELDS
+        .iter()
+        .filter(|f| f.public && f.key != "legal_rep")
+        .map(|f| f.key.to_owned())
+        .collect();
+    catalogue::add_resource(
+        db,
+        directory,
+        &ResourceInput {
+            name: "企业名录（CSV）".into(),
+            description: "下载时生成最新数据".into(),
+            kind: "table".into(),
+            table_name: "enterprise".into(),
+            fields,
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    let halls = catalogue::create(
+        db,
+        &mk(
+            "banshi-dating",
+            "政务服务大厅分布",
+            "市、区两级政务服务大厅和便民服务站的名称、地址、办公时间和咨询电话。",
+            zwzx,
+            "社保就业",
+            "政务服务,大厅,地址",
+            "每季度",
+        ),
+        zwzx,
+    )
+    .await?;
+    let r = catalogue::add_resource(
+        db,
+        halls,
+        &ResourceInput { name: "服务大厅名录".into(), kind: "file".into(), ..Default::default() },
+    )
+    .await?;
+    let res = catalogue::resource(db, r).await?.ok_or_else(|| anyhow::anyhow!("资源未保存"))?;
+    let v1 = "名称,地址,办公时间,咨询电话\n哈尔滨市政务服务中心,道里区友谊路 118 号,工作日 9:00-17:00,0451-12345\n道里区政务服务中心,道里区安静街 3 号,工作日 9:00-17:00,0451-84600001\n";
+    let v2 = format!(
+        "{v1}南岗区政务服务中心,南岗区学府路 82 号,工作日 8:30-17:00,0451-86300001\n松北区政务服务中心,松北区世纪大道 1 号,工作日 8:30-17:00,0451-88100001\n"
+    );
+    catalogue::add_version(db, &data_dir, &res, "服务大厅名录-2026年第三季度.csv", v1.as_bytes().to_vec(), "siteadmin")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    catalogue::add_version(db, &data_dir, &res, "服务大厅名录-2026年第四季度.csv", v2.into_bytes(), "siteadmin")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let stats = catalogue::create(
+        db,
+        &mk(
+            "qiye-hangye-tongji",
+            "各行业新登记企业数量",
+            "按国民经济行业门类统计的年度新登记企业数量，由企业名录生成。",
+            scj,
+            "经济建设",
+            "企业,统计,行业",
+            "每年",
+        ),
+        scj,
+    )
+    .await?;
+    let mut csv = String::from("行业门类代码,行业门类,新登记企业数\n");
+    for (c, l) in INDUSTRIES.iter().take(19) {
+        let n = db.count(sql("SELECT COUNT(*) FROM data_enterprise WHERE industry = $1").bind(*c)).await?;
+        csv.push_str(&format!("{c},\"{l}\",{n}\n"));
+    }
+    let r = catalogue::add_resource(
+        db,
+        stats,
+        &ResourceInput { name: "分行业统计".into(), kind: "file".into(), ..Default::default() },
+    )
+    .await?;
+    let res = catalogue::resource(db, r).await?.ok_or_else(|| anyhow::anyhow!("资源未保存"))?;
+    catalogue::add_version(db, &data_dir, &res, "分行业新登记企业数量.csv", csv.into_bytes(), "siteadmin")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    let api = catalogue::create(
+        db,
+        &mk(
+            "banshi-shixiang",
+            "政务服务事项目录接口",
+            "全市政务服务事项的编码、名称、实施主体和办理时限，通过平台的开放接口按需获取。",
+            zwzx,
+            "社保就业",
+            "政务服务,事项,接口",
+            "实时",
+        ),
+        zwzx,
+    )
+    .await?;
+    catalogue::add_resource(
+        db,
+        api,
+        &ResourceInput {
+            name: "事项目录接口".into(),
+            kind: "api".into(),
+            url: "/banshi/".into(),
+            format: "HTML".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    // A draft the public does not see.
+    catalogue::create(
+        db,
+        &mk(
+            "shipin-choujian",
+            "食品安全抽检结果（整理中）",
+            "各季度食品安全监督抽检的结果。",
+            scj,
+            "市场监管",
+            "食品安全,抽检",
+            "每季度",
+        ),
+        scj,
+    )
+    .await?;
+
+    for id in [directory, halls, stats, api] {
+        if let Some(d) = catalogue::by_id(db, id).await? {
+            catalogue::set_state(db, &d, "published").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+    }
+    lines.push(
+        "信息资源：数据开放目录 5 个数据集（4 个已开放，1 个草稿），CKAN 接口 /api/3/action/package_search".into(),
+    );
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_credit_codes_are_valid() {
+        for n in [0, 1, 99, 12_345, 29_999] {
+            let c = credit_code("230102", n);
+            assert_eq!(c.len(), 18);
+            assert_eq!(platform::codes::check_org_code(&c), None, "{c}");
+        }
+    }
+
+    #[test]
+    fn the_registry_file_is_gbk_with_a_few_bad_rows() {
+        let bytes = registry_csv(300, 100);
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let t = crate::table::open_bytes("a.csv", bytes).unwrap();
+        assert_eq!(t.encoding, "GB18030");
+        let labels: Vec<String> = t.headers.clone();
+        let mut m = crate::mapping::Mapping::guess(&crate::enterprise::SCHEMA, &labels);
+        for c in &mut m.0 {
+            if c.field == "capital" {
+                c.column = "注册资本".into();
+            }
+        }
+        let b = m.bind(&crate::enterprise::SCHEMA, &labels).unwrap();
+        let bad = t.filter(|(row, cells)| b.record(*row, cells.as_ref().unwrap()).is_err()).count();
+        assert_eq!(bad, 3);
+    }
+}
