@@ -132,6 +132,9 @@ const pages = [
   ['企业名录', '/shuju/qiye/'],
   ['企业名录（筛选）', '/shuju/qiye/?industry=C&area=230102'],
   ['企业信息', enterprisePath],
+  ['动态监测', '/shuju/jiance/'],
+  ['监测站（近 7 天，含缺测）', '/shuju/jiance/xqy-reservoir?metric=level&range=week'],
+  ['空气质量站（近一年）', '/shuju/jiance/daoli-air?metric=pm25&range=year'],
 ];
 
 let failures = 0;

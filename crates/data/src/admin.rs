@@ -28,6 +28,9 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/sj_run.html", include_str!("../templates/admin/sj_run.html")),
         ("admin/sj_datasets.html", include_str!("../templates/admin/sj_datasets.html")),
         ("admin/sj_dataset.html", include_str!("../templates/admin/sj_dataset.html")),
+        ("admin/sj_stations.html", include_str!("../templates/admin/sj_stations.html")),
+        ("public/sj_monitor.html", include_str!("../templates/public/sj_monitor.html")),
+        ("public/sj_station.html", include_str!("../templates/public/sj_station.html")),
         ("public/sj_index.html", include_str!("../templates/public/sj_index.html")),
         ("public/sj_dataset.html", include_str!("../templates/public/sj_dataset.html")),
         ("public/sj_api.html", include_str!("../templates/public/sj_api.html")),
@@ -48,6 +51,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/data/datasets/{id}/state", post(set_state))
         .route("/admin/data/datasets/{id}/resources", post(add_resource))
         .route("/admin/data/resources/{id}/versions", post(add_version).layer(DefaultBodyLimit::max(200 << 20)))
+        .route("/admin/data/stations", get(stations_page).post(create_station))
+        .route("/admin/data/stations/{id}/key", post(rotate_key))
 }
 
 fn my_units(auth: &Auth, orgs: &[OrgUnit]) -> Vec<(String, String)> {
@@ -463,4 +468,96 @@ async fn add_version(
             dataset_view(&state, &ctx, &staff, Some(r.dataset_id), None, errors, status).await
         }
     }
+}
+
+// ---- monitoring stations --------------------------------------------------------------------------
+
+async fn stations_view(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    form: &ops::StationInput,
+    errors: BTreeMap<String, String>,
+    new_key: Option<(String, String)>,
+    status: axum::http::StatusCode,
+) -> Result<Response, AppError> {
+    auth.require_anywhere(Perm::DataManage)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let mine = auth.units_with(Perm::DataManage, &orgs);
+    let mut rows = Vec::new();
+    let mut alarms = Vec::new();
+    for s in crate::monitor::stations(&state.db).await? {
+        if mine.as_ref().is_some_and(|m| !m.contains(&s.org_id)) {
+            continue;
+        }
+        let ms = crate::monitor::metrics(&state.db, s.id).await?;
+        let names: Vec<String> = ms.iter().map(|m| m.name.clone()).collect();
+        #[derive(sqlx::FromRow)]
+        struct A {
+            metric_id: i64,
+            ts: i64,
+            value: f64,
+            kind: String,
+        }
+        let recent: Vec<A> = state
+            .db
+            .fetch_all(
+                platform::db::sql("SELECT a.metric_id, a.ts, a.value, a.kind FROM data_alarm a JOIN data_metric m ON m.id = a.metric_id WHERE m.station_id = $1 ORDER BY a.ts DESC LIMIT 5")
+                    .bind(s.id),
+            )
+            .await?;
+        for a in recent {
+            let m = ms.iter().find(|m| m.id == a.metric_id);
+            alarms.push(context! { at => platform::fmt_time(a.ts), station => s.name.clone(), metric => m.map(|m| m.name.clone()),
+                value => format!("{} {}", a.value, m.map(|m| m.unit.clone()).unwrap_or_default()), kind => if a.kind == "high" { "超过上限" } else { "低于下限" } });
+        }
+        rows.push(
+            context! { kind => label(&crate::monitor::KINDS, &s.kind), metrics => names.join("、"), s => sv(&s) },
+        );
+    }
+    let page = context! { rows, alarms, kinds => crate::monitor::KINDS.to_vec(), units => my_units(auth, &orgs), form => sv(form), errors, new_key };
+    Ok((status, state.render(ctx, "admin/sj_stations.html", page)?).into_response())
+}
+
+async fn stations_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
+    let form = ops::StationInput { kind: "air".into(), ..Default::default() };
+    stations_view(&state, &ctx, &staff, &form, BTreeMap::new(), None, axum::http::StatusCode::OK).await
+}
+
+async fn create_station(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(input): Form<ops::StationInput>,
+) -> Result<Response, AppError> {
+    match ops::create_station(&state, &ctx, &staff, &input).await {
+        Ok((_, key)) => {
+            let blank = ops::StationInput { kind: "air".into(), ..Default::default() };
+            stations_view(
+                &state,
+                &ctx,
+                &staff,
+                &blank,
+                BTreeMap::new(),
+                Some((input.code.trim().to_owned(), key)),
+                axum::http::StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            stations_view(&state, &ctx, &staff, &input, errors, None, status).await
+        }
+    }
+}
+
+async fn rotate_key(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (code, key) = ops::rotate_station_key(&state, &ctx, &staff, id).await?;
+    let blank = ops::StationInput { kind: "air".into(), ..Default::default() };
+    stations_view(&state, &ctx, &staff, &blank, BTreeMap::new(), Some((code, key)), axum::http::StatusCode::OK).await
 }

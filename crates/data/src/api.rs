@@ -75,6 +75,14 @@ pub fn routes() -> Vec<ApiRoute> {
         ),
         r(
             "post",
+            "/api/v1/stations",
+            "新建监测站点及其指标（返回只显示一次的接入密钥）",
+            Some(schema_of::<ops::StationInput>),
+            routing::post(create_station),
+        ),
+        r("post", "/api/v1/stations/{id}/key", "重新生成监测站点的接入密钥", None, routing::post(rotate_key)),
+        r(
+            "post",
             "/api/v1/data-resources/{id}/versions",
             "为文件资源上传新版本（文件内容 Base64 编码）",
             Some(schema_of::<FileInput>),
@@ -242,4 +250,26 @@ async fn add_version(
     let bytes = decode(&input.content_base64)?;
     let (r, v) = ops::add_version(&state, &ctx, &staff, id, &input.file_name, bytes).await?;
     Ok(Json(json!({ "resource": r, "version": v })))
+}
+
+async fn create_station(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<ops::StationInput>,
+) -> Result<Json<Value>, AppError> {
+    let (id, key) = ops::create_station(&state, &ctx, &staff, &input).await?;
+    Ok(Json(
+        json!({ "id": id, "code": input.code.trim(), "key": key, "ingest": format!("/api/monitoring/stations/{}/points", input.code.trim()) }),
+    ))
+}
+
+async fn rotate_key(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let (code, key) = ops::rotate_station_key(&state, &ctx, &staff, id).await?;
+    Ok(Json(json!({ "code": code, "key": key })))
 }

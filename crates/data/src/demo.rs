@@ -329,10 +329,105 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
             catalogue::set_state(db, &d, "published").await.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
     }
+    lines.push(load_monitoring(db, demo, scj).await?);
     lines.push(
         "信息资源：数据开放目录 5 个数据集（4 个已开放，1 个草稿），CKAN 接口 /api/3/action/package_search".into(),
     );
     Ok(lines)
+}
+
+/// A year of hourly readings (or `monitor_days`) for a reservoir, two air stations and a sewage
+/// outlet, with the gaps real stations have (a six-hour outage, a day of maintenance).
+async fn load_monitoring(db: &platform::db::Db, demo: &DemoSetup, org: i64) -> anyhow::Result<String> {
+    use crate::monitor::{self, PointIn, parse_metric};
+    let days = i64::from(demo.size("monitor_days"));
+    let now = platform::db::now();
+    let end = monitor::hour_start(now);
+    let hours = days * 24;
+    let air: &[&str] = &[
+        "pm25|细颗粒物（PM2.5）|μg/m³|3600||75",
+        "pm10|可吸入颗粒物（PM10）|μg/m³|3600||150",
+        "so2|二氧化硫|μg/m³|3600||150",
+        "no2|二氧化氮|μg/m³|3600||80",
+        "co|一氧化碳|mg/m³|3600||4",
+        "o3|臭氧|μg/m³|3600||200",
+    ];
+    let stations: [(&str, &str, &str, &str, &[&str]); 4] = [
+        (
+            "xqy-reservoir",
+            "西泉眼水库水文站",
+            "water_level",
+            "阿城区西泉眼镇",
+            &["level|库水位|米|3600|205|214.5", "storage|蓄水量|万立方米|3600"],
+        ),
+        ("daoli-air", "道里区空气质量监测站", "air", "道里区安静街", air),
+        ("songbei-air", "松北区空气质量监测站", "air", "松北区世纪大道", air),
+        (
+            "wenchang-outfall",
+            "文昌污水处理厂排放口",
+            "emission",
+            "道外区文昌街",
+            &["cod|化学需氧量|mg/L|3600||50", "nh3n|氨氮|mg/L|3600||5"],
+        ),
+    ];
+    let mut g = Lcg(19_800_815);
+    let mut total = 0usize;
+    for (code, name, kind, address, lines) in stations {
+        let specs: Vec<_> =
+            lines.iter().map(|l| parse_metric(l).map_err(anyhow::Error::msg)).collect::<Result<_, _>>()?;
+        monitor::create_station(
+            db,
+            &monitor::NewStation {
+                code,
+                name,
+                kind,
+                org_id: org,
+                address,
+                alarm_email: "zhiban@harbin.gov.cn",
+                metrics: &specs,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let station = monitor::station_by_code(db, code).await?.ok_or_else(|| anyhow::anyhow!("站点未保存"))?;
+        let mut points = Vec::new();
+        for h in (0..hours).rev() {
+            let ts = end - h * 3600;
+            // Outages: six hours three days ago at the reservoir, a maintenance day 20 days ago at 道里.
+            if (code == "xqy-reservoir" && (72..78).contains(&h)) || (code == "daoli-air" && (480..504).contains(&h)) {
+                continue;
+            }
+            let day_of_year = ((ts + 8 * 3600) / 86_400 % 365) as f64;
+            let hour = ((ts + 8 * 3600) / 3600 % 24) as f64;
+            // The heating season (November to March) is the smoggy one in Harbin.
+            let winter = ((day_of_year - 15.0) / 365.0 * std::f64::consts::TAU).cos().max(0.0);
+            let daily = ((hour - 8.0) / 24.0 * std::f64::consts::TAU).cos();
+            let season = ((day_of_year - 200.0) / 365.0 * std::f64::consts::TAU).cos();
+            for s in &specs {
+                let noise = (g.next() % 1000) as f64 / 1000.0 - 0.5;
+                let v = match s.code.as_str() {
+                    "level" => 209.0 + 2.5 * season + 0.1 * noise,
+                    "storage" => 28_000.0 + 9_000.0 * season + 50.0 * noise,
+                    "pm25" => (25.0 + 55.0 * winter + 12.0 * daily + 20.0 * noise).max(3.0),
+                    "pm10" => (45.0 + 70.0 * winter + 15.0 * daily + 30.0 * noise).max(5.0),
+                    "so2" => (8.0 + 30.0 * winter + 6.0 * noise).max(2.0),
+                    "no2" => (25.0 + 15.0 * winter + 10.0 * daily + 8.0 * noise).max(3.0),
+                    "co" => (0.5 + 1.2 * winter + 0.3 * noise).max(0.1),
+                    "o3" => (60.0 + 50.0 * (1.0 - winter) - 30.0 * daily + 20.0 * noise).max(5.0),
+                    "cod" => (28.0 + 10.0 * noise).max(5.0),
+                    _ => (2.0 + 1.5 * noise).max(0.1),
+                };
+                points.push(PointIn {
+                    metric: s.code.clone(),
+                    time: serde_json::json!(ts),
+                    value: (v * 100.0).round() / 100.0,
+                });
+            }
+        }
+        total += points.len();
+        monitor::ingest(db, &station, &points, now).await?;
+    }
+    Ok(format!("信息资源：动态监测 4 个站点，{days} 天的小时数据 {total} 个（含缺测时段）—— /shuju/jiance/"))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! through (CSV in UTF-8 or GBK, XLSX, JSON; saved field mappings; dry runs that report every
 //! rejected row; idempotent upserts by key; scheduled runs from a watched folder), the enterprise
 //! directory it fills, and the open-data catalogue with versioned resources, DCAT-AP and a
-//! read-only CKAN-compatible API.
+//! read-only CKAN-compatible API, and the monitoring time series (动态监测) with rollups, AQI and
+//! public charts.
 //!
 //! Layout: `domain` (pure: code tables, dataset names, schedules, run states), `mapping` (pure:
 //! schemas, field mappings, row checking, record digests), `table` (reading files), `import` (runs
@@ -20,6 +21,7 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod aqi;
 pub mod catalogue;
 pub mod ckan;
 pub mod demo;
@@ -27,6 +29,7 @@ pub mod domain;
 pub mod enterprise;
 pub mod import;
 pub mod mapping;
+pub mod monitor;
 pub mod ops;
 pub mod public;
 pub mod table;
@@ -53,7 +56,11 @@ impl platform::module::Module for Data {
 
     fn nav(&self) -> Vec<NavItem> {
         let item = |href, label| NavItem { section: "信息资源", href, label, perm: Some(Perm::DataManage) };
-        vec![item("/admin/data/sources", "数据导入"), item("/admin/data/datasets", "数据开放")]
+        vec![
+            item("/admin/data/sources", "数据导入"),
+            item("/admin/data/datasets", "数据开放"),
+            item("/admin/data/stations", "动态监测"),
+        ]
     }
 
     fn prefixes(&self) -> Vec<&'static str> {

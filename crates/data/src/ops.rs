@@ -308,3 +308,131 @@ pub async fn add_version(
         .await;
     Ok((r, v))
 }
+
+// ---- monitoring stations --------------------------------------------------------------------------
+
+/// A new monitoring station as typed.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["code", "name", "kind", "org", "metrics"]))]
+pub struct StationInput {
+    /// 站点代码（小写字母、数字、-、_）
+    #[serde(default)]
+    pub code: String,
+    /// 名称
+    #[serde(default)]
+    pub name: String,
+    /// 类型：water_level、storage、air、emission
+    #[serde(default)]
+    pub kind: String,
+    /// 所属单位代码
+    #[serde(default)]
+    pub org: String,
+    /// 位置
+    #[serde(default)]
+    pub address: String,
+    /// 告警邮箱
+    #[serde(default)]
+    pub alarm_email: String,
+    /// 指标，每行：代码|名称|单位|采样间隔秒|下限|上限
+    #[serde(default)]
+    pub metrics: String,
+}
+
+/// Creates a station; returns its id and its ingest key (shown once).
+pub async fn create_station(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    input: &StationInput,
+) -> Result<(i64, String), AppError> {
+    use platform::web::error::FieldError;
+    auth.require_anywhere(Perm::DataManage)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    let mut errs = Vec::new();
+    let code = input.code.trim();
+    if !(2..=40).contains(&code.len())
+        || !code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        errs.push(FieldError::new("code", "站点代码为 2–40 个小写字母、数字、“-”或“_”"));
+    }
+    if input.name.trim().is_empty() || input.name.chars().count() > 100 {
+        errs.push(FieldError::new("name", "请填写站点名称（100 字以内）"));
+    }
+    if !crate::monitor::KINDS.iter().any(|k| k.0 == input.kind) {
+        errs.push(FieldError::new("kind", "请选择站点类型"));
+    }
+    let org = orgs.iter().find(|o| o.code == input.org.trim());
+    match org {
+        None => errs.push(FieldError::new("org", "请选择所属单位")),
+        Some(o) if !auth.can(Perm::DataManage, &accounts::org_scope(&orgs, o.id)) => {
+            errs.push(FieldError::new("org", "您没有这个单位的数据管理权限"))
+        }
+        _ => {}
+    }
+    let email = input.alarm_email.trim();
+    if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
+        errs.push(FieldError::new("alarm_email", "告警邮箱格式不正确"));
+    }
+    let mut specs = Vec::new();
+    for line in input.metrics.lines().filter(|l| !l.trim().is_empty()) {
+        match crate::monitor::parse_metric(line) {
+            Ok(m) if specs.iter().any(|x: &crate::monitor::MetricSpec| x.code == m.code) => {
+                errs.push(FieldError::new("metrics", format!("指标代码“{}”重复", m.code)))
+            }
+            Ok(m) => specs.push(m),
+            Err(e) => errs.push(FieldError::new("metrics", e)),
+        }
+    }
+    if specs.is_empty() && !errs.iter().any(|e| e.field == "metrics") {
+        errs.push(FieldError::new("metrics", "请至少填写一个指标"));
+    }
+    let Some(org) = org.filter(|_| errs.is_empty()) else { return Err(AppError::Invalid(errs)) };
+    let station = crate::monitor::NewStation {
+        code,
+        name: input.name.trim(),
+        kind: &input.kind,
+        org_id: org.id,
+        address: input.address.trim(),
+        alarm_email: email,
+        metrics: &specs,
+    };
+    let (id, key) = crate::monitor::create_station(&state.db, &station).await?;
+    state
+        .audit(
+            ctx,
+            "data.station.create",
+            &format!("data_station:{id}"),
+            "success",
+            format!("新建监测站点“{}”（{} 个指标）", input.name.trim(), specs.len()),
+        )
+        .await;
+    Ok((id, key))
+}
+
+/// A new ingest key for a station of the caller's units; returns the station's code and the key.
+pub async fn rotate_station_key(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    id: i64,
+) -> Result<(String, String), AppError> {
+    auth.require_anywhere(Perm::DataManage)?;
+    let s: crate::monitor::Station = state
+        .db
+        .fetch_optional(platform::db::sql("SELECT * FROM data_station WHERE id = $1").bind(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let orgs = accounts::list_orgs(&state.db).await?;
+    require_unit(auth, &orgs, s.org_id)?;
+    let key = crate::monitor::rotate_key(&state.db, id).await?;
+    state
+        .audit(
+            ctx,
+            "data.station.key",
+            &format!("data_station:{id}"),
+            "success",
+            format!("重新生成监测站点“{}”的接入密钥", s.name),
+        )
+        .await;
+    Ok((s.code, key))
+}

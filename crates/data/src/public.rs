@@ -22,7 +22,12 @@ use crate::domain::{self, FREQUENCIES, LICENCES, THEMES};
 pub static SECTION: Section = Section {
     name: "数据开放",
     root: "/shuju/",
-    nav: &[("/shuju/", "数据目录"), ("/shuju/qiye/", "企业名录"), ("/shuju/api", "开发接口")],
+    nav: &[
+        ("/shuju/", "数据目录"),
+        ("/shuju/qiye/", "企业名录"),
+        ("/shuju/jiance/", "动态监测"),
+        ("/shuju/api", "开发接口"),
+    ],
 };
 
 pub fn routes() -> Router<AppState> {
@@ -36,6 +41,13 @@ pub fn routes() -> Router<AppState> {
         .route("/shuju/resources/{id}/versions/{version}", get(download_version))
         .route("/shuju/qiye/", get(crate::enterprise::public_list))
         .route("/shuju/qiye/{id}", get(crate::enterprise::public_detail))
+        .route("/shuju/jiance/", get(crate::monitor::index))
+        .route("/shuju/jiance/{code}", get(crate::monitor::station_page))
+        .route("/shuju/jiance/{code}/csv", get(crate::monitor::station_csv))
+        .route(
+            "/api/monitoring/stations/{code}/points",
+            axum::routing::post(crate::monitor::ingest_endpoint).layer(axum::extract::DefaultBodyLimit::max(16 << 20)),
+        )
         // CKAN clients call both forms (ckanapi uses the unversioned one).
         .route("/api/3/action/{name}", any(crate::ckan::action))
         .route("/api/action/{name}", any(crate::ckan::action))

@@ -5,9 +5,7 @@ use std::fmt::Write;
 
 use crate::domain::Bar;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use platform::charts::escape;
 
 /// A bar chart of one question (width 100 %, one 28 px row per bar). `title` names it for
 /// assistive technology.

@@ -75,6 +75,7 @@ pub enum Arg {
     Bytes(Vec<u8>),
     NullInt,
     NullText,
+    NullFloat,
 }
 
 macro_rules! impl_from_arg {
@@ -96,6 +97,7 @@ impl_from_arg!(&str, v, Arg::Text(v.to_owned()));
 impl_from_arg!(&String, v, Arg::Text(v.clone()));
 impl_from_arg!(Vec<u8>, v, Arg::Bytes(v));
 impl_from_arg!(Option<i64>, v, v.map_or(Arg::NullInt, Arg::Int));
+impl_from_arg!(Option<f64>, v, v.map_or(Arg::NullFloat, Arg::Float));
 impl_from_arg!(Option<String>, v, v.map_or(Arg::NullText, Arg::Text));
 impl_from_arg!(Option<&str>, v, v.map_or(Arg::NullText, |s| Arg::Text(s.to_owned())));
 
@@ -188,6 +190,7 @@ macro_rules! bind_all {
                 Arg::Bytes(v) => q.bind(v),
                 Arg::NullInt => q.bind(Option::<i64>::None),
                 Arg::NullText => q.bind(Option::<String>::None),
+                Arg::NullFloat => q.bind(Option::<f64>::None),
             };
         }
         q

@@ -29,6 +29,7 @@ macro_rules! template_value {
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod charts;
 pub mod codes;
 pub mod db;
 pub mod i18n;

@@ -43,6 +43,8 @@ pub struct Sizes {
     pub office_documents: u32,
     /// Enterprises in the registry file the demo imports (信息资源共享).
     pub enterprises: u32,
+    /// Days of hourly monitoring history (动态监测).
+    pub monitor_days: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -73,6 +75,7 @@ pub async fn load(
             ("survey_responses", sizes.survey_responses),
             ("office_documents", sizes.office_documents),
             ("enterprises", sizes.enterprises),
+            ("monitor_days", sizes.monitor_days),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

@@ -114,6 +114,9 @@ enum Cmd {
         /// Number of enterprises in the registry file the demo imports (信息资源共享, 企业名录).
         #[arg(long, env = "ZHENGWU_ENTERPRISES", default_value_t = 30_000)]
         enterprises: u32,
+        /// Days of hourly history at the demo's monitoring stations (信息资源共享, 动态监测).
+        #[arg(long, env = "ZHENGWU_MONITOR_DAYS", default_value_t = 365)]
+        monitor_days: u32,
     },
     /// Manage accounts.
     User {
@@ -331,6 +334,7 @@ async fn run() -> anyhow::Result<()> {
             survey_responses,
             office_documents,
             enterprises,
+            monitor_days,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -351,6 +355,7 @@ async fn run() -> anyhow::Result<()> {
                     survey_responses,
                     office_documents,
                     enterprises,
+                    monitor_days,
                 },
                 move |done| progress.set_position(done),
             )

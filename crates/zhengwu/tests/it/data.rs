@@ -257,3 +257,88 @@ backend_tests! {
         assert!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'data.%'")).await.unwrap() >= 8);
     };
 }
+
+/// Sends points to the ingest endpoint with a key.
+async fn send_points(app: &TestApp, code: &str, key: &str, body: Value) -> common::TestResponse {
+    let req = axum::http::Request::post(format!("/api/monitoring/stations/{code}/points"))
+        .header("x-api-key", key)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    app.client().send(req).await
+}
+
+backend_tests! {
+    monitoring_ingests_with_a_key_keeps_rollups_shows_gaps_and_raises_alarms => |app: TestApp| async move {
+        world(&app).await;
+        let scj = app.token("data_scj").await;
+        let mut c = app.client();
+        let r = c.api("POST", "/api/v1/stations", &scj, Some(json!({ "code": "Bad Code", "name": "", "kind": "air", "org": "BC-SCJ", "metrics": "pm25|PM2.5" }))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("站点代码") && r.text.contains("代码|名称|单位"), "{}", r.text);
+        let r = c.api("POST", "/api/v1/stations", &scj, Some(json!({
+            "code": "lake", "name": "冰湖水文站", "kind": "water_level", "org": "BC-SCJ", "alarm_email": "duty@bc.invalid",
+            "metrics": "level|水位|米|3600|100|120\nstorage|蓄水量|万立方米"
+        }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let key = r.json()["key"].as_str().unwrap().to_owned();
+        let air = c.api("POST", "/api/v1/stations", &scj, Some(json!({
+            "code": "air1", "name": "冰城空气站", "kind": "air", "org": "BC-SCJ",
+            "metrics": "pm25|细颗粒物|μg/m³|3600||75\npm10|可吸入颗粒物|μg/m³\nno2|二氧化氮|μg/m³"
+        }))).await.json();
+        let air_key = air["key"].as_str().unwrap().to_owned();
+
+        // The six hours before the current one, the fourth missing; a wrong key is refused.
+        let now = platform::db::now();
+        let end = data::monitor::hour_start(now);
+        assert_eq!(send_points(&app, "lake", "wrong", json!({ "points": [] })).await.status, StatusCode::UNAUTHORIZED);
+        let points: Vec<Value> = (0..6).filter(|h| *h != 3).flat_map(|h| {
+            let ts = end - (6 - h) * 3600;
+            vec![json!({ "metric": "level", "time": ts, "value": 110.0 + h as f64 }), json!({ "metric": "level", "time": ts + 1800, "value": 111.0 + h as f64 })]
+        }).chain([json!({ "metric": "nope", "time": end, "value": 1 }), json!({ "metric": "level", "time": "yesterday", "value": 1 })]).collect();
+        let r = send_points(&app, "lake", &key, json!({ "points": points })).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let body = r.json();
+        assert_eq!(body["accepted"], 10);
+        assert_eq!(body["rejected"].as_array().unwrap().len(), 2, "{body}");
+        // Re-sending a point replaces it (idempotent), and the hour's rollup follows.
+        let r = send_points(&app, "lake", &key, json!({ "metric": "level", "time": end - 6 * 3600, "value": 112.0 })).await;
+        assert_eq!(r.json()["accepted"], 1);
+        let hour: data::monitor::Rollup = app.db.fetch_one(platform::db::sql("SELECT * FROM data_rollup WHERE metric_id = (SELECT id FROM data_metric WHERE code = 'level') AND period = 'hour' AND start = $1").bind(end - 6 * 3600)).await.unwrap();
+        assert_eq!((hour.n, hour.min, hour.max, hour.mean()), (2, 111.0, 112.0, 111.5));
+        let days: i64 = app.db.count(platform::db::sql("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM data_rollup WHERE period = 'day' AND metric_id = (SELECT id FROM data_metric WHERE code = 'level')")).await.unwrap();
+        assert_eq!(days, 10, "the day rollups count every point once");
+        assert_eq!(app.db.count(platform::db::sql("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM data_rollup WHERE period = 'month' AND metric_id = (SELECT id FROM data_metric WHERE code = 'level')")).await.unwrap(), 10);
+
+        // Over the limit: one alarm and one mail to the duty address, not one per point.
+        let outbox = app.db.count(platform::db::sql("SELECT COUNT(*) FROM outbox")).await.unwrap();
+        let r = send_points(&app, "lake", &key, json!({ "points": [{ "metric": "level", "time": end + 60, "value": 121.5 }] })).await;
+        assert_eq!(r.json()["alarms"], 1);
+        let r = send_points(&app, "lake", &key, json!({ "points": [{ "metric": "level", "time": end + 120, "value": 122.0 }] })).await;
+        assert_eq!(r.json()["alarms"], 0, "still over the limit: no new alarm");
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM outbox")).await.unwrap() - outbox, 1);
+        assert_eq!(app.db.count(platform::db::sql("SELECT COUNT(*) FROM data_alarm")).await.unwrap(), 1);
+
+        // The public page: a chart with a gap, the table says 无数据 for the missing hour, CSV.
+        let mut public = app.client();
+        let page = public.get("/shuju/jiance/lake?metric=level&range=day").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("<svg") && page.text.contains("无数据") && page.text.contains("图中断开处即缺测"), "gaps shown");
+        let d = page.text.split("<path d=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        assert_eq!(d.matches('M').count(), 2, "the line breaks at the missing hour: {d}");
+        let csv = public.get("/shuju/jiance/lake/csv?metric=level&range=day").await;
+        assert!(csv.text.contains("平均（米）") && csv.text.contains("111.5") && csv.text.contains("无数据"), "{}", csv.text);
+        // AQI from the latest hourly values.
+        let r = send_points(&app, "air1", &air_key, json!({ "points": [
+            { "metric": "pm25", "time": end, "value": 55 }, { "metric": "pm10", "time": end, "value": 60 }, { "metric": "no2", "time": end, "value": 40 }
+        ] })).await;
+        assert_eq!(r.json()["accepted"], 3);
+        let list = public.get("/shuju/jiance/").await;
+        assert!(list.text.contains("空气质量指数 <strong>75</strong>") && list.text.contains("首要污染物：细颗粒物（PM2.5）"), "{}", list.text);
+        // A new key stops the old one.
+        let id: i64 = app.db.fetch_one::<platform::db::Scalar<i64>>(platform::db::sql("SELECT id FROM data_station WHERE code = 'lake'")).await.unwrap().0;
+        let fresh = c.api("POST", &format!("/api/v1/stations/{id}/key"), &scj, None).await.json()["key"].as_str().unwrap().to_owned();
+        assert_eq!(send_points(&app, "lake", &key, json!({ "points": [] })).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(send_points(&app, "lake", &fresh, json!({ "points": [] })).await.status, StatusCode::OK);
+    };
+}

@@ -134,7 +134,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/figures") => &[SiteAdmin, Leader],
         (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
-        (_, p) if p.starts_with("/api/v1/data") => &[SiteAdmin, Editor],
+        (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")
@@ -868,6 +868,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/data/datasets/{id}/state", Op("post", "/api/v1/datasets/{id}/actions/{action}")),
         ("/admin/data/datasets/{id}/resources", Op("post", "/api/v1/datasets/{id}/resources")),
         ("/admin/data/resources/{id}/versions", Op("post", "/api/v1/data-resources/{id}/versions")),
+        ("/admin/data/stations", Op("post", "/api/v1/stations")),
+        ("/admin/data/stations/{id}/key", Op("post", "/api/v1/stations/{id}/key")),
         ("/admin/services/items/new", Op("post", "/api/v1/service-items")),
         // The API saves an item by its code: new or an update of the item with that code.
         ("/admin/services/items/{id}", Op("post", "/api/v1/service-items")),

@@ -236,6 +236,7 @@ impl TestApp {
                 survey_responses: 0,
                 office_documents: 0,
                 enterprises: 300,
+                monitor_days: 2,
             },
             |_| {},
         )
