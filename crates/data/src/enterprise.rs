@@ -197,8 +197,20 @@ pub async fn existing_hashes(tx: &mut Tx, keys: &[&str]) -> DbResult<HashMap<Str
     Ok(rows.into_iter().map(|h| (h.credit_code, h.row_hash)).collect())
 }
 
-/// Inserts new records and updates changed ones (one statement per batch).
+/// Rows per statement: sqlx binds each SQLite parameter by asking its name, which SQLite finds by
+/// a linear scan — quadratic in the parameters of one statement (8,000 parameters made 88% of an
+/// import's time in `sqlite3_bind_parameter_name`); ~1,000 parameters keep it small.
+const ROWS_PER_STATEMENT: usize = 60;
+
+/// Inserts new records and updates changed ones.
 pub async fn upsert(tx: &mut Tx, records: &[&Record], source_id: i64, now: i64) -> DbResult<()> {
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        upsert_rows(tx, chunk, source_id, now).await?;
+    }
+    Ok(())
+}
+
+async fn upsert_rows(tx: &mut Tx, records: &[&Record], source_id: i64, now: i64) -> DbResult<()> {
     if records.is_empty() {
         return Ok(());
     }

@@ -284,7 +284,8 @@ pub async fn ingest(db: &Db, station: &Station, points: &[PointIn], now: i64) ->
     let mut tx = db.begin().await?;
     for (metric_id, pts) in &by_metric {
         let m = ms.iter().find(|m| m.id == *metric_id).expect("grouped by known metrics");
-        for chunk in pts.chunks(1000) {
+        // ~1,000 parameters a statement (see `enterprise::upsert` for why not more).
+        for chunk in pts.chunks(300) {
             let mut q = sql("INSERT INTO data_point (metric_id, ts, value) VALUES ");
             for (i, (ts, v)) in chunk.iter().enumerate() {
                 q = q.push_row(i == 0, [(*metric_id).into(), (*ts).into(), (*v).into()]);
