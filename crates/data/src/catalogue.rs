@@ -364,6 +364,12 @@ pub fn check(input: &DatasetInput, orgs: &[OrgUnit]) -> Result<i64, Vec<FieldErr
     }
 }
 
+/// Keywords as stored: separated by “,” whatever was typed (，、 or spaces), so the public tag filter
+/// and CKAN's `tags:` find each one.
+fn keywords_text(s: &str) -> String {
+    s.split([',', '，', '、', ' ']).map(str::trim).filter(|k| !k.is_empty()).collect::<Vec<_>>().join(",")
+}
+
 fn date_or_empty(s: &str) -> String {
     crate::mapping::parse_date(s).unwrap_or_default()
 }
@@ -380,7 +386,7 @@ pub async fn create(db: &Db, input: &DatasetInput, org_id: i64) -> Result<i64, A
             .bind(input.notes.trim().to_owned())
             .bind(org_id)
             .bind(input.theme.clone())
-            .bind(input.keywords.trim().to_owned())
+            .bind(keywords_text(&input.keywords))
             .bind(input.licence.clone())
             .bind(input.frequency.clone())
             .bind(input.spatial.trim().to_owned())
@@ -409,7 +415,7 @@ pub async fn update(db: &Db, id: i64, input: &DatasetInput, org_id: i64) -> DbRe
         .bind(input.notes.trim().to_owned())
         .bind(org_id)
         .bind(input.theme.clone())
-        .bind(input.keywords.trim().to_owned())
+        .bind(keywords_text(&input.keywords))
         .bind(input.licence.clone())
         .bind(input.frequency.clone())
         .bind(input.spatial.trim().to_owned())
