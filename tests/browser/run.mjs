@@ -527,6 +527,44 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     await context.close();
   }
 }
+// 网站监测 as a site administrator uses it: the group dashboard shows every demo site passing
+// (no veto item), a site's page lists its checks with where each is fixed, the dictionary page
+// opens; each passes axe and fits the screen, at desktop and phone width.
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport });
+  const page = await context.newPage();
+  const problems = [];
+  try {
+    await page.goto(base + '/admin/login');
+    await page.fill('input[name=username]', 'siteadmin');
+    await page.fill('input[name=password]', 'Zhengwu@2026');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    for (const path of ['/admin/supervision', '/admin/supervision/sites/1', '/admin/supervision/words', '/admin/supervision/sites/1/report']) {
+      const res = await page.goto(base + path);
+      if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
+      if (path === '/admin/supervision') {
+        const [passing, failing] = await page.$$eval('table .tag', (tags) => [tags.filter((t) => t.classList.contains('ok')).length, tags.filter((t) => t.classList.contains('bad')).length]);
+        if (failing || !passing) problems.push(`the demo group should pass with no veto item: ${failing} failing, ${passing} passing`);
+      }
+      const violations = await page.evaluate(async (src) => {
+        const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
+        return (await run()).violations.map((v) => `${v.id}: ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+      }, axeSource);
+      if (violations.length) problems.push(`axe ${path}: ${violations.join('; ')}`);
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (w > viewport.width) problems.push(`${path} is ${w}px wide`);
+    }
+  } catch (e) {
+    problems.push(e.message.split('\n')[0]);
+  }
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ site monitor ${label}px: ${problems.join('; ')}`);
+  } else {
+    console.log(`✓ site monitor ${label}px: the demo group passes; dashboards and dictionary pass axe and fit`);
+  }
+  await context.close();
+}
 // An applicant uploads each required material in its own slot: a missing one is named at its
 // slot and what was typed stays; with every material the application lands on its receipt.
 // Then the back office's one feedback pattern: a refused form keeps what was typed, a summary at

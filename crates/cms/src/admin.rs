@@ -806,6 +806,16 @@ async fn article_context(
         Some(o) => accounts::org_by_id(&state.db, o).await?.map(|o| o.name).unwrap_or_default(),
         None => String::new(),
     };
+    // 发布前检查 of the latest revision, for its author before submitting and for its reviewers.
+    let checks = match state.modules.get::<crate::Cms>() {
+        Some(cms) => crate::compliance::gate(state, &cms, &a, &latest).await?,
+        None => Vec::new(),
+    };
+    let checks: Vec<Value> = checks
+        .iter()
+        .map(|p| context! { blocking => p.severity == platform::content_check::Severity::Blocking, severity => p.severity.label(),
+            message => p.message.clone(), excerpt => p.excerpt.clone() })
+        .collect();
     let public_url = PubState::parse(&a.state)
         .filter(|s| s.is_public())
         .and_then(|_| sites.iter().find(|s| s.id == a.site_id))
@@ -815,7 +825,7 @@ async fn article_context(
         step_name => step_name, latest => latest, channel_name => chan_name(a.channel_id), org_name => org_name,
         actions => actions.iter().map(|x| context! { code => x.code(), label => x.label() }).collect::<Vec<_>>(),
         can_edit => can_edit, placements => placements, place_options => place_options, history => history, revisions => revisions,
-        attachments => attachments, errors => errors, comment => comment, public_url => public_url,
+        attachments => attachments, errors => errors, comment => comment, public_url => public_url, checks => checks,
     })
 }
 
@@ -856,7 +866,10 @@ async fn act_submit(
     match service::act(&state, &cms, &ctx, &staff, id, action, f.comment.trim()).await {
         Ok(_) => Ok(see_other(&format!("/admin/cms/articles/{id}?ok={}", action.code()))),
         Err(e) => {
-            let (status, errors) = form_errors(e)?;
+            let (status, mut errors) = form_errors(e)?;
+            if errors.keys().any(|k| k != "comment" && k != "form") {
+                errors.insert("form".into(), "发布前检查未通过：请按下方“发布前检查”所列修改后再提交".into());
+            }
             Ok((
                 status,
                 state.render(

@@ -9,7 +9,8 @@
 //! Layout: `domain` (pure rules, state machine), `sanitize` (body cleaning), `store` (SQL),
 //! `service` (operations with permissions and audit), `render` + `cache` + `public` (the public
 //! site), `admin` (back-office pages), `api` (JSON API), `export` (static files), `files` (uploads),
-//! `stats` (publishing statistics and quotas).
+//! `stats` (publishing statistics and quotas), `compliance` (the pre-publication gate and the
+//! CMS's findings for the compliance monitor).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
@@ -26,6 +27,7 @@ use platform::web::{AppState, NavItem};
 pub mod admin;
 pub mod api;
 pub mod cache;
+pub mod compliance;
 pub mod demo;
 pub mod domain;
 pub mod export;
@@ -39,6 +41,10 @@ pub mod search_admin;
 pub mod service;
 pub mod stats;
 pub mod store;
+
+/// The public path prefixes of every site's pages (columns, articles, search), reserved so no site
+/// or module takes them.
+pub const PREFIXES: [&str; 3] = ["/c", "/a", "/search"];
 
 /// Called with the tags of every content change (the search index subscribes here).
 pub type ChangeHook = Box<dyn Fn(&[&str]) + Send + Sync>;
@@ -265,7 +271,7 @@ impl platform::module::Module for Cms {
 
     /// The pages every site serves under its own prefix (and the main site at the root).
     fn prefixes(&self) -> Vec<&'static str> {
-        vec!["/c", "/a", "/search"]
+        PREFIXES.to_vec()
     }
 
     fn portal(self: Arc<Self>) -> Option<Arc<dyn platform::web::portal::Portal>> {
@@ -300,6 +306,14 @@ impl platform::module::Module for Cms {
 
     fn spawn_jobs(self: Arc<Self>, state: AppState) {
         spawn_jobs(state, self);
+    }
+
+    fn compliance<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::ComplianceQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Finding>, platform::web::AppError>> {
+        Box::pin(compliance::findings(state, self, q))
     }
 
     fn documents<'a>(

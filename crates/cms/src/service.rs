@@ -832,6 +832,12 @@ pub async fn act(
             domain::TransitionError::CommentRequired(_) => AppError::invalid("comment", e.to_string()),
             other => AppError::Conflict(other.to_string()),
         })?;
+    // 发布前检查: what must be fixed stops the submission with every problem listed.
+    if action == Action::Submit
+        && let Some(e) = crate::compliance::blocking_error(&crate::compliance::gate(state, cms, &a, &fields).await?)
+    {
+        return Err(e);
+    }
     apply(state, cms, &a, action, next, effect, &fields, Some(auth.user.id), &auth.user.username, comment).await?;
     if next.publication == PubState::Scheduled {
         store::set_schedule(&state.db, id, fields.scheduled_at, fields.unpublish_at).await?;

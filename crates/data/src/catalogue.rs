@@ -351,7 +351,7 @@ pub fn check(input: &DatasetInput, orgs: &[OrgUnit]) -> Result<i64, Vec<FieldErr
         errs.push(FieldError::new("temporal_to", "时间范围的结束日期早于开始日期"));
     }
     let email = input.contact_email.trim();
-    if !email.is_empty() && (!email.contains('@') || email.contains(' ') || email.len() > 100) {
+    if !email.is_empty() && (!platform::codes::valid_email(email) || email.len() > 100) {
         errs.push(FieldError::new("contact_email", "邮箱格式不正确"));
     }
     let six_digits = input.spatial.len() == 6 && input.spatial.bytes().all(|b| b.is_ascii_digit());

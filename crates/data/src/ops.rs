@@ -370,7 +370,7 @@ pub async fn create_station(
         _ => {}
     }
     let email = input.alarm_email.trim();
-    if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
+    if !email.is_empty() && !platform::codes::valid_email(email) {
         errs.push(FieldError::new("alarm_email", "告警邮箱格式不正确"));
     }
     let mut specs = Vec::new();

@@ -357,15 +357,7 @@ pub use platform::codes::valid_id_number;
 
 pub use platform::codes::valid_phone;
 
-pub fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
-        && s.len() <= 254
-}
+pub use platform::codes::valid_email;
 
 /// A submitted letter as typed, before it is stored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

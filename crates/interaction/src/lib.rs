@@ -21,6 +21,7 @@ use platform::web::{AppState, NavItem};
 pub mod admin;
 pub mod api;
 pub mod blocks;
+pub mod compliance;
 pub mod demo;
 pub mod domain;
 pub mod generate;
@@ -96,6 +97,14 @@ impl platform::module::Module for Interaction {
         q: platform::module::FigureQuery,
     ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
         Box::pin(blocks::figures(&state.db, q))
+    }
+
+    fn compliance<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::ComplianceQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Finding>, platform::web::AppError>> {
+        Box::pin(compliance::findings(state, q))
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {

@@ -79,6 +79,17 @@ pub fn check_org_code(code: &str) -> Option<String> {
     Some("单位代码应为 18 位统一社会信用代码、9 位组织机构代码，或 2–16 位字母数字的内部代码".into())
 }
 
+/// An e-mail address as forms accept it: one `@`, a dotted domain, no spaces or list separators.
+pub fn valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        && s.len() <= 254
+}
+
 /// A mainland mobile number or a landline with area code (010-12345678, 0571 87654321).
 pub fn valid_phone(s: &str) -> bool {
     let digits: String = s.chars().filter(|c| !matches!(c, '-' | ' ')).collect();

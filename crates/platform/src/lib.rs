@@ -31,6 +31,7 @@ pub mod audit;
 pub mod calendar;
 pub mod charts;
 pub mod codes;
+pub mod content_check;
 pub mod db;
 pub mod i18n;
 pub mod intake;

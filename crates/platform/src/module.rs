@@ -1,8 +1,8 @@
 //! The one interface every subsystem implements. A module says what it adds to the program — its
 //! templates, back-office menu, to-do counts, API operations, back-office and public routers, the
 //! public path prefixes it owns, its search document kinds, the personal-data columns it seals, its
-//! background jobs, its demo data, the home-page blocks it can feed and the figures it provides to
-//! other modules — and the program, the demo and the test harness iterate one list of modules.
+//! background jobs, its demo data, the home-page blocks it can feed and the figures and compliance
+//! findings it provides to other modules — and the program, the demo and the test harness iterate one list of modules.
 //! Adding a subsystem is its crate plus one line in that list; no feature crate names another.
 
 use std::any::Any;
@@ -163,6 +163,33 @@ pub struct Document {
     pub published_at: i64,
 }
 
+/// Which content the compliance monitor asks about: one site or the whole group, as of `now`
+/// (unix seconds; tests move it).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ComplianceQuery {
+    pub site_id: Option<i64>,
+    pub now: i64,
+}
+
+/// Something a module found wrong (or about to go wrong) in its own content under the national
+/// website indicators: one stale column, one letter unanswered for three months, one broken link.
+/// The supervision module weighs the findings (veto thresholds, deductions); the module only
+/// reports facts, with where each is fixed.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Finding {
+    /// The indicator it counts towards (`column_stale_news`, `letter_unanswered_3m` …).
+    pub indicator: String,
+    /// The site it belongs to; `None` when it belongs to the group (counted for the portal).
+    pub site_id: Option<i64>,
+    /// What it is about (栏目“本地要闻”, 来信 XF2026…), stable from day to day.
+    pub subject: String,
+    pub detail: String,
+    /// Where in the back office it is fixed.
+    pub fix_url: String,
+    /// A pre-warning: not yet a problem; becomes one soon unless acted on.
+    pub warning: bool,
+}
+
 /// A subsystem of the program.
 pub trait Module: Any + Send + Sync {
     /// Its name as users read it (网上办事): menus, clashes, logs.
@@ -250,6 +277,15 @@ pub trait Module: Any + Send + Sync {
         Box::pin(async { Ok(Vec::new()) })
     }
 
+    /// Its findings under the national website indicators (the compliance monitor asks).
+    fn compliance<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _q: ComplianceQuery,
+    ) -> BoxFuture<'a, Result<Vec<Finding>, AppError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     /// Published documents it holds, for other modules to catalogue and link.
     fn documents<'a>(
         &'a self,
@@ -304,6 +340,16 @@ impl Modules {
         let mut out = Vec::new();
         for m in &self.0 {
             out.extend(m.documents(state, q).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every module's compliance findings; a module that fails is reported as an error, since a
+    /// monitor that silently skipped a module would show a site as better than it is.
+    pub async fn compliance(&self, state: &AppState, q: ComplianceQuery) -> Result<Vec<Finding>, AppError> {
+        let mut out = Vec::new();
+        for m in &self.0 {
+            out.extend(m.compliance(state, q).await?);
         }
         Ok(out)
     }

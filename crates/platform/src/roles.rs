@@ -99,11 +99,12 @@ impl Role {
                 ParticipationEdit,
                 ParticipationReview,
                 DataManage,
+                Supervise,
             ],
             Role::Editor => &[ArticleEdit, ParticipationEdit, DataManage],
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
-            Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff],
+            Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff, Supervise],
         }
     }
 }
@@ -145,6 +146,9 @@ pub enum Perm {
     OfficeSignOff,
     /// 信息资源共享: import sources and runs, and the open datasets of one's units.
     DataManage,
+    /// 监督考核: the compliance monitor of one's sites (the whole group and the 错敏词 dictionary
+    /// with a global grant).
+    Supervise,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

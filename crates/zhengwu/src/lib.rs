@@ -119,6 +119,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         participation::Participation::new(),
         office::Office::new(),
         data::Data::new(search.clone()),
+        supervision::Supervision::new(),
     ])
 }
 

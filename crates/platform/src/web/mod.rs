@@ -527,6 +527,7 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::OfficeExchange => "公文收发",
         Perm::OfficeSignOff => "公文签发",
         Perm::DataManage => "数据资源管理",
+        Perm::Supervise => "监督考核",
         Perm::LeaderInstruct => "领导批示",
     }
 }
@@ -716,6 +717,7 @@ pub fn flash_text(code: &str) -> Option<&'static str> {
         "revoked" => "已收回",
         "timeout" => "登录已超时，请重新登录",
         "resend" => "已重新排入发送队列",
+        "checked" => "检测完成，今天的结果已保存",
         _ => return None,
     })
 }

@@ -25,9 +25,7 @@ fn check_username(name: &str) -> Option<String> {
 }
 
 fn check_email(email: &str) -> Option<String> {
-    let ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'));
-    (!ok).then(|| "电子邮箱格式不正确".to_owned())
+    (!crate::codes::valid_email(email)).then(|| "电子邮箱格式不正确".to_owned())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]

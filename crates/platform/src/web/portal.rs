@@ -84,6 +84,26 @@ pub async fn portal_site_id(db: &crate::db::Db) -> Option<u64> {
         .and_then(|s| u64::try_from(s.0).ok())
 }
 
+/// A site of the group as the kernel knows it (the CMS owns and edits them): what other modules
+/// need to name a site and reach it.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct GroupSite {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    /// Its own host name, when it has one.
+    pub host: Option<String>,
+    /// Its path under the group's address (`/kjj`), empty for the portal.
+    pub path_prefix: String,
+}
+
+/// The group's sites in their order (the first is the portal).
+pub async fn group_sites(db: &crate::db::Db) -> crate::db::DbResult<Vec<GroupSite>> {
+    db.fetch_all(crate::db::sql("SELECT id, code, name, kind, host, path_prefix FROM site ORDER BY sort_order, id"))
+        .await
+}
+
 /// What a citizen's lookup form sends: the case number, its query code and the form token.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct LookupForm {

@@ -14,4 +14,5 @@ mod participation;
 mod platform;
 mod search;
 mod services;
+mod supervision;
 mod tls;

@@ -21,6 +21,7 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     ops.extend(participation::api::routes());
     ops.extend(office::api::routes());
     ops.extend(data::api::routes());
+    ops.extend(supervision::api::routes());
     ops
 }
 
@@ -135,6 +136,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
+        (_, p) if p.starts_with("/api/v1/monitor") || p.starts_with("/api/v1/wording-rules") => &[SiteAdmin, Leader],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")
@@ -922,6 +924,12 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/documents/{id}/remind", Op("post", "/api/v1/office/documents/{id}/remind")),
         ("/admin/office/deliveries/{id}", Op("post", "/api/v1/office/deliveries/{id}/actions/{decision}")),
         ("/admin/office/deliveries/{id}/notes", Op("post", "/api/v1/office/deliveries/{id}/notes")),
+        ("/admin/supervision/run", Op("post", "/api/v1/monitor/run")),
+        ("/admin/supervision/sites/{id}/settings", Op("put", "/api/v1/monitor/sites/{id}/settings")),
+        ("/admin/supervision/words", Op("post", "/api/v1/wording-rules")),
+        // A list pasted in the back office is one POST per entry through the API.
+        ("/admin/supervision/words/import", Op("post", "/api/v1/wording-rules")),
+        ("/admin/supervision/words/{id}/delete", Op("delete", "/api/v1/wording-rules/{id}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

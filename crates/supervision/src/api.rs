@@ -1,0 +1,133 @@
+//! 监督考核 in the JSON API (`/api/v1`): the monitor's reports for the group and one site, a run
+//! that keeps today's results, each site's monitor settings, and the 错敏词 dictionary — the same
+//! operations as the back office, through `ops`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing;
+use platform::roles::Perm;
+use platform::web::api::{ApiRoute, schema_of};
+use platform::web::extract::{Json, Path};
+use platform::web::{AppError, AppState, Ctx, Staff};
+use serde_json::{Value, json};
+
+use crate::monitor::{GroupReport, SiteReport};
+use crate::ops::{self, SettingsInput, WordInput};
+
+pub fn routes() -> Vec<ApiRoute> {
+    let r = |m, p, s, body, h| ApiRoute::new("监督考核", m, p, s, Some(Perm::Supervise), body, h);
+    vec![
+        r("get", "/api/v1/monitor", "网站群监测概况（各站点的结论、得分、否决项和问题数）", None, routing::get(group)),
+        r("post", "/api/v1/monitor/run", "立即检测并保存今天的结果", None, routing::post(run)),
+        r(
+            "get",
+            "/api/v1/monitor/sites/{id}",
+            "一个站点的监测结果（否决项、扣分项和每个问题）",
+            None,
+            routing::get(site),
+        ),
+        r(
+            "put",
+            "/api/v1/monitor/sites/{id}/settings",
+            "站点的探测地址和预警邮箱",
+            Some(schema_of::<SettingsInput>),
+            routing::put(settings),
+        ),
+        r("get", "/api/v1/wording-rules", "错敏词词库", None, routing::get(list_words)),
+        r("post", "/api/v1/wording-rules", "添加错敏词", Some(schema_of::<WordInput>), routing::post(add_word)),
+        r("put", "/api/v1/wording-rules/{id}", "修改错敏词", Some(schema_of::<WordInput>), routing::put(save_word)),
+        r("delete", "/api/v1/wording-rules/{id}", "删除错敏词", None, routing::delete(delete_word)),
+    ]
+}
+
+fn summary(r: &GroupReport) -> Value {
+    json!({
+        "at": r.at,
+        "sites": r.sites.iter().map(|s| json!({
+            "site_id": s.site.id,
+            "name": s.site.name,
+            "verdict": s.assessment.verdict.code(),
+            "verdict_label": s.assessment.verdict.label(),
+            "score": s.assessment.score,
+            "vetoes": s.assessment.vetoes_reached(),
+            "problems": s.assessment.problems,
+            "warnings": s.assessment.warnings,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn detail(s: &SiteReport) -> Value {
+    json!({
+        "site_id": s.site.id,
+        "name": s.site.name,
+        "verdict": s.assessment.verdict.code(),
+        "verdict_label": s.assessment.verdict.label(),
+        "score": s.assessment.score,
+        "vetoes": s.assessment.vetoes,
+        "deductions": s.assessment.deductions,
+        "findings": s.findings,
+    })
+}
+
+async fn group(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    Ok(Json(summary(&ops::report(&state, &staff, None).await?)))
+}
+
+async fn run(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Json<Value>, AppError> {
+    Ok(Json(summary(&ops::run_and_store(&state, &ctx, &staff).await?)))
+}
+
+async fn site(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {
+    let r = ops::report(&state, &staff, Some(id)).await?;
+    r.site(id).map(|s| Json(detail(s))).ok_or(AppError::NotFound)
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<SettingsInput>,
+) -> Result<StatusCode, AppError> {
+    ops::save_settings(&state, &ctx, &staff, id, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_words(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::Supervise)?;
+    Ok(Json(json!({ "items": platform::content_check::word_rules(&state.db).await? })))
+}
+
+async fn add_word(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<WordInput>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    staff.require_anywhere(Perm::Supervise)?;
+    let id = ops::save_word(&state, &ctx, &staff, None, &input).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+async fn save_word(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(input): Json<WordInput>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::Supervise)?;
+    ops::save_word(&state, &ctx, &staff, Some(id), &input).await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+async fn delete_word(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    staff.require_anywhere(Perm::Supervise)?;
+    ops::delete_word(&state, &ctx, &staff, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,71 @@
+//! 监督考核与合规 (supervision): the live monitor of the national website inspection indicators
+//! (国办秘函〔2019〕19号) across the site group. It reads no other module's tables: every module
+//! reports its own findings through [`platform::module::Module::compliance`] (the CMS its stale and
+//! blank columns, site facts, 错敏词 and broken links; letters their unanswered and overdue cases;
+//! the service hall its incomplete guides), the monitor adds its own availability probes, weighs
+//! everything under the indicators, keeps a daily result per site and mails pre-warnings. It also
+//! owns the 错敏词 dictionary the pre-publication gate and the monitor both read.
+//!
+//! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
+//! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
+//! workbook), `ops` (operations with permissions and audit), `admin`, `api`, `demo`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use platform::roles::Perm;
+use platform::web::api::ApiRoute;
+use platform::web::{AppState, NavItem};
+
+pub mod admin;
+pub mod api;
+pub mod demo;
+pub mod indicators;
+pub mod monitor;
+pub mod ops;
+pub mod probe;
+pub mod report;
+
+/// The module (it keeps no state of its own besides the database).
+pub struct Supervision;
+
+impl Supervision {
+    pub fn new() -> Arc<Supervision> {
+        Arc::new(Supervision)
+    }
+}
+
+impl platform::module::Module for Supervision {
+    fn name(&self) -> &'static str {
+        "监督考核"
+    }
+
+    fn templates(&self) -> Vec<(&'static str, &'static str)> {
+        admin::templates()
+    }
+
+    fn nav(&self) -> Vec<NavItem> {
+        let item = |href, label| NavItem { section: "监督考核", href, label, perm: Some(Perm::Supervise) };
+        vec![item("/admin/supervision", "网站监测"), item("/admin/supervision/words", "错敏词库")]
+    }
+
+    fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
+        api::routes()
+    }
+
+    fn admin_routes(self: Arc<Self>) -> Router<AppState> {
+        admin::routes()
+    }
+
+    fn spawn_jobs(self: Arc<Self>, state: AppState) {
+        monitor::spawn(state);
+    }
+
+    fn load_demo<'a>(
+        &'a self,
+        state: &'a AppState,
+        demo: &'a platform::module::DemoSetup,
+    ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
+        Box::pin(demo::load(state, demo))
+    }
+}
