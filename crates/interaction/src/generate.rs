@@ -96,9 +96,12 @@ pub async fn generate(
                 let submitted = spec.from + rng.random_range(0..span);
                 let mut roll = rng.random_range(0..100);
                 // Letters more than a month old are nearly all settled (on-time completion is over
-                // 96% in the seeds): only a few stragglers stay unscreened or open.
+                // 96% in the seeds): only a few stragglers stay unscreened or open, and none past two
+                // months — a consultation unanswered for three months is a veto item of the national
+                // inspection, which the demo's mailboxes do not earn.
                 let age_days = (spec.to - submitted) / 86_400;
-                if age_days > 30 && (roll < 5 || (13..25).contains(&roll)) && rng.random_range(0..100) >= 3 {
+                let open_roll = roll < 5 || (13..25).contains(&roll);
+                if age_days > 30 && open_roll && (age_days > 60 || rng.random_range(0..100) >= 3) {
                     roll = rng.random_range(25..100);
                 }
                 let state = match roll {
