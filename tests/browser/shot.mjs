@@ -5,7 +5,8 @@ import { chromium } from 'playwright-core';
 
 const [url, out, width = '1280', user = '', js = '1'] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium' });
-const ctx = await browser.newContext({ viewport: { width: Number(width), height: 900 }, javaScriptEnabled: js !== '0' });
+// Chinese first, as our users read it (the English locale is chosen with ?lang=en).
+const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: Number(width), height: 900 }, javaScriptEnabled: js !== '0' });
 const page = await ctx.newPage();
 if (user) {
   const base = new URL(url).origin;

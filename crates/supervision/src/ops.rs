@@ -170,22 +170,7 @@ pub async fn save_word(
             }
             id
         }
-        None => {
-            state
-                .db
-                .fetch_one::<platform::db::Scalar<i64>>(
-                    sql("INSERT INTO wording_rule (wrong, correct, severity, note, created_by, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$6) RETURNING id")
-                        .bind(&w.wrong)
-                        .bind(&w.correct)
-                        .bind(&w.severity)
-                        .bind(&w.note)
-                        .bind(&auth.user.username)
-                        .bind(t),
-                )
-                .await
-                .map_err(|e| duplicate(e, &w.wrong))?
-                .0
-        }
+        None => insert_word(&state.db, &w, &auth.user.username).await.map_err(|e| duplicate(e, &w.wrong))?,
     };
     state
         .audit(
@@ -197,6 +182,18 @@ pub async fn save_word(
         )
         .await;
     Ok(id)
+}
+
+async fn insert_word(db: &platform::db::Db, w: &WordInput, by: &str) -> platform::db::DbResult<i64> {
+    let q = sql("INSERT INTO wording_rule (wrong, correct, severity, note, created_by, created_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$6) RETURNING id")
+    .bind(&w.wrong)
+    .bind(&w.correct)
+    .bind(&w.severity)
+    .bind(&w.note)
+    .bind(by)
+    .bind(now());
+    Ok(db.fetch_one::<platform::db::Scalar<i64>>(q).await?.0)
 }
 
 fn duplicate(e: platform::db::DbError, wrong: &str) -> AppError {
@@ -253,17 +250,7 @@ pub async fn import_words(
         let input = WordInput { wrong, correct, severity: sev.to_owned(), note: String::new() };
         match check_word(&input) {
             Ok(w) => {
-                let r = state
-                    .db
-                    .execute(
-                        sql("INSERT INTO wording_rule (wrong, correct, severity, note, created_by, created_at, updated_at) VALUES ($1,$2,$3,'',$4,$5,$5)")
-                            .bind(&w.wrong)
-                            .bind(&w.correct)
-                            .bind(&w.severity)
-                            .bind(&auth.user.username)
-                            .bind(now()),
-                    )
-                    .await;
+                let r = insert_word(&state.db, &w, &auth.user.username).await;
                 match r {
                     Ok(_) => added += 1,
                     Err(e) if e.is_unique_violation() => skipped += 1,
