@@ -88,9 +88,9 @@ async fn settings(
     staff: Staff,
     Path(id): Path<i64>,
     Json(input): Json<SettingsInput>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Json<Value>, AppError> {
     ops::save_settings(&state, &ctx, &staff, id, &input).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(json!({ "site_id": id, "probe_url": input.probe_url.trim(), "warning_email": input.warning_email.trim() })))
 }
 
 async fn list_words(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
@@ -126,8 +126,8 @@ async fn delete_word(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::Supervise)?;
     ops::delete_word(&state, &ctx, &staff, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(json!({ "deleted": id })))
 }

@@ -43,8 +43,10 @@ pub async fn run_and_store(state: &AppState, ctx: &Ctx, auth: &Auth) -> Result<G
 #[serde(default)]
 pub struct SettingsInput {
     /// The address the home page is probed at (http://…); empty: the site's own address.
+    #[schemars(regex(pattern = r"^(|http://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?(/\S*)?)$"))]
     pub probe_url: String,
     /// Who receives the pre-warnings by mail.
+    #[schemars(regex(pattern = r"^(|[^@\s<>,]+@[^@\s<>,.][^@\s<>,]*\.[^@\s<>,.]+)$"), length(max = 254))]
     pub warning_email: String,
 }
 
@@ -99,11 +101,15 @@ pub async fn save_settings(
 #[schemars(extend("required" = ["wrong", "severity"]))]
 pub struct WordInput {
     /// The wrong or sensitive wording.
+    #[schemars(regex(pattern = r"\S"), length(max = 60))]
     pub wrong: String,
     /// Its correct form (empty: to be deleted or rewritten).
+    #[schemars(length(max = 60))]
     pub correct: String,
     /// `serious` (严重表述错误) or `general` (一般错别字).
+    #[schemars(extend("enum" = ["serious", "general"]))]
     pub severity: String,
+    #[schemars(length(max = 200))]
     pub note: String,
 }
 
@@ -119,9 +125,6 @@ fn check_word(input: &WordInput) -> Result<WordInput, AppError> {
         errs.push(FieldError::new("wrong", "请填写错误或敏感的表述"));
     } else if w.wrong.chars().count() > 60 {
         errs.push(FieldError::new("wrong", "错误表述不能超过 60 个字"));
-    }
-    if !w.correct.is_empty() && w.correct == w.wrong {
-        errs.push(FieldError::new("correct", "正确表述与错误表述相同"));
     }
     if w.correct.chars().count() > 60 {
         errs.push(FieldError::new("correct", "正确表述不能超过 60 个字"));
@@ -197,11 +200,7 @@ async fn insert_word(db: &platform::db::Db, w: &WordInput, by: &str) -> platform
 }
 
 fn duplicate(e: platform::db::DbError, wrong: &str) -> AppError {
-    if e.is_unique_violation() {
-        AppError::Invalid(vec![FieldError::new("wrong", format!("词库中已有“{wrong}”"))])
-    } else {
-        e.into()
-    }
+    if e.is_unique_violation() { AppError::Conflict(format!("词库中已有“{wrong}”")) } else { e.into() }
 }
 
 pub async fn delete_word(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64) -> Result<(), AppError> {
