@@ -63,11 +63,11 @@ impl GroupReport {
 
 /// Findings for the group (or one site) as of `now`, with the probes of the past week.
 pub async fn run(state: &AppState, site_id: Option<i64>, now: i64) -> Result<GroupReport, AppError> {
-    let sites: Vec<GroupSite> =
-        group_sites(&state.db).await?.into_iter().filter(|s| site_id.is_none_or(|id| id == s.id)).collect();
-    let Some(portal) = group_sites(&state.db).await?.first().map(|s| s.id) else {
+    let group = group_sites(&state.db).await?;
+    let Some(portal) = group.first().map(|s| s.id) else {
         return Ok(GroupReport { at: now, sites: Vec::new() });
     };
+    let sites: Vec<GroupSite> = group.into_iter().filter(|s| site_id.is_none_or(|id| id == s.id)).collect();
     let mut all = state.modules.compliance(state, ComplianceQuery { site_id, now }).await?;
     for s in &sites {
         all.extend(probe::findings(s.id, &probe::week(&state.db, s.id, now).await?));
