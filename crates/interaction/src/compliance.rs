@@ -14,8 +14,16 @@ pub const UNANSWERED_DAYS: i64 = 90;
 /// Warned this many days before the veto line.
 pub const WARN_DAYS: i64 = 15;
 
-/// The states in which a letter still owes its writer an answer.
-const OPEN_STATES: &str = "('submitted','accepted','assigned','reply_review')";
+/// The states in which a letter still owes its writer an answer: open ones, and those not yet
+/// screened (an unscreened letter is unanswered too), as the state machine defines them.
+fn unanswered_states() -> String {
+    let codes: Vec<String> = crate::domain::State::ALL
+        .into_iter()
+        .filter(|s| s.is_open() || *s == crate::domain::State::Submitted)
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    format!("({})", codes.join(","))
+}
 
 #[derive(sqlx::FromRow)]
 struct OpenLetter {
@@ -33,7 +41,8 @@ pub async fn findings(state: &AppState, q: ComplianceQuery) -> Result<Vec<Findin
         .db
         .fetch_all(
             sql(format!(
-                "SELECT id, no, mailbox_id, submitted_at, due_date FROM letter WHERE state IN {OPEN_STATES} AND submitted_at >= $1"
+                "SELECT id, no, mailbox_id, submitted_at, due_date FROM letter WHERE state IN {} AND submitted_at >= $1",
+                unanswered_states()
             ))
             .bind(q.now - 365 * DAY),
         )

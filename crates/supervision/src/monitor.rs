@@ -241,5 +241,19 @@ pub async fn hourly(state: &AppState, now: i64) -> Result<GroupReport, AppError>
     let report = run(state, None, now).await?;
     store(&state.db, &report).await?;
     send_warnings(state, &report).await?;
+    forget(&state.db, now).await?;
     Ok(report)
+}
+
+/// How long probes and sent-warning marks are kept: the veto reads a week of probes, the site page
+/// a day; a quarter's self-check reads the stored daily results, which are kept.
+const KEEP_DAYS: i64 = 35;
+
+/// Drops probes and warning marks older than [`KEEP_DAYS`] (an hourly probe of 100 sites is
+/// 876,000 rows a year otherwise).
+async fn forget(db: &Db, now: i64) -> DbResult<()> {
+    let cutoff = now - KEEP_DAYS * 86_400;
+    db.execute(sql("DELETE FROM monitor_probe WHERE at < $1").bind(cutoff)).await?;
+    db.execute(sql("DELETE FROM monitor_warning_sent WHERE day < $1").bind(platform::fmt_date(cutoff))).await?;
+    Ok(())
 }
