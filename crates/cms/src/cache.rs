@@ -22,6 +22,8 @@ pub struct Page {
     pub etag: HeaderValue,
     /// HTTP date of when the page was rendered.
     pub last_modified: HeaderValue,
+    /// What the page is, for counting its views (site, channel, article, title).
+    pub facts: Arc<platform::analytics::PageFacts>,
 }
 
 impl Page {
@@ -34,7 +36,13 @@ impl Page {
                 .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")),
             body: Precompressed::new(body.into()),
             content_type,
+            facts: Arc::default(),
         }
+    }
+
+    pub fn with_facts(mut self, facts: Arc<platform::analytics::PageFacts>) -> Page {
+        self.facts = facts;
+        self
     }
 
     /// Bytes this page holds in the cache, with its key and tags (for the size budget).

@@ -337,6 +337,7 @@ async fn create(state: &AppState, demo: &DemoSetup) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(20_061_018);
     let text = Text::new();
     build_sites(db, demo, articles, &text, &mut rng).await?;
+    demo_visits(state, demo.size("visits"), &mut rng).await?;
     audit::record(
         db,
         &state.audit_key,
@@ -683,4 +684,120 @@ async fn write_articles(
 
 fn title_stem(id: i64) -> String {
     format!("申请表-{id}")
+}
+
+/// Search words citizens type most (the portal's site search).
+const SEARCH_TERMS: [&str; 12] = [
+    "营业执照",
+    "公积金提取",
+    "社保卡",
+    "落户",
+    "不动产登记",
+    "医保报销",
+    "事业单位招聘",
+    "政府工作报告",
+    "供暖",
+    "低保",
+    "新生儿出生",
+    "老年证",
+];
+
+/// About `views` page views over four months (a year from a million on) replayed through the
+/// kernel's counter as an access log would be: the portal busier than the departments together,
+/// weekdays busier than weekends, a few articles read far more than the rest, visitors from search
+/// engines, WeChat and typed addresses.
+async fn demo_visits(state: &AppState, views: u32, rng: &mut StdRng) -> anyhow::Result<()> {
+    if views == 0 {
+        return Ok(());
+    }
+    use platform::analytics::{Device, Hit, PageFacts, Referrer};
+    use std::sync::Arc;
+    #[derive(sqlx::FromRow)]
+    struct Page {
+        site_id: i64,
+        prefix: String,
+        channel_id: i64,
+        channel: String,
+        article_id: i64,
+        title: String,
+    }
+    let db = &state.db;
+    let pages: Vec<Page> = db
+        .fetch_all(sql(
+            "SELECT p.site_id, s.path_prefix AS prefix, p.channel_id, c.name AS channel, a.id AS article_id, a.title \
+             FROM placement p JOIN article a ON a.id = p.article_id JOIN channel c ON c.id = p.channel_id \
+             JOIN site s ON s.id = p.site_id WHERE p.live ORDER BY p.pub_at DESC LIMIT 3000",
+        ))
+        .await?;
+    let sites = crate::store::sites(db).await?;
+    let uas = [
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36", Device::Desktop),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 MicroMessenger/8.0", Device::Phone),
+        ("Mozilla/5.0 (Linux; Android 14; HUAWEI) Chrome/131.0 Mobile Safari/537.36", Device::Phone),
+        ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) Safari/604.1", Device::Tablet),
+    ];
+    let referrers = ["baidu.com", "baidu.com", "baidu.com", "so.com", "sogou.com", "mp.weixin.qq.com", "gov.cn"];
+    let today = now() - now().rem_euclid(86_400);
+    let days: u32 = if views >= 1_000_000 { 365 } else { 120 };
+    // Half the views are the portal's, the rest shared by the other sites; weekends at half.
+    let per_day = f64::from(views) / (f64::from(days) * 6.0 / 7.0);
+    for day in (0..i64::from(days)).rev() {
+        let start = today - day * 86_400;
+        let weekday = time::OffsetDateTime::from_unix_timestamp(start).map_or(1, |t| t.weekday().number_from_monday());
+        for (i, site) in sites.iter().enumerate() {
+            let here: Vec<&Page> = pages.iter().filter(|p| p.site_id == site.id).collect();
+            let share = if i == 0 { 0.5 } else { 0.5 / (sites.len().max(2) - 1) as f64 };
+            let weekend = if weekday >= 6 { 0.5 } else { 1.0 };
+            let n = (per_day * share * weekend * rng.random_range(0.85..1.15)) as u32;
+            let facts_home = Arc::new(PageFacts { site_id: site.id, title: "首页".into(), ..Default::default() });
+            for _ in 0..n {
+                let visitor = rng.random_range(0..n * 2 / 5 + 1);
+                let (ua, device) = uas[(visitor % 4) as usize];
+                let roll: f64 = rng.random();
+                let (path, facts) = if roll < 0.25 || here.is_empty() {
+                    (format!("{}/", site.path_prefix), facts_home.clone())
+                } else if roll < 0.30 && i == 0 {
+                    let term = SEARCH_TERMS[rng.random_range(0..SEARCH_TERMS.len())];
+                    let f = PageFacts {
+                        site_id: site.id,
+                        title: "站内搜索".into(),
+                        search_term: Some(term.into()),
+                        ..Default::default()
+                    };
+                    (format!("{}/search", site.path_prefix), Arc::new(f))
+                } else {
+                    // A few articles are read far more than the rest.
+                    let u: f64 = rng.random();
+                    let p = here[((u * u * u) * here.len() as f64) as usize % here.len()];
+                    let f = PageFacts {
+                        site_id: site.id,
+                        channel: Some((p.channel_id, p.channel.as_str().into())),
+                        article_id: Some(p.article_id),
+                        title: p.title.as_str().into(),
+                        search_term: None,
+                    };
+                    (format!("{}/a/{}.html", p.prefix, p.article_id), Arc::new(f))
+                };
+                let referrer = match rng.random_range(0..20) {
+                    0..=7 => Referrer::Internal,
+                    8..=10 => Referrer::Direct,
+                    _ => Referrer::External(referrers[rng.random_range(0..referrers.len())].into()),
+                };
+                state.analytics.add(Hit {
+                    at: (start + rng.random_range(0..86_400)).min(now()),
+                    facts,
+                    path,
+                    referrer,
+                    device,
+                    address: format!("demo-{}-{visitor}", site.id),
+                    user_agent: ua.len() as u64,
+                });
+            }
+        }
+        if day % 5 == 0 {
+            state.analytics.flush(db).await?;
+        }
+    }
+    state.analytics.flush(db).await?;
+    Ok(())
 }

@@ -228,6 +228,12 @@ impl Cms {
 /// The CMS is the portal: module pages render inside the site's own layout, from the cached site
 /// list and the site's compiled templates.
 impl platform::web::portal::Portal for Cms {
+    fn site_of(&self, host: &str, path: &str) -> Option<i64> {
+        let g = self.sites.read().ok()?;
+        let (_, sites) = g.as_ref()?;
+        public::resolve(sites, host, path).map(|(s, _)| s.id)
+    }
+
     fn wrap<'a>(
         &'a self,
         db: &'a Db,

@@ -134,24 +134,29 @@ fn respond(page: &Page, headers: &HeaderMap, status: StatusCode) -> Response {
 #[derive(Clone)]
 pub struct CachedPagesLayer {
     cms: Arc<Cms>,
+    analytics: Arc<platform::analytics::Analytics>,
+    /// Trusted proxies in front (to find the visitor's address for the statistics).
+    hops: u8,
 }
 
 impl CachedPagesLayer {
-    pub fn new(cms: Arc<Cms>) -> Self {
-        CachedPagesLayer { cms }
+    pub fn new(cms: Arc<Cms>, state: &AppState) -> Self {
+        CachedPagesLayer { cms, analytics: state.analytics.clone(), hops: state.config.trusted_proxy_hops }
     }
 }
 
 impl<S> tower::Layer<S> for CachedPagesLayer {
     type Service = CachedPages<S>;
     fn layer(&self, inner: S) -> CachedPages<S> {
-        CachedPages { cms: self.cms.clone(), inner }
+        CachedPages { cms: self.cms.clone(), analytics: self.analytics.clone(), hops: self.hops, inner }
     }
 }
 
 #[derive(Clone)]
 pub struct CachedPages<S> {
     cms: Arc<Cms>,
+    analytics: Arc<platform::analytics::Analytics>,
+    hops: u8,
     inner: S,
 }
 
@@ -168,7 +173,7 @@ where
     }
 
     fn call(&mut self, req: axum::extract::Request) -> Self::Future {
-        match cached_hit(&self.cms, &req) {
+        match cached_hit(&self.cms, &self.analytics, self.hops, &req) {
             Some(res) => CachedOr::Hit(Some(res)),
             None => CachedOr::Miss(Box::pin(self.inner.call(req))),
         }
@@ -191,7 +196,12 @@ impl<F: Future<Output = Result<Response, std::convert::Infallible>>> Future for 
     }
 }
 
-fn cached_hit(cms: &Cms, req: &axum::extract::Request) -> Option<Response> {
+fn cached_hit(
+    cms: &Cms,
+    analytics: &platform::analytics::Analytics,
+    hops: u8,
+    req: &axum::extract::Request,
+) -> Option<Response> {
     use axum::http::Method;
     if !cms.cache.enabled()
         || !(req.method() == Method::GET || req.method() == Method::HEAD)
@@ -211,7 +221,19 @@ fn cached_hit(cms: &Cms, req: &axum::extract::Request) -> Option<Response> {
     if let Some(id) = rest.strip_prefix("a/").and_then(|r| r.strip_suffix(".html")).and_then(|n| n.parse().ok()) {
         cms.count_view(id);
     }
-    Some(respond(&page, req.headers(), StatusCode::OK))
+    let res = respond(&page, req.headers(), StatusCode::OK);
+    if analytics.enabled() && page.content_type.starts_with("text/html") {
+        let address = platform::web::client_address(hops, req);
+        analytics.record(
+            page.facts.clone(),
+            req.method(),
+            res.status().as_u16(),
+            req.headers(),
+            req.uri().path(),
+            &address,
+        );
+    }
+    Some(res)
 }
 
 pub async fn serve_root(
@@ -291,8 +313,11 @@ async fn serve(
             cms.count_view(id);
         }
         // Only successful pages are cached.
-        return Ok(respond(&page, headers, StatusCode::OK));
+        let mut res = respond(&page, headers, StatusCode::OK);
+        res.extensions_mut().insert(page.facts.clone());
+        return Ok(res);
     }
+    let mut facts = Arc::new(platform::analytics::PageFacts { site_id: site.id, ..Default::default() });
     let (body, content_type, status, tags): (String, &'static str, u16, Vec<String>) = match target {
         Target::Feed(id) => match store::channel(&state.db, id).await?.filter(|c| c.site_id == site.id) {
             Some(c) => (
@@ -346,18 +371,25 @@ async fn serve(
                 }),
                 PageReqKey::NotFound => PageReq::NotFound,
             };
+            let search_term = match &req {
+                PageReq::Search(p) if p.page == 1 => platform::analytics::search_term(&p.q),
+                _ => None,
+            };
             let r = cms.renderer.render(&state.db, site, &host, &links, &req, variant).await?;
+            facts = Arc::new(platform::analytics::PageFacts { search_term, ..r.facts });
             (r.body, "text/html; charset=utf-8", r.status, r.tags)
         }
     };
-    let page = Arc::new(Page::new(body.into_bytes(), content_type, platform::db::now()));
+    let page = Arc::new(Page::new(body.into_bytes(), content_type, platform::db::now()).with_facts(facts));
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     if let Some(k) = cache_key
         && status == StatusCode::OK
     {
         cms.cache.put(k, page.clone(), tags, generation);
     }
-    Ok(respond(&page, headers, status))
+    let mut res = respond(&page, headers, status);
+    res.extensions_mut().insert(page.facts.clone());
+    Ok(res)
 }
 
 /// The public stylesheet, precompressed; its fingerprint versions the URL templates link to.

@@ -138,6 +138,8 @@ pub struct Rendered {
     pub status: u16,
     pub body: String,
     pub tags: Vec<String>,
+    /// What the page is, for the access statistics.
+    pub facts: platform::analytics::PageFacts,
 }
 
 /// Reading variants a visitor can choose.
@@ -380,7 +382,7 @@ impl Renderer {
         links: &Links,
         req: &PageReq,
         variant: Variant,
-    ) -> DbResult<(Arc<Environment<'static>>, Out, Vec<String>)> {
+    ) -> DbResult<(Arc<Environment<'static>>, Out, Vec<String>, platform::analytics::PageFacts)> {
         let data = self.site_data(db, site.id).await?;
         let env = data.env.clone();
         let all_sites = self.all_sites(db).await?;
@@ -393,7 +395,9 @@ impl Renderer {
             PageReq::Search(p) => page.search(db, self.search.as_deref(), p).await?,
             PageReq::NotFound => page.not_found(),
         };
-        Ok((env, out, page.tags))
+        let mut facts = page.facts;
+        facts.site_id = site.id;
+        Ok((env, out, page.tags, facts))
     }
 
     /// Renders one page of `site`. A failing operator template falls back to the default set's
@@ -407,7 +411,7 @@ impl Renderer {
         req: &PageReq,
         variant: Variant,
     ) -> DbResult<Rendered> {
-        let (env, (template, ctx, status), tags) = self.prepare(db, site, host, links, req, variant).await?;
+        let (env, (template, ctx, status), tags, facts) = self.prepare(db, site, host, links, req, variant).await?;
         let html = match env.get_template(template).and_then(|t| t.render(&ctx)) {
             Ok(h) => h,
             Err(e) => {
@@ -421,7 +425,7 @@ impl Renderer {
             }
         };
         let body = if variant.traditional { self.to_traditional(&html) } else { html };
-        Ok(Rendered { status, body, tags })
+        Ok(Rendered { status, body, tags, facts })
     }
 
     /// Renders without fallback, returning the template error (for checking an override).
@@ -433,7 +437,7 @@ impl Renderer {
         links: &Links,
         req: &PageReq,
     ) -> DbResult<Result<String, minijinja::Error>> {
-        let (env, (template, ctx, _), _) = self.prepare(db, site, host, links, req, Variant::default()).await?;
+        let (env, (template, ctx, _), _, _) = self.prepare(db, site, host, links, req, Variant::default()).await?;
         Ok(env.get_template(template).and_then(|t| t.render(ctx)))
     }
 }
@@ -503,6 +507,7 @@ struct PageBuilder<'a> {
     all_sites: &'a [Site],
     variant: Variant,
     tags: Vec<String>,
+    facts: platform::analytics::PageFacts,
 }
 
 type Out = (&'static str, Value, u16);
@@ -518,7 +523,8 @@ impl<'a> PageBuilder<'a> {
         variant: Variant,
     ) -> Self {
         let tags = vec![format!("site:{}", site.id), format!("nav:{}", site.id)];
-        PageBuilder { renderer, site, host, links, channels, all_sites, variant, tags }
+        let facts = platform::analytics::PageFacts::default();
+        PageBuilder { renderer, site, host, links, channels, all_sites, variant, tags, facts }
     }
 
     fn channel_by_id(&self, id: i64) -> Option<&'a Channel> {
@@ -679,6 +685,7 @@ impl<'a> PageBuilder<'a> {
 
     async fn home(&mut self, db: &Db, module_blocks: &[platform::module::HomeBlock]) -> DbResult<Out> {
         self.tags.push(format!("home:{}", self.site.id));
+        self.facts.title = "首页".into();
         if !module_blocks.is_empty() {
             // Module data changes without telling the portal: such pages are refreshed on a timer.
             self.tags.push(MODULE_BLOCKS_TAG.to_owned());
@@ -753,6 +760,8 @@ impl<'a> PageBuilder<'a> {
             return Ok(self.not_found());
         };
         self.tags.push(format!("c:{id}"));
+        self.facts.channel = Some((id, c.name.as_str().into()));
+        self.facts.title = c.name.as_str().into();
         let url = self.links.channel_page(id, page);
         let meta = self.meta(Some(c), &c.name, None, &url);
         match c.kind.as_str() {
@@ -816,6 +825,9 @@ impl<'a> PageBuilder<'a> {
         let channel_id = here.map_or(a.channel_id, |p| p.channel_id);
         let channel = self.channel_by_id(channel_id);
         self.tags.push(format!("c:{channel_id}"));
+        self.facts.channel = channel.map(|c| (c.id, c.name.as_str().into()));
+        self.facts.article_id = Some(id);
+        self.facts.title = a.title.as_str().into();
         let (prev, next) = store::neighbours(db, channel_id, a.pub_at, a.id).await?;
         // Related reading comes from the article's own channel, whose list this page now follows.
         self.tags.push(format!("c:{}", a.channel_id));

@@ -27,6 +27,7 @@ macro_rules! template_value {
 }
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod calendar;
 pub mod charts;

@@ -7,12 +7,13 @@ use axum::http::StatusCode;
 use axum::routing;
 use platform::roles::Perm;
 use platform::web::api::{ApiRoute, schema_of};
-use platform::web::extract::{Json, Path};
+use platform::web::extract::{Json, Path, Query};
 use platform::web::{AppError, AppState, Ctx, Staff};
 use serde_json::{Value, json};
 
 use crate::monitor::{GroupReport, SiteReport};
 use crate::ops::{self, SettingsInput, WordInput};
+use crate::stats::{self, PeriodQuery};
 
 pub fn routes() -> Vec<ApiRoute> {
     let r = |m, p, s, body, h| ApiRoute::new("监督考核", m, p, s, Some(Perm::Supervise), body, h);
@@ -37,6 +38,16 @@ pub fn routes() -> Vec<ApiRoute> {
         r("post", "/api/v1/wording-rules", "添加错敏词", Some(schema_of::<WordInput>), routing::post(add_word)),
         r("put", "/api/v1/wording-rules/{id}", "修改错敏词", Some(schema_of::<WordInput>), routing::put(save_word)),
         r("delete", "/api/v1/wording-rules/{id}", "删除错敏词", None, routing::delete(delete_word)),
+        r("get", "/api/v1/visits", "各站点的浏览量和独立访客", None, routing::get(visits))
+            .with_query(schema_of::<PeriodQuery>),
+        r(
+            "get",
+            "/api/v1/visits/sites/{id}",
+            "一个站点的访问统计（趋势、栏目、文章、入口页、来源、搜索词、设备）",
+            None,
+            routing::get(site_visits),
+        )
+        .with_query(schema_of::<PeriodQuery>),
     ]
 }
 
@@ -130,4 +141,25 @@ async fn delete_word(
     staff.require_anywhere(Perm::Supervise)?;
     ops::delete_word(&state, &ctx, &staff, id).await?;
     Ok(Json(json!({ "deleted": id })))
+}
+
+async fn visits(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<Value>, AppError> {
+    let period = q.period()?;
+    let rows = stats::group(&state, &staff, &period).await?;
+    Ok(Json(json!({"period": period.key(), "sites": rows})))
+}
+
+async fn site_visits(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Json<Value>, AppError> {
+    let period = q.period()?;
+    let (site, report) = stats::site(&state, &staff, id, &period).await?;
+    Ok(Json(json!({"period": period.key(), "site": site, "report": report})))
 }

@@ -4,7 +4,8 @@
 //! blank columns, site facts, 错敏词 and broken links; letters their unanswered and overdue cases;
 //! the service hall its incomplete guides), the monitor adds its own availability probes, weighs
 //! everything under the indicators, keeps a daily result per site and mails pre-warnings. It also
-//! owns the 错敏词 dictionary the pre-publication gate and the monitor both read.
+//! owns the 错敏词 dictionary the pre-publication gate and the monitor both read, and shows the access
+//! statistics the kernel counts (`stats`).
 //!
 //! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
 //! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
@@ -25,6 +26,7 @@ pub mod monitor;
 pub mod ops;
 pub mod probe;
 pub mod report;
+pub mod stats;
 
 /// The module (it keeps no state of its own besides the database).
 pub struct Supervision;
@@ -46,7 +48,11 @@ impl platform::module::Module for Supervision {
 
     fn nav(&self) -> Vec<NavItem> {
         let item = |href, label| NavItem { section: "监督考核", href, label, perm: Some(Perm::Supervise) };
-        vec![item("/admin/supervision", "网站监测"), item("/admin/supervision/words", "错敏词库")]
+        vec![
+            item("/admin/supervision", "网站监测"),
+            item("/admin/supervision/stats", "访问统计"),
+            item("/admin/supervision/words", "错敏词库"),
+        ]
     }
 
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {

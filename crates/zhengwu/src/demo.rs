@@ -45,6 +45,8 @@ pub struct Sizes {
     pub enterprises: u32,
     /// Days of hourly monitoring history (动态监测).
     pub monitor_days: u32,
+    /// Page views over the past months replayed into the access statistics (访问统计).
+    pub visits: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -76,6 +78,7 @@ pub async fn load(
             ("office_documents", sizes.office_documents),
             ("enterprises", sizes.enterprises),
             ("monitor_days", sizes.monitor_days),
+            ("visits", sizes.visits),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

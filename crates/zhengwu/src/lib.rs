@@ -161,7 +161,7 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
     }
     let cms = modules.get::<cms::Cms>().context("内容管理模块缺失")?;
     let state = AppState::new(db, config, key, modules)?;
-    let router = web::app(state.clone()).layer(cms::public::CachedPagesLayer::new(cms));
+    let router = web::app(state.clone()).layer(cms::public::CachedPagesLayer::new(cms, &state));
     state.start_outbox();
     Ok(App { state, router })
 }
@@ -170,6 +170,7 @@ pub async fn build_with(db: Db, config: Config, key: AuditKey, cache: CacheConfi
 /// failures, audit retention. Each node runs it; the statements are idempotent so several nodes
 /// doing it does no harm.
 pub fn spawn_jobs(app: &App) {
+    app.state.analytics.clone().spawn(app.state.db.clone());
     for m in app.state.modules.iter() {
         m.clone().spawn_jobs(app.state.clone());
     }

@@ -75,6 +75,9 @@ struct ServeArgs {
     /// API endpoints — they answer 404.
     #[arg(long, env = "ZHENGWU_NO_PUBLIC")]
     no_public: bool,
+    /// Do not count page views for the access statistics (to measure what counting costs).
+    #[arg(long)]
+    no_visit_counting: bool,
 }
 
 #[derive(Subcommand)]
@@ -117,6 +120,10 @@ enum Cmd {
         /// Days of hourly history at the demo's monitoring stations (信息资源共享, 动态监测).
         #[arg(long, env = "ZHENGWU_MONITOR_DAYS", default_value_t = 365)]
         monitor_days: u32,
+        /// Page views replayed into the access statistics (访问统计): 120 days, or a year from
+        /// 1,000,000 views on.
+        #[arg(long, env = "ZHENGWU_VISITS", default_value_t = 150_000)]
+        visits: u32,
     },
     /// Manage accounts.
     User {
@@ -255,6 +262,7 @@ fn config(g: &Global, s: Option<&ServeArgs>) -> Config {
         metrics_allow: s.map(|s| s.metrics_allow.clone()).unwrap_or_default(),
         metrics_token: s.and_then(|s| s.metrics_token.clone()),
         public_site: !s.is_some_and(|s| s.no_public),
+        count_visits: !s.is_some_and(|s| s.no_visit_counting),
     }
 }
 
@@ -335,6 +343,7 @@ async fn run() -> anyhow::Result<()> {
             office_documents,
             enterprises,
             monitor_days,
+            visits,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -356,6 +365,7 @@ async fn run() -> anyhow::Result<()> {
                     office_documents,
                     enterprises,
                     monitor_days,
+                    visits,
                 },
                 move |done| progress.set_position(done),
             )

@@ -66,6 +66,8 @@ pub struct Config {
     /// Whether this node serves the public site; false for a back-office-only (intranet)
     /// deployment, where every public page and public API endpoint answers 404.
     pub public_site: bool,
+    /// Count public page views for the access statistics (off only to measure what counting costs).
+    pub count_visits: bool,
 }
 
 impl Config {
@@ -81,6 +83,7 @@ impl Config {
             metrics_allow: Vec::new(),
             metrics_token: Some("metrics-test-token".into()),
             public_site: true,
+            count_visits: true,
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct Inner {
     pub modules: crate::module::Modules,
     /// Wakes the outbox worker when a message is queued.
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// Public page views counted in memory until the statistics job writes them.
+    pub analytics: Arc<crate::analytics::Analytics>,
 }
 
 #[derive(Clone)]
@@ -199,6 +204,7 @@ impl AppState {
         let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
         let sms = crate::sms::Sms::new(&config.data_dir);
         let captcha = crate::intake::CaptchaIssuer::new(&audit_key.key);
+        let count_visits = config.count_visits;
         Ok(AppState(Arc::new(Inner {
             db,
             mailer,
@@ -216,6 +222,7 @@ impl AppState {
             portal,
             modules,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            analytics: Arc::new(crate::analytics::Analytics::new(count_visits)),
         })))
     }
 
@@ -679,10 +686,16 @@ pub fn forwarded_client(xff: &str, hops: u8) -> Option<std::net::IpAddr> {
 }
 
 fn client_ip(state: &AppState, req: &Request) -> String {
+    client_address(state.config.trusted_proxy_hops, req)
+}
+
+/// The client's address: the entry the outermost of `hops` trusted proxies added to
+/// `X-Forwarded-For`, else the connection's peer.
+pub fn client_address(hops: u8, req: &Request) -> String {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip());
     let forwarded =
         req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
-    match forwarded_client(&forwarded, state.config.trusted_proxy_hops) {
+    match forwarded_client(&forwarded, hops) {
         Some(ip) => ip.to_string(),
         None => peer.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
     }
@@ -760,8 +773,28 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
     let is_api = ctx.path.starts_with("/api/v1/") || ctx.path == "/api/v1";
     let path = ctx.path.clone();
     req.extensions_mut().insert(ctx.clone());
+    // Public pages are counted for the access statistics (the cached pages the portal answers
+    // before this layer count themselves).
+    let counted_headers = (state.analytics.enabled()
+        && method == axum::http::Method::GET
+        && headers::Area::of_path(&path) == headers::Area::Public
+        && !path.starts_with("/static/")
+        && !path.starts_with("/files/"))
+    .then(|| req.headers().clone());
 
     let mut res = next.run(req).await;
+
+    if let Some(h) = counted_headers
+        && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+    {
+        let facts = res.extensions_mut().remove::<Arc<crate::analytics::PageFacts>>().or_else(|| {
+            let site_id = state.portal().and_then(|p| p.site_of(&ctx.host, &path))?;
+            Some(Arc::new(crate::analytics::PageFacts { site_id, ..Default::default() }))
+        });
+        if let Some(f) = facts {
+            state.analytics.record(f, &method, res.status().as_u16(), &h, &path, &ctx.ip);
+        }
+    }
 
     if res.status().as_u16() >= 400 {
         res = error::ensure_error_body(&state, &ctx, is_api, res);

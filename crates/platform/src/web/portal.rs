@@ -180,6 +180,10 @@ pub trait Portal: Send + Sync {
         frame: &'a Frame,
         content: String,
     ) -> Pin<Box<dyn Future<Output = Result<String, AppError>> + Send + 'a>>;
+
+    /// The site a public path belongs to (for counting a module's page under its site), from what
+    /// the portal already holds in memory; `None` when it does not know yet.
+    fn site_of(&self, host: &str, path: &str) -> Option<i64>;
 }
 
 impl AppState {

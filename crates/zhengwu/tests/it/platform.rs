@@ -136,7 +136,13 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
-        (_, p) if p.starts_with("/api/v1/monitor") || p.starts_with("/api/v1/wording-rules") => &[SiteAdmin, Leader],
+        (_, p)
+            if p.starts_with("/api/v1/monitor")
+                || p.starts_with("/api/v1/wording-rules")
+                || p.starts_with("/api/v1/visits") =>
+        {
+            &[SiteAdmin, Leader]
+        }
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")

@@ -260,4 +260,145 @@ backend_tests! {
         let audited = scalar(&app, sql("SELECT COUNT(*) FROM audit_log WHERE action IN ('wording.save', 'wording.import', 'wording.delete')")).await;
         assert_eq!(audited, 4);
     };
+
+    visits_are_counted_truly_and_nothing_joins_back_to_an_address => |app: TestApp| async move {
+        use axum::body::Body;
+        use axum::http::{Request, header};
+        use std::collections::{BTreeMap, HashMap, HashSet};
+        app.load_demo(40, 10).await;
+        let sites = platform::web::portal::group_sites(&app.db).await.unwrap();
+        let (portal, district) = (&sites[0], sites.iter().find(|s| s.code == "daoli").unwrap());
+        #[derive(sqlx::FromRow)]
+        struct Art { id: i64, channel_id: i64 }
+        let arts: Vec<Art> = app.db.fetch_all(sql("SELECT a.id, p.channel_id FROM article a JOIN placement p ON p.article_id = a.id \
+            AND p.site_id = a.site_id WHERE a.state = 'published' AND a.site_id = $1 AND p.live ORDER BY a.id LIMIT 12").bind(portal.id)).await.unwrap();
+        assert!(arts.len() >= 8);
+        // The access log: 90 visitors (60 addresses, some sharing one with another browser) over
+        // pages of two sites — cached and uncached, a module page, searches — with referrers.
+        const UAS: [&str; 3] = [
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+            "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Safari/604.1",
+        ];
+        let mut paths: Vec<(String, i64, Option<i64>)> = vec![("/".into(), portal.id, None), ("/banshi/".into(), portal.id, None),
+            (format!("{}/", district.path_prefix), district.id, None)];
+        for a in &arts { paths.push((format!("/a/{}.html", a.id), portal.id, Some(a.channel_id))); }
+        let mut rng: u64 = 20261206;
+        let mut next = |n: u64| { rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (rng >> 33) % n };
+        let mut views: BTreeMap<String, i64> = BTreeMap::new();
+        let mut page_visitors: HashMap<String, HashSet<(String, &str)>> = HashMap::new();
+        let mut site_visitors: HashMap<i64, HashSet<(String, &str)>> = HashMap::new();
+        let mut channel_views: HashMap<i64, i64> = HashMap::new();
+        let (mut site_views, mut entries, mut from_baidu, mut phones) = (HashMap::<i64, i64>::new(), 0, 0, 0);
+        let mut c = app.client();
+        for i in 0..1200 {
+            let v = next(90);
+            let (ip, ua) = (format!("10.1.{}.{}", v % 60 / 10, v % 60), UAS[(v / 60) as usize % 3]);
+            let (path, site, channel) = paths[next(paths.len() as u64) as usize].clone();
+            let referer = match next(4) { 0 => Some("https://www.baidu.com/s?wd=%E5%8A%9E%E4%BA%8B"), 1 | 2 => Some("http://portal.test/"), _ => None };
+            let mut req = Request::get(&path).header(header::USER_AGENT, ua);
+            if let Some(r) = referer { req = req.header(header::REFERER, r); }
+            c.ip = ip.clone();
+            let res = c.send(req.body(Body::empty()).unwrap()).await;
+            assert_eq!(res.status, StatusCode::OK, "{path}");
+            *views.entry(path.clone()).or_default() += 1;
+            *site_views.entry(site).or_default() += 1;
+            page_visitors.entry(path.clone()).or_default().insert((ip.clone(), ua));
+            site_visitors.entry(site).or_default().insert((ip.clone(), ua));
+            if let Some(ch) = channel { *channel_views.entry(ch).or_default() += 1; }
+            if referer != Some("http://portal.test/") { entries += i64::from(site == portal.id); }
+            from_baidu += i64::from(site == portal.id && referer.is_some_and(|r| r.contains("baidu")));
+            phones += i64::from(site == portal.id && ua.contains("iPhone"));
+            // Crawlers and HEAD requests are no visits.
+            if i % 10 == 0 {
+                let bot = Request::get(&path).header(header::USER_AGENT, "Mozilla/5.0 (compatible; Baiduspider/2.0)").body(Body::empty()).unwrap();
+                assert_eq!(c.send(bot).await.status, StatusCode::OK);
+                let head = Request::head(&path).header(header::USER_AGENT, UAS[0]).body(Body::empty()).unwrap();
+                c.send(head).await;
+            }
+        }
+        // Two searches, one of them with an ID number that must not be kept.
+        c.ip = "10.1.0.1".into();
+        for q in ["%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7", "230102199001011234"] {
+            let res = c.send(Request::get(format!("/search?q={q}")).header(header::USER_AGENT, UAS[0]).body(Body::empty()).unwrap()).await;
+            assert_eq!(res.status, StatusCode::OK);
+        }
+        *site_views.entry(portal.id).or_default() += 2;
+        entries += 2;
+        assert!(app.state.analytics.pending() >= 1202, "every view is counted, cached pages too");
+        app.state.analytics.flush(&app.db).await.expect("flush");
+        let today = platform::calendar::today();
+        let period = platform::analytics::Period::Day(today);
+        let r = platform::analytics::report(&app.db, portal.id, &period, 100).await.unwrap();
+        assert_eq!(r.totals.views, site_views[&portal.id]);
+        assert_eq!(r.totals.visitors, site_visitors[&portal.id].len() as i64);
+        assert_eq!(r.totals.entries, entries);
+        for p in &r.pages {
+            if p.path == "/search" { continue; }
+            assert_eq!(p.views, views[&p.path], "{}", p.path);
+            assert_eq!(p.visitors, page_visitors[&p.path].len() as i64, "{}", p.path);
+        }
+        assert_eq!(r.pages.iter().filter(|p| p.path != "/search").count(), views.keys().filter(|p| !p.starts_with(&district.path_prefix) || district.path_prefix.is_empty()).count());
+        for ch in &r.channels { assert_eq!(ch.views, channel_views[&ch.channel_id], "{}", ch.name); assert!(!ch.name.is_empty()); }
+        assert!(r.articles.iter().all(|a| a.article_id.is_some() && !a.title.is_empty()));
+        assert_eq!(r.referrers.iter().find(|d| d.value == "baidu.com").map(|d| d.n), Some(from_baidu));
+        assert_eq!(r.devices.iter().find(|d| d.value == "phone").map(|d| d.n), Some(phones));
+        let terms: Vec<&str> = r.terms.iter().map(|t| t.value.as_str()).collect();
+        assert_eq!(terms, vec!["营业执照"]);
+        let d = platform::analytics::report(&app.db, district.id, &period, 100).await.unwrap();
+        assert_eq!((d.totals.views, d.totals.visitors), (site_views[&district.id], site_visitors[&district.id].len() as i64));
+        // The month and the year hold the same figures (one day so far).
+        let year = platform::analytics::report(&app.db, portal.id, &platform::analytics::Period::Year(today.year()), 5).await.unwrap();
+        assert_eq!((year.totals.views, year.totals.visitors), (r.totals.views, r.totals.visitors));
+        assert_eq!(year.slots.iter().map(|s| s.views).sum::<i64>(), r.totals.views);
+
+        // A visitor seen again — through this node or a second one — is not counted twice.
+        let second = platform::analytics::Analytics::new(true);
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(header::USER_AGENT, UAS[0].parse().unwrap());
+        h.insert(header::HOST, "portal.test".parse().unwrap());
+        let facts = std::sync::Arc::new(platform::analytics::PageFacts { site_id: portal.id, ..Default::default() });
+        let seen = site_visitors[&portal.id].iter().find(|(_, ua)| *ua == UAS[0]).unwrap().0.clone();
+        second.record(facts.clone(), &axum::http::Method::GET, 200, &h, "/", &seen);
+        second.record(facts, &axum::http::Method::GET, 200, &h, "/", "10.200.0.1");
+        second.flush(&app.db).await.unwrap();
+        let again = platform::analytics::report(&app.db, portal.id, &period, 5).await.unwrap();
+        assert_eq!((again.totals.views, again.totals.visitors), (r.totals.views + 2, r.totals.visitors + 1));
+
+        // Nothing stored holds an address or a user agent; once the day is over its salt and
+        // visitor hashes are gone.
+        for (table, cols) in [("analytics_page", "path || title"), ("analytics_dim", "value"), ("analytics_channel", "name")] {
+            let n = scalar(&app, sql(format!("SELECT COUNT(*) FROM {table} WHERE {cols} LIKE '%10.1.%' OR {cols} LIKE '%Mozilla%' OR {cols} LIKE '%10.200.%'"))).await;
+            assert_eq!(n, 0, "{table}");
+        }
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_salt")).await, 1);
+        let yesterday = platform::calendar::date_text(today.previous_day().unwrap());
+        app.db.execute(sql("UPDATE analytics_salt SET day = $1").bind(yesterday.as_str())).await.unwrap();
+        app.db.execute(sql("UPDATE analytics_seen SET day = $1").bind(yesterday.as_str())).await.unwrap();
+        app.state.analytics.flush(&app.db).await.unwrap();
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_seen")).await, 0);
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_salt")).await, 0);
+
+        // Who may read the statistics: a district's administrator only the district; an editor nothing.
+        app.user_with_grants("daoli_admin", &[Grant { role: Role::SiteAdmin, scope: ScopeKind::Site, scope_id: district.id }]).await;
+        let (local, global, editor) = (app.token("daoli_admin").await, app.token("siteadmin").await, app.token("editor").await);
+        let g = c.api("GET", "/api/v1/visits?period=", &local, None).await.json();
+        assert_eq!(g["sites"].as_array().unwrap().len(), 1);
+        assert_eq!(c.api("GET", &format!("/api/v1/visits/sites/{}", portal.id), &local, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.api("GET", "/api/v1/visits", &editor, None).await.status, StatusCode::FORBIDDEN);
+        let one = c.api("GET", &format!("/api/v1/visits/sites/{}?period={}", portal.id, today.year()), &global, None).await.json();
+        assert_eq!(one["report"]["totals"]["views"].as_i64(), Some(r.totals.views + 2));
+        let bad = c.api("GET", "/api/v1/visits?period=2026-02-30", &global, None).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.text.contains("统计期"), "{}", bad.text);
+        let mut admin = login(&app, "siteadmin").await;
+        let page = admin.get(&format!("/admin/supervision/stats/sites/{}?period={}", portal.id, today.year())).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("热门文章") && page.text.contains("baidu.com") && page.text.contains("<svg"), "{}", page.text);
+        let group = admin.get("/admin/supervision/stats").await;
+        assert!(group.text.contains(&district.name));
+        let x = admin.get(&format!("/admin/supervision/stats/sites/{}/stats.xlsx?period={}", portal.id, today.year())).await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert!(x.bytes.starts_with(b"PK"));
+    };
 }

@@ -237,6 +237,7 @@ impl TestApp {
                 office_documents: 0,
                 enterprises: 300,
                 monitor_days: 2,
+                visits: 0,
             },
             |_| {},
         )
