@@ -16,5 +16,5 @@ if (user) {
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 await page.goto(url);
-await page.screenshot({ path: out, fullPage: true });
+await page.screenshot({ path: out, fullPage: !process.env.SHOT_VIEWPORT });
 await browser.close();

@@ -322,6 +322,14 @@ impl platform::module::Module for Cms {
         Box::pin(compliance::findings(state, self, q))
     }
 
+    fn figures<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::FigureQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
+        Box::pin(async move { Ok(stats::annual_figures(&state.db, q).await?) })
+    }
+
     fn documents<'a>(
         &'a self,
         state: &'a AppState,

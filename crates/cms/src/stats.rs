@@ -299,3 +299,40 @@ pub async fn api_set_quota(
     set_quota(&state, &ctx, &staff, &q).await?;
     Ok(axum::Json(serde_json::json!({"year": q.year, "org_code": q.org_code.trim(), "target": q.target})))
 }
+
+/// The website annual report's publishing figures for a period, one site or all: items published
+/// (信息发布总数) and by their column's update class (政务动态 = 动态要闻类; 概况类 = columns without an
+/// update deadline or updated yearly), special topics kept and opened (专栏专题).
+pub async fn annual_figures(db: &Db, q: platform::module::FigureQuery) -> DbResult<Vec<platform::module::Figure>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        total: i64,
+        news: i64,
+        overview: i64,
+    }
+    let mut pubs = sql("SELECT COUNT(*) AS total, \
+         CAST(COALESCE(SUM(CASE WHEN c.update_class = 'news' THEN 1 ELSE 0 END), 0) AS BIGINT) AS news, \
+         CAST(COALESCE(SUM(CASE WHEN c.update_class IN ('plan', 'none') THEN 1 ELSE 0 END), 0) AS BIGINT) AS overview \
+         FROM placement p JOIN channel c ON c.id = p.channel_id WHERE p.live AND p.pub_at >= $1 AND p.pub_at < $2")
+    .bind(q.from)
+    .bind(q.to);
+    let mut topics = sql("SELECT COUNT(*) AS total, \
+         CAST(COALESCE(SUM(CASE WHEN created_at >= $1 AND created_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS news, \
+         CAST(0 AS BIGINT) AS overview FROM channel WHERE kind = 'topic' AND NOT archived")
+    .bind(q.from)
+    .bind(q.to);
+    if let Some(s) = q.site_id {
+        pubs = pubs.push(" AND p.site_id = ").push_bind(s);
+        topics = topics.push(" AND site_id = ").push_bind(s);
+    }
+    let p: Row = db.fetch_one(pubs).await?;
+    let t: Row = db.fetch_one(topics).await?;
+    let f = |key, label, value: i64, unit| platform::module::Figure { key, label, value: value as f64, unit };
+    Ok(vec![
+        f("cms.published", "信息发布总数", p.total, "条"),
+        f("cms.published_overview", "概况类信息更新量", p.overview, "条"),
+        f("cms.published_news", "政务动态信息更新量", p.news, "条"),
+        f("cms.topics", "专栏专题维护数量", t.total, "个"),
+        f("cms.topics_new", "新开设专栏专题数量", t.news, "个"),
+    ])
+}

@@ -75,7 +75,33 @@ pub async fn figures(db: &Db, q: FigureQuery) -> Result<Vec<Figure>, AppError> {
         None => None,
     };
     let (received, answered) = counts(db, &from, &to, units.as_deref()).await?;
+    // The catalogue's items and interpretations published in the period (信息公开目录信息更新量,
+    // 解读信息发布总数), as the website annual report counts them.
+    let published = sql("SELECT COUNT(*) FROM disclosure_item WHERE published_on >= $1 AND published_on < $2")
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .and_within("org_id", units.as_deref());
+    let interpretations = sql(
+        "SELECT COUNT(DISTINCT i.id) FROM disclosure_item i JOIN disclosure_interpretation x ON x.interpretation_id = i.id \
+         WHERE i.published_on >= $1 AND i.published_on < $2",
+    )
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .and_within("i.org_id", units.as_deref());
+    let (published, interpretations) = (db.count(published).await?, db.count(interpretations).await?);
     Ok(vec![
+        Figure {
+            key: "disclosure.catalogue_published",
+            label: "信息公开目录信息更新量",
+            value: published as f64,
+            unit: "条",
+        },
+        Figure {
+            key: "disclosure.interpretations",
+            label: "解读信息发布总数",
+            value: interpretations as f64,
+            unit: "条",
+        },
         Figure {
             key: "disclosure.received", label: "收到政府信息公开申请", value: received as f64, unit: "件"
         },

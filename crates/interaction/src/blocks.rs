@@ -98,7 +98,11 @@ pub async fn figures(db: &platform::db::Db, q: FigureQuery) -> Result<Vec<Figure
         Figure { key: "letters.received", label: "收到来信", value: f.counts.received as f64, unit: "件" },
         Figure { key: "letters.completed", label: "办结来信", value: f.counts.completed as f64, unit: "件" },
         Figure { key: "letters.overdue", label: "当前超期", value: f.counts.overdue_now as f64, unit: "件" },
+        Figure { key: "letters.published", label: "公开答复数量", value: f.counts.published as f64, unit: "件" },
     ];
+    if let Some(d) = f.avg_workdays {
+        out.push(Figure { key: "letters.avg_workdays", label: "平均办理时间", value: d, unit: "工作日" });
+    }
     // A rate of nothing is left out rather than reported as 0 %.
     for (key, label, r) in [
         ("letters.on_time_rate", "按期办结率", f.on_time_rate),

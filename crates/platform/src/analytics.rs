@@ -340,13 +340,14 @@ impl Analytics {
     /// next flush.
     pub async fn flush(&self, db: &Db) -> DbResult<usize> {
         let hits = match self.pending.lock() {
-            Ok(mut p) => std::mem::take(&mut *p),
+            Ok(mut p) => Arc::new(std::mem::take(&mut *p)),
             Err(_) => return Ok(0),
         };
         let n = hits.len();
         if n > 0
-            && let Err(e) = self.write(db, &hits).await
+            && let Err(e) = self.write(db, hits.clone()).await
         {
+            let hits = Arc::try_unwrap(hits).unwrap_or_else(|a| (*a).clone());
             if let Ok(mut p) = self.pending.lock() {
                 let room = PENDING_LIMIT.saturating_sub(p.len());
                 p.extend(hits.into_iter().take(room));
@@ -357,14 +358,18 @@ impl Analytics {
         Ok(n)
     }
 
-    async fn write(&self, db: &Db, hits: &[Hit]) -> DbResult<()> {
+    async fn write(&self, db: &Db, hits: Arc<Vec<Hit>>) -> DbResult<()> {
         let days: HashSet<String> = hits.iter().map(|h| crate::fmt_date(h.at)).collect();
         let mut salts = HashMap::new();
         for d in days {
             let s = self.salt(db, &d).await?;
             salts.insert(d, s);
         }
-        let batch = aggregate(hits, &|d| salts.get(d).cloned().unwrap_or_default());
+        // Hashing and counting a few seconds of views is CPU work: off the threads serving pages.
+        let batch =
+            tokio::task::spawn_blocking(move || aggregate(&hits, &|d| salts.get(d).cloned().unwrap_or_default()))
+                .await
+                .map_err(|e| crate::db::DbError::Sqlx(sqlx::Error::Protocol(format!("统计汇总失败：{e}"))))?;
         let mut tx = db.begin().await?;
         let fresh = insert_seen(&mut tx, &batch.seen).await?;
         write_rollups(&mut tx, &batch, &fresh).await?;

@@ -116,5 +116,27 @@ pub async fn figures(db: &platform::db::Db, q: FigureQuery) -> Result<Vec<Figure
         let rate = (t.on_time as f64 * 1000.0 / t.completed as f64).round() / 10.0;
         out.push(Figure { key: "services.on_time_rate", label: "按期办结率", value: rate, unit: "%" });
     }
+    // The website annual report's 办事服务 figures: the catalogue and applications by applicant.
+    let items = platform::db::sql("SELECT COUNT(*) FROM service_item WHERE published")
+        .and_within("org_id", q.org_id.map(|o| vec![o]).as_deref());
+    let online = platform::db::sql("SELECT COUNT(*) FROM service_item WHERE published AND online")
+        .and_within("org_id", q.org_id.map(|o| vec![o]).as_deref());
+    let by_kind = |kind: &'static str| {
+        platform::db::sql(
+            "SELECT COUNT(*) FROM application WHERE applicant_kind = $1 AND submitted_at >= $2 AND submitted_at < $3",
+        )
+        .bind(kind)
+        .bind(q.from)
+        .bind(q.to)
+        .and_within("org_id", q.org_id.map(|o| vec![o]).as_deref())
+    };
+    for (key, label, query, unit) in [
+        ("services.items", "政务服务事项数量", items, "项"),
+        ("services.items_online", "可全程在线办理政务服务事项数量", online, "项"),
+        ("services.applications_person", "自然人办件量", by_kind("person"), "件"),
+        ("services.applications_org", "法人办件量", by_kind("org"), "件"),
+    ] {
+        out.push(Figure { key, label, value: db.count(query).await? as f64, unit });
+    }
     Ok(out)
 }

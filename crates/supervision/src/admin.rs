@@ -29,6 +29,8 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/jd_site.html", include_str!("../templates/admin/jd_site.html")),
         ("admin/jd_report.html", include_str!("../templates/admin/jd_report.html")),
         ("admin/jd_words.html", include_str!("../templates/admin/jd_words.html")),
+        ("admin/jd_annual.html", include_str!("../templates/admin/jd_annual.html")),
+        ("admin/jd_annual_list.html", include_str!("../templates/admin/jd_annual_list.html")),
         ("admin/jd_stats_period.html", include_str!("../templates/admin/jd_stats_period.html")),
         ("admin/jd_stats_group.html", include_str!("../templates/admin/jd_stats_group.html")),
         ("admin/jd_stats_site.html", include_str!("../templates/admin/jd_stats_site.html")),
@@ -46,6 +48,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/supervision/words", get(words_page).post(add_word))
         .route("/admin/supervision/words/import", post(import_words))
         .route("/admin/supervision/words/{id}/delete", post(delete_word))
+        .route("/admin/supervision/annual", get(crate::annual::list_page))
+        .route("/admin/supervision/annual/sites/{id}", get(crate::annual::report_page).post(crate::annual::save_form))
+        .route("/admin/supervision/annual/sites/{id}/report.xlsx", get(crate::annual::report_xlsx))
         .route("/admin/supervision/stats", get(crate::stats::group_page))
         .route("/admin/supervision/stats/sites/{id}", get(crate::stats::site_page))
         .route("/admin/supervision/stats/sites/{id}/stats.xlsx", get(crate::stats::site_xlsx))

@@ -11,6 +11,7 @@ use platform::web::extract::{Json, Path, Query};
 use platform::web::{AppError, AppState, Ctx, Staff};
 use serde_json::{Value, json};
 
+use crate::annual::{self, ManualInput};
 use crate::monitor::{GroupReport, SiteReport};
 use crate::ops::{self, SettingsInput, WordInput};
 use crate::stats::{self, PeriodQuery};
@@ -38,6 +39,20 @@ pub fn routes() -> Vec<ApiRoute> {
         r("post", "/api/v1/wording-rules", "添加错敏词", Some(schema_of::<WordInput>), routing::post(add_word)),
         r("put", "/api/v1/wording-rules/{id}", "修改错敏词", Some(schema_of::<WordInput>), routing::put(save_word)),
         r("delete", "/api/v1/wording-rules/{id}", "删除错敏词", None, routing::delete(delete_word)),
+        r(
+            "get",
+            "/api/v1/annual-reports/sites/{id}/{year}",
+            "站点的政府网站工作年度报表（系统生成项和填报项）",
+            None,
+            routing::get(annual_get),
+        ),
+        r(
+            "put",
+            "/api/v1/annual-reports/sites/{id}/{year}",
+            "保存年度报表的填报项（安全防护、移动新媒体、创新发展、签署等）",
+            Some(schema_of::<ManualInput>),
+            routing::put(annual_put),
+        ),
         r("get", "/api/v1/visits", "各站点的浏览量和独立访客", None, routing::get(visits))
             .with_query(schema_of::<PeriodQuery>),
         r(
@@ -162,4 +177,27 @@ async fn site_visits(
     let period = q.period()?;
     let (site, report) = stats::site(&state, &staff, id, &period).await?;
     Ok(Json(json!({"period": period.key(), "site": site, "report": report})))
+}
+
+fn annual_json(r: &annual::Report) -> Value {
+    json!({"site_id": r.site.id, "site": r.site.name, "year": r.year, "sections": r.sections, "manual": r.manual})
+}
+
+async fn annual_get(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, year)): Path<(i64, i32)>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(annual_json(&annual::report(&state, &staff, id, year, None).await?)))
+}
+
+async fn annual_put(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, year)): Path<(i64, i32)>,
+    Json(input): Json<ManualInput>,
+) -> Result<Json<Value>, AppError> {
+    annual::save(&state, &ctx, &staff, id, year, &input).await?;
+    Ok(Json(annual_json(&annual::report(&state, &staff, id, year, None).await?)))
 }

@@ -5,7 +5,7 @@
 //! the service hall its incomplete guides), the monitor adds its own availability probes, weighs
 //! everything under the indicators, keeps a daily result per site and mails pre-warnings. It also
 //! owns the 错敏词 dictionary the pre-publication gate and the monitor both read, and shows the access
-//! statistics the kernel counts (`stats`).
+//! statistics the kernel counts (`stats`) and the website annual report (`annual`).
 //!
 //! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
 //! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
@@ -19,6 +19,7 @@ use platform::web::api::ApiRoute;
 use platform::web::{AppState, NavItem};
 
 pub mod admin;
+pub mod annual;
 pub mod api;
 pub mod demo;
 pub mod indicators;
@@ -51,6 +52,7 @@ impl platform::module::Module for Supervision {
         vec![
             item("/admin/supervision", "网站监测"),
             item("/admin/supervision/stats", "访问统计"),
+            item("/admin/supervision/annual", "年度报表"),
             item("/admin/supervision/words", "错敏词库"),
         ]
     }

@@ -198,6 +198,7 @@ mod tests {
             kind: "department".into(),
             host: None,
             path_prefix: "/kjj".into(),
+            ..GroupSite::default()
         };
         assert_eq!(address(&s, "", "http://127.0.0.1:8080"), "http://127.0.0.1:8080/kjj/");
         assert_eq!(address(&s, " http://x/ ", "http://127.0.0.1:8080"), "http://x/");

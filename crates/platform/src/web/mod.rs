@@ -356,6 +356,14 @@ impl AppState {
     pub fn render(&self, ctx: &Ctx, name: &str, page: Value) -> Result<Html<String>, AppError> {
         let tmpl = self.templates.get_template(name).map_err(|e| AppError::Internal(e.to_string()))?;
         let todos = ctx.todos.as_deref().map_or(&[][..], Vec::as_slice);
+        // The page's menu entry: the longest entry the path lies under (网站监测 is /admin/supervision,
+        // 访问统计 /admin/supervision/stats).
+        let under = |href: &str| {
+            ctx.path
+                .strip_prefix(href)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || href.ends_with('/'))
+        };
+        let current = self.nav.iter().map(|n| n.href).filter(|h| under(h)).max_by_key(|h| h.len());
         let nav: Vec<Value> = match &ctx.auth {
             Some(a) => self
                 .nav
@@ -365,7 +373,8 @@ impl AppState {
                     let mine = todos.iter().filter(|t| t.nav == Some(n.href));
                     let count: i64 = mine.clone().map(|t| t.count).sum();
                     let urgent = mine.clone().any(|t| t.urgent && t.count > 0);
-                    minijinja::context! { section => n.section, href => n.href, label => n.label, count, urgent }
+                    let current = current == Some(n.href);
+                    minijinja::context! { section => n.section, href => n.href, label => n.label, count, urgent, current }
                 })
                 .collect(),
             None => Vec::new(),

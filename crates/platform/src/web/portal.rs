@@ -86,12 +86,19 @@ pub async fn portal_site_id(db: &crate::db::Db) -> Option<u64> {
 
 /// A site of the group as the kernel knows it (the CMS owns and edits them): what other modules
 /// need to name a site and reach it.
-#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, serde::Serialize, sqlx::FromRow)]
 pub struct GroupSite {
     pub id: i64,
     pub code: String,
     pub name: String,
     pub kind: String,
+    /// 政府网站标识码, 主办单位, ICP备案号, 公安机关备案号 (what reports name a site by).
+    pub site_id_code: String,
+    pub sponsor: String,
+    pub icp: String,
+    pub psb: String,
+    /// The unit that runs it (its figures are that unit's).
+    pub owner_org_id: Option<i64>,
     /// Its own host name, when it has one.
     pub host: Option<String>,
     /// Its path under the group's address (`/kjj`), empty for the portal.
@@ -100,7 +107,7 @@ pub struct GroupSite {
 
 /// The group's sites in their order (the first is the portal).
 pub async fn group_sites(db: &crate::db::Db) -> crate::db::DbResult<Vec<GroupSite>> {
-    db.fetch_all(crate::db::sql("SELECT id, code, name, kind, host, path_prefix FROM site ORDER BY sort_order, id"))
+    db.fetch_all(crate::db::sql("SELECT id, code, name, kind, site_id_code, sponsor, icp, psb, owner_org_id, host, path_prefix FROM site ORDER BY sort_order, id"))
         .await
 }
 

@@ -139,7 +139,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, p)
             if p.starts_with("/api/v1/monitor")
                 || p.starts_with("/api/v1/wording-rules")
-                || p.starts_with("/api/v1/visits") =>
+                || p.starts_with("/api/v1/visits")
+                || p.starts_with("/api/v1/annual-reports") =>
         {
             &[SiteAdmin, Leader]
         }
@@ -936,6 +937,7 @@ async fn every_back_office_post_has_an_api_operation() {
         // A list pasted in the back office is one POST per entry through the API.
         ("/admin/supervision/words/import", Op("post", "/api/v1/wording-rules")),
         ("/admin/supervision/words/{id}/delete", Op("delete", "/api/v1/wording-rules/{id}")),
+        ("/admin/supervision/annual/sites/{id}", Op("put", "/api/v1/annual-reports/sites/{id}/{year}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

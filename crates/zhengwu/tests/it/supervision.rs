@@ -401,4 +401,47 @@ backend_tests! {
         assert_eq!(x.status, StatusCode::OK);
         assert!(x.bytes.starts_with(b"PK"));
     };
+
+    the_annual_report_is_generated_from_data_and_keeps_what_is_typed => |app: TestApp| async move {
+        app.load_demo(60, 80).await;
+        let sites = platform::web::portal::group_sites(&app.db).await.unwrap();
+        let (portal, district) = (&sites[0], sites.iter().find(|s| s.code == "daoli").unwrap());
+        let year = platform::calendar::today().year();
+        let from = platform::parse_date(&format!("{year}-01-01")).unwrap();
+        let to = platform::parse_date(&format!("{}-01-01", year + 1)).unwrap();
+        // A hand count of what the portal published this year, and the letters module's own figure.
+        let published = scalar(&app, sql("SELECT COUNT(*) FROM placement WHERE live AND site_id = $1 AND pub_at >= $2 AND pub_at < $3").bind(portal.id).bind(from).bind(to)).await;
+        assert!(published > 0);
+        let figs = app.state.modules.figures(&app.state, platform::module::FigureQuery { from, to, org_id: None, site_id: Some(portal.id) }).await;
+        let letters = figs.iter().find(|f| f.key == "letters.received").unwrap().value as i64;
+        let mut admin = login(&app, "siteadmin").await;
+        let page = admin.get(&format!("/admin/supervision/annual/sites/{}?year={year}", portal.id)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains(&format!("<td>总数（条）</td><td>{published}</td>")), "{}", page.text);
+        assert!(page.text.contains(&format!("<td>收到留言数量（条）</td><td>{letters}</td>")), "{}", page.text);
+        assert!(page.text.contains(&portal.site_id_code) && page.text.contains("政府门户网站"));
+        // Bad input is named field by field and nothing typed is lost.
+        let url = format!("/admin/supervision/annual/sites/{}?year={year}", portal.id);
+        let bad = admin.post_form(&url, &[("wechat_name", "哈尔滨发布"), ("wechat_posts", "三百"), ("security_drill", "也许"), ("filled_on", "2027-02-30")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("“微信信息发布量”应填写不小于 0 的整数") && bad.text.contains("请选择“是”或“否”") && bad.text.contains("填报日期应写成"), "{}", bad.text);
+        assert!(bad.text.contains(r#"value="哈尔滨发布""#) && bad.text.contains(r#"value="三百""#));
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM annual_report")).await, 0);
+        let ok = admin.post_form(&url, &[("wechat_name", "哈尔滨发布"), ("wechat_posts", "312"), ("security_drill", "是"), ("head", "王建国"), ("filled_on", "2027-01-20")]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+        let page = admin.get(&url).await;
+        assert!(page.text.contains("<td>微信信息发布量（条）</td><td>312</td>") && page.text.contains("<td>单位负责人</td><td>王建国</td>"), "{}", page.text);
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM audit_log WHERE action = 'annual_report.save'")).await, 1);
+        let x = admin.get(&format!("/admin/supervision/annual/sites/{}/report.xlsx?year={year}", portal.id)).await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert!(x.bytes.starts_with(b"PK"));
+        let list = admin.get(&format!("/admin/supervision/annual?year={year}")).await;
+        assert!(list.text.contains("已填报") && list.text.contains("未填报"), "{}", list.text);
+        // A district's administrator fills in only the district's report.
+        app.user_with_grants("daoli_admin", &[Grant { role: Role::SiteAdmin, scope: ScopeKind::Site, scope_id: district.id }]).await;
+        let mut local = app.signed_in("daoli_admin").await;
+        assert_eq!(local.get(&url).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(local.get(&format!("/admin/supervision/annual/sites/{}?year={year}", district.id)).await.status, StatusCode::OK);
+        assert_eq!(local.get(&format!("/admin/supervision/annual/sites/{}?year=1900", district.id)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    };
 }
