@@ -229,6 +229,7 @@ fn cached_hit(
             req.method(),
             res.status().as_u16(),
             req.headers(),
+            host,
             req.uri().path(),
             &address,
         );

@@ -288,13 +288,16 @@ impl Analytics {
     }
 
     /// Counts a served page if it is a view: a GET answered 200 or 304, from a browser, not a
-    /// prefetch.
+    /// prefetch. `host` is the request's host as `web::plain_host` reads it (HTTP/2 requests carry
+    /// it in the URI, not a `Host` header), to tell internal referrers from other sites.
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         facts: Arc<PageFacts>,
         method: &Method,
         status: u16,
         headers: &HeaderMap,
+        host: &str,
         path: &str,
         address: &str,
     ) {
@@ -306,7 +309,6 @@ impl Analytics {
         if is_bot(ua) || headers.contains_key("purpose") || headers.contains_key("sec-purpose") {
             return;
         }
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         ua.hash(&mut hasher);
         let hit = Hit {

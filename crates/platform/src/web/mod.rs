@@ -801,7 +801,7 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
             Some(Arc::new(crate::analytics::PageFacts { site_id, ..Default::default() }))
         });
         if let Some(f) = facts {
-            state.analytics.record(f, &method, res.status().as_u16(), &h, &path, &ctx.ip);
+            state.analytics.record(f, &method, res.status().as_u16(), &h, &ctx.host, &path, &ctx.ip);
         }
     }
 

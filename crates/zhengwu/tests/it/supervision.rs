@@ -359,8 +359,8 @@ backend_tests! {
         h.insert(header::HOST, "portal.test".parse().unwrap());
         let facts = std::sync::Arc::new(platform::analytics::PageFacts { site_id: portal.id, ..Default::default() });
         let seen = site_visitors[&portal.id].iter().find(|(_, ua)| *ua == UAS[0]).unwrap().0.clone();
-        second.record(facts.clone(), &axum::http::Method::GET, 200, &h, "/", &seen);
-        second.record(facts, &axum::http::Method::GET, 200, &h, "/", "10.200.0.1");
+        second.record(facts.clone(), &axum::http::Method::GET, 200, &h, "portal.test", "/", &seen);
+        second.record(facts, &axum::http::Method::GET, 200, &h, "portal.test", "/", "10.200.0.1");
         second.flush(&app.db).await.unwrap();
         let again = platform::analytics::report(&app.db, portal.id, &period, 5).await.unwrap();
         assert_eq!((again.totals.views, again.totals.visitors), (r.totals.views + 2, r.totals.visitors + 1));
@@ -372,9 +372,10 @@ backend_tests! {
             assert_eq!(n, 0, "{table}");
         }
         assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_salt")).await, 1);
-        let yesterday = platform::calendar::date_text(today.previous_day().unwrap());
-        app.db.execute(sql("UPDATE analytics_salt SET day = $1").bind(yesterday.as_str())).await.unwrap();
-        app.db.execute(sql("UPDATE analytics_seen SET day = $1").bind(yesterday.as_str())).await.unwrap();
+        // Two days back: within ten minutes after midnight yesterday's salt is still kept.
+        let past = platform::calendar::date_text(today.previous_day().and_then(|d| d.previous_day()).unwrap());
+        app.db.execute(sql("UPDATE analytics_salt SET day = $1").bind(past.as_str())).await.unwrap();
+        app.db.execute(sql("UPDATE analytics_seen SET day = $1").bind(past.as_str())).await.unwrap();
         app.state.analytics.flush(&app.db).await.unwrap();
         assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_seen")).await, 0);
         assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_salt")).await, 0);
