@@ -330,6 +330,26 @@ impl platform::module::Module for Cms {
         Box::pin(async move { Ok(stats::annual_figures(&state.db, q).await?) })
     }
 
+    fn subscription_topics<'a>(
+        &'a self,
+        state: &'a AppState,
+        site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::changes::Topic>, platform::web::AppError>> {
+        Box::pin(async move {
+            // Columns that list articles; single pages and outside links have no news to send.
+            Ok(store::channels_of(&state.db, site_id)
+                .await?
+                .into_iter()
+                .filter(|c| !c.archived && (c.kind == "list" || c.kind == "topic"))
+                .map(|c| platform::changes::Topic {
+                    key: format!("channel:{}", c.id),
+                    label: c.name,
+                    group: "栏目".into(),
+                })
+                .collect())
+        })
+    }
+
     fn documents<'a>(
         &'a self,
         state: &'a AppState,

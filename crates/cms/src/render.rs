@@ -655,6 +655,7 @@ impl<'a> PageBuilder<'a> {
             static => self.links.static_root.clone(),
             asset_version => crate::public::SITE_CSS.fingerprint.clone(),
             search_url => self.links.search.clone(),
+            subscribe_url => self.links.absolute(&format!("/dingyue/?site={}", self.site.code)),
             lang => if self.variant.traditional { "zh-TW" } else { "zh-CN" },
             elder => self.variant.elder,
             nav => self.nav(current),

@@ -46,6 +46,29 @@ pub async fn announce(state: &AppState, cms: &Cms, tags: Vec<String>) {
     }
 }
 
+/// Announces an article's first publication to the subscribers of its columns (a republished
+/// edit is not news: `changes::announce` records each article once).
+async fn tell_subscribers(state: &AppState, a: &Article, fields: &Fields) {
+    let places = store::placements(&state.db, a.id).await.unwrap_or_default();
+    let summary = if fields.summary.trim().is_empty() {
+        crate::sanitize::plain_text(&fields.body).chars().take(120).collect()
+    } else {
+        fields.summary.trim().to_owned()
+    };
+    let change = platform::changes::Change {
+        source: format!("article:{}", a.id),
+        site_id: a.site_id,
+        path: format!("a/{}.html", a.id),
+        title: fields.title.clone(),
+        summary,
+        topics: places.iter().map(|p| format!("channel:{}", p.channel_id)).collect(),
+        published_at: now(),
+    };
+    if let Err(e) = platform::changes::announce(&state.db, &change).await {
+        tracing::error!(error = %e, article = a.id, "subscription announcement failed");
+    }
+}
+
 pub async fn article_tags(state: &AppState, a: &Article) -> Vec<String> {
     let mut tags = vec![format!("a:{}", a.id)];
     for p in store::placements(&state.db, a.id).await.unwrap_or_default() {
@@ -912,6 +935,9 @@ async fn apply(
     .await?;
     if effect != Effect::None {
         announce(state, cms, article_tags(state, a).await).await;
+    }
+    if effect == Effect::GoLive {
+        tell_subscribers(state, a, fields).await;
     }
     Ok(())
 }

@@ -458,6 +458,31 @@ pub async fn save_report_intro(
     Ok(())
 }
 
+/// The subscription topic of new consultations (on the portal, where `/canyu/` lives).
+pub const TOPIC: &str = "participation:consultations";
+
+/// Tells the subscribers of 意见征集 that a consultation has opened.
+async fn tell_subscribers(state: &AppState, c: &Consultation) {
+    let Some(site_id) = platform::web::portal::portal_site_id(&state.db).await else { return };
+    let change = platform::changes::Change {
+        source: format!("consultation:{}", c.id),
+        site_id: site_id as i64,
+        path: format!("canyu/consultations/{}", c.id),
+        title: format!("意见征集：{}", c.title),
+        summary: format!(
+            "征集期 {} 至 {}。{}",
+            platform::fmt_date(c.opens_at),
+            platform::fmt_date(c.closes_at),
+            platform::content_check::visible_text(&c.explanation).chars().take(100).collect::<String>()
+        ),
+        topics: vec![TOPIC.into()],
+        published_at: platform::db::now(),
+    };
+    if let Err(e) = platform::changes::announce(&state.db, &change).await {
+        tracing::error!(error = %e, consultation = c.id, "subscription announcement failed");
+    }
+}
+
 async fn run_clock_one(state: &AppState, c: &Consultation) -> Result<bool, AppError> {
     let Some(action) = domain::clock_action(c.stored_state(), c.opens_at, c.closes_at, platform::db::now()) else {
         return Ok(false);
@@ -474,6 +499,9 @@ async fn run_clock_one(state: &AppState, c: &Consultation) -> Result<bool, AppEr
         comment: "按设定时间",
     };
     let done = workflow::apply(state, Change::new(&FLOW, c.id, c.updated_at, tr)).await?;
+    if done && to == CState::Open {
+        tell_subscribers(state, c).await;
+    }
     // An approved consultation whose whole period has passed opens and closes at once.
     if done && to == CState::Open {
         let c = get(&state.db, c.id).await?;

@@ -102,6 +102,25 @@ impl platform::module::Module for Participation {
         public::routes().layer(Extension(self))
     }
 
+    fn subscription_topics<'a>(
+        &'a self,
+        state: &'a AppState,
+        site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::changes::Topic>, platform::web::AppError>> {
+        Box::pin(async move {
+            let portal = platform::web::portal::portal_site_id(&state.db).await;
+            Ok(if portal == Some(site_id as u64) {
+                vec![platform::changes::Topic {
+                    key: consultation::TOPIC.into(),
+                    label: "新的意见征集".into(),
+                    group: "公众参与".into(),
+                }]
+            } else {
+                Vec::new()
+            })
+        })
+    }
+
     fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
         blocks::KINDS.to_vec()
     }

@@ -30,6 +30,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod audit;
 pub mod calendar;
+pub mod changes;
 pub mod charts;
 pub mod codes;
 pub mod content_check;

@@ -33,18 +33,48 @@ impl Mailer {
 
     /// Sends now and reports the outcome (for jobs that count what they sent).
     pub async fn deliver(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        self.deliver_list(to, subject, body, "").await
+    }
+
+    /// Sends list mail (subscription alerts): with an unsubscribe address, the message carries
+    /// RFC 8058's `List-Unsubscribe` and `List-Unsubscribe-Post` headers, so mail programs offer
+    /// one-click unsubscribing (a POST to that address without cookies).
+    pub async fn deliver_list(&self, to: &str, subject: &str, body: &str, unsubscribe: &str) -> Result<(), String> {
         let (Some(t), Some(from)) = (&self.transport, &self.from) else {
             return Err("未配置邮件服务器".into());
         };
         let to: Mailbox = to.parse().map_err(|_| "收件地址无效".to_owned())?;
-        let msg = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())
-            .map_err(|e| e.to_string())?;
+        let mut builder = Message::builder().from(from.clone()).to(to).subject(subject).header(ContentType::TEXT_PLAIN);
+        if !unsubscribe.is_empty() {
+            builder = builder
+                .header(ListUnsubscribe(format!("<{unsubscribe}>")))
+                .header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
+        }
+        let msg = builder.body(body.to_owned()).map_err(|e| e.to_string())?;
         // The relay's own words follow, for the operator who has to mend it.
         t.send(msg).await.map(|_| ()).map_err(|e| format!("邮件服务器不可用或拒收：{e}"))
     }
 }
+
+/// Defines a header lettre does not know, carried as its text.
+macro_rules! text_header {
+    ($ty:ident, $name:literal) => {
+        #[derive(Debug, Clone)]
+        struct $ty(String);
+
+        impl lettre::message::header::Header for $ty {
+            fn name() -> lettre::message::header::HeaderName {
+                lettre::message::header::HeaderName::new_from_ascii_str($name)
+            }
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok($ty(s.to_owned()))
+            }
+            fn display(&self) -> lettre::message::header::HeaderValue {
+                lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+text_header!(ListUnsubscribe, "List-Unsubscribe");
+text_header!(ListUnsubscribePost, "List-Unsubscribe-Post");

@@ -1,8 +1,8 @@
 //! The one interface every subsystem implements. A module says what it adds to the program — its
 //! templates, back-office menu, to-do counts, API operations, back-office and public routers, the
 //! public path prefixes it owns, its search document kinds, the personal-data columns it seals, its
-//! background jobs, its demo data, the home-page blocks it can feed and the figures and compliance
-//! findings it provides to other modules — and the program, the demo and the test harness iterate one list of modules.
+//! background jobs, its demo data, the home-page blocks it can feed, the subscription topics it
+//! announces publications under, and the figures and compliance findings it provides to other modules — and the program, the demo and the test harness iterate one list of modules.
 //! Adding a subsystem is its crate plus one line in that list; no feature crate names another.
 
 use std::any::Any;
@@ -286,6 +286,16 @@ pub trait Module: Any + Send + Sync {
         Box::pin(async { Ok(Vec::new()) })
     }
 
+    /// The topics citizens can subscribe to on a site (its columns, its consultations); it
+    /// announces publications under them through [`crate::changes::announce`].
+    fn subscription_topics<'a>(
+        &'a self,
+        _state: &'a AppState,
+        _site_id: i64,
+    ) -> BoxFuture<'a, Result<Vec<crate::changes::Topic>, AppError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
     /// Published documents it holds, for other modules to catalogue and link.
     fn documents<'a>(
         &'a self,
@@ -340,6 +350,19 @@ impl Modules {
         let mut out = Vec::new();
         for m in &self.0 {
             out.extend(m.documents(state, q).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every topic a citizen can subscribe to on a site, from every module.
+    pub async fn subscription_topics(
+        &self,
+        state: &AppState,
+        site_id: i64,
+    ) -> Result<Vec<crate::changes::Topic>, AppError> {
+        let mut out = Vec::new();
+        for m in &self.0 {
+            out.extend(m.subscription_topics(state, site_id).await?);
         }
         Ok(out)
     }

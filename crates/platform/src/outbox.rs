@@ -5,7 +5,7 @@
 //! after [`MAX_ATTEMPTS`] is kept as 失败 for an operator to see and send again. Several nodes may
 //! run the worker: each message is claimed with a conditional update before it is sent.
 
-use crate::db::{self, Db, DbResult, Exec, sql};
+use crate::db::{self, Arg, Db, DbResult, Exec, sql};
 use crate::mail::Mailer;
 use crate::sms::Sms;
 
@@ -60,6 +60,44 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// One message of a bulk send (subscription alerts and digests), queued with others in one
+/// statement.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub channel: Channel,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// The one-click unsubscribe address (RFC 8058 `List-Unsubscribe`); empty for personal mail.
+    pub unsubscribe: String,
+}
+
+/// Queues many messages for delivery now, 200 rows per statement (inside the caller's
+/// transaction, so they go with the records saying they were sent).
+pub async fn enqueue_many(ex: &mut impl Exec, messages: &[Outgoing]) -> DbResult<()> {
+    let now = db::now();
+    for chunk in messages.chunks(200) {
+        let mut q =
+            sql("INSERT INTO outbox (channel, recipient, subject, body, unsubscribe, next_at, created_at) VALUES ");
+        for (i, m) in chunk.iter().enumerate() {
+            q = q.push_row(
+                i == 0,
+                [
+                    Arg::from(m.channel.code()),
+                    crate::sealed::seal(&m.to).into(),
+                    m.subject.as_str().into(),
+                    m.body.as_str().into(),
+                    m.unsubscribe.as_str().into(),
+                    now.into(),
+                    now.into(),
+                ],
+            );
+        }
+        ex.execute(q).await?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct Message {
     pub id: i64,
@@ -74,6 +112,8 @@ pub struct Message {
     pub attempts: i64,
     pub next_at: i64,
     pub last_error: String,
+    #[serde(skip)]
+    pub unsubscribe: String,
     pub created_at: i64,
     pub sent_at: Option<i64>,
 }
@@ -86,13 +126,17 @@ pub struct Round {
     pub failed: usize,
 }
 
-/// Delivers the messages due at `now` (at most 200 per round), stopping at the first failed mail.
+/// Messages per delivery round.
+const ROUND: usize = 200;
+
+/// Delivers the messages due at `now` (at most [`ROUND`] per round), stopping at the first failed mail.
 /// Mail waits while no relay is configured; text messages go to the SMS gateway.
 pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbResult<Round> {
     let due: Vec<Message> = db
         .fetch_all(
-            sql("SELECT * FROM outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT 200")
-                .bind(now),
+            sql("SELECT * FROM outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY next_at, id LIMIT $2")
+                .bind(now)
+                .bind(ROUND as i64),
         )
         .await?;
     let mut round = Round::default();
@@ -113,7 +157,7 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
             sms.send(&to, &m.body);
             Ok(())
         } else {
-            mailer.deliver(&to, &m.subject, &m.body).await
+            mailer.deliver_list(&to, &m.subject, &m.body, &m.unsubscribe).await
         };
         match delivered {
             Ok(()) => {
@@ -199,8 +243,11 @@ pub fn todo_source() -> crate::web::TodoSource {
 pub fn spawn_worker(db: Db, mailer: Mailer, sms: Sms, wake: std::sync::Arc<tokio::sync::Notify>) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = deliver_due(&db, &mailer, &sms, db::now()).await {
-                tracing::error!(error = %e, "outbox round failed");
+            match deliver_due(&db, &mailer, &sms, db::now()).await {
+                // A full round with nothing failing: more are due (a bulk send), go on at once.
+                Ok(r) if r.sent >= ROUND && r.retrying == 0 && r.failed == 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "outbox round failed"),
             }
             let _ = tokio::time::timeout(std::time::Duration::from_secs(30), wake.notified()).await;
         }

@@ -135,6 +135,13 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// `n` random decimal digits: a code read off a phone's screen and typed back.
+pub fn random_digits(n: usize) -> String {
+    use rand::Rng;
+    let mut r = rand::rng();
+    (0..n).map(|_| char::from(b'0' + r.random_range(0..10u8))).collect()
+}
+
 /// SHA-256 hex digest: stored session ids and API tokens, file digests.
 pub fn sha256_hex(input: impl AsRef<[u8]>) -> String {
     use sha2::Digest;

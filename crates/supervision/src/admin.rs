@@ -34,12 +34,17 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/jd_stats_period.html", include_str!("../templates/admin/jd_stats_period.html")),
         ("admin/jd_stats_group.html", include_str!("../templates/admin/jd_stats_group.html")),
         ("admin/jd_stats_site.html", include_str!("../templates/admin/jd_stats_site.html")),
+        ("admin/jd_subscriptions.html", include_str!("../templates/admin/jd_subscriptions.html")),
+        ("public/jd_subscribe.html", include_str!("../templates/public/jd_subscribe.html")),
+        ("public/jd_subscribe_message.html", include_str!("../templates/public/jd_subscribe_message.html")),
+        ("public/jd_subscribe_manage.html", include_str!("../templates/public/jd_subscribe_manage.html")),
     ]
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/supervision", get(group_page))
+        .route("/admin/supervision/subscriptions", get(crate::subscriptions::admin::page))
         .route("/admin/supervision/run", post(run_now))
         .route("/admin/supervision/sites/{id}", get(site_page))
         .route("/admin/supervision/sites/{id}/settings", post(save_settings))

@@ -5,7 +5,8 @@
 //! the service hall its incomplete guides), the monitor adds its own availability probes, weighs
 //! everything under the indicators, keeps a daily result per site and mails pre-warnings. It also
 //! owns the 错敏词 dictionary the pre-publication gate and the monitor both read, and shows the access
-//! statistics the kernel counts (`stats`) and the website annual report (`annual`).
+//! statistics the kernel counts (`stats`), the website annual report (`annual`) and citizens'
+//! subscriptions to what the sites publish (`subscriptions`, public pages under `/dingyue/`).
 //!
 //! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
 //! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
@@ -28,6 +29,7 @@ pub mod ops;
 pub mod probe;
 pub mod report;
 pub mod stats;
+pub mod subscriptions;
 
 /// The module (it keeps no state of its own besides the database).
 pub struct Supervision;
@@ -53,6 +55,7 @@ impl platform::module::Module for Supervision {
             item("/admin/supervision", "网站监测"),
             item("/admin/supervision/stats", "访问统计"),
             item("/admin/supervision/annual", "年度报表"),
+            item("/admin/supervision/subscriptions", "信息订阅"),
             item("/admin/supervision/words", "错敏词库"),
         ]
     }
@@ -65,8 +68,21 @@ impl platform::module::Module for Supervision {
         admin::routes()
     }
 
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec!["/dingyue"]
+    }
+
+    fn public_routes(self: Arc<Self>) -> Router<AppState> {
+        subscriptions::public::routes()
+    }
+
+    fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
+        vec![&subscriptions::SEALED]
+    }
+
     fn spawn_jobs(self: Arc<Self>, state: AppState) {
-        monitor::spawn(state);
+        monitor::spawn(state.clone());
+        subscriptions::spawn(state);
     }
 
     fn load_demo<'a>(

@@ -47,6 +47,8 @@ pub struct Sizes {
     pub monitor_days: u32,
     /// Page views over the past months replayed into the access statistics (访问统计).
     pub visits: u32,
+    /// Confirmed subscribers of the portal's columns (信息订阅).
+    pub subscribers: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -79,6 +81,7 @@ pub async fn load(
             ("enterprises", sizes.enterprises),
             ("monitor_days", sizes.monitor_days),
             ("visits", sizes.visits),
+            ("subscribers", sizes.subscribers),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

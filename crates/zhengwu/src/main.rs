@@ -124,6 +124,9 @@ enum Cmd {
         /// 1,000,000 views on.
         #[arg(long, env = "ZHENGWU_VISITS", default_value_t = 150_000)]
         visits: u32,
+        /// Confirmed subscribers of the portal's columns (信息订阅; 100,000 for the alert benchmark).
+        #[arg(long, env = "ZHENGWU_SUBSCRIBERS", default_value_t = 120)]
+        subscribers: u32,
     },
     /// Manage accounts.
     User {
@@ -344,6 +347,7 @@ async fn run() -> anyhow::Result<()> {
             enterprises,
             monitor_days,
             visits,
+            subscribers,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -366,6 +370,7 @@ async fn run() -> anyhow::Result<()> {
                     enterprises,
                     monitor_days,
                     visits,
+                    subscribers,
                 },
                 move |done| progress.set_position(done),
             )

@@ -793,8 +793,11 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
 
     let mut res = next.run(req).await;
 
+    // A citizen's own pages (no-store: a case, a subscription's management page) are not
+    // statistics, and their addresses may carry a secret.
     if let Some(h) = counted_headers
         && res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+        && !res.headers().get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes().starts_with(b"no-store"))
     {
         let facts = res.extensions_mut().remove::<Arc<crate::analytics::PageFacts>>().or_else(|| {
             let site_id = state.portal().and_then(|p| p.site_of(&ctx.host, &path))?;

@@ -14,5 +14,6 @@ mod participation;
 mod platform;
 mod search;
 mod services;
+mod subscriptions;
 mod supervision;
 mod tls;

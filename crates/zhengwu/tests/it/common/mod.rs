@@ -238,6 +238,7 @@ impl TestApp {
                 enterprises: 300,
                 monitor_days: 2,
                 visits: 0,
+                subscribers: 0,
             },
             |_| {},
         )
@@ -526,6 +527,14 @@ pub struct Mail {
     pub to: Vec<String>,
     pub subject: String,
     pub body: String,
+    /// Every header, names lower-cased.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Mail {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
 }
 
 impl MailSink {
@@ -647,7 +656,7 @@ fn parse_mail(to: Vec<String>, raw: &str) -> Mail {
         "quoted-printable" => String::from_utf8_lossy(&qp(&body.replace("=\n", ""))).into_owned(),
         _ => body.to_owned(),
     };
-    Mail { to, subject, body }
+    Mail { to, subject, body, headers }
 }
 
 fn qp(s: &str) -> Vec<u8> {

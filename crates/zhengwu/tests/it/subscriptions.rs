@@ -1,0 +1,204 @@
+//! 订阅 end to end on the real router, the real SMTP sink and both databases: a citizen subscribes
+//! by mail (bad input named and kept; a double submission sends one confirmation), confirms by the
+//! link, receives an immediate alert for an article published in the column — with RFC 8058
+//! headers — exactly once, and unsubscribes with the one-click POST; an SMS subscriber confirms by
+//! code and receives the daily digest once; addresses are sealed and pages with a subscriber's
+//! secret are not counted; the office sees counts only.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use common::{Client, TestApp};
+use platform::db::{Scalar, sql};
+
+const PW: &str = zhengwu::demo::DEMO_PASSWORD;
+
+async fn login(app: &TestApp, user: &str) -> Client {
+    let mut c = app.client();
+    let res = c.login(user, PW).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{user}: {}", res.text);
+    c
+}
+
+async fn publish(app: &TestApp, channel: i64, title: &str) -> i64 {
+    let act = |id: i64, action: &'static str| (format!("/admin/cms/articles/{id}/act"), action);
+    let mut ed = login(app, "editor").await;
+    let res = ed
+        .post_form(
+            "/admin/cms/articles/new",
+            &[
+                ("channel_id", &channel.to_string()),
+                ("title", title),
+                ("body", "<p>为做好今冬供暖保障工作，现将有关事项通知如下。</p>"),
+                ("source", "市住建局"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
+    for (user, action) in [("editor", "submit"), ("reviewer_dept", "approve"), ("reviewer_office", "approve")] {
+        let mut c = login(app, user).await;
+        let (path, action) = act(id, action);
+        assert_eq!(c.post_form(&path, &[("action", action), ("comment", "同意")]).await.status, StatusCode::SEE_OTHER);
+    }
+    id
+}
+
+async fn scalar(app: &TestApp, q: platform::db::Q) -> i64 {
+    let v: Scalar<i64> = app.db.fetch_one(q).await.unwrap();
+    v.0
+}
+
+/// The path of the first address in `text` that contains `marker` (mail bodies carry full URLs).
+fn path_in(text: &str, marker: &str) -> String {
+    let i = text.find(marker).unwrap_or_else(|| panic!("no {marker} in {text}"));
+    let end = text[i..].find(|c: char| c.is_whitespace() || c == '>').map_or(text.len(), |e| i + e);
+    text[i..end].to_owned()
+}
+
+/// Fills the subscription form the way a browser does (topics repeat) and posts it.
+async fn subscribe(c: &mut Client, form: &common::TestResponse, fields: &[(&str, &str)]) -> common::TestResponse {
+    let (token, answer) = common::captcha(&form.text);
+    let mut all: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    all.push(("_csrf", form.csrf().unwrap()));
+    all.push(("_once", form.hidden("_once").unwrap()));
+    all.push(("captcha_token", token));
+    all.push(("captcha", answer));
+    c.post_form_raw("/dingyue/", &serde_urlencoded::to_string(&all).unwrap()).await
+}
+
+backend_tests! {
+    a_citizen_subscribes_confirms_is_alerted_once_and_leaves_with_one_click => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let portal = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
+        let channels = cms::store::channels_of(&app.db, portal.id).await.unwrap();
+        let news = channels.iter().find(|c| c.slug == "bmdt").unwrap();
+        let other = channels.iter().find(|c| c.kind == "list" && c.id != news.id).unwrap();
+        let topic = format!("channel:{}", news.id);
+
+        let mut citizen = app.client();
+        let form = citizen.get("/dingyue/").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.text.contains(&news.name) && form.text.contains("新的意见征集"), "{}", form.text);
+
+        // Bad input: each problem named in Chinese, what was typed kept, nothing stored or sent.
+        let bad = subscribe(&mut citizen, &form, &[("site", "hrb"), ("via", "mail"), ("email", "zhang@example"), ("frequency", "immediate")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text.contains("电子邮箱格式不正确") && bad.text.contains("请至少选择一个订阅内容"), "{}", bad.text);
+        assert!(bad.text.contains("value=\"zhang@example\""));
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM subscriber")).await, 0);
+
+        // A good request, sent twice (a double click): one subscriber, one confirmation.
+        let fields = [("site", "hrb"), ("via", "mail"), ("email", "zhang@example.com"), ("frequency", "immediate"), ("topics", topic.as_str())];
+        let ok = subscribe(&mut citizen, &bad, &fields).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+        let again = subscribe(&mut citizen, &bad, &fields).await;
+        assert_eq!(again.location(), "/dingyue/sent");
+        let sent = citizen.get("/dingyue/sent").await;
+        assert!(sent.text.contains("z***@example.com") && sent.text.contains("请在 7 天内"), "{}", sent.text);
+        assert!(!sent.text.contains("zhang@example.com"));
+        let confirm = app.mail.wait_for("zhang@example.com", "请确认订阅").await;
+        assert!(confirm.body.contains(&news.name), "{}", confirm.body);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(app.mail.all().iter().filter(|m| m.subject.contains("请确认订阅")).count(), 1);
+
+        // Until confirmed nothing is sent.
+        publish(&app, news.id, "关于做好今冬明春供暖保障工作的通知").await;
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 0);
+
+        // The link shows a button (mail scanners open links); pressing it confirms.
+        let link = path_in(&confirm.body, "/dingyue/confirm/");
+        let page = citizen.get(&link).await;
+        assert!(page.text.contains("确认订阅") && page.text.contains("<form"), "{}", page.text);
+        assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+        let done = citizen.post_form(&link, &[]).await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+        assert!(done.text.contains("订阅成功") && done.text.contains(&news.name), "{}", done.text);
+
+        // A publication in the column reaches the SMTP sink once, with one-click unsubscribing.
+        let title = "哈尔滨市2026年冬季城市供热工作方案";
+        let id = publish(&app, news.id, title).await;
+        publish(&app, other.id, "不在订阅栏目中的信息").await;
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 1);
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 0);
+        let alert = app.mail.wait_for("zhang@example.com", title).await;
+        assert!(alert.body.contains(&format!("/a/{id}.html")), "{}", alert.body);
+        let header = alert.header("list-unsubscribe").expect("List-Unsubscribe");
+        assert!(header.starts_with('<') && header.contains("/dingyue/unsubscribe/"), "{header}");
+        assert_eq!(alert.header("list-unsubscribe-post"), Some("List-Unsubscribe=One-Click"));
+        assert!(alert.body.contains(&path_in(header, "/dingyue/unsubscribe/")));
+        assert!(!app.mail.all().iter().any(|m| m.subject.contains("不在订阅栏目中的信息")));
+
+        // A pending change was the old one: the earlier publication is not sent late either.
+        let alerts_to_zhang = || app.mail.all().iter().filter(|m| m.to.iter().any(|t| t == "zhang@example.com")).count();
+        assert_eq!(alerts_to_zhang(), 2, "confirmation and one alert");
+
+        // RFC 8058: a POST with no cookies and no form token ends the subscription.
+        let unsubscribe = path_in(header, "/dingyue/unsubscribe/");
+        let mut mail_program = app.client();
+        let r = mail_program.post_form_raw(&unsubscribe, "List-Unsubscribe=One-Click").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        publish(&app, news.id, "退订之后发布的信息").await;
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 0);
+        let gone = citizen.get(&unsubscribe).await;
+        assert!(gone.text.contains("已退订"), "{}", gone.text);
+        // A forged token finds nothing.
+        let forged = format!("{}0", &unsubscribe[..unsubscribe.len() - 1]);
+        assert_eq!(citizen.get(&forged).await.status, StatusCode::NOT_FOUND);
+
+        // The address is sealed at rest; pages with a subscriber's secret are not counted.
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM subscriber WHERE address LIKE '%example.com%'")).await, 0);
+        app.state.analytics.flush(&app.db).await.unwrap();
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM analytics_page WHERE path LIKE '/dingyue/%/%'")).await, 0);
+    };
+
+    an_sms_subscriber_confirms_by_code_and_gets_one_daily_digest => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let portal = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
+        let news = cms::store::channels_of(&app.db, portal.id).await.unwrap().into_iter().find(|c| c.slug == "bmdt").unwrap();
+        let topic = format!("channel:{}", news.id);
+        let mut citizen = app.client();
+        let form = citizen.get("/dingyue/?site=hrb").await;
+        let r = subscribe(&mut citizen, &form, &[("site", "hrb"), ("via", "sms"), ("phone", "139 1234 5678"), ("frequency", "daily"), ("topics", topic.as_str())]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let sent = citizen.get("/dingyue/sent").await;
+        assert!(sent.text.contains("139****5678") && sent.text.contains("name=\"code\""), "{}", sent.text);
+        let log = app.sms_log_with("订阅确认码").await;
+        assert!(!log.contains("13912345678"), "the log masks numbers");
+        let code: String = log.split("确认码为 ").nth(1).unwrap().chars().take(6).collect();
+        let action = path_in(&sent.text, "/dingyue/sms/").trim_end_matches('"').to_owned();
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let w = citizen.post_form(&action, &[("code", wrong)]).await;
+        assert_eq!(w.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(w.text.contains("确认码不正确（还可再试 4 次）"), "{}", w.text);
+        let ok = citizen.post_form(&action, &[("code", &code)]).await;
+        assert!(ok.text.contains("订阅成功") && ok.text.contains("每天 8:00"), "{}", ok.text);
+        let manage = path_in(&ok.text, "/dingyue/manage/").trim_end_matches('"').to_owned();
+
+        // Management: an empty choice is refused by name and nothing is lost.
+        let m = citizen.get(&manage).await;
+        assert!(m.text.contains("139****5678") && m.text.contains(&format!("value=\"{topic}\" checked")), "{}", m.text);
+        let e = citizen.post_form(&manage, &[("frequency", "daily")]).await;
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e.text.contains("请至少选择一个订阅内容"));
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM subscription")).await, 1);
+
+        // Today's publication goes out in the digest due at 08:00 tomorrow, once.
+        let title = "全市冬季供暖热线开通";
+        publish(&app, news.id, title).await;
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 0, "daily, not immediate");
+        let tomorrow = platform::db::now() + 86_400;
+        assert_eq!(supervision::subscriptions::run_digests(&app.state, tomorrow).await.unwrap(), 1);
+        assert_eq!(supervision::subscriptions::run_digests(&app.state, tomorrow + 60).await.unwrap(), 0);
+        let log = app.sms_log_with(title).await;
+        assert!(log.contains("退订请访问") && log.contains("/dingyue/unsubscribe/"), "{log}");
+
+        // The office sees counts, never the number; an editor does not see the page.
+        let mut admin = login(&app, "siteadmin").await;
+        let page = admin.get("/admin/supervision/subscriptions").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains(&news.name) && !page.text.contains("5678"), "{}", page.text);
+        let mut editor = login(&app, "editor").await;
+        assert_eq!(editor.get("/admin/supervision/subscriptions").await.status, StatusCode::FORBIDDEN);
+    };
+}
