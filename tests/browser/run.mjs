@@ -119,6 +119,8 @@ const pages = [
   ['意见征集列表', '/canyu/consultations/'],
   ['意见征集（征集中）', '/canyu/consultations/1'],
   ['意见征集（已反馈）', '/canyu/consultations/2'],
+  ['信息订阅', '/dingyue/'],
+  ['信息订阅（区县）', '/dingyue/?site=daoli'],
   ['网上调查列表', '/canyu/surveys/'],
   ['网上调查（结果）', '/canyu/surveys/1'],
   ['网上调查（进行中）', '/canyu/surveys/2'],
