@@ -3,32 +3,55 @@
 //! themselves: they queue through [`crate::outbox`], whose worker calls [`Mailer::deliver`] and
 //! retries; failures are logged without the recipient's address, which is personal data.
 
+use lettre::Message;
 use lettre::message::{Mailbox, header::ContentType};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use lettre::transport::smtp::extension::ClientId;
 
+/// The relay is reached over one kept-open connection. The socket is opened here rather than by
+/// lettre's transport so that it can say `TCP_NODELAY`: lettre writes a message's body and its
+/// closing dot separately, and with Nagle's algorithm the dot then waits out the relay's delayed
+/// acknowledgement (40 ms) — 25 messages a second, an hour for a bulk alert.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    relay: Option<(String, u16)>,
     from: Option<Mailbox>,
+    connection: std::sync::Arc<tokio::sync::Mutex<Option<AsyncSmtpConnection>>>,
 }
+
+/// How long connecting to the relay and its greeting may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl Mailer {
     /// A mailer for `smtp://host:port`; `None` (or an unusable URL) gives one that only logs.
     pub fn new(smtp_url: Option<&str>, from: &str) -> Mailer {
-        let transport = smtp_url.filter(|u| !u.is_empty()).and_then(|u| {
+        let relay = smtp_url.filter(|u| !u.is_empty()).and_then(|u| {
             let url = url::Url::parse(u).ok()?;
-            let host = url.host_str()?.to_owned();
-            let port = url.port().unwrap_or(25);
-            Some(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port).build())
+            Some((url.host_str()?.to_owned(), url.port().unwrap_or(25)))
         });
-        if smtp_url.is_some_and(|u| !u.is_empty()) && transport.is_none() {
+        if smtp_url.is_some_and(|u| !u.is_empty()) && relay.is_none() {
             tracing::error!("--smtp-url is not a usable smtp://host:port URL; mail will not be sent");
         }
-        Mailer { transport, from: from.parse().ok() }
+        Mailer { relay, from: from.parse().ok(), connection: Default::default() }
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, String> {
+        let (host, port) = self.relay.as_ref().ok_or("未配置邮件服务器")?;
+        let open = async {
+            let stream = tokio::net::TcpStream::connect((host.as_str(), *port)).await.map_err(|e| e.to_string())?;
+            stream.set_nodelay(true).map_err(|e| e.to_string())?;
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &ClientId::default())
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, open).await {
+            Ok(r) => r.map_err(|e| format!("邮件服务器不可用或拒收：{e}")),
+            Err(_) => Err("邮件服务器不可用或拒收：连接超时".into()),
+        }
     }
 
     pub fn is_configured(&self) -> bool {
-        self.transport.is_some()
+        self.relay.is_some()
     }
 
     /// Sends now and reports the outcome (for jobs that count what they sent).
@@ -40,7 +63,7 @@ impl Mailer {
     /// RFC 8058's `List-Unsubscribe` and `List-Unsubscribe-Post` headers, so mail programs offer
     /// one-click unsubscribing (a POST to that address without cookies).
     pub async fn deliver_list(&self, to: &str, subject: &str, body: &str, unsubscribe: &str) -> Result<(), String> {
-        let (Some(t), Some(from)) = (&self.transport, &self.from) else {
+        let (Some(_), Some(from)) = (&self.relay, &self.from) else {
             return Err("未配置邮件服务器".into());
         };
         let to: Mailbox = to.parse().map_err(|_| "收件地址无效".to_owned())?;
@@ -51,8 +74,27 @@ impl Mailer {
                 .header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
         }
         let msg = builder.body(body.to_owned()).map_err(|e| e.to_string())?;
-        // The relay's own words follow, for the operator who has to mend it.
-        t.send(msg).await.map(|_| ()).map_err(|e| format!("邮件服务器不可用或拒收：{e}"))
+        let (envelope, bytes) = (msg.envelope().clone(), msg.formatted());
+        let mut kept = self.connection.lock().await;
+        // A kept connection the relay has since closed fails at once: try once more on a new one.
+        for attempt in 0..2 {
+            let mut conn = match kept.take() {
+                Some(c) => c,
+                None => self.connect().await?,
+            };
+            match conn.send(&envelope, &bytes).await {
+                Ok(_) => {
+                    *kept = Some(conn);
+                    return Ok(());
+                }
+                Err(e) if attempt == 1 || e.is_permanent() => {
+                    // The relay's own words follow, for the operator who has to mend it.
+                    return Err(format!("邮件服务器不可用或拒收：{e}"));
+                }
+                Err(_) => {}
+            }
+        }
+        Err("邮件服务器不可用或拒收".into())
     }
 }
 
