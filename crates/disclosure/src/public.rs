@@ -225,9 +225,6 @@ async fn apply_submit(
                     once.settle(&state.db, &serde_json::json!({ "receipt": receipt, "agency": agency })).await?;
                     return Ok(once.redirect(&state, receipt_url));
                 }
-                Err(AppError::TooManyRequests(m)) => {
-                    (BTreeMap::from([("form".to_owned(), m)]), StatusCode::TOO_MANY_REQUESTS)
-                }
                 Err(e) => {
                     let (status, errors) = form_errors(e)?;
                     (errors, status)

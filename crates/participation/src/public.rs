@@ -274,9 +274,6 @@ async fn comment_submit(
                     once.settle(&state.db, &serde_json::json!({ "state": st.code() })).await?;
                     return Ok(once.redirect(&state, &to));
                 }
-                Err(AppError::TooManyRequests(m)) => {
-                    (BTreeMap::from([("form".to_owned(), m)]), StatusCode::TOO_MANY_REQUESTS)
-                }
                 Err(AppError::Conflict(m)) => (BTreeMap::from([("form".to_owned(), m)]), StatusCode::CONFLICT),
                 Err(e) => {
                     let (status, errors) = form_errors(e)?;
@@ -624,9 +621,6 @@ async fn ask_submit(
                 Ok(()) => {
                     once.settle(&state.db, &serde_json::json!({ "interview": id })).await?;
                     return Ok(once.redirect(&state, &to));
-                }
-                Err(AppError::TooManyRequests(m)) => {
-                    (BTreeMap::from([("form".to_owned(), m)]), StatusCode::TOO_MANY_REQUESTS)
                 }
                 Err(AppError::Conflict(m)) => (BTreeMap::from([("form".to_owned(), m)]), StatusCode::CONFLICT),
                 Err(e) => {

@@ -101,12 +101,16 @@ pub fn errors_map(errs: &[FieldError]) -> std::collections::BTreeMap<String, Str
     errs.iter().map(|e| (e.field.clone(), e.message.clone())).collect()
 }
 
-/// Splits an error into form errors to show again with the form (422 for bad fields, 409 for a
-/// conflict, shown at the form's top as `form`) or an error to return as is.
+/// Splits an error into form errors to show again with the form (422 for bad fields; 409 for a
+/// conflict and 429 for a public form sent too often, both shown at the form's top as `form`) or an
+/// error to return as is.
 pub fn form_errors(e: AppError) -> Result<(StatusCode, std::collections::BTreeMap<String, String>), AppError> {
     match e {
         AppError::Invalid(errs) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors_map(&errs))),
         AppError::Conflict(m) => Ok((StatusCode::CONFLICT, std::collections::BTreeMap::from([("form".to_owned(), m)]))),
+        AppError::TooManyRequests(m) => {
+            Ok((StatusCode::TOO_MANY_REQUESTS, std::collections::BTreeMap::from([("form".to_owned(), m)])))
+        }
         other => Err(other),
     }
 }

@@ -140,9 +140,6 @@ async fn submit(
                         once.settle(&state.db, &serde_json::to_value(&r).unwrap_or_default()).await?;
                         return Ok(once.redirect(&state, "/dingyue/sent"));
                     }
-                    Err(AppError::TooManyRequests(m)) => {
-                        (BTreeMap::from([("form".to_owned(), m)]), StatusCode::TOO_MANY_REQUESTS)
-                    }
                     Err(e) => {
                         let (status, errors) = form_errors(e)?;
                         (errors, status)
