@@ -107,10 +107,11 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| {
-                let schema = if name == "action" || name == "decision" {
-                    json!({"type": "string"})
-                } else {
-                    json!({"type": "integer", "format": "int64"})
+                // A handler refuses a year outside 2000–2100, so the document says so.
+                let schema = match name {
+                    "action" | "decision" | "org" => json!({"type": "string"}),
+                    "year" => json!({"type": "integer", "format": "int32", "minimum": 2000, "maximum": 2100}),
+                    _ => json!({"type": "integer", "format": "int64"}),
                 };
                 json!({"name": name, "in": "path", "required": true, "schema": schema})
             })
@@ -209,7 +210,13 @@ pub struct CommentBody {
 }
 
 /// A calendar day `YYYY-MM-DD`, or empty (no bound): the pattern query and body schemas declare.
-pub const DATE_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])$";
+/// It admits only days that exist (30-day months, February, 29 February in leap years), because
+/// the handlers refuse `06-31` and a schema-valid request must be accepted.
+pub const DATE_OR_EMPTY: &str = concat!(
+    r"^$",
+    r"|^\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))$",
+    r"|^(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29$"
+);
 /// A link field: `http(s)://…` or a path on this site (`/…`, not `//…`), as `check_link` accepts.
 pub const LINK: &str = r"^(https?://\S+|/([^/\s]\S*)?)$";
 /// External links must be http(s): a `javascript:` URL in a link field is an XSS vector.
@@ -761,4 +768,28 @@ async fn calendar_post(
     crate::calendar::save(&state.db, &days, &staff.user.username).await?;
     state.audit(&ctx, "calendar.update", "calendar", "success", format!("API 录入节假日安排 {} 天", days.len())).await;
     Ok(Json(json!({"saved": days.len()})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DATE_OR_EMPTY;
+
+    /// The pattern admits exactly the days `parse_date` accepts, over ordinary, leap and century years.
+    #[test]
+    fn the_date_pattern_admits_exactly_the_days_that_exist() {
+        let pattern = regex::Regex::new(DATE_OR_EMPTY).unwrap();
+        assert!(pattern.is_match(""));
+        for year in [1900, 1999, 2000, 2023, 2024, 2100, 2400] {
+            for month in 1..=13 {
+                for day in 0..=32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let exists = time::Month::try_from(month as u8)
+                        .and_then(|m| time::Date::from_calendar_date(year, m, day as u8))
+                        .is_ok();
+                    assert_eq!(pattern.is_match(&text), exists, "{text}");
+                    assert_eq!(crate::parse_date(&text).is_some(), exists, "{text}");
+                }
+            }
+        }
+    }
 }
