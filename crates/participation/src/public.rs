@@ -285,21 +285,6 @@ async fn comment_submit(
     consultation_view(&state, &ctx, &c, &input, errors, status, "").await
 }
 
-/// The browser's participation token (one survey response and one flag per browser), and the
-/// cookie that sets it when it is new.
-fn voter(state: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match platform::web::cookie(headers, "zw_voter").filter(|v| v.len() >= 16) {
-        Some(v) => (platform::intake::hash_code(v), None),
-        None => {
-            let token = platform::security::random_token(18);
-            (
-                platform::intake::hash_code(&token),
-                Some(platform::web::set_cookie(state, "zw_voter", &token, Some(365 * 86_400))),
-            )
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct FlagForm {
     #[serde(default, rename = "_csrf")]
@@ -318,7 +303,7 @@ async fn flag(
     if !c.state_now().is_public() {
         return Err(AppError::NotFound);
     }
-    let (who, cookie) = voter(&state, &headers);
+    let (who, cookie) = platform::intake::browser_voter(&state, &headers);
     // Without the browser's token (cookies off), one flag per address.
     let who = if cookie.is_some() { platform::intake::hash_code(&format!("ip:{}", ctx.ip)) } else { who };
     consultation::flag(&state, &c, cid, &who).await?;
@@ -433,7 +418,7 @@ async fn survey_page(
         "again" => "您已经提交过这份问卷，每人只能提交一次。",
         _ => "",
     };
-    let (_, cookie) = voter(&state, &headers);
+    let (_, cookie) = platform::intake::browser_voter(&state, &headers);
     let mut resp = survey_view(&state, &ctx, &s, &Answers::default(), BTreeMap::new(), StatusCode::OK, notice).await?;
     if let Some(v) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -493,7 +478,7 @@ async fn survey_submit(
         Claim::First(o) => o,
         Claim::Repeat(o) => return Ok(o.redirect(&state, &format!("/canyu/surveys/{id}?sent=1"))),
     };
-    let (who, cookie) = voter(&state, &headers);
+    let (who, cookie) = platform::intake::browser_voter(&state, &headers);
     let outcome: Result<(), (BTreeMap<String, String>, StatusCode)> =
         match domain::check_answers(&s.question_list(), &given) {
             Err(errs) => {

@@ -260,6 +260,8 @@ const OBJECTS: &[(&str, &str)] = &[
     ("project_call", "项目申报"),
     ("expert", "评审专家"),
     ("rating_followup", "差评回访"),
+    ("staff", "效能评价工作人员"),
+    ("staff_rating", "效能评价"),
     ("demo", "演示数据"),
 ];
 

@@ -307,6 +307,22 @@ pub async fn case_action_of_request(
 
 // ---- uploads ------------------------------------------------------------------------------------
 
+/// The browser's participation token as a keyed hash (one survey response, one flag, one rating
+/// of a staff member a month per browser), and the cookie that sets it when it is new. Nothing in
+/// it names a person: it is a random token the browser keeps for a year.
+pub fn browser_voter(
+    state: &crate::web::AppState,
+    headers: &axum::http::HeaderMap,
+) -> (String, Option<axum::http::HeaderValue>) {
+    match crate::web::cookie(headers, "zw_voter").filter(|v| v.len() >= 16) {
+        Some(v) => (hash_code(v), None),
+        None => {
+            let token = crate::security::random_token(18);
+            (hash_code(&token), Some(crate::web::set_cookie(state, "zw_voter", &token, Some(365 * 86_400))))
+        }
+    }
+}
+
 /// A kind of file citizens may upload: extension, MIME type, and how its first bytes look.
 #[derive(Debug, Clone, Copy)]
 pub struct FileType {

@@ -50,7 +50,9 @@ pub async fn load(state: &AppState, demo: &platform::module::DemoSetup) -> anyho
         .await?;
     }
     let subscribers = demo_subscribers(state, i64::from(demo.size("subscribers"))).await?;
-    Ok(vec![format!("错敏词库：{n} 条"), format!("信息订阅：{subscribers} 位已确认的订阅者")])
+    let mut lines = vec![format!("错敏词库：{n} 条"), format!("信息订阅：{subscribers} 位已确认的订阅者")];
+    lines.extend(crate::ratings::demo::load(&state.db, demo).await?);
+    Ok(lines)
 }
 
 /// Confirmed subscribers of the portal's columns (by mail and SMS, every frequency), so the office

@@ -5,8 +5,9 @@
 //! the service hall its incomplete guides), the monitor adds its own availability probes, weighs
 //! everything under the indicators, keeps a daily result per site and mails pre-warnings. It also
 //! owns the 错敏词 dictionary the pre-publication gate and the monitor both read, and shows the access
-//! statistics the kernel counts (`stats`), the website annual report (`annual`) and citizens'
-//! subscriptions to what the sites publish (`subscriptions`, public pages under `/dingyue/`).
+//! statistics the kernel counts (`stats`), the website annual report (`annual`), citizens'
+//! subscriptions to what the sites publish (`subscriptions`, public pages under `/dingyue/`) and
+//! the 机关效能评价窗口 where citizens rate the units' staff (`ratings`, under `/pingjia/`).
 //!
 //! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
 //! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
@@ -27,6 +28,7 @@ pub mod indicators;
 pub mod monitor;
 pub mod ops;
 pub mod probe;
+pub mod ratings;
 pub mod report;
 pub mod stats;
 pub mod subscriptions;
@@ -46,7 +48,9 @@ impl platform::module::Module for Supervision {
     }
 
     fn templates(&self) -> Vec<(&'static str, &'static str)> {
-        admin::templates()
+        let mut t = admin::templates();
+        t.extend(ratings::admin::templates());
+        t
     }
 
     fn nav(&self) -> Vec<NavItem> {
@@ -56,24 +60,27 @@ impl platform::module::Module for Supervision {
             item("/admin/supervision/stats", "访问统计"),
             item("/admin/supervision/annual", "年度报表"),
             item("/admin/supervision/subscriptions", "信息订阅"),
+            item("/admin/supervision/ratings", "效能评价"),
             item("/admin/supervision/words", "错敏词库"),
         ]
     }
 
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
-        api::routes()
+        let mut routes = api::routes();
+        routes.extend(ratings::api::routes());
+        routes
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes()
+        admin::routes().merge(ratings::admin::routes())
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
-        vec!["/dingyue"]
+        vec!["/dingyue", "/pingjia"]
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
-        subscriptions::public::routes()
+        subscriptions::public::routes().merge(ratings::public::routes())
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
@@ -91,5 +98,18 @@ impl platform::module::Module for Supervision {
         demo: &'a platform::module::DemoSetup,
     ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
         Box::pin(demo::load(state, demo))
+    }
+
+    fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
+        vec![ratings::HOME_BLOCK]
+    }
+
+    fn home_block<'a>(
+        &'a self,
+        state: &'a AppState,
+        key: &'a str,
+        _site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Option<platform::module::HomeBlock>, platform::web::AppError>> {
+        Box::pin(ratings::home_block(&state.db, key))
     }
 }

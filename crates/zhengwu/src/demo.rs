@@ -49,6 +49,8 @@ pub struct Sizes {
     pub visits: u32,
     /// Confirmed subscribers of the portal's columns (信息订阅).
     pub subscribers: u32,
+    /// Staff in the 机关效能评价窗口 across 78 units, with a year of ratings.
+    pub rated_staff: u32,
 }
 
 /// What `load` did: the demo accounts and what each module reported.
@@ -82,6 +84,7 @@ pub async fn load(
             ("monitor_days", sizes.monitor_days),
             ("visits", sizes.visits),
             ("subscribers", sizes.subscribers),
+            ("rated_staff", sizes.rated_staff),
         ]),
         progress: Arc::new(progress),
         sites: Default::default(),

@@ -127,6 +127,9 @@ enum Cmd {
         /// Confirmed subscribers of the portal's columns (信息订阅; 100,000 for the alert benchmark).
         #[arg(long, env = "ZHENGWU_SUBSCRIBERS", default_value_t = 120)]
         subscribers: u32,
+        /// Staff in the 机关效能评价窗口 (78 units), each with a year of citizens' ratings.
+        #[arg(long, env = "ZHENGWU_RATED_STAFF", default_value_t = 2_500)]
+        rated_staff: u32,
     },
     /// Manage accounts.
     User {
@@ -348,6 +351,7 @@ async fn run() -> anyhow::Result<()> {
             monitor_days,
             visits,
             subscribers,
+            rated_staff,
         } => {
             let cfg = config(&cli.global, Some(&s));
             let tls = if serve_after { tls_of(&s)? } else { None };
@@ -371,6 +375,7 @@ async fn run() -> anyhow::Result<()> {
                     monitor_days,
                     visits,
                     subscribers,
+                    rated_staff,
                 },
                 move |done| progress.set_position(done),
             )

@@ -12,6 +12,7 @@ mod interaction;
 mod office;
 mod participation;
 mod platform;
+mod ratings;
 mod search;
 mod services;
 mod subscriptions;

@@ -938,6 +938,13 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/supervision/words/import", Op("post", "/api/v1/wording-rules")),
         ("/admin/supervision/words/{id}/delete", Op("delete", "/api/v1/wording-rules/{id}")),
         ("/admin/supervision/annual/sites/{id}", Op("put", "/api/v1/annual-reports/sites/{id}/{year}")),
+        ("/admin/supervision/staff", Op("post", "/api/v1/rated-staff")),
+        ("/admin/supervision/staff/{id}", Op("put", "/api/v1/rated-staff/{id}")),
+        (
+            "/admin/supervision/staff/{id}/photo",
+            Browser("a photo is a file chosen in the browser and shown only on the public pages"),
+        ),
+        ("/admin/supervision/ratings/{id}/moderate", Op("post", "/api/v1/staff-ratings/{id}/actions/{action}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

@@ -239,6 +239,7 @@ impl TestApp {
                 monitor_days: 2,
                 visits: 0,
                 subscribers: 0,
+                rated_staff: 0,
             },
             |_| {},
         )
