@@ -65,6 +65,10 @@ impl platform::module::Module for Supervision {
         ]
     }
 
+    fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
+        Some(Arc::new(move |state, auth| Box::pin(async move { ratings::admin::todos(&state, &auth).await })))
+    }
+
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
         let mut routes = api::routes();
         routes.extend(ratings::api::routes());

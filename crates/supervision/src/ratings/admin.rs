@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/supervision/ratings", get(ratings_page))
         .route("/admin/supervision/ratings/{id}/moderate", post(moderate))
+        .route("/admin/supervision/ratings/publish-plain", post(publish_plain))
         .route("/admin/supervision/staff", get(staff_list).post(staff_create))
         .route("/admin/supervision/staff/{id}", get(person_page).post(person_save))
         .route("/admin/supervision/staff/{id}/photo", post(photo_upload).layer(DefaultBodyLimit::max(4 << 20)))
@@ -60,6 +61,9 @@ fn counts_value(c: &Counts) -> Value {
 struct YearQuery {
     #[serde(default)]
     year: Option<i32>,
+    /// How many the last bulk 采纳 published (shown once after it).
+    #[serde(default)]
+    published: Option<i64>,
 }
 
 fn months_of(year: Option<i32>) -> Months {
@@ -78,6 +82,14 @@ async fn ratings_page(
     let units = my_units(&staff, &orgs);
     let managed = super::managed_units(&staff, &orgs);
     let pending = super::queue(&state.db, managed.as_deref(), 100).await?;
+    let pending_total = super::pending_count(&state.db, managed.as_deref()).await?;
+    let plain_total = state
+        .db
+        .count(
+            platform::db::sql("SELECT COUNT(*) FROM staff_rating WHERE state = 'pending' AND comment = ''")
+                .and_within("org_id", managed.as_deref()),
+        )
+        .await?;
     let mut queue = Vec::new();
     for r in &pending {
         let person = super::staff(&state.db, r.staff_id).await?.unwrap_or_default();
@@ -99,7 +111,7 @@ async fn ratings_page(
     rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let this = platform::calendar::today().year();
     let page = context! {
-        queue, rows => rows.into_iter().map(|r| r.1).collect::<Vec<_>>(),
+        queue, pending_total, plain_total, published => q.published, rows => rows.into_iter().map(|r| r.1).collect::<Vec<_>>(),
         year => months.from[..4].to_owned(), years => (this - 4..=this).rev().collect::<Vec<_>>(),
     };
     Ok(state.render(&ctx, "admin/jd_ratings.html", page)?.into_response())
@@ -130,6 +142,34 @@ async fn moderate(
     };
     super::moderate(&state, &ctx, &staff, id, publish, &f.reason).await?;
     Ok(see_other(&format!("/admin/supervision/ratings?ok={}", if publish { "approve" } else { "reject" })))
+}
+
+async fn publish_plain(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    axum::Form(f): axum::Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    ctx.require_form_token(f.get("_csrf").map_or("", String::as_str))?;
+    let n = super::publish_plain(&state, &ctx, &staff).await?;
+    Ok(see_other(&format!("/admin/supervision/ratings?published={n}")))
+}
+
+/// The 待办 of the window: ratings waiting for moderation in the units the user manages.
+pub async fn todos(state: &AppState, auth: &platform::web::Auth) -> Result<Vec<platform::web::Todo>, AppError> {
+    if !auth.holds_anywhere(Perm::Supervise) {
+        return Ok(Vec::new());
+    }
+    let orgs = platform::accounts::list_orgs(&state.db).await?;
+    let count = super::pending_count(&state.db, super::managed_units(auth, &orgs).as_deref()).await?;
+    Ok(vec![platform::web::Todo {
+        section: "监督考核",
+        label: "效能评价待审核",
+        count,
+        href: "/admin/supervision/ratings".into(),
+        urgent: false,
+        nav: Some("/admin/supervision/ratings"),
+    }])
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -36,6 +36,13 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(schema_of::<ReasonBody>),
             routing::post(moderate),
         ),
+        r(
+            "post",
+            "/api/v1/staff-ratings/actions/publish-plain",
+            "采纳全部没有文字意见的待审核评价（本人管理的单位）",
+            None,
+            routing::post(publish_plain),
+        ),
         r("get", "/api/v1/staff-ratings/stats", "各单位的评价数和满意率", None, routing::get(stats))
             .with_query(schema_of::<YearQuery>),
     ]
@@ -135,6 +142,12 @@ async fn moderate(
     };
     super::moderate(&state, &ctx, &staff, id, publish, &b.reason).await?;
     Ok(Json(json!({ "id": id, "state": if publish { "published" } else { "rejected" } })))
+}
+
+async fn publish_plain(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::Supervise)?;
+    let published = super::publish_plain(&state, &ctx, &staff).await?;
+    Ok(Json(json!({ "published": published })))
 }
 
 async fn stats(

@@ -442,6 +442,62 @@ pub async fn moderate(
     Ok(())
 }
 
+/// How many ratings of the units `units` wait for moderation (all units for `None`).
+pub async fn pending_count(db: &Db, units: Option<&[i64]>) -> DbResult<i64> {
+    db.count(sql("SELECT COUNT(*) FROM staff_rating WHERE state = 'pending'").and_within("org_id", units)).await
+}
+
+/// 采纳 every pending rating without a comment in the units `auth` manages: a verdict alone
+/// carries no words to check, so a moderator need not open each one. Each goes through the same
+/// transition as one by one (event and tally); returns how many were published.
+pub async fn publish_plain(state: &AppState, ctx: &Ctx, auth: &Auth) -> Result<i64, AppError> {
+    auth.require_anywhere(Perm::Supervise)?;
+    let orgs = platform::accounts::list_orgs(&state.db).await?;
+    let units = managed_units(auth, &orgs);
+    let ids: Vec<(i64,)> = state
+        .db
+        .fetch_all(
+            sql("SELECT id FROM staff_rating WHERE state = 'pending' AND comment = ''")
+                .and_within("org_id", units.as_deref())
+                .push(" ORDER BY id"),
+        )
+        .await?;
+    let mut published = 0;
+    let now = platform::db::now();
+    for (id,) in ids {
+        let change = Change::new(
+            &FLOW,
+            id,
+            0,
+            Transition {
+                action: "publish",
+                from: "pending",
+                to: "published",
+                step: 0,
+                actor: &auth.user.display_name,
+                actor_id: Some(auth.user.id),
+                comment: "批量采纳无文字意见的评价",
+            },
+        )
+        .set("moderated_by", auth.user.display_name.as_str())
+        .set("moderated_at", now)
+        .tallied(&Source);
+        if workflow::apply(state, change).await? {
+            published += 1;
+        }
+    }
+    state
+        .audit(
+            ctx,
+            "staff_rating.publish",
+            "staff_rating",
+            "success",
+            format!("批量采纳无文字意见的评价 {published} 条"),
+        )
+        .await;
+    Ok(published)
+}
+
 /// Pending ratings of the units `units` (all for `None`), oldest first.
 pub async fn queue(db: &Db, units: Option<&[i64]>, limit: i64) -> DbResult<Vec<StoredRating>> {
     db.fetch_all(

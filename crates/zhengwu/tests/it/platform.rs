@@ -945,6 +945,7 @@ async fn every_back_office_post_has_an_api_operation() {
             Browser("a photo is a file chosen in the browser and shown only on the public pages"),
         ),
         ("/admin/supervision/ratings/{id}/moderate", Op("post", "/api/v1/staff-ratings/{id}/actions/{action}")),
+        ("/admin/supervision/ratings/publish-plain", Op("post", "/api/v1/staff-ratings/actions/publish-plain")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

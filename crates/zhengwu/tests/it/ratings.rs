@@ -239,6 +239,14 @@ backend_tests! {
         let res = l.post_form(&format!("/admin/supervision/ratings/{}/moderate", other.0), &[("decision", "publish")]).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
         assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM staff_rating WHERE state = 'pending'")).await, 2);
+        // 采纳全部无文字意见的评价 publishes only the leader's unit's.
+        let res = l.post_form("/admin/supervision/ratings/publish-plain", &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER);
+        assert_eq!(res.location_path(), "/admin/supervision/ratings");
+        let state_of = |staff: i64| sql("SELECT COUNT(*) FROM staff_rating WHERE state = 'published' AND staff_id = $1").bind(staff);
+        assert_eq!((scalar(&app, state_of(made[0])).await, scalar(&app, state_of(made[1])).await), (1, 0));
+        let page = l.get("/admin/supervision/ratings?published=1").await;
+        assert!(page.text.contains("已批量采纳无文字意见的评价：1"), "{}", page.text);
 
         // A staff member hidden from the window is gone from the public pages.
         let res = api
