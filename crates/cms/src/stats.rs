@@ -325,6 +325,9 @@ pub async fn annual_figures(db: &Db, q: platform::module::FigureQuery) -> DbResu
         pubs = pubs.push(" AND p.site_id = ").push_bind(s);
         topics = topics.push(" AND site_id = ").push_bind(s);
     }
+    if let (Some(org), None) = (q.org_id, q.site_id) {
+        return department_figures(db, org, q.from, q.to).await;
+    }
     let p: Row = db.fetch_one(pubs).await?;
     let t: Row = db.fetch_one(topics).await?;
     let f = |key, label, value: i64, unit| platform::module::Figure { key, label, value: value as f64, unit };
@@ -335,4 +338,45 @@ pub async fn annual_figures(db: &Db, q: platform::module::FigureQuery) -> DbResu
         f("cms.topics", "专栏专题维护数量", t.total, "个"),
         f("cms.topics_new", "新开设专栏专题数量", t.news, "个"),
     ])
+}
+
+/// A department's publishing in a period (its own and its sub-units' articles) and how much of its
+/// annual quota that is, the quota taken pro rata for a period shorter than the year (部门考核).
+async fn department_figures(db: &Db, org: i64, from: i64, to: i64) -> DbResult<Vec<platform::module::Figure>> {
+    let orgs = accounts::list_orgs(db).await?;
+    let units: Vec<i64> =
+        orgs.iter().filter(|o| accounts::org_chain(&orgs, o.id).contains(&org)).map(|o| o.id).collect();
+    let published = db
+        .count(
+            sql("SELECT COUNT(*) FROM article WHERE published_at >= $1 AND published_at < $2")
+                .bind(from)
+                .bind(to)
+                .and_within("org_id", Some(&units)),
+        )
+        .await?;
+    let mut out = vec![platform::module::Figure {
+        key: "cms.org_published",
+        label: "本单位发布信息数",
+        value: published as f64,
+        unit: "条",
+    }];
+    let year = time::OffsetDateTime::from_unix_timestamp(from)
+        .map(|t| t.to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC)).year())
+        .unwrap_or(1970);
+    let target: Option<(i64,)> = db
+        .fetch_optional(
+            sql("SELECT target FROM publish_quota WHERE year = $1 AND org_id = $2").bind(i64::from(year)).bind(org),
+        )
+        .await?;
+    let year_len = (month_start(year + 1, 1) - month_start(year, 1)).max(1) as f64;
+    if let Some((target,)) = target.filter(|t| t.0 > 0) {
+        let due = target as f64 * ((to - from) as f64 / year_len).min(1.0);
+        out.push(platform::module::Figure {
+            key: "cms.quota_rate",
+            label: "信息发布指标完成率",
+            value: (published as f64 / due * 1000.0).round() / 10.0,
+            unit: "%",
+        });
+    }
+    Ok(out)
 }

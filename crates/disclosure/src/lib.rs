@@ -102,7 +102,10 @@ impl platform::module::Module for Disclosure {
         state: &'a AppState,
         q: platform::module::FigureQuery,
     ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
-        Box::pin(blocks::figures(&state.db, q))
+        Box::pin(async move {
+            let cal = self.calendar(&state.db).await;
+            blocks::figures(&state.db, &cal, q).await
+        })
     }
 
     fn search_kinds(&self) -> Vec<platform::module::SearchKind> {

@@ -262,6 +262,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("rating_followup", "差评回访"),
     ("staff", "效能评价工作人员"),
     ("staff_rating", "效能评价"),
+    ("assessment_rule", "部门考核规则"),
     ("demo", "演示数据"),
 ];
 

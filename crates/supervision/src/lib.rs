@@ -7,7 +7,8 @@
 //! owns the 错敏词 dictionary the pre-publication gate and the monitor both read, and shows the access
 //! statistics the kernel counts (`stats`), the website annual report (`annual`), citizens'
 //! subscriptions to what the sites publish (`subscriptions`, public pages under `/dingyue/`) and
-//! the 机关效能评价窗口 where citizens rate the units' staff (`ratings`, under `/pingjia/`).
+//! the 机关效能评价窗口 where citizens rate the units' staff (`ratings`, under `/pingjia/`), and
+//! 部门考核, which scores departments from every module's figures (`assessment`).
 //!
 //! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
 //! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
@@ -23,6 +24,7 @@ use platform::web::{AppState, NavItem};
 pub mod admin;
 pub mod annual;
 pub mod api;
+pub mod assessment;
 pub mod demo;
 pub mod indicators;
 pub mod monitor;
@@ -50,6 +52,7 @@ impl platform::module::Module for Supervision {
     fn templates(&self) -> Vec<(&'static str, &'static str)> {
         let mut t = admin::templates();
         t.extend(ratings::admin::templates());
+        t.extend(assessment::admin::templates());
         t
     }
 
@@ -60,6 +63,7 @@ impl platform::module::Module for Supervision {
             item("/admin/supervision/stats", "访问统计"),
             item("/admin/supervision/annual", "年度报表"),
             item("/admin/supervision/subscriptions", "信息订阅"),
+            item("/admin/supervision/assessment", "部门考核"),
             item("/admin/supervision/ratings", "效能评价"),
             item("/admin/supervision/words", "错敏词库"),
         ]
@@ -72,11 +76,12 @@ impl platform::module::Module for Supervision {
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
         let mut routes = api::routes();
         routes.extend(ratings::api::routes());
+        routes.extend(assessment::api::routes());
         routes
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().merge(ratings::admin::routes())
+        admin::routes().merge(ratings::admin::routes()).merge(assessment::admin::routes())
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
@@ -102,6 +107,14 @@ impl platform::module::Module for Supervision {
         demo: &'a platform::module::DemoSetup,
     ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
         Box::pin(demo::load(state, demo))
+    }
+
+    fn figures<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::FigureQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
+        Box::pin(ratings::figures(state, q))
     }
 
     fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {

@@ -77,7 +77,13 @@ async fn list(
     Query(q): Query<UnitQuery>,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::Supervise)?;
+    if q.unit < 1 {
+        return Err(AppError::invalid("unit", "请指定单位"));
+    }
     let orgs = platform::accounts::list_orgs(&state.db).await?;
+    if !orgs.iter().any(|o| o.id == q.unit) {
+        return Err(AppError::NotFound);
+    }
     if super::managed_units(&staff, &orgs).is_some_and(|m| !m.contains(&q.unit)) {
         return Err(AppError::Forbidden("您只能查看本单位及下属单位的工作人员".into()));
     }

@@ -656,3 +656,50 @@ pub async fn home_block(db: &Db, key: &str) -> Result<Option<platform::module::H
         ],
     }))
 }
+
+// --- figures for other modules ---------------------------------------------------------------
+
+/// Published ratings made in the period (one unit with its sub-units when asked): their number
+/// and, when there are any, the 满意率 — what 部门考核 and reports read.
+pub async fn figures(
+    state: &AppState,
+    q: platform::module::FigureQuery,
+) -> Result<Vec<platform::module::Figure>, AppError> {
+    use platform::module::Figure;
+    let units: Option<Vec<i64>> = match q.org_id {
+        Some(root) => {
+            let orgs = platform::accounts::list_orgs(&state.db).await?;
+            Some(
+                orgs.iter()
+                    .filter(|o| platform::accounts::org_chain(&orgs, o.id).contains(&root))
+                    .map(|o| o.id)
+                    .collect(),
+            )
+        }
+        None => None,
+    };
+    let c: Counts = state
+        .db
+        .fetch_one(
+            sql("SELECT CAST(COALESCE(SUM(CASE WHEN verdict = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS satisfied, \
+                 CAST(COALESCE(SUM(CASE WHEN verdict = 2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS basic, \
+                 CAST(COALESCE(SUM(CASE WHEN verdict = 3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS unsatisfied \
+                 FROM staff_rating WHERE state = 'published' AND created_at >= $1 AND created_at < $2")
+            .bind(q.from)
+            .bind(q.to)
+            .and_within("org_id", units.as_deref()),
+        )
+        .await?;
+    let mut out =
+        vec![Figure { key: "ratings.count", label: "机关效能评价数", value: c.total() as f64, unit: "条" }];
+    // A rate of nothing is left out rather than reported as 0 %.
+    if let Some(p) = c.rate_permille() {
+        out.push(Figure {
+            key: "ratings.satisfaction_rate",
+            label: "机关效能评价满意率",
+            value: p as f64 / 10.0,
+            unit: "%",
+        });
+    }
+    Ok(out)
+}

@@ -946,6 +946,9 @@ async fn every_back_office_post_has_an_api_operation() {
         ),
         ("/admin/supervision/ratings/{id}/moderate", Op("post", "/api/v1/staff-ratings/{id}/actions/{action}")),
         ("/admin/supervision/ratings/publish-plain", Op("post", "/api/v1/staff-ratings/actions/publish-plain")),
+        ("/admin/supervision/assessment/rules", Op("post", "/api/v1/assessment-rules")),
+        ("/admin/supervision/assessment/rules/{id}", Op("put", "/api/v1/assessment-rules/{id}")),
+        ("/admin/supervision/assessment/rules/{id}/delete", Op("delete", "/api/v1/assessment-rules/{id}")),
     ];
     // The back-office posts, read from the routers' source (`.route("/admin/…", … post(…))`).
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

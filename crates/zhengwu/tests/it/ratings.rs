@@ -4,7 +4,8 @@
 //! submission stored once, a second rating in the same month refused — and the rating counts only
 //! once a moderator publishes it (a refusal needs a reason; a decided rating cannot be decided
 //! again); the public pages show the figures and published comments and nothing that identifies
-//! the rater; a unit-scoped supervisor manages only their own units; every write is audited.
+//! the rater; a unit-scoped supervisor manages only their own units; every write is audited. 部门考核
+//! scores departments from those ratings (and the other modules' figures) under the office's rules.
 
 use crate::common;
 
@@ -254,5 +255,98 @@ backend_tests! {
             .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text);
         assert_eq!(app.client().get(&format!("/pingjia/staff/{}", made[0])).await.status, StatusCode::NOT_FOUND);
+    };
+}
+
+/// Publishes `verdicts` for a new staff member of `org` this month, through the public form and
+/// the moderation queue as a citizen and an office would.
+async fn rated(app: &TestApp, admin: &mut Client, org: i64, name: &str, verdicts: &[&str]) {
+    let token = app.token("siteadmin").await;
+    let body = serde_json::json!({ "org_id": org, "name": name, "office_phone": "12345", "active": true });
+    let res = admin.api("POST", "/api/v1/rated-staff", &token, Some(body)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let id = res.json()["id"].as_i64().unwrap();
+    for v in verdicts {
+        let mut c = app.client();
+        let form = c.get(&format!("/pingjia/staff/{id}")).await;
+        let comment = if *v == "3" { "窗口排队时间太长" } else { "" };
+        assert_eq!(rate(&mut c, &form, id, v, comment).await.status, StatusCode::SEE_OTHER);
+    }
+    let res = admin.api("POST", "/api/v1/staff-ratings/actions/publish-plain", &token, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let pending: Vec<(i64,)> =
+        app.db.fetch_all(sql("SELECT id FROM staff_rating WHERE state = 'pending'")).await.unwrap();
+    for (r,) in pending {
+        let res = admin
+            .api("POST", &format!("/api/v1/staff-ratings/{r}/actions/publish"), &token, Some(serde_json::json!({})))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    }
+}
+
+backend_tests! {
+    departments_are_scored_by_the_office_rules_from_the_modules_figures => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let kjj = platform::accounts::org_by_code(&app.db, "112301000123450307").await.unwrap().unwrap();
+        let scj = platform::accounts::org_by_code(&app.db, "1123010001234509X7").await.unwrap().unwrap();
+        let token = app.token("siteadmin").await;
+        let mut admin = login(&app, "siteadmin").await;
+
+        // The sheet: only the staff window's satisfaction (10 points) and letters on time (20).
+        let rules = admin.api("GET", "/api/v1/assessment-rules", &token, None).await.json();
+        assert_eq!(rules["items"].as_array().unwrap().len(), 7, "every install starts with the 100-point sheet");
+        for r in rules["items"].as_array().unwrap() {
+            let res = admin.api("DELETE", &format!("/api/v1/assessment-rules/{}", r["id"]), &token, None).await;
+            assert_eq!(res.status, StatusCode::NO_CONTENT);
+        }
+        let bad = serde_json::json!({ "figure_key": "letters.made_up", "label": "编造", "kind": "rate", "points": 10.0 });
+        let res = admin.api("POST", "/api/v1/assessment-rules", &token, Some(bad)).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("请选择系统提供的取数指标"), "{}", res.text);
+        for (key, label, points) in [("ratings.satisfaction_rate", "机关效能评价满意率", 10.0), ("letters.on_time_rate", "来信按期办结率", 20.0)] {
+            let body = serde_json::json!({ "figure_key": key, "label": label, "kind": "rate", "points": points, "target": 0.0, "sort_order": 1 });
+            assert_eq!(admin.api("POST", "/api/v1/assessment-rules", &token, Some(body)).await.status, StatusCode::CREATED);
+        }
+
+        // 市科技局: three 满意 and one 不满意 published → 75 %; no letters, so that rule does not apply.
+        rated(&app, &mut admin, kjj.id, "赵静", &["1", "1", "1", "3"]).await;
+        let year = platform::calendar::today().year();
+        let scores = admin.api("GET", &format!("/api/v1/assessment?year={year}"), &token, None).await.json();
+        let of = |org: i64| scores["results"].as_array().unwrap().iter().find(|r| r["org_id"] == org).unwrap().clone();
+        let k = of(kjj.id);
+        assert_eq!(k["score"]["score"].as_f64(), Some(75.0), "{k}");
+        assert_eq!(k["rank"].as_u64(), Some(1));
+        let lines = k["score"]["lines"].as_array().unwrap();
+        assert_eq!((lines[0]["value"].as_f64(), lines[0]["earned"].as_f64()), (Some(75.0), Some(7.5)));
+        assert!(lines[1]["value"].is_null(), "no letters: not applicable");
+        let s = of(scj.id);
+        assert!(s["score"]["score"].is_null() && s["rank"].is_null(), "nothing applies to 市场监管局: {s}");
+
+        // The back office shows the same; the breakdown says why; the workbook downloads.
+        let page = admin.get(&format!("/admin/supervision/assessment?year={year}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("哈尔滨市科学技术局") && page.text.contains("75.0"), "{}", page.text);
+        let unit = admin.get(&format!("/admin/supervision/assessment/units/{}?year={year}", kjj.id)).await;
+        assert!(unit.text.contains("本期无此项工作，不适用") && unit.text.contains("75.0 %"), "{}", unit.text);
+        let q3 = admin.get(&format!("/admin/supervision/assessment?year={year}&quarter=9")).await;
+        assert_eq!(q3.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let x = admin.get(&format!("/admin/supervision/assessment.xlsx?year={year}")).await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert!(x.bytes.starts_with(b"PK"), "an xlsx workbook");
+
+        // A unit-scoped supervisor sees only their department and cannot change the sheet.
+        app.user_with_grants("scj_jd", &[Grant { role: Role::Leader, scope: ScopeKind::Org, scope_id: scj.id }]).await;
+        let mut scoped = app.signed_in("scj_jd").await;
+        let page = scoped.get(&format!("/admin/supervision/assessment?year={year}")).await;
+        assert!(page.text.contains("哈尔滨市市场监督管理局") && !page.text.contains("哈尔滨市科学技术局"), "{}", page.text);
+        let res = scoped
+            .post_form("/admin/supervision/assessment/rules", &[("figure_key", "services.bad"), ("label", "差评"), ("kind", "deduct"), ("points", "10"), ("target", "1")])
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+        for action in ["assessment_rule.create", "assessment_rule.delete"] {
+            let n = scalar(&app, sql("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action)).await;
+            assert!(n >= 1, "{action} audited");
+        }
     };
 }
