@@ -263,6 +263,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("staff", "效能评价工作人员"),
     ("staff_rating", "效能评价"),
     ("assessment_rule", "部门考核规则"),
+    ("site_evaluation", "网站评估"),
     ("demo", "演示数据"),
 ];
 
@@ -276,6 +277,7 @@ const VERBS: &[(&str, &str)] = &[
     ("token", "令牌认证"),
     ("key", "密钥"),
     ("create", "新建"),
+    ("score", "打分"),
     ("update", "修改"),
     ("save", "保存"),
     ("delete", "删除"),

@@ -52,6 +52,7 @@ pub async fn load(state: &AppState, demo: &platform::module::DemoSetup) -> anyho
     let subscribers = demo_subscribers(state, i64::from(demo.size("subscribers"))).await?;
     let mut lines = vec![format!("错敏词库：{n} 条"), format!("信息订阅：{subscribers} 位已确认的订阅者")];
     lines.extend(crate::ratings::demo::load(&state.db, demo).await?);
+    lines.extend(crate::evaluation::load_demo(state).await?);
     Ok(lines)
 }
 

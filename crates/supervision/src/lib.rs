@@ -8,7 +8,8 @@
 //! statistics the kernel counts (`stats`), the website annual report (`annual`), citizens'
 //! subscriptions to what the sites publish (`subscriptions`, public pages under `/dingyue/`) and
 //! the 机关效能评价窗口 where citizens rate the units' staff (`ratings`, under `/pingjia/`), and
-//! 部门考核, which scores departments from every module's figures (`assessment`).
+//! 部门考核, which scores departments from every module's figures (`assessment`), and 下级网站评估,
+//! the yearly evaluation of the group's sites with its public ranking (`evaluation`, `/pinggu/`).
 //!
 //! Layout: `indicators` (pure: veto rules, deductions, verdict, fix order), `probe` (availability
 //! probes), `monitor` (runs, results, warnings, the hourly job), `report` (the self-check
@@ -26,6 +27,7 @@ pub mod annual;
 pub mod api;
 pub mod assessment;
 pub mod demo;
+pub mod evaluation;
 pub mod indicators;
 pub mod monitor;
 pub mod ops;
@@ -53,6 +55,7 @@ impl platform::module::Module for Supervision {
         let mut t = admin::templates();
         t.extend(ratings::admin::templates());
         t.extend(assessment::admin::templates());
+        t.extend(evaluation::admin::templates());
         t
     }
 
@@ -63,6 +66,7 @@ impl platform::module::Module for Supervision {
             item("/admin/supervision/stats", "访问统计"),
             item("/admin/supervision/annual", "年度报表"),
             item("/admin/supervision/subscriptions", "信息订阅"),
+            item("/admin/supervision/evaluations", "网站评估"),
             item("/admin/supervision/assessment", "部门考核"),
             item("/admin/supervision/ratings", "效能评价"),
             item("/admin/supervision/words", "错敏词库"),
@@ -77,19 +81,23 @@ impl platform::module::Module for Supervision {
         let mut routes = api::routes();
         routes.extend(ratings::api::routes());
         routes.extend(assessment::api::routes());
+        routes.extend(evaluation::api::routes());
         routes
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().merge(ratings::admin::routes()).merge(assessment::admin::routes())
+        admin::routes()
+            .merge(ratings::admin::routes())
+            .merge(assessment::admin::routes())
+            .merge(evaluation::admin::routes())
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
-        vec!["/dingyue", "/pingjia"]
+        vec!["/dingyue", "/pingjia", "/pinggu"]
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
-        subscriptions::public::routes().merge(ratings::public::routes())
+        subscriptions::public::routes().merge(ratings::public::routes()).merge(evaluation::public::routes())
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {
@@ -118,7 +126,7 @@ impl platform::module::Module for Supervision {
     }
 
     fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
-        vec![ratings::HOME_BLOCK]
+        vec![ratings::HOME_BLOCK, evaluation::HOME_BLOCK]
     }
 
     fn home_block<'a>(
@@ -127,6 +135,11 @@ impl platform::module::Module for Supervision {
         key: &'a str,
         _site_id: i64,
     ) -> platform::module::BoxFuture<'a, Result<Option<platform::module::HomeBlock>, platform::web::AppError>> {
-        Box::pin(ratings::home_block(&state.db, key))
+        Box::pin(async move {
+            if key == evaluation::HOME_BLOCK.key {
+                return evaluation::home_block(state).await;
+            }
+            ratings::home_block(&state.db, key).await
+        })
     }
 }

@@ -947,6 +947,9 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/supervision/ratings/{id}/moderate", Op("post", "/api/v1/staff-ratings/{id}/actions/{action}")),
         ("/admin/supervision/ratings/publish-plain", Op("post", "/api/v1/staff-ratings/actions/publish-plain")),
         ("/admin/supervision/assessment/rules", Op("post", "/api/v1/assessment-rules")),
+        ("/admin/supervision/evaluations", Op("post", "/api/v1/site-evaluations")),
+        ("/admin/supervision/evaluations/{id}/sites/{site}", Op("put", "/api/v1/site-evaluations/{id}/sites/{site}")),
+        ("/admin/supervision/evaluations/{id}/publish", Op("post", "/api/v1/site-evaluations/{id}/actions/publish")),
         ("/admin/supervision/assessment/rules/{id}", Op("put", "/api/v1/assessment-rules/{id}")),
         ("/admin/supervision/assessment/rules/{id}/delete", Op("delete", "/api/v1/assessment-rules/{id}")),
     ];

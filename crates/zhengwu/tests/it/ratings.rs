@@ -350,3 +350,80 @@ backend_tests! {
         }
     };
 }
+
+/// Posts the new-evaluation form (`sites` repeats, as a browser sends checked boxes).
+async fn new_evaluation(c: &mut Client, mut fields: Vec<(&'static str, String)>) -> TestResponse {
+    let token = c.csrf().await;
+    fields.push(("_csrf", token));
+    c.post_form_raw("/admin/supervision/evaluations", &serde_urlencoded::to_string(&fields).unwrap()).await
+}
+
+backend_tests! {
+    an_evaluation_of_the_group_sites_takes_the_monitors_year_and_the_evaluators_points_then_is_published => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let mut admin = login(&app, "siteadmin").await;
+        // The monitor keeps today's result of every site.
+        assert_eq!(admin.post_form("/admin/supervision/run", &[]).await.status, StatusCode::SEE_OTHER);
+        let sites = platform::web::portal::group_sites(&app.db).await.unwrap();
+        let (a, b) = (&sites[1], &sites[2]);
+        let year = platform::calendar::today().year().to_string();
+        let form = |sheet: &'static str| {
+            vec![("name", "年度政府网站绩效评估".to_owned()), ("year", year.clone()), ("indicators", sheet.to_owned()), ("sites", a.code.clone()), ("sites", b.code.clone())]
+        };
+        let res = new_evaluation(&mut admin, form("常态化监测得分|60|监测\n内容|abc|人工")).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("第 2 行的分值"), "{}", res.text);
+        assert!(res.text.contains("内容|abc|人工"), "the sheet typed is kept");
+        let res = new_evaluation(&mut admin, form("常态化监测得分|60|监测\n全年无单项否决|10|否决\n信息发布|30|人工")).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
+
+        // Not public while being scored; publishing waits for every manual score.
+        assert_eq!(app.client().get(&format!("/pinggu/{id}")).await.status, StatusCode::NOT_FOUND);
+        let res = admin.post_form(&format!("/admin/supervision/evaluations/{id}/publish"), &[]).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
+        assert!(res.text.contains(&a.name) && res.text.contains("未评分"), "{}", res.text);
+
+        // The evaluator's points: out of range named and kept; then saved.
+        let path = |s: i64| format!("/admin/supervision/evaluations/{id}/sites/{s}");
+        let res = admin.post_form(&path(a.id), &[("item_2", "31")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("“信息发布”的得分应在 0 到 30 之间") && res.text.contains("value=\"31\""), "{}", res.text);
+        assert_eq!(admin.post_form(&path(a.id), &[("item_2", "28.5")]).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(admin.post_form(&path(b.id), &[("item_2", "20")]).await.status, StatusCode::SEE_OTHER);
+
+        // The monitor's part is today's score on the sheet's 60 points.
+        let monitor: Vec<(i64, f64, i64)> =
+            app.db.fetch_all(sql("SELECT site_id, score, vetoes FROM monitor_result")).await.unwrap();
+        let auto = |site: i64| {
+            let (_, score, vetoes) = monitor.iter().find(|m| m.0 == site).copied().unwrap();
+            ((60.0 * score / 100.0 * 10.0).round() / 10.0, if vetoes == 0 { 10.0 } else { 0.0 })
+        };
+        let res = admin.post_form(&format!("/admin/supervision/evaluations/{id}/publish"), &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let expected_a = auto(a.id).0 + auto(a.id).1 + 28.5;
+
+        // Public: the ranking and each site's sheet; nothing changes afterwards.
+        let mut citizen = app.client();
+        assert!(citizen.get("/pinggu/").await.text.contains("年度政府网站绩效评估"));
+        let ranking = citizen.get(&format!("/pinggu/{id}")).await;
+        assert!(ranking.text.contains(&a.name) && ranking.text.contains(&b.name), "{}", ranking.text);
+        let sheet = citizen.get(&format!("/pinggu/{id}/sites/{}", a.id)).await;
+        let total = format!("总分 <strong>{}</strong>", (expected_a * 10.0).round() / 10.0);
+        assert!(sheet.text.contains(&total) && sheet.text.contains("28.5"), "{total}: {}", sheet.text);
+        let res = admin.post_form(&path(a.id), &[("item_2", "30")]).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "scores are frozen once published");
+        let frozen = scalar(&app, sql("SELECT COUNT(*) FROM site_evaluation_score WHERE evaluation_id = $1").bind(id)).await;
+        assert_eq!(frozen, 6, "two sites × three indicators stored");
+
+        // Only a platform-wide supervisor runs evaluations.
+        let kjj = platform::accounts::org_by_code(&app.db, "112301000123450307").await.unwrap().unwrap();
+        app.user_with_grants("kjj_pg", &[Grant { role: Role::Leader, scope: ScopeKind::Org, scope_id: kjj.id }]).await;
+        let mut scoped = app.signed_in("kjj_pg").await;
+        let res = new_evaluation(&mut scoped, form("常态化监测得分|60|监测")).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        for action in ["site_evaluation.create", "site_evaluation.score", "site_evaluation.publish"] {
+            assert!(scalar(&app, sql("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action)).await >= 1, "{action}");
+        }
+    };
+}
