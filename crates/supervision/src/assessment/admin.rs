@@ -169,15 +169,7 @@ async fn rule_create(
     staff: Staff,
     axum::Form(f): axum::Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    ctx.require_form_token(f.get("_csrf").map_or("", String::as_str))?;
-    let form = rule_form(&f);
-    match super::save_rule(&state, &ctx, &staff, None, &form).await {
-        Ok(_) => Ok(see_other("/admin/supervision/assessment/rules?ok=created")),
-        Err(e) => {
-            let (status, errors) = form_errors(e)?;
-            rules_view(&state, &ctx, &staff, &form, errors, status).await
-        }
-    }
+    submit_rule(&state, &ctx, &staff, None, &f).await
 }
 
 async fn rule_save(
@@ -187,13 +179,27 @@ async fn rule_save(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
+    submit_rule(&state, &ctx, &staff, Some(id), &f).await
+}
+
+/// Saves a new (`id` None) or changed rule from the form; the sheet again with the errors.
+async fn submit_rule(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    id: Option<i64>,
+    f: &BTreeMap<String, String>,
+) -> Result<Response, AppError> {
     ctx.require_form_token(f.get("_csrf").map_or("", String::as_str))?;
-    let form = rule_form(&f);
-    match super::save_rule(&state, &ctx, &staff, Some(id), &form).await {
-        Ok(_) => Ok(see_other("/admin/supervision/assessment/rules?ok=saved")),
+    let form = rule_form(f);
+    match super::save_rule(state, ctx, staff, id, &form).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/supervision/assessment/rules?ok={}",
+            if id.is_some() { "saved" } else { "created" }
+        ))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            rules_view(&state, &ctx, &staff, &form, errors, status).await
+            rules_view(state, ctx, staff, &form, errors, status).await
         }
     }
 }

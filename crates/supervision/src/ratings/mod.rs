@@ -540,54 +540,41 @@ impl Months {
     }
 }
 
-/// Published ratings per unit over `months`.
-pub async fn counts_by_unit(db: &Db, months: &Months) -> DbResult<HashMap<i64, Counts>> {
-    let rows: Vec<(i64, i64, i64, i64)> = db
-        .fetch_all(
-            sql("SELECT org_id, CAST(SUM(satisfied) AS BIGINT), CAST(SUM(basic) AS BIGINT), CAST(SUM(unsatisfied) AS BIGINT) \
-                 FROM staff_rating_tally WHERE month >= $1 AND month <= $2 GROUP BY org_id")
-            .bind(months.from.as_str())
-            .bind(months.to.as_str()),
-        )
-        .await?;
+/// Published ratings in the tally over `months`, grouped by `by` and kept to rows whose
+/// `within.0` equals `within.1` when given (column names come from this module's code).
+async fn tally_by<K>(db: &Db, by: &str, within: Option<(&str, i64)>, months: &Months) -> DbResult<Vec<(K, Counts)>>
+where
+    (K, i64, i64, i64): platform::db::Row,
+{
+    let mut q = sql(format!(
+        "SELECT {by}, CAST(SUM(satisfied) AS BIGINT), CAST(SUM(basic) AS BIGINT), CAST(SUM(unsatisfied) AS BIGINT) \
+         FROM staff_rating_tally WHERE month >= $1 AND month <= $2"
+    ))
+    .bind(months.from.as_str())
+    .bind(months.to.as_str());
+    if let Some((column, value)) = within {
+        q = q.push(&format!(" AND {column} = ")).push_bind(value);
+    }
+    let rows: Vec<(K, i64, i64, i64)> = db.fetch_all(q.push(&format!(" GROUP BY {by}"))).await?;
     Ok(rows
         .into_iter()
-        .map(|(o, satisfied, basic, unsatisfied)| (o, Counts { satisfied, basic, unsatisfied }))
+        .map(|(k, satisfied, basic, unsatisfied)| (k, Counts { satisfied, basic, unsatisfied }))
         .collect())
+}
+
+/// Published ratings per unit over `months`.
+pub async fn counts_by_unit(db: &Db, months: &Months) -> DbResult<HashMap<i64, Counts>> {
+    Ok(tally_by(db, "org_id", None, months).await?.into_iter().collect())
 }
 
 /// Published ratings per staff member of one unit over `months`.
 pub async fn counts_by_staff(db: &Db, org_id: i64, months: &Months) -> DbResult<HashMap<i64, Counts>> {
-    let rows: Vec<(i64, i64, i64, i64)> = db
-        .fetch_all(
-            sql("SELECT staff_id, CAST(SUM(satisfied) AS BIGINT), CAST(SUM(basic) AS BIGINT), CAST(SUM(unsatisfied) AS BIGINT) \
-                 FROM staff_rating_tally WHERE org_id = $1 AND month >= $2 AND month <= $3 GROUP BY staff_id")
-            .bind(org_id)
-            .bind(months.from.as_str())
-            .bind(months.to.as_str()),
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(s, satisfied, basic, unsatisfied)| (s, Counts { satisfied, basic, unsatisfied }))
-        .collect())
+    Ok(tally_by(db, "staff_id", Some(("org_id", org_id)), months).await?.into_iter().collect())
 }
 
 /// One staff member's published ratings per month over `months` (oldest first).
 pub async fn counts_by_month(db: &Db, staff_id: i64, months: &Months) -> DbResult<BTreeMap<String, Counts>> {
-    let rows: Vec<(String, i64, i64, i64)> = db
-        .fetch_all(
-            sql("SELECT month, CAST(SUM(satisfied) AS BIGINT), CAST(SUM(basic) AS BIGINT), CAST(SUM(unsatisfied) AS BIGINT) \
-                 FROM staff_rating_tally WHERE staff_id = $1 AND month >= $2 AND month <= $3 GROUP BY month")
-            .bind(staff_id)
-            .bind(months.from.as_str())
-            .bind(months.to.as_str()),
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, satisfied, basic, unsatisfied)| (m, Counts { satisfied, basic, unsatisfied }))
-        .collect())
+    Ok(tally_by(db, "month", Some(("staff_id", staff_id)), months).await?.into_iter().collect())
 }
 
 /// Staff shown in the window per unit.
