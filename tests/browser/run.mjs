@@ -128,6 +128,7 @@ const pages = [
   ['网站评估', '/pinggu/'],
   ['网站评估·排名', '/pinggu/1'],
   ['网站评估·评分表', '/pinggu/1/sites/2'],
+  ['网站年度报表', '/nianbao/'],
   ['网上调查列表', '/canyu/surveys/'],
   ['网上调查（结果）', '/canyu/surveys/1'],
   ['网上调查（进行中）', '/canyu/surveys/2'],

@@ -31,6 +31,8 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/jd_words.html", include_str!("../templates/admin/jd_words.html")),
         ("admin/jd_annual.html", include_str!("../templates/admin/jd_annual.html")),
         ("admin/jd_annual_list.html", include_str!("../templates/admin/jd_annual_list.html")),
+        ("public/jd_annual_index.html", include_str!("../templates/public/jd_annual_index.html")),
+        ("public/jd_annual_report.html", include_str!("../templates/public/jd_annual_report.html")),
         ("admin/jd_stats_period.html", include_str!("../templates/admin/jd_stats_period.html")),
         ("admin/jd_stats_group.html", include_str!("../templates/admin/jd_stats_group.html")),
         ("admin/jd_stats_site.html", include_str!("../templates/admin/jd_stats_site.html")),
@@ -56,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/supervision/annual", get(crate::annual::list_page))
         .route("/admin/supervision/annual/sites/{id}", get(crate::annual::report_page).post(crate::annual::save_form))
         .route("/admin/supervision/annual/sites/{id}/report.xlsx", get(crate::annual::report_xlsx))
+        .route("/admin/supervision/annual/sites/{id}/publish", post(crate::annual::publish_form))
         .route("/admin/supervision/stats", get(crate::stats::group_page))
         .route("/admin/supervision/stats/sites/{id}", get(crate::stats::site_page))
         .route("/admin/supervision/stats/sites/{id}/stats.xlsx", get(crate::stats::site_xlsx))
@@ -179,7 +182,7 @@ fn report_context(s: &SiteReport, at: i64) -> Value {
         site => sv(&s.site), year, quarter, at => platform::fmt_time(at), verdict => a.verdict.label(), score => format!("{:.1}", a.score),
         vetoes => a.vetoes.iter().map(|v| context! { label => v.rule.label, rule => v.rule.rule, count => v.count,
             result => if v.reached { "否决" } else { "通过" } }).collect::<Vec<_>>(),
-        deductions => indicators::INDICATORS.iter().chain(std::iter::once(&indicators::GUIDE_INCOMPLETE)).filter(|i| i.points > 0.0)
+        deductions => indicators::all().filter(|i| i.points > 0.0)
             .map(|i| { let d = a.deductions.iter().find(|d| d.indicator.key == i.key);
                 context! { label => i.label, category => i.category, cap => format!("{:.0}", i.cap),
                     count => d.map_or(0, |d| d.count), points => format!("{:.1}", d.map_or(0.0, |d| d.points)) } })

@@ -408,6 +408,90 @@ pub async fn save(
     Ok(())
 }
 
+/// Makes the report public on the site (audited): what is stored now, generated figures
+/// included, is what citizens read until it is published again. The first publication's time is
+/// kept — the 31 January duty is judged on it.
+pub async fn publish(state: &AppState, ctx: &Ctx, auth: &Auth, site_id: i64, year: i32) -> Result<i64, AppError> {
+    let r = report(state, auth, site_id, year, None).await?;
+    let snapshot =
+        serde_json::json!({ "site": r.site.name, "code": r.site.code, "year": r.year, "sections": r.sections });
+    let at = now();
+    state
+        .db
+        .execute(
+            sql("INSERT INTO annual_report (site_id, year, manual, updated_by, updated_at, published_at, published) \
+                 VALUES ($1,$2,$3,$4,$5,$5,$6) ON CONFLICT (site_id, year) DO UPDATE SET \
+                 published_at = COALESCE(annual_report.published_at, excluded.published_at), published = excluded.published")
+            .bind(site_id)
+            .bind(r.year)
+            .bind(serde_json::to_string(&r.manual).map_err(|e| AppError::Internal(e.to_string()))?)
+            .bind(ctx.username())
+            .bind(at)
+            .bind(snapshot.to_string()),
+        )
+        .await?;
+    state
+        .audit(
+            ctx,
+            "annual_report.publish",
+            &format!("site:{site_id}/{}", r.year),
+            "success",
+            format!("公开{}{}年度报表", r.site.name, r.year),
+        )
+        .await;
+    Ok(at)
+}
+
+/// A published report as citizens read it: (site name, year, first published, sections).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Published {
+    pub site_id: i64,
+    pub year: i64,
+    pub published_at: i64,
+    pub published: String,
+}
+
+pub async fn published(db: &platform::db::Db) -> platform::db::DbResult<Vec<Published>> {
+    db.fetch_all(sql(
+        "SELECT site_id, year, published_at, published FROM annual_report WHERE published_at IS NOT NULL ORDER BY year DESC, site_id",
+    ))
+    .await
+}
+
+/// The 31 January duty for last year's report, for every site that existed last year: a
+/// pre-warning in January while it is not public, a deduction from February on.
+pub async fn findings(
+    state: &AppState,
+    sites: &[GroupSite],
+    now: i64,
+) -> Result<Vec<platform::module::Finding>, AppError> {
+    let today = platform::fmt_date(now);
+    let (Ok(year), Ok(month)) = (today[..4].parse::<i32>(), today[5..7].parse::<u32>()) else { return Ok(Vec::new()) };
+    let due_year = year - 1;
+    let year_start = platform::parse_date(&format!("{year:04}-01-01")).unwrap_or(0);
+    let public: Vec<(i64,)> = state
+        .db
+        .fetch_all(sql("SELECT site_id FROM annual_report WHERE year = $1 AND published_at IS NOT NULL").bind(due_year))
+        .await?;
+    Ok(sites
+        .iter()
+        .filter(|s| s.created_at < year_start)
+        .filter(|s| !public.iter().any(|p| p.0 == s.id))
+        .map(|s| platform::module::Finding {
+            indicator: "annual_report_late".into(),
+            site_id: Some(s.id),
+            subject: format!("{due_year}年度政府网站工作年度报表"),
+            detail: if month == 1 {
+                format!("须于 {year} 年 1 月 31 日前在网站公开，目前尚未公开")
+            } else {
+                format!("应于 {year} 年 1 月 31 日前在网站公开，至今未公开")
+            },
+            fix_url: format!("/admin/supervision/annual/sites/{}?year={due_year}", s.id),
+            warning: month == 1,
+        })
+        .collect())
+}
+
 /// The report as a workbook: one sheet, section by section, with where each figure came from.
 pub fn workbook(r: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
@@ -550,8 +634,15 @@ async fn report_view(
         None => (None, BTreeMap::new(), StatusCode::OK),
     };
     let r = report(state, staff, id, year, typed).await?;
+    let published_at: Option<(Option<i64>,)> = state
+        .db
+        .fetch_optional(
+            sql("SELECT published_at FROM annual_report WHERE site_id = $1 AND year = $2").bind(id).bind(r.year),
+        )
+        .await?;
     let page = context! { site => sv(&r.site), year => r.year, sections => sv(&r.sections), form => sv(&r.manual), errors,
-    deadline => format!("{}年1月31日", r.year + 1) };
+    deadline => format!("{}年1月31日", r.year + 1), published_at => published_at.and_then(|p| p.0),
+    public_url => format!("/nianbao/{}/{}", r.site.code, r.year) };
     Ok((status, state.render(ctx, "admin/jd_annual.html", page)?).into_response())
 }
 
@@ -593,4 +684,70 @@ pub async fn report_xlsx(
     let bytes = workbook(&r).map_err(|e| AppError::Internal(format!("年度报表生成失败：{e}")))?;
     let name = format!("{}-{}年度政府网站工作年度报表.xlsx", r.site.name, r.year);
     Ok(platform::web::download(&format!("annual-report-{}.xlsx", r.year), Some(&name), platform::web::XLSX, bytes))
+}
+
+pub async fn publish_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    ctx.require_form_token(f.get("_csrf").map_or("", String::as_str))?;
+    let year = q.year.unwrap_or_else(default_year);
+    publish(&state, &ctx, &staff, id, year).await?;
+    Ok(see_other(&format!("/admin/supervision/annual/sites/{id}?year={year}&ok=saved")))
+}
+
+// --- on the portal ---------------------------------------------------------------------------
+
+pub static SECTION: platform::web::portal::Section =
+    platform::web::portal::Section {
+        name: "网站年度报表", root: "/nianbao/", nav: &[("/nianbao/", "年度报表")]
+    };
+
+pub fn public_routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/nianbao/", axum::routing::get(public_index))
+        .route("/nianbao/{site}/{year}", axum::routing::get(public_report))
+}
+
+async fn public_index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    let list: Vec<_> = published(&state.db)
+        .await?
+        .iter()
+        .filter_map(|p| {
+            let v: serde_json::Value = serde_json::from_str(&p.published).ok()?;
+            Some(context! { site => v["site"].as_str().unwrap_or_default().to_owned(), code => v["code"].as_str().unwrap_or_default().to_owned(),
+                year => p.year, published_at => p.published_at })
+        })
+        .collect();
+    let v = context! { title => "政府网站工作年度报表", list, nav_current => "/nianbao/" };
+    state.public_response(&ctx, &SECTION, "public/jd_annual_index.html", StatusCode::OK, v, false).await
+}
+
+async fn public_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, year)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let site = platform::web::portal::group_sites(&state.db)
+        .await?
+        .into_iter()
+        .find(|s| s.code == code)
+        .ok_or(AppError::NotFound)?;
+    let p = published(&state.db)
+        .await?
+        .into_iter()
+        .find(|p| p.site_id == site.id && p.year == year)
+        .ok_or(AppError::NotFound)?;
+    let report: serde_json::Value =
+        serde_json::from_str(&p.published).map_err(|e| AppError::Internal(e.to_string()))?;
+    let title = format!("{}政府网站工作年度报表（{year}年度）", site.name);
+    let v = context! {
+        title => title.clone(), sections => sv(&report["sections"]), published_at => p.published_at, nav_current => "/nianbao/",
+        crumbs => vec![("/nianbao/".to_owned(), "网站年度报表".to_owned()), (String::new(), title)],
+    };
+    state.public_response(&ctx, &SECTION, "public/jd_annual_report.html", StatusCode::OK, v, false).await
 }

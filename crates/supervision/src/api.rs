@@ -53,6 +53,13 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(schema_of::<ManualInput>),
             routing::put(annual_put),
         ),
+        r(
+            "post",
+            "/api/v1/annual-reports/sites/{id}/{year}/actions/publish",
+            "在网站公开年度报表（以当前数据和填报内容为准，公开时间以首次为准）",
+            None,
+            routing::post(annual_publish),
+        ),
         r("get", "/api/v1/visits", "各站点的浏览量和独立访客", None, routing::get(visits))
             .with_query(schema_of::<PeriodQuery>),
         r(
@@ -200,4 +207,15 @@ async fn annual_put(
 ) -> Result<Json<Value>, AppError> {
     annual::save(&state, &ctx, &staff, id, year, &input).await?;
     Ok(Json(annual_json(&annual::report(&state, &staff, id, year, None).await?)))
+}
+
+async fn annual_publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, year)): Path<(i64, i32)>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::Supervise)?;
+    let at = annual::publish(&state, &ctx, &staff, id, year).await?;
+    Ok(Json(json!({ "site_id": id, "year": year, "published_at": at })))
 }

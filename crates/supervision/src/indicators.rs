@@ -75,14 +75,29 @@ pub const INDICATORS: [Indicator; 13] = [
     },
 ];
 
-/// The service-guide indicator is kept apart so the table above stays the 2019 order.
-pub const GUIDE_INCOMPLETE: Indicator =
+/// Indicators beyond the 2019 table, kept apart so the table above stays in its order: service
+/// guides (the services module's completeness check) and the website annual report, which must be
+/// public by 31 January (国办函〔2018〕12号; 5 points, as the provinces' self-check tables weigh it).
+pub const MORE: [Indicator; 2] = [
     Indicator {
         key: "guide_incomplete", label: "办事指南要素缺失", category: "办事服务", points: 1.0, cap: 15.0
-    };
+    },
+    Indicator {
+        key: "annual_report_late",
+        label: "政府网站工作年度报表未按时公开",
+        category: "信息发布",
+        points: 5.0,
+        cap: 5.0,
+    },
+];
+
+/// Every indicator, the 2019 table first.
+pub fn all() -> impl Iterator<Item = &'static Indicator> {
+    INDICATORS.iter().chain(MORE.iter())
+}
 
 pub fn indicator(key: &str) -> Option<&'static Indicator> {
-    INDICATORS.iter().chain(std::iter::once(&GUIDE_INCOMPLETE)).find(|i| i.key == key)
+    all().find(|i| i.key == key)
 }
 
 /// A veto item: reached when the findings of its indicators together number at least `threshold`.
@@ -236,9 +251,7 @@ pub fn assess(findings: &[Finding]) -> Assessment {
             VetoState { rule: *r, count: n, reached: n >= r.threshold, warnings: count(&warnings, r.indicators) }
         })
         .collect();
-    let deductions: Vec<Deduction> = INDICATORS
-        .iter()
-        .chain(std::iter::once(&GUIDE_INCOMPLETE))
+    let deductions: Vec<Deduction> = all()
         .filter(|i| i.points > 0.0)
         .filter_map(|i| {
             let n = problems.get(i.key).copied().unwrap_or(0);

@@ -93,11 +93,14 @@ impl platform::module::Module for Supervision {
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
-        vec!["/dingyue", "/pingjia", "/pinggu"]
+        vec!["/dingyue", "/pingjia", "/pinggu", "/nianbao"]
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
-        subscriptions::public::routes().merge(ratings::public::routes()).merge(evaluation::public::routes())
+        subscriptions::public::routes()
+            .merge(ratings::public::routes())
+            .merge(evaluation::public::routes())
+            .merge(annual::public_routes())
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {

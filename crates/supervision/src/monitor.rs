@@ -72,6 +72,7 @@ pub async fn run(state: &AppState, site_id: Option<i64>, now: i64) -> Result<Gro
     for s in &sites {
         all.extend(probe::findings(s.id, &probe::week(&state.db, s.id, now).await?));
     }
+    all.extend(crate::annual::findings(state, &sites, now).await?);
     let mut by_site: BTreeMap<i64, Vec<Finding>> = BTreeMap::new();
     for mut f in all {
         // What belongs to the group as a whole counts for the portal.

@@ -45,8 +45,7 @@ pub fn self_check_xlsx(s: &SiteReport, at: i64) -> Result<Vec<u8>, XlsxError> {
     for (c, h) in ["类别", "指标", "问题数", "扣分", "分值上限"].iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
-    let scored =
-        indicators::INDICATORS.iter().chain(std::iter::once(&indicators::GUIDE_INCOMPLETE)).filter(|i| i.points > 0.0);
+    let scored = indicators::all().filter(|i| i.points > 0.0);
     for (n, i) in scored.enumerate() {
         let r = n as u32 + 1;
         let d = a.deductions.iter().find(|d| d.indicator.key == i.key);

@@ -103,11 +103,13 @@ pub struct GroupSite {
     pub host: Option<String>,
     /// Its path under the group's address (`/kjj`), empty for the portal.
     pub path_prefix: String,
+    /// When it was set up (a yearly duty starts with the first full year).
+    pub created_at: i64,
 }
 
 /// The group's sites in their order (the first is the portal).
 pub async fn group_sites(db: &crate::db::Db) -> crate::db::DbResult<Vec<GroupSite>> {
-    db.fetch_all(crate::db::sql("SELECT id, code, name, kind, site_id_code, sponsor, icp, psb, owner_org_id, host, path_prefix FROM site ORDER BY sort_order, id"))
+    db.fetch_all(crate::db::sql("SELECT id, code, name, kind, site_id_code, sponsor, icp, psb, owner_org_id, host, path_prefix, created_at FROM site ORDER BY sort_order, id"))
         .await
 }
 

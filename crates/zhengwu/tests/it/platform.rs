@@ -938,6 +938,10 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/supervision/words/import", Op("post", "/api/v1/wording-rules")),
         ("/admin/supervision/words/{id}/delete", Op("delete", "/api/v1/wording-rules/{id}")),
         ("/admin/supervision/annual/sites/{id}", Op("put", "/api/v1/annual-reports/sites/{id}/{year}")),
+        (
+            "/admin/supervision/annual/sites/{id}/publish",
+            Op("post", "/api/v1/annual-reports/sites/{id}/{year}/actions/publish"),
+        ),
         ("/admin/supervision/staff", Op("post", "/api/v1/rated-staff")),
         ("/admin/supervision/staff/{id}", Op("put", "/api/v1/rated-staff/{id}")),
         (

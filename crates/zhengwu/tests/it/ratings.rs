@@ -427,3 +427,58 @@ backend_tests! {
         }
     };
 }
+
+backend_tests! {
+    the_website_annual_report_goes_public_and_its_31_january_duty_is_watched => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let sites = platform::web::portal::group_sites(&app.db).await.unwrap();
+        let site = sites[1].clone();
+        // The site has existed since before last year.
+        let long_ago = platform::parse_date("2024-03-01").unwrap();
+        app.db.execute(sql("UPDATE site SET created_at = $1 WHERE id = $2").bind(long_ago).bind(site.id)).await.unwrap();
+        let this_year = platform::calendar::today().year();
+        let last = this_year - 1;
+        let finding = |r: &supervision::monitor::GroupReport| {
+            r.site(site.id).unwrap().findings.iter().find(|f| f.indicator == "annual_report_late").cloned()
+        };
+        // In January a pre-warning; from February a deduction of 5 points.
+        let jan = platform::parse_datetime(&format!("{this_year}-01-20 10:00")).unwrap();
+        let feb = platform::parse_datetime(&format!("{this_year}-02-01 00:30")).unwrap();
+        let r = supervision::monitor::run(&app.state, Some(site.id), jan).await.unwrap();
+        let f = finding(&r).expect("a warning in January");
+        assert!(f.warning && f.detail.contains("1 月 31 日前"), "{f:?}");
+        assert_eq!(f.fix_url, format!("/admin/supervision/annual/sites/{}?year={last}", site.id));
+        let r = supervision::monitor::run(&app.state, Some(site.id), feb).await.unwrap();
+        let f = finding(&r).expect("a problem from February");
+        assert!(!f.warning);
+        let d = r.site(site.id).unwrap().assessment.deductions.iter().find(|d| d.indicator.key == "annual_report_late").cloned();
+        assert_eq!(d.map(|d| d.points), Some(5.0));
+        // A site set up this year owes nothing for last year.
+        let fresh = supervision::monitor::run(&app.state, Some(sites[2].id), feb).await.unwrap();
+        assert!(fresh.site(sites[2].id).unwrap().findings.iter().all(|f| f.indicator != "annual_report_late"));
+
+        // The office publishes last year's report; the portal shows it; the duty is met.
+        let mut admin = login(&app, "siteadmin").await;
+        let res = admin.post_form(&format!("/admin/supervision/annual/sites/{}/publish?year={last}", site.id), &[]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let page = admin.get(&format!("/admin/supervision/annual/sites/{}?year={last}", site.id)).await;
+        assert!(page.text.contains(&format!("/nianbao/{}/{last}", site.code)), "{}", page.text);
+        let mut citizen = app.client();
+        let index = citizen.get("/nianbao/").await;
+        assert!(index.text.contains(&format!("{}（{last}年度）", site.name)), "{}", index.text);
+        let public = citizen.get(&format!("/nianbao/{}/{last}", site.code)).await;
+        assert_eq!(public.status, StatusCode::OK);
+        assert!(public.text.contains("网站标识码") || public.text.contains("网站名称"), "{}", public.text);
+        assert_eq!(citizen.get(&format!("/nianbao/{}/{this_year}", site.code)).await.status, StatusCode::NOT_FOUND, "not published");
+        assert!(finding(&supervision::monitor::run(&app.state, Some(site.id), feb).await.unwrap()).is_none());
+        // Publishing again keeps the first date.
+        let first: (i64,) = app.db.fetch_one(sql("SELECT published_at FROM annual_report WHERE site_id = $1 AND year = $2").bind(site.id).bind(last)).await.unwrap();
+        app.db.execute(sql("UPDATE annual_report SET published_at = published_at - 86400 WHERE site_id = $1").bind(site.id)).await.unwrap();
+        let token = app.token("siteadmin").await;
+        let res = admin.api("POST", &format!("/api/v1/annual-reports/sites/{}/{last}/actions/publish", site.id), &token, None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let again: (i64,) = app.db.fetch_one(sql("SELECT published_at FROM annual_report WHERE site_id = $1 AND year = $2").bind(site.id).bind(last)).await.unwrap();
+        assert_eq!(again.0, first.0 - 86_400);
+        assert!(scalar(&app, sql("SELECT COUNT(*) FROM audit_log WHERE action = 'annual_report.publish'")).await >= 2);
+    };
+}
