@@ -64,7 +64,7 @@ fn classify(state: &AppState, sites: &[Site], path: &str) -> PathRef {
 /// Resolves internal links against the database, remembering what it asked.
 pub struct LinkResolver {
     sites: std::sync::Arc<Vec<Site>>,
-    hosts: Vec<String>,
+    pub hosts: Vec<String>,
     channels: HashMap<i64, (i64, bool)>,
     articles: HashMap<i64, bool>,
     attachments: HashMap<i64, bool>,
@@ -319,7 +319,11 @@ async fn published_content(
     q: ComplianceQuery,
 ) -> Result<Vec<Finding>, AppError> {
     let mut resolver = LinkResolver::new(state, cms).await?;
+    let hosts = resolver.hosts.clone();
+    let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
     let mut out = Vec::new();
+    // (address, site, article title, where to fix it) of every external link, for the register.
+    let mut external: Vec<(String, i64, String, String)> = Vec::new();
     let mut after = 0i64;
     loop {
         let batch: Vec<LiveText> = state
@@ -350,6 +354,10 @@ async fn published_content(
                 }
             }
             for link in content_check::links(&a.body) {
+                if let Some(url) = content_check::external_url(&link, &hosts) {
+                    external.push((url, a.site_id, a.title.clone(), fix.clone()));
+                    continue;
+                }
                 if let Some(reason) = resolver.broken(state, &link, a.id).await? {
                     out.push(finding(
                         "link_broken_internal",
@@ -363,7 +371,31 @@ async fn published_content(
             }
         }
     }
+    out.extend(external_findings(state, &external, q.now).await?);
     Ok(out)
+}
+
+/// Notes the external links in the register (the supervision module checks them) and reports
+/// those found broken — after two failures an hour apart — or unverifiable (the server refused
+/// the checker; reported apart, without a deduction).
+async fn external_findings(
+    state: &AppState,
+    external: &[(String, i64, String, String)],
+    now: i64,
+) -> Result<Vec<Finding>, AppError> {
+    let mut urls: Vec<String> = external.iter().map(|e| e.0.clone()).collect();
+    urls.sort();
+    urls.dedup();
+    platform::links::note(&state.db, &urls, now).await?;
+    let troubled = platform::links::troubled(&state.db, &urls).await?;
+    Ok(external
+        .iter()
+        .filter_map(|(url, site, title, fix)| {
+            let s = troubled.get(url)?;
+            let indicator = if s.state == "broken" { "link_broken_external" } else { "link_unverifiable" };
+            Some(finding(indicator, *site, format!("《{title}》→ {url}"), s.detail.clone(), fix.clone(), false))
+        })
+        .collect())
 }
 
 /// Everything the CMS reports to the compliance monitor.

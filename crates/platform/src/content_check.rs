@@ -247,6 +247,18 @@ pub fn internal_path(link: &str, hosts: &[&str]) -> Option<String> {
         .then(|| u.path().to_owned())
 }
 
+/// An absolute http(s) address outside the group's `hosts`, as the external link checker keeps it
+/// (without its `#fragment`); `None` for our own pages and anything else.
+pub fn external_url(link: &str, hosts: &[&str]) -> Option<String> {
+    let mut u = url::Url::parse(link.trim()).ok()?;
+    let host = u.host_str()?;
+    if !matches!(u.scheme(), "http" | "https") || hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return None;
+    }
+    u.set_fragment(None);
+    Some(u.to_string())
+}
+
 /// What an article offers to the checks.
 #[derive(Debug, Clone, Default)]
 pub struct Text<'a> {

@@ -38,6 +38,7 @@ pub mod db;
 pub mod i18n;
 pub mod intake;
 pub mod jobs;
+pub mod links;
 pub mod mail;
 pub mod module;
 pub mod outbox;

@@ -76,9 +76,10 @@ pub const INDICATORS: [Indicator; 13] = [
 ];
 
 /// Indicators beyond the 2019 table, kept apart so the table above stays in its order: service
-/// guides (the services module's completeness check) and the website annual report, which must be
-/// public by 31 January (国办函〔2018〕12号; 5 points, as the provinces' self-check tables weigh it).
-pub const MORE: [Indicator; 2] = [
+/// guides (the services module's completeness check), the website annual report, which must be
+/// public by 31 January (国办函〔2018〕12号; 5 points, as the provinces' self-check tables weigh it),
+/// and external links found broken by the link checker (unverifiable ones are listed, not deducted).
+pub const MORE: [Indicator; 4] = [
     Indicator {
         key: "guide_incomplete", label: "办事指南要素缺失", category: "办事服务", points: 1.0, cap: 15.0
     },
@@ -88,6 +89,21 @@ pub const MORE: [Indicator; 2] = [
         category: "信息发布",
         points: 5.0,
         cap: 5.0,
+    },
+    Indicator {
+        key: "link_broken_external",
+        label: "站外链接、图片或附件失效",
+        category: "网站可用性",
+        points: 1.0,
+        cap: 5.0,
+    },
+    // Reported apart and not deducted: the other server refused the checker (429/403).
+    Indicator {
+        key: "link_unverifiable",
+        label: "站外链接无法核实（对方网站拒绝检查）",
+        category: "网站可用性",
+        points: 0.0,
+        cap: 0.0,
     },
 ];
 

@@ -29,6 +29,7 @@ pub mod assessment;
 pub mod demo;
 pub mod evaluation;
 pub mod indicators;
+pub mod linkcheck;
 pub mod monitor;
 pub mod ops;
 pub mod probe;

@@ -214,6 +214,15 @@ pub fn spawn(state: AppState) {
             if let Err(e) = hourly(&state, now).await {
                 tracing::warn!(error = %e, "compliance monitor run failed");
             }
+            // After the run: the monitor reads what earlier checks found, and a slow host never
+            // delays it.
+            match crate::linkcheck::run(&state, now, probe::TIMEOUT, crate::linkcheck::HOST_GAP).await {
+                Ok(s) if s.checked > 0 => {
+                    tracing::info!(checked = s.checked, broken = s.broken, "external links checked")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "external link check failed"),
+            }
         }
     });
 }

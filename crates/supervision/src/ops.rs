@@ -42,8 +42,8 @@ pub async fn run_and_store(state: &AppState, ctx: &Ctx, auth: &Auth) -> Result<G
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SettingsInput {
-    /// The address the home page is probed at (http://…); empty: the site's own address.
-    #[schemars(regex(pattern = r"^(|http://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?(/\S*)?)$"))]
+    /// The address the home page is probed at (http:// or https://…); empty: the site's own address.
+    #[schemars(regex(pattern = r"^(|https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?(/\S*)?)$"))]
     pub probe_url: String,
     /// Who receives the pre-warnings by mail.
     #[schemars(regex(pattern = r"^(|[^@\s<>,]+@[^@\s<>,.][^@\s<>,]*\.[^@\s<>,.]+)$"), length(max = 254))]
@@ -66,9 +66,10 @@ pub async fn save_settings(
     let mut errs = Vec::new();
     let probe_url = input.probe_url.trim();
     if !probe_url.is_empty()
-        && url::Url::parse(probe_url).map_or(true, |u| u.scheme() != "http" || u.host_str().is_none())
+        && url::Url::parse(probe_url)
+            .map_or(true, |u| !matches!(u.scheme(), "http" | "https") || u.host_str().is_none())
     {
-        errs.push(FieldError::new("probe_url", "探测地址须为 http:// 开头的完整网址"));
+        errs.push(FieldError::new("probe_url", "探测地址须为 http:// 或 https:// 开头的完整网址"));
     }
     let email = input.warning_email.trim();
     if !email.is_empty() && !platform::codes::valid_email(email) {

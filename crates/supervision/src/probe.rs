@@ -1,5 +1,5 @@
-//! Availability probes (站点可访问性): each site's home page fetched from inside the process at its
-//! public address every hour — 24 probes a day, above the inspection's 20 — with the inspection's
+//! Availability probes (站点可访问性): each site's home page fetched (http or https) from inside the
+//! process at its public address every hour — 24 probes a day, above the inspection's 20 — with the inspection's
 //! 15-second limit, stored, and read back as the week's failure share for the unreachable veto.
 
 use std::time::{Duration, Instant};
@@ -26,13 +26,32 @@ pub struct Outcome {
     pub error: String,
 }
 
-/// Fetches `url` once (plain HTTP/1.1, no redirects followed: a 3xx answers, so it counts as up).
+/// Fetches `url` once (HTTP/1.1 over plain TCP or TLS, no redirects followed: a 3xx answers, so it
+/// counts as up) and reads the whole page: a home page that starts and then hangs is not available.
 pub async fn fetch(url: &str, timeout: Duration) -> Outcome {
+    fetch_with(url, timeout, Read::Page).await
+}
+
+/// Whether `url` answers, by its status alone (the external link checker: a linked file may be
+/// large, and its status says whether it is there).
+pub async fn status(url: &str, timeout: Duration) -> Outcome {
+    fetch_with(url, timeout, Read::Status).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Page,
+    Status,
+}
+
+async fn fetch_with(url: &str, timeout: Duration, read: Read) -> Outcome {
     let started = Instant::now();
-    let result = tokio::time::timeout(timeout, request(url)).await;
+    let result = tokio::time::timeout(timeout, request(url, read)).await;
     let millis = started.elapsed().as_millis() as i64;
     match result {
-        Err(_) => Outcome { status: None, ok: false, millis, error: format!("{} 秒内无响应", timeout.as_secs()) },
+        Err(_) => {
+            Outcome { status: None, ok: false, millis, error: format!("{} 秒内无响应", timeout.as_secs().max(1)) }
+        }
         Ok(Err(e)) => Outcome { status: None, ok: false, millis, error: e },
         Ok(Ok(code)) => Outcome {
             status: Some(code),
@@ -43,32 +62,71 @@ pub async fn fetch(url: &str, timeout: Duration) -> Outcome {
     }
 }
 
-async fn request(url: &str) -> Result<u16, String> {
-    let u = url::Url::parse(url).map_err(|_| "探测地址无效".to_owned())?;
-    if u.scheme() != "http" {
-        return Err("仅支持 http:// 探测地址（https 请在前置代理的内网地址上探测）".into());
-    }
-    let host = u.host_str().ok_or("探测地址缺少主机名")?.to_owned();
-    let port = u.port_or_known_default().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.map_err(|e| format!("无法连接：{e}"))?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("HTTP 握手失败：{e}"))?;
-    tokio::spawn(async move {
-        let _ = conn.await;
+/// The TLS settings for https addresses: the machine's trusted roots, loaded once.
+fn tls() -> Result<tokio_rustls::TlsConnector, String> {
+    static CONFIG: std::sync::OnceLock<Result<std::sync::Arc<tokio_rustls::rustls::ClientConfig>, String>> =
+        std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        for cert in found.certs {
+            let _ = roots.add(cert);
+        }
+        if roots.is_empty() {
+            return Err("本机没有可用的根证书，无法检查 https 地址".to_owned());
+        }
+        let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map(|b| std::sync::Arc::new(b.with_root_certificates(roots).with_no_client_auth()))
+            .map_err(|e| e.to_string())
     });
+    config.clone().map(tokio_rustls::TlsConnector::from)
+}
+
+async fn request(url: &str, read: Read) -> Result<u16, String> {
+    let u = url::Url::parse(url).map_err(|_| "地址无效".to_owned())?;
+    let https = match u.scheme() {
+        "http" => false,
+        "https" => true,
+        _ => return Err("只能检查 http:// 或 https:// 地址".into()),
+    };
+    let host = u.host_str().ok_or("地址缺少主机名")?.to_owned();
+    let port = u.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.map_err(|e| format!("无法连接：{e}"))?;
     let path = match u.query() {
         Some(q) => format!("{}?{q}", u.path()),
         None => u.path().to_owned(),
     };
+    let host_header = if u.port().is_some() { format!("{host}:{port}") } else { host.clone() };
     let req = hyper::Request::get(path)
-        .header(hyper::header::HOST, u.host_str().map(|h| format!("{h}:{port}")).unwrap_or_default())
-        .header(hyper::header::USER_AGENT, "Zhengwu-Monitor/1 (站点可访问性探测)")
+        .header(hyper::header::HOST, host_header)
+        .header(hyper::header::USER_AGENT, "Zhengwu-Monitor/1 (政府网站监测)")
         .body(Empty::<Bytes>::new())
         .map_err(|e| e.to_string())?;
+    if https {
+        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| e.to_string())?;
+        let tls = tls()?.connect(name, stream).await.map_err(|e| format!("TLS 握手失败：{e}"))?;
+        exchange(TokioIo::new(tls), req, read).await
+    } else {
+        exchange(TokioIo::new(stream), req, read).await
+    }
+}
+
+async fn exchange<I>(io: I, req: hyper::Request<Empty<Bytes>>, read: Read) -> Result<u16, String>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(io).await.map_err(|e| format!("HTTP 握手失败：{e}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
     let res = sender.send_request(req).await.map_err(|e| format!("请求失败：{e}"))?;
     let code = res.status().as_u16();
-    // Read the page: a home page that starts and then hangs is not available.
-    res.into_body().collect().await.map_err(|e| format!("读取页面失败：{e}"))?;
+    if read == Read::Page {
+        res.into_body().collect().await.map_err(|e| format!("读取页面失败：{e}"))?;
+    }
     Ok(code)
 }
 

@@ -9,6 +9,7 @@ mod cms;
 mod data;
 mod disclosure;
 mod interaction;
+mod links;
 mod office;
 mod participation;
 mod platform;
