@@ -213,7 +213,44 @@ pub async fn create(state: &AppState, ctx: &Ctx, auth: &Auth, input: &ItemInput)
             format!("编入公开目录：{}", doc.title),
         )
         .await;
+    tell_subscribers(state, &item).await;
     Ok(item)
+}
+
+/// The subscription topic of one 主题分类 (on the portal, where `/gongkai/` lives).
+pub fn topic_key(topic: &str) -> String {
+    format!("disclosure:topic:{topic}")
+}
+
+/// The portal's 信息公开 topics: one per 主题分类.
+pub async fn subscription_topics(state: &AppState, site_id: i64) -> Vec<platform::changes::Topic> {
+    if platform::web::portal::portal_site_id(&state.db).await != Some(site_id as u64) {
+        return Vec::new();
+    }
+    crate::domain::TOPICS
+        .iter()
+        .map(|t| platform::changes::Topic {
+            key: topic_key(t), label: (*t).to_owned(), group: "政府信息公开".into()
+        })
+        .collect()
+}
+
+/// Tells the subscribers of an item's 主题分类 that it was catalogued (once per item; an edit
+/// tells nobody again).
+async fn tell_subscribers(state: &AppState, item: &Item) {
+    let Some(site_id) = platform::web::portal::portal_site_id(&state.db).await else { return };
+    let change = platform::changes::Change {
+        source: format!("disclosure_item:{}", item.id),
+        site_id: site_id as i64,
+        path: format!("gongkai/items/{}", item.id),
+        title: item.title.clone(),
+        summary: format!("索引号 {}。{}", item.index_no, item.summary.chars().take(100).collect::<String>()),
+        topics: vec![topic_key(&item.topic)],
+        published_at: platform::db::now(),
+    };
+    if let Err(e) = platform::changes::announce(&state.db, &change).await {
+        tracing::error!(error = %e, item = item.id, "subscription announcement failed");
+    }
 }
 
 /// Writes a checked item for `doc` with the agency's next index number (one transaction).

@@ -97,6 +97,14 @@ impl platform::module::Module for Disclosure {
         Box::pin(blocks::home_block(&state.db, key, site_id))
     }
 
+    fn subscription_topics<'a>(
+        &'a self,
+        state: &'a AppState,
+        site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::changes::Topic>, platform::web::AppError>> {
+        Box::pin(async move { Ok(catalogue::subscription_topics(state, site_id).await) })
+    }
+
     fn figures<'a>(
         &'a self,
         state: &'a AppState,

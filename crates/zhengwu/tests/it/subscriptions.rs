@@ -201,4 +201,36 @@ backend_tests! {
         let mut editor = login(&app, "editor").await;
         assert_eq!(editor.get("/admin/supervision/subscriptions").await.status, StatusCode::FORBIDDEN);
     };
+
+    a_disclosure_category_subscriber_hears_of_each_new_catalogue_item_once => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let portal = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
+        let news = cms::store::channels_of(&app.db, portal.id).await.unwrap().into_iter().find(|c| c.slug == "bmdt").unwrap();
+        let mut citizen = app.client();
+        let form = citizen.get("/dingyue/").await;
+        assert!(form.text.contains("政府信息公开") && form.text.contains("财政预决算"), "{}", form.text);
+        let fields = [("site", "hrb"), ("via", "mail"), ("email", "li@example.com"), ("frequency", "immediate"), ("topics", "disclosure:topic:财政预决算")];
+        let ok = subscribe(&mut citizen, &form, &fields).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+        let confirm = app.mail.wait_for("li@example.com", "请确认订阅").await;
+        assert!(confirm.body.contains("财政预决算"), "{}", confirm.body);
+        let link = path_in(&confirm.body, "/dingyue/confirm/");
+        assert_eq!(citizen.post_form(&link, &[]).await.status, StatusCode::OK);
+
+        // Two documents catalogued: one under 财政预决算, one under 政府采购.
+        let token = app.token("siteadmin").await;
+        let budget = "哈尔滨市2026年市级部门预算公开说明";
+        for (title, topic) in [(budget, "财政预决算"), ("哈尔滨市政府采购意向公开", "政府采购")] {
+            let doc = publish(&app, news.id, title).await;
+            let body = serde_json::json!({ "document_id": doc, "org": "112301000123450307", "topic": topic, "genre": "通知" });
+            let res = app.client().api("POST", "/api/v1/disclosure-items", &token, Some(body)).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        }
+        // Only the item in the subscribed category is sent, once, linking to its catalogue page.
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 1);
+        assert_eq!(supervision::subscriptions::run_immediate(&app.state).await.unwrap(), 0);
+        let alert = app.mail.wait_for("li@example.com", budget).await;
+        assert!(alert.body.contains("/gongkai/items/"), "{}", alert.body);
+        assert!(!app.mail.all().iter().any(|m| m.subject.contains("政府采购意向")));
+    };
 }
