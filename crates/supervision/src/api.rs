@@ -60,6 +60,15 @@ pub fn routes() -> Vec<ApiRoute> {
             None,
             routing::post(annual_publish),
         ),
+        ApiRoute::new(
+            "监督考核",
+            "post",
+            "/api/v1/sms/replies",
+            "短信网关回传的用户回复：回复 TD 等退订词即退订该号码的全部短信订阅（供短信网关调用，需系统设置权限的令牌）",
+            Some(Perm::SystemSettings),
+            Some(schema_of::<SmsReply>),
+            routing::post(sms_reply),
+        ),
         r("get", "/api/v1/visits", "各站点的浏览量和独立访客", None, routing::get(visits))
             .with_query(schema_of::<PeriodQuery>),
         r(
@@ -218,4 +227,26 @@ async fn annual_publish(
     staff.require_anywhere(Perm::Supervise)?;
     let at = annual::publish(&state, &ctx, &staff, id, year).await?;
     Ok(Json(json!({ "site_id": id, "year": year, "published_at": at })))
+}
+
+#[derive(Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+struct SmsReply {
+    /// 回复短信的手机号码
+    #[serde(default)]
+    #[schemars(length(max = 20))]
+    phone: String,
+    /// 回复内容
+    #[serde(default)]
+    #[schemars(length(max = 500))]
+    text: String,
+}
+
+async fn sms_reply(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(b): Json<SmsReply>,
+) -> Result<Json<Value>, AppError> {
+    staff.require(Perm::SystemSettings, &platform::roles::ResourceScope::platform())?;
+    let ended = crate::subscriptions::sms_reply(&state, &b.phone, &b.text).await?;
+    Ok(Json(json!({ "unsubscribed": ended })))
 }

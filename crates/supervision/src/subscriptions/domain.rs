@@ -307,7 +307,14 @@ pub fn digest_mail(
 pub fn alert_sms(site: &str, items: &[Item], total: usize, unsubscribe: &str) -> String {
     let first = items.first().map(|i| format!("{} {}", i.title, i.url)).unwrap_or_default();
     let more = if total > 1 { format!("等 {total} 条信息") } else { String::new() };
-    format!("【{site}】{first}{more}。退订请访问 {unsubscribe}")
+    format!("【{site}】{first}{more}。回复TD退订，或访问 {unsubscribe}")
+}
+
+/// Whether a text message replied to an alert asks to stop them: TD (退订), T, N, 0000 and the
+/// Chinese words, as carriers' users send them, in any case and with spaces around.
+pub fn is_stop_reply(text: &str) -> bool {
+    let t = text.trim().trim_matches(|c: char| c.is_ascii_punctuation() || "。！".contains(c)).to_ascii_uppercase();
+    matches!(t.as_str(), "TD" | "T" | "N" | "0000" | "QX" | "退订" | "取消" | "取消订阅")
 }
 
 #[cfg(test)]
@@ -404,8 +411,18 @@ mod tests {
             body.contains("3. 关于冬季供暖的通知") && body.contains("另有 2 条") && body.contains(&links.unsubscribe)
         );
         let sms = alert_sms("市政府", &items, 3, "http://x/u");
-        assert!(sms.contains("等 3 条") && sms.ends_with("退订请访问 http://x/u"), "{sms}");
+        assert!(sms.contains("等 3 条") && sms.ends_with("回复TD退订，或访问 http://x/u"), "{sms}");
         let (_, body) = confirm_mail("市政府", &["本地要闻".into()], "http://x/c");
         assert!(body.contains("· 本地要闻") && body.contains("http://x/c") && body.contains("忽略"));
+    }
+
+    #[test]
+    fn stop_replies_are_recognised() {
+        for yes in ["TD", " td ", "Td。", "T", "n", "0000", "退订", "取消订阅", "QX!"] {
+            assert!(is_stop_reply(yes), "{yes}");
+        }
+        for no in ["", "TDD", "谢谢", "好的", "1", "订阅"] {
+            assert!(!is_stop_reply(no), "{no}");
+        }
     }
 }

@@ -389,6 +389,44 @@ pub async fn unsubscribe(db: &Db, s: &Subscriber, how: &str) -> DbResult<()> {
     Ok(())
 }
 
+/// A text message a subscriber sent back through the SMS gateway: a stop word (回复TD退订) ends
+/// every SMS subscription of that number and confirms by SMS; anything else is ignored. Returns
+/// how many subscriptions ended. The number is matched by its keyed hash, never stored in clear.
+pub async fn sms_reply(state: &AppState, phone: &str, text: &str) -> Result<usize, AppError> {
+    if !domain::is_stop_reply(text) {
+        return Ok(0);
+    }
+    let phone: String = phone.trim().trim_start_matches("+86").chars().filter(char::is_ascii_digit).collect();
+    let hash = lookup_hash(&phone);
+    let subs: Vec<Subscriber> = state
+        .db
+        .fetch_all(
+            sql("SELECT * FROM subscriber WHERE channel = 'sms' AND address_hash = $1 AND state <> 'ended'")
+                .bind(hash.as_str()),
+        )
+        .await?;
+    for s in &subs {
+        unsubscribe(&state.db, s, "sms-reply").await?;
+    }
+    if !subs.is_empty() {
+        let mut tx = state.db.begin().await?;
+        platform::outbox::enqueue_many(
+            &mut tx,
+            &[Outgoing {
+                channel: Channel::Sms,
+                to: phone.clone(),
+                subject: String::new(),
+                body: "您已退订政府网站信息订阅，不会再收到订阅短信。".into(),
+                unsubscribe: String::new(),
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        state.wake_outbox();
+    }
+    Ok(subs.len())
+}
+
 // ---- sending ------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -191,7 +191,7 @@ backend_tests! {
         assert_eq!(supervision::subscriptions::run_digests(&app.state, tomorrow).await.unwrap(), 1);
         assert_eq!(supervision::subscriptions::run_digests(&app.state, tomorrow + 60).await.unwrap(), 0);
         let log = app.sms_log_with(title).await;
-        assert!(log.contains("退订请访问") && log.contains("/dingyue/unsubscribe/"), "{log}");
+        assert!(log.contains("回复TD退订") && log.contains("/dingyue/unsubscribe/"), "{log}");
 
         // The office sees counts, never the number; an editor does not see the page.
         let mut admin = login(&app, "siteadmin").await;
@@ -200,6 +200,21 @@ backend_tests! {
         assert!(page.text.contains(&news.name) && !page.text.contains("5678"), "{}", page.text);
         let mut editor = login(&app, "editor").await;
         assert_eq!(editor.get("/admin/supervision/subscriptions").await.status, StatusCode::FORBIDDEN);
+
+        // The gateway passes on replies: chatter is ignored, TD ends the subscription and confirms.
+        let gateway = app.token("sysadmin").await;
+        let mut g = app.client();
+        let reply = |text: &str| serde_json::json!({ "phone": "+8613912345678", "text": text });
+        let res = g.api("POST", "/api/v1/sms/replies", &gateway, Some(reply("谢谢"))).await;
+        assert_eq!(res.json()["unsubscribed"], 0, "{}", res.text);
+        let editor_token = app.token("editor").await;
+        assert_eq!(g.api("POST", "/api/v1/sms/replies", &editor_token, Some(reply("TD"))).await.status, StatusCode::FORBIDDEN);
+        let res = g.api("POST", "/api/v1/sms/replies", &gateway, Some(reply(" td "))).await;
+        assert_eq!(res.json()["unsubscribed"], 1, "{}", res.text);
+        app.sms_log_with("您已退订").await;
+        assert_eq!(scalar(&app, sql("SELECT COUNT(*) FROM subscriber WHERE state = 'ended' AND ended_how = 'sms-reply'")).await, 1);
+        publish(&app, news.id, "退订后的新信息").await;
+        assert_eq!(supervision::subscriptions::run_digests(&app.state, tomorrow + 86_400).await.unwrap(), 0);
     };
 
     a_disclosure_category_subscriber_hears_of_each_new_catalogue_item_once => |app: TestApp| async move {
