@@ -140,18 +140,23 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
         )
         .await?;
     let mut round = Round::default();
-    for m in due {
-        let claimed = db
-            .execute(
-                sql("UPDATE outbox SET next_at = $1 WHERE id = $2 AND state = 'pending' AND next_at = $3")
-                    .bind(now + CLAIM_SECONDS)
-                    .bind(m.id)
-                    .bind(m.next_at),
-            )
-            .await?;
-        if claimed == 0 {
-            continue;
-        }
+    if due.is_empty() {
+        return Ok(round);
+    }
+    // One statement claims the round: a row another node claimed meanwhile has its `next_at`
+    // moved past `now` and is not returned, so no message is sent by two nodes.
+    let claimed: Vec<(i64,)> = db
+        .fetch_all(
+            sql("UPDATE outbox SET next_at = $1 WHERE state = 'pending' AND next_at <= $2 AND id IN (")
+                .bind(now + CLAIM_SECONDS)
+                .bind(now)
+                .push_bind_list(due.iter().map(|m| m.id))
+                .push(") RETURNING id"),
+        )
+        .await?;
+    let claimed: std::collections::HashSet<i64> = claimed.into_iter().map(|r| r.0).collect();
+    let mine: Vec<Message> = due.into_iter().filter(|m| claimed.contains(&m.id)).collect();
+    for (i, m) in mine.iter().enumerate() {
         let to = crate::sealed::open(&m.recipient).unwrap_or_default();
         let delivered = if m.channel == Channel::Sms.code() {
             sms.send(&to, &m.body);
@@ -193,7 +198,18 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
                     round.retrying += 1;
                 }
                 // The relay is most likely down for the rest as well: leave them for the next round
-                // rather than wait out a timeout per message (their attempts are not used up).
+                // rather than wait out a timeout per message (their attempts are not used up), and
+                // release their claim so they are due again at once.
+                let rest: Vec<i64> = mine[i + 1..].iter().map(|m| m.id).collect();
+                if !rest.is_empty() {
+                    db.execute(
+                        sql("UPDATE outbox SET next_at = $1 WHERE state = 'pending' AND id IN (")
+                            .bind(now)
+                            .push_bind_list(rest)
+                            .push(")"),
+                    )
+                    .await?;
+                }
                 break;
             }
         }

@@ -731,6 +731,39 @@ async fn schemas_match_between_backends() {
 }
 
 backend_tests! {
+    two_nodes_delivering_the_same_round_send_each_message_once => |app: TestApp| async move {
+        use platform::outbox;
+        // Queued for later, out of the running worker's reach; two "nodes" deliver at once.
+        let later = platform::db::now() + 10_000;
+        for i in 0..60 {
+            let to = format!("reader{i}@example.com");
+            outbox::enqueue(&mut &app.db, outbox::Channel::Mail, &to, "【信息订阅】新信息", "正文", later).await.unwrap();
+        }
+        let (a, b) = tokio::join!(
+            outbox::deliver_due(&app.db, &app.state.mailer, &app.state.sms, later),
+            outbox::deliver_due(&app.db, &app.state.mailer, &app.state.sms, later)
+        );
+        assert_eq!(a.unwrap().sent + b.unwrap().sent, 60, "every message sent by one of them");
+        app.mail.wait_for("reader59@example.com", "新信息").await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mails = app.mail.all();
+        for i in 0..60 {
+            let to = format!("reader{i}@example.com");
+            assert_eq!(mails.iter().filter(|m| m.to.contains(&to)).count(), 1, "{to} got one mail");
+        }
+        // A relay failure mid-round leaves the rest due at once, not held by the claim.
+        for i in 0..3 {
+            outbox::enqueue(&mut &app.db, outbox::Channel::Mail, &format!("late{i}@example.com"), "【信息订阅】另一条", "正文", later).await.unwrap();
+        }
+        let down = platform::mail::Mailer::new(Some("smtp://127.0.0.1:9"), "noreply@harbin.gov.cn");
+        let r = outbox::deliver_due(&app.db, &down, &app.state.sms, later).await.unwrap();
+        assert_eq!((r.sent, r.retrying), (0, 1));
+        let r = outbox::deliver_due(&app.db, &app.state.mailer, &app.state.sms, later).await.unwrap();
+        assert_eq!(r.sent, 2, "the two not tried were released");
+    };
+}
+
+backend_tests! {
     mail_waits_in_the_outbox_while_the_relay_is_down => |app: TestApp| async move {
         use platform::outbox;
         let count = |state: &'static str| {
