@@ -23,10 +23,10 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct ManualInput {
     /// 回应公众关注热点或重大舆情数量（次）
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub hot_responses: String,
     /// 注册用户数（个）
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub registered_users: String,
     /// 是否使用统一平台（是/否）
     #[schemars(extend("enum" = ["", "是", "否"]))]
@@ -35,13 +35,13 @@ pub struct ManualInput {
     #[schemars(extend("enum" = ["", "是", "否"]))]
     pub smart_qa: String,
     /// 安全检测评估次数
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub security_checks: String,
     /// 发现问题数量
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub security_found: String,
     /// 问题整改数量
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub security_fixed: String,
     /// 是否建立安全监测预警机制（是/否）
     #[schemars(extend("enum" = ["", "是", "否"]))]
@@ -56,19 +56,19 @@ pub struct ManualInput {
     #[schemars(length(max = 100))]
     pub weibo_name: String,
     /// 微博信息发布量
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub weibo_posts: String,
     /// 微博关注量
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub weibo_followers: String,
     /// 微信名称
     #[schemars(length(max = 100))]
     pub wechat_name: String,
     /// 微信信息发布量
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub wechat_posts: String,
     /// 微信订阅数
-    #[schemars(length(max = 12))]
+    #[schemars(length(max = 12), regex(pattern = r"^\s*[0-9]*\s*$"))]
     pub wechat_subscribers: String,
     /// 其他移动新媒体
     #[schemars(length(max = 200))]
@@ -86,10 +86,10 @@ pub struct ManualInput {
     #[schemars(length(max = 50))]
     pub filler: String,
     /// 联系电话
-    #[schemars(length(max = 30))]
+    #[schemars(length(max = 30), regex(pattern = r"^\s*[0-9 ()（）-]*\s*$"))]
     pub phone: String,
     /// 填报日期（YYYY-MM-DD）
-    #[schemars(regex(pattern = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])$"))]
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     pub filled_on: String,
 }
 

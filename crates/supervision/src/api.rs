@@ -247,6 +247,12 @@ async fn sms_reply(
     Json(b): Json<SmsReply>,
 ) -> Result<Json<Value>, AppError> {
     staff.require(Perm::SystemSettings, &platform::roles::ResourceScope::platform())?;
+    if b.phone.chars().count() > 20 {
+        return Err(AppError::invalid("phone", "手机号码最多 20 个字符"));
+    }
+    if b.text.chars().count() > 500 {
+        return Err(AppError::invalid("text", "回复内容最多 500 字"));
+    }
     let ended = crate::subscriptions::sms_reply(&state, &b.phone, &b.text).await?;
     Ok(Json(json!({ "unsubscribed": ended })))
 }

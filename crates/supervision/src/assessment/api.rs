@@ -87,8 +87,8 @@ async fn delete_rule(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::Supervise)?;
     super::delete_rule(&state, &ctx, &staff, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(json!({ "id": id, "deleted": true })))
 }
