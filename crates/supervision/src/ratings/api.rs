@@ -50,9 +50,10 @@ pub fn routes() -> Vec<ApiRoute> {
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 struct UnitQuery {
-    /// 单位 id
+    /// 单位 id（不填为本人管理的全部单位）
+    #[serde(default)]
     #[schemars(range(min = 1))]
-    unit: i64,
+    unit: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -77,25 +78,30 @@ async fn list(
     Query(q): Query<UnitQuery>,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::Supervise)?;
-    if q.unit < 1 {
-        return Err(AppError::invalid("unit", "请指定单位"));
-    }
     let orgs = platform::accounts::list_orgs(&state.db).await?;
-    if !orgs.iter().any(|o| o.id == q.unit) {
-        return Err(AppError::NotFound);
-    }
-    if super::managed_units(&staff, &orgs).is_some_and(|m| !m.contains(&q.unit)) {
-        return Err(AppError::Forbidden("您只能查看本单位及下属单位的工作人员".into()));
-    }
-    let people = super::staff_of(&state.db, q.unit, false).await?;
-    let counts = super::counts_by_staff(&state.db, q.unit, &Months::this_year()).await?;
-    let items: Vec<Value> = people
-        .iter()
-        .map(|p| {
+    let managed = super::managed_units(&staff, &orgs);
+    let units: Vec<i64> = match q.unit {
+        Some(u) if u < 1 => return Err(AppError::invalid("unit", "单位 id 应为正整数")),
+        Some(u) if !orgs.iter().any(|o| o.id == u) => return Err(AppError::NotFound),
+        Some(u) if managed.as_ref().is_some_and(|m| !m.contains(&u)) => {
+            return Err(AppError::Forbidden("您只能查看本单位及下属单位的工作人员".into()));
+        }
+        Some(u) => vec![u],
+        None => orgs.iter().map(|o| o.id).filter(|id| managed.as_ref().is_none_or(|m| m.contains(id))).collect(),
+    };
+    let year = Months::this_year();
+    let mut items: Vec<Value> = Vec::new();
+    for unit in units {
+        let people = super::staff_of(&state.db, unit, false).await?;
+        if people.is_empty() {
+            continue;
+        }
+        let counts = super::counts_by_staff(&state.db, unit, &year).await?;
+        items.extend(people.iter().map(|p| {
             let c = counts.get(&p.id).copied().unwrap_or_default();
             json!({ "staff": p, "year": c, "rate": c.rate_text() })
-        })
-        .collect();
+        }));
+    }
     Ok(Json(json!({ "items": items })))
 }
 

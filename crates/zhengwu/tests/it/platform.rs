@@ -22,6 +22,9 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     ops.extend(office::api::routes());
     ops.extend(data::api::routes());
     ops.extend(supervision::api::routes());
+    ops.extend(supervision::ratings::api::routes());
+    ops.extend(supervision::assessment::api::routes());
+    ops.extend(supervision::evaluation::api::routes());
     ops
 }
 
@@ -136,11 +139,17 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
+        // The SMS gateway's replies come with a system account's token.
+        (_, "/api/v1/sms/replies") => &[Sysadmin],
         (_, p)
             if p.starts_with("/api/v1/monitor")
                 || p.starts_with("/api/v1/wording-rules")
                 || p.starts_with("/api/v1/visits")
-                || p.starts_with("/api/v1/annual-reports") =>
+                || p.starts_with("/api/v1/annual-reports")
+                || p.starts_with("/api/v1/rated-staff")
+                || p.starts_with("/api/v1/staff-ratings")
+                || p.starts_with("/api/v1/assessment")
+                || p.starts_with("/api/v1/site-evaluations") =>
         {
             &[SiteAdmin, Leader]
         }
