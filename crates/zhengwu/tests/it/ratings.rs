@@ -343,6 +343,9 @@ backend_tests! {
             .post_form("/admin/supervision/assessment/rules", &[("figure_key", "services.bad"), ("label", "差评"), ("kind", "deduct"), ("points", "10"), ("target", "1")])
             .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
+        // They read the sheet in words, not codes.
+        let sheet = scoped.get("/admin/supervision/assessment/rules").await;
+        assert!(sheet.text.contains("按比率得分") && !sheet.text.contains("<td>rate</td>"), "{}", sheet.text);
 
         for action in ["assessment_rule.create", "assessment_rule.delete"] {
             let n = scalar(&app, sql("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action)).await;
