@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 #[serde(default)]
 pub struct PeriodQuery {
     /// 统计期：年（2026）、月（2026-12）或日（2026-12-06）；默认本月
-    #[schemars(regex(pattern = r"^$|^20\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"))]
+    #[schemars(regex(pattern = concat!(r"^$|^20\d\d(-(0[1-9]|1[0-2]))?$|^", platform::calendar_day_pattern!(), "$")))]
     pub period: String,
 }
 

@@ -209,14 +209,18 @@ pub struct CommentBody {
     pub comment: String,
 }
 
+/// The regular expression of a calendar day `YYYY-MM-DD` that exists (30-day months, February,
+/// 29 February in leap years), as a literal for `concat!` in schema patterns: the handlers refuse
+/// `06-31`, and a schema-valid request must be accepted.
+#[macro_export]
+macro_rules! calendar_day_pattern {
+    () => {
+        r"(?:\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))|(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)"
+    };
+}
+
 /// A calendar day `YYYY-MM-DD`, or empty (no bound): the pattern query and body schemas declare.
-/// It admits only days that exist (30-day months, February, 29 February in leap years), because
-/// the handlers refuse `06-31` and a schema-valid request must be accepted.
-pub const DATE_OR_EMPTY: &str = concat!(
-    r"^$",
-    r"|^\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))$",
-    r"|^(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29$"
-);
+pub const DATE_OR_EMPTY: &str = concat!(r"^$|^", calendar_day_pattern!(), "$");
 /// A link field: `http(s)://…` or a path on this site (`/…`, not `//…`), as `check_link` accepts.
 pub const LINK: &str = r"^(https?://\S+|/([^/\s]\S*)?)$";
 /// External links must be http(s): a `javascript:` URL in a link field is an XSS vector.
@@ -230,7 +234,7 @@ pub fn check_link(url: &str) -> Result<(), String> {
 }
 
 /// A Beijing time `YYYY-MM-DD HH:MM` (or with `T`, as `datetime-local` sends), or empty.
-pub const DATETIME_OR_EMPTY: &str = r"^$|^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2\d|3[01])[ T]([01]\d|2[0-3]):[0-5]\d$";
+pub const DATETIME_OR_EMPTY: &str = concat!(r"^$|^", calendar_day_pattern!(), r"[ T]([01]\d|2[0-3]):[0-5]\d$");
 
 /// The JSON Schema of a request body or query, generated from the handler's input type (draft 2020-12 as
 /// OpenAPI 3.1 uses, subschemas inlined), so the document says exactly which fields, types, lengths
@@ -772,12 +776,13 @@ async fn calendar_post(
 
 #[cfg(test)]
 mod tests {
-    use super::DATE_OR_EMPTY;
+    use super::{DATE_OR_EMPTY, DATETIME_OR_EMPTY};
 
     /// The pattern admits exactly the days `parse_date` accepts, over ordinary, leap and century years.
     #[test]
     fn the_date_pattern_admits_exactly_the_days_that_exist() {
         let pattern = regex::Regex::new(DATE_OR_EMPTY).unwrap();
+        let datetime = regex::Regex::new(DATETIME_OR_EMPTY).unwrap();
         assert!(pattern.is_match(""));
         for year in [1900, 1999, 2000, 2023, 2024, 2100, 2400] {
             for month in 1..=13 {
@@ -788,6 +793,9 @@ mod tests {
                         .is_ok();
                     assert_eq!(pattern.is_match(&text), exists, "{text}");
                     assert_eq!(crate::parse_date(&text).is_some(), exists, "{text}");
+                    let at = format!("{text} 08:30");
+                    assert_eq!(datetime.is_match(&at), exists, "{at}");
+                    assert_eq!(crate::parse_datetime(&at).is_some(), exists, "{at}");
                 }
             }
         }
