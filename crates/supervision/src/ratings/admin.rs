@@ -91,10 +91,11 @@ async fn ratings_page(
         )
         .await?;
     let mut queue = Vec::new();
+    let names = super::names(&state.db, pending.iter().map(|r| r.staff_id)).await?;
     for r in &pending {
-        let person = super::staff(&state.db, r.staff_id).await?.unwrap_or_default();
+        let person = names.get(&r.staff_id).cloned().unwrap_or_default();
         let unit = orgs.iter().find(|o| o.id == r.org_id).map(|o| o.name.clone()).unwrap_or_default();
-        queue.push(context! { r => sv(r), verdict => r.verdict_label(), person => person.name, unit });
+        queue.push(context! { r => sv(r), verdict => r.verdict_label(), person, unit });
     }
     let months = months_of(q.year);
     let by_unit = super::counts_by_unit(&state.db, &months).await?;

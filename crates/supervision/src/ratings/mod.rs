@@ -105,6 +105,19 @@ pub async fn staff(db: &Db, id: i64) -> DbResult<Option<StaffMember>> {
     db.fetch_optional(sql(format!("SELECT {STAFF_COLUMNS} FROM rated_staff WHERE id = $1")).bind(id)).await
 }
 
+/// Staff names by id, for lists of ratings (one query for the page, not one per row).
+pub async fn names(db: &Db, ids: impl IntoIterator<Item = i64>) -> DbResult<HashMap<i64, String>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> =
+        db.fetch_all(sql("SELECT id, name FROM rated_staff WHERE id IN (").push_bind_list(ids).push(")")).await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// A unit's staff in display order (only those shown in the window when `active_only`).
 pub async fn staff_of(db: &Db, org_id: i64, active_only: bool) -> DbResult<Vec<StaffMember>> {
     let q = sql(format!("SELECT {STAFF_COLUMNS} FROM rated_staff WHERE org_id = $1")).bind(org_id);
