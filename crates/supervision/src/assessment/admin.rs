@@ -128,13 +128,14 @@ async fn rules_view(
     state: &AppState,
     ctx: &Ctx,
     staff: &Staff,
-    form: &RuleInput,
+    form: &BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let rules = super::rules(&state.db).await?;
     let can_edit = staff.can(Perm::Supervise, &platform::roles::ResourceScope::platform());
     let page = context! {
+        // The new-rule form shows what was typed, as typed (a number that did not parse included).
         rules => sv(&rules), form => sv(form), errors, can_edit,
         figures => ASSESSABLE.iter().map(|f| context! { key => f.0, label => f.1, unit => f.2 }).collect::<Vec<_>>(),
         kinds => Kind::ALL.iter().map(|k| context! { code => k.code(), label => k.label() }).collect::<Vec<_>>(),
@@ -146,7 +147,7 @@ async fn rules_view(
 
 async fn rules_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::Supervise)?;
-    let form = RuleInput { kind: "rate".into(), points: 10.0, ..RuleInput::default() };
+    let form = BTreeMap::from([("kind".to_owned(), "rate".to_owned()), ("points".to_owned(), "10".to_owned())]);
     rules_view(&state, &ctx, &staff, &form, BTreeMap::new(), StatusCode::OK).await
 }
 
@@ -199,7 +200,7 @@ async fn submit_rule(
         ))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
-            rules_view(state, ctx, staff, &form, errors, status).await
+            rules_view(state, ctx, staff, f, errors, status).await
         }
     }
 }

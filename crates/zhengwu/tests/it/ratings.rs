@@ -322,6 +322,13 @@ backend_tests! {
         let s = of(scj.id);
         assert!(s["score"]["score"].is_null() && s["rank"].is_null(), "nothing applies to 市场监管局: {s}");
 
+        // A rule typed wrongly in the back office is named and kept as typed.
+        let res = admin
+            .post_form("/admin/supervision/assessment/rules", &[("figure_key", "services.bad"), ("label", "差评"), ("kind", "deduct"), ("points", "十分"), ("target", "1")])
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("分值应在 0.5 到 100 之间") && res.text.contains("value=\"十分\""), "{}", res.text);
+
         // The back office shows the same; the breakdown says why; the workbook downloads.
         let page = admin.get(&format!("/admin/supervision/assessment?year={year}")).await;
         assert_eq!(page.status, StatusCode::OK);
