@@ -1,11 +1,13 @@
 //! 协同办公 (collaborative office), the intranet side: it works in a back-office-only deployment
-//! with no public site. So far 公文交换 — documents between units with 签发, live per-recipient
-//! status, 签收 with receipts bound to the digests of what was received (kept in the audit chain),
-//! 退文, 催办, 撤回, distribution and handling notes, statistics.
+//! with no public site. 公文交换 — documents between units with 签发, live per-recipient status,
+//! 签收 with receipts bound to the digests of what was received (kept in the audit chain), 退文,
+//! 催办, 撤回, distribution and handling notes, statistics — and 建议提案办理 (`proposals`: the
+//! deputies' suggestions and members' proposals from 交办 to rating, with the public replies under
+//! `/jianyi/`).
 //!
 //! Layout: `domain` (pure: states, the GB/T 9704 elements and the sending checks, receipts and their
 //! verification, sign-for times), `exchange` (storage and operations on the workflow kernel),
-//! `admin` (back office), `api` (JSON API), `demo`.
+//! `admin` (back office), `api` (JSON API), `demo`; `proposals` has the same inside shape.
 
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ pub mod api;
 pub mod demo;
 pub mod domain;
 pub mod exchange;
+pub mod proposals;
 
 /// The module.
 #[derive(Default)]
@@ -36,7 +39,10 @@ impl platform::module::Module for Office {
     }
 
     fn templates(&self) -> Vec<(&'static str, &'static str)> {
-        admin::templates()
+        let mut t = admin::templates();
+        t.extend(proposals::admin::templates());
+        t.extend(proposals::public::templates());
+        t
     }
 
     fn nav(&self) -> Vec<NavItem> {
@@ -47,19 +53,39 @@ impl platform::module::Module for Office {
             // Leaders 签发 from the same list; they do not draft or receive.
             item("/admin/office/sent", "公文签发", Perm::OfficeSignOff),
             item("/admin/office/stats", "收发文统计", Perm::OfficeExchange),
+            item("/admin/office/proposals", "建议提案办理", Perm::ProposalManage),
+            item("/admin/office/proposals", "建议提案承办", Perm::OfficeExchange),
+            item("/admin/office/proposals", "我的建议提案", Perm::ProposalRate),
+            item("/admin/office/proposals/stats", "建议提案统计", Perm::ProposalManage),
         ]
     }
 
     fn todos(self: Arc<Self>) -> Option<platform::web::TodoSource> {
-        Some(Arc::new(move |state, auth| Box::pin(async move { admin::todos(&state, &auth).await })))
+        Some(Arc::new(move |state, auth| {
+            Box::pin(async move {
+                let mut todos = admin::todos(&state, &auth).await?;
+                todos.extend(proposals::admin::todos(&state, &auth).await?);
+                Ok(todos)
+            })
+        }))
     }
 
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
-        api::routes()
+        let mut r = api::routes();
+        r.extend(proposals::api::routes());
+        r
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes()
+        admin::routes().merge(proposals::admin::routes())
+    }
+
+    fn prefixes(&self) -> Vec<&'static str> {
+        vec!["/jianyi"]
+    }
+
+    fn public_routes(self: Arc<Self>) -> Router<AppState> {
+        proposals::public::routes()
     }
 
     fn load_demo<'a>(
@@ -67,6 +93,10 @@ impl platform::module::Module for Office {
         state: &'a AppState,
         demo: &'a platform::module::DemoSetup,
     ) -> platform::module::BoxFuture<'a, anyhow::Result<Vec<String>>> {
-        Box::pin(demo::load(state, demo))
+        Box::pin(async move {
+            let mut lines = demo::load(state, demo).await?;
+            lines.extend(proposals::demo::load(state, demo).await?);
+            Ok(lines)
+        })
     }
 }

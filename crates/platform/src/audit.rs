@@ -264,6 +264,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("staff_rating", "效能评价"),
     ("assessment_rule", "部门考核规则"),
     ("site_evaluation", "网站评估"),
+    ("proposal", "建议提案"),
     ("demo", "演示数据"),
 ];
 
@@ -337,6 +338,10 @@ const VERBS: &[(&str, &str)] = &[
     ("resubmit", "补正后重新提交"),
     ("deny", "不予办理"),
     ("complete", "办结"),
+    ("return", "退回"),
+    ("opinion", "会办意见"),
+    ("reply", "答复"),
+    ("urge", "督办"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

@@ -20,10 +20,15 @@ pub enum Role {
     Reviewer,
     Handler,
     Leader,
+    /// 政府办公厅（室）督查: registers and 交办 the deputies' suggestions and members' proposals,
+    /// 督办, publishes replies.
+    OfficeStaff,
+    /// 人大代表 / 政协委员: sees and rates only their own suggestions and proposals.
+    Deputy,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 10] = [
         Role::Sysadmin,
         Role::Secadmin,
         Role::Auditor,
@@ -32,6 +37,8 @@ impl Role {
         Role::Reviewer,
         Role::Handler,
         Role::Leader,
+        Role::OfficeStaff,
+        Role::Deputy,
     ];
 
     pub fn code(self) -> &'static str {
@@ -44,6 +51,8 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Handler => "handler",
             Role::Leader => "leader",
+            Role::OfficeStaff => "office_staff",
+            Role::Deputy => "deputy",
         }
     }
 
@@ -62,6 +71,8 @@ impl Role {
             Role::Reviewer => "审核员",
             Role::Handler => "承办人",
             Role::Leader => "领导",
+            Role::OfficeStaff => "办公厅（室）督查",
+            Role::Deputy => "人大代表 / 政协委员",
         }
     }
 
@@ -72,7 +83,8 @@ impl Role {
 
     /// The three administrators act platform-wide; every other role may be scoped.
     pub fn allowed_scopes(self) -> &'static [ScopeKind] {
-        if self.is_admin_triad() {
+        // A deputy's reach is their own items, decided per item; the office's is the whole session.
+        if self.is_admin_triad() || matches!(self, Role::Deputy | Role::OfficeStaff) {
             &[ScopeKind::Global]
         } else {
             &[ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org]
@@ -105,6 +117,8 @@ impl Role {
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
             Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff, Supervise],
+            Role::OfficeStaff => &[ProposalManage],
+            Role::Deputy => &[ProposalRate],
         }
     }
 }
@@ -144,6 +158,10 @@ pub enum Perm {
     OfficeExchange,
     /// 协同办公: 签发 — a unit leader's release of an outgoing document.
     OfficeSignOff,
+    /// 建议提案: register a session's items, 交办, 督办, publish replies, statistics (global).
+    ProposalManage,
+    /// 建议提案: a deputy or member reads and rates the replies to their own items.
+    ProposalRate,
     /// 信息资源共享: import sources and runs, and the open datasets of one's units.
     DataManage,
     /// 监督考核: the compliance monitor of one's sites (the whole group and the 错敏词 dictionary

@@ -41,6 +41,8 @@ pub struct Sizes {
     pub survey_responses: u32,
     /// Generated exchanged documents over the past year (benchmarks).
     pub office_documents: u32,
+    /// Generated suggestions and proposals besides the demo session's 400 (benchmarks).
+    pub proposals: u32,
     /// Enterprises in the registry file the demo imports (信息资源共享).
     pub enterprises: u32,
     /// Days of hourly monitoring history (动态监测).
@@ -80,6 +82,7 @@ pub async fn load(
             ("disclosure_items", sizes.disclosure_items),
             ("survey_responses", sizes.survey_responses),
             ("office_documents", sizes.office_documents),
+            ("proposals", sizes.proposals),
             ("enterprises", sizes.enterprises),
             ("monitor_days", sizes.monitor_days),
             ("visits", sizes.visits),
@@ -130,7 +133,7 @@ async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
 
 async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result<Vec<(String, String)>> {
     // Site ids are known only after the sites exist; scoped grants are added in `grant_site_roles`.
-    let specs: [(&str, &str, &str, Option<Role>, &str); 12] = [
+    let specs: [(&str, &str, &str, Option<Role>, &str); 14] = [
         ("sysadmin", "系统管理员", "bgt", Some(Role::Sysadmin), "系统管理员：账号、机构、系统设置"),
         ("secadmin", "安全管理员", "bgt", Some(Role::Secadmin), "安全管理员：角色授权、安全策略"),
         ("auditor", "审计管理员", "bgt", Some(Role::Auditor), "审计管理员：审计日志"),
@@ -143,6 +146,14 @@ async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::
         ("handler_scj", "孙丽（市场监管局承办人）", "scj", None, "承办人：市市场监管局的来信和办件"),
         ("handler_daoli", "周强（道里区承办人）", "dlq", None, "承办人：道里区的来信和办件，道里区网站审核"),
         ("leader", "陈市长", "bgt", None, "领导：市政府门户网站的信箱批示、统计"),
+        (
+            "ducha",
+            "吴静（市政府督查室）",
+            "bgt",
+            Some(Role::OfficeStaff),
+            "督查室：建议提案的登记、交办、督办和答复公开",
+        ),
+        ("daibiao", "王建国（市人大代表）", "", Some(Role::Deputy), "人大代表：查看本人领衔建议的答复并评价"),
     ];
     let mut out = Vec::new();
     for (username, name, org, role, desc) in specs {

@@ -114,6 +114,10 @@ enum Cmd {
         /// Number of generated exchanged documents over the past year (协同办公, benchmarks).
         #[arg(long, env = "ZHENGWU_OFFICE_DOCUMENTS", default_value_t = 0)]
         office_documents: u32,
+        /// Number of generated suggestions and proposals besides the demo session's 400 (协同办公,
+        /// benchmarks).
+        #[arg(long, env = "ZHENGWU_PROPOSALS", default_value_t = 0)]
+        proposals: u32,
         /// Number of enterprises in the registry file the demo imports (信息资源共享, 企业名录).
         #[arg(long, env = "ZHENGWU_ENTERPRISES", default_value_t = 30_000)]
         enterprises: u32,
@@ -347,6 +351,7 @@ async fn run() -> anyhow::Result<()> {
             disclosure_items,
             survey_responses,
             office_documents,
+            proposals,
             enterprises,
             monitor_days,
             visits,
@@ -371,6 +376,7 @@ async fn run() -> anyhow::Result<()> {
                     disclosure_items,
                     survey_responses,
                     office_documents,
+                    proposals,
                     enterprises,
                     monitor_days,
                     visits,

@@ -542,6 +542,8 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::ParticipationReview => "意见征集审核",
         Perm::OfficeExchange => "公文收发",
         Perm::OfficeSignOff => "公文签发",
+        Perm::ProposalManage => "建议提案交办督办",
+        Perm::ProposalRate => "建议提案评价",
         Perm::DataManage => "数据资源管理",
         Perm::Supervise => "监督考核",
         Perm::LeaderInstruct => "领导批示",

@@ -13,6 +13,7 @@ mod links;
 mod office;
 mod participation;
 mod platform;
+mod proposals;
 mod ratings;
 mod search;
 mod services;

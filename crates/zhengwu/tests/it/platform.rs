@@ -10,7 +10,7 @@ use common::{Client, PASSWORD, TestApp};
 use platform::roles::Role;
 use serde_json::json;
 
-const ROLES: [Role; 8] = Role::ALL;
+const ROLES: [Role; 10] = Role::ALL;
 
 /// Every API operation of every installed subsystem.
 fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
@@ -137,6 +137,16 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, p) if p.starts_with("/api/v1/public/") => &ROLES,
         (_, "/api/v1/figures") => &[SiteAdmin, Leader],
         (_, "/api/v1/office/documents/{id}/sign-off/{decision}") => &[Leader],
+        // Each reader sees the items that concern them (the rest answer 404).
+        ("get", "/api/v1/office/proposals") | ("get", "/api/v1/office/proposals/{id}") => {
+            &[Handler, Leader, OfficeStaff, Deputy]
+        }
+        (_, "/api/v1/office/proposals/{id}/review/{decision}") => &[Leader],
+        (_, "/api/v1/office/proposals/{id}/rate") => &[Deputy],
+        (_, "/api/v1/office/proposals/{id}/return")
+        | (_, "/api/v1/office/proposals/{id}/opinion")
+        | (_, "/api/v1/office/proposals/{id}/reply") => &[Handler],
+        (_, p) if p.starts_with("/api/v1/office/proposals") => &[OfficeStaff],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
         // The SMS gateway's replies come with a system account's token.
@@ -973,6 +983,16 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/documents/{id}/remind", Op("post", "/api/v1/office/documents/{id}/remind")),
         ("/admin/office/deliveries/{id}", Op("post", "/api/v1/office/deliveries/{id}/actions/{decision}")),
         ("/admin/office/deliveries/{id}/notes", Op("post", "/api/v1/office/deliveries/{id}/notes")),
+        ("/admin/office/proposals/new", Op("post", "/api/v1/office/proposals")),
+        ("/admin/office/proposals/{id}/assign", Op("post", "/api/v1/office/proposals/{id}/assign")),
+        ("/admin/office/proposals/{id}/return", Op("post", "/api/v1/office/proposals/{id}/return")),
+        ("/admin/office/proposals/{id}/opinion", Op("post", "/api/v1/office/proposals/{id}/opinion")),
+        ("/admin/office/proposals/{id}/reply", Op("post", "/api/v1/office/proposals/{id}/reply")),
+        ("/admin/office/proposals/{id}/review", Op("post", "/api/v1/office/proposals/{id}/review/{decision}")),
+        ("/admin/office/proposals/{id}/rate", Op("post", "/api/v1/office/proposals/{id}/rate")),
+        ("/admin/office/proposals/{id}/urge", Op("post", "/api/v1/office/proposals/{id}/urge")),
+        // On and off are one form posting `on`; the API has POST and DELETE.
+        ("/admin/office/proposals/{id}/publish", Op("post", "/api/v1/office/proposals/{id}/publication")),
         ("/admin/supervision/run", Op("post", "/api/v1/monitor/run")),
         ("/admin/supervision/sites/{id}/settings", Op("put", "/api/v1/monitor/sites/{id}/settings")),
         ("/admin/supervision/words", Op("post", "/api/v1/wording-rules")),

@@ -235,6 +235,7 @@ impl TestApp {
                 disclosure_items: 0,
                 survey_responses: 0,
                 office_documents: 0,
+                proposals: 0,
                 enterprises: 300,
                 monitor_days: 2,
                 visits: 0,
