@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # 协同办公 benchmark (issue 19; not a test). One command:
-#   bash bench/office.sh                      # 100,000 exchanged documents (about 1,000,000 deliveries), SQLite
-#   bash bench/office.sh --documents 20000
+#   bash bench/office.sh                      # 100,000 exchanged documents (about 1,000,000 deliveries)
+#                                             # and 20,000 suggestions and proposals, SQLite
+#   bash bench/office.sh --documents 20000 --proposals 5000
 # Builds release; generates the demo (69 units) with N documents over the past year (kept in
 # bench/out/office-N); then sends a document from the science bureau to the other 68 units 20
 # times (create, upload the body, 送签发, and the timed 签发 that writes the 68 deliveries and
 # their notices in one transaction), and, one connection at a time, drives with wrk the unit's
-# inbox (page and API, first page and a deep keyset page), the sent list and the statistics. The
-# reference for the pages is nginx serving the same responses.
+# inbox (page and API, first page and a deep keyset page), the sent list and the statistics, and,
+# as the 督查室, the proposals list (first page, overdue, a deep keyset page) and the statistics per
+# 主办 unit; as the science bureau's clerk its own proposals. The reference for the pages is nginx
+# serving the same responses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=100000
+P=20000
 DUR=${DUR:-5}
 while [ $# -gt 0 ]; do
   case "$1" in
     --documents) N=$2; shift 2 ;;
+    --proposals) P=$2; shift 2 ;;
     --duration) DUR=$2; shift 2 ;;
-    *) echo "用法：bash bench/office.sh [--documents N] [--duration 每轮秒数]" >&2; exit 2 ;;
+    *) echo "用法：bash bench/office.sh [--documents N] [--proposals N] [--duration 每轮秒数]" >&2; exit 2 ;;
   esac
 done
 source bench/lib.sh
 ensure_tools
 cargo build --release -p zhengwu --quiet
 BIN=$PWD/target/release/zhengwu
-W=$PWD/bench/out/office-$N
+W=$PWD/bench/out/office-$N-$P
 DATA=$W/data
 STATIC=$W/static
 NG=127.0.0.1:18098
@@ -35,9 +40,9 @@ trap cleanup EXIT
 
 if [ ! -f "$W/.ready" ]; then
   rm -rf "$W"; mkdir -p "$W"
-  echo "== 生成 69 个单位和 $N 件公文"
+  echo "== 生成 69 个单位、$N 件公文和 $P 件建议提案"
   t0=$(date +%s%N)
-  "$BIN" demo --articles 50 --letters 0 --applications 0 --office-documents "$N" >/dev/null
+  "$BIN" demo --articles 50 --letters 0 --applications 0 --office-documents "$N" --proposals "$((P - 400))" >/dev/null
   echo "GEN_MS $(( ($(date +%s%N) - t0) / 1000000 ))" > "$W/gen.txt"
   touch "$W/.ready"
 fi
@@ -50,6 +55,7 @@ for _ in $(seq 1 100); do curl -fs "http://$ZW/healthz" >/dev/null 2>&1 && break
 sleep 3
 
 CLERK=$(login handler)
+DUCHA=$(login ducha)
 CLERK_TOKEN=$("$BIN" token create --username handler --name 压测 | grep -o 'zw_[A-Za-z0-9_-]*' | head -1)
 LEADER_TOKEN=$("$BIN" token create --username leader --name 压测 | grep -o 'zw_[A-Za-z0-9_-]*' | head -1)
 KJJ=$(curl -s -H "Cookie: $CLERK" "http://$ZW/admin/office/documents/new" | grep -o '<option value="[^"]*" selected>' | head -1 | sed 's/.*value="//; s/".*//')
@@ -71,14 +77,20 @@ SEND=$(python3 -c 'import sys; v = sorted(float(l) * 1000 for l in open(sys.argv
 echo "签发并送达 $COUNT 个单位：$SEND"
 
 DEEP=$(curl -s -H "Authorization: Bearer $CLERK_TOKEN" "http://$ZW/api/v1/office/inbox" | python3 -c 'import sys, json; items = json.load(sys.stdin)["items"]; print(items[-1]["delivery_id"] // 2)')
-CASES="inbox-page|/admin/office/inbox
-inbox-pending|/admin/office/inbox?state=pending
-inbox-deep|/admin/office/inbox?before=$DEEP
-sent-page|/admin/office/sent
-stats-year|/admin/office/stats"
+PDEEP=$(sqlite3 "$DATA/zhengwu.db" "SELECT MAX(id) / 2 FROM office_proposal")
+CASES="inbox-page|CLERK|/admin/office/inbox
+inbox-pending|CLERK|/admin/office/inbox?state=pending
+inbox-deep|CLERK|/admin/office/inbox?before=$DEEP
+sent-page|CLERK|/admin/office/sent
+stats-year|CLERK|/admin/office/stats
+proposals-page|DUCHA|/admin/office/proposals
+proposals-overdue|DUCHA|/admin/office/proposals?overdue=true
+proposals-deep|DUCHA|/admin/office/proposals?before=$PDEEP
+proposals-stats|DUCHA|/admin/office/proposals/stats
+proposals-unit|CLERK|/admin/office/proposals"
 rm -rf "$STATIC"; mkdir -p "$STATIC" "$W/urls"
-while IFS='|' read -r name path; do
-  code=$(curl -s -o "$STATIC/$name" -w '%{http_code}' -H "Cookie: $CLERK" "http://$ZW$path")
+while IFS='|' read -r name who path; do
+  code=$(curl -s -o "$STATIC/$name" -w '%{http_code}' -H "Cookie: ${!who}" "http://$ZW$path")
   [ "$code" = 200 ] || { echo "$name $path answered $code" >&2; exit 1; }
   echo "$path" > "$W/urls/$name.zw"
   echo "/$name" > "$W/urls/$name.ng"
@@ -86,12 +98,13 @@ done <<< "$CASES"
 start_nginx "$W" "$STATIC" "$NG"
 DOCS=$(sqlite3 "$DATA/zhengwu.db" "SELECT COUNT(*) FROM office_document" 2>/dev/null || echo "?")
 DELS=$(sqlite3 "$DATA/zhengwu.db" "SELECT COUNT(*) FROM office_delivery" 2>/dev/null || echo "?")
+PROPS=$(sqlite3 "$DATA/zhengwu.db" "SELECT COUNT(*) FROM office_proposal" 2>/dev/null || echo "?")
 echo
-echo "公文 $DOCS 件、送达记录 $DELS 条（SQLite，生成用时 $((GEN_MS / 1000)) 秒）；市科技局承办人；单连接，每项 ${DUR} 秒"
+echo "公文 $DOCS 件、送达记录 $DELS 条、建议提案 $PROPS 件（SQLite，生成用时 $((GEN_MS / 1000)) 秒）；市科技局承办人（CLERK）和督查室（DUCHA）；单连接，每项 ${DUR} 秒"
 echo "| 页面 | Zhengwu p50 ms | p99 ms | 请求/秒 | nginx 静态 p50 ms | 比值（nginx 吞吐/Zhengwu 吞吐） | 字节 |"
 echo "|---|---|---|---|---|---|---|"
-while IFS='|' read -r name path; do
-  read -r zr zp50 zp99 zbad zerr <<< "$(run_get "$ZW" "$W/urls/$name.zw" "$CLERK")"
+while IFS='|' read -r name who path; do
+  read -r zr zp50 zp99 zbad zerr <<< "$(run_get "$ZW" "$W/urls/$name.zw" "${!who}")"
   read -r nr np50 _ _ _ <<< "$(run_get "$NG" "$W/urls/$name.ng" "")"
   bytes=$(stat -c %s "$STATIC/$name")
   ratio=$(echo "$nr $zr" | awk '{ if ($2 > 0) printf "%.1f", $1 / $2; else print "-" }')

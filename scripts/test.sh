@@ -58,6 +58,9 @@ if [ "${ZHENGWU_TEST_REQUIRE_POSTGRES:-}" = 1 ] && [ "$pg_passed" -lt 10 ]; then
 fi
 rm -f "$log"
 
+# --- 公文交换 under kill -9 (about half a minute) --------------------------------------------------
+bash tests/crash/office-kill.sh
+
 # --- the public portal in a real browser ---------------------------------------------------------
 if [ -f tests/browser/package.json ]; then
   node tests/browser/run.mjs

@@ -78,6 +78,7 @@ const guidePath = await firstLink('/gongkai/', /href="(\/gongkai\/guide\/[^"]+)"
 const itemPath = await firstLink('/gongkai/catalogue', /href="(\/gongkai\/items\/\d+)"/);
 const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/reports\/[^"]+\/\d+)"/);
 const enterprisePath = await firstLink('/shuju/qiye/', /href="(\/shuju\/qiye\/\d+)"/);
+const replyPath = await firstLink('/jianyi/', /href="(\/jianyi\/\d+)"/);
 const pages = [
   ['首页', '/'],
   ['栏目列表', listPath],
@@ -129,6 +130,9 @@ const pages = [
   ['网站评估·排名', '/pinggu/1'],
   ['网站评估·评分表', '/pinggu/1/sites/2'],
   ['网站年度报表', '/nianbao/'],
+  ['建议提案复文', '/jianyi/'],
+  ['建议提案复文（代表建议）', '/jianyi/?kind=suggestion'],
+  ['建议提案复文·答复', replyPath],
   ['网上调查列表', '/canyu/surveys/'],
   ['网上调查（结果）', '/canyu/surveys/1'],
   ['网上调查（进行中）', '/canyu/surveys/2'],
@@ -180,7 +184,7 @@ for (const [name, path] of pages) {
     console.log(`✗ ${name} ${path} contains a script its policy does not name`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi|gongkai|canyu)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai|canyu|jianyi)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {
@@ -572,6 +576,57 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     console.log(`✗ site monitor ${label}px: ${problems.join('; ')}`);
   } else {
     console.log(`✓ site monitor ${label}px: the demo group passes; dashboards and dictionary pass axe and fit`);
+  }
+  await context.close();
+}
+// 建议提案 as its people use them: the deputy opens a reply waiting for his rating and rates it
+// 满意 (the item closes); the office's list, an item with its 交办 form and the statistics; each
+// page passes axe and fits the screen, at desktop and phone width.
+for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport });
+  const page = await context.newPage();
+  const problems = [];
+  const check = async (path) => {
+    const violations = await page.evaluate(async (src) => {
+      const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
+      return (await run()).violations.map((v) => `${v.id}: ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+    }, axeSource);
+    if (violations.length) problems.push(`axe ${path}: ${violations.join('; ')}`);
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (w > viewport.width) problems.push(`${path} is ${w}px wide`);
+  };
+  const signIn = async (user) => {
+    await context.clearCookies();
+    await page.goto(base + '/admin/login');
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', 'Zhengwu@2026');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  };
+  try {
+    await signIn('daibiao');
+    await page.goto(base + '/admin/office/proposals?state=replied');
+    await check('/admin/office/proposals?state=replied');
+    await Promise.all([page.waitForNavigation(), page.click('table tbody a')]);
+    const item = new URL(page.url()).pathname;
+    await check(item);
+    await page.check('input[name=rating][value=satisfied]');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/rate"] button')]);
+    const text = await page.textContent('main');
+    if (!text.includes('已办结') || !text.includes('满意')) problems.push(`${item}: after rating 满意 the item is not closed`);
+    await signIn('ducha');
+    for (const path of ['/admin/office/proposals', '/admin/office/proposals/1', '/admin/office/proposals/stats', '/admin/office/proposals/new']) {
+      const res = await page.goto(base + path);
+      if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
+      await check(path);
+    }
+  } catch (e) {
+    problems.push(e.message.split('\n')[0]);
+  }
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ proposals ${label}px: ${problems.join('; ')}`);
+  } else {
+    console.log(`✓ proposals ${label}px: the deputy rates a reply and it closes; the office's pages pass axe and fit`);
   }
   await context.close();
 }

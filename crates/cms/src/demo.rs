@@ -396,7 +396,7 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
             // Blocks other modules feed: the portal shows the hall's and the mailbox's, the
             // department and district sites their own mailbox's replies.
             home_blocks: match spec.code {
-                "hrb" => "services.popular services.gongshi letters.answered disclosure.latest participation.latest supervision.ratings supervision.evaluation",
+                "hrb" => "services.popular services.gongshi letters.answered disclosure.latest participation.latest supervision.ratings supervision.evaluation office.replies",
                 "kjj" | "daoli" => "letters.answered",
                 _ => "",
             }

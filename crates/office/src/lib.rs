@@ -88,6 +88,19 @@ impl platform::module::Module for Office {
         proposals::public::routes()
     }
 
+    fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
+        vec![proposals::public::HOME_BLOCK]
+    }
+
+    fn home_block<'a>(
+        &'a self,
+        state: &'a AppState,
+        _key: &'a str,
+        _site_id: i64,
+    ) -> platform::module::BoxFuture<'a, Result<Option<platform::module::HomeBlock>, platform::web::AppError>> {
+        Box::pin(proposals::public::home_block(state))
+    }
+
     fn load_demo<'a>(
         &'a self,
         state: &'a AppState,

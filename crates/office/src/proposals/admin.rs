@@ -125,7 +125,8 @@ async fn list_page(
         .collect();
     let page = context! {
         rows, next, states => states(), kinds => kinds(), sessions => super::sessions(&state.db).await?,
-        f => context! { state => f.state, kind => f.kind, session => f.session, overdue => f.overdue, q => f.q },
+        unit_name => f.unit.map(|u| super::unit_name(&orgs, u)),
+        f => context! { state => f.state, kind => f.kind, session => f.session, overdue => f.overdue, q => f.q, unit => f.unit },
         office => staff.can(Perm::ProposalManage, &platform::roles::ResourceScope::platform()),
     };
     Ok(state.render(&ctx, "admin/of_proposals.html", page)?.into_response())

@@ -700,6 +700,9 @@ pub struct ListFilter {
     /// 编号或标题中的文字
     #[serde(default)]
     pub q: String,
+    /// 主办单位（机构编号）
+    #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
+    pub unit: Option<i64>,
     /// 翻页：上一页最后一条的编号
     #[serde(default, deserialize_with = "platform::web::extract::opt_i64")]
     pub before: Option<i64>,
@@ -745,6 +748,9 @@ pub async fn list(state: &AppState, auth: &Auth, f: &ListFilter, limit: i64) -> 
     }
     if !f.session.trim().is_empty() {
         q = q.push(" AND session = ").push_bind(f.session.trim());
+    }
+    if let Some(u) = f.unit {
+        q = q.push(" AND lead_unit_id = ").push_bind(u);
     }
     if f.overdue {
         q = q.push(" AND state IN ('assigned', 'reopened', 'reviewing') AND due_at < ").push_bind(platform::db::now());

@@ -107,3 +107,33 @@ async fn one(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Re
     };
     state.public_response(&ctx, &SECTION, "public/of_reply.html", StatusCode::OK, v, false).await
 }
+
+pub const HOME_BLOCK: platform::module::HomeBlockKind =
+    platform::module::HomeBlockKind { key: "office.replies", label: "建议提案复文（最新公开的答复）" };
+
+/// The five newest published replies and how many there are.
+pub async fn home_block(state: &AppState) -> Result<Option<platform::module::HomeBlock>, AppError> {
+    use platform::module::{BlockFigure, BlockItem, HomeBlock};
+    let rows: Vec<Published> = state
+        .db
+        .fetch_all(sql(format!("SELECT {COLUMNS} FROM office_proposal WHERE published_at IS NOT NULL ORDER BY published_at DESC, id DESC LIMIT 5")))
+        .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let total = state.db.count(sql("SELECT COUNT(*) FROM office_proposal WHERE published_at IS NOT NULL")).await?;
+    let items = rows
+        .iter()
+        .map(|r| BlockItem {
+            url: format!("/jianyi/{}", r.id),
+            text: r.title.clone(),
+            note: r.published_at.map(platform::fmt_date).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Some(HomeBlock {
+        title: "建议提案复文".into(),
+        url: "/jianyi/".into(),
+        items,
+        figures: vec![BlockFigure { label: "公开复文".into(), value: format!("{total} 件") }],
+    }))
+}

@@ -180,6 +180,8 @@ backend_tests! {
         assert_eq!(ids(c.api("GET", "/api/v1/office/proposals", &mzj, None).await.json()), [id], "the 会办 unit lists it");
         assert!(ids(c.api("GET", "/api/v1/office/proposals", &swj, None).await.json()).is_empty());
         assert_eq!(ids(c.api("GET", "/api/v1/office/proposals", &deputy, None).await.json()), [id]);
+        assert_eq!(ids(c.api("GET", &format!("/api/v1/office/proposals?unit={}", units[0]), &office, None).await.json()), [id]);
+        assert!(ids(c.api("GET", &format!("/api/v1/office/proposals?unit={}", units[2]), &office, None).await.json()).is_empty());
         assert!(ids(c.api("GET", "/api/v1/office/proposals", &other, None).await.json()).is_empty());
         let stats = c.api("GET", "/api/v1/office/proposals/stats", &office, None).await.json();
         let unit = &stats["units"][0];
