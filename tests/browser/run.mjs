@@ -579,9 +579,10 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
   }
   await context.close();
 }
-// 建议提案 as its people use them: the deputy opens a reply waiting for his rating and rates it
-// 满意 (the item closes); the office's list, an item with its 交办 form and the statistics; each
-// page passes axe and fits the screen, at desktop and phone width.
+// 建议提案 and 信息报送 as their people use them: the deputy opens a reply waiting for his rating
+// and rates it 满意 (the item closes); the office's lists, an item with its 交办 form, the
+// statistics, a report with its 采用 form, a 《每日要情》 issue and the ranking; each page passes axe
+// and fits the screen, at desktop and phone width.
 for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport });
   const page = await context.newPage();
@@ -614,7 +615,8 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     const text = await page.textContent('main');
     if (!text.includes('已办结') || !text.includes('满意')) problems.push(`${item}: after rating 满意 the item is not closed`);
     await signIn('ducha');
-    for (const path of ['/admin/office/proposals', '/admin/office/proposals/1', '/admin/office/proposals/stats', '/admin/office/proposals/new']) {
+    for (const path of ['/admin/office/proposals', '/admin/office/proposals/1', '/admin/office/proposals/stats', '/admin/office/proposals/new',
+      '/admin/office/reports?state=submitted', '/admin/office/reports/1', '/admin/office/reports/issues', '/admin/office/reports/issues/1', '/admin/office/reports/scores']) {
       const res = await page.goto(base + path);
       if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
       await check(path);

@@ -234,6 +234,43 @@ impl platform::web::portal::Portal for Cms {
         public::resolve(sites, host, path).map(|(s, _)| s.id)
     }
 
+    fn draft_channels<'a>(
+        &'a self,
+        db: &'a Db,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<(i64, String)>, platform::web::AppError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for site in store::sites(db).await? {
+                for c in store::channels_of(db, site.id).await? {
+                    if c.kind == "list" {
+                        out.push((c.id, format!("{} › {}", site.name, c.name)));
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn create_draft<'a>(
+        &'a self,
+        db: &'a Db,
+        draft: &'a platform::web::portal::Draft,
+    ) -> platform::module::BoxFuture<'a, Result<i64, platform::web::AppError>> {
+        Box::pin(async move {
+            let channel = store::channel(db, draft.channel_id).await?.ok_or(platform::web::AppError::NotFound)?;
+            if channel.kind != "list" {
+                return Err(platform::web::AppError::invalid("channel", "请选择可以发布信息的列表栏目"));
+            }
+            let fields = store::Fields {
+                title: draft.title.clone(),
+                source: draft.source.clone(),
+                body: sanitize::paragraphs_html(&draft.text),
+                ..store::Fields::default()
+            };
+            Ok(store::create_article(db, channel.site_id, channel.id, draft.org_id, &fields, draft.user_id).await?)
+        })
+    }
+
     fn wrap<'a>(
         &'a self,
         db: &'a Db,

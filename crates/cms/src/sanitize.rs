@@ -243,3 +243,24 @@ mod tests {
         assert_eq!(excerpt("<p>营商环境持续优化</p>", 4), "营商环境…");
     }
 }
+
+/// Plain text as article HTML: one escaped paragraph per non-empty line (a draft handed over by
+/// another module, e.g. an adopted 信息报送 item).
+pub fn paragraphs_html(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("<p>{}</p>", minijinja::HtmlEscape(l)))
+        .collect()
+}
+
+#[cfg(test)]
+mod paragraph_tests {
+    #[test]
+    fn plain_text_becomes_escaped_paragraphs() {
+        assert_eq!(
+            super::paragraphs_html("一、<b>要闻</b>\n\n 二、A&B "),
+            "<p>一、&lt;b&gt;要闻&lt;&#x2f;b&gt;</p><p>二、A&amp;B</p>"
+        );
+    }
+}

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod domain;
 pub mod exchange;
 pub mod proposals;
+pub mod reporting;
 
 /// The module.
 #[derive(Default)]
@@ -42,6 +43,7 @@ impl platform::module::Module for Office {
         let mut t = admin::templates();
         t.extend(proposals::admin::templates());
         t.extend(proposals::public::templates());
+        t.extend(reporting::admin::templates());
         t
     }
 
@@ -57,6 +59,9 @@ impl platform::module::Module for Office {
             item("/admin/office/proposals", "建议提案承办", Perm::OfficeExchange),
             item("/admin/office/proposals", "我的建议提案", Perm::ProposalRate),
             item("/admin/office/proposals/stats", "建议提案统计", Perm::ProposalManage),
+            item("/admin/office/reports", "信息报送", Perm::OfficeExchange),
+            item("/admin/office/reports", "信息采编", Perm::InfoAdopt),
+            item("/admin/office/reports/issues", "每日要情", Perm::LeaderInstruct),
         ]
     }
 
@@ -65,6 +70,7 @@ impl platform::module::Module for Office {
             Box::pin(async move {
                 let mut todos = admin::todos(&state, &auth).await?;
                 todos.extend(proposals::admin::todos(&state, &auth).await?);
+                todos.extend(reporting::admin::todos(&state, &auth).await?);
                 Ok(todos)
             })
         }))
@@ -73,11 +79,12 @@ impl platform::module::Module for Office {
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
         let mut r = api::routes();
         r.extend(proposals::api::routes());
+        r.extend(reporting::api::routes());
         r
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().merge(proposals::admin::routes())
+        admin::routes().merge(proposals::admin::routes()).merge(reporting::admin::routes())
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
@@ -86,6 +93,14 @@ impl platform::module::Module for Office {
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
         proposals::public::routes()
+    }
+
+    fn figures<'a>(
+        &'a self,
+        state: &'a AppState,
+        q: platform::module::FigureQuery,
+    ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
+        Box::pin(reporting::figures(state, q))
     }
 
     fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {
@@ -109,6 +124,7 @@ impl platform::module::Module for Office {
         Box::pin(async move {
             let mut lines = demo::load(state, demo).await?;
             lines.extend(proposals::demo::load(state, demo).await?);
+            lines.extend(reporting::demo::load(state, demo).await?);
             Ok(lines)
         })
     }

@@ -265,6 +265,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("assessment_rule", "部门考核规则"),
     ("site_evaluation", "网站评估"),
     ("proposal", "建议提案"),
+    ("report", "信息报送"),
     ("demo", "演示数据"),
 ];
 
@@ -342,6 +343,12 @@ const VERBS: &[(&str, &str)] = &[
     ("opinion", "会办意见"),
     ("reply", "答复"),
     ("urge", "督办"),
+    ("send", "报送"),
+    ("quota", "设定报送指标"),
+    ("adopt", "采用"),
+    ("decline", "不采用"),
+    ("issue", "印发"),
+    ("rules", "修改计分规则"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

@@ -20,8 +20,8 @@ pub enum Role {
     Reviewer,
     Handler,
     Leader,
-    /// 政府办公厅（室）督查: registers and 交办 the deputies' suggestions and members' proposals,
-    /// 督办, publishes replies.
+    /// 政府办公厅（室）督查和信息: registers and 交办 the deputies' suggestions and members'
+    /// proposals, 督办, publishes replies; adopts the units' 信息报送 items and edits the bulletins.
     OfficeStaff,
     /// 人大代表 / 政协委员: sees and rates only their own suggestions and proposals.
     Deputy,
@@ -71,7 +71,7 @@ impl Role {
             Role::Reviewer => "审核员",
             Role::Handler => "承办人",
             Role::Leader => "领导",
-            Role::OfficeStaff => "办公厅（室）督查",
+            Role::OfficeStaff => "办公厅（室）督查信息",
             Role::Deputy => "人大代表 / 政协委员",
         }
     }
@@ -117,7 +117,7 @@ impl Role {
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
             Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff, Supervise],
-            Role::OfficeStaff => &[ProposalManage],
+            Role::OfficeStaff => &[ProposalManage, InfoAdopt],
             Role::Deputy => &[ProposalRate],
         }
     }
@@ -162,6 +162,9 @@ pub enum Perm {
     ProposalManage,
     /// 建议提案: a deputy or member reads and rates the replies to their own items.
     ProposalRate,
+    /// 信息报送: adopt or decline the units' items, edit and issue the bulletins, set the scoring
+    /// rules and quotas (global).
+    InfoAdopt,
     /// 信息资源共享: import sources and runs, and the open datasets of one's units.
     DataManage,
     /// 监督考核: the compliance monitor of one's sites (the whole group and the 错敏词 dictionary

@@ -151,7 +151,7 @@ async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::
             "吴静（市政府督查室）",
             "bgt",
             Some(Role::OfficeStaff),
-            "督查室：建议提案的登记、交办、督办和答复公开",
+            "办公厅督查和信息：建议提案的交办、督办和答复公开，信息报送的采编、每日要情和计分",
         ),
         ("daibiao", "王建国（市人大代表）", "", Some(Role::Deputy), "人大代表：查看本人领衔建议的答复并评价"),
     ];

@@ -207,7 +207,14 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
                 .await?;
         }
         if i % 20 == 6 {
-            workflow::record(&mut tx, &FLOW, id, &ev("urge", "assigned", "assigned", office, "请抓紧办理，按期答复"), assigned_at + 95 * DAY).await?;
+            workflow::record(
+                &mut tx,
+                &FLOW,
+                id,
+                &ev("urge", "assigned", "assigned", office, "请抓紧办理，按期答复"),
+                assigned_at + 95 * DAY,
+            )
+            .await?;
         }
         if st == State::Returned {
             workflow::record(

@@ -193,6 +193,27 @@ pub trait Portal: Send + Sync {
     /// The site a public path belongs to (for counting a module's page under its site), from what
     /// the portal already holds in memory; `None` when it does not know yet.
     fn site_of(&self, host: &str, path: &str) -> Option<i64>;
+
+    /// The list channels another module may put a draft into, as (channel id, "站点 › 栏目").
+    fn draft_channels<'a>(&'a self, db: &'a Db) -> crate::module::BoxFuture<'a, Result<Vec<(i64, String)>, AppError>>;
+
+    /// Creates a draft article from plain text (paragraphs separated by line breaks) in a channel;
+    /// it then goes through that channel's review like any draft. Returns the article id.
+    fn create_draft<'a>(&'a self, db: &'a Db, draft: &'a Draft) -> crate::module::BoxFuture<'a, Result<i64, AppError>>;
+}
+
+/// A draft another module hands to the portal (an adopted 信息报送 item).
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub channel_id: i64,
+    pub title: String,
+    /// Plain text; the portal makes the paragraphs.
+    pub text: String,
+    /// 来源, e.g. the reporting unit.
+    pub source: String,
+    pub org_id: Option<i64>,
+    /// Who adopted it (the draft's author in the CMS).
+    pub user_id: i64,
 }
 
 impl AppState {

@@ -23,7 +23,7 @@ use platform::web::{AppError, AppState, Auth, Ctx};
 use domain::{Rule, RuleInput, Score};
 
 /// The figures modules provide per department, as the rule form offers them (key, label, unit).
-pub const ASSESSABLE: [(&str, &str, &str); 10] = [
+pub const ASSESSABLE: [(&str, &str, &str); 13] = [
     ("cms.quota_rate", "信息发布指标完成率", "%"),
     ("cms.org_published", "本单位发布信息数", "条"),
     ("letters.on_time_rate", "来信按期办结率", "%"),
@@ -34,6 +34,9 @@ pub const ASSESSABLE: [(&str, &str, &str); 10] = [
     ("disclosure.on_time_rate", "依申请公开按期答复率", "%"),
     ("disclosure.catalogue_published", "信息公开目录信息更新量", "条"),
     ("ratings.satisfaction_rate", "机关效能评价满意率", "%"),
+    ("office.info_submitted", "报送信息数", "条"),
+    ("office.info_adopted", "信息采用数", "条"),
+    ("office.info_score", "信息报送得分", "分"),
 ];
 
 pub fn figure_keys() -> Vec<&'static str> {

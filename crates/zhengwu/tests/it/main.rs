@@ -15,6 +15,7 @@ mod participation;
 mod platform;
 mod proposals;
 mod ratings;
+mod reporting;
 mod search;
 mod services;
 mod subscriptions;

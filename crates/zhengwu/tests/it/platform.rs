@@ -147,6 +147,11 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         | (_, "/api/v1/office/proposals/{id}/opinion")
         | (_, "/api/v1/office/proposals/{id}/reply") => &[Handler],
         (_, p) if p.starts_with("/api/v1/office/proposals") => &[OfficeStaff],
+        // 信息报送: units write, the office decides, leaders instruct; each reads what concerns them.
+        ("get", p) if p.starts_with("/api/v1/office/report") => &[Handler, Leader, OfficeStaff],
+        ("post", "/api/v1/office/reports") => &[Handler],
+        (_, "/api/v1/office/reports/{id}/instructions") => &[Leader],
+        (_, p) if p.starts_with("/api/v1/office/report") => &[OfficeStaff],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
         // The SMS gateway's replies come with a system account's token.
@@ -993,6 +998,13 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/proposals/{id}/urge", Op("post", "/api/v1/office/proposals/{id}/urge")),
         // On and off are one form posting `on`; the API has POST and DELETE.
         ("/admin/office/proposals/{id}/publish", Op("post", "/api/v1/office/proposals/{id}/publication")),
+        ("/admin/office/reports/new", Op("post", "/api/v1/office/reports")),
+        ("/admin/office/reports/{id}/adopt", Op("post", "/api/v1/office/reports/{id}/adopt")),
+        ("/admin/office/reports/{id}/decline", Op("post", "/api/v1/office/reports/{id}/decline")),
+        ("/admin/office/reports/{id}/instruct", Op("post", "/api/v1/office/reports/{id}/instructions")),
+        ("/admin/office/reports/issues/{id}/issue", Op("post", "/api/v1/office/report-issues/{id}/issue")),
+        ("/admin/office/reports/rules", Op("put", "/api/v1/office/report-rules")),
+        ("/admin/office/reports/quotas", Op("put", "/api/v1/office/report-quotas/{org}")),
         ("/admin/supervision/run", Op("post", "/api/v1/monitor/run")),
         ("/admin/supervision/sites/{id}/settings", Op("put", "/api/v1/monitor/sites/{id}/settings")),
         ("/admin/supervision/words", Op("post", "/api/v1/wording-rules")),
