@@ -621,14 +621,34 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
       if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
       await check(path);
     }
+    // 会议通知 as the science bureau's clerk: the list, its meeting starting within the hour with
+    // the sign-in sheet (one person signed in at the door), the notice form.
+    await signIn('handler');
+    await page.goto(base + '/admin/office/meetings');
+    await check('/admin/office/meetings');
+    await Promise.all([page.waitForNavigation(), page.click('a:text("科技创新券兑付工作调度会")')]);
+    await check(new URL(page.url()).pathname);
+    await Promise.all([page.waitForNavigation(), page.click('a:text("签到表")')]);
+    await check(new URL(page.url()).pathname);
+    const signButton = await page.$('form[action$="/signin"] button[aria-label]');
+    if (!signButton) problems.push('the sign-in sheet offers nobody to sign in');
+    else {
+      await Promise.all([page.waitForNavigation(), signButton.click()]);
+      if (!(await page.textContent('main')).includes('✓')) problems.push('signing in did not show on the sheet');
+    }
+    for (const path of ['/admin/office/meetings/new']) {
+      const res = await page.goto(base + path);
+      if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
+      await check(path);
+    }
   } catch (e) {
     problems.push(e.message.split('\n')[0]);
   }
   if (problems.length) {
     failures += problems.length;
-    console.log(`✗ proposals ${label}px: ${problems.join('; ')}`);
+    console.log(`✗ office ${label}px: ${problems.join('; ')}`);
   } else {
-    console.log(`✓ proposals ${label}px: the deputy rates a reply and it closes; the office's pages pass axe and fit`);
+    console.log(`✓ office ${label}px: the deputy rates a reply and it closes; a person signs in at a meeting; the office's pages pass axe and fit`);
   }
   await context.close();
 }

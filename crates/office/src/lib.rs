@@ -3,11 +3,13 @@
 //! 签收 with receipts bound to the digests of what was received (kept in the audit chain), 退文,
 //! 催办, 撤回, distribution and handling notes, statistics — and 建议提案办理 (`proposals`: the
 //! deputies' suggestions and members' proposals from 交办 to rating, with the public replies under
-//! `/jianyi/`).
+//! `/jianyi/`), 信息报送 (`reporting`: items adopted into numbered bulletins or the portal, leaders'
+//! 批示, monthly scores) and 会议通知 (`meetings`: notices, 回执, sign-in, minutes, iCalendar).
 //!
 //! Layout: `domain` (pure: states, the GB/T 9704 elements and the sending checks, receipts and their
 //! verification, sign-for times), `exchange` (storage and operations on the workflow kernel),
-//! `admin` (back office), `api` (JSON API), `demo`; `proposals` has the same inside shape.
+//! `admin` (back office), `api` (JSON API), `demo`; `proposals`, `reporting` and `meetings` have the
+//! same inside shape.
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ pub mod api;
 pub mod demo;
 pub mod domain;
 pub mod exchange;
+pub mod meetings;
 pub mod proposals;
 pub mod reporting;
 
@@ -44,6 +47,7 @@ impl platform::module::Module for Office {
         t.extend(proposals::admin::templates());
         t.extend(proposals::public::templates());
         t.extend(reporting::admin::templates());
+        t.extend(meetings::admin::templates());
         t
     }
 
@@ -59,6 +63,7 @@ impl platform::module::Module for Office {
             item("/admin/office/proposals", "建议提案承办", Perm::OfficeExchange),
             item("/admin/office/proposals", "我的建议提案", Perm::ProposalRate),
             item("/admin/office/proposals/stats", "建议提案统计", Perm::ProposalManage),
+            item("/admin/office/meetings", "会议通知", Perm::OfficeExchange),
             item("/admin/office/reports", "信息报送", Perm::OfficeExchange),
             item("/admin/office/reports", "信息采编", Perm::InfoAdopt),
             item("/admin/office/reports/issues", "每日要情", Perm::LeaderInstruct),
@@ -71,6 +76,7 @@ impl platform::module::Module for Office {
                 let mut todos = admin::todos(&state, &auth).await?;
                 todos.extend(proposals::admin::todos(&state, &auth).await?);
                 todos.extend(reporting::admin::todos(&state, &auth).await?);
+                todos.extend(meetings::admin::todos(&state, &auth).await?);
                 Ok(todos)
             })
         }))
@@ -80,11 +86,15 @@ impl platform::module::Module for Office {
         let mut r = api::routes();
         r.extend(proposals::api::routes());
         r.extend(reporting::api::routes());
+        r.extend(meetings::api::routes());
         r
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().merge(proposals::admin::routes()).merge(reporting::admin::routes())
+        admin::routes()
+            .merge(proposals::admin::routes())
+            .merge(reporting::admin::routes())
+            .merge(meetings::admin::routes())
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
@@ -125,6 +135,7 @@ impl platform::module::Module for Office {
             let mut lines = demo::load(state, demo).await?;
             lines.extend(proposals::demo::load(state, demo).await?);
             lines.extend(reporting::demo::load(state, demo).await?);
+            lines.extend(meetings::demo::load(state, demo).await?);
             Ok(lines)
         })
     }

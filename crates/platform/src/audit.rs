@@ -266,6 +266,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("site_evaluation", "网站评估"),
     ("proposal", "建议提案"),
     ("report", "信息报送"),
+    ("meeting", "会议通知"),
     ("demo", "演示数据"),
 ];
 
@@ -349,6 +350,11 @@ const VERBS: &[(&str, &str)] = &[
     ("decline", "不采用"),
     ("issue", "印发"),
     ("rules", "修改计分规则"),
+    ("notify", "发出通知"),
+    ("cancel", "取消"),
+    ("remind", "催报"),
+    ("checkin", "签到"),
+    ("minutes", "上传纪要"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

@@ -10,6 +10,7 @@ mod data;
 mod disclosure;
 mod interaction;
 mod links;
+mod meetings;
 mod office;
 mod participation;
 mod platform;

@@ -999,6 +999,12 @@ async fn every_back_office_post_has_an_api_operation() {
         // On and off are one form posting `on`; the API has POST and DELETE.
         ("/admin/office/proposals/{id}/publish", Op("post", "/api/v1/office/proposals/{id}/publication")),
         ("/admin/office/reports/new", Op("post", "/api/v1/office/reports")),
+        ("/admin/office/meetings/new", Op("post", "/api/v1/office/meetings")),
+        ("/admin/office/meetings/{id}/act", Op("post", "/api/v1/office/meetings/{id}/actions/{action}")),
+        ("/admin/office/meetings/{id}/reply", Op("post", "/api/v1/office/meetings/{id}/reply")),
+        ("/admin/office/meetings/{id}/remind", Op("post", "/api/v1/office/meetings/{id}/remind")),
+        ("/admin/office/meetings/{id}/minutes", Op("put", "/api/v1/office/meetings/{id}/minutes")),
+        ("/admin/office/meetings/{id}/signin", Op("post", "/api/v1/office/meetings/{id}/check-ins")),
         ("/admin/office/reports/{id}/adopt", Op("post", "/api/v1/office/reports/{id}/adopt")),
         ("/admin/office/reports/{id}/decline", Op("post", "/api/v1/office/reports/{id}/decline")),
         ("/admin/office/reports/{id}/instruct", Op("post", "/api/v1/office/reports/{id}/instructions")),
