@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts::{self, OrgUnit};
 use platform::roles::Perm;
-use platform::web::error::form_errors;
+use platform::web::error::{form_errors, form_errors_at};
 use platform::web::extract::{Form, Path, Query};
 use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other, sv};
 use serde::Deserialize;
@@ -389,10 +389,7 @@ async fn act(
     match exchange::act(&state, &ctx, &staff, id, a, &f.comment).await {
         Ok(_) => Ok(see_other(&format!("/admin/office/documents/{id}?ok=saved"))),
         Err(e) => {
-            let (status, errors) = match e {
-                AppError::Conflict(m) => (axum::http::StatusCode::CONFLICT, BTreeMap::from([("action".to_owned(), m)])),
-                e => form_errors(e)?,
-            };
+            let (status, errors) = form_errors_at(e, "action")?;
             let form = stored_form(&state, id).await?;
             document_view(&state, &ctx, &staff, id, Some((&form, errors)), status).await
         }
@@ -533,10 +530,7 @@ async fn note(
     match exchange::add_note(&state, &ctx, &staff, id, &f.kind, &f.text).await {
         Ok(()) => Ok(see_other(&format!("/admin/office/deliveries/{id}?ok=saved#notes"))),
         Err(e) => {
-            let (status, errors) = match e {
-                AppError::Conflict(m) => (axum::http::StatusCode::CONFLICT, BTreeMap::from([("text".to_owned(), m)])),
-                e => form_errors(e)?,
-            };
+            let (status, errors) = form_errors_at(e, "text")?;
             delivery_view(&state, &ctx, &staff, id, errors, status).await
         }
     }

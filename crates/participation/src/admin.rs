@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts::{self, OrgUnit};
 use platform::roles::Perm;
-use platform::web::error::form_errors;
+use platform::web::error::{form_errors, form_errors_at};
 use platform::web::extract::{Form, Path};
 use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other, sv};
 
@@ -400,10 +400,7 @@ async fn adoption(
         Ok(_) => Ok(see_other(&format!("/admin/participation/consultations/{id}?ok=saved#opinions"))),
         Err(e) => {
             // A decision outside the closed period is shown where the page shows errors.
-            let (status, errors) = match e {
-                AppError::Conflict(m) => (axum::http::StatusCode::CONFLICT, BTreeMap::from([("action".to_owned(), m)])),
-                e => form_errors(e)?,
-            };
+            let (status, errors) = form_errors_at(e, "action")?;
             let c = consultation::get(&state.db, id).await?;
             let form = ConsultationInput::of(&c, &accounts::list_orgs(&state.db).await?);
             consultation_view(&state, &ctx, &staff, &c, Some((&form, errors)), status).await

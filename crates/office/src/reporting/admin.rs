@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::roles::Perm;
-use platform::web::error::form_errors;
+use platform::web::error::{form_errors, form_errors_at};
 use platform::web::extract::{Form, Path, Query};
 use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other, sv};
 use serde::Deserialize;
@@ -214,10 +214,7 @@ async fn outcome(
     match result {
         Ok(()) => Ok(see_other(&format!("/admin/office/reports/{id}?ok=saved"))),
         Err(e) => {
-            let (status, errors) = match e {
-                AppError::Conflict(m) => (StatusCode::CONFLICT, BTreeMap::from([(field.to_owned(), m)])),
-                e => form_errors(e)?,
-            };
+            let (status, errors) = form_errors_at(e, field)?;
             item_view(state, ctx, staff, id, form, errors, status).await
         }
     }

@@ -105,11 +105,20 @@ pub fn errors_map(errs: &[FieldError]) -> std::collections::BTreeMap<String, Str
 /// conflict and 429 for a public form sent too often, both shown at the form's top as `form`) or an
 /// error to return as is.
 pub fn form_errors(e: AppError) -> Result<(StatusCode, std::collections::BTreeMap<String, String>), AppError> {
+    form_errors_at(e, "form")
+}
+
+/// As [`form_errors`], with a conflict or a rate limit shown at `field` (the form that was posted
+/// on a page with several).
+pub fn form_errors_at(
+    e: AppError,
+    field: &str,
+) -> Result<(StatusCode, std::collections::BTreeMap<String, String>), AppError> {
     match e {
         AppError::Invalid(errs) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors_map(&errs))),
-        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, std::collections::BTreeMap::from([("form".to_owned(), m)]))),
+        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, std::collections::BTreeMap::from([(field.to_owned(), m)]))),
         AppError::TooManyRequests(m) => {
-            Ok((StatusCode::TOO_MANY_REQUESTS, std::collections::BTreeMap::from([("form".to_owned(), m)])))
+            Ok((StatusCode::TOO_MANY_REQUESTS, std::collections::BTreeMap::from([(field.to_owned(), m)])))
         }
         other => Err(other),
     }
