@@ -616,7 +616,8 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
     if (!text.includes('已办结') || !text.includes('满意')) problems.push(`${item}: after rating 满意 the item is not closed`);
     await signIn('ducha');
     for (const path of ['/admin/office/proposals', '/admin/office/proposals/1', '/admin/office/proposals/stats', '/admin/office/proposals/new',
-      '/admin/office/reports?state=submitted', '/admin/office/reports/1', '/admin/office/reports/issues', '/admin/office/reports/issues/1', '/admin/office/reports/scores']) {
+      '/admin/office/reports?state=submitted', '/admin/office/reports/1', '/admin/office/reports/issues', '/admin/office/reports/issues/1', '/admin/office/reports/scores',
+      '/admin/office/duty', '/admin/office/duty/roster', '/admin/office/duty/incidents/1']) {
       const res = await page.goto(base + path);
       if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
       await check(path);
@@ -636,7 +637,7 @@ for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390',
       await Promise.all([page.waitForNavigation(), signButton.click()]);
       if (!(await page.textContent('main')).includes('✓')) problems.push('signing in did not show on the sheet');
     }
-    for (const path of ['/admin/office/meetings/new']) {
+    for (const path of ['/admin/office/meetings/new', '/admin/office/duty']) {
       const res = await page.goto(base + path);
       if (res.status() !== 200) { problems.push(`${path}: HTTP ${res.status()}`); continue; }
       await check(path);

@@ -4,11 +4,13 @@
 //! 催办, 撤回, distribution and handling notes, statistics — and 建议提案办理 (`proposals`: the
 //! deputies' suggestions and members' proposals from 交办 to rating, with the public replies under
 //! `/jianyi/`), 信息报送 (`reporting`: items adopted into numbered bulletins or the portal, leaders'
-//! 批示, monthly scores) and 会议通知 (`meetings`: notices, 回执, sign-in, minutes, iCalendar).
+//! 批示, monthly scores), 会议通知 (`meetings`: notices, 回执, sign-in, minutes, iCalendar) and 政务值班
+//! (`duty`: roster, 零报告, duty log, 初报/续报/终报 with escalation).
+//! `calendar` writes the iCalendar documents.
 //!
 //! Layout: `domain` (pure: states, the GB/T 9704 elements and the sending checks, receipts and their
 //! verification, sign-for times), `exchange` (storage and operations on the workflow kernel),
-//! `admin` (back office), `api` (JSON API), `demo`; `proposals`, `reporting` and `meetings` have the
+//! `admin` (back office), `api` (JSON API), `demo`; `proposals`, `reporting`, `meetings` and `duty` have the
 //! same inside shape.
 
 use std::sync::Arc;
@@ -20,8 +22,10 @@ use platform::web::{AppState, NavItem};
 
 pub mod admin;
 pub mod api;
+pub mod calendar;
 pub mod demo;
 pub mod domain;
+pub mod duty;
 pub mod exchange;
 pub mod meetings;
 pub mod proposals;
@@ -48,6 +52,7 @@ impl platform::module::Module for Office {
         t.extend(proposals::public::templates());
         t.extend(reporting::admin::templates());
         t.extend(meetings::admin::templates());
+        t.extend(duty::admin::templates());
         t
     }
 
@@ -64,6 +69,8 @@ impl platform::module::Module for Office {
             item("/admin/office/proposals", "我的建议提案", Perm::ProposalRate),
             item("/admin/office/proposals/stats", "建议提案统计", Perm::ProposalManage),
             item("/admin/office/meetings", "会议通知", Perm::OfficeExchange),
+            item("/admin/office/duty", "政务值班", Perm::OfficeExchange),
+            item("/admin/office/duty", "总值班室", Perm::DutyManage),
             item("/admin/office/reports", "信息报送", Perm::OfficeExchange),
             item("/admin/office/reports", "信息采编", Perm::InfoAdopt),
             item("/admin/office/reports/issues", "每日要情", Perm::LeaderInstruct),
@@ -77,6 +84,7 @@ impl platform::module::Module for Office {
                 todos.extend(proposals::admin::todos(&state, &auth).await?);
                 todos.extend(reporting::admin::todos(&state, &auth).await?);
                 todos.extend(meetings::admin::todos(&state, &auth).await?);
+                todos.extend(duty::admin::todos(&state, &auth).await?);
                 Ok(todos)
             })
         }))
@@ -87,6 +95,7 @@ impl platform::module::Module for Office {
         r.extend(proposals::api::routes());
         r.extend(reporting::api::routes());
         r.extend(meetings::api::routes());
+        r.extend(duty::api::routes());
         r
     }
 
@@ -95,6 +104,7 @@ impl platform::module::Module for Office {
             .merge(proposals::admin::routes())
             .merge(reporting::admin::routes())
             .merge(meetings::admin::routes())
+            .merge(duty::admin::routes())
     }
 
     fn prefixes(&self) -> Vec<&'static str> {
@@ -103,6 +113,10 @@ impl platform::module::Module for Office {
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
         proposals::public::routes()
+    }
+
+    fn spawn_jobs(self: Arc<Self>, state: AppState) {
+        duty::spawn(state);
     }
 
     fn figures<'a>(
@@ -136,6 +150,7 @@ impl platform::module::Module for Office {
             lines.extend(proposals::demo::load(state, demo).await?);
             lines.extend(reporting::demo::load(state, demo).await?);
             lines.extend(meetings::demo::load(state, demo).await?);
+            lines.extend(duty::demo::load(state, demo).await?);
             Ok(lines)
         })
     }

@@ -267,6 +267,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("proposal", "建议提案"),
     ("report", "信息报送"),
     ("meeting", "会议通知"),
+    ("duty", "政务值班"),
     ("demo", "演示数据"),
 ];
 
@@ -355,6 +356,14 @@ const VERBS: &[(&str, &str)] = &[
     ("remind", "催报"),
     ("checkin", "签到"),
     ("minutes", "上传纪要"),
+    ("rotate", "排班"),
+    ("shift", "调班"),
+    ("zero", "零报告"),
+    ("log", "值班记录"),
+    ("incident", "登记事件"),
+    ("initial", "初报"),
+    ("followup", "续报"),
+    ("final", "终报"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

@@ -21,7 +21,8 @@ pub enum Role {
     Handler,
     Leader,
     /// 政府办公厅（室）督查和信息: registers and 交办 the deputies' suggestions and members'
-    /// proposals, 督办, publishes replies; adopts the units' 信息报送 items and edits the bulletins.
+    /// proposals, 督办, publishes replies; adopts the units' 信息报送 items and edits the bulletins;
+    /// keeps the duty roster and log.
     OfficeStaff,
     /// 人大代表 / 政协委员: sees and rates only their own suggestions and proposals.
     Deputy,
@@ -117,7 +118,7 @@ impl Role {
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
             Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff, Supervise],
-            Role::OfficeStaff => &[ProposalManage, InfoAdopt],
+            Role::OfficeStaff => &[ProposalManage, InfoAdopt, DutyManage],
             Role::Deputy => &[ProposalRate],
         }
     }
@@ -165,6 +166,8 @@ pub enum Perm {
     /// 信息报送: adopt or decline the units' items, edit and issue the bulletins, set the scoring
     /// rules and quotas (global).
     InfoAdopt,
+    /// 政务值班: the roster, the duty log and emergency events (global).
+    DutyManage,
     /// 信息资源共享: import sources and runs, and the open datasets of one's units.
     DataManage,
     /// 监督考核: the compliance monitor of one's sites (the whole group and the 错敏词 dictionary

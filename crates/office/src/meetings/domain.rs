@@ -167,20 +167,6 @@ pub fn may_check_in(state: State, starts_at: i64, ends_at: i64, now: i64) -> boo
     state == State::Sent && now >= starts_at - 2 * 3600 && now <= ends_at
 }
 
-/// The meeting as an iCalendar (RFC 5545) document, times in UTC.
-pub fn ics(uid: &str, title: &str, place: &str, agenda: &str, starts_at: i64, ends_at: i64, cancelled: bool) -> String {
-    use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
-    let at = |t: i64| chrono::DateTime::<chrono::Utc>::from_timestamp(t, 0).unwrap_or_default();
-    let mut event = Event::new();
-    event.uid(uid).summary(title).location(place).description(agenda).starts(at(starts_at)).ends(at(ends_at));
-    if cancelled {
-        event.status(EventStatus::Cancelled);
-    }
-    let mut cal = Calendar::new();
-    cal.name("协同办公会议通知").push(event.done());
-    cal.done().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,16 +237,5 @@ mod tests {
         assert!(!may_check_in(State::Sent, start, end, end + 1), "over");
         assert!(!may_check_in(State::Cancelled, start, end, NOW));
         assert!(is_late(NOW, NOW + 1) && !is_late(NOW, NOW));
-    }
-
-    #[test]
-    fn the_calendar_entry_carries_the_meeting() {
-        let text =
-            ics("meeting-7@zhengwu", "全市科技创新工作推进会", "市政府第一会议室", "一、通报", NOW, NOW + 3600, false);
-        assert!(text.starts_with("BEGIN:VCALENDAR"), "{text}");
-        assert!(text.contains("UID:meeting-7@zhengwu") && text.contains("SUMMARY:全市科技创新工作推进会"));
-        assert!(text.contains("LOCATION:市政府第一会议室"));
-        assert!(text.contains("DTSTART:20261130T005320Z"), "{text}");
-        assert!(ics("u", "t", "p", "", NOW, NOW + 1, true).contains("STATUS:CANCELLED"));
     }
 }

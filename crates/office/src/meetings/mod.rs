@@ -51,15 +51,16 @@ impl Meeting {
     }
 
     pub fn ics(&self) -> String {
-        domain::ics(
-            &format!("office-meeting-{}@zhengwu", self.id),
-            &self.title,
-            &self.place,
-            &self.agenda,
-            self.starts_at,
-            self.ends_at,
-            self.state() == State::Cancelled,
-        )
+        let entry = crate::calendar::Entry {
+            uid: format!("office-meeting-{}@zhengwu", self.id),
+            summary: self.title.clone(),
+            location: self.place.clone(),
+            description: self.agenda.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            cancelled: self.state() == State::Cancelled,
+        };
+        crate::calendar::ics("协同办公会议通知", &[entry])
     }
 }
 

@@ -545,6 +545,7 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::ProposalManage => "建议提案交办督办",
         Perm::ProposalRate => "建议提案评价",
         Perm::InfoAdopt => "信息采编",
+        Perm::DutyManage => "政务值班",
         Perm::DataManage => "数据资源管理",
         Perm::Supervise => "监督考核",
         Perm::LeaderInstruct => "领导批示",

@@ -8,6 +8,7 @@ mod common;
 mod cms;
 mod data;
 mod disclosure;
+mod duty;
 mod interaction;
 mod links;
 mod meetings;

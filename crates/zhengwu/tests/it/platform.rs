@@ -147,6 +147,10 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         | (_, "/api/v1/office/proposals/{id}/opinion")
         | (_, "/api/v1/office/proposals/{id}/reply") => &[Handler],
         (_, p) if p.starts_with("/api/v1/office/proposals") => &[OfficeStaff],
+        // 政务值班: the duty office keeps the roster, log and events; units report.
+        ("get", p) if p.starts_with("/api/v1/office/duty") => &[Handler, OfficeStaff],
+        (_, "/api/v1/office/duty/zero-reports") | (_, "/api/v1/office/duty/incidents/{id}/reports") => &[Handler],
+        (_, p) if p.starts_with("/api/v1/office/duty") => &[OfficeStaff],
         // 信息报送: units write, the office decides, leaders instruct; each reads what concerns them.
         ("get", p) if p.starts_with("/api/v1/office/report") => &[Handler, Leader, OfficeStaff],
         ("post", "/api/v1/office/reports") => &[Handler],
@@ -1000,6 +1004,12 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/proposals/{id}/publish", Op("post", "/api/v1/office/proposals/{id}/publication")),
         ("/admin/office/reports/new", Op("post", "/api/v1/office/reports")),
         ("/admin/office/meetings/new", Op("post", "/api/v1/office/meetings")),
+        ("/admin/office/duty/zero", Op("post", "/api/v1/office/duty/zero-reports")),
+        ("/admin/office/duty/log", Op("post", "/api/v1/office/duty/log")),
+        ("/admin/office/duty/incidents", Op("post", "/api/v1/office/duty/incidents")),
+        ("/admin/office/duty/incidents/{id}", Op("post", "/api/v1/office/duty/incidents/{id}/reports")),
+        ("/admin/office/duty/roster/rotate", Op("post", "/api/v1/office/duty/roster/rotation")),
+        ("/admin/office/duty/roster/shift", Op("put", "/api/v1/office/duty/shifts")),
         ("/admin/office/meetings/{id}/act", Op("post", "/api/v1/office/meetings/{id}/actions/{action}")),
         ("/admin/office/meetings/{id}/reply", Op("post", "/api/v1/office/meetings/{id}/reply")),
         ("/admin/office/meetings/{id}/remind", Op("post", "/api/v1/office/meetings/{id}/remind")),
