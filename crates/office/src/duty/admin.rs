@@ -14,7 +14,7 @@ use platform::accounts;
 use platform::roles::Perm;
 use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
-use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other, sv};
+use platform::web::{AppError, AppState, Auth, Ctx, Staff, after_post, see_other, sv};
 use serde::Deserialize;
 
 use super::domain::{Level, Role, Stage};
@@ -164,13 +164,10 @@ async fn outcome(
     form: &DutyForm,
     result: Result<(), AppError>,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(()) => Ok(see_other("/admin/office/duty?ok=saved")),
-        Err(e) => {
-            let (status, errors) = form_errors(e)?;
-            today_view(state, ctx, staff, form, errors, status).await
-        }
-    }
+    after_post(result, "/admin/office/duty?ok=saved", "form", |errors, status| {
+        today_view(state, ctx, staff, form, errors, status)
+    })
+    .await
 }
 
 async fn zero(

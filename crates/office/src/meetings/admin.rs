@@ -12,9 +12,9 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::roles::Perm;
-use platform::web::error::{form_errors, form_errors_at};
+use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
-use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other, sv};
+use platform::web::{AppError, AppState, Auth, Ctx, Staff, after_post, see_other, sv};
 use serde::Deserialize;
 
 use super::domain::{self, Reply, State as St};
@@ -233,13 +233,8 @@ async fn outcome(
     field: &str,
     result: Result<(), AppError>,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(()) => Ok(see_other(&format!("/admin/office/meetings/{id}?ok=saved"))),
-        Err(e) => {
-            let (status, errors) = form_errors_at(e, field)?;
-            item_view(state, ctx, staff, id, form, errors, status).await
-        }
-    }
+    let ok = format!("/admin/office/meetings/{id}?ok=saved");
+    after_post(result, &ok, field, |errors, status| item_view(state, ctx, staff, id, form, errors, status)).await
 }
 
 async fn act(

@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use platform::accounts;
 use platform::roles::Perm;
-use platform::web::error::{form_errors, form_errors_at};
+use platform::web::error::form_errors;
 use platform::web::extract::{Form, Path, Query};
-use platform::web::{AppError, AppState, Auth, Ctx, Staff, see_other, sv};
+use platform::web::{AppError, AppState, Auth, Ctx, Staff, after_post, see_other, sv};
 use serde::Deserialize;
 
 use super::domain::{self, Kind, Rating, State as St};
@@ -273,13 +273,8 @@ async fn outcome(
 ) -> Result<Response, AppError> {
     // A 会办 opinion returns to the opinions; everything else to the top.
     let anchor = if field == "text" { "#co" } else { "" };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/admin/office/proposals/{id}?ok=saved{anchor}"))),
-        Err(e) => {
-            let (status, errors) = form_errors_at(e, field)?;
-            item_view(state, ctx, staff, id, form, errors, status).await
-        }
-    }
+    let ok = format!("/admin/office/proposals/{id}?ok=saved{anchor}");
+    after_post(result, &ok, field, |errors, status| item_view(state, ctx, staff, id, form, errors, status)).await
 }
 
 async fn assign(

@@ -1030,6 +1030,27 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
+/// The end of a back-office form post: on success, see `ok_url`; when refused, the page again as
+/// `view` renders it with the messages by field (a conflict or rate limit at `field`, the form that
+/// was posted) and, kept by `view`, what was typed.
+pub async fn after_post<Fut>(
+    result: Result<(), AppError>,
+    ok_url: &str,
+    field: &str,
+    view: impl FnOnce(std::collections::BTreeMap<String, String>, StatusCode) -> Fut,
+) -> Result<Response, AppError>
+where
+    Fut: Future<Output = Result<Response, AppError>>,
+{
+    match result {
+        Ok(()) => Ok(see_other(ok_url)),
+        Err(e) => {
+            let (status, errors) = error::form_errors_at(e, field)?;
+            view(errors, status).await
+        }
+    }
+}
+
 /// The MIME type of an Excel workbook.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
