@@ -124,7 +124,11 @@ impl platform::module::Module for Office {
         state: &'a AppState,
         q: platform::module::FigureQuery,
     ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Figure>, platform::web::AppError>> {
-        Box::pin(reporting::figures(state, q))
+        Box::pin(async move {
+            let mut out = reporting::figures(state, q).await?;
+            out.extend(proposals::figures(state, q).await?);
+            Ok(out)
+        })
     }
 
     fn home_blocks(&self) -> Vec<platform::module::HomeBlockKind> {

@@ -849,3 +849,55 @@ pub async fn stats(db: &Db, session: &str) -> Result<Vec<UnitStats>, AppError> {
     out.sort_by(|a, b| b.figures.count.cmp(&a.figures.count).then(a.unit_id.cmp(&b.unit_id)));
     Ok(out)
 }
+
+/// The figures 部门考核 reads for a department (its sub-units included) or the whole group, over
+/// the items 交办 in the period: the on-time reply rate and the deputies' satisfaction. A rate of
+/// nothing is left out rather than reported as 0 %.
+pub async fn figures(
+    state: &AppState,
+    q: platform::module::FigureQuery,
+) -> Result<Vec<platform::module::Figure>, AppError> {
+    use platform::module::Figure;
+    #[derive(sqlx::FromRow)]
+    struct Counted {
+        on_time: i64,
+        due_or_replied: i64,
+        rated: i64,
+        satisfied: i64,
+    }
+    let units: Option<Vec<i64>> = match q.org_id {
+        Some(root) => {
+            let orgs = accounts::list_orgs(&state.db).await?;
+            Some(orgs.iter().filter(|o| accounts::org_chain(&orgs, o.id).contains(&root)).map(|o| o.id).collect())
+        }
+        None => None,
+    };
+    let sum = |cond: &str| format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT)");
+    let text = format!(
+        "SELECT {} AS on_time, {} AS due_or_replied, {} AS rated, {} AS satisfied FROM office_proposal \
+         WHERE assigned_at >= $1 AND assigned_at < $2",
+        sum("replied_at IS NOT NULL AND replied_at < due_at"),
+        sum("replied_at IS NOT NULL OR state = 'closed' OR due_at < $3"),
+        sum("rating <> ''"),
+        sum("rating IN ('satisfied', 'basic')"),
+    );
+    let c: Counted = state
+        .db
+        .fetch_one(
+            sql(text).bind(q.from).bind(q.to).bind(platform::db::now()).and_within("lead_unit_id", units.as_deref()),
+        )
+        .await?;
+    let f = domain::UnitFigures { on_time: c.on_time, rated: c.rated, satisfied: c.satisfied, ..Default::default() };
+    let mut out = Vec::new();
+    if let Some(v) = f.on_time_rate(c.due_or_replied) {
+        out.push(Figure {
+            key: "office.proposal_on_time_rate", label: "建议提案按期答复率", value: v, unit: "%"
+        });
+    }
+    if let Some(v) = f.satisfaction_rate() {
+        out.push(Figure {
+            key: "office.proposal_satisfaction_rate", label: "建议提案办理满意率", value: v, unit: "%"
+        });
+    }
+    Ok(out)
+}

@@ -23,7 +23,7 @@ use platform::web::{AppError, AppState, Auth, Ctx};
 use domain::{Rule, RuleInput, Score};
 
 /// The figures modules provide per department, as the rule form offers them (key, label, unit).
-pub const ASSESSABLE: [(&str, &str, &str); 13] = [
+pub const ASSESSABLE: [(&str, &str, &str); 15] = [
     ("cms.quota_rate", "信息发布指标完成率", "%"),
     ("cms.org_published", "本单位发布信息数", "条"),
     ("letters.on_time_rate", "来信按期办结率", "%"),
@@ -37,6 +37,8 @@ pub const ASSESSABLE: [(&str, &str, &str); 13] = [
     ("office.info_submitted", "报送信息数", "条"),
     ("office.info_adopted", "信息采用数", "条"),
     ("office.info_score", "信息报送得分", "分"),
+    ("office.proposal_on_time_rate", "建议提案按期答复率", "%"),
+    ("office.proposal_satisfaction_rate", "建议提案办理满意率", "%"),
 ];
 
 pub fn figure_keys() -> Vec<&'static str> {

@@ -191,6 +191,20 @@ backend_tests! {
         assert_eq!(unit["satisfaction_rate"], 0.0);
         assert_eq!(unit["code_shares"], json!([0.0, 100.0, 0.0, 0.0]));
         assert_eq!(c.api("GET", "/api/v1/office/proposals/stats", &kjj, None).await.status, StatusCode::FORBIDDEN);
+        // 部门考核 reads the same figures through the provider interface.
+        let figures = app
+            .state
+            .modules
+            .figures(&app.state, platform::module::FigureQuery { from: 0, to: i64::MAX, org_id: Some(units[0]), site_id: None })
+            .await;
+        let get = |k: &str| figures.iter().find(|f| f.key == k).map(|f| f.value);
+        assert_eq!((get("office.proposal_on_time_rate"), get("office.proposal_satisfaction_rate")), (Some(100.0), Some(0.0)));
+        let other = app
+            .state
+            .modules
+            .figures(&app.state, platform::module::FigureQuery { from: 0, to: i64::MAX, org_id: Some(units[2]), site_id: None })
+            .await;
+        assert!(!other.iter().any(|f| f.key == "office.proposal_on_time_rate"), "a unit without items has no rate");
     };
 
     a_unit_returns_an_item_only_within_five_working_days => |app: TestApp| async move {
