@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Schemathesis over the running server's OpenAPI document: anonymously, then with a site
-# administrator's and a system administrator's token (together they reach every operation), every
-# check, the fixed seed and example counts of schemathesis.toml. Fails on any conformance failure.
+# administrator's and a system administrator's token, and — for 协同办公, whose operations those
+# two may not use — a unit clerk's, the 办公厅's, a leader's and a deputy's token over the office
+# paths; every check, the fixed seed and example counts of schemathesis.toml. Fails on any
+# conformance failure.
 #
 #   tests/api/run.sh BASE_URL DATA_DIR ZHENGWU_BIN
 set -euo pipefail
@@ -21,5 +23,10 @@ for user in siteadmin sysadmin; do
   token=$("$bin" --data-dir "$data" token create --username "$user" | tail -n 1)
   echo "schemathesis: $user"
   run -H "Authorization: Bearer $token" || status=1
+done
+for user in handler ducha leader daibiao; do
+  token=$("$bin" --data-dir "$data" token create --username "$user" | tail -n 1)
+  echo "schemathesis: $user (协同办公)"
+  run -H "Authorization: Bearer $token" --include-path-regex '/api/v1/office/' || status=1
 done
 exit $status

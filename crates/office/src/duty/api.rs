@@ -156,6 +156,11 @@ async fn roster(
     Query(q): Query<RangeQuery>,
 ) -> Result<Json<Value>, AppError> {
     require_read(&staff)?;
+    for (field, v) in [("from", &q.from), ("to", &q.to)] {
+        if !v.is_empty() && platform::calendar::date(v).is_none() {
+            return Err(AppError::invalid(field, "日期应写作 2026-12-01"));
+        }
+    }
     let from = if q.from.is_empty() { super::today() } else { q.from.clone() };
     let to = if q.to.is_empty() {
         platform::calendar::date(&from)
