@@ -63,10 +63,6 @@ fn my_units(auth: &Auth, orgs: &[OrgUnit]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn name_of(orgs: &[OrgUnit], id: i64) -> String {
-    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
-}
-
 fn code_of(orgs: &[OrgUnit], id: i64) -> String {
     orgs.iter().find(|o| o.id == id).map(|o| o.code.clone()).unwrap_or_default()
 }
@@ -87,8 +83,10 @@ async fn sources_view(
     let mut rows = Vec::new();
     for s in &list {
         let last = import::runs(&state.db, s.id, 1).await?.into_iter().next();
-        rows.push(context! { s => sv(s), unit => name_of(&orgs, s.org_id), target => s.target().map(Target::label),
-        last => last.as_ref().map(sv), last_state => last.as_ref().map(import::Run::state_label) });
+        rows.push(
+            context! { s => sv(s), unit => accounts::org_name(&orgs, s.org_id), target => s.target().map(Target::label),
+            last => last.as_ref().map(sv), last_state => last.as_ref().map(import::Run::state_label) },
+        );
     }
     let targets: Vec<(&str, &str)> = Target::ALL.iter().map(|t| (t.code(), t.label())).collect();
     Ok((
@@ -285,7 +283,7 @@ async fn datasets_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) ->
     let list = catalogue::managed(&state.db, staff.units_with(Perm::DataManage, &orgs).as_deref()).await?;
     let rows: Vec<Value> = list
         .iter()
-        .map(|d| context! { d => sv(d), unit => name_of(&orgs, d.org_id), state_label => label(&DATASET_STATES, &d.state) })
+        .map(|d| context! { d => sv(d), unit => accounts::org_name(&orgs, d.org_id), state_label => label(&DATASET_STATES, &d.state) })
         .collect();
     Ok(state.render(&ctx, "admin/sj_datasets.html", context! { rows })?.into_response())
 }

@@ -78,10 +78,6 @@ pub async fn todos(state: &AppState, auth: &Auth) -> Result<Vec<platform::web::T
     Ok(out)
 }
 
-fn name_of(orgs: &[OrgUnit], id: i64) -> String {
-    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct ListQuery {
     #[serde(default)]
@@ -112,7 +108,7 @@ async fn sent_page(
     let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|r| r.id)).flatten();
     let rows: Vec<Value> = rows
         .iter()
-        .map(|r| context! { r => sv(r), sender => name_of(&orgs, r.org_id), state_label => DocState::parse(&r.state).map(|s| s.label()) })
+        .map(|r| context! { r => sv(r), sender => accounts::org_name(&orgs, r.org_id), state_label => DocState::parse(&r.state).map(|s| s.label()) })
         .collect();
     let clerk = staff.holds_anywhere(Perm::OfficeExchange);
     Ok(state.render(&ctx, "admin/of_sent.html", context! { rows, next, clerk })?.into_response())
@@ -230,7 +226,9 @@ async fn document_view(
     let deliveries: Vec<Value> = exchange::deliveries(&state.db, id)
         .await?
         .iter()
-        .map(|x| context! { x => sv(x), unit => name_of(&orgs, x.unit_id), state_label => x.state().label() })
+        .map(
+            |x| context! { x => sv(x), unit => accounts::org_name(&orgs, x.unit_id), state_label => x.state().label() },
+        )
         .collect();
     let st = d.state();
     let actions: Vec<(&str, &str)> = DocAction::ALL
@@ -257,8 +255,8 @@ async fn document_view(
         Some((f, e)) => (f.clone(), e),
         None => (stored_form(state, id).await?, BTreeMap::new()),
     };
-    let recipients: Vec<String> = d.recipient_ids().iter().map(|o| name_of(&orgs, *o)).collect();
-    let doc = context! { d => sv(&d), sender => name_of(&orgs, d.org_id), state => st.code(), state_label => st.label(), parts => sv(&parts), deliveries,
+    let recipients: Vec<String> = d.recipient_ids().iter().map(|o| accounts::org_name(&orgs, *o)).collect();
+    let doc = context! { d => sv(&d), sender => accounts::org_name(&orgs, d.org_id), state => st.code(), state_label => st.label(), parts => sv(&parts), deliveries,
     actions, history, editable => clerk && st == DocState::Draft, recipients };
     let page = form_page(&orgs, auth, &form, errors, Some(doc));
     let page = context! { ..page, ..context! { groups => groups_value(state, &form.groups).await? } };
@@ -434,7 +432,7 @@ async fn inbox_page(
     let next = (rows.len() as i64 == PAGE).then(|| rows.last().map(|r| r.delivery_id)).flatten();
     let rows: Vec<Value> = rows
         .iter()
-        .map(|r| context! { r => sv(r), unit => name_of(&orgs, r.unit_id), sender => name_of(&orgs, r.sender_id), state_label => DeliveryState::parse(&r.state).map(|s| s.label()) })
+        .map(|r| context! { r => sv(r), unit => accounts::org_name(&orgs, r.unit_id), sender => accounts::org_name(&orgs, r.sender_id), state_label => DeliveryState::parse(&r.state).map(|s| s.label()) })
         .collect();
     let states: Vec<(&str, &str)> = DeliveryState::ALL.iter().map(|s| (s.code(), s.label())).collect();
     Ok(state.render(&ctx, "admin/of_inbox.html", context! { rows, next, state => st, states })?.into_response())
@@ -460,7 +458,7 @@ async fn delivery_view(
         None
     };
     let page = context! {
-        x => sv(&x), d => sv(&d), unit => name_of(&orgs, x.unit_id), sender => name_of(&orgs, d.org_id), state => x.state().code(),
+        x => sv(&x), d => sv(&d), unit => accounts::org_name(&orgs, x.unit_id), sender => accounts::org_name(&orgs, d.org_id), state => x.state().code(),
         state_label => x.state().label(), parts => sv(&parts), notes => sv(&notes), problems, errors,
     };
     Ok((status, state.render(ctx, "admin/of_delivery.html", page)?).into_response())

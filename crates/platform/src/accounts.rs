@@ -125,6 +125,11 @@ pub async fn handler_emails(ex: &mut impl crate::db::Exec, unit: i64) -> DbResul
         .collect())
 }
 
+/// An org unit's name from the list (empty for an unknown id), as pages show who owns a record.
+pub fn org_name(orgs: &[OrgUnit], id: i64) -> String {
+    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
+}
+
 /// Where a record owned by org unit `id` sits, for permission checks: the unit and its ancestors
 /// (a grant on any of them covers it).
 pub fn org_scope(orgs: &[OrgUnit], id: i64) -> crate::roles::ResourceScope {

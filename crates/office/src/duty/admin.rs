@@ -110,7 +110,7 @@ async fn today_view(
         .filter(|(u, _)| office || mine.as_ref().is_none_or(|m| m.contains(u)))
         .map(|(u, at)| {
             let code = orgs.iter().find(|o| o.id == *u).map(|o| o.code.clone()).unwrap_or_default();
-            context! { unit => super::unit_name(&orgs, *u), code, at, missing => at.is_none() && past_cutoff, mine => mine.as_ref().is_none_or(|m| m.contains(u)) && auth.holds_anywhere(Perm::OfficeExchange) }
+            context! { unit => accounts::org_name(&orgs, *u), code, at, missing => at.is_none() && past_cutoff, mine => mine.as_ref().is_none_or(|m| m.contains(u)) && auth.holds_anywhere(Perm::OfficeExchange) }
         })
         .collect();
     let now = platform::db::now();
@@ -124,7 +124,7 @@ async fn today_view(
         .map(|i| {
             let next = i.next_due();
             context! {
-                i => sv(i), unit => super::unit_name(&orgs, i.unit_id), level => i.level().label(),
+                i => sv(i), unit => accounts::org_name(&orgs, i.unit_id), level => i.level().label(),
                 next_stage => next.map(|(s, _)| s.label()), due => next.map(|(_, d)| d), late => next.is_some_and(|(_, d)| d < now),
             }
         })
@@ -236,7 +236,7 @@ async fn incident_view(
         .map(|s| (s.code(), s.label()))
         .collect();
     let page = context! {
-        i => sv(&i), unit_name => super::unit_name(&orgs, i.unit_id), level => i.level().label(), reports,
+        i => sv(&i), unit_name => accounts::org_name(&orgs, i.unit_id), level => i.level().label(), reports,
         next_stage => next.map(|(s, _)| s.label()), due => next.map(|(_, d)| d), late => next.is_some_and(|(_, d)| d < platform::db::now()),
         may_report => unit && !stages.is_empty(), stages, form => sv(form), errors,
         limits => context! { initial => i.level().initial_minutes(), followup => i.level().followup_minutes() },

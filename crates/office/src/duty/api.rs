@@ -131,7 +131,7 @@ async fn today(State(state): State<AppState>, staff: Staff) -> Result<Json<Value
     let zero: Vec<Value> = zero
         .iter()
         .filter(|(u, _)| office || mine.as_ref().is_none_or(|m| m.contains(u)))
-        .map(|(u, at)| json!({ "unit_id": u, "unit": super::unit_name(&orgs, *u), "reported_at": at, "missing": at.is_none() && past_cutoff }))
+        .map(|(u, at)| json!({ "unit_id": u, "unit": platform::accounts::org_name(&orgs, *u), "reported_at": at, "missing": at.is_none() && past_cutoff }))
         .collect();
     let incidents = if office {
         super::open_incidents(&state.db).await?

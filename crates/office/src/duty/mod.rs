@@ -110,10 +110,6 @@ pub fn may_read(auth: &Auth) -> bool {
     auth.holds_anywhere(Perm::DutyManage) || auth.holds_anywhere(Perm::OfficeExchange)
 }
 
-pub fn unit_name(orgs: &[OrgUnit], id: i64) -> String {
-    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
-}
-
 pub async fn shifts(db: &Db, from: &str, to: &str) -> Result<Vec<Shift>, AppError> {
     Ok(db
         .fetch_all(
@@ -559,7 +555,7 @@ pub async fn escalate(state: &AppState) -> Result<usize, AppError> {
         if due > now || i.escalated == key {
             continue;
         }
-        let unit = unit_name(&orgs, i.unit_id);
+        let unit = accounts::org_name(&orgs, i.unit_id);
         let text = format!(
             "【值班提醒】{unit}“{}”（{}）{}已超时（应于 {} 前报送）。",
             i.title,

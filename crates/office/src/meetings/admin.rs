@@ -84,7 +84,7 @@ async fn list_page(
     let orgs = accounts::list_orgs(&state.db).await?;
     let rows: Vec<Value> = rows
         .iter()
-        .map(|r| context! { r => sv(r), org => super::unit_name(&orgs, r.org_id), state_label => St::parse(&r.state).map(|s| s.label()) })
+        .map(|r| context! { r => sv(r), org => accounts::org_name(&orgs, r.org_id), state_label => St::parse(&r.state).map(|s| s.label()) })
         .collect();
     Ok(state.render(&ctx, "admin/of_meetings.html", context! { rows, next })?.into_response())
 }
@@ -184,13 +184,13 @@ async fn item_view(
     let now = platform::db::now();
     let row = |u: &super::Invitation| {
         context! {
-            u => sv(u), unit => super::unit_name(&orgs, u.unit_id), reply => u.reply().label(),
+            u => sv(u), unit => accounts::org_name(&orgs, u.unit_id), reply => u.reply().label(),
             late => u.replied_at.is_some_and(|t| domain::is_late(m.reply_by, t)),
         }
     };
     let counts = Reply::ALL.map(|r| units.iter().filter(|u| u.reply() == r).count());
     let page = context! {
-        m => sv(&m), org => super::unit_name(&orgs, m.org_id), state => m.state().code(), state_label => m.state().label(),
+        m => sv(&m), org => accounts::org_name(&orgs, m.org_id), state => m.state().code(), state_label => m.state().label(),
         organiser, units => if organiser { units.iter().map(row).collect::<Vec<_>>() } else { Vec::new() },
         mine => mine.as_ref().map(row), counts => counts.to_vec(),
         may_reply => domain::may_reply(m.state(), m.starts_at, now),
@@ -304,7 +304,7 @@ async fn signin_view(
     for u in units.iter().filter(|u| u.reply() == Reply::Attending) {
         for a in domain::attendees(&u.attendees).unwrap_or_default() {
             let at = done.iter().find(|c| c.unit_id == u.unit_id && c.name == a.name).map(|c| c.at);
-            rows.push(context! { unit_id => u.unit_id, code => orgs.iter().find(|o| o.id == u.unit_id).map(|o| o.code.clone()), unit => super::unit_name(&orgs, u.unit_id), name => a.name, post => a.post, at });
+            rows.push(context! { unit_id => u.unit_id, code => orgs.iter().find(|o| o.id == u.unit_id).map(|o| o.code.clone()), unit => accounts::org_name(&orgs, u.unit_id), name => a.name, post => a.post, at });
         }
     }
     let walk_ins: Vec<Value> = done
@@ -314,7 +314,7 @@ async fn signin_view(
                 u.unit_id == c.unit_id && u.attendees.lines().any(|l| l.split(' ').next() == Some(c.name.as_str()))
             })
         })
-        .map(|c| context! { unit => super::unit_name(&orgs, c.unit_id), name => c.name.clone(), at => c.at })
+        .map(|c| context! { unit => accounts::org_name(&orgs, c.unit_id), name => c.name.clone(), at => c.at })
         .collect();
     let open = domain::may_check_in(m.state(), m.starts_at, m.ends_at, platform::db::now());
     let invited: Vec<(String, String)> = units

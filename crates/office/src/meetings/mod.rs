@@ -110,10 +110,6 @@ pub async fn check_ins(db: &Db, id: i64) -> Result<Vec<CheckIn>, AppError> {
         .await?)
 }
 
-pub fn unit_name(orgs: &[OrgUnit], id: i64) -> String {
-    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
-}
-
 /// A meeting as one person reads it: the organiser's clerks, and the invited units' clerks (once
 /// it is sent).
 pub struct Seen {
@@ -270,7 +266,7 @@ pub async fn act(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, action: &str
         _ => return Err(AppError::NotFound),
     };
     let orgs = accounts::list_orgs(&state.db).await?;
-    let organiser_name = unit_name(&orgs, m.org_id);
+    let organiser_name = accounts::org_name(&orgs, m.org_id);
     let mut change = Change::new(&FLOW, id, m.updated_at, t(auth, action, from.code(), to.code(), ""));
     if to == State::Sent {
         change = change.set("sent_at", platform::db::now()).effects(units.iter().map(|u| Effect::UnitMail {

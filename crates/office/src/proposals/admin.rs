@@ -118,14 +118,14 @@ async fn list_page(
             let st = St::parse(&r.state).unwrap_or(St::Registered);
             context! {
                 r => sv(r), kind => Kind::parse(&r.kind).map(|k| k.label()), state_label => st.label(),
-                lead => r.lead_unit_id.map(|u| super::unit_name(&orgs, u)),
+                lead => r.lead_unit_id.map(|u| accounts::org_name(&orgs, u)),
                 overdue => st.in_hand() && r.due_at.is_some_and(|d| d < now),
             }
         })
         .collect();
     let page = context! {
         rows, next, states => states(), kinds => kinds(), sessions => super::sessions(&state.db).await?,
-        unit_name => f.unit.map(|u| super::unit_name(&orgs, u)),
+        unit_name => f.unit.map(|u| accounts::org_name(&orgs, u)),
         f => context! { state => f.state, kind => f.kind, session => f.session, overdue => f.overdue, q => f.q, unit => f.unit },
         office => staff.can(Perm::ProposalManage, &platform::roles::ResourceScope::platform()),
     };
@@ -231,7 +231,7 @@ async fn item_view(
             context! { at => e.at, actor => e.actor.clone(), action => label, comment => e.comment.clone() }
         })
         .collect();
-    let name = |id: i64| super::unit_name(&orgs, id);
+    let name = |id: i64| accounts::org_name(&orgs, id);
     let co: Vec<Value> = co.iter().map(|c| context! { c => sv(c), unit => name(c.unit_id) }).collect();
     let st = p.state();
     // The reply is the unit's until its leader approves it; the deputy reads it once it is sent.

@@ -319,10 +319,6 @@ fn conflict() -> AppError {
     AppError::Conflict("这件建议提案已被他人更改，请刷新后重试".into())
 }
 
-pub fn unit_name(orgs: &[OrgUnit], id: i64) -> String {
-    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
-}
-
 pub async fn assign(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, input: &AssignInput) -> Result<State, AppError> {
     require_office(auth)?;
     let p = get(&state.db, id).await?;
@@ -362,7 +358,7 @@ pub async fn assign(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, input: &A
         if co.is_empty() {
             String::new()
         } else {
-            format!("；会办：{}", co.iter().map(|c| unit_name(&orgs, *c)).collect::<Vec<_>>().join("、"))
+            format!("；会办：{}", co.iter().map(|c| accounts::org_name(&orgs, *c)).collect::<Vec<_>>().join("、"))
         }
     );
     let subject = format!("【{}交办】{}", p.kind().label(), p.title);
@@ -441,7 +437,7 @@ pub async fn add_opinion(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, text
     if !(5..=5000).contains(&n) {
         return Err(AppError::Invalid(vec![FieldError::new("text", "请填写会办意见（5 至 5000 字）")]));
     }
-    let who = unit_name(&orgs, unit);
+    let who = accounts::org_name(&orgs, unit);
     let comment = format!("{who}会办意见");
     let code = p.state().code();
     let mut change = Change::new(&FLOW, id, p.updated_at, t(auth, "opinion", code, code, &comment)).also(
@@ -838,7 +834,7 @@ pub async fn stats(db: &Db, session: &str) -> Result<Vec<UnitStats>, AppError> {
             };
             UnitStats {
                 unit_id: r.lead_unit_id,
-                unit: unit_name(&orgs, r.lead_unit_id),
+                unit: accounts::org_name(&orgs, r.lead_unit_id),
                 on_time_rate: figures.on_time_rate(r.due_or_replied),
                 satisfaction_rate: figures.satisfaction_rate(),
                 code_shares: figures.code_shares(),

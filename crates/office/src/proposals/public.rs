@@ -81,7 +81,7 @@ async fn index(State(state): State<AppState>, ctx: Ctx, Query(q): Query<IndexQue
     let orgs = platform::accounts::list_orgs(&state.db).await?;
     let list: Vec<_> = rows
         .iter()
-        .map(|r| context! { r => sv(r), kind => Kind::parse(&r.kind).map(|k| k.label()), lead => r.lead_unit_id.map(|u| super::unit_name(&orgs, u)) })
+        .map(|r| context! { r => sv(r), kind => Kind::parse(&r.kind).map(|k| k.label()), lead => r.lead_unit_id.map(|u| platform::accounts::org_name(&orgs, u)) })
         .collect();
     let title = kind.map_or("建议提案复文", |k| k.label());
     let current = kind.map_or("/jianyi/".to_owned(), |k| format!("/jianyi/?kind={}", k.code()));
@@ -101,7 +101,7 @@ async fn one(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Re
     let kind = Kind::parse(&r.kind).unwrap_or(Kind::Suggestion);
     let v = context! {
         title => r.title.clone(), r => sv(&r), kind => kind.label(), member_label => kind.member_label(),
-        lead => r.lead_unit_id.map(|u| super::unit_name(&orgs, u)), result => domain::result_label(&r.result_code),
+        lead => r.lead_unit_id.map(|u| platform::accounts::org_name(&orgs, u)), result => domain::result_label(&r.result_code),
         nav_current => format!("/jianyi/?kind={}", kind.code()),
         crumbs => vec![("/jianyi/".to_owned(), "建议提案复文".to_owned()), (String::new(), r.title.clone())],
     };

@@ -83,14 +83,14 @@ async fn list_page(
         .iter()
         .map(|r| {
             context! {
-                r => sv(r), unit => super::unit_name(&orgs, r.unit_id),
+                r => sv(r), unit => accounts::org_name(&orgs, r.unit_id),
                 state_label => St::parse(&r.state).map(|s| s.label()), level => Level::parse(&r.level).map(|l| l.label()),
             }
         })
         .collect();
     let states: Vec<(&str, &str)> = St::ALL.iter().map(|s| (s.code(), s.label())).collect();
     let page = context! {
-        rows, next, states, state => f.state, unit => f.unit, unit_name => f.unit.map(|u| super::unit_name(&orgs, u)),
+        rows, next, states, state => f.state, unit => f.unit, unit_name => f.unit.map(|u| accounts::org_name(&orgs, u)),
         office => super::is_office(&staff),
         clerk => staff.holds_anywhere(Perm::OfficeExchange),
     };
@@ -181,7 +181,7 @@ async fn item_view(
     };
     let levels: Vec<(&str, &str)> = Level::ALL.iter().map(|l| (l.code(), l.label())).collect();
     let page = context! {
-        r => sv(&r), unit => super::unit_name(&orgs, r.unit_id), state => r.state().code(), state_label => r.state().label(),
+        r => sv(&r), unit => accounts::org_name(&orgs, r.unit_id), state => r.state().code(), state_label => r.state().label(),
         level => Level::parse(&r.level).map(|l| l.label()), issue => issue.as_ref().map(|i| context! { id => i.id, title => i.title() }),
         instructions => sv(&instructions), office, levels, channels,
         may_decide => office && domain::may_decide(r.state()),
@@ -273,7 +273,7 @@ async fn issue_page(
     let items: Vec<Value> = super::issue_items(&state.db, id)
         .await?
         .iter()
-        .map(|r| context! { r => sv(r), unit => super::unit_name(&orgs, r.unit_id) })
+        .map(|r| context! { r => sv(r), unit => accounts::org_name(&orgs, r.unit_id) })
         .collect();
     // The bulletin is edited by the office of the top-level government.
     let editor = orgs.iter().find(|o| o.parent_id.is_none()).map(|o| format!("{}办公厅", o.name)).unwrap_or_default();

@@ -129,10 +129,6 @@ fn conflict() -> AppError {
     AppError::Conflict("这条信息已被他人处理，请刷新后查看".into())
 }
 
-pub fn unit_name(orgs: &[OrgUnit], id: i64) -> String {
-    orgs.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default()
-}
-
 /// An item as the unit's 信息员 writes it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(extend("required" = ["unit", "title", "body"]))]
@@ -261,7 +257,7 @@ pub async fn adopt(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, input: &Ad
         return Err(AppError::invalid("note", "编辑说明不能超过 500 字"));
     }
     let orgs = accounts::list_orgs(&state.db).await?;
-    let unit = unit_name(&orgs, r.unit_id);
+    let unit = accounts::org_name(&orgs, r.unit_id);
     // The portal draft is made first (the CMS owns it); the adoption then records its id.
     let article = if level == Level::Portal {
         let Some(channel) = input.channel else {
@@ -595,7 +591,7 @@ pub async fn ranking(db: &Db, from: i64, to: i64, months: i64) -> Result<Vec<Uni
             let quota = quotas.iter().find(|q| q.unit_id == unit_id).map_or(0, |q| q.monthly * months);
             UnitScore {
                 unit_id,
-                unit: unit_name(&orgs, unit_id),
+                unit: accounts::org_name(&orgs, unit_id),
                 score: domain::score(&c, &rules),
                 quota,
                 quota_rate: domain::quota_rate(c.submitted, quota),
