@@ -204,6 +204,7 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
                 ("grbs", "个人办事", "link", "none", "", "bsfw", false, 0),
                 ("frbs", "法人办事", "link", "none", "", "bsfw", false, 0),
                 ("kjfw", "科技服务", "link", "none", "", "bsfw", false, 0),
+                ("gqxx", "供求信息", "link", "none", "", "bsfw", false, 0),
                 ("bgxz", "表格下载", "list", "none", "form", "bsfw", false, 3),
                 ("hdjl", "互动交流", "link", "none", "", "", false, 0),
                 ("szxx", "市长信箱选登", "link", "none", "", "hdjl", false, 0),
@@ -396,7 +397,7 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
             // Blocks other modules feed: the portal shows the hall's and the mailbox's, the
             // department and district sites their own mailbox's replies.
             home_blocks: match spec.code {
-                "hrb" => "services.popular services.gongshi letters.answered disclosure.latest participation.latest supervision.ratings supervision.evaluation office.replies",
+                "hrb" => "services.popular services.gongshi letters.answered disclosure.latest participation.latest supervision.ratings supervision.evaluation office.replies listings.latest",
                 "kjj" | "daoli" => "letters.answered",
                 _ => "",
             }
@@ -414,6 +415,7 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
                 ("hrb", "grbs") => "/banshi/?audience=person".to_owned(),
                 ("hrb", "frbs") => "/banshi/?audience=org".to_owned(),
                 ("hrb", "kjfw") => "/kjj/".to_owned(),
+                ("hrb", "gqxx") => "/gongqiu/".to_owned(),
                 ("kjj", "xmsb") => "/banshi/calls/".to_owned(),
                 (_, "hdjl") => "/hudong/".to_owned(),
                 (_, "xxgk") => "/gongkai/".to_owned(),
@@ -504,14 +506,10 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
     }
     for (org, target) in [("kjj", 600), ("bgt", 1200), ("dlq", 400), ("fgw", 200)] {
         if let Some(o) = orgs.get(org) {
-            crate::store::set_quota(db, *o, i64::from(current_year()), target).await?;
+            crate::store::set_quota(db, *o, i64::from(platform::current_year()), target).await?;
         }
     }
     Ok(())
-}
-
-fn current_year() -> i32 {
-    time::OffsetDateTime::now_utc().year()
 }
 
 /// Writes `n` published articles spread over the channels by weight (the newest one to each

@@ -1091,61 +1091,25 @@ fn rewrite_files(body: &str, files_root: &str) -> String {
     if files_root == "/files/" { body.to_owned() } else { body.replace("\"/files/", &format!("\"{files_root}")) }
 }
 
-/// Escapes text for XML.
-pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
-}
-
-/// RFC 822 date in Beijing time, as RSS readers expect.
-fn rfc822(unix: i64) -> String {
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => {
-            let t = t.to_offset(offset);
-            let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-            format!(
-                "{}, {:02} {} {} {:02}:{:02}:{:02} +0800",
-                days[t.weekday().number_days_from_monday() as usize],
-                t.day(),
-                months[u8::from(t.month()) as usize - 1],
-                t.year(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        }
-        Err(_) => String::new(),
-    }
-}
+use platform::feed::xml_escape;
 
 /// RSS 2.0 feed of a channel's newest 30 items. `base` is the absolute origin (`http://host`).
 pub async fn channel_feed(db: &Db, site: &Site, channel: &Channel, links: &Links, base: &str) -> DbResult<String> {
     let items = store::channel_items(db, channel.id, 30, 0).await?;
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>");
-    out.push_str(&format!(
-        "<title>{}</title><link>{}{}</link><description>{}</description><language>zh-cn</language>",
-        xml_escape(&format!("{} - {}", channel.name, site.name)),
-        base,
-        xml_escape(&links.channel(channel)),
-        xml_escape(if channel.description.is_empty() { &channel.name } else { &channel.description })
-    ));
-    if let Some(first) = items.first() {
-        out.push_str(&format!("<lastBuildDate>{}</lastBuildDate>", rfc822(first.pub_at)));
-    }
-    for it in &items {
-        let link = if it.link_url.is_empty() { format!("{base}{}", links.article(it.id)) } else { it.link_url.clone() };
-        out.push_str(&format!(
-            "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">zhengwu-article-{}</guid><pubDate>{}</pubDate><description>{}</description></item>",
-            xml_escape(&it.title),
-            xml_escape(&link),
-            it.id,
-            rfc822(it.pub_at),
-            xml_escape(&it.summary)
-        ));
-    }
-    out.push_str("</channel></rss>\n");
-    Ok(out)
+    let title = format!("{} - {}", channel.name, site.name);
+    let link = format!("{base}{}", links.channel(channel));
+    let description = if channel.description.is_empty() { &channel.name } else { &channel.description };
+    let items: Vec<platform::feed::Item> = items
+        .iter()
+        .map(|it| platform::feed::Item {
+            title: it.title.clone(),
+            link: if it.link_url.is_empty() { format!("{base}{}", links.article(it.id)) } else { it.link_url.clone() },
+            guid: format!("zhengwu-article-{}", it.id),
+            published_at: it.pub_at,
+            description: it.summary.clone(),
+        })
+        .collect();
+    Ok(platform::feed::rss(&platform::feed::Channel { title: &title, link: &link, description }, &items))
 }
 
 /// sitemaps.org sitemap of a site: home, channels, and the newest live articles (at most 50,000
@@ -1229,6 +1193,6 @@ mod tests {
     #[test]
     fn highlight_escapes_and_marks() {
         assert_eq!(highlight("<b>营商环境</b>", "营商"), "&lt;b&gt;<mark>营商</mark>环境&lt;/b&gt;");
-        assert!(rfc822(0).ends_with("+0800"));
+        assert!(platform::feed::rfc822(0).ends_with("+0800"));
     }
 }

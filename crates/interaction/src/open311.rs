@@ -48,22 +48,6 @@ fn split_file(file: &str) -> Option<(&str, Format)> {
     }
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Writes a JSON value as GeoReport XML: arrays become a root of repeated `item` elements.
 fn to_xml(root: &str, item: &str, v: &Value) -> String {
     fn node(name: &str, v: &Value, out: &mut String) {
@@ -87,7 +71,7 @@ fn to_xml(root: &str, item: &str, v: &Value) -> String {
                 }
                 out.push_str(&format!("</{name}>"));
             }
-            Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", xml_escape(s))),
+            Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", platform::feed::xml_escape(s))),
             other => out.push_str(&format!("<{name}>{other}</{name}>")),
         }
     }

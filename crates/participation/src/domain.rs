@@ -422,7 +422,11 @@ impl CommentState {
 /// The state after one more reader flag: a visible comment hides itself once the flags reach the
 /// threshold (0: never), and waits for a moderator.
 pub fn after_flag(state: CommentState, flags: i64, threshold: i64) -> CommentState {
-    if state == CommentState::Visible && threshold > 0 && flags >= threshold { CommentState::Hidden } else { state }
+    if state == CommentState::Visible && platform::intake::flags_hide(flags, threshold) {
+        CommentState::Hidden
+    } else {
+        state
+    }
 }
 
 /// How the agency took up an opinion.

@@ -268,6 +268,8 @@ const OBJECTS: &[(&str, &str)] = &[
     ("report", "信息报送"),
     ("meeting", "会议通知"),
     ("duty", "政务值班"),
+    ("listing", "供求信息"),
+    ("listing_board", "供求信息栏目"),
     ("demo", "演示数据"),
 ];
 
@@ -364,6 +366,7 @@ const VERBS: &[(&str, &str)] = &[
     ("initial", "初报"),
     ("followup", "续报"),
     ("final", "终报"),
+    ("hide", "下架待查"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

@@ -90,6 +90,13 @@ pub fn valid_email(s: &str) -> bool {
         && s.len() <= 254
 }
 
+/// A mainland mobile number (what a text message reaches), dashes and spaces allowed.
+pub fn valid_mobile(s: &str) -> bool {
+    let digits: String = s.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    let b = digits.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(|c| c.is_ascii_digit())
+}
+
 /// A mainland mobile number or a landline with area code (010-12345678, 0571 87654321).
 pub fn valid_phone(s: &str) -> bool {
     let digits: String = s.chars().filter(|c| !matches!(c, '-' | ' ')).collect();

@@ -44,6 +44,12 @@ pub fn hash_code(code: &str) -> String {
     hex::encode(Sha256::digest(code.trim().to_ascii_uppercase().as_bytes()))
 }
 
+/// Whether readers' reports hide what they report (a comment, a listing): once they reach the
+/// threshold the moderators set; a threshold of 0 never hides.
+pub fn flags_hide(flags: i64, threshold: i64) -> bool {
+    threshold > 0 && flags >= threshold
+}
+
 // ---- captcha ------------------------------------------------------------------------------------
 
 /// How long a challenge may be answered.

@@ -35,6 +35,7 @@ pub mod charts;
 pub mod codes;
 pub mod content_check;
 pub mod db;
+pub mod feed;
 pub mod i18n;
 pub mod intake;
 pub mod jobs;
@@ -90,6 +91,18 @@ pub fn format_datetime(t: Option<i64>) -> String {
     t.map(|t| fmt_time(t).replace(' ', "T")).unwrap_or_default()
 }
 
+/// The year it is now in Beijing.
+pub fn current_year() -> i32 {
+    fmt_date(db::now()).get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026)
+}
+
+/// A calendar year in Beijing as unix seconds: from its first moment (inclusive) to the next
+/// year's (exclusive).
+pub fn year_bounds(year: i32) -> (i64, i64) {
+    let start = |y: i32| parse_date(&format!("{y:04}-01-01")).unwrap_or(0);
+    (start(year), start(year + 1))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -97,6 +110,7 @@ mod tests {
         assert_eq!(super::fmt_time(0), "1970-01-01 08:00");
         assert_eq!(super::parse_date("2026-01-01"), Some(1_767_196_800));
         assert_eq!(super::fmt_date(1_767_196_800), "2026-01-01");
+        assert_eq!(super::year_bounds(2026), (1_767_196_800, 1_767_196_800 + 365 * 86_400));
         assert_eq!(super::parse_date("2026-13-01"), None);
     }
 }

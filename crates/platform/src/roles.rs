@@ -113,8 +113,9 @@ impl Role {
                 ParticipationReview,
                 DataManage,
                 Supervise,
+                ListingModerate,
             ],
-            Role::Editor => &[ArticleEdit, ParticipationEdit, DataManage],
+            Role::Editor => &[ArticleEdit, ParticipationEdit, DataManage, ListingModerate],
             Role::Reviewer => &[ArticleReview, ArticlePublish, ParticipationReview],
             Role::Handler => &[LetterHandle, ApplicationHandle, DisclosureHandle, OfficeExchange],
             Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff, Supervise],
@@ -173,6 +174,9 @@ pub enum Perm {
     /// 监督考核: the compliance monitor of one's sites (the whole group and the 错敏词 dictionary
     /// with a global grant).
     Supervise,
+    /// 供求信息: moderate the portal's listings, set the boards' rules, read their statistics
+    /// (held on the portal site).
+    ListingModerate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -280,9 +280,10 @@ pub async fn events(db: &Db, flow: &Flow, id: i64) -> DbResult<Vec<Event>> {
     .await
 }
 
-/// Writes effects to the outbox inside `tx`; true when anything was queued. Mail is queued only
+/// Writes effects to the outbox inside `tx` (a transition's, or a new case's first event); true when
+/// anything was queued, and the caller wakes the outbox after commit. Mail is queued only
 /// when a relay is configured (without one it is logged as not sent, as everywhere).
-async fn queue_effects(state: &AppState, tx: &mut Tx, effects: &[Effect]) -> DbResult<bool> {
+pub async fn queue_effects(state: &AppState, tx: &mut Tx, effects: &[Effect]) -> DbResult<bool> {
     let mut queued = false;
     let now = crate::db::now();
     for e in effects {

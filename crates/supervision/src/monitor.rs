@@ -229,9 +229,7 @@ pub fn spawn(state: AppState) {
 
 /// The group's address as seen from inside (the listening socket).
 pub fn group_base(state: &AppState) -> String {
-    let a = state.config.listen;
-    let ip = if a.ip().is_unspecified() { std::net::IpAddr::from([127, 0, 0, 1]) } else { a.ip() };
-    format!("http://{}", std::net::SocketAddr::new(ip, a.port()))
+    platform::web::portal::listen_origin(&state.config)
 }
 
 /// Probes every site once, then runs, stores and warns.

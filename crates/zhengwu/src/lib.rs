@@ -120,6 +120,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         office::Office::new(),
         data::Data::new(search.clone()),
         supervision::Supervision::new(),
+        listings::Listings::new(search.clone()),
     ])
 }
 

@@ -548,6 +548,7 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::DutyManage => "政务值班",
         Perm::DataManage => "数据资源管理",
         Perm::Supervise => "监督考核",
+        Perm::ListingModerate => "供求信息审核",
         Perm::LeaderInstruct => "领导批示",
     }
 }

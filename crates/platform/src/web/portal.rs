@@ -84,6 +84,22 @@ pub async fn portal_site_id(db: &crate::db::Db) -> Option<u64> {
         .and_then(|s| u64::try_from(s.0).ok())
 }
 
+/// This node's own address (`http://127.0.0.1:8080`): a wildcard listen address reads as loopback.
+pub fn listen_origin(config: &super::Config) -> String {
+    let a = config.listen;
+    let ip = if a.ip().is_unspecified() { std::net::IpAddr::from([127, 0, 0, 1]) } else { a.ip() };
+    format!("http://{}", std::net::SocketAddr::new(ip, a.port()))
+}
+
+/// Where citizens reach the portal, for links in the mail and texts modules send: the portal
+/// site's own host when it has one, else this node's address.
+pub async fn public_origin(state: &super::AppState) -> String {
+    match group_sites(&state.db).await.ok().and_then(|s| s.into_iter().next()).and_then(|s| s.host) {
+        Some(h) if !h.trim().is_empty() => format!("http://{}", h.trim()),
+        _ => listen_origin(&state.config),
+    }
+}
+
 /// A site of the group as the kernel knows it (the CMS owns and edits them): what other modules
 /// need to name a site and reach it.
 #[derive(Debug, Clone, Default, serde::Serialize, sqlx::FromRow)]

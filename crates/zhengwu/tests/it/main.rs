@@ -11,6 +11,7 @@ mod disclosure;
 mod duty;
 mod interaction;
 mod links;
+mod listings;
 mod meetings;
 mod office;
 mod participation;

@@ -172,6 +172,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         {
             &[SiteAdmin, Leader]
         }
+        // 供求信息: moderators hold it on the portal (site admins and editors).
+        (_, p) if p.starts_with("/api/v1/listings") => &[SiteAdmin, Editor],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
         (_, p)
             if p.starts_with("/api/v1/consultation")
@@ -1010,6 +1012,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/duty/incidents/{id}", Op("post", "/api/v1/office/duty/incidents/{id}/reports")),
         ("/admin/office/duty/roster/rotate", Op("post", "/api/v1/office/duty/roster/rotation")),
         ("/admin/office/duty/roster/shift", Op("put", "/api/v1/office/duty/shifts")),
+        ("/admin/listings/{id}/act", Op("post", "/api/v1/listings/{id}/actions/{action}")),
+        ("/admin/listings/boards/{code}", Op("put", "/api/v1/listings/boards/{code}")),
         ("/admin/office/meetings/{id}/act", Op("post", "/api/v1/office/meetings/{id}/actions/{action}")),
         ("/admin/office/meetings/{id}/reply", Op("post", "/api/v1/office/meetings/{id}/reply")),
         ("/admin/office/meetings/{id}/remind", Op("post", "/api/v1/office/meetings/{id}/remind")),
