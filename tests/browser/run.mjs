@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { overflow } from './width.mjs';
 import { participationFlow } from './participation.mjs';
+import { listingsFlow } from './listings.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -79,6 +80,7 @@ const itemPath = await firstLink('/gongkai/catalogue', /href="(\/gongkai\/items\
 const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/reports\/[^"]+\/\d+)"/);
 const enterprisePath = await firstLink('/shuju/qiye/', /href="(\/shuju\/qiye\/\d+)"/);
 const replyPath = await firstLink('/jianyi/', /href="(\/jianyi\/\d+)"/);
+const listingPath = await firstLink('/gongqiu/agri/', /href="(\/gongqiu\/l\/\d+)"/);
 const pages = [
   ['首页', '/'],
   ['栏目列表', listPath],
@@ -149,6 +151,14 @@ const pages = [
   ['动态监测', '/shuju/jiance/'],
   ['监测站（近 7 天，含缺测）', '/shuju/jiance/xqy-reservoir?metric=level&range=week'],
   ['空气质量站（近一年）', '/shuju/jiance/daoli-air?metric=pm25&range=year'],
+  ['供求信息', '/gongqiu/'],
+  ['人才劳务', '/gongqiu/talent/'],
+  ['农产品（筛选）', '/gongqiu/agri/?kind=supply&days=30'],
+  ['创业与新办企业', '/gongqiu/startup/'],
+  ['供求信息详情', listingPath],
+  ['发布供求信息', '/gongqiu/talent/post'],
+  ['验证并发布', '/gongqiu/verify'],
+  ['管理我的信息', '/gongqiu/manage'],
 ];
 
 let failures = 0;
@@ -184,7 +194,7 @@ for (const [name, path] of pages) {
     console.log(`✗ ${name} ${path} contains a script its policy does not name`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi|gongkai|canyu|jianyi)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {
@@ -744,6 +754,16 @@ const resultFiles = [];
     console.log(`✗ participation: ${problems.join('; ')}`);
   } else {
     console.log('✓ participation: a consultation, a survey and a live interview with a moderator and two citizens (one without script)');
+  }
+}
+{
+  const { problems, files } = await listingsFlow({ browser, base, axeSource, dir: resultPages, data });
+  resultFiles.push(...files);
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ listings: ${problems.join('; ')}`);
+  } else {
+    console.log('✓ listings: produce posted on a phone without script, verified by text message, contact asked for, taken down by an editor');
   }
 }
 for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {

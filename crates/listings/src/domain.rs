@@ -165,7 +165,7 @@ impl State {
             State::Unverified => "待验证",
             State::Pending => "待审核",
             State::Visible => "已发布",
-            State::Hidden => "被举报隐藏",
+            State::Hidden => "隐藏待查",
             State::Rejected => "未通过审核",
             State::Expired => "已过期",
             State::Withdrawn => "已撤下",

@@ -156,9 +156,20 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
         .await?;
     let claimed: std::collections::HashSet<i64> = claimed.into_iter().map(|r| r.0).collect();
     let mine: Vec<Message> = due.into_iter().filter(|m| claimed.contains(&m.id)).collect();
-    for (i, m) in mine.iter().enumerate() {
+    // When the relay fails, it is most likely down for the rest of the mail as well: that mail is
+    // left for the next round rather than waiting out a timeout per message (attempts not used
+    // up, claims released so it is due again at once) — but text messages, which do not go
+    // through the relay, are still sent now (a verification code must not wait for the mail).
+    let mut relay_down = false;
+    let mut skipped: Vec<i64> = Vec::new();
+    for m in &mine {
+        let is_sms = m.channel == Channel::Sms.code();
+        if relay_down && !is_sms {
+            skipped.push(m.id);
+            continue;
+        }
         let to = crate::sealed::open(&m.recipient).unwrap_or_default();
-        let delivered = if m.channel == Channel::Sms.code() {
+        let delivered = if is_sms {
             sms.send(&to, &m.body);
             Ok(())
         } else {
@@ -197,22 +208,18 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
                 } else {
                     round.retrying += 1;
                 }
-                // The relay is most likely down for the rest as well: leave them for the next round
-                // rather than wait out a timeout per message (their attempts are not used up), and
-                // release their claim so they are due again at once.
-                let rest: Vec<i64> = mine[i + 1..].iter().map(|m| m.id).collect();
-                if !rest.is_empty() {
-                    db.execute(
-                        sql("UPDATE outbox SET next_at = $1 WHERE state = 'pending' AND id IN (")
-                            .bind(now)
-                            .push_bind_list(rest)
-                            .push(")"),
-                    )
-                    .await?;
-                }
-                break;
+                relay_down = true;
             }
         }
+    }
+    if !skipped.is_empty() {
+        db.execute(
+            sql("UPDATE outbox SET next_at = $1 WHERE state = 'pending' AND id IN (")
+                .bind(now)
+                .push_bind_list(skipped)
+                .push(")"),
+        )
+        .await?;
     }
     Ok(round)
 }

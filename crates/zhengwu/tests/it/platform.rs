@@ -785,9 +785,12 @@ backend_tests! {
         for i in 0..3 {
             outbox::enqueue(&mut &app.db, outbox::Channel::Mail, &format!("late{i}@example.com"), "【信息订阅】另一条", "正文", later).await.unwrap();
         }
+        // A text message queued behind them does not wait for the relay.
+        outbox::enqueue(&mut &app.db, outbox::Channel::Sms, "13904510000", "短信", "验证码 246810", later).await.unwrap();
         let down = platform::mail::Mailer::new(Some("smtp://127.0.0.1:9"), "noreply@harbin.gov.cn");
         let r = outbox::deliver_due(&app.db, &down, &app.state.sms, later).await.unwrap();
-        assert_eq!((r.sent, r.retrying), (0, 1));
+        assert_eq!((r.sent, r.retrying), (1, 1), "the text message went, one mail failed");
+        app.sms_log_with("验证码 246810").await;
         let r = outbox::deliver_due(&app.db, &app.state.mailer, &app.state.sms, later).await.unwrap();
         assert_eq!(r.sent, 2, "the two not tried were released");
     };
