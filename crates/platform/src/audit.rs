@@ -270,6 +270,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("duty", "政务值班"),
     ("listing", "供求信息"),
     ("listing_board", "供求信息栏目"),
+    ("fee_notice", "缴款通知书"),
     ("demo", "演示数据"),
 ];
 
@@ -367,6 +368,9 @@ const VERBS: &[(&str, &str)] = &[
     ("followup", "续报"),
     ("final", "终报"),
     ("hide", "下架待查"),
+    ("fees", "修改收费标准"),
+    ("pay", "登记收款"),
+    ("refund", "退费"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

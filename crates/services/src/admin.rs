@@ -582,10 +582,12 @@ async fn case_view(
         a.values().into_iter().map(|(k, v)| (labels.get(&k).cloned().unwrap_or(k), v)).collect();
     let cal = svc.calendar(&state.db).await;
     let due = service::due_status(&cal, a, today());
+    let fee = fee_view(state, case, errors.get("fee").cloned()).await?;
     state.render(
         ctx,
         "admin/bs_case.html",
         context! {
+            fee,
             app => sv(a), item => sv(item), state_label => AState::parse(&a.state).map(|s| s.label()).unwrap_or_default(),
             step_name => item.review_steps().get(usize::try_from(a.step).unwrap_or(0)).cloned(), steps => item.review_steps(),
             actions, events, files, values, errors, notice, materials => sv(item.materials()),
@@ -597,6 +599,33 @@ async fn case_view(
             appeal_label => match a.appeal_state.as_str() { "pending" => "申诉待审核", "upheld" => "申诉成立（不计入评价）", "dismissed" => "申诉不成立", _ => "" },
         },
     )
+}
+
+/// The case page again with a refusal shown where it belongs (the fee section's `fee`).
+pub async fn case_response(
+    state: &AppState,
+    svc: &Services,
+    ctx: &Ctx,
+    case: &Case,
+    errors: BTreeMap<String, String>,
+    status: axum::http::StatusCode,
+) -> Result<Response, AppError> {
+    Ok((status, case_view(state, svc, ctx, case, errors, None, None).await?).into_response())
+}
+
+/// The case's fee: the latest notice, or the item's standard and whether one may be issued now.
+async fn fee_view(state: &AppState, case: &Case, error: Option<String>) -> Result<Value, AppError> {
+    use crate::fees::{self, domain as fd};
+    let notices = fees::notices_of(&state.db, case.app.id).await?;
+    let latest = notices.first();
+    let standard: i64 = fees::fees_of(&state.db, case.item.id).await?.iter().map(|f| f.amount).sum();
+    let open = latest.is_some_and(|n| matches!(n.state(), fd::State::Unpaid | fd::State::Paid));
+    let may = matches!(AState::parse(&case.app.state), Some(AState::Reviewing | AState::Approved));
+    Ok(context! {
+        error, label => if latest.is_none() && standard > 0 { "未开具缴款通知书" } else { fd::fee_state_label(latest.map(|n| n.state())) },
+        latest => latest.map(|n| context! { id => n.id, no => n.no.clone(), total => fd::yuan(n.total), payment_code => n.payment_code.clone() }),
+        standard => (standard > 0).then(|| fd::yuan(standard)), can_issue => standard > 0 && !open && may,
+    })
 }
 
 async fn case_page(
@@ -749,11 +778,15 @@ async fn followup_close(
 
 // ---- statistics ---------------------------------------------------------------------------------
 
-#[derive(Debug, Default, Deserialize, serde::Serialize, Clone)]
+#[derive(Debug, Default, Deserialize, serde::Serialize, Clone, schemars::JsonSchema)]
 pub struct StatsQuery {
+    /// 起始日期 YYYY-MM-DD（默认本年 1 月 1 日）
     #[serde(default)]
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     pub from: String,
+    /// 截止日期 YYYY-MM-DD（默认今天）
     #[serde(default)]
+    #[schemars(regex(pattern = platform::web::api::DATE_OR_EMPTY))]
     pub to: String,
 }
 

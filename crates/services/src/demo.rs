@@ -768,8 +768,125 @@ pub async fn load(demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
         ids.push(store::save_item(db, &it, "demo").await?);
     }
     generate_applications(db, &ids, applications).await?;
+    let notices = demo_fees(db).await?;
     demo_call(db, orgs).await?;
-    Ok(vec![format!("网上办事：{} 个事项，{applications} 件演示办件（/banshi/）。", ids.len())])
+    Ok(vec![format!(
+        "网上办事：{} 个事项，{applications} 件演示办件（/banshi/），{notices} 份缴款通知书（/admin/services/fees）。",
+        ids.len()
+    )])
+}
+
+/// The fee standards of the items that charge (the number in their 收费标准 text, e.g. 20 元/证
+/// （工本费）), and notices on some of their applications: paid on completed ones, waiting on
+/// approved ones. Returns how many notices.
+async fn demo_fees(db: &Db) -> anyhow::Result<usize> {
+    use platform::db::{Exec, Scalar};
+    #[derive(sqlx::FromRow)]
+    struct Charging {
+        id: i64,
+        fee_standard: String,
+        fee_basis: String,
+    }
+    let items: Vec<Charging> = db
+        .fetch_all(sql("SELECT id, fee_standard, fee_basis FROM service_item WHERE fee_standard <> '' ORDER BY id"))
+        .await?;
+    let mut n = 0;
+    for it in &items {
+        let amount = it.fee_standard.split_whitespace().next().and_then(crate::fees::domain::parse_yuan).unwrap_or(0);
+        let name = it.fee_standard.split_once('（').map_or("工本费", |(_, r)| r.trim_end_matches('）'));
+        if amount == 0 {
+            continue;
+        }
+        db.execute(
+            sql("INSERT INTO service_fee (item_id, name, amount, basis, sort_order) VALUES ($1, $2, $3, $4, 0)")
+                .bind(it.id)
+                .bind(name)
+                .bind(amount)
+                .bind(&it.fee_basis),
+        )
+        .await?;
+        #[derive(sqlx::FromRow)]
+        struct App {
+            id: i64,
+            org_id: i64,
+            state: String,
+            submitted_at: i64,
+            completed_at: Option<i64>,
+        }
+        let apps: Vec<App> = db
+            .fetch_all(
+                sql("SELECT id, org_id, state, submitted_at, completed_at FROM application \
+                     WHERE item_id = $1 AND state IN ('approved', 'completed') ORDER BY id DESC LIMIT 3")
+                .bind(it.id),
+            )
+            .await?;
+        for a in apps {
+            let paid = a.state == "completed";
+            let issued = a.completed_at.unwrap_or(a.submitted_at + 3 * 86_400).min(platform::db::now()) - 3600;
+            let mut tx = db.begin().await?;
+            let id = tx
+                .fetch_one::<Scalar<i64>>(
+                    sql("INSERT INTO fee_notice (no, application_id, item_id, org_id, payment_code, total, state, provider, method, receipt_no, \
+                         issued_by, issued_at, paid_by, paid_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '窗口工作人员', $10, $11, $12, $10) RETURNING id")
+                    .bind(platform::intake::temporary_number())
+                    .bind(a.id)
+                    .bind(it.id)
+                    .bind(a.org_id)
+                    .bind(platform::intake::temporary_number())
+                    .bind(amount)
+                    .bind(if paid { "paid" } else { "unpaid" })
+                    .bind(if paid { "cashier" } else { "" })
+                    .bind(if paid { "qr" } else { "" })
+                    .bind(issued)
+                    .bind(if paid { "收费窗口" } else { "" })
+                    .bind(paid.then_some(issued + 1800)),
+                )
+                .await?
+                .0;
+            let no = platform::intake::assign_number(&mut tx, "fee_notice", id, "JK", 8).await?;
+            let code = crate::fees::domain::payment_code(&platform::fmt_date(issued).replace('-', ""), id);
+            let receipt = if paid { format!("SJ{}", &no[2..]) } else { String::new() };
+            tx.execute(
+                sql("UPDATE fee_notice SET payment_code = $1, receipt_no = $2 WHERE id = $3")
+                    .bind(code)
+                    .bind(receipt)
+                    .bind(id),
+            )
+            .await?;
+            tx.execute(
+                sql("INSERT INTO fee_notice_line (notice_id, name, amount, basis) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(name)
+                    .bind(amount)
+                    .bind(&it.fee_basis),
+            )
+            .await?;
+            let issue = platform::workflow::Transition {
+                action: "issue",
+                from: "",
+                to: "unpaid",
+                step: 0,
+                actor: "窗口工作人员",
+                actor_id: None,
+                comment: "",
+            };
+            platform::workflow::record(&mut tx, &crate::fees::FLOW, id, &issue, issued).await?;
+            if paid {
+                let t = platform::workflow::Transition {
+                    action: "pay",
+                    from: "unpaid",
+                    to: "paid",
+                    actor: "收费窗口",
+                    ..issue
+                };
+                platform::workflow::record(&mut tx, &crate::fees::FLOW, id, &t, issued + 1800).await?;
+            }
+            tx.commit().await?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// An open science-bureau call (科技计划项目申报) and two experts in the pool.

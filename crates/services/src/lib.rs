@@ -24,6 +24,7 @@ pub mod catalogue;
 pub mod compliance;
 pub mod demo;
 pub mod domain;
+pub mod fees;
 pub mod generate;
 pub mod indexing;
 pub mod public;
@@ -41,7 +42,9 @@ impl platform::module::Module for Services {
     }
 
     fn templates(&self) -> Vec<(&'static str, &'static str)> {
-        admin::templates()
+        let mut t = admin::templates();
+        t.extend(fees::admin::templates());
+        t
     }
 
     fn nav(&self) -> Vec<NavItem> {
@@ -50,6 +53,12 @@ impl platform::module::Module for Services {
                 section: "网上办事",
                 href: "/admin/services/cases",
                 label: "办件管理",
+                perm: Some(Perm::ApplicationHandle),
+            },
+            NavItem {
+                section: "网上办事",
+                href: "/admin/services/fees",
+                label: "收费管理",
                 perm: Some(Perm::ApplicationHandle),
             },
             NavItem {
@@ -85,11 +94,13 @@ impl platform::module::Module for Services {
     }
 
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
-        platform::web::api::with_extension(api::routes(), self)
+        let mut routes = api::routes();
+        routes.extend(fees::api::routes());
+        platform::web::api::with_extension(routes, self)
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().merge(calls::admin_routes()).layer(Extension(self))
+        admin::routes().merge(calls::admin_routes()).merge(fees::admin::routes()).layer(Extension(self))
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {

@@ -385,13 +385,29 @@ async fn applicant_view(
     let cal = svc.calendar(&state.db).await;
     let due = service::due_status(&cal, a, platform::calendar::today());
     let values = a.values();
+    // The fee notice in force (or the last one), with its lines.
+    let fee = match crate::fees::notices_of(&state.db, a.id).await?.into_iter().next() {
+        Some(n) => {
+            let lines: Vec<Value> = crate::fees::lines(&state.db, n.id)
+                .await?
+                .iter()
+                .map(|l| context! { name => l.name.clone(), amount => crate::fees::domain::yuan(l.amount), basis => l.basis.clone() })
+                .collect();
+            Some(
+                context! { no => n.no.clone(), code => n.payment_code.clone(), total => crate::fees::domain::yuan(n.total),
+                state => n.state().code(), label => crate::fees::domain::fee_state_label(Some(n.state())), lines,
+                receipt_no => n.receipt_no.clone(), paid_at => n.paid_at, refunded_at => n.refunded_at },
+            )
+        }
+        None => None,
+    };
     html(
         state,
         ctx,
         "public/bs_query.html",
         status,
         context! {
-            title => "办件查询", app => sv(a), item => sv(item), state_label => st.label(), events, code, notice, errors,
+            title => "办件查询", app => sv(a), item => sv(item), state_label => st.label(), events, code, notice, errors, fee,
             once => intake::submission_token(),
             correction => st == AState::Correction, can_rate => can(Action::Rate), ratings => domain::RATINGS.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(),
             fields => sv(item.form().into_iter().filter(|f| f.kind != "file").collect::<Vec<_>>()), values,

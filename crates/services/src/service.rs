@@ -23,6 +23,9 @@ pub struct Services {
     calendar: CachedCalendar,
     /// The site group's search index, where service items are found beside articles.
     pub search: Option<Arc<search::SearchIndex>>,
+    /// How fees are taken (一口式收费): the cashier at the window first, then any payment platform
+    /// a deployment adds.
+    pub fee_providers: Vec<Arc<dyn crate::fees::PaymentProvider>>,
 }
 
 impl Services {
@@ -31,6 +34,7 @@ impl Services {
             files_dir: data_dir.join("files").join("applications"),
             calendar: CachedCalendar::default(),
             search,
+            fee_providers: vec![Arc::new(crate::fees::Cashier)],
         })
     }
     pub async fn calendar(&self, db: &Db) -> Arc<WorkCalendar> {
@@ -783,6 +787,9 @@ pub async fn act(
             mail = Some(format!("您的申请不予办理。理由：{comment}；依据：{}", input.legal_basis.trim()));
         }
         Action::Complete => {
+            if crate::fees::outstanding(&state.db, a.id).await? {
+                return Err(AppError::Conflict("这件申请的费用尚未缴纳，缴费后才能办结".into()));
+            }
             let d = deadline(a, item);
             let start = d.as_ref().map_or(day, |d| d.start);
             let paused: u32 = pauses(a)

@@ -172,6 +172,9 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         {
             &[SiteAdmin, Leader]
         }
+        // 一口式收费: the fee standard is the catalogue's; notices are the handlers'.
+        (_, "/api/v1/service-items/{id}/fees") => &[SiteAdmin],
+        (_, p) if p.starts_with("/api/v1/fee-notices") || p == "/api/v1/applications/{id}/fee-notice" => &[Handler],
         // 供求信息: moderators hold it on the portal (site admins and editors).
         (_, p) if p.starts_with("/api/v1/listings") => &[SiteAdmin, Editor],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
@@ -1016,6 +1019,9 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/duty/roster/rotate", Op("post", "/api/v1/office/duty/roster/rotation")),
         ("/admin/office/duty/roster/shift", Op("put", "/api/v1/office/duty/shifts")),
         ("/admin/listings/{id}/act", Op("post", "/api/v1/listings/{id}/actions/{action}")),
+        ("/admin/services/items/{id}/fees", Op("put", "/api/v1/service-items/{id}/fees")),
+        ("/admin/services/cases/{id}/fee-notice", Op("post", "/api/v1/applications/{id}/fee-notice")),
+        ("/admin/services/fees/{id}/act", Op("post", "/api/v1/fee-notices/{id}/actions/{action}")),
         ("/admin/listings/boards/{code}", Op("put", "/api/v1/listings/boards/{code}")),
         ("/admin/office/meetings/{id}/act", Op("post", "/api/v1/office/meetings/{id}/actions/{action}")),
         ("/admin/office/meetings/{id}/reply", Op("post", "/api/v1/office/meetings/{id}/reply")),

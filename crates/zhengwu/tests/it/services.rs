@@ -832,3 +832,92 @@ backend_tests! {
         assert!(seen >= 10, "the demo has running cases with deadlines: {seen}");
     };
 }
+
+backend_tests! {
+    a_fee_is_set_charged_paid_at_the_window_and_refunded => |app: TestApp| async move {
+        world(&app).await;
+        let item = define_item(&app).await;
+        // The fee standard: a wrong row named by its number, then two lines.
+        let mut admin = app.signed_in("admin").await;
+        let r = admin.post_form(&format!("/admin/services/items/{item}/fees"), &[("name", "证照工本费"), ("amount", "十元"), ("basis", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("第 1 行：金额应为") && r.text.contains("第 1 行：请写明收费依据") && r.text.contains("value=\"十元\""), "{}", r.text);
+        let r = admin
+            .post_form(&format!("/admin/services/items/{item}/fees"), &[
+                ("name", "证照工本费"), ("amount", "10"), ("basis", "黑价费〔2019〕12号"),
+                ("name", "现场核查费"), ("amount", "25.5"), ("basis", "黑财综〔2020〕8号"),
+                ("name", ""), ("amount", ""), ("basis", ""),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let (no, code) = apply(&app, &uscc()).await;
+        let id = services::store::application_by_no(&app.db, &no).await.unwrap().unwrap().id;
+        let scj = app.token("scj").await;
+        let chief = app.token("scj_chief").await;
+        let mzj = app.token("mzj").await;
+        let mut c = app.client();
+        // Not before acceptance; another department's handler never.
+        let r = c.api("POST", &format!("/api/v1/applications/{id}/fee-notice"), &scj, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        c.api("POST", &format!("/api/v1/applications/{id}/actions/accept"), &scj, None).await;
+        let r = c.api("POST", &format!("/api/v1/applications/{id}/fee-notice"), &mzj, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        // The handler issues the notice on the case page; the applicant is told amount and code.
+        let mut web = app.signed_in("scj").await;
+        let r = web.post_form(&format!("/admin/services/cases/{id}/fee-notice"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let notice_page = web.get(&r.location_path()).await;
+        assert!(notice_page.text.contains("35.50") && notice_page.text.contains("现场核查费") && notice_page.text.contains("待缴费"), "{}", notice_page.text);
+        let n: services::fees::Notice = app.db.fetch_one(platform::db::sql("SELECT * FROM fee_notice WHERE application_id = $1").bind(id)).await.unwrap();
+        assert_eq!((n.total, n.state.as_str()), (3550, "unpaid"));
+        assert!(services::fees::domain::valid_payment_code(&n.payment_code), "{}", n.payment_code);
+        app.sms_log_with(&n.payment_code).await;
+        let again = web.post_form(&format!("/admin/services/cases/{id}/fee-notice"), &[]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+        assert!(again.text.contains("已有待缴或已缴的缴款通知书"), "{}", again.text);
+        let q = query(&app, &no, &code, &[]).await;
+        assert!(q.text.contains(&n.payment_code) && q.text.contains("35.50 元") && q.text.contains("待缴费"), "{}", q.text);
+
+        // Not completed while unpaid.
+        for (a, who) in [("approve", &scj), ("approve", &chief)] {
+            let r = c.api("POST", &format!("/api/v1/applications/{id}/actions/{a}"), who, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{a}: {}", r.text);
+        }
+        let r = c.api("POST", &format!("/api/v1/applications/{id}/actions/complete"), &scj, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("尚未缴纳"), "{}", r.text);
+
+        // The cashier: a wrong amount and no method are named; then paid, with a receipt number.
+        let r = web.post_form(&format!("/admin/services/fees/{}/act", n.id), &[("action", "pay"), ("received", "35"), ("method", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("实收 35.00 元与应缴 35.50 元不一致") && r.text.contains("请选择收款方式"), "{}", r.text);
+        let r = web.post_form(&format!("/admin/services/fees/{}/act", n.id), &[("action", "pay"), ("received", "35.50"), ("method", "qr")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let paid = c.api("GET", &format!("/api/v1/fee-notices/{}", n.id), &scj, None).await.json();
+        assert_eq!(paid["state"], "paid");
+        assert_eq!(paid["notice"]["receipt_no"], format!("SJ{}", &n.no[2..]));
+        assert_eq!(paid["actions"], serde_json::json!(["refund"]));
+        let r = c.api("POST", &format!("/api/v1/applications/{id}/actions/complete"), &scj, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+        // A refund needs a reason; the statistics and the reconciliation count it out.
+        let r = c.api("POST", &format!("/api/v1/fee-notices/{}/actions/refund", n.id), &scj, None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r = c.api("POST", &format!("/api/v1/fee-notices/{}/actions/refund", n.id), &scj, Some(serde_json::json!({ "comment": "现场核查未实施，全额退回" }))).await;
+        assert_eq!(r.json()["state"], "refunded", "{}", r.text);
+        let stats = c.api("GET", "/api/v1/fee-notices/stats", &scj, None).await.json();
+        let lines = stats["items"].as_array().unwrap();
+        assert_eq!(lines.len(), 2, "{stats}");
+        let check = lines.iter().find(|l| l["name"] == "现场核查费").unwrap();
+        assert_eq!((check["collected"].as_str(), check["refunded"].as_str()), (Some("25.50"), Some("25.50")));
+        let xlsx = web.get("/admin/services/fees/reconciliation.xlsx").await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        assert!(xlsx.bytes.starts_with(b"PK"));
+        let q = query(&app, &no, &code, &[]).await;
+        assert!(q.text.contains("已退费"), "{}", q.text);
+        let history = paid["history"].as_array().unwrap().len();
+        assert_eq!(history, 2, "issue and pay recorded");
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action IN ('fee_notice.create', 'fee_notice.pay', 'fee_notice.refund', 'service_item.fees')")).await.unwrap();
+        assert_eq!(audited, 4);
+    };
+}
