@@ -769,6 +769,9 @@ pub async fn load(demo: &DemoSetup) -> anyhow::Result<Vec<String>> {
     }
     generate_applications(db, &ids, applications).await?;
     let notices = demo_fees(db).await?;
+    if let Some(gaj) = demo.org("gaj") {
+        demo.grant("handler_gaj", platform::roles::Role::Handler, platform::roles::ScopeKind::Org, gaj).await?;
+    }
     demo_call(db, orgs).await?;
     Ok(vec![format!(
         "网上办事：{} 个事项，{applications} 件演示办件（/banshi/），{notices} 份缴款通知书（/admin/services/fees）。",
@@ -791,6 +794,16 @@ async fn demo_fees(db: &Db) -> anyhow::Result<usize> {
         .fetch_all(sql("SELECT id, fee_standard, fee_basis FROM service_item WHERE fee_standard <> '' ORDER BY id"))
         .await?;
     let mut n = 0;
+    // Two 居民身份证换领 decided and waiting at the window for their fee.
+    if let Some(first) = items.first() {
+        db.execute(
+            sql("UPDATE application SET state = 'approved', completed_at = NULL, workdays = NULL, on_time = NULL, rating = NULL \
+                 WHERE id IN (SELECT id FROM application WHERE item_id = $1 AND state = 'completed' ORDER BY id DESC LIMIT 2)")
+            .bind(first.id),
+        )
+        .await?;
+        store::rebuild_tally(db).await?;
+    }
     for it in &items {
         let amount = it.fee_standard.split_whitespace().next().and_then(crate::fees::domain::parse_yuan).unwrap_or(0);
         let name = it.fee_standard.split_once('（').map_or("工本费", |(_, r)| r.trim_end_matches('）'));
@@ -810,19 +823,19 @@ async fn demo_fees(db: &Db) -> anyhow::Result<usize> {
             id: i64,
             org_id: i64,
             state: String,
-            submitted_at: i64,
             completed_at: Option<i64>,
         }
         let apps: Vec<App> = db
             .fetch_all(
-                sql("SELECT id, org_id, state, submitted_at, completed_at FROM application \
+                sql("SELECT id, org_id, state, completed_at FROM application \
                      WHERE item_id = $1 AND state IN ('approved', 'completed') ORDER BY id DESC LIMIT 3")
                 .bind(it.id),
             )
             .await?;
         for a in apps {
             let paid = a.state == "completed";
-            let issued = a.completed_at.unwrap_or(a.submitted_at + 3 * 86_400).min(platform::db::now()) - 3600;
+            // Paid ones an hour before completion; waiting ones yesterday.
+            let issued = a.completed_at.map_or(platform::db::now() - 86_400, |c| c - 3600);
             let mut tx = db.begin().await?;
             let id = tx
                 .fetch_one::<Scalar<i64>>(

@@ -133,7 +133,7 @@ async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
 
 async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result<Vec<(String, String)>> {
     // Site ids are known only after the sites exist; scoped grants are added in `grant_site_roles`.
-    let specs: [(&str, &str, &str, Option<Role>, &str); 14] = [
+    let specs: [(&str, &str, &str, Option<Role>, &str); 15] = [
         ("sysadmin", "系统管理员", "bgt", Some(Role::Sysadmin), "系统管理员：账号、机构、系统设置"),
         ("secadmin", "安全管理员", "bgt", Some(Role::Secadmin), "安全管理员：角色授权、安全策略"),
         ("auditor", "审计管理员", "bgt", Some(Role::Auditor), "审计管理员：审计日志"),
@@ -145,6 +145,13 @@ async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::
         ("handler", "刘洋（科技局承办人）", "kjj", None, "承办人：市科技局的来信和办件"),
         ("handler_scj", "孙丽（市场监管局承办人）", "scj", None, "承办人：市市场监管局的来信和办件"),
         ("handler_daoli", "周强（道里区承办人）", "dlq", None, "承办人：道里区的来信和办件，道里区网站审核"),
+        (
+            "handler_gaj",
+            "赵静（公安局户政窗口）",
+            "gaj",
+            None,
+            "承办人：市公安局的办件和窗口收费（缴款通知书、收款、退费）",
+        ),
         ("leader", "陈市长", "bgt", None, "领导：市政府门户网站的信箱批示、统计"),
         (
             "ducha",
