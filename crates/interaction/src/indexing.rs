@@ -67,22 +67,11 @@ pub async fn step(db: &Db, idx: &SearchIndex, after: (i64, i64), site: Option<u6
 
 /// Every node: follow letter changes every few seconds.
 pub fn spawn(db: Db, idx: Arc<SearchIndex>) {
-    tokio::spawn(async move {
-        let mut mark = (i64::MIN, 0i64);
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
-        loop {
-            tick.tick().await;
-            if !idx.is_writable() {
-                continue;
-            }
-            // A rebuilt index lost the letters: start again from the beginning.
-            if mark.0 != i64::MIN && idx.count_kind(KIND).unwrap_or(0) == 0 {
-                mark = (i64::MIN, 0);
-            }
+    search::follow(idx, KIND, std::time::Duration::from_secs(10), move |idx, mark| {
+        let db = db.clone();
+        async move {
             let site = platform::web::portal::portal_site_id(&db).await;
-            while let Ok(Some(next)) = step(&db, &idx, mark, site).await {
-                mark = next;
-            }
+            step(&db, &idx, mark, site).await.ok().flatten()
         }
     });
 }

@@ -64,22 +64,11 @@ pub async fn step(
 
 /// Every node: follow listing changes every few seconds.
 pub fn spawn(db: Db, idx: Arc<SearchIndex>) {
-    tokio::spawn(async move {
-        let mut mark = (i64::MIN, 0i64);
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            tick.tick().await;
-            if !idx.is_writable() {
-                continue;
-            }
-            // A rebuilt index lost the listings: start again from the beginning.
-            if mark.0 != i64::MIN && idx.count_kind(KIND).unwrap_or(0) == 0 {
-                mark = (i64::MIN, 0);
-            }
+    search::follow(idx, KIND, std::time::Duration::from_secs(5), move |idx, mark| {
+        let db = db.clone();
+        async move {
             let site = platform::web::portal::portal_site_id(&db).await;
-            while let Ok(Some(next)) = step(&db, &idx, mark, site, platform::db::now()).await {
-                mark = next;
-            }
+            step(&db, &idx, mark, site, platform::db::now()).await.ok().flatten()
         }
     });
 }

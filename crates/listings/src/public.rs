@@ -234,13 +234,22 @@ struct SentQuery {
 async fn listing_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(q): Query<SentQuery>,
 ) -> Result<Response, AppError> {
     let l = live_listing(&state, id).await?;
     service::count_view(&state.db, id).await;
     let sent = if q.sent == "flagged" { "已收到您的举报，我们会尽快核实。" } else { "" };
-    listing_view(&state, &ctx, &l, None, BTreeMap::new(), StatusCode::OK, sent).await
+    // The report form's sender is known by the browser's token, set here on a first visit (such
+    // a page is then kept by no shared cache).
+    let (_, cookie) = intake::browser_voter(&state, &headers);
+    let mut res = listing_view(&state, &ctx, &l, None, BTreeMap::new(), StatusCode::OK, sent).await?;
+    if let Some(v) = cookie {
+        res.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -249,12 +258,6 @@ struct CsrfForm {
     csrf: String,
     #[serde(default)]
     reason: String,
-}
-
-/// Who a visitor is for limits and reports: the browser's token, or its address without cookies.
-fn visitor(state: &AppState, ctx: &Ctx, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
-    let (who, cookie) = intake::browser_voter(state, headers);
-    if cookie.is_some() { (intake::hash_code(&format!("ip:{}", ctx.ip)), cookie) } else { (who, None) }
 }
 
 async fn contact(
@@ -266,7 +269,7 @@ async fn contact(
 ) -> Result<Response, AppError> {
     ctx.require_form_token(&f.csrf)?;
     let l = live_listing(&state, id).await?;
-    let (who, cookie) = visitor(&state, &ctx, &headers);
+    let (who, cookie) = intake::voter_or_address(&state, &headers, &ctx.ip);
     let mut resp = match service::reveal(&state, &l, &who).await {
         Ok(c) => listing_view(&state, &ctx, &l, Some(c), BTreeMap::new(), StatusCode::OK, "").await?,
         Err(e) => {
@@ -289,7 +292,7 @@ async fn flag(
 ) -> Result<Response, AppError> {
     ctx.require_form_token(&f.csrf)?;
     let l = live_listing(&state, id).await?;
-    let (who, cookie) = visitor(&state, &ctx, &headers);
+    let (who, cookie) = intake::voter_or_address(&state, &headers, &ctx.ip);
     if let Err(e) = service::flag(&state, &l, &who, &f.reason).await {
         let (status, errors) = platform::web::error::form_errors_at(e, "reason")?;
         return listing_view(&state, &ctx, &l, None, errors, status, "").await;

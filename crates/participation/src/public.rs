@@ -303,9 +303,7 @@ async fn flag(
     if !c.state_now().is_public() {
         return Err(AppError::NotFound);
     }
-    let (who, cookie) = platform::intake::browser_voter(&state, &headers);
-    // Without the browser's token (cookies off), one flag per address.
-    let who = if cookie.is_some() { platform::intake::hash_code(&format!("ip:{}", ctx.ip)) } else { who };
+    let (who, cookie) = platform::intake::voter_or_address(&state, &headers, &ctx.ip);
     consultation::flag(&state, &c, cid, &who).await?;
     let mut resp = platform::web::see_other(&format!("/canyu/consultations/{id}?sent=flagged"));
     if let Some(v) = cookie {

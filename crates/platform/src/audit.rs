@@ -271,6 +271,8 @@ const OBJECTS: &[(&str, &str)] = &[
     ("listing", "供求信息"),
     ("listing_board", "供求信息栏目"),
     ("fee_notice", "缴款通知书"),
+    ("course", "远程教育课件"),
+    ("course_category", "课件分类"),
     ("demo", "演示数据"),
 ];
 

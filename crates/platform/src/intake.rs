@@ -329,6 +329,18 @@ pub fn browser_voter(
     }
 }
 
+/// Who sends a once-per-browser action (a reader's flag, a rating): the browser's token, which
+/// the page carrying the form set; without it (cookies off) the client address, so that clearing
+/// cookies does not vote twice from one place. Also the cookie to set when the browser had none.
+pub fn voter_or_address(
+    state: &crate::web::AppState,
+    headers: &axum::http::HeaderMap,
+    ip: &str,
+) -> (String, Option<axum::http::HeaderValue>) {
+    let (who, cookie) = browser_voter(state, headers);
+    if cookie.is_some() { (hash_code(&format!("ip:{ip}")), cookie) } else { (who, None) }
+}
+
 /// A kind of file citizens may upload: extension, MIME type, and how its first bytes look.
 #[derive(Debug, Clone, Copy)]
 pub struct FileType {

@@ -1022,3 +1022,30 @@ pub fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Keeps the index in step with one kind of document on this node: every `every`, calls `step`
+/// from the last watermark for as long as it returns a new one (each call applies one batch of
+/// changes and says how far it got); when the index has lost the kind (it was rebuilt), starts
+/// again from the beginning. Letters, listings and courseware follow their tables this way.
+pub fn follow<S, F>(idx: std::sync::Arc<SearchIndex>, kind: &'static str, every: std::time::Duration, step: S)
+where
+    S: Fn(std::sync::Arc<SearchIndex>, (i64, i64)) -> F + Send + 'static,
+    F: std::future::Future<Output = Option<(i64, i64)>> + Send,
+{
+    tokio::spawn(async move {
+        let mut mark = (i64::MIN, 0i64);
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if !idx.is_writable() {
+                continue;
+            }
+            if mark.0 != i64::MIN && idx.count_kind(kind).unwrap_or(0) == 0 {
+                mark = (i64::MIN, 0);
+            }
+            while let Some(next) = step(idx.clone(), mark).await {
+                mark = next;
+            }
+        }
+    });
+}

@@ -121,6 +121,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         data::Data::new(search.clone()),
         supervision::Supervision::new(),
         listings::Listings::new(search.clone()),
+        courseware::Courseware::new(search.clone()),
     ])
 }
 

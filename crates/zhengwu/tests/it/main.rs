@@ -6,6 +6,7 @@
 mod common;
 
 mod cms;
+mod courseware;
 mod data;
 mod disclosure;
 mod duty;

@@ -175,6 +175,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         // 一口式收费: the fee standard is the catalogue's; notices are the handlers'.
         (_, "/api/v1/service-items/{id}/fees") => &[SiteAdmin],
         (_, p) if p.starts_with("/api/v1/fee-notices") || p == "/api/v1/applications/{id}/fee-notice" => &[Handler],
+        // 远程教育课件: the content editors'.
+        (_, p) if p.starts_with("/api/v1/courseware") => &[SiteAdmin, Editor],
         // 供求信息: moderators hold it on the portal (site admins and editors).
         (_, p) if p.starts_with("/api/v1/listings") => &[SiteAdmin, Editor],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
@@ -1020,6 +1022,9 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/duty/roster/shift", Op("put", "/api/v1/office/duty/shifts")),
         ("/admin/listings/{id}/act", Op("post", "/api/v1/listings/{id}/actions/{action}")),
         ("/admin/services/items/{id}/fees", Op("put", "/api/v1/service-items/{id}/fees")),
+        ("/admin/courseware/new", Op("post", "/api/v1/courseware")),
+        ("/admin/courseware/{id}", Op("put", "/api/v1/courseware/{id}")),
+        ("/admin/courseware/categories", Op("post", "/api/v1/courseware/categories")),
         ("/admin/services/cases/{id}/fee-notice", Op("post", "/api/v1/applications/{id}/fee-notice")),
         ("/admin/services/fees/{id}/act", Op("post", "/api/v1/fee-notices/{id}/actions/{action}")),
         ("/admin/listings/boards/{code}", Op("put", "/api/v1/listings/boards/{code}")),
