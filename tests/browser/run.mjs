@@ -159,6 +159,9 @@ const pages = [
   ['发布供求信息', '/gongqiu/talent/post'],
   ['验证并发布', '/gongqiu/verify'],
   ['管理我的信息', '/gongqiu/manage'],
+  ['远程教育课件', '/kejian/'],
+  ['课件分类', '/kejian/c/1/'],
+  ['课件（有字幕）', '/kejian/1'],
 ];
 
 let failures = 0;
@@ -194,7 +197,7 @@ for (const [name, path] of pages) {
     console.log(`✗ ${name} ${path} contains a script its policy does not name`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu|kejian)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {
