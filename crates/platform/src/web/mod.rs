@@ -920,6 +920,10 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
     if unsafe_method && !via_token && !anonymous_api {
         let (r, ok) = check_csrf(&ctx, req).await;
         req = r;
+        if !ok && req.extensions().get::<BodyTooLarge>().is_some() {
+            return AppError::PayloadTooLarge(format!("上传的内容超过 {} MB，请减小文件后重试", MULTIPART_LIMIT >> 20))
+                .into_response();
+        }
         if !ok {
             state
                 .audit(
@@ -1000,7 +1004,12 @@ async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
     let limit = if is_multipart { MULTIPART_LIMIT } else { 4 << 20 };
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => return (Request::from_parts(parts, Body::empty()), false),
+        Err(_) => {
+            // Too large to read for its token: the handler's own body limit answers (413).
+            let mut req = Request::from_parts(parts, Body::empty());
+            req.extensions_mut().insert(BodyTooLarge);
+            return (req, false);
+        }
     };
     let token = if is_multipart {
         multipart_field(&content_type, bytes.clone(), "_csrf").await
@@ -1011,8 +1020,13 @@ async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
     (Request::from_parts(parts, Body::from(bytes)), ok)
 }
 
-/// The largest multipart body the back office accepts (uploads are checked again by each form).
-const MULTIPART_LIMIT: usize = 64 << 20;
+/// The largest multipart body the back office accepts (uploads are checked again by each form;
+/// a courseware video is the largest, 200 MB). It is read whole to find its `_csrf` field.
+const MULTIPART_LIMIT: usize = 256 << 20;
+
+/// Marks a write whose body was over [`MULTIPART_LIMIT`]: refused as too large, not as forged.
+#[derive(Clone, Copy)]
+struct BodyTooLarge;
 
 /// One text field of a buffered multipart body.
 async fn multipart_field(content_type: &str, bytes: axum::body::Bytes, name: &str) -> Option<String> {
