@@ -1030,14 +1030,25 @@ struct BodyTooLarge;
 
 /// One text field of a buffered multipart body.
 async fn multipart_field(content_type: &str, bytes: axum::body::Bytes, name: &str) -> Option<String> {
+    use tower::{Layer, ServiceExt};
     let req = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)).ok()?;
-    let mut mp = <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(req, &()).await.ok()?;
-    while let Ok(Some(field)) = mp.next_field().await {
-        if field.name() == Some(name) && field.file_name().is_none() {
-            return field.text().await.ok();
+    // The body was read within MULTIPART_LIMIT already; without lifting the extractor's own 2 MB
+    // default, a body in one frame above it would lose its token and the upload be refused as
+    // forged.
+    let read = tower::service_fn(|req: Request| async move {
+        let mut mp = <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(req, &()).await.ok();
+        let mut found = None;
+        if let Some(mp) = mp.as_mut() {
+            while let Ok(Some(field)) = mp.next_field().await {
+                if field.name() == Some(name) && field.file_name().is_none() {
+                    found = field.text().await.ok();
+                    break;
+                }
+            }
         }
-    }
-    None
+        Ok::<_, std::convert::Infallible>(found)
+    });
+    axum::extract::DefaultBodyLimit::disable().layer(read).oneshot(req).await.ok().flatten()
 }
 
 /// A redirect after a successful form post (303, so the browser follows with GET).
