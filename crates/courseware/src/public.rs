@@ -130,8 +130,10 @@ async fn item(
 /// A stored file as the browser asks for it: ranges, conditional requests and HEAD answered by
 /// tower-http's file service.
 async fn serve(path: std::path::PathBuf, content_type: &'static str, req: Request) -> Result<Response, AppError> {
+    // Reads of 256 KB (the default is 64 KB): a player's range is one read, not four.
     let res =
         tower_http::services::ServeFile::new_with_mime(&path, &content_type.parse().map_err(|_| AppError::NotFound)?)
+            .with_buf_chunk_size(256 << 10)
             .oneshot(req)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
