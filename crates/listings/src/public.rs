@@ -159,12 +159,10 @@ async fn board_page(
 
 async fn feed(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: HeaderMap,
     uri: axum::http::Uri,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    let _ = ctx;
     let board = board_of(&code)?;
     let base = format!("http://{}", platform::web::plain_host(&headers, &uri));
     let now = platform::db::now();
@@ -397,12 +395,16 @@ struct PostedReceipt {
     sent_to: String,
 }
 
+/// The posting this browser just filed (named by its receipt cookie), while it is fresh.
+async fn posted_receipt(state: &AppState, headers: &HeaderMap) -> Result<Option<PostedReceipt>, AppError> {
+    Ok(intake::receipt_of_request(&state.db, "listing", headers)
+        .await?
+        .and_then(|v| serde_json::from_value::<PostedReceipt>(v).ok()))
+}
+
 /// The receipt after posting: the number and management code to keep, and the verification form.
 async fn posted(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
-    let Some(r) = intake::receipt_of_request(&state.db, "listing", &headers)
-        .await?
-        .and_then(|v| serde_json::from_value::<PostedReceipt>(v).ok())
-    else {
+    let Some(r) = posted_receipt(&state, &headers).await? else {
         return Ok(platform::web::see_other("/gongqiu/verify"));
     };
     let l = store::by_no(&state.db, &r.no).await?.ok_or(AppError::NotFound)?;
@@ -470,10 +472,7 @@ async fn verify(
 ) -> Result<Response, AppError> {
     ctx.require_form_token(&f.csrf)?;
     let no = f.no.trim().to_ascii_uppercase();
-    let receipt = intake::receipt_of_request(&state.db, "listing", &headers)
-        .await?
-        .and_then(|v| serde_json::from_value::<PostedReceipt>(v).ok())
-        .filter(|r| r.no == no);
+    let receipt = posted_receipt(&state, &headers).await?.filter(|r| r.no == no);
     let Some(l) = store::by_no(&state.db, &no).await? else {
         let errors = BTreeMap::from([("no".to_owned(), "没有这个编号的信息，请核对".to_owned())]);
         return verify_view(&state, &ctx, &no, None, None, errors, StatusCode::UNPROCESSABLE_ENTITY, "").await;
@@ -510,10 +509,7 @@ async fn resend(
             Ok(platform::web::see_other(&format!("/gongqiu/verify?{q}")))
         }
         Err(e) => {
-            let receipt = intake::receipt_of_request(&state.db, "listing", &headers)
-                .await?
-                .and_then(|v| serde_json::from_value::<PostedReceipt>(v).ok())
-                .filter(|r| r.no == no);
+            let receipt = posted_receipt(&state, &headers).await?.filter(|r| r.no == no);
             let (status, errors) = platform::web::error::form_errors_at(e, "verify_code")?;
             verify_view(&state, &ctx, &no, receipt.as_ref(), Some(&l), errors, status, "").await
         }
