@@ -6,9 +6,9 @@
 // with a reason. The pages reached only by these steps pass axe and fit the width; their HTML is
 // returned for the Nu checker.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { overflow } from './width.mjs';
+import { pageChecker } from './check.mjs';
 
 async function submit(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
@@ -28,27 +28,8 @@ async function smsCode(data, no) {
 }
 
 export async function listingsFlow({ browser, base, axeSource, dir, data }) {
-  const problems = [];
-  const files = [];
+  const { check, problems, files, close } = await pageChecker({ browser, axeSource, dir, prefix: 'gq' });
   const ctx = (js, width) => browser.newContext({ locale: 'zh-CN', javaScriptEnabled: js, viewport: { width, height: 900 } });
-  const checkerCtx = await ctx(true, 390);
-  const checker = await checkerCtx.newPage();
-  // A page reached without script is saved as it is and checked by axe in a page with script.
-  const check = async (page, what, width) => {
-    const file = join(dir, `gq-${files.length}.html`);
-    const html = await page.content();
-    writeFileSync(file, html);
-    files.push([`${what} ${width}px`, file]);
-    await checker.setViewportSize({ width, height: 900 });
-    await checker.setContent(html, { waitUntil: 'domcontentloaded' });
-    const violations = await checker.evaluate(async (src) => {
-      const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
-      return (await run()).violations.map((v) => `${v.id}: ${v.help}`);
-    }, axeSource);
-    if (violations.length) problems.push(`axe on ${what} ${width}px: ${violations.join('; ')}`);
-    const { sw } = await overflow(page, width);
-    if (sw > width) problems.push(`${what} is ${sw}px wide at ${width}px`);
-  };
   const phoneCtx = await ctx(false, 390);
   const phone = await phoneCtx.newPage();
   const deskCtx = await ctx(true, 1366);
@@ -115,6 +96,6 @@ export async function listingsFlow({ browser, base, axeSource, dir, data }) {
   }
   await phoneCtx.close();
   await deskCtx.close();
-  await checkerCtx.close();
+  await close();
   return { problems, files };
 }

@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { overflow } from './width.mjs';
 import { participationFlow } from './participation.mjs';
 import { listingsFlow } from './listings.mjs';
+import { liveFlow } from './live.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -162,6 +163,9 @@ const pages = [
   ['远程教育课件', '/kejian/'],
   ['课件分类', '/kejian/c/1/'],
   ['课件（有字幕）', '/kejian/1'],
+  ['直播', '/zhibo/'],
+  ['视频点位（离线）', '/zhibo/points/13'],
+  ['活动直播', '/canyu/interviews/3'],
 ];
 
 let failures = 0;
@@ -197,7 +201,7 @@ for (const [name, path] of pages) {
     console.log(`✗ ${name} ${path} contains a script its policy does not name`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu|kejian)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu|kejian|zhibo)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {
@@ -767,6 +771,16 @@ const resultFiles = [];
     console.log(`✗ listings: ${problems.join('; ')}`);
   } else {
     console.log('✓ listings: produce posted on a phone without script, verified by text message, contact asked for, taken down by an editor');
+  }
+}
+{
+  const { problems, files } = await liveFlow({ browser, base, axeSource, dir: resultPages });
+  resultFiles.push(...files);
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ live: ${problems.join('; ')}`);
+  } else {
+    console.log('✓ live: a camera point added and checked on a phone, played without script; a reporter\'s post reached a viewer live');
   }
 }
 for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {

@@ -176,10 +176,7 @@ pub fn check(input: &CourseInput, categories: &[i64], has_video: bool) -> Result
     let url = input.stream_url.trim();
     let mut minutes = 0;
     if !url.is_empty() {
-        let ok = (url.starts_with("https://") || url.starts_with("http://"))
-            && !url.contains(char::is_whitespace)
-            && url.len() <= 500;
-        if !ok {
+        if !platform::media::is_http_url(url) {
             errs.push(FieldError::new("stream_url", "视频地址应以 http:// 或 https:// 开头"));
         }
         match input.minutes.trim().parse::<i64>() {

@@ -88,12 +88,17 @@ async fn item_view(
     let cat = cats.iter().find(|x| x.id == c.category_id).map(|x| x.name.clone()).unwrap_or_default();
     let page = context! {
         title => c.title.clone(), c => card(c, &cats), summary => c.summary.clone(), video => !c.video_sha.is_empty(),
-        stream => c.stream_url.clone(), hls => c.stream_url.ends_with(".m3u8"), handout => c.handout_name.clone(),
+        stream => c.stream_url.clone(), hls => platform::media::StreamKind::of(&c.stream_url) == platform::media::StreamKind::Hls, handout => c.handout_name.clone(),
         ratings => c.rating_count, notice,
         nav_current => "/kejian/",
         crumbs => vec![("/kejian/".to_owned(), "课件库".to_owned()), (format!("/kejian/c/{}/", c.category_id), cat), (String::new(), c.title.clone())],
     };
-    state.public_response(ctx, &SECTION, "public/kj_item.html", status, page, !notice.is_empty()).await
+    let mut res = state.public_response(ctx, &SECTION, "public/kj_item.html", status, page, !notice.is_empty()).await?;
+    if !c.stream_url.is_empty() {
+        // The browser's player loads an external stream from its own server.
+        platform::web::headers::set_public_policy(res.headers_mut(), None, &[c.stream_url.as_str()]);
+    }
+    Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]

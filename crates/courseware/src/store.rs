@@ -89,26 +89,16 @@ pub async fn list(
     Ok(db.fetch_all(q.push(" ORDER BY id DESC LIMIT ").push_bind(limit)).await?)
 }
 
-/// Where files of the library live: `<data>/files/courseware/<sha256>.<ext>`.
-pub fn dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("files").join("courseware")
-}
+/// The file store's folder of this library: `<data>/files/courseware/`.
+pub const AREA: &str = "courseware";
 
 pub fn file_path(data_dir: &Path, sha: &str, ext: &str) -> Option<PathBuf> {
-    (sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit())).then(|| dir(data_dir).join(format!("{sha}.{ext}")))
+    platform::blobs::path(data_dir, AREA, sha, ext)
 }
 
 /// Keeps bytes under their content hash (once) and returns the hash.
 pub fn keep(data_dir: &Path, bytes: &[u8], ext: &str) -> std::io::Result<String> {
-    let sha = platform::security::sha256_hex(bytes);
-    std::fs::create_dir_all(dir(data_dir))?;
-    let path = dir(data_dir).join(format!("{sha}.{ext}"));
-    if !path.exists() {
-        let tmp = dir(data_dir).join(format!("{sha}.{ext}.part"));
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &path)?;
-    }
-    Ok(sha)
+    platform::blobs::keep(data_dir, AREA, bytes, ext)
 }
 
 /// The uploads of one save, checked: the video (MP4, its duration read), poster (JPEG/PNG),

@@ -12,9 +12,14 @@ pub const LATEST: HomeBlockKind = HomeBlockKind {
     key: "participation.latest",
     label: "公众参与（意见征集、网上调查、在线访谈）",
 };
-pub const KINDS: [HomeBlockKind; 1] = [LATEST];
+/// 活动直播: event coverage live now, coming, and the latest past (the 直播 page shows it too).
+pub const COVERAGE: HomeBlockKind = HomeBlockKind { key: "participation.coverage", label: "活动直播" };
+pub const KINDS: [HomeBlockKind; 2] = [LATEST, COVERAGE];
 
 pub async fn home_block(db: &Db, key: &str) -> Result<Option<HomeBlock>, AppError> {
+    if key == COVERAGE.key {
+        return coverage(db).await;
+    }
     if key != LATEST.key {
         return Ok(None);
     }
@@ -55,6 +60,42 @@ pub async fn home_block(db: &Db, key: &str) -> Result<Option<HomeBlock>, AppErro
             BlockFigure { label: "收到意见".into(), value: format!("{opinions} 条") },
         ],
     }))
+}
+
+async fn coverage(db: &Db) -> Result<Option<HomeBlock>, AppError> {
+    use crate::domain::{IKind, IState};
+    let orgs: std::collections::BTreeMap<i64, String> =
+        platform::accounts::list_orgs(db).await?.into_iter().map(|o| (o.id, o.name)).collect();
+    let mut events: Vec<interview::Interview> =
+        interview::list(db, true, None, 200).await?.into_iter().filter(|i| i.kind() == IKind::Coverage).collect();
+    // Live first, then coming, then past; each newest first (the list's own order).
+    events.sort_by_key(|i| match i.state() {
+        IState::Live => 0,
+        IState::Announced => 1,
+        _ => 2,
+    });
+    let items: Vec<BlockItem> = events
+        .iter()
+        .take(10)
+        .map(|i| {
+            let live = i.state() == IState::Live;
+            let mut note: Vec<String> = if live { Vec::new() } else { vec![i.state().label().to_owned()] };
+            note.extend(orgs.get(&i.org_id).cloned());
+            note.push(platform::fmt_time(i.starts_at).get(..16).unwrap_or("").to_owned());
+            if !i.video_url.is_empty() {
+                note.push("有视频".to_owned());
+            }
+            BlockItem {
+                url: format!("/canyu/interviews/{}", i.id),
+                text: format!("{}{}", if live { "【直播中】" } else { "" }, i.title),
+                note: note.join(" · "),
+            }
+        })
+        .collect();
+    if items.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(HomeBlock { title: COVERAGE.label.into(), url: "/zhibo/".into(), items, figures: Vec::new() }))
 }
 
 /// The annual report's participation figures for a period (the whole platform).

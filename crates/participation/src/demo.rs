@@ -298,6 +298,30 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     message(db, upcoming, "public", "刘女士", "创新券可以用于购买检测服务吗？", None, "pending", now - 3600, false)
         .await?;
 
+    // Live coverage of an event (活动直播): image-text posts by the reporters on site and a
+    // video. The demo's video is one of the courseware clips on this very server, standing in
+    // for the streaming server's HLS address a real event would have.
+    let video = format!("{}/kejian/1/video.mp4", platform::web::portal::listen_origin(&state.config));
+    let coverage =
+        interview_row(db, bgt, "coverage", "哈尔滨市第十届全民健身运动会气排球决赛", now - 3600, "[]", "live", "")
+            .await?;
+    db.execute(sql("UPDATE interview SET video_url = $1, intro = $2 WHERE id = $3")
+        .bind(&video)
+        .bind("全市 13 个区县市的 24 支代表队经过两周预选赛，道里区队和南岗区队今晚在市体育馆争夺冠军。本页图文直播比赛实况，并提供现场视频。")
+        .bind(coverage))
+        .await?;
+    let posts: [(&str, &str, &str); 6] = [
+        ("notice", "", "直播开始"),
+        ("host", "现场记者 李晓东", "各位网友晚上好！这里是市体育馆，决赛将于 19:00 开始，场馆内已座无虚席。"),
+        ("host", "现场记者 李晓东", "第一局：道里区队凭借发球优势以 21:17 先下一城。"),
+        ("guest", "王建国", "（市体育局群体处处长）气排球上手快、运动强度适中，今年全市已有 3 万多人经常参加。"),
+        ("host", "现场记者 周雪", "第二局进入白热化，南岗区队连得 5 分，目前 18:16 领先。"),
+        ("host", "现场记者 周雪", "南岗区队 21:19 扳回一局，比赛进入决胜局！"),
+    ];
+    for (i, (speaker, name, body)) in posts.iter().enumerate() {
+        message(db, coverage, speaker, name, body, None, "shown", now - 3600 + i as i64 * 420, false).await?;
+    }
+
     // Their histories, as the workflow would have written them.
     // (action, from, to, actor, days ago) for each consultation, matching its period.
     type Steps<'a> = &'a [(&'a str, &'a str, &'a str, &'a str, i64)];
@@ -335,7 +359,7 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     tx.commit().await?;
 
     Ok(vec![format!(
-        "公众参与：意见征集 2 期（1 期征集中，1 期已公布采纳情况），网上调查 2 项（600 份答卷），在线访谈 2 期 —— /canyu/ (consultation {park}, survey {closed}, interview {past})"
+        "公众参与：意见征集 2 期（1 期征集中，1 期已公布采纳情况），网上调查 2 项（600 份答卷），在线访谈 2 期，活动直播 1 场（/canyu/interviews/{coverage}）—— /canyu/ (consultation {park}, survey {closed}, interview {past})"
     )])
 }
 

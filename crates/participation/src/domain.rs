@@ -975,6 +975,8 @@ pub fn s_accepting(state: SState, opens_at: i64, closes_at: i64, now: i64) -> bo
 pub enum IKind {
     Interview,
     Hearing,
+    /// 活动直播: image-text (and optionally video) coverage of an event; guests optional.
+    Coverage,
 }
 
 impl IKind {
@@ -982,18 +984,31 @@ impl IKind {
         match self {
             IKind::Interview => "interview",
             IKind::Hearing => "hearing",
+            IKind::Coverage => "coverage",
         }
     }
 
     pub fn parse(s: &str) -> Option<IKind> {
-        [IKind::Interview, IKind::Hearing].into_iter().find(|k| k.code() == s)
+        [IKind::Interview, IKind::Hearing, IKind::Coverage].into_iter().find(|k| k.code() == s)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             IKind::Interview => "在线访谈",
             IKind::Hearing => "网上听政",
+            IKind::Coverage => "活动直播",
         }
+    }
+}
+
+/// A stream address the public page can hand to the browser's own player: empty, or an http(s)
+/// URL of at most 500 characters.
+pub fn check_video_url(url: &str) -> Result<(), &'static str> {
+    let url = url.trim();
+    if url.is_empty() || platform::media::is_http_url(url) {
+        Ok(())
+    } else {
+        Err("视频流地址应为 http:// 或 https:// 开头的 HLS（.m3u8）、FLV 或 MP4 地址（500 字以内）")
     }
 }
 
@@ -1453,5 +1468,9 @@ mod tests {
             assert_eq!(MState::parse(x.code()), Some(x));
         }
         assert_eq!(IKind::parse("hearing"), Some(IKind::Hearing));
+        assert_eq!(IKind::parse("coverage").map(IKind::label), Some("活动直播"));
+        assert_eq!(check_video_url(""), Ok(()));
+        assert!(check_video_url("rtmp://10.0.0.5/live/a").is_err());
+        assert!(check_video_url("javascript:alert(1)").is_err());
     }
 }

@@ -27,6 +27,7 @@ pub struct Interview {
     pub starts_at: i64,
     pub state: String,
     pub recap: String,
+    pub video_url: String,
     pub rev: i64,
     pub created_by: String,
     pub created_at: i64,
@@ -171,7 +172,7 @@ pub struct InterviewInput {
     /// 主办单位（机构代码）
     #[serde(default)]
     pub org: String,
-    /// interview 在线访谈 或 hearing 网上听政
+    /// interview 在线访谈、hearing 网上听政 或 coverage 活动直播
     #[serde(default)]
     pub kind: String,
     #[serde(default)]
@@ -193,6 +194,10 @@ pub struct InterviewInput {
     /// 访谈回顾（结束后的摘要）
     #[serde(default)]
     pub recap: String,
+    /// 视频流地址（可选）：流媒体服务器的 HLS（.m3u8）、FLV 或 MP4 地址，页面用浏览器自带的播放器播放
+    #[serde(default)]
+    #[schemars(length(max = 500))]
+    pub video_url: String,
 }
 
 impl InterviewInput {
@@ -214,6 +219,7 @@ impl InterviewInput {
             participants: lines("participant"),
             starts_at: platform::format_datetime(Some(i.starts_at)),
             recap: i.recap.clone(),
+            video_url: i.video_url.clone(),
         }
     }
 }
@@ -242,7 +248,7 @@ async fn check(state: &AppState, auth: &Auth, input: &InterviewInput) -> Result<
     let org = crate::check_owner_and_title(&orgs, &input.org, &input.title, "主办单位", &mut errs);
     let kind = IKind::parse(if input.kind.is_empty() { "interview" } else { &input.kind });
     if kind.is_none() {
-        errs.push(FieldError::new("kind", "类型只能是在线访谈或网上听政"));
+        errs.push(FieldError::new("kind", "类型只能是在线访谈、网上听政或活动直播"));
     }
     let starts_at = platform::parse_datetime(&input.starts_at);
     if starts_at.is_none() {
@@ -250,8 +256,11 @@ async fn check(state: &AppState, auth: &Auth, input: &InterviewInput) -> Result<
     }
     let mut people = parse_people(&input.guests, "guest");
     people.extend(parse_people(&input.participants, "participant"));
-    if people.iter().all(|g| g.role != "guest") {
+    if kind != Some(IKind::Coverage) && people.iter().all(|g| g.role != "guest") {
         errs.push(FieldError::new("guests", "请至少填写一位嘉宾（每行一位：姓名，职务）"));
+    }
+    if let Err(m) = crate::domain::check_video_url(&input.video_url) {
+        errs.push(FieldError::new("video_url", m));
     }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
@@ -269,8 +278,8 @@ pub async fn create(state: &AppState, ctx: &Ctx, auth: &Auth, input: &InterviewI
     let mut tx = state.db.begin().await?;
     let id = tx
         .fetch_one::<Scalar<i64>>(
-            sql("INSERT INTO interview (org_id, kind, title, intro, guests, starts_at, state, recap, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9) RETURNING id")
+            sql("INSERT INTO interview (org_id, kind, title, intro, guests, starts_at, state, recap, created_by, created_at, updated_at, video_url) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $9, $10) RETURNING id")
             .bind(c.org_id)
             .bind(c.kind.code())
             .bind(input.title.trim())
@@ -279,7 +288,8 @@ pub async fn create(state: &AppState, ctx: &Ctx, auth: &Auth, input: &InterviewI
             .bind(c.starts_at)
             .bind(input.recap.trim())
             .bind(&auth.user.display_name)
-            .bind(now),
+            .bind(now)
+            .bind(input.video_url.trim()),
         )
         .await?
         .0;
@@ -305,7 +315,7 @@ pub async fn update(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, input: &I
     state
         .db
         .execute(
-            sql("UPDATE interview SET org_id = $1, kind = $2, title = $3, intro = $4, guests = $5, starts_at = $6, recap = $7, updated_at = $8 WHERE id = $9")
+            sql("UPDATE interview SET org_id = $1, kind = $2, title = $3, intro = $4, guests = $5, starts_at = $6, recap = $7, updated_at = $8, video_url = $10 WHERE id = $9")
                 .bind(c.org_id)
                 .bind(c.kind.code())
                 .bind(input.title.trim())
@@ -314,7 +324,8 @@ pub async fn update(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, input: &I
                 .bind(c.starts_at)
                 .bind(input.recap.trim())
                 .bind(platform::db::now())
-                .bind(id),
+                .bind(id)
+                .bind(input.video_url.trim()),
         )
         .await?;
     state.audit(ctx, "participation.interview.edit", &format!("interview:{id}"), "success", input.title.trim()).await;

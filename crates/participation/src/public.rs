@@ -62,11 +62,10 @@ async fn html(
     state.public_response(ctx, &SECTION, name, status, page, private).await
 }
 
-/// A page whose one inline script (a convenience it works without) the policy lets run.
-fn with_script(mut page: Response, script: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&platform::web::headers::public_policy_with_script(script)) {
-        page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+/// A page whose one inline script (a convenience it works without) the policy lets run, and
+/// whose player may load the named streams.
+fn with_policy(mut page: Response, script: Option<&str>, media: &[&str]) -> Response {
+    platform::web::headers::set_public_policy(page.headers_mut(), script, media);
     page
 }
 
@@ -216,7 +215,7 @@ async fn consultation_view(
     };
     let open = st == CState::Open;
     let resp = html(state, ctx, "public/cy_consultation.html", status, page, open || !sent.is_empty()).await?;
-    Ok(if open { with_script(resp, SELECT_SCRIPT) } else { resp })
+    Ok(if open { with_policy(resp, Some(SELECT_SCRIPT), &[]) } else { resp })
 }
 
 async fn consultation_page(
@@ -559,10 +558,15 @@ async fn interview_view(
         state_label => st.label(), kind_label => i.kind().label(), guests, msgs, streaming, takes_questions => st.takes_questions(),
         form => sv(form), errors, notice, captcha => sv(state.captcha.issue()), once => intake::submission_token(),
         live_script => LIVE_SCRIPT, nav_current => "/canyu/interviews/",
+        video_type => platform::media::StreamKind::of(&i.video_url).mime(),
         crumbs => vec![("/canyu/interviews/".to_owned(), "在线访谈".to_owned()), (String::new(), i.title.clone())],
     };
     let resp = html(state, ctx, "public/cy_interview.html", status, page, true).await?;
-    Ok(if streaming { with_script(resp, LIVE_SCRIPT) } else { resp })
+    Ok(if streaming || !i.video_url.is_empty() {
+        with_policy(resp, streaming.then_some(LIVE_SCRIPT), &[i.video_url.as_str()])
+    } else {
+        resp
+    })
 }
 
 async fn interview_page(

@@ -273,6 +273,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("fee_notice", "缴款通知书"),
     ("course", "远程教育课件"),
     ("course_category", "课件分类"),
+    ("camera_point", "视频点位"),
     ("demo", "演示数据"),
 ];
 

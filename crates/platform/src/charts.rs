@@ -121,3 +121,186 @@ mod tests {
         assert!(!empty.contains("<path") && empty.contains("x&lt;y"));
     }
 }
+
+/// One place on a [`points`] map.
+#[derive(Debug, Clone)]
+pub struct MapPoint {
+    pub label: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// Where the point links to.
+    pub href: String,
+    /// `true` draws it as available (filled green), `false` as down (hollow red), `None` unknown (grey).
+    pub up: Option<bool>,
+}
+
+/// Places by longitude and latitude on a plain map (no base tiles: the area the points span,
+/// with a graticule and a scale in kilometres), each a link with its name — a schematic that
+/// needs no map server and no script. The drawing is a group of links (not an image, which may
+/// hold none). Longitudes are shrunk by the cosine of the middle latitude
+/// so distances look right.
+pub fn points(title: &str, places: &[MapPoint]) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 420.0;
+    const PAD: f64 = 40.0;
+    let mut svg = format!(
+        r##"<svg class="chart map" role="group" aria-label="{t}" viewBox="0 0 {W} {H}" width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><rect x="0" y="0" width="{W}" height="{H}" fill="#f3f6f9" stroke="#d0d7de"/>"##,
+        t = escape(title)
+    );
+    let valid: Vec<&MapPoint> =
+        places.iter().filter(|p| p.lon.is_finite() && p.lat.is_finite() && p.lat.abs() <= 90.0).collect();
+    if valid.is_empty() {
+        svg.push_str("</svg>");
+        return svg;
+    }
+    let (mut w, mut e, mut s, mut n) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for p in &valid {
+        (w, e, s, n) = (w.min(p.lon), e.max(p.lon), s.min(p.lat), n.max(p.lat));
+    }
+    let k = ((s + n) / 2.0).to_radians().cos().max(0.1);
+    // At least about 2 km across, so one point or a tight cluster is not blown up.
+    let min_span = 0.02;
+    let (cx, cy) = ((w + e) / 2.0, (s + n) / 2.0);
+    let span_x = ((e - w) * k).max(min_span);
+    let span_y = (n - s).max(min_span);
+    let scale = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD) / span_y);
+    let x = |lon: f64| W / 2.0 + (lon - cx) * k * scale;
+    let y = |lat: f64| H / 2.0 - (lat - cy) * scale;
+    // Graticule every "nice" step of degrees.
+    let step = nice_step((W / scale / k).max(H / scale) / 4.0);
+    let mut g = (w - (W / 2.0) / (k * scale)).div_euclid(step) * step;
+    while g <= cx + (W / 2.0) / (k * scale) {
+        let xx = x(g);
+        if (0.0..=W).contains(&xx) {
+            let _ = write!(
+                svg,
+                r##"<line x1="{xx:.1}" y1="0" x2="{xx:.1}" y2="{H}" stroke="#dde3e9"/><text x="{tx:.1}" y="{ty}" font-size="11" fill="#545d68">{g:.2}°E</text>"##,
+                tx = xx + 3.0,
+                ty = H - 6.0
+            );
+        }
+        g += step;
+    }
+    let mut g = (cy - (H / 2.0) / scale).div_euclid(step) * step;
+    while g <= cy + (H / 2.0) / scale {
+        let yy = y(g);
+        if (0.0..=H).contains(&yy) {
+            let _ = write!(
+                svg,
+                r##"<line x1="0" y1="{yy:.1}" x2="{W}" y2="{yy:.1}" stroke="#dde3e9"/><text x="4" y="{ty:.1}" font-size="11" fill="#545d68">{g:.2}°N</text>"##,
+                ty = yy - 3.0
+            );
+        }
+        g += step;
+    }
+    // Scale bar: 1, 2, 5 or 10 km, whichever is near 1/5 of the width.
+    let km_per_px = 111.32 / scale;
+    let km = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0].into_iter().find(|km| km / km_per_px >= W / 8.0).unwrap_or(100.0);
+    let bar = km / km_per_px;
+    let _ = write!(
+        svg,
+        r##"<line x1="{x1}" y1="{yb}" x2="{x2:.1}" y2="{yb}" stroke="#1f2328" stroke-width="3"/><text x="{x1}" y="{yt}" font-size="12" fill="#1f2328">{km} 公里</text>"##,
+        x1 = W - PAD - bar,
+        x2 = W - PAD,
+        yb = PAD / 2.0,
+        yt = PAD / 2.0 - 6.0,
+    );
+    // Names are placed right, left, above or below their dot, wherever they overlap no name
+    // already placed; a name with no room is left to the dot's tooltip (and the list beside the map).
+    let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for p in valid {
+        let (px, py) = (x(p.lon), y(p.lat));
+        let width = p.label.chars().map(|c| if c.is_ascii() { 7.0 } else { 13.0 }).sum::<f64>();
+        let spot = [
+            (px + 10.0, py + 4.0),
+            (px - 10.0 - width, py + 4.0),
+            (px - width / 2.0, py - 11.0),
+            (px - width / 2.0, py + 21.0),
+        ]
+        .into_iter()
+        .map(|(tx, ty)| (tx, ty, tx + width, ty - 12.0))
+        .find(|&(x1, y1, x2, y2)| {
+            x1 >= 0.0
+                && x2 <= W
+                && y2 >= 0.0
+                && y1 <= H
+                && placed.iter().all(|&(a1, b1, a2, b2)| x2 < a1 || x1 > a2 || y1 < b2 || y2 > b1)
+        });
+        if let Some(b) = spot {
+            placed.push(b);
+        }
+        let (fill, stroke, state) = match p.up {
+            Some(true) => ("#1a7f37", "#1a7f37", "在线"),
+            Some(false) => ("#ffffff", "#b3261e", "离线"),
+            None => ("#8c959f", "#57606a", "未检查"),
+        };
+        let _ = write!(
+            svg,
+            r##"<a href="{href}"><title>{l}（{state}）</title><circle cx="{px:.1}" cy="{py:.1}" r="7" fill="{fill}" stroke="{stroke}" stroke-width="3"/>{text}</a>"##,
+            href = escape(&p.href),
+            l = escape(&p.label),
+            text = spot
+                .map(|(tx, ty, _, _)| format!(
+                    r##"<text x="{tx:.1}" y="{ty:.1}" font-size="13" fill="#1f2328">{}</text>"##,
+                    escape(&p.label)
+                ))
+                .unwrap_or_default(),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// 1, 2 or 5 times a power of ten, at or above `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let p = 10f64.powf(raw.max(1e-6).log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|s| *s >= raw).unwrap_or(10.0 * p)
+}
+
+#[cfg(test)]
+mod map_tests {
+    use super::*;
+
+    fn p(label: &str, lon: f64, lat: f64, up: Option<bool>) -> MapPoint {
+        MapPoint { label: label.into(), lon, lat, href: format!("/p/{label}"), up }
+    }
+
+    #[test]
+    fn points_land_inside_and_keep_their_order() {
+        let svg = points(
+            "视频点位",
+            &[
+                p("港区", 121.85, 29.93, Some(true)),
+                p("九峰山", 121.95, 29.86, Some(false)),
+                p("<x>", 121.80, 29.89, None),
+            ],
+        );
+        assert!(svg.contains("&lt;x&gt;") && !svg.contains("<x>"), "names are escaped");
+        // Names never overlap: crowded ones are left to their tooltips.
+        let crowd: Vec<MapPoint> =
+            (0..12).map(|i| p(&format!("点位{i}"), 121.8 + f64::from(i) * 0.0004, 29.9, None)).collect();
+        let svg2 = points("挤", &crowd);
+        assert_eq!(svg2.matches("<circle").count(), 12);
+        assert!(svg2.matches("<text").count() < 12 + 6, "{svg2}");
+        let circles: Vec<(f64, f64)> = svg
+            .split("<circle ")
+            .skip(1)
+            .map(|c| {
+                let num = |a: &str| c.split(a).nth(1).unwrap().split('"').next().unwrap().parse::<f64>().unwrap();
+                (num("cx=\""), num("cy=\""))
+            })
+            .collect();
+        assert_eq!(circles.len(), 3);
+        for (x, y) in &circles {
+            assert!((0.0..=720.0).contains(x) && (0.0..=420.0).contains(y), "{x},{y}");
+        }
+        // East is right, north is up.
+        assert!(circles[1].0 > circles[0].0 && circles[1].1 > circles[0].1 && circles[2].0 < circles[0].0);
+        assert!(svg.contains("公里") && svg.contains("°E") && svg.contains("离线"));
+        // One point or none still draws.
+        assert_eq!(points("空", &[]).matches("<circle").count(), 0);
+        assert_eq!(points("一", &[p("a", 121.8, 29.9, None)]).matches("<circle").count(), 1);
+        assert_eq!(nice_step(0.013), 0.02);
+        assert_eq!(nice_step(0.3), 0.5);
+    }
+}

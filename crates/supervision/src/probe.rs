@@ -4,10 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use platform::db::{Db, DbResult, sql};
+use platform::fetch::Read;
 use platform::module::Finding;
 use platform::web::portal::GroupSite;
 
@@ -29,7 +27,7 @@ pub struct Outcome {
 /// Fetches `url` once (HTTP/1.1 over plain TCP or TLS, no redirects followed: a 3xx answers, so it
 /// counts as up) and reads the whole page: a home page that starts and then hangs is not available.
 pub async fn fetch(url: &str, timeout: Duration) -> Outcome {
-    fetch_with(url, timeout, Read::Page).await
+    fetch_with(url, timeout, Read::Whole).await
 }
 
 /// Whether `url` answers, by its status alone (the external link checker: a linked file may be
@@ -38,96 +36,19 @@ pub async fn status(url: &str, timeout: Duration) -> Outcome {
     fetch_with(url, timeout, Read::Status).await
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Read {
-    Page,
-    Status,
-}
-
 async fn fetch_with(url: &str, timeout: Duration, read: Read) -> Outcome {
     let started = Instant::now();
-    let result = tokio::time::timeout(timeout, request(url, read)).await;
+    let result = platform::fetch::get(url, timeout, read, "Zhengwu-Monitor/1 (政府网站监测)").await;
     let millis = started.elapsed().as_millis() as i64;
     match result {
-        Err(_) => {
-            Outcome { status: None, ok: false, millis, error: format!("{} 秒内无响应", timeout.as_secs().max(1)) }
-        }
-        Ok(Err(e)) => Outcome { status: None, ok: false, millis, error: e },
-        Ok(Ok(code)) => Outcome {
-            status: Some(code),
-            ok: code < 400,
+        Err(error) => Outcome { status: None, ok: false, millis, error },
+        Ok(f) => Outcome {
+            status: Some(f.status),
+            ok: f.status < 400,
             millis,
-            error: if code < 400 { String::new() } else { format!("HTTP {code}") },
+            error: if f.status < 400 { String::new() } else { format!("HTTP {}", f.status) },
         },
     }
-}
-
-/// The TLS settings for https addresses: the machine's trusted roots, loaded once.
-fn tls() -> Result<tokio_rustls::TlsConnector, String> {
-    static CONFIG: std::sync::OnceLock<Result<std::sync::Arc<tokio_rustls::rustls::ClientConfig>, String>> =
-        std::sync::OnceLock::new();
-    let config = CONFIG.get_or_init(|| {
-        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-        let found = rustls_native_certs::load_native_certs();
-        for cert in found.certs {
-            let _ = roots.add(cert);
-        }
-        if roots.is_empty() {
-            return Err("本机没有可用的根证书，无法检查 https 地址".to_owned());
-        }
-        let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map(|b| std::sync::Arc::new(b.with_root_certificates(roots).with_no_client_auth()))
-            .map_err(|e| e.to_string())
-    });
-    config.clone().map(tokio_rustls::TlsConnector::from)
-}
-
-async fn request(url: &str, read: Read) -> Result<u16, String> {
-    let u = url::Url::parse(url).map_err(|_| "地址无效".to_owned())?;
-    let https = match u.scheme() {
-        "http" => false,
-        "https" => true,
-        _ => return Err("只能检查 http:// 或 https:// 地址".into()),
-    };
-    let host = u.host_str().ok_or("地址缺少主机名")?.to_owned();
-    let port = u.port_or_known_default().unwrap_or(if https { 443 } else { 80 });
-    let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.map_err(|e| format!("无法连接：{e}"))?;
-    let path = match u.query() {
-        Some(q) => format!("{}?{q}", u.path()),
-        None => u.path().to_owned(),
-    };
-    let host_header = if u.port().is_some() { format!("{host}:{port}") } else { host.clone() };
-    let req = hyper::Request::get(path)
-        .header(hyper::header::HOST, host_header)
-        .header(hyper::header::USER_AGENT, "Zhengwu-Monitor/1 (政府网站监测)")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| e.to_string())?;
-    if https {
-        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| e.to_string())?;
-        let tls = tls()?.connect(name, stream).await.map_err(|e| format!("TLS 握手失败：{e}"))?;
-        exchange(TokioIo::new(tls), req, read).await
-    } else {
-        exchange(TokioIo::new(stream), req, read).await
-    }
-}
-
-async fn exchange<I>(io: I, req: hyper::Request<Empty<Bytes>>, read: Read) -> Result<u16, String>
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(io).await.map_err(|e| format!("HTTP 握手失败：{e}"))?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let res = sender.send_request(req).await.map_err(|e| format!("请求失败：{e}"))?;
-    let code = res.status().as_u16();
-    if read == Read::Page {
-        res.into_body().collect().await.map_err(|e| format!("读取页面失败：{e}"))?;
-    }
-    Ok(code)
 }
 
 pub async fn record(db: &Db, site_id: i64, url: &str, at: i64, o: &Outcome) -> DbResult<()> {

@@ -122,6 +122,7 @@ fn modules(config: &Config, cache: CacheConfig, search: Option<Arc<search::Searc
         supervision::Supervision::new(),
         listings::Listings::new(search.clone()),
         courseware::Courseware::new(search.clone()),
+        live::Live::new(),
     ])
 }
 

@@ -47,10 +47,45 @@ impl Area {
 /// page whose script only adds a convenience the page works without (the print button of a
 /// 决定书). Nothing else may run, and any change to the script's text stops it.
 pub fn public_policy_with_script(script: &str) -> String {
+    public_policy(Some(script), &[])
+}
+
+/// The public policy for one page, widened only as far as the page needs: one inline script
+/// named by its hash, and the browser's own player loading a live stream from the named servers
+/// (a streaming server's or camera's origin, such as `http://10.1.2.3:8080`). Addresses that are
+/// not plain http(s) URLs are left out.
+pub fn public_policy(script: Option<&str>, media: &[&str]) -> String {
     use base64::Engine;
     use sha2::Digest;
-    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
-    Area::Public.content_security_policy().replace("script-src 'none'", &format!("script-src 'sha256-{hash}'"))
+    let mut p = Area::Public.content_security_policy().to_owned();
+    if let Some(script) = script {
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
+        p = p.replace("script-src 'none'", &format!("script-src 'sha256-{hash}'"));
+    }
+    let mut origins = String::new();
+    for m in media {
+        if let Ok(u) = url::Url::parse(m)
+            && matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+        {
+            let o = u.origin().ascii_serialization();
+            if !origins.contains(&o) {
+                origins.push(' ');
+                origins.push_str(&o);
+            }
+        }
+    }
+    if !origins.is_empty() {
+        p = p.replace("media-src 'self'", &format!("media-src 'self'{origins}"));
+    }
+    p
+}
+
+/// Gives one public page its own policy (see [`public_policy`]).
+pub fn set_public_policy(h: &mut HeaderMap, script: Option<&str>, media: &[&str]) {
+    if let Ok(v) = HeaderValue::from_str(&public_policy(script, media)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
 }
 
 /// Adds the area's security headers where the handler did not set its own.
@@ -81,6 +116,17 @@ mod tests {
         // echo -n 'alert(1)' | openssl dgst -sha256 -binary | base64
         assert!(p.contains("script-src 'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"), "{p}");
         assert!(!p.contains("'none'; style") && p.contains("object-src 'none'"), "{p}");
+    }
+
+    #[test]
+    fn a_live_stream_widens_media_only() {
+        let p = public_policy(
+            None,
+            &["http://10.1.2.3:8080/live/a.m3u8", "javascript:alert(1)", "https://tv.example.cn/x.flv?k=1"],
+        );
+        assert!(p.contains("media-src 'self' http://10.1.2.3:8080 https://tv.example.cn;"), "{p}");
+        assert!(p.contains("script-src 'none'") && !p.contains("javascript"), "{p}");
+        assert_eq!(public_policy(None, &[]), Area::Public.content_security_policy());
     }
 
     #[test]

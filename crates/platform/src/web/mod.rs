@@ -200,6 +200,15 @@ impl AppState {
             nav.extend(m.nav());
             todo_sources.extend(m.clone().todos());
         }
+        // One heading per section: a later module may add to a section an earlier one opened
+        // (课件 under 内容管理, 视频点位 under 公众参与); the sort is stable, so order within holds.
+        let mut sections: Vec<&str> = Vec::new();
+        for n in &nav {
+            if !sections.contains(&n.section) {
+                sections.push(n.section);
+            }
+        }
+        nav.sort_by_key(|n| sections.iter().position(|s| *s == n.section));
         install_template_helpers(&mut env);
         let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from);
         let sms = crate::sms::Sms::new(&config.data_dir);

@@ -13,6 +13,7 @@ mod duty;
 mod interaction;
 mod links;
 mod listings;
+mod live;
 mod meetings;
 mod office;
 mod participation;

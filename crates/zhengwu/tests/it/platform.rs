@@ -177,6 +177,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, p) if p.starts_with("/api/v1/fee-notices") || p == "/api/v1/applications/{id}/fee-notice" => &[Handler],
         // 远程教育课件: the content editors'.
         (_, p) if p.starts_with("/api/v1/courseware") => &[SiteAdmin, Editor],
+        // 视频点位: the staff who run interviews and event coverage.
+        (_, p) if p.starts_with("/api/v1/camera-points") => &[SiteAdmin, Editor],
         // 供求信息: moderators hold it on the portal (site admins and editors).
         (_, p) if p.starts_with("/api/v1/listings") => &[SiteAdmin, Editor],
         (_, "/api/v1/consultations/{id}/review/{decision}") => &[SiteAdmin, Reviewer],
@@ -1025,6 +1027,10 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/courseware/new", Op("post", "/api/v1/courseware")),
         ("/admin/courseware/{id}", Op("put", "/api/v1/courseware/{id}")),
         ("/admin/courseware/categories", Op("post", "/api/v1/courseware/categories")),
+        ("/admin/live/points/new", Op("post", "/api/v1/camera-points")),
+        ("/admin/live/points/{id}", Op("put", "/api/v1/camera-points/{id}")),
+        ("/admin/live/points/{id}/check", Op("post", "/api/v1/camera-points/{id}/check")),
+        ("/admin/live/points/{id}/delete", Op("delete", "/api/v1/camera-points/{id}")),
         ("/admin/services/cases/{id}/fee-notice", Op("post", "/api/v1/applications/{id}/fee-notice")),
         ("/admin/services/fees/{id}/act", Op("post", "/api/v1/fee-notices/{id}/actions/{action}")),
         ("/admin/listings/boards/{code}", Op("put", "/api/v1/listings/boards/{code}")),
