@@ -82,6 +82,8 @@ const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/repor
 const enterprisePath = await firstLink('/shuju/qiye/', /href="(\/shuju\/qiye\/\d+)"/);
 const replyPath = await firstLink('/jianyi/', /href="(\/jianyi\/\d+)"/);
 const listingPath = await firstLink('/gongqiu/agri/', /href="(\/gongqiu\/l\/\d+)"/);
+// A 文库 document (an article with its file attached).
+const wenkuDocPath = await firstLink('/wenku/', /href="(\/a\/\d+\.html)"/);
 const pages = [
   ['首页', '/'],
   ['栏目列表', listPath],
@@ -166,6 +168,9 @@ const pages = [
   ['直播', '/zhibo/'],
   ['视频点位（离线）', '/zhibo/points/13'],
   ['活动直播', '/canyu/interviews/3'],
+  ['文库', '/wenku/'],
+  ['文库（按年份和发文机关）', `/wenku/?year=2024&issuer=${encodeURIComponent('哈尔滨市人民政府')}`],
+  ['文库文件（附件）', wenkuDocPath],
 ];
 
 let failures = 0;
@@ -201,7 +206,7 @@ for (const [name, path] of pages) {
     console.log(`✗ ${name} ${path} contains a script its policy does not name`);
   }
   // Every module page sits in the site's own frame: 繁體 and 长者模式 switches and the search box.
-  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu|kejian|zhibo)\//.test(path)) {
+  if (/^\/(hudong|banshi|gongkai|canyu|jianyi|gongqiu|kejian|zhibo|wenku)\//.test(path)) {
     const missing = [['繁體', 'href="?script=hant"'], ['长者模式', 'href="?elder=1"'], ['搜索框', 'role="search"']]
       .filter(([, needle]) => !html.includes(needle)).map(([what]) => what);
     if (missing.length) {

@@ -39,6 +39,7 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/cms/template_edit.html", include_str!("../templates/admin/template_edit.html")),
         ("admin/cms/stats.html", include_str!("../templates/admin/stats.html")),
         ("admin/cms/search.html", include_str!("../templates/admin/search.html")),
+        ("public/wk_index.html", include_str!("../templates/public/wk_index.html")),
     ]
 }
 

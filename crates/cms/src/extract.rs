@@ -1,5 +1,7 @@
 //! Text of uploaded attachments, for search: a DOCX file's paragraphs (the text runs of
-//! `word/document.xml`). Other types give no text yet (PDF needs a font-aware extractor).
+//! `word/document.xml`) and an OFD file's text (GB/T 33190: the `TextCode` elements of each
+//! page's `Content.xml`, pages in order). Other types give no text yet (PDF needs a font-aware
+//! extractor).
 //! Extraction never fails an upload: unreadable files simply add nothing.
 
 use std::io::Read;
@@ -13,6 +15,7 @@ const MAX_XML_BYTES: u64 = 20 << 20;
 pub fn text_of(mime: &str, bytes: &[u8]) -> String {
     let text = match mime {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => docx(bytes),
+        "application/ofd" => ofd(bytes),
         _ => None,
     };
     text.map(|t| t.chars().take(MAX_CHARS).collect()).unwrap_or_default()
@@ -24,6 +27,56 @@ fn docx(bytes: &[u8]) -> Option<String> {
     let mut xml = String::new();
     entry.take(MAX_XML_BYTES).read_to_string(&mut xml).ok()?;
     Some(word_xml_text(&xml))
+}
+
+fn ofd(bytes: &[u8]) -> Option<String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    // Pages in their order: Page_0, Page_1 … Page_10 (numerically, not as strings).
+    let mut pages: Vec<(u32, u32, String)> = zip
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .filter(|n| n.ends_with("/Content.xml") && n.contains("/Pages/Page_"))
+        .filter_map(|n| {
+            let num = |key: &str| -> Option<u32> {
+                let at = n.find(key)? + key.len();
+                n[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+            };
+            Some((num("Doc_").unwrap_or(0), num("Page_")?, n.clone()))
+        })
+        .collect();
+    pages.sort();
+    let mut out = String::new();
+    for (_, _, name) in pages {
+        let mut xml = String::new();
+        zip.by_name(&name).ok()?.take(MAX_XML_BYTES).read_to_string(&mut xml).ok()?;
+        out.push_str(&ofd_page_text(&xml));
+        if out.len() > MAX_CHARS * 4 {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// The text of one OFD page: each `TextCode` element's content; a line break where a text
+/// object ends.
+pub fn ofd_page_text(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(lt) = rest.find('<') {
+        let Some(gt) = rest[lt..].find('>') else { break };
+        let tag = &rest[lt + 1..lt + gt];
+        let name = tag.split([' ', '/']).next().unwrap_or("");
+        rest = &rest[lt + gt + 1..];
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if local == "TextCode" && !tag.ends_with('/') {
+            let end = rest.find("</").unwrap_or(rest.len());
+            decode_entities(&rest[..end], &mut out);
+            rest = &rest[end..];
+        } else if tag.starts_with('/') && tag[1..].rsplit(':').next() == Some("TextObject") {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Text inside `<w:t>` elements, a line break at each paragraph end and `<w:br/>`, a tab for
@@ -107,5 +160,29 @@ mod tests {
         assert_eq!(text_of(docx, buf.get_ref()), "高新技术企业认定申请书\n");
         assert_eq!(text_of(docx, b"not a zip"), "");
         assert_eq!(text_of("application/pdf", b"%PDF-1.4"), "");
+    }
+
+    #[test]
+    fn an_ofd_file_gives_its_pages_text_in_order() {
+        let page = |t: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"><ofd:TextObject ID="3" Boundary="0 0 100 10" Font="4" Size="5"><ofd:TextCode X="0" Y="5">{t}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#
+            )
+        };
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let o = zip::write::SimpleFileOptions::default();
+            z.start_file("OFD.xml", o).unwrap();
+            z.write_all(b"<ofd:OFD/>").unwrap();
+            // Stored out of order, and page 10 after page 2.
+            for (n, t) in [(10, "第十一页"), (0, "关于印发&lt;冰城市&gt;通知"), (2, "第三页")] {
+                z.start_file(format!("Doc_0/Pages/Page_{n}/Content.xml"), o).unwrap();
+                z.write_all(page(t).as_bytes()).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        assert_eq!(text_of("application/ofd", buf.get_ref()), "关于印发<冰城市>通知\n第三页\n第十一页\n");
+        assert_eq!(text_of("application/ofd", b"PK\x03\x04 broken"), "");
     }
 }

@@ -34,6 +34,7 @@ pub mod export;
 pub mod extract;
 pub mod files;
 pub mod indexing;
+pub mod library;
 pub mod public;
 pub mod render;
 pub mod sanitize;
@@ -44,7 +45,7 @@ pub mod store;
 
 /// The public path prefixes of every site's pages (columns, articles, search), reserved so no site
 /// or module takes them.
-pub const PREFIXES: [&str; 3] = ["/c", "/a", "/search"];
+pub const PREFIXES: [&str; 4] = ["/c", "/a", "/search", "/wenku"];
 
 /// Called with the tags of every content change (the search index subscribes here).
 pub type ChangeHook = Box<dyn Fn(&[&str]) + Send + Sync>;
@@ -335,6 +336,7 @@ impl platform::module::Module for Cms {
             .route("/static/site.css", get(public::site_css))
             .route("/static/portal-forms.css", get(public::portal_forms_css))
             .route("/files/inline/{name}", get(public::inline_image))
+            .route("/wenku/", get(library::page))
             .route("/{*path}", get(public::serve_path))
             .layer(Extension(self))
     }

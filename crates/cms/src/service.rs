@@ -848,23 +848,7 @@ pub async fn act(
             }
         }
     }
-    let fields = store::latest_fields(&state.db, &a).await?;
-    let future = fields.scheduled_at.is_some_and(|t| t > now());
-    let (next, effect) =
-        domain::transition(status, action, steps.len() as u32, future, comment).map_err(|e| match e {
-            domain::TransitionError::CommentRequired(_) => AppError::invalid("comment", e.to_string()),
-            other => AppError::Conflict(other.to_string()),
-        })?;
-    // 发布前检查: what must be fixed stops the submission with every problem listed.
-    if action == Action::Submit
-        && let Some(e) = crate::compliance::blocking_error(&crate::compliance::gate(state, cms, &a, &fields).await?)
-    {
-        return Err(e);
-    }
-    apply(state, cms, &a, action, next, effect, &fields, Some(auth.user.id), &auth.user.username, comment).await?;
-    if next.publication == PubState::Scheduled {
-        store::set_schedule(&state.db, id, fields.scheduled_at, fields.unpublish_at).await?;
-    }
+    let next = transit(state, cms, &a, action, comment, auth.user.id, &auth.user.username).await?;
     let step_name = if action == Action::Approve && status.step > 0 {
         steps.get(status.step as usize - 1).map(|s| s.name.clone()).unwrap_or_default()
     } else {
@@ -888,6 +872,61 @@ pub async fn act(
         )
         .await;
     store::article(&state.db, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Moves an article by `action` once it is allowed: the pre-publication gate on submission, the
+/// transition, its effects, a schedule kept. Returns the new status.
+async fn transit(
+    state: &AppState,
+    cms: &Cms,
+    a: &Article,
+    action: Action,
+    comment: &str,
+    user_id: i64,
+    username: &str,
+) -> Result<Status, AppError> {
+    let status = status_of(a)?;
+    let steps = steps_for(state, a).await?;
+    let fields = store::latest_fields(&state.db, a).await?;
+    let future = fields.scheduled_at.is_some_and(|t| t > now());
+    let (next, effect) =
+        domain::transition(status, action, steps.len() as u32, future, comment).map_err(|e| match e {
+            domain::TransitionError::CommentRequired(_) => AppError::invalid("comment", e.to_string()),
+            other => AppError::Conflict(other.to_string()),
+        })?;
+    // 发布前检查: what must be fixed stops the submission with every problem listed.
+    if action == Action::Submit
+        && let Some(e) = crate::compliance::blocking_error(&crate::compliance::gate(state, cms, a, &fields).await?)
+    {
+        return Err(e);
+    }
+    apply(state, cms, a, action, next, effect, &fields, Some(user_id), username, comment).await?;
+    if next.publication == PubState::Scheduled {
+        store::set_schedule(&state.db, a.id, fields.scheduled_at, fields.unpublish_at).await?;
+    }
+    Ok(next)
+}
+
+/// Submits an article an import wrote (文库) as its importer pressing 提交 would: through the
+/// pre-publication gate to the channel's review. With `publish` (documents already issued; the
+/// caller checked that the importer may publish there) the importer then passes each review step,
+/// every one recorded in the history with the reason. The caller audits.
+pub async fn submit_imported(
+    state: &AppState,
+    cms: &Cms,
+    id: i64,
+    user_id: i64,
+    username: &str,
+    publish: bool,
+) -> Result<Status, AppError> {
+    let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let mut next = transit(state, cms, &a, Action::Submit, "", user_id, username).await?;
+    while publish && next.review == ReviewState::InReview {
+        let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
+        next =
+            transit(state, cms, &a, Action::Approve, "文库导入：已正式印发的文件，批量发布", user_id, username).await?;
+    }
+    Ok(next)
 }
 
 pub fn status_label(s: Status) -> String {

@@ -274,6 +274,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("course", "远程教育课件"),
     ("course_category", "课件分类"),
     ("camera_point", "视频点位"),
+    ("library", "文库"),
     ("demo", "演示数据"),
 ];
 
@@ -374,6 +375,7 @@ const VERBS: &[(&str, &str)] = &[
     ("fees", "修改收费标准"),
     ("pay", "登记收款"),
     ("refund", "退费"),
+    ("import", "导入"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

@@ -16,6 +16,7 @@ use platform::web::{self, AppState, Config};
 pub mod backup;
 pub mod cli;
 pub mod demo;
+pub mod library;
 pub mod tls;
 
 /// Reads the audit MAC key from `ZHENGWU_AUDIT_KEY`, or from `audit.key` in the data directory,

@@ -165,6 +165,30 @@ enum Cmd {
         /// The CSV (UTF-8 or GBK), XLSX or JSON file.
         file: std::path::PathBuf,
     },
+    /// Import documents into a 文库 (a list channel; its sub-channels are the categories): a
+    /// folder of PDF, DOCX or OFD files and a mapping file (CSV in UTF-8 or GBK, or XLSX) with the
+    /// columns 文件名, 标题, 文号, 发文机关, 成文日期, 分类 and 摘要. Files already in the library are
+    /// skipped, so a run can be repeated; every row left out is listed with its reason.
+    Library {
+        /// The library's list channel (its number in 站点与栏目).
+        #[arg(long)]
+        channel: i64,
+        /// The account the documents are written by.
+        #[arg(long, default_value = "siteadmin")]
+        user: String,
+        /// Publish at once (documents already issued; the account needs the right to publish)
+        /// instead of sending each for review.
+        #[arg(long)]
+        publish: bool,
+        /// Check only: report what would be imported and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The folder holding the files.
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        /// The mapping file.
+        mapping: std::path::PathBuf,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -544,6 +568,42 @@ async fn run() -> anyhow::Result<()> {
                     let n = audit::prune(&db, &key, policy.audit_retention_days, "cli").await?;
                     println!("已清理 {n} 条超过 {} 天的审计记录。", policy.audit_retention_days);
                 }
+            }
+        }
+        Cmd::Library { channel, user, publish, dry_run, dir, mapping } => {
+            let cfg = config(&cli.global, None);
+            let key = zhengwu::load_audit_key(&cfg.data_dir, env_key.as_deref(), alg)?;
+            let db = zhengwu::open_db(&cfg).await?;
+            let app = zhengwu::build_with(db, cfg, key, zhengwu::CacheConfig::default()).await?;
+            let pb = bar(0, if dry_run { "检查文库文件" } else { "导入文库" });
+            let progress = pb.clone();
+            let opts = zhengwu::library::LibraryImport {
+                channel,
+                username: &user,
+                mapping: &mapping,
+                dir: &dir,
+                dry_run,
+                publish,
+            };
+            let r = zhengwu::library::import(&app.state, &opts, &move |n, total| {
+                progress.set_length(total);
+                progress.set_position(n);
+            })
+            .await?;
+            pb.finish_and_clear();
+            if dry_run {
+                println!("试运行：可导入 {}，已在文库中 {}，有误 {}", r.checked, r.skipped, r.rejected.len());
+            } else {
+                println!(
+                    "文库导入完成：发布 {}，送审 {}，已在文库中（跳过）{}，未导入 {}",
+                    r.published,
+                    r.in_review,
+                    r.skipped,
+                    r.rejected.len()
+                );
+            }
+            for x in &r.rejected {
+                println!("  第 {} 行 {} “{}”：{}", x.line, x.column, x.value, x.reason);
             }
         }
         Cmd::Reindex => {

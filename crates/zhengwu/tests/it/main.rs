@@ -11,6 +11,7 @@ mod data;
 mod disclosure;
 mod duty;
 mod interaction;
+mod library;
 mod links;
 mod listings;
 mod live;
