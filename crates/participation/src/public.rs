@@ -221,6 +221,7 @@ async fn consultation_view(
 async fn consultation_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
@@ -232,7 +233,15 @@ async fn consultation_page(
         "flagged" => "已收到您的举报，我们会尽快核实。",
         _ => "",
     };
-    consultation_view(&state, &ctx, &c, &form, BTreeMap::new(), StatusCode::OK, sent).await
+    // The flag buttons' sender is known by the browser's token, set here on a first visit, so a
+    // first flag and a second one are the same browser (such a page is kept by no shared cache).
+    let (_, cookie) = platform::intake::browser_voter(&state, &headers);
+    let mut res = consultation_view(&state, &ctx, &c, &form, BTreeMap::new(), StatusCode::OK, sent).await?;
+    if let Some(v) = cookie {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
 }
 
 async fn comment_submit(
