@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/listings/boards", get(boards_page))
         .route("/admin/listings/boards/{code}", post(board_save))
         .route("/admin/listings/stats", get(stats_page))
+        .route("/admin/listings/stats.xlsx", get(stats_xlsx))
         .route("/admin/listings/{id}", get(item_page))
         .route("/admin/listings/{id}/act", post(act))
 }
@@ -254,6 +255,11 @@ pub async fn year_stats(db: &platform::db::Db, year: i32) -> Result<(Vec<Value>,
     Ok((out, sv(total)))
 }
 
+fn stats_year(q: &StatsQuery) -> i32 {
+    let this_year = platform::current_year();
+    q.year.and_then(|y| i32::try_from(y).ok()).filter(|y| (2000..=this_year).contains(y)).unwrap_or(this_year)
+}
+
 async fn stats_page(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -262,9 +268,62 @@ async fn stats_page(
 ) -> Result<Response, AppError> {
     crate::require_moderator(&state, &staff).await?;
     let this_year = platform::current_year();
-    let year =
-        q.year.and_then(|y| i32::try_from(y).ok()).filter(|y| (2000..=this_year).contains(y)).unwrap_or(this_year);
+    let year = stats_year(&q);
     let (rows, total) = year_stats(&state.db, year).await?;
     let page = context! { rows, total, year, years => (this_year - 4..=this_year).rev().collect::<Vec<_>>() };
     Ok(state.render(&ctx, "admin/gq_stats.html", page)?.into_response())
+}
+
+/// The year's statistics as a workbook (for the website annual report and the board's own
+/// records): one row per board and kind, and the totals.
+async fn stats_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, AppError> {
+    crate::require_moderator(&state, &staff).await?;
+    let year = stats_year(&q);
+    let (from, to) = platform::year_bounds(year);
+    let rows = store::stats(&state.db, from, to, platform::db::now()).await?;
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("供求信息统计").map_err(x)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    ws.write_string_with_format(0, 0, format!("{year} 年供求信息统计"), &bold).map_err(x)?;
+    let heads = ["栏目", "类别", "发布（已验证）", "公开", "目前在线", "查看联系方式"];
+    for (c, h) in (0u16..).zip(heads) {
+        ws.write_string_with_format(2, c, h, &bold).map_err(x)?;
+    }
+    let mut r = 3u32;
+    let mut total = [0i64; 4];
+    for b in Board::ALL {
+        for k in b.kinds() {
+            let n = rows.iter().find(|n| n.kind == k.code()).cloned().unwrap_or_default();
+            ws.write_string(r, 0, b.label()).map_err(x)?;
+            ws.write_string(r, 1, k.label()).map_err(x)?;
+            for (c, v) in (2u16..).zip([n.posted, n.published, n.live, n.reveals]) {
+                ws.write_number(r, c, v as f64).map_err(x)?;
+            }
+            for (t, v) in total.iter_mut().zip([n.posted, n.published, n.live, n.reveals]) {
+                *t += v;
+            }
+            r += 1;
+        }
+    }
+    ws.write_string_with_format(r, 0, "合计", &bold).map_err(x)?;
+    for (c, v) in (2u16..).zip(total) {
+        ws.write_number_with_format(r, c, v as f64, &bold).map_err(x)?;
+    }
+    ws.set_column_width(0, 16).map_err(x)?;
+    ws.set_column_width(1, 12).map_err(x)?;
+    let bytes = wb.save_to_buffer().map_err(x)?;
+    state.audit(&ctx, "listing.export", "listings", "success", format!("导出 {year} 年供求信息统计")).await;
+    Ok(platform::web::download(
+        &format!("listings-{year}.xlsx"),
+        Some(&format!("供求信息统计{year}.xlsx")),
+        platform::web::XLSX,
+        bytes,
+    ))
 }

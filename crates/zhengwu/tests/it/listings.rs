@@ -286,5 +286,12 @@ backend_tests! {
         let posted: i64 = agri.iter().map(|r| r["posted"].as_i64().unwrap()).sum();
         let published: i64 = agri.iter().map(|r| r["published"].as_i64().unwrap()).sum();
         assert_eq!((posted, published), (1, 1), "only the verified one counts as posted: {stats}");
+        // The same as a workbook for the annual report.
+        let xlsx = app.signed_in("editor").await.get("/admin/listings/stats.xlsx").await;
+        assert_eq!((xlsx.status, xlsx.headers["content-type"].to_str().unwrap()), (StatusCode::OK, platform::web::XLSX));
+        let mut book = zip::ZipArchive::new(std::io::Cursor::new(xlsx.bytes)).unwrap();
+        let mut strings = String::new();
+        std::io::Read::read_to_string(&mut book.by_name("xl/sharedStrings.xml").unwrap(), &mut strings).unwrap();
+        assert!(strings.contains("农产品") && strings.contains("合计"), "{strings}");
     };
 }
