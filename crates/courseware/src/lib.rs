@@ -5,7 +5,7 @@
 //! (their words found by the site search) and a PDF handout; views and one rating per browser.
 //!
 //! Layout: `domain` (pure: MP4 and WebVTT reading, the placeholder clip, checks), `store` (rows,
-//! files and operations), `indexing` (site search), `public` (`/kejian/`), `admin`, `api`, `demo`.
+//! files and operations), `serve` (video ranges from cached blocks), `indexing` (site search), `public` (`/kejian/`), `admin`, `api`, `demo`.
 
 use std::sync::Arc;
 
@@ -20,15 +20,21 @@ pub mod demo;
 pub mod domain;
 pub mod indexing;
 pub mod public;
+pub mod serve;
 pub mod store;
 
 pub struct Courseware {
     search: Option<Arc<search::SearchIndex>>,
+    /// Lesson video in memory, in blocks (see `serve`).
+    pub video: serve::BlockCache,
 }
+
+/// Memory for lesson video blocks: a few lessons' worth of what players are seeking through.
+pub const VIDEO_CACHE_BYTES: usize = 64 << 20;
 
 impl Courseware {
     pub fn new(search: Option<Arc<search::SearchIndex>>) -> Arc<Courseware> {
-        Arc::new(Courseware { search })
+        Arc::new(Courseware { search, video: serve::BlockCache::new(VIDEO_CACHE_BYTES) })
     }
 }
 
@@ -63,7 +69,7 @@ impl platform::module::Module for Courseware {
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
-        public::routes()
+        public::routes().layer(axum::extract::Extension(self))
     }
 
     fn search_kinds(&self) -> Vec<platform::module::SearchKind> {

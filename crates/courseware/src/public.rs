@@ -150,9 +150,18 @@ async fn serve(path: std::path::PathBuf, content_type: &'static str, req: Reques
     Ok(res)
 }
 
-async fn video(State(state): State<AppState>, Path(id): Path<i64>, req: Request) -> Result<Response, AppError> {
+async fn video(
+    State(state): State<AppState>,
+    axum::extract::Extension(kw): axum::extract::Extension<std::sync::Arc<crate::Courseware>>,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, AppError> {
     let c = store::published(&state.db, id).await?;
     let path = store::file_path(&state.config.data_dir, &c.video_sha, "mp4").ok_or(AppError::NotFound)?;
+    if let Some(mut res) = kw.video.range(req.method(), req.headers(), &path, &c.video_sha, "video/mp4").await {
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+        return Ok(res);
+    }
     serve(path, "video/mp4", req).await
 }
 

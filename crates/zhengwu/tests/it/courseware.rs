@@ -125,3 +125,41 @@ backend_tests! {
         assert!(audited >= 3, "{audited}");
     };
 }
+
+/// Ranges answered from cached blocks are the file's very bytes, across block edges, at the ends
+/// and over several blocks; the cache keeps what it was given room for.
+#[tokio::test]
+async fn cached_video_blocks_answer_ranges_byte_for_byte() {
+    use axum::http::{HeaderMap, HeaderValue, Method};
+    use courseware::serve::{BLOCK, BlockCache};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.mp4");
+    let len = (2 * BLOCK + BLOCK / 2) as usize;
+    let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+    let cache = BlockCache::new((2 * BLOCK) as usize);
+    let b = BLOCK as usize;
+    for (range, lo, hi) in [
+        (format!("bytes={}-{}", b - 10, b + 9), b - 10, b + 9),
+        ("bytes=0-0".to_owned(), 0, 0),
+        ("bytes=-7".to_owned(), len - 7, len - 1),
+        (format!("bytes={}-", b / 2), b / 2, len - 1),
+        (format!("bytes={}-{}", 2 * b - 1, 2 * b), 2 * b - 1, 2 * b),
+    ] {
+        let mut h = HeaderMap::new();
+        h.insert("range", HeaderValue::from_str(&range).unwrap());
+        let res = cache.range(&Method::GET, &h, &path, "s", "video/mp4").await.expect(&range);
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(res.headers()["content-range"], format!("bytes {lo}-{hi}/{len}").as_str(), "{range}");
+        let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+        assert!(body[..] == data[lo..=hi], "{range}: the file's own bytes");
+    }
+    assert!(cache.used() <= (2 * BLOCK) as usize, "within its budget");
+    // Conditions and several ranges are left to the file service.
+    let mut h = HeaderMap::new();
+    h.insert("range", HeaderValue::from_static("bytes=0-1,5-9"));
+    assert!(cache.range(&Method::GET, &h, &path, "s", "video/mp4").await.is_none());
+    h.insert("range", HeaderValue::from_static("bytes=0-1"));
+    h.insert("if-range", HeaderValue::from_static("\"x\""));
+    assert!(cache.range(&Method::GET, &h, &path, "s", "video/mp4").await.is_none());
+}
