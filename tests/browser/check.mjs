@@ -7,6 +7,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { overflow } from './width.mjs';
 
+/** axe-core's WCAG 2.1 AA violations on the page as it is now, as short lines. */
+export async function axeViolations(page, axeSource) {
+  return page.evaluate(async (src) => {
+    const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
+    return (await run()).violations.map((v) => `${v.id}: ${v.help}`);
+  }, axeSource);
+}
+
 /** A checker for one journey; `check(page, what, width)` adds to `problems` and `files`. */
 export async function pageChecker({ browser, axeSource, dir, prefix }) {
   const problems = [];
@@ -20,10 +28,7 @@ export async function pageChecker({ browser, axeSource, dir, prefix }) {
     files.push([`${what} ${width}px`, file]);
     await checker.setViewportSize({ width, height: 900 });
     await checker.setContent(html, { waitUntil: 'domcontentloaded' });
-    const violations = await checker.evaluate(async (src) => {
-      const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
-      return (await run()).violations.map((v) => `${v.id}: ${v.help}`);
-    }, axeSource);
+    const violations = await axeViolations(checker, axeSource);
     if (violations.length) problems.push(`axe on ${what} ${width}px: ${violations.join('; ')}`);
     const { sw } = await overflow(page, width);
     if (sw > width) problems.push(`${what} is ${sw}px wide at ${width}px`);

@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { overflow } from './width.mjs';
+import { axeViolations } from './check.mjs';
 
 async function solveCaptcha(page) {
   const question = await page.textContent('label[for=f-captcha]');
@@ -38,10 +39,7 @@ export async function participationFlow({ browser, base, axeSource, dir }) {
     const file = join(dir, `cy-${files.length}.html`);
     writeFileSync(file, await page.content());
     files.push([`${what} ${width}px`, file]);
-    const violations = await page.evaluate(async (src) => {
-      const run = new Function(src + '\n;return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });');
-      return (await run()).violations.map((v) => `${v.id}: ${v.help}`);
-    }, axeSource);
+    const violations = await axeViolations(page, axeSource);
     if (violations.length) problems.push(`axe on ${what} ${width}px: ${violations.join('; ')}`);
     const { sw } = await overflow(page, width);
     if (sw > width) problems.push(`${what} is ${sw}px wide at ${width}px`);

@@ -60,45 +60,53 @@ fn ofd(bytes: &[u8]) -> Option<String> {
 /// The text of one OFD page: each `TextCode` element's content; a line break where a text
 /// object ends.
 pub fn ofd_page_text(xml: &str) -> String {
-    let mut out = String::new();
-    let mut rest = xml;
-    while let Some(lt) = rest.find('<') {
-        let Some(gt) = rest[lt..].find('>') else { break };
-        let tag = &rest[lt + 1..lt + gt];
-        let name = tag.split([' ', '/']).next().unwrap_or("");
-        rest = &rest[lt + gt + 1..];
-        let local = name.rsplit(':').next().unwrap_or(name);
-        if local == "TextCode" && !tag.ends_with('/') {
-            let end = rest.find("</").unwrap_or(rest.len());
-            decode_entities(&rest[..end], &mut out);
-            rest = &rest[end..];
-        } else if tag.starts_with('/') && tag[1..].rsplit(':').next() == Some("TextObject") {
-            out.push('\n');
-        }
-    }
-    out
+    tagged_text(
+        xml,
+        |name| local(name) == "TextCode",
+        |name, closing| (closing && local(name) == "TextObject").then_some('\n'),
+    )
 }
 
 /// Text inside `<w:t>` elements, a line break at each paragraph end and `<w:br/>`, a tab for
 /// `<w:tab/>`; entities decoded.
 pub fn word_xml_text(xml: &str) -> String {
+    tagged_text(
+        xml,
+        |name| name == "w:t",
+        |name, closing| match (name, closing) {
+            ("w:tab", false) => Some('\t'),
+            ("w:br" | "w:cr", false) | ("w:p", true) => Some('\n'),
+            _ => None,
+        },
+    )
+}
+
+/// An element's name without its namespace prefix.
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+/// The text of an XML document's text elements (`is_text`, by name), with the characters `mark`
+/// gives for other tags (by name, and whether the tag closes an element) — all a word processor's
+/// or a fixed-layout page's text needs, without a full parser.
+fn tagged_text(xml: &str, is_text: impl Fn(&str) -> bool, mark: impl Fn(&str, bool) -> Option<char>) -> String {
     let mut out = String::new();
     let mut rest = xml;
     while let Some(lt) = rest.find('<') {
         let Some(gt) = rest[lt..].find('>') else { break };
         let tag = &rest[lt + 1..lt + gt];
-        let name = tag.split([' ', '/']).next().unwrap_or("");
         rest = &rest[lt + gt + 1..];
-        match name {
-            "w:t" if !tag.ends_with('/') => {
-                let end = rest.find("</w:t>").unwrap_or(rest.len());
-                decode_entities(&rest[..end], &mut out);
-                rest = &rest[end..];
-            }
-            "w:tab" => out.push('\t'),
-            "w:br" | "w:cr" => out.push('\n'),
-            _ if tag == "/w:p" => out.push('\n'),
-            _ => {}
+        let (closing, body) = match tag.strip_prefix('/') {
+            Some(b) => (true, b),
+            None => (false, tag),
+        };
+        let name = body.split([' ', '/', '\t', '\n', '\r']).next().unwrap_or("");
+        if !closing && !tag.ends_with('/') && is_text(name) {
+            let end = rest.find("</").unwrap_or(rest.len());
+            decode_entities(&rest[..end], &mut out);
+            rest = &rest[end..];
+        } else if let Some(c) = mark(name, closing) {
+            out.push(c);
         }
     }
     out
