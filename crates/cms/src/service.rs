@@ -848,7 +848,7 @@ pub async fn act(
             }
         }
     }
-    let next = transit(state, cms, &a, action, comment, auth.user.id, &auth.user.username).await?;
+    let next = transit(state, cms, &a, action, comment, auth.user.id, &auth.user.username, true).await?;
     let step_name = if action == Action::Approve && status.step > 0 {
         steps.get(status.step as usize - 1).map(|s| s.name.clone()).unwrap_or_default()
     } else {
@@ -875,7 +875,9 @@ pub async fn act(
 }
 
 /// Moves an article by `action` once it is allowed: the pre-publication gate on submission, the
-/// transition, its effects, a schedule kept. Returns the new status.
+/// transition, its effects, a schedule kept; subscribers are told of a first publication when
+/// `tell`. Returns the new status.
+#[allow(clippy::too_many_arguments)]
 async fn transit(
     state: &AppState,
     cms: &Cms,
@@ -884,6 +886,7 @@ async fn transit(
     comment: &str,
     user_id: i64,
     username: &str,
+    tell: bool,
 ) -> Result<Status, AppError> {
     let status = status_of(a)?;
     let steps = steps_for(state, a).await?;
@@ -900,7 +903,7 @@ async fn transit(
     {
         return Err(e);
     }
-    apply(state, cms, a, action, next, effect, &fields, Some(user_id), username, comment).await?;
+    apply(state, cms, a, action, next, effect, &fields, Some(user_id), username, comment, tell).await?;
     if next.publication == PubState::Scheduled {
         store::set_schedule(&state.db, a.id, fields.scheduled_at, fields.unpublish_at).await?;
     }
@@ -910,7 +913,8 @@ async fn transit(
 /// Submits an article an import wrote (文库) as its importer pressing 提交 would: through the
 /// pre-publication gate to the channel's review. With `publish` (documents already issued; the
 /// caller checked that the importer may publish there) the importer then passes each review step,
-/// every one recorded in the history with the reason. The caller audits.
+/// every one recorded in the history with the reason — and subscribers are not alerted: documents
+/// issued long ago, arriving by the thousand, are not news. The caller audits.
 pub async fn submit_imported(
     state: &AppState,
     cms: &Cms,
@@ -920,11 +924,11 @@ pub async fn submit_imported(
     publish: bool,
 ) -> Result<Status, AppError> {
     let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let mut next = transit(state, cms, &a, Action::Submit, "", user_id, username).await?;
+    let mut next = transit(state, cms, &a, Action::Submit, "", user_id, username, true).await?;
     while publish && next.review == ReviewState::InReview {
         let a = store::article(&state.db, id).await?.ok_or(AppError::NotFound)?;
-        next =
-            transit(state, cms, &a, Action::Approve, "文库导入：已正式印发的文件，批量发布", user_id, username).await?;
+        let why = "文库导入：已正式印发的文件，批量发布";
+        next = transit(state, cms, &a, Action::Approve, why, user_id, username, false).await?;
     }
     Ok(next)
 }
@@ -949,6 +953,7 @@ async fn apply(
     actor_id: Option<i64>,
     actor: &str,
     comment: &str,
+    tell: bool,
 ) -> Result<(), AppError> {
     let (go_live, listed) = match effect {
         Effect::GoLive => (Some(fields), None),
@@ -976,7 +981,9 @@ async fn apply(
         announce(state, cms, article_tags(state, a).await).await;
     }
     if effect == Effect::GoLive {
-        tell_subscribers(state, a, fields).await;
+        if tell {
+            tell_subscribers(state, a, fields).await;
+        }
     }
     Ok(())
 }
@@ -1029,7 +1036,7 @@ async fn system_transition(
 ) {
     let Ok(status) = status_of(a) else { return };
     let Ok((next, effect)) = domain::transition(status, action, 1, false, comment) else { return };
-    if apply(state, cms, a, action, next, effect, fields, None, "system", comment).await.is_ok() {
+    if apply(state, cms, a, action, next, effect, fields, None, "system", comment, true).await.is_ok() {
         let ev = platform::audit::Event {
             username: "system".into(),
             ip: "-".into(),

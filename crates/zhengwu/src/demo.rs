@@ -96,8 +96,12 @@ pub async fn load(
     for m in state.modules.iter() {
         lines.extend(m.load_demo(state, &setup).await.map_err(|e| e.context(format!("「{}」的演示数据", m.name())))?);
     }
-    // The document library is imported from files, as an office would, once the CMS exists.
-    lines.extend(crate::library::demo(state, 300).await.map_err(|e| e.context("文库的演示数据"))?);
+    // The document library is imported from files, as an office would, once the CMS exists; a
+    // tenth of the articles (300 with the default 3,000), so a small demo stays quick.
+    let documents = (sizes.articles as usize / 10).clamp(6, 300);
+    lines.extend(
+        crate::library::demo(state, documents, setup.org("bgt")).await.map_err(|e| e.context("文库的演示数据"))?,
+    );
     Ok(Demo { accounts, lines })
 }
 

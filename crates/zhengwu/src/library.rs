@@ -173,8 +173,9 @@ fn demo_pdf(n: usize) -> Vec<u8> {
 }
 
 /// The demo's 党政文库 under 政务公开 on the portal: `n` documents of six kinds from 2015 to 2025,
-/// written as files with a mapping and imported the way an office would (published at once).
-pub async fn demo(state: &AppState, n: usize) -> anyhow::Result<Option<String>> {
+/// written as files with a mapping and imported the way an office would (published at once), kept
+/// by `office` (the general office).
+pub async fn demo(state: &AppState, n: usize, office: Option<i64>) -> anyhow::Result<Option<String>> {
     let db = &state.db;
     if db.count(platform::db::sql("SELECT COUNT(*) FROM library")).await? > 0 {
         return Ok(None);
@@ -192,6 +193,8 @@ pub async fn demo(state: &AppState, n: usize) -> anyhow::Result<Option<String>> 
             kind: "list".into(),
             sort_order: 900,
             update_class: "plan".into(),
+            // 发布统计 counts the documents under the general office, which keeps the library.
+            dept_org_id: office,
             ..Default::default()
         },
     )

@@ -98,6 +98,8 @@ backend_tests! {
         let r = zhengwu::library::import(&app.state, &opts("siteadmin", false, true), &|_, _| {}).await.unwrap();
         assert_eq!((r.published, r.skipped), (0, 4), "{r:?}");
         assert_eq!(docs().await.unwrap(), 3);
+        let news = app.db.count(platform::db::sql("SELECT COUNT(*) FROM publication")).await.unwrap();
+        assert_eq!(news, 0, "documents issued long ago are not news: no subscriber is alerted");
         let audit = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'library.import'")).await.unwrap();
         assert_eq!(audit, 2, "each import that wrote is audited");
 
