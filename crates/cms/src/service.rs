@@ -980,10 +980,8 @@ async fn apply(
     if effect != Effect::None {
         announce(state, cms, article_tags(state, a).await).await;
     }
-    if effect == Effect::GoLive {
-        if tell {
-            tell_subscribers(state, a, fields).await;
-        }
+    if effect == Effect::GoLive && tell {
+        tell_subscribers(state, a, fields).await;
     }
     Ok(())
 }
