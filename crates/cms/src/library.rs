@@ -1,5 +1,5 @@
-//! 文库 (seed 002's 党政文库, 4,748 documents): a library is a list channel whose sub-channels
-//! are its categories; each document (文件) is an ordinary article there — 文号, 发文机关 (the
+//! 文库 (seed 002's 党政文库, 4,748 documents): a library is a channel whose sub-channels are its
+//! categories (a list channel, or a link channel leading to `/wenku/`); each document (文件) is an ordinary article there — 文号, 发文机关 (the
 //! article's source), the date it was written, a summary — with the file (PDF, DOCX or OFD)
 //! attached and its text extracted for the site search, as any attachment's is. Documents arrive
 //! in bulk from a folder and a mapping file (one row per file: 文件名, 标题, 文号, 发文机关,
@@ -30,11 +30,12 @@ pub async fn all(db: &Db) -> Result<Vec<Library>, AppError> {
     Ok(db.fetch_all(sql("SELECT id, site_id, channel_id, name FROM library ORDER BY id")).await?)
 }
 
-/// Makes the list channel `channel_id` a library (once); its name is the channel's.
+/// Makes the channel `channel_id` a library (once); its name is the channel's. A list channel
+/// lists the documents itself; a link channel (to `/wenku/`) leads readers to the library page.
 pub async fn ensure(db: &Db, channel_id: i64) -> Result<Library, AppError> {
     let c = store::channel(db, channel_id).await?.ok_or(AppError::NotFound)?;
-    if c.kind != "list" {
-        return Err(AppError::invalid("channel", "文库应为列表栏目"));
+    if !matches!(c.kind.as_str(), "list" | "link") {
+        return Err(AppError::invalid("channel", "文库应为列表栏目或指向文库页的链接栏目"));
     }
     if let Some(l) = db
         .fetch_optional::<Library>(

@@ -102,7 +102,37 @@ pub async fn load(
     lines.extend(
         crate::library::demo(state, documents, setup.org("bgt")).await.map_err(|e| e.context("文库的演示数据"))?,
     );
+    portal_links(db).await?;
     Ok(Demo { accounts, lines })
+}
+
+/// Portal columns leading into 直播 and 课件库, made last so no existing column's number changes.
+async fn portal_links(db: &Db) -> anyhow::Result<()> {
+    let Some(portal) = platform::web::portal::portal_site_id(db).await else { return Ok(()) };
+    let channels = cms::store::channels_of(db, portal as i64).await?;
+    for (parent, slug, name, url) in
+        [("hdjl", "zhibo", "视频直播", "/zhibo/"), ("bsfw", "kejian", "远程教育", "/kejian/")]
+    {
+        if channels.iter().any(|c| c.slug == slug) {
+            continue;
+        }
+        cms::store::insert_channel(
+            db,
+            &cms::store::Channel {
+                site_id: portal as i64,
+                parent_id: channels.iter().find(|c| c.slug == parent).map(|c| c.id),
+                name: name.into(),
+                slug: slug.into(),
+                kind: "link".into(),
+                link_url: url.into(),
+                sort_order: 900,
+                update_class: "none".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {

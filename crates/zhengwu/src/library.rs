@@ -10,7 +10,7 @@ use platform::roles::Perm;
 use platform::web::AppState;
 
 pub struct LibraryImport<'a> {
-    /// The library's list channel.
+    /// The library's channel (a list channel, or a link channel to `/wenku/`).
     pub channel: i64,
     pub username: &'a str,
     pub mapping: &'a Path,
@@ -190,7 +190,9 @@ pub async fn demo(state: &AppState, n: usize, office: Option<i64>) -> anyhow::Re
             parent_id: parent,
             name: "党政文库".into(),
             slug: "wenku".into(),
-            kind: "list".into(),
+            // The column leads to the library page (categories, years, 发文机关, 文号).
+            kind: "link".into(),
+            link_url: "/wenku/".into(),
             sort_order: 900,
             update_class: "plan".into(),
             // 发布统计 counts the documents under the general office, which keeps the library.

@@ -165,12 +165,13 @@ enum Cmd {
         /// The CSV (UTF-8 or GBK), XLSX or JSON file.
         file: std::path::PathBuf,
     },
-    /// Import documents into a 文库 (a list channel; its sub-channels are the categories): a
+    /// Import documents into a 文库 (a channel; its sub-channels are the categories): a
     /// folder of PDF, DOCX or OFD files and a mapping file (CSV in UTF-8 or GBK, or XLSX) with the
     /// columns 文件名, 标题, 文号, 发文机关, 成文日期, 分类 and 摘要. Files already in the library are
     /// skipped, so a run can be repeated; every row left out is listed with its reason.
     Library {
-        /// The library's list channel (its number in 站点与栏目).
+        /// The library's channel (its number in 站点与栏目): a list channel, or a link channel
+        /// to /wenku/; its sub-channels are the categories (made when a mapping names a new one).
         #[arg(long)]
         channel: i64,
         /// The account the documents are written by.
