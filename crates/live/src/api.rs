@@ -68,10 +68,10 @@ async fn remove(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(PERM)?;
     store::remove(&state, &ctx, id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(json!({ "deleted": id })))
 }
 
 async fn check_now(
