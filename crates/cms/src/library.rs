@@ -508,25 +508,32 @@ pub async fn page(
     }
     let docs: Vec<DocItem> = db.fetch_all(s.push(" ORDER BY pub_at DESC, id DESC LIMIT ").push_bind(PAGE)).await?;
     let next = (docs.len() as i64 == PAGE).then(|| docs.last().map(|d| format!("{}-{}", d.pub_at, d.id))).flatten();
-    // The filters' choices: years and issuers present in the library.
-    let mut facets = sql("SELECT pub_at, source FROM article WHERE state = 'published' AND channel_id IN (");
+    // The filters' choices, counted by the database: each 发文机关 with its documents, and the
+    // years from the earliest document to the latest.
+    let mut facets =
+        sql("SELECT source, CAST(COUNT(*) AS BIGINT) AS n, MIN(pub_at) AS first, MAX(pub_at) AS last FROM article \
+         WHERE state = 'published' AND channel_id IN (");
     for (i, c) in std::iter::once(lib.channel_id).chain(cats.iter().map(|c| c.id)).enumerate() {
         facets = facets.push(if i == 0 { "" } else { ", " }).push_bind(c);
     }
     #[derive(sqlx::FromRow)]
     struct Facet {
-        pub_at: i64,
         source: String,
+        n: i64,
+        first: i64,
+        last: i64,
     }
-    let all_docs: Vec<Facet> = db.fetch_all(facets.push(")")).await?;
-    let mut years: Vec<i64> =
-        all_docs.iter().filter_map(|f| platform::fmt_date(f.pub_at).get(..4)?.parse().ok()).collect();
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
-    let mut issuers: BTreeMap<String, i64> = BTreeMap::new();
-    for f in all_docs.iter().filter(|f| !f.source.is_empty()) {
-        *issuers.entry(f.source.clone()).or_default() += 1;
-    }
+    let by_issuer: Vec<Facet> = db.fetch_all(facets.push(") GROUP BY source")).await?;
+    let year_of = |t: i64| platform::fmt_date(t).get(..4).and_then(|y| y.parse::<i64>().ok());
+    let first = by_issuer.iter().map(|f| f.first).min().and_then(year_of);
+    let last = by_issuer.iter().map(|f| f.last).max().and_then(year_of);
+    let years: Vec<i64> = match (first, last) {
+        (Some(a), Some(b)) => (a..=b).rev().collect(),
+        _ => Vec::new(),
+    };
+    let total: i64 = by_issuer.iter().map(|f| f.n).sum();
+    let issuers: BTreeMap<String, i64> =
+        by_issuer.into_iter().filter(|f| !f.source.is_empty()).map(|f| (f.source, f.n)).collect();
     let mut per_cat: BTreeMap<i64, i64> = BTreeMap::new();
     let counts: Vec<(i64, i64)> = {
         #[derive(sqlx::FromRow)]
@@ -558,7 +565,7 @@ pub async fn page(
         .collect();
     let filtered = q.c.is_some() || q.year.is_some() || !q.issuer.trim().is_empty() || !words.is_empty();
     let page = context! {
-        title => lib.name.clone(), lib => platform::web::sv(lib), total => all_docs.len(),
+        title => lib.name.clone(), lib => platform::web::sv(lib), total,
         categories => cats.iter().map(|c| context! { id => c.id, name => c.name.clone(), count => per_cat.get(&c.id).copied().unwrap_or(0) }).collect::<Vec<_>>(),
         years, issuers => issuers.into_iter().collect::<Vec<_>>(), items, next, filtered,
         form => context! { c => q.c, year => q.year, issuer => q.issuer.trim(), q => q.q.trim(), lib => q.lib },

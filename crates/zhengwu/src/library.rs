@@ -31,12 +31,7 @@ pub async fn import(
     let user = platform::accounts::user_by_name(db, opts.username)
         .await?
         .with_context(|| format!("没有账号 {}", opts.username))?;
-    let grants = platform::accounts::grants_of(db, user.id).await?.iter().filter_map(|g| g.grant()).collect();
-    let org_chain = match user.org_id {
-        Some(o) => platform::accounts::org_chain(&platform::accounts::list_orgs(db).await?, o),
-        None => Vec::new(),
-    };
-    let auth = platform::web::Auth { user: user.clone(), grants, org_chain, session: None, via_token: false };
+    let auth = platform::web::auth_of_user(state, user.clone()).await.context("无法读取账号的权限")?;
     let channel =
         cms::store::channel(db, opts.channel).await?.with_context(|| format!("没有编号为 {} 的栏目", opts.channel))?;
     let scope = cms::service::channel_scope(state, &channel).await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -977,6 +977,12 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
     res
 }
 
+/// A named account's rights outside a request (a command acting as that account): its grants and
+/// its org unit's chain, as a request signed in as it would have them.
+pub async fn auth_of_user(state: &AppState, user: User) -> Option<Auth> {
+    load_auth(state, user, None, false).await
+}
+
 async fn load_auth(state: &AppState, user: User, session: Option<Session>, via_token: bool) -> Option<Auth> {
     let grants = accounts::grants_of(&state.db, user.id).await.ok()?.iter().filter_map(|g| g.grant()).collect();
     let org_chain = match user.org_id {
