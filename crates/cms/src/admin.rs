@@ -1062,7 +1062,7 @@ async fn upload(
     let data = bytes.to_vec();
     // Storing and text extraction (a zip inflate for DOCX) are blocking work.
     let (sha, text) = tokio::task::spawn_blocking(move || {
-        crate::files::store_attachment(&dir, &data).map(|sha| (sha, crate::extract::text_of(mime, &data)))
+        crate::files::store_attachment(&dir, &data).map(|sha| (sha, doctext::text_of(mime, &data)))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?

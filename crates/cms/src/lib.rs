@@ -31,7 +31,6 @@ pub mod compliance;
 pub mod demo;
 pub mod domain;
 pub mod export;
-pub mod extract;
 pub mod files;
 pub mod indexing;
 pub mod library;

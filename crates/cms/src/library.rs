@@ -16,7 +16,7 @@ use platform::web::{AppError, AppState};
 use serde::Serialize;
 
 use crate::store::{self, Channel, Fields, NewAttachment};
-use crate::{Cms, extract, files, sanitize, service};
+use crate::{Cms, files, sanitize, service};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Library {
@@ -305,7 +305,7 @@ pub async fn import(
             continue;
         }
         let channel = category_channel(db, lib, &row.category, &mut made).await?;
-        let text = extract::text_of(mime, &bytes);
+        let text = doctext::text_of(mime, &bytes);
         files::store_attachment(&cms.files_dir, &bytes).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut body = sanitize::paragraphs_html(&row.summary);
         if !text.is_empty() {

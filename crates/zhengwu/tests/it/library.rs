@@ -65,7 +65,7 @@ backend_tests! {
         std::fs::write(dir.path().join("营商环境.docx"), &docx).unwrap();
         std::fs::write(dir.path().join("营商环境-副本.docx"), &docx).unwrap();
         std::fs::write(dir.path().join("黑土地.ofd"), &ofd).unwrap();
-        std::fs::write(dir.path().join("报告.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
+        std::fs::write(dir.path().join("报告.pdf"), include_bytes!("../../../doctext/tests/tongzhi.pdf")).unwrap();
         std::fs::write(dir.path().join("假的.pdf"), b"<html>not a pdf</html>").unwrap();
         let mapping = dir.path().join("对照表.csv");
         std::fs::write(&mapping, "\u{feff}文件名,标题,文号,发文机关,成文日期,分类,摘要\n\
@@ -123,6 +123,9 @@ backend_tests! {
         cms::indexing::index_articles(&app.db, &idx, &ids).await.unwrap();
         let hits = c.get(&format!("/search?q={}", common::urlenc("秸秆覆盖免耕"))).await;
         assert!(hits.text.contains("找到约 1 条") && hits.text.contains("黑土地保护专项行动的通知</a>"), "{}", hits.text);
+        // So do a PDF's (its Chinese set in a CID font).
+        let hits = c.get(&format!("/search?q={}", common::urlenc("农村饮水安全"))).await;
+        assert!(hits.text.contains("找到约 1 条") && hits.text.contains("政府工作报告</a>"), "{}", hits.text);
 
         // An editor's import waits for review.
         std::fs::write(dir.path().join("新.docx"), zip_of(&[("word/document.xml", "<w:p><w:r><w:t>冬季供热保障</w:t></w:r></w:p>".into())])).unwrap();

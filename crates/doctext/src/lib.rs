@@ -1,7 +1,7 @@
-//! Text of uploaded attachments, for search: a DOCX file's paragraphs (the text runs of
-//! `word/document.xml`) and an OFD file's text (GB/T 33190: the `TextCode` elements of each
-//! page's `Content.xml`, pages in order). Other types give no text yet (PDF needs a font-aware
-//! extractor).
+//! The searchable text of uploaded documents: a DOCX file's paragraphs (the text runs of
+//! `word/document.xml`), an OFD file's text (GB/T 33190: the `TextCode` elements of each page's
+//! `Content.xml`, pages in order) and a PDF file's text (through each font's ToUnicode map, which
+//! is how Chinese CID fonts carry their characters). Other types give no text.
 //! Extraction never fails an upload: unreadable files simply add nothing.
 
 use std::io::Read;
@@ -10,12 +10,16 @@ use std::io::Read;
 const MAX_CHARS: usize = 100_000;
 /// A document XML larger than this is not read (a zip bomb guard).
 const MAX_XML_BYTES: u64 = 20 << 20;
+/// A PDF larger than this is not parsed (its text would pass the cap long before its end, and
+/// parsing holds the whole object graph in memory).
+const MAX_PDF_BYTES: usize = 64 << 20;
 
 /// The searchable text of an attachment, or an empty string.
 pub fn text_of(mime: &str, bytes: &[u8]) -> String {
     let text = match mime {
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => docx(bytes),
         "application/ofd" => ofd(bytes),
+        "application/pdf" => pdf(bytes),
         _ => None,
     };
     text.map(|t| t.chars().take(MAX_CHARS).collect()).unwrap_or_default()
@@ -27,6 +31,22 @@ fn docx(bytes: &[u8]) -> Option<String> {
     let mut xml = String::new();
     entry.take(MAX_XML_BYTES).read_to_string(&mut xml).ok()?;
     Some(word_xml_text(&xml))
+}
+
+/// A PDF's text. The parser may panic on a malformed file; that is caught (the file then gives no
+/// text), since one broken upload must not take the request with it. Runs of blank lines the
+/// layout leaves are squeezed.
+fn pdf(bytes: &[u8]) -> Option<String> {
+    if bytes.len() > MAX_PDF_BYTES {
+        return None;
+    }
+    let text = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes).ok()).ok()??;
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()) {
+        out.push_str(line.trim_start());
+        out.push('\n');
+    }
+    Some(out)
 }
 
 fn ofd(bytes: &[u8]) -> Option<String> {
@@ -192,5 +212,24 @@ mod tests {
         }
         assert_eq!(text_of("application/ofd", buf.get_ref()), "关于印发<冰城市>通知\n第三页\n第十一页\n");
         assert_eq!(text_of("application/ofd", b"PK\x03\x04 broken"), "");
+    }
+
+    #[test]
+    fn a_pdf_with_chinese_cid_fonts_gives_its_text() {
+        // Printed to PDF by Chromium from an HTML notice set in WenQuanYi Micro Hei: the
+        // characters travel as glyph ids with a ToUnicode map, as in most Chinese PDFs.
+        let text = text_of("application/pdf", include_bytes!("../tests/tongzhi.pdf"));
+        assert!(text.contains("关于做好2026年冬季农村饮水安全工作的通知"), "{text}");
+        assert!(text.contains("北政办发〔2026〕12号"), "{text}");
+        assert!(!text.contains("\n\n"), "blank lines squeezed: {text:?}");
+    }
+
+    #[test]
+    fn a_broken_pdf_gives_no_text_and_no_panic() {
+        let whole = include_bytes!("../tests/tongzhi.pdf");
+        for cut in [0, 5, 100, whole.len() / 2, whole.len() - 10] {
+            assert_eq!(text_of("application/pdf", &whole[..cut]), "", "cut at {cut}");
+        }
+        assert_eq!(text_of("application/pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"), "");
     }
 }
