@@ -4,8 +4,8 @@
 // answered by both (the citizen without script first meets the required-question message), the
 // moderator closes it, its results show as charts with tables. An interview goes live: the
 // citizen with script watches the stream while the moderator approves the other citizen's
-// question and a guest answers — it appears without a reload; the other citizen refreshes to see
-// it. The pages reached only by these steps pass axe at desktop and phone width; their HTML is
+// question and a guest answers — it appears without a reload, as does a photo the moderator then
+// posts; the other citizen refreshes to see it. The pages reached only by these steps pass axe at desktop and phone width; their HTML is
 // returned for the Nu checker.
 
 import { writeFileSync } from 'node:fs';
@@ -146,6 +146,18 @@ export async function participationFlow({ browser, base, axeSource, dir }) {
     // The viewer with script sees the question and the answer arrive without reloading.
     await withJs.waitForFunction(() => document.getElementById('stream').textContent.includes('科研院所开展的检测'), null, { timeout: 5000 });
     if (!(await withJs.locator('#stream').textContent()).includes('钱*')) problems.push('the question is not shown with a masked name');
+    // 图文直播: a photo posted from the console arrives in the viewer's stream and loads.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await mod.selectOption('select[name=speaker]', 'host');
+    await mod.fill('#console textarea[name=body]', '孙海涛处长在演播室回答网友提问。');
+    await mod.setInputFiles('#console input[name=photo]', { name: '演播室.png', mimeType: 'image/png', buffer: png });
+    await mod.fill('#console input[name=photo_alt]', '孙海涛处长在演播室回答网友提问');
+    await Promise.all([mod.waitForNavigation(), mod.click('#console form[action$="/messages"] button.primary')]);
+    await withJs.waitForFunction(
+      () => [...document.querySelectorAll('#stream img.msg-photo')].some((i) => i.alt === '孙海涛处长在演播室回答网友提问' && i.complete && i.naturalWidth > 0),
+      null,
+      { timeout: 5000 },
+    ).catch(() => problems.push('the posted photo did not arrive in the live stream or did not load'));
     await check(withJs, '访谈直播', 1366);
     await noJs.goto(base + iPath);
     if (!(await noJs.content()).includes('科研院所开展的检测')) problems.push('a refresh without script does not show the answer');

@@ -7,7 +7,7 @@ use platform::db::{Scalar, sql};
 use platform::module::DemoSetup;
 use platform::web::AppState;
 
-use crate::{domain, store};
+use crate::store;
 
 /// Name, area, place, longitude, latitude.
 const POINTS: [(&str, &str, &str, f64, f64); 15] = [
@@ -43,7 +43,7 @@ pub async fn load(state: &AppState, _demo: &DemoSetup) -> anyhow::Result<Vec<Str
         } else {
             format!("http://127.0.0.1:9/live/point{n}.m3u8")
         };
-        let png = domain::placeholder_snapshot(320, 180, n as u32);
+        let png = platform::media::placeholder_picture(320, 180, n as u32);
         let sha = platform::blobs::keep(&state.config.data_dir, store::AREA, &png, "png")?;
         db.fetch_one::<Scalar<i64>>(
             sql("INSERT INTO camera_point (name, area, place, lon, lat, stream_url, published, sort_order, snapshot_sha, snapshot_at, created_by, created_at, updated_at) \

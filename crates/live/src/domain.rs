@@ -250,60 +250,11 @@ mod tests {
     }
 }
 
-/// A placeholder snapshot for the demo (a PNG of sky, a skyline and snow in the point's own
-/// shades): the pictures a real camera would send are not in the repository.
-pub fn placeholder_snapshot(width: u32, height: u32, seed: u32) -> Vec<u8> {
-    use std::io::Write;
-    let (w, h) = (width as usize, height as usize);
-    let hue = (seed * 37 % 60) as u8;
-    let mut raw = Vec::with_capacity((w * 3 + 1) * h);
-    for y in 0..h {
-        raw.push(0); // no filter
-        for x in 0..w {
-            // A skyline: blocks of buildings whose heights vary with x and the seed.
-            let block = (x * 7 / w.max(1)) as u32;
-            let top = h * (35 + ((block * 13 + seed * 7) % 25) as usize) / 100;
-            let ground = h * 78 / 100;
-            let px = if y >= ground {
-                [235, 240, 245] // snow
-            } else if y >= top {
-                let shade = 70 + ((block * 29 + seed) % 50) as u8;
-                [shade, shade + 10, shade + 25 + hue / 4]
-            } else {
-                let t = (y * 120 / h.max(1)) as u8;
-                [90 + t, 140 + t / 2, 200 + hue / 2]
-            };
-            raw.extend_from_slice(&px);
-        }
-    }
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    let _ = z.write_all(&raw);
-    let idat = z.finish().unwrap_or_default();
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8; 4], data: &[u8]| {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut crc = flate2::Crc::new();
-        crc.update(kind);
-        crc.update(data);
-        out.extend_from_slice(kind);
-        out.extend_from_slice(data);
-        out.extend_from_slice(&crc.sum().to_be_bytes());
-    };
-    let mut ihdr = Vec::new();
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
-    chunk(b"IHDR", &ihdr);
-    chunk(b"IDAT", &idat);
-    chunk(b"IEND", &[]);
-    out
-}
-
 #[cfg(test)]
 mod snapshot_tests {
     #[test]
     fn the_placeholder_is_a_png_the_checker_accepts() {
-        let png = super::placeholder_snapshot(64, 36, 3);
+        let png = platform::media::placeholder_picture(64, 36, 3);
         assert_eq!(super::snapshot_kind(&png), Ok("png"));
         assert!(png.ends_with(&[0xAE, 0x42, 0x60, 0x82]), "IEND's CRC closes the file");
     }

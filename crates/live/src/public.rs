@@ -6,8 +6,8 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
 use minijinja::{Value, context};
 use platform::charts::{self, MapPoint};
@@ -102,19 +102,13 @@ async fn snapshot(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let p = store::published(&state.db, id).await?;
-    let (sha, ext) = p.snapshot_sha.split_once('.').ok_or(AppError::NotFound)?;
-    let path = platform::blobs::path(&state.config.data_dir, store::AREA, sha, ext).ok_or(AppError::NotFound)?;
-    let etag = format!("\"{}\"", &sha[..16]);
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-    }
-    let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(if ext == "png" { "image/png" } else { "image/jpeg" }));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    Ok(res)
+    platform::blobs::picture_response(
+        &state.config.data_dir,
+        store::AREA,
+        &p.snapshot_sha,
+        &headers,
+        "public, max-age=300",
+    )
+    .await
+    .ok_or(AppError::NotFound)
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Extension, State};
+use axum::extract::{DefaultBodyLimit, Extension, Multipart, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
@@ -71,7 +71,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/participation/interviews/new", get(interview_new).post(interview_create))
         .route("/admin/participation/interviews/{id}", get(interview_page).post(interview_save))
         .route("/admin/participation/interviews/{id}/act", post(interview_act))
-        .route("/admin/participation/interviews/{id}/messages", post(interview_post))
+        .route(
+            "/admin/participation/interviews/{id}/messages",
+            post(interview_post).layer(DefaultBodyLimit::max(interview::PHOTO_RULES.max_total_bytes + (1 << 20))),
+        )
         .route("/admin/participation/messages/{id}", post(message_moderate))
 }
 
@@ -790,9 +793,24 @@ async fn interview_detail(
     errors: BTreeMap<String, String>,
     status: axum::http::StatusCode,
 ) -> Result<Response, AppError> {
+    interview_console(state, ctx, auth, i, input, errors, status, Value::UNDEFINED).await
+}
+
+/// The interview's page with the console's post form holding `posted` (what a rejected post
+/// typed, so nothing is lost).
+#[allow(clippy::too_many_arguments)]
+async fn interview_console(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    i: Option<&interview::Interview>,
+    input: &InterviewInput,
+    errors: BTreeMap<String, String>,
+    status: axum::http::StatusCode,
+    posted: Value,
+) -> Result<Response, AppError> {
     let orgs = accounts::list_orgs(&state.db).await?;
-    let mut page =
-        context! { form => sv(input), errors, units => units(auth, &orgs, Perm::ParticipationEdit), i => i.map(sv) };
+    let mut page = context! { form => sv(input), errors, units => units(auth, &orgs, Perm::ParticipationEdit), i => i.map(sv), posted };
     if let Some(i) = i {
         let msgs = interview::all_messages(&state.db, i.id).await?;
         let pending: Vec<Value> = msgs
@@ -902,22 +920,40 @@ async fn interview_act(
     Ok(see_other(&format!("/admin/participation/interviews/{id}?ok=saved")))
 }
 
+/// A message posted from the console: a multipart form, so it may carry a photo.
 async fn interview_post(
     State(state): State<AppState>,
     Extension(px): Ext,
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(input): Form<PostInput>,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::ParticipationEdit)?;
-    match interview::post(&state, &ctx, &px, &staff, id, &input).await {
+    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let input = PostInput {
+        speaker: get("speaker"),
+        name: get("name"),
+        body: get("body"),
+        reply_to: get("reply_to").trim().parse().ok(),
+    };
+    let alt = get("photo_alt");
+    let photo = uploads.iter().find(|u| u.field == "photo").map(|u| interview::PhotoUpload {
+        file_name: &u.name,
+        bytes: &u.bytes,
+        alt: &alt,
+    });
+    match interview::post(&state, &ctx, &px, &staff, id, &input, photo).await {
         Ok(()) => Ok(see_other(&format!("/admin/participation/interviews/{id}#console"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             let i = interview::get(&state.db, id).await?;
             let orgs = accounts::list_orgs(&state.db).await?;
-            interview_detail(&state, &ctx, &staff, Some(&i), &InterviewInput::of(&i, &orgs), errors, status).await
+            let posted = context! { post => sv(&input), photo_alt => alt };
+            let form = InterviewInput::of(&i, &orgs);
+            interview_console(&state, &ctx, &staff, Some(&i), &form, errors, status, posted).await
         }
     }
 }

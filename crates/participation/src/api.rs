@@ -430,7 +430,7 @@ async fn i_post(
     Json(input): Json<PostInput>,
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::ParticipationEdit)?;
-    interview::post(&state, &ctx, &px, &staff, id, &input).await?;
+    interview::post(&state, &ctx, &px, &staff, id, &input, None).await?;
     Ok(Json(json!({ "interview": id })))
 }
 

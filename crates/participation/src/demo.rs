@@ -319,7 +319,20 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
         ("host", "现场记者 周雪", "南岗区队 21:19 扳回一局，比赛进入决胜局！"),
     ];
     for (i, (speaker, name, body)) in posts.iter().enumerate() {
-        message(db, coverage, speaker, name, body, None, "shown", now - 3600 + i as i64 * 420, false).await?;
+        let id = message(db, coverage, speaker, name, body, None, "shown", now - 3600 + i as i64 * 420, false).await?;
+        // The reporter's first post carries a photo from outside the hall (a generated
+        // placeholder: no real photo is in the repository).
+        if i == 1 {
+            let png = platform::media::placeholder_picture(640, 360, 7);
+            let sha = platform::blobs::keep(&state.config.data_dir, crate::interview::PHOTO_AREA, &png, "png")?;
+            db.execute(
+                sql("UPDATE interview_message SET photo = $1, photo_alt = $2 WHERE id = $3")
+                    .bind(format!("{sha}.png"))
+                    .bind("雪后的市体育馆一带，楼群和积雪的街道（示意图）")
+                    .bind(id),
+            )
+            .await?;
+        }
     }
 
     // Their histories, as the workflow would have written them.

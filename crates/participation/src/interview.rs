@@ -1,7 +1,8 @@
 //! Online interviews and hearings (在线访谈, 网上听政): the announcement with guests and time,
 //! questions from the public collected before and during the event and approved by a moderator,
 //! the host's, guests' and hearing participants' messages, edits and withdrawals — each a change
-//! to the live stream ([`crate::live`]) — and the recap after the event.
+//! to the live stream ([`crate::live`]), staff messages with a photo (图文直播) — and the recap
+//! after the event.
 
 use platform::accounts::{self, OrgUnit};
 use platform::db::{Db, Exec, Scalar, sql};
@@ -74,6 +75,10 @@ pub struct Message {
     pub speaker: String,
     pub name: String,
     pub body: String,
+    /// The photo posted with a staff message: `<sha256>.<ext>` in [`PHOTO_AREA`], or empty.
+    pub photo: String,
+    /// What the photo shows, for screen readers (required with a photo).
+    pub photo_alt: String,
     pub reply_to: Option<i64>,
     pub state: String,
     #[serde(skip)]
@@ -112,7 +117,7 @@ impl Message {
 pub const SEALED_MESSAGE: platform::sealed::SealedColumns =
     platform::sealed::SealedColumns { table: "interview_message", columns: &["contact"], hashes: &[] };
 
-const COLS: &str = "id, interview_id, rev, shown_rev, speaker, name, body, reply_to, state, contact, ip, followup, created_at, updated_at";
+const COLS: &str = "id, interview_id, rev, shown_rev, speaker, name, body, photo, photo_alt, reply_to, state, contact, ip, followup, created_at, updated_at";
 
 pub async fn get(db: &Db, id: i64) -> Result<Interview, AppError> {
     db.fetch_optional(sql("SELECT * FROM interview WHERE id = $1").bind(id)).await?.ok_or(AppError::NotFound)
@@ -368,17 +373,7 @@ pub async fn act(
     };
     let mut change = Change::new(&FLOW, id, 0, t);
     if let Some(text) = notice {
-        change = change.also(bump(id)).also(insert_message_q(
-            id,
-            Speaker::Notice,
-            "",
-            text,
-            None,
-            MState::Shown,
-            "",
-            "",
-            false,
-        ));
+        change = change.also(bump(id)).also(NewMessage::staff(Speaker::Notice, "", text).insert(id));
     }
     for q in notify(&state.db, id) {
         change = change.also(q);
@@ -404,33 +399,58 @@ fn notify(db: &Db, id: i64) -> Vec<platform::db::Q> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert_message_q(
-    id: i64,
+/// A message to add to the stream.
+struct NewMessage<'a> {
     speaker: Speaker,
-    name: &str,
-    body: &str,
+    name: &'a str,
+    body: &'a str,
+    photo: &'a str,
+    photo_alt: &'a str,
     reply_to: Option<i64>,
-    st: MState,
-    contact: &str,
-    ip: &str,
+    state: MState,
+    /// A citizen's contact (sealed when stored) and address, for questions.
+    contact: &'a str,
+    ip: &'a str,
     followup: bool,
-) -> platform::db::Q {
-    let shown = if st == MState::Shown { "(SELECT rev FROM interview WHERE id = $1)" } else { "NULL" };
-    sql(format!(
-        "INSERT INTO interview_message (interview_id, rev, shown_rev, speaker, name, body, reply_to, state, contact, ip, followup, created_at, updated_at) \
-         VALUES ($1, (SELECT rev FROM interview WHERE id = $1), {shown}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
-    ))
-    .bind(id)
-    .bind(speaker.code())
-    .bind(name.trim())
-    .bind(body.trim())
-    .bind(reply_to)
-    .bind(st.code())
-    .bind(if contact.trim().is_empty() { String::new() } else { platform::sealed::seal(contact.trim()) })
-    .bind(ip)
-    .bind(followup)
-    .bind(platform::db::now())
+}
+
+impl<'a> NewMessage<'a> {
+    /// A message staff post, shown at once.
+    fn staff(speaker: Speaker, name: &'a str, body: &'a str) -> NewMessage<'a> {
+        NewMessage {
+            speaker,
+            name,
+            body,
+            photo: "",
+            photo_alt: "",
+            reply_to: None,
+            state: MState::Shown,
+            contact: "",
+            ip: "",
+            followup: false,
+        }
+    }
+
+    fn insert(&self, id: i64) -> platform::db::Q {
+        let shown = if self.state == MState::Shown { "(SELECT rev FROM interview WHERE id = $1)" } else { "NULL" };
+        let contact = self.contact.trim();
+        sql(format!(
+            "INSERT INTO interview_message (interview_id, rev, shown_rev, speaker, name, body, photo, photo_alt, reply_to, state, contact, ip, followup, created_at, updated_at) \
+             VALUES ($1, (SELECT rev FROM interview WHERE id = $1), {shown}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)"
+        ))
+        .bind(id)
+        .bind(self.speaker.code())
+        .bind(self.name.trim())
+        .bind(self.body.trim())
+        .bind(self.photo)
+        .bind(self.photo_alt.trim())
+        .bind(self.reply_to)
+        .bind(self.state.code())
+        .bind(if contact.is_empty() { String::new() } else { platform::sealed::seal(contact) })
+        .bind(self.ip)
+        .bind(self.followup)
+        .bind(platform::db::now())
+    }
 }
 
 /// Runs statements as one change to the stream: the revision raised first, then the writes, the
@@ -469,6 +489,25 @@ pub struct PostInput {
     pub reply_to: Option<i64>,
 }
 
+/// Photos posted in the stream: JPEG or PNG up to 8 MB (a phone's photo), checked by their
+/// leading bytes.
+pub const PHOTO_RULES: platform::intake::UploadRules = platform::intake::UploadRules {
+    types: platform::intake::PHOTOS,
+    max_bytes: 8 << 20,
+    max_count: 1,
+    max_total_bytes: 8 << 20,
+};
+
+/// The file area where stream photos are kept.
+pub const PHOTO_AREA: &str = "interview";
+
+/// A photo to post with a message: the uploaded file and what it shows.
+pub struct PhotoUpload<'a> {
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+    pub alt: &'a str,
+}
+
 pub async fn post(
     state: &AppState,
     ctx: &Ctx,
@@ -476,6 +515,7 @@ pub async fn post(
     auth: &Auth,
     id: i64,
     input: &PostInput,
+    photo: Option<PhotoUpload<'_>>,
 ) -> Result<(), AppError> {
     let i = get(&state.db, id).await?;
     require_edit(state, auth, &i).await?;
@@ -488,8 +528,19 @@ pub async fn post(
         errs.push(FieldError::new("speaker", "请选择发言人身份"));
     }
     let body = input.body.trim();
-    if body.is_empty() || body.chars().count() > 5000 {
-        errs.push(FieldError::new("body", "请填写发言内容（5000 字以内）"));
+    if (body.is_empty() && photo.is_none()) || body.chars().count() > 5000 {
+        errs.push(FieldError::new("body", "请填写发言内容（5000 字以内；发图片时可不填）"));
+    }
+    let mut photo_ext = "";
+    if let Some(p) = &photo {
+        match PHOTO_RULES.check(p.file_name, p.bytes) {
+            Ok(mime) => photo_ext = if mime == "image/png" { "png" } else { "jpg" },
+            Err(e) => errs.push(FieldError::new("photo", e.replace("附件", "图片"))),
+        }
+        let alt = p.alt.trim().chars().count();
+        if alt == 0 || alt > 200 {
+            errs.push(FieldError::new("photo_alt", "请用一句话说明图片内容（200 字以内），供视障网友的读屏软件朗读"));
+        }
     }
     if let Some(q) = input.reply_to {
         let ok = message(&state.db, q).await.is_ok_and(|m| m.interview_id == id && m.speaker == "public");
@@ -507,13 +558,30 @@ pub async fn post(
     let speaker = speaker.unwrap_or(Speaker::Notice);
     let name =
         if input.name.trim().is_empty() && speaker == Speaker::Host { &auth.user.display_name } else { &input.name };
-    let mut writes = vec![insert_message_q(id, speaker, name, body, input.reply_to, MState::Shown, "", "", followup)];
+    // The photo is kept by its hash before the change: if the change then fails, the file is
+    // only an unreferenced copy, never a message pointing at nothing.
+    let kept = match &photo {
+        Some(p) => platform::blobs::keep(&state.config.data_dir, PHOTO_AREA, p.bytes, photo_ext)
+            .map(|sha| format!("{sha}.{photo_ext}"))
+            .map_err(|e| AppError::Internal(format!("图片保存失败: {e}")))?,
+        None => String::new(),
+    };
+    let msg = NewMessage {
+        photo: &kept,
+        photo_alt: photo.as_ref().map_or("", |p| p.alt),
+        reply_to: input.reply_to,
+        followup,
+        ..NewMessage::staff(speaker, name, body)
+    };
+    let mut writes = vec![msg.insert(id)];
     // Answering a pending question shows it.
     if let Some(q) = input.reply_to {
         writes.insert(0, show_q(q));
     }
     change_stream(state, px, id, writes).await?;
-    state.audit(ctx, "participation.interview.post", &format!("interview:{id}"), "success", speaker.label()).await;
+    let detail =
+        if kept.is_empty() { speaker.label().to_owned() } else { format!("{}（附图片）", speaker.label()) };
+    state.audit(ctx, "participation.interview.post", &format!("interview:{id}"), "success", detail).await;
     Ok(())
 }
 
@@ -564,7 +632,7 @@ pub async fn moderate(
         }
         ("edit", "shown" | "pending") => {
             let body = input.body.trim();
-            if body.is_empty() || body.chars().count() > 5000 {
+            if (body.is_empty() && m.photo.is_empty()) || body.chars().count() > 5000 {
                 return Err(AppError::Invalid(vec![FieldError::new("body", "请填写修改后的文字（5000 字以内）")]));
             }
             sql(format!("UPDATE interview_message SET body = $3, rev = {rev}, updated_at = $2 WHERE id = $1"))
@@ -647,8 +715,13 @@ pub async fn ask(
     if recent >= QUESTIONS_PER_HOUR {
         return Err(AppError::TooManyRequests("提问太频繁了，请一小时后再试".into()));
     }
-    let q =
-        insert_message_q(i.id, Speaker::Public, &input.name, body, None, MState::Pending, &input.contact, ip, false);
+    let q = NewMessage {
+        state: MState::Pending,
+        contact: &input.contact,
+        ip,
+        ..NewMessage::staff(Speaker::Public, &input.name, body)
+    }
+    .insert(i.id);
     change_stream(state, px, i.id, vec![q]).await
 }
 

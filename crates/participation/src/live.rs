@@ -43,6 +43,9 @@ pub struct Wire {
     pub speaker_label: String,
     pub name: String,
     pub body: String,
+    /// The photo's public address, or empty.
+    pub photo: String,
+    pub photo_alt: String,
     pub at: String,
     pub followup: bool,
     pub answer: bool,
@@ -61,6 +64,12 @@ impl Wire {
             speaker_label: speaker.map(|s| s.label()).unwrap_or("").to_owned(),
             name: if shown { m.public_name() } else { String::new() },
             body: if shown { m.public_body() } else { String::new() },
+            photo: if shown && !m.photo.is_empty() {
+                format!("/canyu/interviews/photos/{}", m.photo)
+            } else {
+                String::new()
+            },
+            photo_alt: if shown { m.photo_alt.clone() } else { String::new() },
             at: platform::fmt_time(m.created_at).get(11..).unwrap_or("").to_owned(),
             followup: m.followup,
             answer: m.reply_to.is_some(),

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/canyu/interviews/{id}", get(interview_page))
         .route("/canyu/interviews/{id}/questions", post(ask_submit))
         .route("/canyu/interviews/{id}/live", get(live))
+        .route("/canyu/interviews/photos/{file}", get(photo))
 }
 
 /// Participation's part of the portal.
@@ -536,7 +537,9 @@ s.onopen=function(){if(st)st.textContent='正在实时更新，无需刷新页�
 s.onmessage=function(e){var m=JSON.parse(e.data),o=document.getElementById('m-'+m.id);if(m.state!=='shown'){if(o)o.remove();return;}\
 var n=document.createElement('li');n.id='m-'+m.id;n.className='msg msg-'+m.speaker+(m.answer?' msg-answer':'');\
 var w=document.createElement('p');w.className='who';w.textContent=m.speaker_label+(m.name?' '+m.name:'')+' '+m.at+(m.followup?' 补充答复':'');\
-var b=document.createElement('p');b.className='body';b.textContent=m.body;n.appendChild(w);n.appendChild(b);if(o){o.replaceWith(n);}else{l.appendChild(n);}};})();";
+n.appendChild(w);if(m.body){var b=document.createElement('p');b.className='body';b.textContent=m.body;n.appendChild(b);}\
+if(m.photo){var g=document.createElement('img');g.className='msg-photo';g.src=m.photo;g.alt=m.photo_alt;g.loading='lazy';n.appendChild(g);}\
+if(o){o.replaceWith(n);}else{l.appendChild(n);}};})();";
 
 #[derive(Debug, Default, Deserialize)]
 struct InterviewQuery {
@@ -654,4 +657,30 @@ async fn live(
     // Proxies must not buffer the stream.
     resp.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(resp)
+}
+
+/// A photo of the stream, while a shown message of a public interview carries it: a withdrawn
+/// photo stops being served (a browser may keep it an hour).
+async fn photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let shown = state
+        .db
+        .count(
+            platform::db::sql(
+                "SELECT COUNT(*) FROM interview_message m JOIN interview i ON i.id = m.interview_id \
+                 WHERE m.photo = $1 AND m.state = 'shown' AND i.state <> 'draft'",
+            )
+            .bind(file.as_str()),
+        )
+        .await?;
+    if shown == 0 {
+        return Err(AppError::NotFound);
+    }
+    let dir = &state.config.data_dir;
+    platform::blobs::picture_response(dir, interview::PHOTO_AREA, &file, &headers, "public, max-age=3600")
+        .await
+        .ok_or(AppError::NotFound)
 }

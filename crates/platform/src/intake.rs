@@ -368,6 +368,8 @@ pub const XLSX: FileType =
 /// OFD (GB/T 33190) is a zip container.
 pub const OFD: FileType = FileType { ext: "ofd", mime: "application/ofd", magic: ZIP };
 
+/// Photos (JPEG, PNG).
+pub const PHOTOS: &[FileType] = &[JPG, JPEG, PNG];
 /// Photos and documents (letters).
 pub const PHOTOS_AND_DOCUMENTS: &[FileType] = &[JPG, JPEG, PNG, PDF, DOC, DOCX];
 /// Application materials: documents, scans, spreadsheets and OFD.

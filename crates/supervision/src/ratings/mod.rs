@@ -234,7 +234,7 @@ pub async fn insert_staff(db: &Db, s: &StaffInput, now: i64) -> DbResult<i64> {
 
 /// Photos: JPEG or PNG up to 2 MB, checked by their leading bytes.
 pub const PHOTO_RULES: platform::intake::UploadRules = platform::intake::UploadRules {
-    types: &[platform::intake::JPG, platform::intake::JPEG, platform::intake::PNG],
+    types: platform::intake::PHOTOS,
     max_bytes: 2 << 20,
     max_count: 1,
     max_total_bytes: 2 << 20,

@@ -164,6 +164,39 @@ backend_tests! {
         assert!(page.text.contains(&format!("<source src=\"{video}\" type=\"application/vnd.apple.mpegurl\">")), "{}", page.text);
         let csp = page.headers["content-security-policy"].to_str().unwrap().to_owned();
         assert!(csp.contains(&format!("media-src 'self' {server};")) && csp.contains("script-src 'sha256-"), "the live stream's script and the video: {csp}");
+
+        // 图文直播: a reporter posts a photo from the console. Without a description, or with a
+        // file that is not a picture, it is refused and what was typed stays.
+        let png = platform::media::placeholder_picture(64, 36, 5);
+        let console = format!("/admin/participation/interviews/{ev}/messages");
+        let csrf = web.csrf().await;
+        let typed = [("_csrf", csrf.as_str()), ("speaker", "host"), ("name", "现场记者 周雪"), ("body", "场馆外观众排队入场。")];
+        let r = web.post_multipart(&console, &typed, &[("photo", "体育馆.png", &png)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("请用一句话说明图片内容") && r.text.contains("场馆外观众排队入场。</textarea>"), "{}", r.text);
+        let with_alt = [typed.as_slice(), &[("photo_alt", "市体育馆外排队入场的观众")]].concat();
+        let r = web.post_multipart(&console, &with_alt, &[("photo", "体育馆.png", b"GIF89a not a png")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("图片「体育馆.png」的内容与扩展名不符") && r.text.contains("value=\"市体育馆外排队入场的观众\""), "{}", r.text);
+        let r = web.post_multipart(&console, &with_alt, &[("photo", "体育馆.png", &png)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // Viewers see it with its description, in the page and in the stream's data.
+        let page = c.get(&format!("/canyu/interviews/{ev}")).await;
+        let at = page.text.find("src=\"/canyu/interviews/photos/").expect("photo in the stream") + 5;
+        let url = page.text[at..].split('"').next().unwrap().to_owned();
+        assert!(page.text.contains(&format!("<img class=\"msg-photo\" src=\"{url}\" alt=\"市体育馆外排队入场的观众\" loading=\"lazy\">")), "{}", page.text);
+        let wire = c.get(&format!("/api/v1/public/interviews/{ev}/transcript")).await.json();
+        let posted = wire["messages"].as_array().unwrap().iter().find(|m| m["photo"] == url.as_str()).expect("the photo travels with the message").clone();
+        assert_eq!((posted["photo_alt"].as_str(), posted["body"].as_str()), (Some("市体育馆外排队入场的观众"), Some("场馆外观众排队入场。")));
+        let img = c.get(&url).await;
+        assert_eq!((img.status, img.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"));
+        assert_eq!(img.bytes, png, "the photo as uploaded");
+        // Withdrawn, the photo is no longer served.
+        let mid = posted["id"].as_i64().unwrap();
+        let r = c.api("PUT", &format!("/api/v1/interview-messages/{mid}"), &ed, Some(json!({ "decision": "delete" }))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(c.get(&url).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(c.get("/canyu/interviews/photos/..%2F..%2Fzhengwu.db").await.status, StatusCode::NOT_FOUND);
         let index = c.get("/zhibo/").await;
         assert!(index.text.contains("【直播中】") && index.text.contains(&format!("/canyu/interviews/{ev}")), "{}", index.text);
 

@@ -1,0 +1,5 @@
+-- 图文直播: a message posted by staff may carry a photo (kept by content hash in the
+-- interview file area, `<sha256>.<ext>`) and the photo's description read by screen readers.
+
+ALTER TABLE interview_message ADD COLUMN photo TEXT NOT NULL DEFAULT '';
+ALTER TABLE interview_message ADD COLUMN photo_alt TEXT NOT NULL DEFAULT '';
