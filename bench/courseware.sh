@@ -7,6 +7,8 @@
 # its running time and padding for media data); then wrk asks for random 256 KB ranges of it —
 # what a player seeking through a lesson sends — on C connections, from Zhengwu and from nginx
 # serving the very same file from the same disk (the reference); three rounds each, alternating.
+# The upload's cost in memory is shown as the server's peak RSS before and after it (the form
+# writes the video to disk as it arrives).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=64
@@ -62,6 +64,8 @@ with open(path, "wb") as f:
 PY
 COOKIE=$(login editor)
 CSRF=$(curl -s -H "Cookie: $COOKIE" "http://$ZW/admin/courseware/new" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+hwm() { awk '/VmHWM/{print int($2/1024)}' "/proc/$ZW_PID/status"; }
+RSS_BEFORE=$(hwm)
 t0=$(date +%s%N)
 LOC=$(curl -s -o /dev/null -w '%{redirect_url}' -H "Cookie: $COOKIE" -F "_csrf=$CSRF" -F category=1 -F "title=冬季日光温室番茄栽培（高清）" \
   -F "teacher=王树林（市农业技术推广中心）" -F published=on -F "video=@$W/lesson.mp4;type=video/mp4" "http://$ZW/admin/courseware/new")
@@ -75,7 +79,7 @@ start_nginx "$W" "$STATIC" "$NG"
 # Both read the file from the page cache: warm it once through each.
 curl -s -o /dev/null "http://$ZW/kejian/$ID/video.mp4"; curl -s -o /dev/null "http://$NG/kejian/$ID/video.mp4"
 check=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H 'Range: bytes=1000-1999' "http://$ZW/kejian/$ID/video.mp4")
-echo "上传 ${MB} MB 用时 ${UP_MS} ms（课件 $ID）；Range 校验：$check"
+echo "上传 ${MB} MB 用时 ${UP_MS} ms（课件 $ID）；RSS 峰值 上传前 ${RSS_BEFORE} MB → 上传后 $(hwm) MB；Range 校验：$check"
 
 run() { wrk -t2 -c"$C" -d"${DUR}s" -s bench/courseware/ranges.lua "http://$1" -- "/kejian/$ID/video.mp4" "$SIZE" 2>/dev/null | awk '/^RESULT/{print $2, $3, $4, $5, $6, $7}'; }
 echo

@@ -121,7 +121,11 @@ async fn edit_page(
 
 async fn save(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64, mp: Multipart) -> Result<Response, AppError> {
     staff.require_anywhere(Perm::ArticleEdit)?;
-    let (fields, uploads) = platform::web::extract::read_multipart(mp).await?;
+    let dir = store::spool_dir(&state.config.data_dir);
+    let spool = platform::web::extract::Spool { dir: &dir, fields: &["video"] };
+    let form = platform::web::extract::read_multipart_spooled(mp, Some(spool)).await?;
+    let (fields, uploads) = (form.fields, form.files);
+    let video = form.spooled.into_iter().find(|f| f.field == "video");
     let csrf = fields.get("_csrf").cloned().unwrap_or_default();
     ctx.require_form_token(&csrf)?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
@@ -134,7 +138,7 @@ async fn save(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64, mp: Multipart
         minutes: get("minutes"),
         published: get("published") == "on",
     };
-    match store::save(state, ctx, staff, id, &input, &uploads).await {
+    match store::save(state, ctx, staff, id, &input, &uploads, video).await {
         Ok(id) => Ok(see_other(&format!("/admin/courseware/{id}?ok=saved"))),
         Err(e) => {
             let (status, errors) = form_errors(e)?;

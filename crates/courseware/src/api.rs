@@ -73,7 +73,7 @@ async fn create(
     Json(input): Json<CourseInput>,
 ) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
     staff.require_anywhere(Perm::ArticleEdit)?;
-    let id = store::save(&state, &ctx, &staff, 0, &input, &[]).await?;
+    let id = store::save(&state, &ctx, &staff, 0, &input, &[], None).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "course": store::get(&state.db, id).await? }))))
 }
 
@@ -86,7 +86,7 @@ async fn update(
 ) -> Result<Json<Value>, AppError> {
     staff.require_anywhere(Perm::ArticleEdit)?;
     store::get(&state.db, id).await?;
-    store::save(&state, &ctx, &staff, id, &input, &[]).await?;
+    store::save(&state, &ctx, &staff, id, &input, &[], None).await?;
     Ok(Json(json!({ "course": store::get(&state.db, id).await? })))
 }
 

@@ -6,26 +6,26 @@
 use platform::web::error::FieldError;
 use serde::{Deserialize, Serialize};
 
+/// The header of the box starting `head` (at least its first 8 bytes; 16 for a 64-bit size),
+/// with `left` bytes from its start to the end of its parent: (type, header length, box size), or
+/// `None` when it is malformed or overruns its parent.
+pub fn box_header(head: &[u8], left: u64) -> Option<([u8; 4], u64, u64)> {
+    let size32 = u32::from_be_bytes(head.get(..4)?.try_into().ok()?) as u64;
+    let kind: [u8; 4] = head.get(4..8)?.try_into().ok()?;
+    let (header, size) = match size32 {
+        0 => (8, left),
+        1 => (16, u64::from_be_bytes(head.get(8..16)?.try_into().ok()?)),
+        s => (8, s),
+    };
+    (size >= header && size <= left).then_some((kind, header, size))
+}
+
 /// Walks the top-level boxes of an ISO base media file: (type, start of body, end).
 fn boxes(bytes: &[u8], from: usize, to: usize) -> Vec<([u8; 4], usize, usize)> {
     let mut out = Vec::new();
     let mut at = from;
     while at + 8 <= to {
-        let size32 = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as u64;
-        let kind = [bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]];
-        let (header, size) = match size32 {
-            0 => (8u64, (to - at) as u64),
-            1 if at + 16 <= to => {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&bytes[at + 8..at + 16]);
-                (16, u64::from_be_bytes(b))
-            }
-            1 => break,
-            s => (8, s),
-        };
-        if size < header || at as u64 + size > to as u64 {
-            break;
-        }
+        let Some((kind, header, size)) = box_header(&bytes[at..to], (to - at) as u64) else { break };
         out.push((kind, at + header as usize, at + size as usize));
         at += size as usize;
     }
@@ -49,8 +49,13 @@ pub fn mp4_duration(bytes: &[u8]) -> Result<u64, Mp4Error> {
         return Err(Mp4Error::NotMp4);
     }
     let (_, s, e) = top.iter().find(|b| &b.0 == b"moov").copied().ok_or(Mp4Error::NoMovieHeader)?;
-    let (_, s, e) = boxes(bytes, s, e).into_iter().find(|b| &b.0 == b"mvhd").ok_or(Mp4Error::NoMovieHeader)?;
-    let body = &bytes[s..e];
+    moov_seconds(&bytes[s..e])
+}
+
+/// The running time in seconds from the body of a `moov` box (its `mvhd`).
+pub fn moov_seconds(moov: &[u8]) -> Result<u64, Mp4Error> {
+    let (_, s, e) = boxes(moov, 0, moov.len()).into_iter().find(|b| &b.0 == b"mvhd").ok_or(Mp4Error::NoMovieHeader)?;
+    let body = &moov[s..e];
     let u32_at = |i: usize| body.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64);
     let u64_at = |i: usize| {
         body.get(i..i + 8).map(|b| {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use platform::db::{Db, Exec, Scalar, sql};
 use platform::intake::{FileType, JPEG, JPG, PDF, PNG, UploadRules};
 use platform::web::error::FieldError;
-use platform::web::extract::Upload;
+use platform::web::extract::{SpooledFile, Upload};
 use platform::web::{AppError, AppState, Auth, Ctx};
 use serde::Serialize;
 
@@ -121,20 +121,66 @@ const HANDOUT: UploadRules =
 /// The largest video a form takes.
 pub const VIDEO_MAX_BYTES: usize = 200 << 20;
 
-pub fn check_files(data_dir: &Path, uploads: &[Upload]) -> Result<Files, Vec<FieldError>> {
+/// The running time of an MP4 file on disk, reading only its box headers and its `moov` box (a
+/// movie header larger than 64 MB is refused).
+pub fn mp4_file_duration(path: &Path) -> Result<u64, domain::Mp4Error> {
+    use std::io::{Read, Seek, SeekFrom};
+    let bad = |_| domain::Mp4Error::NotMp4;
+    let mut file = std::fs::File::open(path).map_err(bad)?;
+    let len = file.metadata().map_err(bad)?.len();
+    let mut at = 0u64;
+    while at + 8 <= len {
+        let mut head = [0u8; 16];
+        let n = (len - at).min(16) as usize;
+        file.seek(SeekFrom::Start(at)).and_then(|_| file.read_exact(&mut head[..n])).map_err(bad)?;
+        let Some((kind, header, size)) = domain::box_header(&head[..n], len - at) else { break };
+        if at == 0 && &kind != b"ftyp" {
+            return Err(domain::Mp4Error::NotMp4);
+        }
+        if &kind == b"moov" {
+            let body_len = size - header;
+            if body_len > 64 << 20 {
+                break;
+            }
+            let mut moov = vec![0u8; body_len as usize];
+            file.seek(SeekFrom::Start(at + header)).and_then(|_| file.read_exact(&mut moov)).map_err(bad)?;
+            return domain::moov_seconds(&moov);
+        }
+        at += size;
+    }
+    if at == 0 { Err(domain::Mp4Error::NotMp4) } else { Err(domain::Mp4Error::NoMovieHeader) }
+}
+
+/// Where the back office's form writes an uploading video (the library's own folder, so keeping
+/// it is a rename).
+pub fn spool_dir(data_dir: &Path) -> PathBuf {
+    platform::blobs::dir(data_dir, AREA)
+}
+
+/// Checks the uploads of one save and keeps the good ones: the video arrives on disk (see
+/// [`platform::web::extract::read_multipart_spooled`]), the rest in memory.
+pub fn check_files(data_dir: &Path, uploads: &[Upload], video: Option<SpooledFile>) -> Result<Files, Vec<FieldError>> {
     let mut f = Files::default();
     let mut errs = Vec::new();
     let io = |e: std::io::Error| FieldError::new("video", format!("保存文件失败：{e}"));
+    if let Some(v) = video {
+        match mp4_file_duration(&v.path) {
+            Ok(secs) if v.size <= VIDEO_MAX_BYTES as u64 => {
+                let (sha, size) = (v.sha256.clone(), v.size as i64);
+                match file_path(data_dir, &sha, "mp4")
+                    .ok_or_else(|| std::io::Error::other("hash"))
+                    .and_then(|p| v.keep_as(&p))
+                {
+                    Ok(()) => f.video = Some((sha, size, secs as i64)),
+                    Err(e) => errs.push(io(e)),
+                }
+            }
+            Ok(_) => errs.push(FieldError::new("video", "视频不能超过 200 MB")),
+            Err(e) => errs.push(FieldError::new("video", e.to_string())),
+        }
+    }
     for u in uploads {
         match u.field.as_str() {
-            "video" => match domain::mp4_duration(&u.bytes) {
-                Ok(secs) if u.bytes.len() <= VIDEO_MAX_BYTES => match keep(data_dir, &u.bytes, "mp4") {
-                    Ok(sha) => f.video = Some((sha, u.bytes.len() as i64, secs as i64)),
-                    Err(e) => errs.push(io(e)),
-                },
-                Ok(_) => errs.push(FieldError::new("video", "视频不能超过 200 MB")),
-                Err(e) => errs.push(FieldError::new("video", e.to_string())),
-            },
             "poster" => match POSTER.check(&u.name, &u.bytes) {
                 Ok(_) => match keep(data_dir, &u.bytes, "img") {
                     Ok(sha) => f.poster = Some(sha),
@@ -173,10 +219,17 @@ pub async fn save(
     id: i64,
     input: &CourseInput,
     uploads: &[Upload],
+    video: Option<SpooledFile>,
 ) -> Result<i64, AppError> {
     let existing = if id > 0 { Some(get(&state.db, id).await?) } else { None };
     let cats: Vec<i64> = categories(&state.db).await?.iter().map(|c| c.id).collect();
-    let files = check_files(&state.config.data_dir, uploads).map_err(AppError::Invalid)?;
+    let dir = state.config.data_dir.clone();
+    let uploads_owned = uploads.to_vec();
+    // Reading a large file's boxes and renaming it is blocking work.
+    let files = tokio::task::spawn_blocking(move || check_files(&dir, &uploads_owned, video))
+        .await
+        .map_err(|e| AppError::Internal(format!("检查上传文件失败: {e}")))?
+        .map_err(AppError::Invalid)?;
     let has_video = files.video.is_some() || existing.as_ref().is_some_and(|c| !c.video_sha.is_empty());
     let (category, stream_secs) = domain::check(input, &cats, has_video).map_err(AppError::Invalid)?;
     let now = platform::db::now();
@@ -313,4 +366,47 @@ pub async fn add_category(state: &AppState, ctx: &Ctx, name: &str) -> Result<i64
     };
     state.audit(ctx, "course_category.create", &format!("course_category:{id}"), "success", name).await;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The top-level boxes of a file, whole.
+    fn split(bytes: &[u8]) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        let mut at = 0usize;
+        while let Some((_, _, size)) = domain::box_header(&bytes[at..], (bytes.len() - at) as u64) {
+            out.push(&bytes[at..at + size as usize]);
+            at += size as usize;
+        }
+        out
+    }
+
+    #[test]
+    fn a_video_on_disk_is_timed_from_its_movie_header_wherever_it_is() {
+        let dir = std::env::temp_dir().join(format!("zhengwu-mp4-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let at_front = domain::placeholder_mp4(1534, 1 << 20);
+        let boxes = split(&at_front);
+        assert_eq!(boxes.len(), 3, "ftyp, moov, mdat");
+        // As most cameras write it: the movie header after the media data.
+        let at_end = [boxes[0], boxes[2], boxes[1]].concat();
+        for (name, bytes, want) in [
+            ("front.mp4", at_front.clone(), Ok(1534)),
+            ("end.mp4", at_end.clone(), Ok(1534)),
+            ("cut.mp4", at_end[..at_end.len() - 20].to_vec(), Err(domain::Mp4Error::NoMovieHeader)),
+            ("pdf.mp4", b"%PDF-1.4 not a video".to_vec(), Err(domain::Mp4Error::NotMp4)),
+            ("empty.mp4", Vec::new(), Err(domain::Mp4Error::NotMp4)),
+        ] {
+            let p = dir.join(name);
+            std::fs::write(&p, &bytes).unwrap();
+            assert_eq!(mp4_file_duration(&p), want, "{name}");
+            // The same answer as the in-memory reader.
+            if !bytes.is_empty() {
+                assert_eq!(domain::mp4_duration(&bytes), want, "{name} in memory");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

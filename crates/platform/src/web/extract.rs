@@ -147,46 +147,132 @@ pub struct Upload {
 /// Reads a whole multipart form (the public forms that take attachments): text fields by name and
 /// the files, skipping empty file inputs. A body over the route's limit is a Chinese 413.
 pub async fn read_multipart(
-    mut mp: axum::extract::Multipart,
+    mp: axum::extract::Multipart,
 ) -> Result<(std::collections::BTreeMap<String, String>, Vec<Upload>), AppError> {
-    let mut fields = std::collections::BTreeMap::new();
-    let mut files = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::PayloadTooLarge("上传的文件太大，请减小文件或分次上传".into()));
-            }
-            Err(_) => return Err(AppError::BadRequest("表单数据不完整，请重新提交".into())),
-        };
+    let form = read_multipart_spooled(mp, None).await?;
+    Ok((form.fields, form.files))
+}
+
+/// A multipart form read with its large files written to disk as they arrive.
+pub struct SpooledForm {
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// The small files, in memory.
+    pub files: Vec<Upload>,
+    /// The files of the spooled fields, on disk.
+    pub spooled: Vec<SpooledFile>,
+}
+
+/// Where to write which fields' files: a folder (on the file system the file will be kept on, so
+/// keeping it is a rename) and the field names.
+pub struct Spool<'a> {
+    pub dir: &'a std::path::Path,
+    pub fields: &'a [&'a str],
+}
+
+/// An uploaded file written to a temporary file while it arrived, hashed on the way: a video of
+/// hundreds of megabytes never sits in memory. The temporary file is removed when this is dropped
+/// unless [`SpooledFile::keep_as`] moved it.
+#[derive(Debug)]
+pub struct SpooledFile {
+    pub field: String,
+    pub name: String,
+    pub path: std::path::PathBuf,
+    pub size: u64,
+    /// SHA-256 of the content, lowercase hex.
+    pub sha256: String,
+    kept: bool,
+}
+
+impl SpooledFile {
+    /// Moves the file to `dest` (the same file system); when `dest` already holds it (the same
+    /// hash), the temporary copy is dropped.
+    pub fn keep_as(mut self, dest: &std::path::Path) -> std::io::Result<()> {
+        if dest.exists() {
+            std::fs::remove_file(&self.path)?;
+        } else {
+            std::fs::rename(&self.path, dest)?;
+        }
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for SpooledFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn incomplete(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge("上传的文件太大，请减小文件或分次上传".into())
+    } else {
+        AppError::BadRequest("表单数据不完整，请重新提交".into())
+    }
+}
+
+/// The file name as sent, made safe to show and store.
+fn clean_file_name(sent: &str) -> String {
+    let base: String =
+        sent.rsplit(['/', '\\']).next().unwrap_or("").chars().filter(|c| !c.is_control()).take(100).collect();
+    if base.is_empty() { "附件".into() } else { base }
+}
+
+/// Reads a multipart form; the files of `spool`'s fields go to disk chunk by chunk (see
+/// [`SpooledFile`]), everything else is read into memory as [`read_multipart`] does.
+pub async fn read_multipart_spooled(
+    mut mp: axum::extract::Multipart,
+    spool: Option<Spool<'_>>,
+) -> Result<SpooledForm, AppError> {
+    use sha2::Digest;
+    use tokio::io::AsyncWriteExt;
+    let mut form = SpooledForm { fields: Default::default(), files: Vec::new(), spooled: Vec::new() };
+    while let Some(mut field) = mp.next_field().await.map_err(incomplete)? {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(|_| AppError::BadRequest("表单数据不完整，请重新提交".into()))?;
+        let to_disk = spool.as_ref().filter(|s| file_name.is_some() && s.fields.contains(&name.as_str()));
+        if let Some(sp) = to_disk {
+            let io = |e: std::io::Error| AppError::Internal(format!("上传文件暂存失败: {e}"));
+            tokio::fs::create_dir_all(sp.dir).await.map_err(io)?;
+            let path = sp.dir.join(format!(".upload-{}.part", crate::security::random_token(12)));
+            let mut file = SpooledFile {
+                field: name,
+                name: clean_file_name(file_name.as_deref().unwrap_or("")),
+                path,
+                size: 0,
+                sha256: String::new(),
+                kept: false,
+            };
+            let mut out = tokio::fs::File::create(&file.path).await.map_err(io)?;
+            let mut hash = sha2::Sha256::new();
+            while let Some(chunk) = field.chunk().await.map_err(incomplete)? {
+                hash.update(&chunk);
+                file.size += chunk.len() as u64;
+                out.write_all(&chunk).await.map_err(io)?;
+            }
+            out.flush().await.map_err(io)?;
+            file.sha256 = hex::encode(hash.finalize());
+            // An empty file input sends an empty part: nothing was chosen.
+            if file.size > 0 || !file_name.as_deref().unwrap_or("").is_empty() {
+                form.spooled.push(file);
+            }
+            continue;
+        }
+        let bytes = field.bytes().await.map_err(incomplete)?;
         match file_name {
             Some(f) => {
                 if !f.is_empty() || !bytes.is_empty() {
-                    let base: String = f
-                        .rsplit(['/', '\\'])
-                        .next()
-                        .unwrap_or("")
-                        .chars()
-                        .filter(|c| !c.is_control())
-                        .take(100)
-                        .collect();
-                    files.push(Upload {
-                        field: name,
-                        name: if base.is_empty() { "附件".into() } else { base },
-                        bytes: bytes.to_vec(),
-                    });
+                    form.files.push(Upload { field: name, name: clean_file_name(&f), bytes: bytes.to_vec() });
                 }
             }
             None => {
-                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+                form.fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
             }
         }
     }
-    Ok((fields, files))
+    Ok(form)
 }
 
 /// Reads a form whose fields named in `lists` may repeat (a group of checkboxes) into `T`: those

@@ -930,7 +930,7 @@ pub async fn staff_layer(State(state): State<AppState>, mut req: Request, next: 
         let (r, ok) = check_csrf(&ctx, req).await;
         req = r;
         if !ok && req.extensions().get::<BodyTooLarge>().is_some() {
-            return AppError::PayloadTooLarge(format!("上传的内容超过 {} MB，请减小文件后重试", MULTIPART_LIMIT >> 20))
+            return AppError::PayloadTooLarge(format!("提交的内容超过 {} MB，请分次提交", FORM_LIMIT >> 20))
                 .into_response();
         }
         if !ok {
@@ -994,7 +994,8 @@ async fn load_auth(state: &AppState, user: User, session: Option<Session>, via_t
 
 /// Checks the request's CSRF token (header `X-CSRF-Token`, or the form field `_csrf` of a
 /// urlencoded or multipart body — never the URL, which ends up in logs and Referer headers) and its
-/// Origin. Bodies are buffered (bounded) and handed back intact.
+/// Origin. A form body is buffered (bounded) and handed back intact; a multipart body only up to
+/// its token.
 async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
     if let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
         && origin != "null"
@@ -1016,8 +1017,12 @@ async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
         return (req, false);
     }
     let (parts, body) = req.into_parts();
-    let limit = if is_multipart { MULTIPART_LIMIT } else { 4 << 20 };
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    if is_multipart {
+        let (body, token) = multipart_token(&content_type, body).await;
+        let ok = token.is_some_and(|t| crate::security::ct_eq(&t, &ctx.csrf_token));
+        return (Request::from_parts(parts, body), ok);
+    }
+    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
         Ok(b) => b,
         Err(_) => {
             // Too large to read for its token: the handler's own body limit answers (413).
@@ -1026,20 +1031,50 @@ async fn check_csrf(ctx: &Ctx, req: Request) -> (Request, bool) {
             return (req, false);
         }
     };
-    let token = if is_multipart {
-        multipart_field(&content_type, bytes.clone(), "_csrf").await
-    } else {
-        url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned())
-    };
+    let token = url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned());
     let ok = token.is_some_and(|t| crate::security::ct_eq(&t, &ctx.csrf_token));
     (Request::from_parts(parts, Body::from(bytes)), ok)
 }
 
-/// The largest multipart body the back office accepts (uploads are checked again by each form;
-/// a courseware video is the largest, 200 MB). It is read whole to find its `_csrf` field.
-const MULTIPART_LIMIT: usize = 256 << 20;
+/// How far into a multipart body its `_csrf` field is looked for. Our forms put it first, as a
+/// browser sends fields in page order, so an upload of hundreds of megabytes is never buffered
+/// to find it: the handler streams the rest.
+const MULTIPART_TOKEN_WINDOW: usize = 1 << 20;
 
-/// Marks a write whose body was over [`MULTIPART_LIMIT`]: refused as too large, not as forged.
+/// Reads a multipart body until its `_csrf` field is complete (within the window, or the whole
+/// body when shorter) and hands back a body that replays what was read, then the rest.
+async fn multipart_token(content_type: &str, body: Body) -> (Body, Option<String>) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut read: Vec<u8> = Vec::new();
+    let mut token = None;
+    let mut ended = false;
+    while token.is_none() && read.len() < MULTIPART_TOKEN_WINDOW {
+        match stream.next().await {
+            Some(Ok(chunk)) => read.extend_from_slice(&chunk),
+            Some(Err(_)) => return (Body::empty(), None),
+            None => ended = true,
+        }
+        if read.windows(12).any(|w| w == b"name=\"_csrf\"") {
+            token = multipart_field(content_type, axum::body::Bytes::copy_from_slice(&read), "_csrf").await;
+        }
+        if ended {
+            break;
+        }
+    }
+    let read = axum::body::Bytes::from(read);
+    let body = if ended {
+        Body::from(read)
+    } else {
+        Body::from_stream(futures_util::stream::once(async move { Ok::<_, axum::Error>(read) }).chain(stream))
+    };
+    (body, token)
+}
+
+/// The largest urlencoded form body read for its token.
+const FORM_LIMIT: usize = 4 << 20;
+
+/// Marks a write whose form body was over [`FORM_LIMIT`]: refused as too large, not as forged.
 #[derive(Clone, Copy)]
 struct BodyTooLarge;
 
@@ -1047,9 +1082,8 @@ struct BodyTooLarge;
 async fn multipart_field(content_type: &str, bytes: axum::body::Bytes, name: &str) -> Option<String> {
     use tower::{Layer, ServiceExt};
     let req = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)).ok()?;
-    // The body was read within MULTIPART_LIMIT already; without lifting the extractor's own 2 MB
-    // default, a body in one frame above it would lose its token and the upload be refused as
-    // forged.
+    // The bytes were read within the token window already; the extractor's own limit does not
+    // apply to them.
     let read = tower::service_fn(|req: Request| async move {
         let mut mp = <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(req, &()).await.ok();
         let mut found = None;

@@ -67,6 +67,12 @@ backend_tests! {
         let id: i64 = r.location_path().trim_start_matches("/admin/courseware/").parse().unwrap();
         let lesson = courseware::store::get(&app.db, id).await.unwrap();
         assert_eq!((lesson.duration, lesson.video_size), (1534, clip.len() as i64), "running time read from the container");
+        // The video was written to disk as it arrived and kept under its hash; the refused one
+        // left no temporary file.
+        let dir = courseware::store::spool_dir(&app.state.config.data_dir);
+        let names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(!names.iter().any(|n| n.ends_with(".part")), "{names:?}");
+        assert_eq!(std::fs::read(dir.join(format!("{}.mp4", lesson.video_sha))).unwrap(), clip);
 
         // The public page: the browser's own player with captions, the running time as people read it.
         let page = c.get(&format!("/kejian/{id}")).await;
