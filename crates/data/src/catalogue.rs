@@ -590,7 +590,7 @@ pub async fn add_version(
     let (row_count, columns) = if matches!(ext.as_str(), "csv" | "xlsx" | "json") {
         let name = file_name.to_owned();
         let copy = bytes.clone();
-        tokio::task::spawn_blocking(move || match crate::table::open_bytes(&name, copy) {
+        tokio::task::spawn_blocking(move || match tables::open_bytes(&name, copy) {
             Ok(t) => {
                 let headers = t.headers.clone();
                 (Some(t.count() as i64), headers)

@@ -447,7 +447,7 @@ mod tests {
     fn the_registry_file_is_gbk_with_a_few_bad_rows() {
         let bytes = registry_csv(300, 100);
         assert!(std::str::from_utf8(&bytes).is_err());
-        let t = crate::table::open_bytes("a.csv", bytes).unwrap();
+        let t = tables::open_bytes("a.csv", bytes).unwrap();
         assert_eq!(t.encoding, "GB18030");
         let labels: Vec<String> = t.headers.clone();
         let mut m = crate::mapping::Mapping::guess(&crate::enterprise::SCHEMA, &labels);

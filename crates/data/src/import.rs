@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::RunState;
 use crate::mapping::{Mapping, Record, Reject, Schema};
-use crate::table::Table;
+use tables::Table;
 
 /// What a source's rows become.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -511,7 +511,7 @@ pub async fn run_watched(db: &Db, key: &AuditKey, source: &Source) -> Result<Opt
     }
     let table = tokio::task::spawn_blocking({
         let path = path.clone();
-        move || crate::table::open_path(&path)
+        move || tables::open_path(&path)
     })
     .await
     .map_err(|e| e.to_string())??;

@@ -32,7 +32,6 @@ pub mod mapping;
 pub mod monitor;
 pub mod ops;
 pub mod public;
-pub mod table;
 
 /// The module; it holds the search index the directory's name search asks.
 pub struct Data {

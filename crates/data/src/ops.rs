@@ -154,7 +154,7 @@ pub async fn start_upload(
     }
     let sha = platform::security::sha256_hex(&bytes);
     let name = file_name.to_owned();
-    let table = tokio::task::spawn_blocking(move || crate::table::open_bytes(&name, bytes))
+    let table = tokio::task::spawn_blocking(move || tables::open_bytes(&name, bytes))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::invalid("file", e))?;

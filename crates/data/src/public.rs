@@ -135,7 +135,7 @@ async fn preview(state: &AppState, r: &Resource, v: Option<&Version>) -> (Vec<St
             let name = v.file_name.clone();
             tokio::task::spawn_blocking(move || {
                 let bytes = std::fs::read(&path).ok()?;
-                let t = crate::table::open_bytes(&name, bytes).ok()?;
+                let t = tables::open_bytes(&name, bytes).ok()?;
                 let headers = t.headers.clone();
                 Some((headers, t.take(ROWS).filter_map(|(_, r)| r.ok()).collect()))
             })

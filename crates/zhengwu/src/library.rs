@@ -46,8 +46,7 @@ pub async fn import(
     })?;
     let lib = cms::library::ensure(db, channel.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let path = opts.mapping.to_owned();
-    let table =
-        tokio::task::spawn_blocking(move || data::table::open_path(&path)).await?.map_err(anyhow::Error::msg)?;
+    let table = tokio::task::spawn_blocking(move || tables::open_path(&path)).await?.map_err(anyhow::Error::msg)?;
     let headers = table.headers.clone();
     let (rows, mut rejected) = cms::library::read_rows(&headers, table).map_err(anyhow::Error::msg)?;
     let total = rows.len() as u64;

@@ -462,9 +462,8 @@ async fn run() -> anyhow::Result<()> {
             // Lines in the file, for the bar (a CSV row per line; close enough for XLSX/JSON too).
             let lines = std::fs::read(&file).map(|b| b.iter().filter(|c| **c == b'\n').count() as u64).unwrap_or(0);
             let path = file.clone();
-            let table = tokio::task::spawn_blocking(move || data::table::open_path(&path))
-                .await?
-                .map_err(anyhow::Error::msg)?;
+            let table =
+                tokio::task::spawn_blocking(move || tables::open_path(&path)).await?.map_err(anyhow::Error::msg)?;
             let opts = data::import::RunOptions {
                 dry_run,
                 trigger: "command",

@@ -38,6 +38,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/office/meetings/{id}/reply", post(reply))
         .route("/admin/office/meetings/{id}/remind", post(remind))
         .route("/admin/office/meetings/{id}/minutes", post(minutes))
+        .route(
+            "/admin/office/meetings/{id}/materials",
+            post(material_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(super::MATERIAL_RULES.max_total_bytes + (1 << 20))),
+        )
+        .route("/admin/office/meetings/{id}/materials/{mid}", get(material_download))
+        .route("/admin/office/meetings/{id}/materials/{mid}/delete", post(material_delete))
         .route("/admin/office/meetings/{id}/signin", get(signin_page).post(check_in))
         .route("/admin/office/meetings/{id}/meeting.ics", get(ics))
 }
@@ -196,6 +203,7 @@ async fn item_view(
         may_reply => domain::may_reply(m.state(), m.starts_at, now),
         may_remind => organiser && domain::may_remind(m.state(), m.starts_at, now) && counts[0] > 0,
         may_minutes => organiser && m.state() == St::Sent && now >= m.starts_at,
+        materials => sv(super::materials(&state.db, id).await?), may_attach => organiser && m.state() != St::Cancelled,
         history => events.iter().map(|e| context! { at => e.at, actor => e.actor.clone(), action => action_label(&e.action), comment => e.comment.clone() }).collect::<Vec<_>>(),
         form => sv(form), errors,
     };
@@ -283,6 +291,49 @@ async fn minutes(
     staff.require_anywhere(Perm::OfficeExchange)?;
     let r = super::set_minutes(&state, &ctx, &staff, id, &f.minutes).await;
     outcome(&state, &ctx, &staff, id, &f, "minutes", r).await
+}
+
+/// A material from the organiser's form (multipart).
+async fn material_upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    staff.require_anywhere(Perm::OfficeExchange)?;
+    let (fields, files) = platform::web::extract::read_multipart(mp).await?;
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
+    let r = match files.iter().find(|f| f.field == "material") {
+        Some(f) => super::add_material(&state, &ctx, &staff, id, &f.name, &f.bytes).await.map(drop),
+        None => Err(AppError::invalid("material", "请选择要上传的会议材料")),
+    };
+    outcome(&state, &ctx, &staff, id, &ActionForm::default(), "material", r).await
+}
+
+async fn material_delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, mid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    staff.require_anywhere(Perm::OfficeExchange)?;
+    let r = super::remove_material(&state, &ctx, &staff, id, mid).await;
+    outcome(&state, &ctx, &staff, id, &ActionForm::default(), "material", r).await
+}
+
+/// A material, for the organiser and the invited units (each download audited).
+async fn material_download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, mid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    staff.require_anywhere(Perm::OfficeExchange)?;
+    let (mat, path) = super::material_file(&state, &staff, id, mid).await?;
+    let bytes = tokio::fs::read(&path).await.map_err(|_| AppError::NotFound)?;
+    state.audit(&ctx, "meeting.download", &format!("office_meeting:{id}"), "success", mat.name.clone()).await;
+    Ok(platform::web::download(&format!("material-{mid}"), Some(&mat.name), &mat.mime, bytes))
 }
 
 /// The sign-in sheet: every attendee of every 回执 with a signature column for paper, and a

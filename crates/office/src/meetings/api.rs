@@ -1,5 +1,5 @@
 //! 会议通知 in the JSON API: the list, a notice (with its iCalendar entry), 发出 / 取消, 回执, 催报,
-//! 签到 and the minutes.
+//! 签到, the minutes and the materials (uploaded as the request body; downloaded in the back office).
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -46,6 +46,22 @@ pub fn routes() -> Vec<ApiRoute> {
             "签到（会前两小时至会议结束）",
             Some(schema_of::<CheckInBody>),
             post(check_in),
+        ),
+        r(
+            "post",
+            "/api/v1/office/meetings/{id}/materials",
+            "上传会议材料：请求体为文件内容，?name=文件名（PDF、OFD、Word、Excel 或图片，50 MB 以内）",
+            None,
+            post(material_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(super::MATERIAL_RULES.max_total_bytes + (1 << 20))),
+        )
+        .with_query(schema_of::<MaterialQuery>),
+        r(
+            "delete",
+            "/api/v1/office/meetings/{id}/materials/{mid}",
+            "删除一份会议材料",
+            None,
+            axum::routing::delete(material_delete),
         ),
         r(
             "put",
@@ -111,7 +127,40 @@ async fn one(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -
     // An invited unit sees its own 回执; the organiser sees every unit's and the sign-in.
     let units = if organiser { units } else { mine.into_iter().collect() };
     let check_ins = if organiser { super::check_ins(&state.db, id).await? } else { Vec::new() };
-    Ok(Json(json!({ "ics": m.ics(), "meeting": m, "units": units, "check_ins": check_ins })))
+    let materials = super::materials(&state.db, id).await?;
+    Ok(Json(json!({ "ics": m.ics(), "meeting": m, "units": units, "check_ins": check_ins, "materials": materials })))
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["name"]))]
+pub struct MaterialQuery {
+    /// 文件名（含扩展名）
+    #[serde(default)]
+    pub name: String,
+}
+
+async fn material_upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<MaterialQuery>,
+    body: axum::body::Bytes,
+) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
+    staff.require_anywhere(Perm::OfficeExchange)?;
+    let mid = super::add_material(&state, &ctx, &staff, id, &q.name, &body).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": mid }))))
+}
+
+async fn material_delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, mid)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::OfficeExchange)?;
+    super::remove_material(&state, &ctx, &staff, id, mid).await?;
+    Ok(Json(json!({ "id": id, "removed": mid })))
 }
 
 async fn act(

@@ -2,7 +2,8 @@
 //! sends it — every invited unit's row and notice in one transaction on the workflow kernel; each
 //! unit returns a 回执 naming its attendees (or 请假 with a reason); the organiser reminds those
 //! without one, prints the sign-in sheet, signs people in at the door on a phone, and attaches the
-//! minutes; every meeting has an iCalendar entry.
+//! minutes; the organiser attaches the materials (paperless: only the organiser and the invited
+//! units read them); every meeting has an iCalendar entry.
 //!
 //! Layout: `domain` (pure rules and the calendar text), this file (storage and operations),
 //! `admin`, `api`, `demo`.
@@ -463,6 +464,116 @@ pub async fn set_minutes(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, text
     }
     state.audit(ctx, "meeting.minutes", &format!("office_meeting:{id}"), "success", m.title.as_str()).await;
     Ok(())
+}
+
+/// A material of a paperless meeting.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Material {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+    /// `<sha256>.<ext>` in [`MATERIAL_AREA`].
+    #[serde(skip)]
+    pub file: String,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
+/// The file area of meeting materials.
+pub const MATERIAL_AREA: &str = "meetings";
+
+/// Materials: documents, scans, spreadsheets and OFD, up to 50 MB each.
+pub const MATERIAL_RULES: platform::intake::UploadRules = platform::intake::UploadRules {
+    types: platform::intake::MATERIALS,
+    max_bytes: 50 << 20,
+    max_count: 1,
+    max_total_bytes: 50 << 20,
+};
+
+pub async fn materials(db: &Db, id: i64) -> Result<Vec<Material>, AppError> {
+    Ok(db.fetch_all(sql("SELECT * FROM office_meeting_material WHERE meeting_id = $1 ORDER BY id").bind(id)).await?)
+}
+
+/// Attaches a material; the organiser's, until the meeting is cancelled.
+pub async fn add_material(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Auth,
+    id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> Result<i64, AppError> {
+    let Seen { m, organiser, .. } = visible(state, auth, id).await?;
+    if !organiser {
+        return Err(AppError::Forbidden("会议材料由召集单位上传".into()));
+    }
+    if m.state() == State::Cancelled {
+        return Err(AppError::Conflict("会议已取消，不能再上传材料".into()));
+    }
+    let name: String =
+        name.rsplit(['/', '\\']).next().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(100).collect();
+    if name.is_empty() || bytes.is_empty() {
+        return Err(AppError::invalid("material", "请选择要上传的会议材料"));
+    }
+    let mime =
+        MATERIAL_RULES.check(&name, bytes).map_err(|e| AppError::invalid("material", e.replace("附件", "材料")))?;
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let sha = platform::blobs::keep(&state.config.data_dir, MATERIAL_AREA, bytes, &ext)
+        .map_err(|e| AppError::Internal(format!("材料保存失败: {e}")))?;
+    let mid = state
+        .db
+        .fetch_one::<Scalar<i64>>(
+            sql("INSERT INTO office_meeting_material (meeting_id, name, mime, size, file, uploaded_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(id)
+            .bind(name.as_str())
+            .bind(mime)
+            .bind(bytes.len() as i64)
+            .bind(format!("{sha}.{ext}"))
+            .bind(&auth.user.display_name)
+            .bind(platform::db::now()),
+        )
+        .await?
+        .0;
+    state.audit(ctx, "meeting.upload", &format!("office_meeting:{id}"), "success", format!("会议材料“{name}”")).await;
+    Ok(mid)
+}
+
+/// Removes a material (the organiser's).
+pub async fn remove_material(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64, mid: i64) -> Result<(), AppError> {
+    let Seen { organiser, .. } = visible(state, auth, id).await?;
+    if !organiser {
+        return Err(AppError::Forbidden("会议材料由召集单位管理".into()));
+    }
+    let mat = material(&state.db, id, mid).await?;
+    state.db.execute(sql("DELETE FROM office_meeting_material WHERE id = $1").bind(mid)).await?;
+    state
+        .audit(ctx, "meeting.delete", &format!("office_meeting:{id}"), "success", format!("会议材料“{}”", mat.name))
+        .await;
+    Ok(())
+}
+
+async fn material(db: &Db, id: i64, mid: i64) -> Result<Material, AppError> {
+    db.fetch_optional(sql("SELECT * FROM office_meeting_material WHERE id = $1 AND meeting_id = $2").bind(mid).bind(id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A material and where its file is, for whoever may read the meeting (the organiser, and the
+/// invited units once it is sent); anyone else is told it does not exist.
+pub async fn material_file(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    mid: i64,
+) -> Result<(Material, std::path::PathBuf), AppError> {
+    visible(state, auth, id).await?;
+    let mat = material(&state.db, id, mid).await?;
+    let (sha, ext) = mat.file.split_once('.').ok_or(AppError::NotFound)?;
+    let path = platform::blobs::path(&state.config.data_dir, MATERIAL_AREA, sha, ext).ok_or(AppError::NotFound)?;
+    Ok((mat, path))
 }
 
 /// A row of the list: a meeting a unit called or was invited to.

@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/office/proposals", get(list_page))
         .route("/admin/office/proposals/new", get(new_page).post(create))
+        .route(
+            "/admin/office/proposals/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_MAX_BYTES + (1 << 20))),
+        )
         .route("/admin/office/proposals/stats", get(stats_page))
         .route("/admin/office/proposals/{id}", get(item_page))
         .route("/admin/office/proposals/{id}/assign", post(assign))
@@ -139,8 +143,70 @@ fn new_view(
     errors: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let page = context! { form => sv(form), errors, kinds => kinds() };
+    import_view(state, ctx, form, errors, status, Value::UNDEFINED)
+}
+
+/// The registration page, with the import form and, after an import, its report.
+fn import_view(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &ProposalInput,
+    errors: BTreeMap<String, String>,
+    status: StatusCode,
+    imported: Value,
+) -> Result<Response, AppError> {
+    let page = context! { form => sv(form), errors, kinds => kinds(), imported };
     Ok((status, state.render(ctx, "admin/of_proposal_new.html", page)?).into_response())
+}
+
+/// The largest spreadsheet the import takes.
+const IMPORT_MAX_BYTES: usize = 10 << 20;
+
+/// A session's list from a spreadsheet (xlsx, CSV in UTF-8 or GBK): read, mapped by its headings,
+/// registered row by row; the page shows what was created, skipped and refused.
+async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    mp: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    super::require_office(&staff)?;
+    let (fields, files) = platform::web::extract::read_multipart(mp).await?;
+    ctx.require_form_token(fields.get("_csrf").map_or("", String::as_str))?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let form = ProposalInput { kind: get("kind"), session: get("session"), ..ProposalInput::default() };
+    let refuse = |field: &str, message: String| {
+        let errors = BTreeMap::from([(field.to_owned(), message)]);
+        import_view(&state, &ctx, &form, errors, StatusCode::UNPROCESSABLE_ENTITY, Value::UNDEFINED)
+    };
+    let Some(file) = files.into_iter().find(|f| f.field == "file") else {
+        return refuse("file", "请选择要导入的表格文件（xlsx 或 CSV）".into());
+    };
+    let name = file.name.clone();
+    let read = tokio::task::spawn_blocking(move || -> Result<Vec<super::import::ImportItem>, String> {
+        let table = tables::open_bytes(&file.name, file.bytes)?;
+        let at = super::import::columns(&table.headers)?;
+        let mut items = Vec::new();
+        for (row, cells) in table {
+            let cells = cells.map_err(|e| format!("第 {row} 行：{e}"))?;
+            items.extend(super::import::item(&at, row, &cells));
+        }
+        Ok(items)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("读取表格失败: {e}")))?;
+    let items = match read {
+        Ok(items) => items,
+        Err(e) => return refuse("file", format!("「{name}」{e}")),
+    };
+    let input = super::import::ImportInput { kind: form.kind.clone(), session: form.session.clone(), items };
+    match super::import::import(&state, &ctx, &staff, &input).await {
+        Ok(report) => import_view(&state, &ctx, &form, BTreeMap::new(), StatusCode::OK, sv(&report)),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            import_view(&state, &ctx, &form, errors, status, Value::UNDEFINED)
+        }
+    }
 }
 
 async fn new_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {

@@ -35,6 +35,14 @@ pub fn routes() -> Vec<ApiRoute> {
             Some(schema_of::<ProposalInput>),
             post(create),
         ),
+        r(
+            "post",
+            "/api/v1/office/proposals/import",
+            "批量登记一次会议的建议或提案（已登记的编号跳过；逐行报告未导入的原因）",
+            office,
+            Some(schema_of::<super::import::ImportInput>),
+            post(import),
+        ),
         r("get", "/api/v1/office/proposals/stats", "按主办单位统计（?session= 会议）", office, None, get(stats))
             .with_query(schema_of::<StatsQuery>),
         r(
@@ -174,6 +182,16 @@ async fn create(
     super::require_office(&staff)?;
     let id = super::register(&state, &ctx, &staff, &input).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": id, "state": "registered" }))))
+}
+
+async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<super::import::ImportInput>,
+) -> Result<Json<Value>, AppError> {
+    let report = super::import::import(&state, &ctx, &staff, &input).await?;
+    Ok(Json(json!({ "report": report })))
 }
 
 async fn one(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> Result<Json<Value>, AppError> {

@@ -5,13 +5,14 @@
 //! 督办 and publishes the replies marked public on the portal. Every change is a transition on
 //! the workflow kernel, with its mail in the outbox of the same transaction.
 //!
-//! Layout: `domain` (pure rules), this file (storage and operations), `admin`, `api`, `public`
-//! (the portal's list of published replies), `demo`.
+//! Layout: `domain` (pure rules), this file (storage and operations), `import` (a session's list
+//! from a spreadsheet), `admin`, `api`, `public` (the portal's list of published replies), `demo`.
 
 pub mod admin;
 pub mod api;
 pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod public;
 
 use platform::accounts::{self, OrgUnit};

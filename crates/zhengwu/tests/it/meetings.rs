@@ -130,4 +130,65 @@ backend_tests! {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text.contains("开始时间应晚于现在") && r.text.contains("防汛工作部署会") && r.text.contains(r#"<option value="BC-SWJ" selected>"#), "{}", r.text);
     };
+
+    paperless_materials_are_read_only_by_the_organiser_and_invited_units => |app: TestApp| async move {
+        world(&app).await;
+        let (bgt, kjj, mzj) = (app.token("hw_bgt").await, app.token("hw_kjj").await, app.token("hw_mzj").await);
+        let mut c = app.client();
+        let mut only_kjj = notice(86_400);
+        only_kjj["units"] = json!(["BC-KJJ"]);
+        let id = c.api("POST", "/api/v1/office/meetings", &bgt, Some(only_kjj)).await.json()["id"].as_i64().unwrap();
+        let url = format!("/api/v1/office/meetings/{id}");
+
+        // The organiser's clerk attaches the agenda from the back office; a file that is not what
+        // its name says is refused.
+        let pdf = b"%PDF-1.4\n% \xe4\xbc\x9a\xe8\xae\xae\xe8\xae\xae\xe7\xa8\x8b\n%%EOF\n".to_vec();
+        let mut web = app.signed_in("hw_bgt").await;
+        let csrf = web.csrf().await;
+        let form = format!("/admin/office/meetings/{id}/materials");
+        let r = web.post_multipart(&form, &[("_csrf", &csrf)], &[("material", "会议议程.pdf", b"<html>not a pdf</html>")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("材料「会议议程.pdf」的内容与扩展名不符"), "{}", r.text);
+        let r = web.post_multipart(&form, &[("_csrf", &csrf)], &[("material", "会议议程.pdf", &pdf)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // And another through the API, as the request body.
+        let raw = |token: &str, name: &str, bytes: &[u8]| {
+            axum::http::Request::post(format!("{url}/materials?name={}", common::urlenc(name)))
+                .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(axum::http::header::CONTENT_TYPE, "application/octet-stream")
+                .body(axum::body::Body::from(bytes.to_vec()))
+                .unwrap()
+        };
+        let r = app.client().send(raw(&bgt, "营商环境评价情况.pdf", &pdf)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let second = r.json()["id"].as_i64().unwrap();
+        let mats = c.api("GET", &url, &bgt, None).await.json()["materials"].clone();
+        assert_eq!(mats.as_array().unwrap().len(), 2, "{mats}");
+        let first = mats[0]["id"].as_i64().unwrap();
+        assert_eq!(mats[0]["name"], "会议议程.pdf");
+        let download = |mid: i64| format!("/admin/office/meetings/{id}/materials/{mid}");
+
+        // Before the notice is sent, the invited unit sees nothing; after, it reads and downloads.
+        let mut kjj_web = app.signed_in("hw_kjj").await;
+        assert_eq!(kjj_web.get(&download(first)).await.status, StatusCode::NOT_FOUND);
+        c.api("POST", &format!("{url}/actions/send"), &bgt, None).await;
+        let page = kjj_web.get(&format!("/admin/office/meetings/{id}")).await;
+        assert!(page.text.contains("会议议程.pdf") && !page.text.contains("materials/{first}/delete"), "{}", page.text);
+        let file = kjj_web.get(&download(first)).await;
+        assert_eq!((file.status, file.bytes.clone()), (StatusCode::OK, pdf.clone()));
+        assert!(file.headers["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"), "{:?}", file.headers);
+        // An invited unit does not attach or remove; a unit not invited does not even see them.
+        assert_eq!(app.client().send(raw(&kjj, "自带材料.pdf", &pdf)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.api("DELETE", &format!("{url}/materials/{first}"), &kjj, None).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.client().send(raw(&mzj, "自带材料.pdf", &pdf)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.signed_in("hw_mzj").await.get(&download(first)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(kjj_web.get(&format!("/admin/office/meetings/{id}/materials/{second}0")).await.status, StatusCode::NOT_FOUND);
+
+        // The organiser removes one; it is gone for everyone.
+        let r = c.api("DELETE", &format!("{url}/materials/{second}"), &bgt, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(kjj_web.get(&download(second)).await.status, StatusCode::NOT_FOUND);
+        let audit = |action: &'static str| app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action));
+        assert_eq!((audit("meeting.upload").await.unwrap(), audit("meeting.delete").await.unwrap(), audit("meeting.download").await.unwrap()), (2, 1, 1));
+    };
 }

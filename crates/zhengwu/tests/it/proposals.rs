@@ -257,4 +257,68 @@ backend_tests! {
         assert!(list.text.contains("关于完善夜间公交线网的提案"), "the lead unit's list");
         assert!(clerk.get("/admin").await.text.contains("建议提案待答复"), "the workbench counts it");
     };
+
+    a_sessions_list_is_imported_from_a_spreadsheet_and_a_rerun_skips_what_is_there => |app: TestApp| async move {
+        world(&app).await;
+        // The list as the 人大 office hands it over: its own headings, one row without 领衔代表,
+        // a blank row.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let rows: [[&str; 6]; 5] = [
+            ["序号", "建议号", "领衔代表", "案由", "建议内容", "类别"],
+            ["1", "0101", "王建华", "关于增设松北至群力公交线路的建议", "松北新区居民到群力上班需换乘两次，建议开通直达线路。", "交通出行"],
+            ["2", "0102", "", "关于加快老旧小区加装电梯的建议", "建议简化审批，提高补贴标准。", "城乡建设"],
+            ["", "", "", "", "", ""],
+            ["4", "0103", "李敏", "关于完善社区养老服务站的建议", "建议每个街道至少建一处日间照料中心。", "民政"],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        let xlsx = book.save_to_buffer().unwrap();
+        let session = "冰城市十六届人大五次会议";
+
+        // A unit's clerk cannot import.
+        let mut clerk = app.signed_in("clerk_kjj").await;
+        let csrf = clerk.csrf().await;
+        let r = clerk.post_multipart("/admin/office/proposals/import", &[("_csrf", &csrf), ("kind", "suggestion"), ("session", session)], &[("file", "建议清单.xlsx", &xlsx)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        let mut office = app.signed_in("ducha").await;
+        let csrf = office.csrf().await;
+        let fields = [("_csrf", csrf.as_str()), ("kind", "suggestion"), ("session", session)];
+        let r = office.post_multipart("/admin/office/proposals/import", &fields, &[("file", "建议清单.xlsx", &xlsx)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("新登记 2 件，已登记过的 0 件跳过，1 件未导入。"), "{}", r.text);
+        assert!(r.text.contains("<td>3</td><td>0102</td><td>请填写领衔代表或委员姓名</td>"), "the refused row by its line: {}", r.text);
+        // Run again: nothing doubles.
+        let r = office.post_multipart("/admin/office/proposals/import", &fields, &[("file", "建议清单.xlsx", &xlsx)]).await;
+        assert!(r.text.contains("新登记 0 件，已登记过的 2 件跳过，1 件未导入。"), "{}", r.text);
+        let count = || app.db.count(platform::db::sql("SELECT COUNT(*) FROM office_proposal WHERE session = $1").bind(session));
+        assert_eq!(count().await.unwrap(), 2);
+        let list = office.get(&format!("/admin/office/proposals?session={}", common::urlenc(session))).await;
+        assert!(list.text.contains("关于增设松北至群力公交线路的建议") && list.text.contains("关于完善社区养老服务站的建议"), "{}", list.text);
+
+        // A sheet without the needed columns, or no file: said plainly, what was typed stays.
+        let csv = "序号,标题,内容\n1,关于增设公交线路的建议,建议\n".as_bytes();
+        let r = office.post_multipart("/admin/office/proposals/import", &fields, &[("file", "清单.csv", csv)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("表格缺少列：“编号”") && r.text.contains(&format!("value=\"{session}\"")), "{}", r.text);
+        let r = office.post_multipart("/admin/office/proposals/import", &fields, &[]).await;
+        assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.text.contains("请选择要导入的表格文件"), "{}", r.text);
+
+        // The same through the API (a CPPCC list), with the report as JSON.
+        let token = app.token("ducha").await;
+        let body = json!({ "kind": "proposal", "session": "市政协十四届五次会议", "items": [
+            { "row": 2, "number": "0201", "member_name": "赵立新", "title": "关于完善夜间公交线网的提案" },
+            { "row": 3, "number": "0202", "member_name": "孙红", "title": "" },
+        ] });
+        let r = app.client().api("POST", "/api/v1/office/proposals/import", &token, Some(body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let report = &r.json()["report"];
+        assert_eq!((report["created"].as_u64(), report["rejected"][0]["row"].as_u64()), (Some(1), Some(3)), "{report}");
+        let audits = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action = 'proposal.import'")).await.unwrap();
+        assert_eq!(audits, 3, "each import is audited (besides each registration)");
+    };
 }
