@@ -376,6 +376,10 @@ const VERBS: &[(&str, &str)] = &[
     ("pay", "登记收款"),
     ("refund", "退费"),
     ("import", "导入"),
+    ("download", "下载"),
+    ("swap_request", "申请调班"),
+    ("swap_approve", "批准调班"),
+    ("swap_reject", "不同意调班"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

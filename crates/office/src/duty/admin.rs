@@ -39,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/office/duty/roster/rotate", post(rotate))
         .route("/admin/office/duty/roster/shift", post(set_shift))
         .route("/admin/office/duty/my.ics", get(my_ics))
+        .route("/admin/office/duty/roster/swaps", post(swap_request))
+        .route("/admin/office/duty/roster/swaps/{id}", post(swap_decide))
 }
 
 /// The workbench's counts: today's 零报告 not yet given by one's units (urgent after 16:00), and
@@ -296,6 +298,14 @@ struct RosterForm {
     phone: String,
     #[serde(default)]
     account: String,
+    #[serde(default)]
+    with_day: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
 }
 
 async fn roster_view(
@@ -326,8 +336,24 @@ async fn roster_view(
         d += time::Duration::days(1);
     }
     let prev_month = platform::calendar::date_text(first - time::Duration::days(1))[..7].to_owned();
+    let today = super::today();
+    let mine: Vec<super::Shift> = state
+        .db
+        .fetch_all(
+            platform::db::sql("SELECT * FROM office_duty_shift WHERE user_id = $1 AND day >= $2 ORDER BY day LIMIT 6")
+                .bind(auth.user.id)
+                .bind(today.as_str()),
+        )
+        .await?;
+    let swaps: Vec<Value> = super::swaps::list(&state.db, 30)
+        .await?
+        .iter()
+        .map(|x| context! { s => sv(x), state_label => x.state_label(), role_label => x.role_label() })
+        .collect();
     let page = context! {
-        month, days, office => super::is_office(auth), form => sv(form), errors,
+        month, days, office => super::is_office(auth), form => sv(form), errors, today,
+        mine => mine.iter().map(|x| context! { day => x.day.clone(), role => x.role.clone(), label => Role::parse(&x.role).map(Role::label) }).collect::<Vec<_>>(),
+        swaps,
         next_month => platform::calendar::date_text(next)[..7].to_owned(), prev_month,
         roles => Role::ALL.iter().map(|r| (r.code(), r.label())).collect::<Vec<_>>(),
     };
@@ -360,6 +386,50 @@ async fn rotate(
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             roster_view(&state, &ctx, &staff, f.start.get(..7).unwrap_or_default(), &f, errors, status).await
+        }
+    }
+}
+
+/// A request to trade one's duty day (the roster page's form).
+async fn swap_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Form(f): Form<RosterForm>,
+) -> Result<Response, AppError> {
+    require_read(&staff)?;
+    let input = super::swaps::SwapInput {
+        role: f.role.clone(),
+        day: f.day.clone(),
+        with_day: f.with_day.clone(),
+        reason: f.reason.clone(),
+    };
+    let month = f.day.get(..7).unwrap_or_default().to_owned();
+    match super::swaps::request(&state, &ctx, &staff, &input).await {
+        Ok(_) => Ok(see_other(&format!("/admin/office/duty/roster?month={month}&ok=saved#swaps"))),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            roster_view(&state, &ctx, &staff, &month, &f, errors, status).await
+        }
+    }
+}
+
+/// The duty office's decision on a request.
+async fn swap_decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<RosterForm>,
+) -> Result<Response, AppError> {
+    super::require_office(&staff)?;
+    let s = super::swaps::get(&state.db, id).await?;
+    let month = s.day.get(..7).unwrap_or_default().to_owned();
+    match super::swaps::decide(&state, &ctx, &staff, id, &f.decision, &f.note).await {
+        Ok(()) => Ok(see_other(&format!("/admin/office/duty/roster?month={month}&ok=saved#swaps"))),
+        Err(e) => {
+            let (status, errors) = form_errors(e)?;
+            roster_view(&state, &ctx, &staff, &month, &f, errors, status).await
         }
     }
 }

@@ -1,5 +1,6 @@
 //! 政务值班 in the JSON API: today's duty (roster, 零报告, open events, log), the roster and its
-//! rotation and overrides, 零报告, the duty log, events and their 初报 / 续报 / 终报.
+//! rotation and overrides, 调班 requests and their approval, 零报告, the duty log, events and their
+//! 初报 / 续报 / 终报.
 
 use axum::extract::State;
 use axum::routing::{get, post, put};
@@ -26,6 +27,23 @@ pub fn routes() -> Vec<ApiRoute> {
         ),
         r("get", "/api/v1/office/duty/roster", "值班表（?from=&to= 日期）", None, None, get(roster))
             .with_query(schema_of::<RangeQuery>),
+        r("get", "/api/v1/office/duty/swaps", "近期调班申请（待审批的在前）", None, None, get(swaps)),
+        r(
+            "post",
+            "/api/v1/office/duty/swaps",
+            "申请调班：把自己某天的值班与同岗位另一天的同事对调，由值班室审批",
+            None,
+            Some(schema_of::<super::swaps::SwapInput>),
+            post(swap_request),
+        ),
+        r(
+            "post",
+            "/api/v1/office/duty/swaps/{id}/{decision}",
+            "审批调班申请：approve 同意（两天的值班人员对调并短信通知二人），reject 不同意（须写明理由）",
+            office,
+            Some(schema_of::<SwapDecision>),
+            post(swap_decide),
+        ),
         r(
             "post",
             "/api/v1/office/duty/roster/rotation",
@@ -115,6 +133,41 @@ pub struct ZeroBody {
     #[serde(default)]
     #[schemars(length(max = 500))]
     pub note: String,
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct SwapDecision {
+    /// 审批意见（不同意时必填）
+    #[serde(default)]
+    #[schemars(length(max = 200))]
+    pub note: String,
+}
+
+async fn swaps(State(state): State<AppState>, staff: Staff) -> Result<Json<Value>, AppError> {
+    require_read(&staff)?;
+    Ok(Json(json!({ "items": super::swaps::list(&state.db, 100).await? })))
+}
+
+async fn swap_request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(input): Json<super::swaps::SwapInput>,
+) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
+    require_read(&staff)?;
+    let id = super::swaps::request(&state, &ctx, &staff, &input).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": id, "state": "pending" }))))
+}
+
+async fn swap_decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, decision)): Path<(i64, String)>,
+    Json(body): Json<SwapDecision>,
+) -> Result<Json<Value>, AppError> {
+    super::swaps::decide(&state, &ctx, &staff, id, &decision, &body.note).await?;
+    Ok(Json(json!({ "swap": super::swaps::get(&state.db, id).await? })))
 }
 
 fn require_read(staff: &Staff) -> Result<(), AppError> {

@@ -185,6 +185,27 @@ pub fn people(text: &str) -> Result<Vec<Person>, &'static str> {
     Ok(list)
 }
 
+/// Whether a swap of two days may be asked for: both are dates, neither has passed, and they
+/// differ. A refusal names the field and says why.
+pub fn swap_days(
+    today: Date,
+    day: Option<Date>,
+    with_day: Option<Date>,
+) -> Result<(Date, Date), (&'static str, &'static str)> {
+    let day = day.ok_or(("day", "请选择自己的值班日期"))?;
+    let with_day = with_day.ok_or(("with_day", "请选择要换到的日期"))?;
+    if day < today {
+        return Err(("day", "已经过去的值班不能再调换"));
+    }
+    if with_day < today {
+        return Err(("with_day", "要换到的日期已经过去"));
+    }
+    if day == with_day {
+        return Err(("with_day", "要换到的日期不能与自己的值班日期相同"));
+    }
+    Ok((day, with_day))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +259,20 @@ mod tests {
         assert_eq!(p[0], Person { name: "张伟".into(), phone: "13800000001".into(), account: "zhangwei".into() });
         assert_eq!(p[1].phone, "");
         assert!(people("").is_err() && people("王").is_err() && people("张伟 电话").is_err());
+    }
+
+    #[test]
+    fn a_swap_is_between_two_different_days_not_yet_past() {
+        let d = |s: &str| platform::calendar::date(s);
+        let today = d("2026-12-07").unwrap();
+        assert_eq!(swap_days(today, d("2026-12-07"), d("2026-12-09")), Ok((today, d("2026-12-09").unwrap())));
+        assert_eq!(swap_days(today, d("2026-12-06"), d("2026-12-09")).unwrap_err().0, "day");
+        assert_eq!(swap_days(today, d("2026-12-08"), d("2026-12-01")).unwrap_err().0, "with_day");
+        assert_eq!(
+            swap_days(today, d("2026-12-08"), d("2026-12-08")).unwrap_err().1,
+            "要换到的日期不能与自己的值班日期相同"
+        );
+        assert_eq!(swap_days(today, None, d("2026-12-08")).unwrap_err().0, "day");
+        assert_eq!(swap_days(today, d("2026-12-08"), None).unwrap_err().0, "with_day");
     }
 }

@@ -1,16 +1,19 @@
-//! 政务值班: the roster (a 带班领导 and a 值班员 each day, filled by rotation, overridden by hand),
+//! 政务值班: the roster (a 带班领导 and a 值班员 each day, filled by rotation, overridden by hand,
+//! traded between two people with the duty office's approval — `swaps`),
 //! each unit's 零报告 by 16:00 (units that miss it are listed in red on the duty page and on their
 //! own workbench), the duty log (calls, events, handovers), and emergency events: the duty office
 //! opens one for a unit, the unit reports 初报 → 续报 → 终报 against the level's time limits, and a
 //! job alerts the day's 带班领导 by SMS (and the unit by mail) once per missed deadline — in the
 //! transaction that records it. Each person has an iCalendar feed of their duties.
 //!
-//! Layout: `domain` (pure rules), this file (storage and operations), `admin`, `api`, `demo`.
+//! Layout: `domain` (pure rules), this file (storage and operations), `swaps`, `admin`, `api`,
+//! `demo`.
 
 pub mod admin;
 pub mod api;
 pub mod demo;
 pub mod domain;
+pub mod swaps;
 
 use platform::accounts::{self, OrgUnit};
 use platform::db::{Db, Exec, Scalar, sql};

@@ -116,4 +116,71 @@ backend_tests! {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert!(!clerk.get("/admin/office/duty").await.text.contains("报告：今日无突发事件"));
     };
+
+    a_swap_is_asked_by_the_person_on_duty_and_approved_by_the_duty_office => |app: TestApp| async move {
+        world(&app).await;
+        let (office, kjj, mzj) = (app.token("zongzhiban").await, app.token("zb_kjj").await, app.token("zb_mzj").await);
+        let mut c = app.client();
+        let day = |n: i64| platform::calendar::date_text(platform::calendar::today() + time::Duration::days(n));
+        let r = c.api("POST", "/api/v1/office/duty/roster/rotation", &office, Some(json!({"role": "officer", "people": "张伟 13904510011 zb_kjj\n李娜 13904510012 zb_mzj", "start": day(0), "days": 4}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let people = || {
+            let (mut cl, office) = (app.client(), office.clone());
+            async move {
+                let roster = cl.api("GET", "/api/v1/office/duty/roster", &office, None).await.json();
+                roster["shifts"].as_array().unwrap().iter().map(|s| s["person"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(people().await, ["张伟", "李娜", "张伟", "李娜"]);
+
+        // 张伟 asks to trade today for tomorrow; what is wrong is named.
+        let ask = |d: &str, with: &str, reason: &str| json!({"role": "officer", "day": d, "with_day": with, "reason": reason});
+        let r = c.api("POST", "/api/v1/office/duty/swaps", &kjj, Some(ask(&day(-1), &day(1), "孩子生病需要陪护"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("已经过去的值班不能再调换"), "{}", r.text);
+        let r = c.api("POST", "/api/v1/office/duty/swaps", &kjj, Some(ask(&day(0), &day(2), "孩子生病需要陪护"))).await;
+        assert!(r.status == StatusCode::UNPROCESSABLE_ENTITY && r.text.contains("也是张伟值班"), "{}", r.text);
+        assert_eq!(c.api("POST", "/api/v1/office/duty/swaps", &mzj, Some(ask(&day(0), &day(1), "临时有事"))).await.status, StatusCode::FORBIDDEN, "not one's own day");
+        let r = c.api("POST", "/api/v1/office/duty/swaps", &kjj, Some(ask(&day(0), &day(1), "孩子生病需要陪护"))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let first = r.json()["id"].as_i64().unwrap();
+        assert_eq!(c.api("POST", "/api/v1/office/duty/swaps", &kjj, Some(ask(&day(0), &day(3), "孩子生病需要陪护"))).await.status, StatusCode::CONFLICT, "one pending request per day");
+
+        // Only the duty office decides; approval trades the two days and texts both.
+        assert_eq!(c.api("POST", &format!("/api/v1/office/duty/swaps/{first}/approve"), &mzj, Some(json!({}))).await.status, StatusCode::FORBIDDEN);
+        let sms = || app.db.count(platform::db::sql("SELECT COUNT(*) FROM outbox WHERE subject LIKE '【政务值班】调班已同意%' OR body LIKE '【政务值班】调班已同意%'"));
+        let before = sms().await.unwrap();
+        let r = c.api("POST", &format!("/api/v1/office/duty/swaps/{first}/approve"), &office, Some(json!({"note": "同意"}))).await;
+        assert_eq!(r.json()["swap"]["state"], "approved", "{}", r.text);
+        assert_eq!(people().await, ["李娜", "张伟", "张伟", "李娜"]);
+        assert_eq!(sms().await.unwrap() - before, 2, "both told, through the outbox");
+        assert_eq!(c.api("POST", &format!("/api/v1/office/duty/swaps/{first}/reject"), &office, Some(json!({"note": "不同意"}))).await.status, StatusCode::CONFLICT, "decided once");
+        let mine = app.db.fetch_all::<platform::db::Scalar<String>>(platform::db::sql("SELECT s.day FROM office_duty_shift s JOIN app_user u ON u.id = s.user_id WHERE u.username = 'zb_kjj' ORDER BY s.day")).await.unwrap();
+        assert_eq!(mine.into_iter().map(|d| d.0).collect::<Vec<_>>(), [day(1), day(2)], "张伟's account follows the swap (his calendar feed reads it)");
+
+        // A request the roster has since overtaken is refused; a refusal needs its reason.
+        let r = c.api("POST", "/api/v1/office/duty/swaps", &mzj, Some(ask(&day(0), &day(2), "参加培训"))).await;
+        let stale = r.json()["id"].as_i64().unwrap();
+        c.api("PUT", "/api/v1/office/duty/shifts", &office, Some(json!({"day": day(2), "role": "officer", "person": "孙立军", "phone": "13904510004"}))).await;
+        let r = c.api("POST", &format!("/api/v1/office/duty/swaps/{stale}/approve"), &office, Some(json!({}))).await;
+        assert!(r.status == StatusCode::CONFLICT && r.text.contains("已失效"), "{}", r.text);
+        assert_eq!(c.api("POST", &format!("/api/v1/office/duty/swaps/{stale}/reject"), &office, Some(json!({}))).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = c.api("POST", &format!("/api/v1/office/duty/swaps/{stale}/reject"), &office, Some(json!({"note": "该日已另行安排"}))).await;
+        assert_eq!(r.json()["swap"]["state"], "rejected", "{}", r.text);
+
+        // The roster page: the person's form and list; the office's buttons.
+        let mut web = app.signed_in("zb_mzj").await;
+        let page = web.get("/admin/office/duty/roster").await;
+        assert!(page.text.contains("调班申请") && page.text.contains("该日已另行安排") && !page.text.contains("value=\"approve\""), "{}", page.text);
+        let csrf = web.csrf().await;
+        let r = web.post_form("/admin/office/duty/roster/swaps", &[("_csrf", &csrf), ("role", "officer"), ("day", &day(0)), ("with_day", &day(3)), ("reason", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("请写明调班理由") && r.text.contains(&format!("value=\"{}\"", day(3))), "typed days stay: {}", r.text);
+        let r = web.post_form("/admin/office/duty/roster/swaps", &[("_csrf", &csrf), ("role", "officer"), ("day", &day(0)), ("with_day", &day(1)), ("reason", "家中有事")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let mut desk = app.signed_in("zongzhiban").await;
+        assert!(desk.get("/admin/office/duty/roster").await.text.contains("value=\"approve\""));
+        let audits = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'duty.swap_%'")).await.unwrap();
+        assert_eq!(audits, 5, "three requests and two decisions");
+    };
 }

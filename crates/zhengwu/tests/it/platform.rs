@@ -150,6 +150,8 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         // 政务值班: the duty office keeps the roster, log and events; units report.
         ("get", p) if p.starts_with("/api/v1/office/duty") => &[Handler, OfficeStaff],
         (_, "/api/v1/office/duty/zero-reports") | (_, "/api/v1/office/duty/incidents/{id}/reports") => &[Handler],
+        // Anyone on the roster asks for a swap of their own day; the duty office decides.
+        ("post", "/api/v1/office/duty/swaps") => &[Handler, OfficeStaff],
         (_, p) if p.starts_with("/api/v1/office/duty") => &[OfficeStaff],
         // 信息报送: units write, the office decides, leaders instruct; each reads what concerns them.
         ("get", p) if p.starts_with("/api/v1/office/report") => &[Handler, Leader, OfficeStaff],
@@ -1023,6 +1025,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/office/duty/incidents/{id}", Op("post", "/api/v1/office/duty/incidents/{id}/reports")),
         ("/admin/office/duty/roster/rotate", Op("post", "/api/v1/office/duty/roster/rotation")),
         ("/admin/office/duty/roster/shift", Op("put", "/api/v1/office/duty/shifts")),
+        ("/admin/office/duty/roster/swaps", Op("post", "/api/v1/office/duty/swaps")),
+        ("/admin/office/duty/roster/swaps/{id}", Op("post", "/api/v1/office/duty/swaps/{id}/{decision}")),
         ("/admin/listings/{id}/act", Op("post", "/api/v1/listings/{id}/actions/{action}")),
         ("/admin/services/items/{id}/fees", Op("put", "/api/v1/service-items/{id}/fees")),
         ("/admin/courseware/new", Op("post", "/api/v1/courseware")),
