@@ -202,6 +202,8 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     let d = insert(db, kjj, DocState::Pending, &draft, &[bgt], now - 1800, None).await?;
     part(state, d, "body", "哈科函〔2026〕45号.pdf", &pdf(&draft.title)).await?;
     let generated = generate(db, &top, demo.size("office_documents"), now).await?;
+    // The deliveries above were written directly: count them as the statistics read them.
+    exchange::rebuild_delivery_days(db).await?;
     Ok(vec![
         format!(
             "协同办公：{} 个单位，发文 4 件（1 件待签发），来文签收回执可核验 —— /admin/office/inbox",

@@ -157,6 +157,25 @@ pub fn sign_for_days(urgency: &str) -> u32 {
     URGENCY.iter().find(|(u, _)| *u == urgency).map_or(2, |(_, d)| *d)
 }
 
+/// The first day whose deliveries allowed `days` working days are not yet overdue on `today`:
+/// those sent on an earlier day are (`today > add_workdays(sent, days)`). `add_workdays` never
+/// goes back when its start moves later, so stepping back from today finds it; a year at most.
+pub fn first_day_not_overdue(
+    today: time::Date,
+    days: u32,
+    add_workdays: impl Fn(time::Date, u32) -> time::Date,
+) -> time::Date {
+    let mut d = today;
+    for _ in 0..400 {
+        let Some(prev) = d.previous_day() else { break };
+        if today > add_workdays(prev, days) {
+            break;
+        }
+        d = prev;
+    }
+    d
+}
+
 /// The only 密级 this system carries.
 pub const UNCLASSIFIED: &str = "非涉密";
 
@@ -311,6 +330,12 @@ pub fn verify(receipt: &Receipt, elements: &Elements, parts_now: &[PartDigest]) 
     out
 }
 
+/// The Beijing day a moment falls on, as the Unix time of that day's midnight (UTC+8, no daylight
+/// saving): the key of the per-day delivery counters.
+pub fn beijing_day(t: i64) -> i64 {
+    t - (t + 8 * 3600).rem_euclid(86_400)
+}
+
 /// Sign-for time statistics: how many were signed and the mean hours from sending to signing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct SignForTimes {
@@ -430,5 +455,48 @@ mod tests {
         t.add(0, 3600);
         t.add(0, 7200);
         assert_eq!(t.mean_hours(), Some(1.5));
+    }
+
+    #[test]
+    fn a_moment_falls_on_its_beijing_day() {
+        let midnight = platform::parse_date("2026-12-07").unwrap();
+        assert_eq!(beijing_day(midnight), midnight);
+        assert_eq!(beijing_day(midnight + 86_399), midnight);
+        assert_eq!(beijing_day(midnight - 1), midnight - 86_400);
+        // 2026-12-07 07:59 in Beijing is still 2026-12-06 in UTC.
+        assert_eq!(beijing_day(midnight + 7 * 3600 + 59 * 60), midnight);
+    }
+
+    #[test]
+    fn overdue_sign_fors_start_where_the_working_days_run_out() {
+        use time::Date;
+        // Weekends off: Monday 2026-12-07.
+        let workdays = |start: Date, n: u32| {
+            let mut d = start;
+            let mut left = n;
+            while left > 0 {
+                d = d.next_day().unwrap();
+                if !matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+                    left -= 1;
+                }
+            }
+            d
+        };
+        let day = |s: &str| platform::calendar::date(s).unwrap();
+        let monday = day("2026-12-07");
+        // 特急 (0 days): anything sent before today is late.
+        assert_eq!(first_day_not_overdue(monday, 0, workdays), monday);
+        // 加急 (1 day): Friday's is due Monday, still in time; Thursday's was due Friday.
+        assert_eq!(first_day_not_overdue(monday, 1, workdays), day("2026-12-04"));
+        // Ordinary (2 days): Thursday's is due Monday; Wednesday's was due Friday.
+        assert_eq!(first_day_not_overdue(monday, 2, workdays), day("2026-12-03"));
+        // The rule agrees with judging each day one by one.
+        for k in 0..3 {
+            let first = first_day_not_overdue(monday, k, workdays);
+            for back in 0..20 {
+                let sent = monday - time::Duration::days(back);
+                assert_eq!(monday > workdays(sent, k), sent < first, "{sent} with {k} days");
+            }
+        }
     }
 }

@@ -11,13 +11,21 @@ use platform::db::{Db, Exec, Scalar, sql};
 use platform::roles::Perm;
 use platform::web::error::FieldError;
 use platform::web::{AppError, AppState, Auth, Ctx};
-use platform::workflow::{self, Change, Effect, Flow, Transition};
+use platform::workflow::{self, Change, Effect, Flow, Tally, Transition};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{self, DeliveryState, DocAction, DocState, Elements, PartDigest, Receipt};
 
 pub static FLOW: Flow = Flow { name: "office_document", table: "office_document", versioned: true };
 pub static DELIVERY_FLOW: Flow = Flow { name: "office_delivery", table: "office_delivery", versioned: true };
+
+/// Each unit's deliveries per Beijing day they were sent: received (counted when sent), signed and
+/// the seconds signing took (counted when signed) — what the sign-for statistics read.
+pub static DELIVERY_DAYS: Tally = Tally {
+    table: "office_delivery_day",
+    keys: &["unit_id", "day"],
+    fields: &["received", "signed", "signed_seconds"],
+};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Document {
@@ -489,6 +497,11 @@ pub async fn act(
                 q = q.push_row(i == 0, [id.into(), (*unit).into(), "pending".into(), now.into(), now.into()]);
             }
             change = change.also(q);
+            for unit in &recipients {
+                if let Some(q) = DELIVERY_DAYS.add_q(&[(*unit).into(), domain::beijing_day(now).into()], &[1, 0, 0]) {
+                    change = change.also(q);
+                }
+            }
             let subject = format!("【公文】{}{}", urgency_tag(&d.urgency), d.title);
             let body = format!(
                 "{sender}发来公文《{}》（{}），请登录协同办公“收文”签收。\n\n签收后系统生成签收回执，记录签收人、时间和所收文件的摘要。",
@@ -624,12 +637,18 @@ pub async fn receive(
             parts: on_disk,
         };
         let digest = receipt.digest();
-        Change::new(&DELIVERY_FLOW, delivery_id, x.updated_at, t(auth, "sign", "pending", "signed", ""))
+        let day = [x.unit_id.into(), domain::beijing_day(x.sent_at).into()];
+        let counted = DELIVERY_DAYS.add_q(&day, &[0, 1, now - x.sent_at]);
+        let change = Change::new(&DELIVERY_FLOW, delivery_id, x.updated_at, t(auth, "sign", "pending", "signed", ""))
             .set("signed_by", auth.user.display_name.as_str())
             .set("signed_by_id", auth.user.id)
             .set("signed_at", now)
             .set("receipt", serde_json::to_string(&receipt).unwrap_or_default())
-            .set("receipt_digest", digest)
+            .set("receipt_digest", digest);
+        match counted {
+            Some(q) => change.also(q),
+            None => change,
+        }
     } else {
         if reason.trim().is_empty() {
             return Err(AppError::Invalid(vec![FieldError::new("reason", "退文时请写明理由")]));
@@ -801,6 +820,20 @@ pub async fn outbox(db: &Db, units: Option<&[i64]>, before: Option<i64>, limit: 
     Ok(db.fetch_all(q.push(" ORDER BY d.id DESC LIMIT ").push_bind(limit)).await?)
 }
 
+/// Recounts the per-day delivery counters from the deliveries (after a bulk load, or to repair),
+/// in one transaction.
+pub async fn rebuild_delivery_days(db: &Db) -> Result<(), platform::db::DbError> {
+    let mut tx = db.begin().await?;
+    tx.execute(sql("DELETE FROM office_delivery_day")).await?;
+    tx.execute(sql("INSERT INTO office_delivery_day (unit_id, day, received, signed, signed_seconds) \
+         SELECT unit_id, sent_at - ((sent_at + 28800) % 86400), COUNT(*), \
+         SUM(CASE WHEN state = 'signed' THEN 1 ELSE 0 END), \
+         COALESCE(SUM(CASE WHEN state = 'signed' THEN signed_at - sent_at ELSE 0 END), 0) \
+         FROM office_delivery GROUP BY unit_id, sent_at - ((sent_at + 28800) % 86400)"))
+        .await?;
+    tx.commit().await
+}
+
 /// Statistics per unit for a period: documents sent, deliveries received, signed, mean hours to
 /// sign, and deliveries still waiting past their time.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -823,10 +856,9 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
         signed_seconds: i64,
     }
     #[derive(sqlx::FromRow)]
-    struct Waiting {
+    struct Overdue {
         unit_id: i64,
-        sent_at: i64,
-        urgency: String,
+        n: i64,
     }
     #[derive(sqlx::FromRow)]
     struct Sent {
@@ -835,31 +867,52 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
     }
     let db = &state.db;
     let orgs = accounts::list_orgs(db).await?;
-    // Counted in the database (a year is a million deliveries); only the waiting ones, few, are
-    // read to judge their deadlines on the working-day calendar.
+    // A year is a million deliveries: received and signed are read from the day counters, the
+    // overdue ones counted by the database against each urgency's cutoff day.
+    // Received and signed come from the per-day counters; a period starts and ends on Beijing
+    // days (what the statistics forms ask for).
     let received: Vec<Received> = db
         .fetch_all(
-            sql("SELECT unit_id, COUNT(*) AS received, \
-                 CAST(SUM(CASE WHEN state = 'signed' THEN 1 ELSE 0 END) AS BIGINT) AS signed, \
-                 CAST(COALESCE(SUM(CASE WHEN state = 'signed' THEN signed_at - sent_at ELSE 0 END), 0) AS BIGINT) AS signed_seconds \
-                 FROM office_delivery WHERE sent_at >= $1 AND sent_at < $2 GROUP BY unit_id")
-            .bind(from)
-            .bind(to),
+            sql("SELECT unit_id, CAST(SUM(received) AS BIGINT) AS received, CAST(SUM(signed) AS BIGINT) AS signed, \
+                 CAST(SUM(signed_seconds) AS BIGINT) AS signed_seconds \
+                 FROM office_delivery_day WHERE day >= $1 AND day < $2 GROUP BY unit_id")
+            .bind(domain::beijing_day(from))
+            .bind(domain::beijing_day(to - 1) + 86_400),
         )
         .await?;
-    let waiting: Vec<Waiting> = db
-        .fetch_all(
-            sql("SELECT x.unit_id, x.sent_at, d.urgency FROM office_delivery x JOIN office_document d ON d.id = x.document_id \
-                 WHERE x.state = 'pending' AND x.sent_at >= $1 AND x.sent_at < $2")
-            .bind(from)
-            .bind(to),
-        )
-        .await?;
+    // Overdue waiting deliveries, counted in the database: for each urgency, the first sent day
+    // not yet overdue today is found on the working-day calendar, and the earlier ones counted.
+    let cal = platform::calendar::load(db).await?;
+    let today = platform::calendar::today();
+    let cutoff = |days: u32| {
+        let first = domain::first_day_not_overdue(today, days, |d, n| cal.add_workdays(d, n));
+        platform::parse_date(&platform::calendar::date_text(first)).unwrap_or(to)
+    };
+    let named: Vec<&str> = domain::URGENCY.iter().map(|(u, _)| *u).filter(|u| !u.is_empty()).collect();
+    let mut q =
+        sql("SELECT x.unit_id, COUNT(*) AS n FROM office_delivery x JOIN office_document d ON d.id = x.document_id \
+                     WHERE x.state = 'pending' AND x.sent_at >= ")
+        .push_bind(from)
+        .push(" AND x.sent_at < ")
+        .push_bind(to)
+        .push(" AND (");
+    for u in &named {
+        q = q
+            .push("(d.urgency = ")
+            .push_bind(*u)
+            .push(" AND x.sent_at < ")
+            .push_bind(cutoff(domain::sign_for_days(u)))
+            .push(") OR ");
+    }
+    q = q.push("(d.urgency NOT IN (");
+    for (i, u) in named.iter().enumerate() {
+        q = q.push(if i == 0 { "" } else { ", " }).push_bind(*u);
+    }
+    q = q.push(") AND x.sent_at < ").push_bind(cutoff(domain::sign_for_days(""))).push(")) GROUP BY x.unit_id");
+    let overdue: Vec<Overdue> = db.fetch_all(q).await?;
     let sent: Vec<Sent> = db
         .fetch_all(sql("SELECT org_id, COUNT(*) AS n FROM office_document WHERE sent_at >= $1 AND sent_at < $2 GROUP BY org_id").bind(from).bind(to))
         .await?;
-    let cal = platform::calendar::load(db).await?;
-    let today = platform::calendar::today();
     let mut by_unit: std::collections::BTreeMap<i64, UnitStats> = std::collections::BTreeMap::new();
     fn row<'a>(m: &'a mut std::collections::BTreeMap<i64, UnitStats>, orgs: &[OrgUnit], id: i64) -> &'a mut UnitStats {
         m.entry(id).or_insert_with(|| UnitStats {
@@ -877,11 +930,8 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
         u.signed = r.signed;
         u.mean_hours = domain::SignForTimes { signed: r.signed, total_seconds: r.signed_seconds }.mean_hours();
     }
-    for w in &waiting {
-        let sent_day = platform::calendar::date(&platform::fmt_date(w.sent_at)).unwrap_or(today);
-        if today > cal.add_workdays(sent_day, domain::sign_for_days(&w.urgency)) {
-            row(&mut by_unit, &orgs, w.unit_id).overdue += 1;
-        }
+    for o in &overdue {
+        row(&mut by_unit, &orgs, o.unit_id).overdue = o.n;
     }
     Ok(by_unit.into_values().collect())
 }

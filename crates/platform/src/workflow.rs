@@ -95,17 +95,24 @@ pub trait TallySource: Send + Sync {
 impl Tally {
     /// Adds `counts` to the row of `key` (made when missing). All-zero counts write nothing.
     pub async fn add(&self, ex: &mut impl Exec, key: &[Arg], counts: &[i64]) -> DbResult<()> {
+        if let Some(q) = self.add_q(key, counts) {
+            ex.execute(q).await?;
+        }
+        Ok(())
+    }
+
+    /// The statement that adds `counts` to the row of `key` (for a [`Change::also`]), or `None`
+    /// when they are all zero.
+    pub fn add_q(&self, key: &[Arg], counts: &[i64]) -> Option<Q> {
         if counts.iter().all(|c| *c == 0) {
-            return Ok(());
+            return None;
         }
         let cols: Vec<&str> = self.keys.iter().chain(self.fields).copied().collect();
         let q = sql(format!("INSERT INTO {} ({}) VALUES ", self.table, cols.join(", ")))
             .push_row(true, key.iter().cloned().chain(counts.iter().map(|c| Arg::Int(*c))));
         let updates: Vec<String> =
             self.fields.iter().map(|f| format!("{f} = {t}.{f} + excluded.{f}", t = self.table)).collect();
-        let q = q.push(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", self.keys.join(", "), updates.join(", ")));
-        ex.execute(q).await?;
-        Ok(())
+        Some(q.push(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", self.keys.join(", "), updates.join(", "))))
     }
 
     /// Moves a row's contribution from what it was to what it is; unchanged keys net out in one

@@ -161,6 +161,25 @@ backend_tests! {
         let kr = k["units"].as_array().unwrap().iter().find(|x| x["unit_id"] == units[1]).cloned().unwrap();
         assert_eq!((kr["received"].as_i64(), kr["signed"].as_i64()), (Some(1), Some(1)));
         assert_eq!(k["units"].as_array().unwrap().len(), 1, "a clerk sees only their units");
+        // Those figures come from the per-day counters kept as documents were sent and signed:
+        // they equal a recount from the deliveries themselves.
+        let counters = || app.db.fetch_all::<(i64, i64, i64, i64, i64)>(platform::db::sql("SELECT unit_id, day, received, signed, signed_seconds FROM office_delivery_day ORDER BY unit_id, day"));
+        let kept = counters().await.unwrap();
+        assert_eq!(kept.iter().map(|r| r.2).sum::<i64>(), 3, "three deliveries counted when sent: {kept:?}");
+        office::exchange::rebuild_delivery_days(&app.db).await.unwrap();
+        assert_eq!(counters().await.unwrap(), kept);
+        // 水务局 still waits, in time today; sent ten days ago it would be overdue (特急 or not).
+        let overdue = |from_days: i64| {
+            let state = app.state.clone();
+            async move {
+                let now = platform::db::now();
+                let rows = office::exchange::stats(&state, now - from_days * 86_400, now + 86_400).await.unwrap();
+                rows.iter().find(|x| x.unit == "冰城市水务局").map(|x| x.overdue)
+            }
+        };
+        assert_eq!(overdue(1).await, Some(0));
+        app.db.execute(platform::db::sql("UPDATE office_delivery SET sent_at = sent_at - 864000 WHERE state = 'pending'")).await.unwrap();
+        assert_eq!(overdue(30).await, Some(1));
         // The back office pages render for each side.
         let mut b = app.signed_in("clerk_kjj").await;
         let page = b.get(&format!("/admin/office/deliveries/{to_kjj}")).await;
