@@ -19,5 +19,8 @@ SELECT unit_id, sent_at - ((sent_at + 28800) % 86400), COUNT(*),
 FROM office_delivery
 GROUP BY unit_id, sent_at - ((sent_at + 28800) % 86400);
 
--- Documents sent in a period, per sending unit, read from the index alone.
+-- Documents sent in a period, per sending unit, and the deliveries waiting in a period, per unit,
+-- counted from an index alone.
 CREATE INDEX office_document_sent ON office_document (sent_at, org_id);
+DROP INDEX office_delivery_waiting;
+CREATE INDEX office_delivery_waiting ON office_delivery (state, sent_at, unit_id);

@@ -856,7 +856,7 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
         signed_seconds: i64,
     }
     #[derive(sqlx::FromRow)]
-    struct Overdue {
+    struct UnitCount {
         unit_id: i64,
         n: i64,
     }
@@ -868,7 +868,7 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
     let db = &state.db;
     let orgs = accounts::list_orgs(db).await?;
     // A year is a million deliveries: received and signed are read from the day counters, the
-    // overdue ones counted by the database against each urgency's cutoff day.
+    // overdue ones counted by the database against each urgency's first day still in time.
     // Received and signed come from the per-day counters; a period starts and ends on Beijing
     // days (what the statistics forms ask for).
     let received: Vec<Received> = db
@@ -880,36 +880,43 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
             .bind(domain::beijing_day(to - 1) + 86_400),
         )
         .await?;
-    // Overdue waiting deliveries, counted in the database: for each urgency, the first sent day
-    // not yet overdue today is found on the working-day calendar, and the earlier ones counted.
+    // Overdue waiting deliveries: all those waiting in the period (counted from an index alone)
+    // less those still in time — sent on or after their urgency's first day not yet overdue,
+    // found on the working-day calendar; only the last few days' deliveries are read for that.
     let cal = platform::calendar::load(db).await?;
     let today = platform::calendar::today();
     let cutoff = |days: u32| {
         let first = domain::first_day_not_overdue(today, days, |d, n| cal.add_workdays(d, n));
         platform::parse_date(&platform::calendar::date_text(first)).unwrap_or(to)
     };
+    let waiting: Vec<UnitCount> = db
+        .fetch_all(
+            sql("SELECT unit_id, COUNT(*) AS n FROM office_delivery WHERE state = 'pending' AND sent_at >= $1 AND sent_at < $2 GROUP BY unit_id")
+                .bind(from)
+                .bind(to),
+        )
+        .await?;
     let named: Vec<&str> = domain::URGENCY.iter().map(|(u, _)| *u).filter(|u| !u.is_empty()).collect();
+    let cutoffs: Vec<i64> = named.iter().map(|u| cutoff(domain::sign_for_days(u))).collect();
+    let ordinary = cutoff(domain::sign_for_days(""));
+    let earliest = cutoffs.iter().copied().chain([ordinary]).min().unwrap_or(to).max(from);
     let mut q =
         sql("SELECT x.unit_id, COUNT(*) AS n FROM office_delivery x JOIN office_document d ON d.id = x.document_id \
                      WHERE x.state = 'pending' AND x.sent_at >= ")
-        .push_bind(from)
+        .push_bind(earliest)
         .push(" AND x.sent_at < ")
         .push_bind(to)
         .push(" AND (");
-    for u in &named {
-        q = q
-            .push("(d.urgency = ")
-            .push_bind(*u)
-            .push(" AND x.sent_at < ")
-            .push_bind(cutoff(domain::sign_for_days(u)))
-            .push(") OR ");
+    for (u, c) in named.iter().zip(&cutoffs) {
+        q = q.push("(d.urgency = ").push_bind(*u).push(" AND x.sent_at >= ").push_bind(*c).push(") OR ");
     }
     q = q.push("(d.urgency NOT IN (");
     for (i, u) in named.iter().enumerate() {
         q = q.push(if i == 0 { "" } else { ", " }).push_bind(*u);
     }
-    q = q.push(") AND x.sent_at < ").push_bind(cutoff(domain::sign_for_days(""))).push(")) GROUP BY x.unit_id");
-    let overdue: Vec<Overdue> = db.fetch_all(q).await?;
+    q = q.push(") AND x.sent_at >= ").push_bind(ordinary).push(")) GROUP BY x.unit_id");
+    let in_time: std::collections::HashMap<i64, i64> =
+        db.fetch_all::<UnitCount>(q).await?.into_iter().map(|o| (o.unit_id, o.n)).collect();
     let sent: Vec<Sent> = db
         .fetch_all(sql("SELECT org_id, COUNT(*) AS n FROM office_document WHERE sent_at >= $1 AND sent_at < $2 GROUP BY org_id").bind(from).bind(to))
         .await?;
@@ -930,8 +937,11 @@ pub async fn stats(state: &AppState, from: i64, to: i64) -> Result<Vec<UnitStats
         u.signed = r.signed;
         u.mean_hours = domain::SignForTimes { signed: r.signed, total_seconds: r.signed_seconds }.mean_hours();
     }
-    for o in &overdue {
-        row(&mut by_unit, &orgs, o.unit_id).overdue = o.n;
+    for w in &waiting {
+        let overdue = w.n - in_time.get(&w.unit_id).copied().unwrap_or(0);
+        if overdue > 0 {
+            row(&mut by_unit, &orgs, w.unit_id).overdue = overdue;
+        }
     }
     Ok(by_unit.into_values().collect())
 }

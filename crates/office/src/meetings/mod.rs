@@ -512,11 +512,10 @@ pub async fn add_material(
     if m.state() == State::Cancelled {
         return Err(AppError::Conflict("会议已取消，不能再上传材料".into()));
     }
-    let name: String =
-        name.rsplit(['/', '\\']).next().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(100).collect();
-    if name.is_empty() || bytes.is_empty() {
+    if name.trim().is_empty() || bytes.is_empty() {
         return Err(AppError::invalid("material", "请选择要上传的会议材料"));
     }
+    let name = platform::web::extract::clean_file_name(name.trim());
     let mime =
         MATERIAL_RULES.check(&name, bytes).map_err(|e| AppError::invalid("material", e.replace("附件", "材料")))?;
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();

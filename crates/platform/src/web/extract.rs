@@ -213,8 +213,9 @@ fn incomplete(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
-/// The file name as sent, made safe to show and store.
-fn clean_file_name(sent: &str) -> String {
+/// A file name as a client sent it, made safe to show and store: path parts removed, control
+/// characters dropped, at most 100 characters; `附件` when nothing is left.
+pub fn clean_file_name(sent: &str) -> String {
     let base: String =
         sent.rsplit(['/', '\\']).next().unwrap_or("").chars().filter(|c| !c.is_control()).take(100).collect();
     if base.is_empty() { "附件".into() } else { base }
