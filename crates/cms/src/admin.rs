@@ -1007,7 +1007,8 @@ async fn unplace_submit(
     Ok(see_other(&format!("/admin/cms/articles/{id}?ok=removed")))
 }
 
-/// Attachment upload. The form posts multipart with the CSRF token in the query string.
+/// Attachment upload (multipart; the form sends its `_csrf` field first, where the CSRF check reads
+/// it without buffering the file).
 async fn upload(
     State(state): State<AppState>,
     Extension(cms): Ext,
