@@ -3,3 +3,6 @@
 
 ALTER TABLE interview_message ADD COLUMN photo TEXT NOT NULL DEFAULT '';
 ALTER TABLE interview_message ADD COLUMN photo_alt TEXT NOT NULL DEFAULT '';
+
+-- A photo is served only while a shown message carries it: that lookup, over the photos alone.
+CREATE INDEX interview_message_photo ON interview_message (photo) WHERE photo <> '';
