@@ -337,14 +337,7 @@ async fn roster_view(
     }
     let prev_month = platform::calendar::date_text(first - time::Duration::days(1))[..7].to_owned();
     let today = super::today();
-    let mine: Vec<super::Shift> = state
-        .db
-        .fetch_all(
-            platform::db::sql("SELECT * FROM office_duty_shift WHERE user_id = $1 AND day >= $2 ORDER BY day LIMIT 6")
-                .bind(auth.user.id)
-                .bind(today.as_str()),
-        )
-        .await?;
+    let mine = super::upcoming_shifts(&state.db, auth.user.id, 6).await?;
     let swaps: Vec<Value> = super::swaps::list(&state.db, 30)
         .await?
         .iter()

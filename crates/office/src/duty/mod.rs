@@ -113,6 +113,18 @@ pub fn may_read(auth: &Auth) -> bool {
     auth.holds_anywhere(Perm::DutyManage) || auth.holds_anywhere(Perm::OfficeExchange)
 }
 
+/// A person's next duties, from today.
+pub async fn upcoming_shifts(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Shift>, AppError> {
+    Ok(db
+        .fetch_all(
+            sql("SELECT * FROM office_duty_shift WHERE user_id = $1 AND day >= $2 ORDER BY day LIMIT $3")
+                .bind(user_id)
+                .bind(today())
+                .bind(limit),
+        )
+        .await?)
+}
+
 pub async fn shifts(db: &Db, from: &str, to: &str) -> Result<Vec<Shift>, AppError> {
     Ok(db
         .fetch_all(

@@ -183,25 +183,33 @@ async fn import(
         return refuse("file", "请选择要导入的表格文件（xlsx 或 CSV）".into());
     };
     let name = file.name.clone();
-    let read = tokio::task::spawn_blocking(move || -> Result<Vec<super::import::ImportItem>, String> {
+    // A row that cannot be read is reported with the refused ones; it never stops the others.
+    type Read = (Vec<super::import::ImportItem>, Vec<super::import::Problem>);
+    let read = tokio::task::spawn_blocking(move || -> Result<Read, String> {
         let table = tables::open_bytes(&file.name, file.bytes)?;
         let at = super::import::columns(&table.headers)?;
-        let mut items = Vec::new();
+        let (mut items, mut unreadable) = (Vec::new(), Vec::new());
         for (row, cells) in table {
-            let cells = cells.map_err(|e| format!("第 {row} 行：{e}"))?;
-            items.extend(super::import::item(&at, row, &cells));
+            match cells {
+                Ok(cells) => items.extend(super::import::item(&at, row, &cells)),
+                Err(reason) => unreadable.push(super::import::Problem { row, number: String::new(), reason }),
+            }
         }
-        Ok(items)
+        Ok((items, unreadable))
     })
     .await
     .map_err(|e| AppError::Internal(format!("读取表格失败: {e}")))?;
-    let items = match read {
-        Ok(items) => items,
+    let (items, unreadable) = match read {
+        Ok(read) => read,
         Err(e) => return refuse("file", format!("「{name}」{e}")),
     };
     let input = super::import::ImportInput { kind: form.kind.clone(), session: form.session.clone(), items };
     match super::import::import(&state, &ctx, &staff, &input).await {
-        Ok(report) => import_view(&state, &ctx, &form, BTreeMap::new(), StatusCode::OK, sv(&report)),
+        Ok(mut report) => {
+            report.rejected.extend(unreadable);
+            report.rejected.sort_by_key(|p| p.row);
+            import_view(&state, &ctx, &form, BTreeMap::new(), StatusCode::OK, sv(&report))
+        }
         Err(e) => {
             let (status, errors) = form_errors(e)?;
             import_view(&state, &ctx, &form, errors, status, Value::UNDEFINED)
