@@ -135,6 +135,11 @@ fn source_input(pairs: &[(String, String)]) -> SourceInput {
         schedule_days: get("schedule_days"),
         schedule_time: get("schedule_time"),
         watch_dir: get("watch_dir"),
+        // Blank is 0; anything but a whole number is refused by the check (as -1).
+        priority: match get("priority").trim() {
+            "" => 0,
+            p => p.parse().unwrap_or(-1),
+        },
         mapping,
     }
 }
@@ -161,6 +166,7 @@ fn type_label(t: FieldType) -> &'static str {
         FieldType::Date => "日期",
         FieldType::Decimal => "数字",
         FieldType::CreditCode => "统一社会信用代码",
+        FieldType::IdNumber => "公民身份号码",
         FieldType::Phone => "电话",
         FieldType::Code(_) => "代码",
     }
@@ -186,6 +192,7 @@ async fn source_view(
             schedule_days: s.schedule_days.clone(),
             schedule_time: s.schedule_time.clone(),
             watch_dir: s.watch_dir.clone(),
+            priority: s.priority,
             mapping: Some(s.mapping()),
         },
     };

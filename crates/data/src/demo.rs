@@ -330,6 +330,7 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
         }
     }
     lines.push(load_monitoring(db, demo, scj).await?);
+    lines.extend(load_population(state, demo, &data_dir).await?);
     lines.push(
         "信息资源：数据开放目录 5 个数据集（4 个已开放，1 个草稿），CKAN 接口 /api/3/action/package_search".into(),
     );
@@ -428,6 +429,194 @@ async fn load_monitoring(db: &platform::db::Db, demo: &DemoSetup, org: i64) -> a
         monitor::ingest(db, &station, &points, now).await?;
     }
     Ok(format!("信息资源：动态监测 4 个站点，{days} 天的小时数据 {total} 个（含缺测时段）—— /shuju/jiance/"))
+}
+
+/// A valid 公民身份号码 for person `n`: a district of the city, a birth date, a sequence whose
+/// parity is the sex, and the GB 11643 check character.
+fn id_number(n: u32, g: &mut Lcg) -> String {
+    let area = AREAS[(n as usize * 7 + 3) % AREAS.len()].0;
+    let year = 1935 + g.next() % 90;
+    let month = 1 + g.next() % 12;
+    let day = 1 + g.next() % 28;
+    let first17 = format!("{area}{year}{month:02}{day:02}{:03}", n % 1000);
+    let check = platform::codes::id_check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
+}
+
+/// One department's export for the population database.
+pub struct DepartmentFile {
+    pub org: &'static str,
+    pub name: &'static str,
+    pub priority: i64,
+    pub folder: &'static str,
+    pub file: &'static str,
+    pub csv: String,
+}
+
+/// The four departments' exports over `people` people: 公安 registers everyone; 卫健, 人社 and 民政
+/// know some of them and disagree now and then as real registers do (a 婚姻状况 the household
+/// register has not caught up with, a name typed with another character, a newer phone or address),
+/// and each sends its own columns besides the shared ones. A few rows carry a mistyped ID number.
+pub fn population_files(people: u32) -> Vec<DepartmentFile> {
+    let mut g = Lcg(20_261_207);
+    let ids: Vec<String> = (0..people).map(|n| id_number(n, &mut g)).collect();
+    let name = |g: &mut Lcg| format!("{}{}", g.pick(&SURNAMES), g.pick(&GIVEN));
+    let names: Vec<String> = (0..people).map(|_| name(&mut g)).collect();
+    let marital = ["未婚", "已婚", "已婚", "已婚", "丧偶", "离婚"];
+    let mut police =
+        String::from("公民身份号码,姓名,性别,民族,户籍地,户别,婚姻状况,现住址,户号,与户主关系,户籍登记日期\n");
+    let mut health = String::from("身份证号,姓名,婚姻状况,联系电话,生育子女数,随访日期,签约家庭医生\n");
+    let mut welfare = String::from("身份证号码,姓名,现住址,救助类别,低保证号,核定日期\n");
+    let mut insurance = String::from("证件号码,姓名,联系电话,文化程度,参保状态,参保日期,缴费档次\n");
+    let education = ["小学", "初中", "高中", "中专", "大专", "大学本科", "研究生"];
+    for n in 0..people {
+        let i = n as usize;
+        let mut id = ids[i].clone();
+        if n % 997 == 500 {
+            // A mistyped check character: the row is rejected and reported.
+            let last = id.pop().unwrap_or('0');
+            id.push(if last == '1' { '2' } else { '1' });
+        }
+        let area = crate::domain::label(&AREAS, &ids[i][..6]);
+        let sex = if (ids[i].as_bytes()[16] - b'0') % 2 == 1 { "男" } else { "女" };
+        let m = *g.pick(&marital);
+        let address = format!(
+            "{area}{}{}号{}单元{}室",
+            g.pick(&STREETS),
+            1 + g.next() % 300,
+            1 + g.next() % 6,
+            101 + g.next() % 1500
+        );
+        police.push_str(&format!(
+            "{id},{},{sex},{},{area},{},{m},{address},{:09},{},{}\n",
+            names[i],
+            if n % 19 == 0 { "满族" } else { "汉族" },
+            if n % 23 == 0 { "集体户" } else { "家庭户" },
+            100_000 + n / 3,
+            ["户主", "配偶", "子女"][i % 3],
+            format_args!("{}-{:02}-{:02}", 1990 + n % 35, 1 + n % 12, 1 + n % 28),
+        ));
+        if n % 5 < 2 {
+            // 卫健: now and then a marriage the household register does not show yet.
+            let m2 = if n % 47 == 0 { if m == "已婚" { "离婚" } else { "已婚" } } else { m };
+            health.push_str(&format!(
+                "{},{},{m2},1{}{:09},{},{},{}\n",
+                ids[i],
+                names[i],
+                [3, 5, 8][i % 3],
+                g.next() % 1_000_000_000,
+                g.next() % 3,
+                format_args!("2026-{:02}-{:02}", 1 + n % 11, 1 + n % 28),
+                if n % 2 == 0 { "是" } else { "否" },
+            ));
+        }
+        if n % 10 == 3 {
+            // 民政: a name typed with another character now and then; a newer address.
+            let typed = match names[i].chars().next() {
+                Some(surname) if n % 30 == 3 => format!("{surname}玮"),
+                _ => names[i].clone(),
+            };
+            welfare.push_str(&format!(
+                "{},{typed},{area}{}{}号,{},{}{:06},2026-{:02}-15\n",
+                ids[i],
+                g.pick(&STREETS),
+                1 + g.next() % 300,
+                ["城市低保", "农村低保", "特困供养", "临时救助"][i % 4],
+                "哈低保",
+                n,
+                1 + n % 11,
+            ));
+        }
+        if n % 10 >= 7 {
+            insurance.push_str(&format!(
+                "{},{},1{}{:09},{},{},{},{}\n",
+                ids[i],
+                names[i],
+                [3, 5, 8][i % 3],
+                g.next() % 1_000_000_000,
+                g.pick(&education),
+                if n % 13 == 0 { "暂停缴费" } else { "正常参保" },
+                format_args!("{}-{:02}-01", 2010 + n % 16, 1 + n % 12),
+                ["一档", "二档", "三档"][i % 3],
+            ));
+        }
+    }
+    vec![
+        DepartmentFile {
+            org: "gaj",
+            name: "公安局常住人口（户籍）",
+            priority: 90,
+            folder: "gaj",
+            file: "常住人口.csv",
+            csv: police,
+        },
+        DepartmentFile {
+            org: "rsj",
+            name: "人社局城乡居民养老保险参保人员",
+            priority: 60,
+            folder: "rsj",
+            file: "参保人员.csv",
+            csv: insurance,
+        },
+        DepartmentFile {
+            org: "wjw",
+            name: "卫健委计划生育和家庭医生签约",
+            priority: 50,
+            folder: "wjw",
+            file: "计生签约.csv",
+            csv: health,
+        },
+        DepartmentFile {
+            org: "mzj",
+            name: "民政局社会救助对象",
+            priority: 40,
+            folder: "mzj",
+            file: "救助对象.csv",
+            csv: welfare,
+        },
+    ]
+}
+
+/// The population database: each department's file imported through its own source, police first.
+async fn load_population(
+    state: &AppState,
+    demo: &DemoSetup,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Vec<String>> {
+    let people = demo.size("people");
+    if people == 0 {
+        return Ok(Vec::new());
+    }
+    let db = &state.db;
+    let now = platform::db::now();
+    let mut report = Vec::new();
+    for f in population_files(people) {
+        let Some(org) = demo.org(f.org) else { continue };
+        let folder = data_dir.join("exchange").join(f.folder);
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(folder.join(f.file), f.csv.as_bytes())?;
+        let id: platform::db::Scalar<i64> = db
+            .fetch_one(
+                sql("INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at, priority) \
+                     VALUES ($1, $2, 'population', '[]', '', '', $3, 'siteadmin', $4, $4, $5) RETURNING id")
+                .bind(org)
+                .bind(f.name)
+                .bind(folder.to_string_lossy().into_owned())
+                .bind(now)
+                .bind(f.priority),
+            )
+            .await?;
+        let source = import::source(db, id.0).await?.ok_or_else(|| anyhow::anyhow!("数据源未保存"))?;
+        if let Some(r) = import::run_watched(db, &state.audit_key, &source).await.map_err(anyhow::Error::msg)? {
+            report.push(format!("{} {} 行（拒绝 {}）", f.name, r.total, r.rejected));
+        }
+    }
+    let total = crate::population::store::total(db).await?;
+    let open = crate::population::store::open_conflicts(db, 1).await?.1;
+    Ok(vec![format!(
+        "信息资源：人口资源库合并 {total} 人（{}），{open} 处婚姻状况不一致待人工裁决；账号 renkou（核查员）、renkou_cx（查询员）",
+        report.join("；")
+    )])
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ pub static FIELDS: [FieldSpec; 12] = [
     },
 ];
 
-pub static SCHEMA: Schema = Schema { fields: &FIELDS, key: "credit_code" };
+pub static SCHEMA: Schema = Schema { fields: &FIELDS, key: "credit_code", keeps_other_columns: false };
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Enterprise {

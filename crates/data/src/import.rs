@@ -20,20 +20,23 @@ use tables::Table;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Enterprise,
+    Population,
 }
 
 impl Target {
-    pub const ALL: [Target; 1] = [Target::Enterprise];
+    pub const ALL: [Target; 2] = [Target::Enterprise, Target::Population];
 
     pub fn code(self) -> &'static str {
         match self {
             Target::Enterprise => "enterprise",
+            Target::Population => "population",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Target::Enterprise => "企业名录",
+            Target::Population => "人口资源库",
         }
     }
 
@@ -44,18 +47,27 @@ impl Target {
     pub fn schema(self) -> &'static Schema {
         match self {
             Target::Enterprise => &crate::enterprise::SCHEMA,
+            Target::Population => &crate::population::SCHEMA,
         }
     }
 
-    async fn existing(self, tx: &mut platform::db::Tx, keys: &[&str]) -> DbResult<HashMap<String, String>> {
+    /// The digests stored for these keys (by this source, where the target merges several).
+    async fn existing(
+        self,
+        tx: &mut platform::db::Tx,
+        keys: &[&str],
+        source_id: i64,
+    ) -> DbResult<HashMap<String, String>> {
         match self {
             Target::Enterprise => crate::enterprise::existing_hashes(tx, keys).await,
+            Target::Population => crate::population::store::existing_hashes(tx, keys, source_id).await,
         }
     }
 
-    async fn write(self, tx: &mut platform::db::Tx, records: &[&Record], source_id: i64, now: i64) -> DbResult<()> {
+    async fn write(self, tx: &mut platform::db::Tx, records: &[&Record], source: &Source, now: i64) -> DbResult<()> {
         match self {
-            Target::Enterprise => crate::enterprise::upsert(tx, records, source_id, now).await,
+            Target::Enterprise => crate::enterprise::upsert(tx, records, source.id, now).await,
+            Target::Population => crate::population::store::merge(tx, records, source, now).await,
         }
     }
 }
@@ -70,6 +82,9 @@ pub struct Source {
     pub schedule_days: String,
     pub schedule_time: String,
     pub watch_dir: String,
+    /// Where several sources fill one record (the population database), a field ruled 来源优先
+    /// takes the value of the source with the higher number.
+    pub priority: i64,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -144,7 +159,7 @@ pub struct SourceInput {
     /// 数据源名称
     #[serde(default)]
     pub name: String,
-    /// 目标：enterprise（企业名录）
+    /// 目标：enterprise（企业名录）、population（人口资源库）
     #[serde(default)]
     pub target: String,
     /// 所属单位代码
@@ -159,6 +174,9 @@ pub struct SourceInput {
     /// 定时运行时读取的服务器目录
     #[serde(default)]
     pub watch_dir: String,
+    /// 来源优先级（0–99，人口资源库中“来源优先”的字段取数值大的来源的值）
+    #[serde(default)]
+    pub priority: i64,
     /// 字段对照（不填则按列名自动对照）
     #[serde(default)]
     pub mapping: Option<Mapping>,
@@ -336,7 +354,7 @@ async fn apply(
     let mut s = Summary::default();
     let now = platform::db::now();
     while let Some(mut chunk) = rx_chunks.recv().await {
-        flush(&mut tx, target, &mut chunk.records, &mut s, source.id, now, dry_run).await.map_err(db_err)?;
+        flush(&mut tx, target, &mut chunk.records, &mut s, source, now, dry_run).await.map_err(db_err)?;
         set_progress(run_id, Some(chunk.read));
         on_rows(chunk.read);
     }
@@ -428,7 +446,7 @@ async fn flush(
     target: Target,
     batch: &mut Vec<Record>,
     s: &mut Summary,
-    source_id: i64,
+    source: &Source,
     now: i64,
     dry_run: bool,
 ) -> DbResult<()> {
@@ -437,7 +455,7 @@ async fn flush(
     }
     let schema = target.schema();
     let keys: Vec<&str> = batch.iter().map(|r| r.key(schema)).collect();
-    let stored = target.existing(tx, &keys).await?;
+    let stored = target.existing(tx, &keys, source.id).await?;
     let mut changed: Vec<&Record> = Vec::new();
     for r in batch.iter() {
         match stored.get(r.key(schema)) {
@@ -453,7 +471,7 @@ async fn flush(
         }
     }
     if !dry_run {
-        target.write(tx, &changed, source_id, now).await?;
+        target.write(tx, &changed, source, now).await?;
     }
     batch.clear();
     Ok(())

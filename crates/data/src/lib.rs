@@ -3,13 +3,15 @@
 //! rejected row; idempotent upserts by key; scheduled runs from a watched folder), the enterprise
 //! directory it fills, and the open-data catalogue with versioned resources, DCAT-AP and a
 //! read-only CKAN-compatible API, and the monitoring time series (动态监测) with rollups, AQI and
-//! public charts.
+//! public charts, and the restricted population database (人口资源库) it merges departments'
+//! files into.
 //!
 //! Layout: `domain` (pure: code tables, dataset names, schedules, run states), `mapping` (pure:
 //! schemas, field mappings, row checking, record digests), `table` (reading files), `import` (runs
 //! and their storage), `enterprise` (the directory: import target, pages, search), `catalogue`
 //! (datasets, resources, versions, CKAN packages and DCAT), `ckan` (the Action API), `ops`
-//! (operations shared by the back office and the API), `admin`, `api`, `public`, `demo`.
+//! (operations shared by the back office and the API), `population` (its own domain, store, ops
+//! and pages), `admin`, `api`, `public`, `demo`.
 
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ pub mod import;
 pub mod mapping;
 pub mod monitor;
 pub mod ops;
+pub mod population;
 pub mod public;
 
 /// The module; it holds the search index the directory's name search asks.
@@ -50,7 +53,9 @@ impl platform::module::Module for Data {
     }
 
     fn templates(&self) -> Vec<(&'static str, &'static str)> {
-        admin::templates()
+        let mut t = admin::templates();
+        t.extend(population::admin::templates());
+        t
     }
 
     fn nav(&self) -> Vec<NavItem> {
@@ -59,6 +64,18 @@ impl platform::module::Module for Data {
             item("/admin/data/sources", "数据导入"),
             item("/admin/data/datasets", "数据开放"),
             item("/admin/data/stations", "动态监测"),
+            NavItem {
+                section: "信息资源",
+                href: "/admin/data/population",
+                label: "人口资源库",
+                perm: Some(Perm::PopulationQuery),
+            },
+            NavItem {
+                section: "信息资源",
+                href: "/admin/data/population/stats",
+                label: "人口统计",
+                perm: Some(Perm::PopulationQuery),
+            },
         ]
     }
 
@@ -67,11 +84,13 @@ impl platform::module::Module for Data {
     }
 
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
-        api::routes()
+        let mut r = api::routes();
+        r.extend(population::api::routes());
+        r
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes()
+        admin::routes().merge(population::admin::routes())
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {

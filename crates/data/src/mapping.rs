@@ -22,6 +22,8 @@ pub enum FieldType {
     Decimal,
     /// 统一社会信用代码 (GB 32100, with its check character).
     CreditCode,
+    /// 公民身份号码 (GB 11643, 18 characters with its check character), stored upper-case.
+    IdNumber,
     /// A phone number (mobile or landline).
     Phone,
     /// One code of a table; the code or its label may be typed.
@@ -46,6 +48,9 @@ pub struct FieldSpec {
 pub struct Schema {
     pub fields: &'static [FieldSpec],
     pub key: &'static str,
+    /// The file's columns no field maps are kept with the record (a department's own fields —
+    /// the population database keeps hundreds) instead of being ignored.
+    pub keeps_other_columns: bool,
 }
 
 impl Schema {
@@ -134,7 +139,17 @@ impl Mapping {
             .iter()
             .map(|f| self.0.iter().find(|c| c.field == f.key).map(|c| c.lookup.clone()).unwrap_or_default())
             .collect();
-        Ok(Bound { schema, columns, lookups, headers: headers.to_vec() })
+        let others = if schema.keeps_other_columns {
+            headers
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| !h.trim().is_empty() && !columns.contains(&Some(*i)))
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Bound { schema, columns, lookups, headers: headers.to_vec(), others })
     }
 
     /// Checks a mapping as an administrator saved it: known fields, each at most once.
@@ -170,12 +185,16 @@ pub struct Bound {
     columns: Vec<Option<usize>>,
     lookups: Vec<BTreeMap<String, String>>,
     headers: Vec<String>,
+    /// The columns kept besides the fields (see [`Schema::keeps_other_columns`]).
+    others: Vec<usize>,
 }
 
-/// A row made ready to store: values in schema order, and their digest.
+/// A row made ready to store: values in schema order, the other columns kept (a JSON object of
+/// heading → value, empty when the schema keeps none), and their digest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     pub values: Vec<String>,
+    pub others: String,
     pub hash: String,
 }
 
@@ -205,8 +224,29 @@ impl Bound {
         if !rejects.is_empty() {
             return Err(rejects);
         }
-        let hash = digest(&values);
-        Ok(Record { values, hash })
+        let others = self.others_of(cells);
+        let mut hash_input = values.clone();
+        if !others.is_empty() {
+            hash_input.push(others.clone());
+        }
+        let hash = digest(&hash_input);
+        Ok(Record { values, others, hash })
+    }
+
+    /// The kept other columns of a row as a JSON object (empty cells left out); "" when none.
+    fn others_of(&self, cells: &[String]) -> String {
+        if self.others.is_empty() {
+            return String::new();
+        }
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .others
+            .iter()
+            .filter_map(|&i| {
+                let v = cells.get(i).map_or("", |s| s.trim());
+                (!v.is_empty()).then(|| (self.headers[i].trim().to_owned(), serde_json::Value::from(v)))
+            })
+            .collect();
+        serde_json::to_string(&map).unwrap_or_default()
     }
 }
 
@@ -259,6 +299,14 @@ pub fn normalise(f: &FieldSpec, raw: &str) -> Result<String, String> {
             match platform::codes::check_org_code(&s) {
                 None => Ok(s),
                 Some(e) => Err(e),
+            }
+        }
+        FieldType::IdNumber => {
+            let s = raw.to_ascii_uppercase();
+            if platform::codes::valid_id_number(&s) {
+                Ok(s)
+            } else {
+                Err(format!("“{}”不是有效的 18 位公民身份号码（校验位不符或日期无效）", f.label))
             }
         }
         FieldType::Phone => {
@@ -330,7 +378,7 @@ mod tests {
             key: "money", label: "资本", ty: FieldType::Decimal, required: false, public: false, aliases: &[]
         },
     ];
-    static SCHEMA: Schema = Schema { fields: &FIELDS, key: "code" };
+    static SCHEMA: Schema = Schema { fields: &FIELDS, key: "code", keeps_other_columns: false };
 
     fn code(n: u32) -> String {
         let first17 = format!("91230102MA{n:07}");

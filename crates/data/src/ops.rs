@@ -44,6 +44,9 @@ fn check_source(input: &SourceInput, orgs: &[OrgUnit], auth: &Auth) -> Result<(T
     if let Err(e) = crate::domain::check_schedule(&input.schedule_days, &input.schedule_time) {
         errs.push(platform::web::error::FieldError::new("schedule_time", e));
     }
+    if !(0..=99).contains(&input.priority) {
+        errs.push(platform::web::error::FieldError::new("priority", "来源优先级应为 0 到 99 之间的整数"));
+    }
     if !input.schedule_days.trim().is_empty() && input.watch_dir.trim().is_empty() {
         errs.push(platform::web::error::FieldError::new("watch_dir", "定时运行需要填写服务器上存放文件的目录"));
     }
@@ -73,8 +76,8 @@ pub async fn create_source(state: &AppState, ctx: &Ctx, auth: &Auth, input: &Sou
         .db
         .fetch_one(
             platform::db::sql(
-                "INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                "INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at, priority) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
             )
             .bind(org_id)
             .bind(input.name.trim().to_owned())
@@ -84,7 +87,8 @@ pub async fn create_source(state: &AppState, ctx: &Ctx, auth: &Auth, input: &Sou
             .bind(input.schedule_time.trim().to_owned())
             .bind(input.watch_dir.trim().to_owned())
             .bind(auth.user.username.clone())
-            .bind(now),
+            .bind(now)
+            .bind(input.priority),
         )
         .await?;
     state
@@ -113,7 +117,7 @@ pub async fn save_source(
         .db
         .execute(
             platform::db::sql(
-                "UPDATE data_source SET org_id = $1, name = $2, mapping = $3, schedule_days = $4, schedule_time = $5, watch_dir = $6, updated_at = $7 WHERE id = $8",
+                "UPDATE data_source SET org_id = $1, name = $2, mapping = $3, schedule_days = $4, schedule_time = $5, watch_dir = $6, updated_at = $7, priority = $9 WHERE id = $8",
             )
             .bind(org_id)
             .bind(input.name.trim().to_owned())
@@ -122,7 +126,8 @@ pub async fn save_source(
             .bind(input.schedule_time.trim().to_owned())
             .bind(input.watch_dir.trim().to_owned())
             .bind(platform::db::now())
-            .bind(id),
+            .bind(id)
+            .bind(input.priority),
         )
         .await?;
     state

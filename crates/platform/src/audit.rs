@@ -276,6 +276,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("camera_point", "视频点位"),
     ("library", "文库"),
     ("demo", "演示数据"),
+    ("population", "人口信息"),
 ];
 
 /// What an action code's second part does, in Chinese.
@@ -380,6 +381,10 @@ const VERBS: &[(&str, &str)] = &[
     ("swap_request", "申请调班"),
     ("swap_approve", "批准调班"),
     ("swap_reject", "不同意调班"),
+    ("query", "查询"),
+    ("reveal", "显示完整信息"),
+    ("statistics", "统计查询"),
+    ("resolve", "裁决冲突"),
 ];
 
 /// The Chinese label of an action code (`article.submit` → 信息·提交审核). The audit safety net

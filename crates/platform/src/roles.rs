@@ -26,10 +26,16 @@ pub enum Role {
     OfficeStaff,
     /// 人大代表 / 政协委员: sees and rates only their own suggestions and proposals.
     Deputy,
+    /// 人口信息查询员: queries the population database (masked) and its statistics, stating a
+    /// purpose each time.
+    PopulationClerk,
+    /// 人口信息核查员: as the clerk, may see the fields granted to this role in full (each unmasking
+    /// audited) and decides the conflicts between departments' values.
+    PopulationOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 12] = [
         Role::Sysadmin,
         Role::Secadmin,
         Role::Auditor,
@@ -40,6 +46,8 @@ impl Role {
         Role::Leader,
         Role::OfficeStaff,
         Role::Deputy,
+        Role::PopulationClerk,
+        Role::PopulationOfficer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -54,6 +62,8 @@ impl Role {
             Role::Leader => "leader",
             Role::OfficeStaff => "office_staff",
             Role::Deputy => "deputy",
+            Role::PopulationClerk => "population_clerk",
+            Role::PopulationOfficer => "population_officer",
         }
     }
 
@@ -74,6 +84,8 @@ impl Role {
             Role::Leader => "领导",
             Role::OfficeStaff => "办公厅（室）督查信息",
             Role::Deputy => "人大代表 / 政协委员",
+            Role::PopulationClerk => "人口信息查询员",
+            Role::PopulationOfficer => "人口信息核查员",
         }
     }
 
@@ -85,7 +97,9 @@ impl Role {
     /// The three administrators act platform-wide; every other role may be scoped.
     pub fn allowed_scopes(self) -> &'static [ScopeKind] {
         // A deputy's reach is their own items, decided per item; the office's is the whole session.
-        if self.is_admin_triad() || matches!(self, Role::Deputy | Role::OfficeStaff) {
+        if self.is_admin_triad()
+            || matches!(self, Role::Deputy | Role::OfficeStaff | Role::PopulationClerk | Role::PopulationOfficer)
+        {
             &[ScopeKind::Global]
         } else {
             &[ScopeKind::Global, ScopeKind::Site, ScopeKind::Channel, ScopeKind::Org]
@@ -121,6 +135,8 @@ impl Role {
             Role::Leader => &[LeaderInstruct, ContentStats, OfficeSignOff, Supervise],
             Role::OfficeStaff => &[ProposalManage, InfoAdopt, DutyManage],
             Role::Deputy => &[ProposalRate],
+            Role::PopulationClerk => &[PopulationQuery],
+            Role::PopulationOfficer => &[PopulationQuery, PopulationResolve],
         }
     }
 }
@@ -177,6 +193,10 @@ pub enum Perm {
     /// 供求信息: moderate the portal's listings, set the boards' rules, read their statistics
     /// (held on the portal site).
     ListingModerate,
+    /// 人口资源库: masked queries and suppressed statistics, each with a stated purpose (global).
+    PopulationQuery,
+    /// 人口资源库: decide the conflicts between departments' values (global).
+    PopulationResolve,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

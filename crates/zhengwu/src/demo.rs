@@ -45,6 +45,8 @@ pub struct Sizes {
     pub proposals: u32,
     /// Enterprises in the registry file the demo imports (信息资源共享).
     pub enterprises: u32,
+    /// People in the departments' files the demo's population database merges (人口资源库).
+    pub people: u32,
     /// Days of hourly monitoring history (动态监测).
     pub monitor_days: u32,
     /// Page views over the past months replayed into the access statistics (访问统计).
@@ -84,6 +86,7 @@ pub async fn load(
             ("office_documents", sizes.office_documents),
             ("proposals", sizes.proposals),
             ("enterprises", sizes.enterprises),
+            ("people", sizes.people),
             ("monitor_days", sizes.monitor_days),
             ("visits", sizes.visits),
             ("subscribers", sizes.subscribers),
@@ -169,7 +172,7 @@ async fn ensure_orgs(db: &Db) -> anyhow::Result<HashMap<&'static str, i64>> {
 
 async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::Result<Vec<(String, String)>> {
     // Site ids are known only after the sites exist; scoped grants are added in `grant_site_roles`.
-    let specs: [(&str, &str, &str, Option<Role>, &str); 15] = [
+    let specs: [(&str, &str, &str, Option<Role>, &str); 17] = [
         ("sysadmin", "系统管理员", "bgt", Some(Role::Sysadmin), "系统管理员：账号、机构、系统设置"),
         ("secadmin", "安全管理员", "bgt", Some(Role::Secadmin), "安全管理员：角色授权、安全策略"),
         ("auditor", "审计管理员", "bgt", Some(Role::Auditor), "审计管理员：审计日志"),
@@ -197,6 +200,20 @@ async fn ensure_accounts(db: &Db, orgs: &HashMap<&'static str, i64>) -> anyhow::
             "办公厅督查和信息：建议提案的交办、督办和答复公开，信息报送的采编、每日要情和计分",
         ),
         ("daibiao", "王建国（市人大代表）", "", Some(Role::Deputy), "人大代表：查看本人领衔建议的答复并评价"),
+        (
+            "renkou",
+            "郑洁（公安局人口信息核查员）",
+            "gaj",
+            Some(Role::PopulationOfficer),
+            "人口信息核查员：人口资源库查询和统计，显示授权字段的完整信息，裁决部门间的字段冲突",
+        ),
+        (
+            "renkou_cx",
+            "黄磊（民政局人口信息查询员）",
+            "mzj",
+            Some(Role::PopulationClerk),
+            "人口信息查询员：人口资源库的遮蔽查询和统计",
+        ),
     ];
     let mut out = Vec::new();
     for (username, name, org, role, desc) in specs {

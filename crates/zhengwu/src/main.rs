@@ -121,6 +121,10 @@ enum Cmd {
         /// Number of enterprises in the registry file the demo imports (信息资源共享, 企业名录).
         #[arg(long, env = "ZHENGWU_ENTERPRISES", default_value_t = 30_000)]
         enterprises: u32,
+        /// Number of people in the departments' files the demo's population database merges
+        /// (人口资源库: 公安, 卫健, 民政, 人社).
+        #[arg(long, env = "ZHENGWU_PEOPLE", default_value_t = 6_000)]
+        people: u32,
         /// Days of hourly history at the demo's monitoring stations (信息资源共享, 动态监测).
         #[arg(long, env = "ZHENGWU_MONITOR_DAYS", default_value_t = 365)]
         monitor_days: u32,
@@ -378,6 +382,7 @@ async fn run() -> anyhow::Result<()> {
             office_documents,
             proposals,
             enterprises,
+            people,
             monitor_days,
             visits,
             subscribers,
@@ -403,6 +408,7 @@ async fn run() -> anyhow::Result<()> {
                     office_documents,
                     proposals,
                     enterprises,
+                    people,
                     monitor_days,
                     visits,
                     subscribers,

@@ -331,6 +331,36 @@ impl AppState {
         self.audit_as(ctx, user_id, &username, action, target, outcome, summary.into()).await;
     }
 
+    /// Records an audit entry that must exist before the answer is shown (reading restricted
+    /// personal data): unlike [`AppState::audit`], a failed write is the caller's error.
+    pub async fn audit_before_answer(
+        &self,
+        ctx: &Ctx,
+        action: &str,
+        target: &str,
+        summary: String,
+    ) -> Result<(), AppError> {
+        ctx.audited.store(true, Ordering::Relaxed);
+        let (user_id, username) = match &ctx.auth {
+            Some(a) => (Some(a.user.id), a.user.username.clone()),
+            None => (None, "-".to_owned()),
+        };
+        let ev = Event {
+            user_id,
+            username,
+            ip: ctx.ip.clone(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            outcome: "success".to_owned(),
+            summary,
+            request_id: ctx.request_id.clone(),
+        };
+        audit::record(&self.db, &self.audit_key, ev).await.map(|_| ()).map_err(|e| {
+            tracing::error!(error = %e, request_id = %ctx.request_id, "audit write failed; the answer is withheld");
+            AppError::Internal("审计记录写入失败，本次查询未执行，请稍后再试".into())
+        })
+    }
+
     /// Like [`AppState::audit`] for a user the request is not yet signed in as (sign-in attempts).
     #[allow(clippy::too_many_arguments)]
     pub async fn audit_as(
@@ -559,6 +589,8 @@ pub fn perm_label(p: Perm) -> &'static str {
         Perm::Supervise => "监督考核",
         Perm::ListingModerate => "供求信息审核",
         Perm::LeaderInstruct => "领导批示",
+        Perm::PopulationQuery => "人口信息查询",
+        Perm::PopulationResolve => "人口信息冲突裁决",
     }
 }
 

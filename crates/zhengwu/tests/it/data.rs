@@ -41,12 +41,12 @@ fn registry(n: u32, bad: &[u32], renamed: &[u32]) -> String {
     s
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// Uploads a file to a source and waits for the run's report.
-async fn run(app: &TestApp, token: &str, source: i64, name: &str, bytes: &[u8], dry_run: bool) -> Value {
+pub(crate) async fn run(app: &TestApp, token: &str, source: i64, name: &str, bytes: &[u8], dry_run: bool) -> Value {
     let mut c = app.client();
     let r = c
         .api(

@@ -19,6 +19,7 @@ mod meetings;
 mod office;
 mod participation;
 mod platform;
+mod population;
 mod proposals;
 mod ratings;
 mod reporting;

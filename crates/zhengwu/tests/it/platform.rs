@@ -10,7 +10,7 @@ use common::{Client, PASSWORD, TestApp};
 use platform::roles::Role;
 use serde_json::json;
 
-const ROLES: [Role; 10] = Role::ALL;
+const ROLES: [Role; 12] = Role::ALL;
 
 /// Every API operation of every installed subsystem.
 fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
@@ -160,6 +160,9 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         (_, p) if p.starts_with("/api/v1/office/report") => &[OfficeStaff],
         (_, p) if p.starts_with("/api/v1/office/") => &[Handler],
         (_, p) if p.starts_with("/api/v1/data") || p.starts_with("/api/v1/stations") => &[SiteAdmin, Editor],
+        // 人口资源库: clerks and officers query; only officers decide conflicts.
+        (_, p) if p.starts_with("/api/v1/population/conflicts") => &[PopulationOfficer],
+        (_, p) if p.starts_with("/api/v1/population") => &[PopulationClerk, PopulationOfficer],
         // The SMS gateway's replies come with a system account's token.
         (_, "/api/v1/sms/replies") => &[Sysadmin],
         (_, p)
@@ -966,6 +969,9 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/data/sources", Op("post", "/api/v1/data-sources")),
         ("/admin/data/sources/{id}", Op("put", "/api/v1/data-sources/{id}")),
         ("/admin/data/sources/{id}/runs", Op("post", "/api/v1/data-sources/{id}/runs")),
+        ("/admin/data/population", Op("post", "/api/v1/population/query")),
+        ("/admin/data/population/{id}", Op("post", "/api/v1/population/{id}/view")),
+        ("/admin/data/population/conflicts/{id}", Op("post", "/api/v1/population/conflicts/{id}/actions/{action}")),
         ("/admin/data/datasets/new", Op("post", "/api/v1/datasets")),
         ("/admin/data/datasets/{id}", Op("put", "/api/v1/datasets/{id}")),
         ("/admin/data/datasets/{id}/state", Op("post", "/api/v1/datasets/{id}/actions/{action}")),

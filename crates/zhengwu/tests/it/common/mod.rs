@@ -237,6 +237,7 @@ impl TestApp {
                 office_documents: 0,
                 proposals: 0,
                 enterprises: 300,
+                people: 200,
                 monitor_days: 2,
                 visits: 0,
                 subscribers: 0,
