@@ -33,12 +33,25 @@ CREATE TABLE data_person (
 CREATE INDEX data_person_area ON data_person (area_code, birth_year);
 CREATE INDEX data_person_name ON data_person (name_key);
 
+-- The headings of a department's other columns, once per distinct set: a part keeps only the
+-- values, in this order.
+CREATE TABLE data_person_layout (
+    id              INTEGER PRIMARY KEY,
+    source_id       INTEGER NOT NULL REFERENCES data_source(id),
+    -- JSON array of the headings
+    headings        TEXT NOT NULL,
+    digest          TEXT NOT NULL UNIQUE,
+    created_at      INTEGER NOT NULL
+);
+
 -- What each source last sent about a person: its row digest (re-imports skip unchanged rows) and
--- its other columns, sealed.
+-- its other columns' values, sealed.
 CREATE TABLE data_person_part (
     person_id       INTEGER NOT NULL REFERENCES data_person(id),
     source_id       INTEGER NOT NULL REFERENCES data_source(id),
     row_hash        TEXT NOT NULL,
+    -- the other columns' values (a JSON array in the layout's order), sealed
+    layout_id       INTEGER REFERENCES data_person_layout(id),
     attrs           TEXT NOT NULL DEFAULT '',
     updated_at      INTEGER NOT NULL,
     PRIMARY KEY (person_id, source_id)

@@ -64,10 +64,33 @@ impl Target {
         }
     }
 
-    async fn write(self, tx: &mut platform::db::Tx, records: &[&Record], source: &Source, now: i64) -> DbResult<()> {
+    /// Readies a checked record for storage on the reading thread (off the writer's path).
+    fn prepare(self, record: &mut Record) {
+        match self {
+            Target::Enterprise => {}
+            Target::Population => record.others = crate::population::pack_columns(&record.others),
+        }
+    }
+
+    /// What a run's records refer to besides themselves: the layout of the other columns kept.
+    async fn layout(self, tx: &mut platform::db::Tx, source: &Source, headings: &[String]) -> DbResult<Option<i64>> {
+        match self {
+            Target::Enterprise => Ok(None),
+            Target::Population => crate::population::store::layout(tx, source.id, headings).await,
+        }
+    }
+
+    async fn write(
+        self,
+        tx: &mut platform::db::Tx,
+        records: &[&Record],
+        source: &Source,
+        layout: Option<i64>,
+        now: i64,
+    ) -> DbResult<()> {
         match self {
             Target::Enterprise => crate::enterprise::upsert(tx, records, source.id, now).await,
-            Target::Population => crate::population::store::merge(tx, records, source, now).await,
+            Target::Population => crate::population::store::merge(tx, records, source, layout, now).await,
         }
     }
 }
@@ -347,14 +370,16 @@ async fn apply(
         mapping = Mapping::guess(schema, &table.headers);
     }
     let bound = mapping.bind(schema, &table.headers).map_err(|errs| errs.join("；"))?;
+    let headings = bound.other_headings();
     let (tx_chunks, mut rx_chunks) = tokio::sync::mpsc::channel::<Chunk>(4);
-    let reader = tokio::task::spawn_blocking(move || read_checked(table, &bound, &tx_chunks));
+    let reader = tokio::task::spawn_blocking(move || read_checked(table, &bound, target, &tx_chunks));
     let db_err = |e: platform::db::DbError| format!("数据库写入失败：{e}");
     let mut tx = db.begin().await.map_err(db_err)?;
     let mut s = Summary::default();
     let now = platform::db::now();
+    let layout = target.layout(&mut tx, source, &headings).await.map_err(db_err)?;
     while let Some(mut chunk) = rx_chunks.recv().await {
-        flush(&mut tx, target, &mut chunk.records, &mut s, source, now, dry_run).await.map_err(db_err)?;
+        flush(&mut tx, target, &mut chunk.records, &mut s, (source, layout), now, dry_run).await.map_err(db_err)?;
         set_progress(run_id, Some(chunk.read));
         on_rows(chunk.read);
     }
@@ -383,7 +408,12 @@ struct ReadOutcome {
 
 /// Reads every row, checks it and sends the records in batches; a row repeating a key already
 /// seen in the file is rejected.
-fn read_checked(table: Table, bound: &crate::mapping::Bound, out: &tokio::sync::mpsc::Sender<Chunk>) -> ReadOutcome {
+fn read_checked(
+    table: Table,
+    bound: &crate::mapping::Bound,
+    target: Target,
+    out: &tokio::sync::mpsc::Sender<Chunk>,
+) -> ReadOutcome {
     let schema = bound.schema;
     let mut r = ReadOutcome { total: 0, rejected: 0, rejects: Vec::new() };
     let mut seen: HashSet<String> = HashSet::new();
@@ -412,7 +442,7 @@ fn read_checked(table: Table, bound: &crate::mapping::Bound, out: &tokio::sync::
         r.total += 1;
         match bound.record(row, &cells) {
             Err(found) => reject(&mut r, found),
-            Ok(rec) => {
+            Ok(mut rec) => {
                 let key = rec.key(schema).to_owned();
                 if seen.contains(&key) {
                     let label = bound_label(schema);
@@ -421,6 +451,7 @@ fn read_checked(table: Table, bound: &crate::mapping::Bound, out: &tokio::sync::
                     continue;
                 }
                 seen.insert(key);
+                target.prepare(&mut rec);
                 batch.push(rec);
                 if batch.len() == BATCH {
                     let records = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -446,7 +477,7 @@ async fn flush(
     target: Target,
     batch: &mut Vec<Record>,
     s: &mut Summary,
-    source: &Source,
+    (source, layout): (&Source, Option<i64>),
     now: i64,
     dry_run: bool,
 ) -> DbResult<()> {
@@ -471,7 +502,7 @@ async fn flush(
         }
     }
     if !dry_run {
-        target.write(tx, &changed, source, now).await?;
+        target.write(tx, &changed, source, layout, now).await?;
     }
     batch.clear();
     Ok(())

@@ -189,8 +189,8 @@ pub struct Bound {
     others: Vec<usize>,
 }
 
-/// A row made ready to store: values in schema order, the other columns kept (a JSON object of
-/// heading → value, empty when the schema keeps none), and their digest.
+/// A row made ready to store: values in schema order, the other columns kept (a JSON array of
+/// their values, empty when the schema keeps none), and their digest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     pub values: Vec<String>,
@@ -233,20 +233,35 @@ impl Bound {
         Ok(Record { values, others, hash })
     }
 
-    /// The kept other columns of a row as a JSON object (empty cells left out); "" when none.
+    /// The kept other columns' values of a row as a JSON array in [`Bound::other_headings`]
+    /// order (a blank cell as ""); "" when none are kept. The headings are stored once per
+    /// layout, not with every row.
     fn others_of(&self, cells: &[String]) -> String {
         if self.others.is_empty() {
             return String::new();
         }
-        let map: serde_json::Map<String, serde_json::Value> = self
-            .others
-            .iter()
-            .filter_map(|&i| {
-                let v = cells.get(i).map_or("", |s| s.trim());
-                (!v.is_empty()).then(|| (self.headers[i].trim().to_owned(), serde_json::Value::from(v)))
-            })
-            .collect();
-        serde_json::to_string(&map).unwrap_or_default()
+        let mut out = String::with_capacity(self.others.len() * 8);
+        out.push('[');
+        for (k, &i) in self.others.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            let v = cells.get(i).map_or("", |s| s.trim());
+            if v.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+                out.push_str(&serde_json::to_string(v).unwrap_or_default());
+            } else {
+                out.push('"');
+                out.push_str(v);
+                out.push('"');
+            }
+        }
+        out.push(']');
+        out
+    }
+
+    /// The headings of the kept other columns, in the order of a record's `others`.
+    pub fn other_headings(&self) -> Vec<String> {
+        self.others.iter().map(|&i| self.headers[i].trim().to_owned()).collect()
     }
 }
 

@@ -151,6 +151,27 @@ pub fn seal(plain: &str) -> String {
     format!("{PREFIX}{}", STANDARD.encode(out))
 }
 
+/// Encrypts bytes (a compressed record) for storage, in the same `enc1:` form as [`seal`].
+pub fn seal_bytes(plain: &[u8]) -> String {
+    let mut nonce = [0u8; 12];
+    rand::rng().fill_bytes(&mut nonce);
+    let ct = cipher().encrypt(&Nonce::from(nonce), plain).expect("AES-GCM encryption does not fail");
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ct);
+    format!("{PREFIX}{}", STANDARD.encode(out))
+}
+
+/// Decrypts what [`seal_bytes`] stored; `None` under another key, damaged, or not sealed.
+pub fn open_bytes(stored: &str) -> Option<Vec<u8>> {
+    let raw = STANDARD.decode(stored.strip_prefix(PREFIX)?).ok()?;
+    if raw.len() < 12 + 16 {
+        return None;
+    }
+    let (nonce, ct) = raw.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    cipher().decrypt(&Nonce::from(nonce), ct).ok()
+}
+
 /// Decrypts a stored value; a plain (legacy) value is returned as it is. `None` when the value
 /// was sealed under another key or damaged.
 pub fn open(stored: &str) -> Option<String> {
@@ -218,5 +239,8 @@ mod tests {
         let raw = STANDARD.decode(&s[PREFIX.len()..]).unwrap();
         assert!(other.decrypt(&Nonce::from(<[u8; 12]>::try_from(&raw[..12]).unwrap()), &raw[12..]).is_err());
         assert_eq!(Sealed::from(damaged).0, UNREADABLE);
+        let bytes = [0u8, 159, 146, 150, 255];
+        assert_eq!(open_bytes(&seal_bytes(&bytes)).as_deref(), Some(&bytes[..]));
+        assert_eq!(open_bytes("plain"), None);
     }
 }

@@ -93,12 +93,36 @@ pub fn policy(key: &str) -> Option<&'static FieldPolicy> {
     POLICIES.iter().find(|p| p.key == key)
 }
 
+/// A department's other columns as stored: the JSON array of their values, sealed. Done on the
+/// import's reading thread, so the writer only stores it.
+pub fn pack_columns(values: &str) -> String {
+    platform::sealed::seal(values)
+}
+
+/// The JSON array [`pack_columns`] stored ("" when nothing is kept or it cannot be opened).
+pub fn unpack_columns(stored: &str) -> String {
+    if stored.is_empty() || !platform::sealed::is_sealed(stored) {
+        return String::new();
+    }
+    platform::sealed::open(stored).unwrap_or_default()
+}
+
 /// The roles that may see every source's other columns in full.
 pub const OTHER_COLUMNS_REVEAL_TO: &[Role] = OFFICER;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_columns_are_sealed() {
+        let values = r#"["城市低保","哈低保000003"]"#;
+        let packed = pack_columns(values);
+        assert!(platform::sealed::is_sealed(&packed) && !packed.contains("低保"));
+        assert_eq!(unpack_columns(&packed), values);
+        assert_eq!(pack_columns(""), "");
+        assert_eq!(unpack_columns("garbage"), "");
+    }
 
     #[test]
     fn every_field_has_its_policy_in_order() {

@@ -94,7 +94,7 @@ pub async fn existing_hashes(tx: &mut Tx, ids: &[&str], source_id: i64) -> DbRes
 
 /// Rows per multi-row statement (see `enterprise::ROWS_PER_STATEMENT`: ~1,000 parameters).
 const PERSON_ROWS: usize = 60;
-const PART_ROWS: usize = 180;
+const PART_ROWS: usize = 160;
 
 /// A value to store for a core field: sealed where the policy says so.
 fn stored(key: &str, value: &str) -> String {
@@ -112,7 +112,7 @@ struct Offer {
 /// Merges a batch of one source's records: new people are inserted, known ones updated field by
 /// field by the fields' rules (with provenance), disagreements under 人工裁决 queued, and the
 /// source's part (digest and other columns, sealed) stored.
-pub async fn merge(tx: &mut Tx, records: &[&Record], source: &Source, now: i64) -> DbResult<()> {
+pub async fn merge(tx: &mut Tx, records: &[&Record], source: &Source, layout: Option<i64>, now: i64) -> DbResult<()> {
     if records.is_empty() {
         return Ok(());
     }
@@ -221,15 +221,19 @@ pub async fn merge(tx: &mut Tx, records: &[&Record], source: &Source, now: i64) 
         .iter()
         .zip(&keys)
         .filter_map(|(r, k)| ids.get(k).map(|id| (r, *id)))
-        .map(|(r, id)| vec![id.into(), source.id.into(), r.hash.clone().into(), seal(&r.others).into(), now.into()])
+        // `others` was packed and sealed on the reading thread (`Target::prepare`).
+        .map(|(r, id)| {
+            vec![id.into(), source.id.into(), r.hash.clone().into(), layout.into(), r.others.clone().into(), now.into()]
+        })
         .collect();
     for chunk in parts.chunks(PART_ROWS) {
-        let mut q: Q = sql("INSERT INTO data_person_part (person_id, source_id, row_hash, attrs, updated_at) VALUES ");
+        let mut q: Q =
+            sql("INSERT INTO data_person_part (person_id, source_id, row_hash, layout_id, attrs, updated_at) VALUES ");
         for (i, args) in chunk.iter().enumerate() {
             q = q.push_row(i == 0, args.iter().cloned());
         }
         q = q.push(
-            " ON CONFLICT (person_id, source_id) DO UPDATE SET row_hash = excluded.row_hash, attrs = excluded.attrs, \
+            " ON CONFLICT (person_id, source_id) DO UPDATE SET row_hash = excluded.row_hash, layout_id = excluded.layout_id, attrs = excluded.attrs, \
              updated_at = excluded.updated_at",
         );
         tx.execute(q).await?;
@@ -411,30 +415,60 @@ pub async fn person(db: &Db, id: i64) -> DbResult<Option<Person>> {
     db.fetch_optional(sql(format!("SELECT {PERSON_COLUMNS} FROM data_person WHERE id = $1")).bind(id)).await
 }
 
-/// What one source last sent about a person: when, and its other columns (opened).
+/// What one source last sent about a person: when, and its other columns (sealed values and the
+/// layout's headings).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Part {
     pub source_id: i64,
     pub source_name: String,
     pub updated_at: i64,
-    #[sqlx(try_from = "String")]
-    pub attrs: Sealed,
+    /// The values, sealed (see [`super::pack_columns`]).
+    pub attrs: String,
+    pub headings: String,
 }
 
 impl Part {
+    /// The other columns as (heading, value), blanks left out.
     pub fn columns(&self) -> Vec<(String, String)> {
-        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&self.attrs).unwrap_or_default();
-        map.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_owned())).collect()
+        let headings: Vec<String> = serde_json::from_str(&self.headings).unwrap_or_default();
+        let values: Vec<String> = serde_json::from_str(&super::unpack_columns(&self.attrs)).unwrap_or_default();
+        headings.into_iter().zip(values).filter(|(_, v)| !v.is_empty()).collect()
     }
 }
 
 pub async fn parts(db: &Db, person: i64) -> DbResult<Vec<Part>> {
     db.fetch_all(
-        sql("SELECT x.source_id, s.name AS source_name, x.updated_at, x.attrs FROM data_person_part x \
-             JOIN data_source s ON s.id = x.source_id WHERE x.person_id = $1 ORDER BY s.priority DESC, s.id")
+        sql("SELECT x.source_id, s.name AS source_name, x.updated_at, x.attrs, COALESCE(l.headings, '[]') AS headings \
+             FROM data_person_part x JOIN data_source s ON s.id = x.source_id \
+             LEFT JOIN data_person_layout l ON l.id = x.layout_id WHERE x.person_id = $1 ORDER BY s.priority DESC, s.id")
         .bind(person),
     )
     .await
+}
+
+/// The layout (headings of the other columns) a run's parts refer to, made once per distinct set.
+pub async fn layout(tx: &mut Tx, source_id: i64, headings: &[String]) -> DbResult<Option<i64>> {
+    use sha2::Digest;
+    if headings.is_empty() {
+        return Ok(None);
+    }
+    let text = serde_json::to_string(headings).unwrap_or_default();
+    let digest = hex::encode(sha2::Sha256::digest(format!("{source_id}\u{1f}{text}").as_bytes()));
+    let found: Option<Scalar<i64>> =
+        tx.fetch_optional(sql("SELECT id FROM data_person_layout WHERE digest = $1").bind(digest.clone())).await?;
+    if let Some(id) = found {
+        return Ok(Some(id.0));
+    }
+    let id: Scalar<i64> = tx
+        .fetch_one(
+            sql("INSERT INTO data_person_layout (source_id, headings, digest, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(source_id)
+                .bind(text)
+                .bind(digest)
+                .bind(platform::db::now()),
+        )
+        .await?;
+    Ok(Some(id.0))
 }
 
 /// The population sources (id, name, priority), highest priority first.
