@@ -56,7 +56,8 @@ CREATE TABLE data_person_part (
     updated_at      INTEGER NOT NULL,
     PRIMARY KEY (person_id, source_id)
 );
-CREATE INDEX data_person_part_source ON data_person_part (source_id);
+-- No index on source_id alone: nothing looks parts up by source alone (statistics read them
+-- all), and an import's lookup goes through the person's ID hash, then this key.
 
 CREATE TABLE data_person_conflict (
     id              INTEGER PRIMARY KEY,
