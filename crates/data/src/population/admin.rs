@@ -170,7 +170,7 @@ async fn reveal(
     render_person(&state, &ctx, &staff, id, &purpose, true).await
 }
 
-#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 struct StatsQuery {
     #[serde(flatten)]
     purpose: Purpose,
@@ -217,14 +217,10 @@ async fn stats_page(
     let threshold = ops::threshold(&state).await?;
     let export = stats
         .as_ref()
-        .map(|_| serde_urlencoded::to_string(StatsQuery { format: "csv".into(), ..q_clone(&q) }).unwrap_or_default());
+        .map(|_| serde_urlencoded::to_string(StatsQuery { format: "csv".into(), ..q.clone() }).unwrap_or_default());
     let page =
         context! { q => sv(&q), stats => stats.as_ref().map(sv), errors, opts => options(&sources), threshold, export };
     Ok((status, state.render(&ctx, "admin/sj_population_stats.html", page)?).into_response())
-}
-
-fn q_clone(q: &StatsQuery) -> StatsQuery {
-    StatsQuery { purpose: q.purpose.clone(), rows: q.rows.clone(), cols: q.cols.clone(), format: q.format.clone() }
 }
 
 async fn conflicts_page(State(state): State<AppState>, ctx: Ctx, staff: Staff) -> Result<Response, AppError> {
