@@ -80,6 +80,7 @@ const guidePath = await firstLink('/gongkai/', /href="(\/gongkai\/guide\/[^"]+)"
 const itemPath = await firstLink('/gongkai/catalogue', /href="(\/gongkai\/items\/\d+)"/);
 const reportPath = await firstLink('/gongkai/reports/', /href="(\/gongkai\/reports\/[^"]+\/\d+)"/);
 const enterprisePath = await firstLink('/shuju/qiye/', /href="(\/shuju\/qiye\/\d+)"/);
+const poiPath = await firstLink('/shuju/ditu/?category=banshi', /<td data-label="名称"><a href="(\/shuju\/ditu\/\d+)"/);
 const replyPath = await firstLink('/jianyi/', /href="(\/jianyi\/\d+)"/);
 const listingPath = await firstLink('/gongqiu/agri/', /href="(\/gongqiu\/l\/\d+)"/);
 // A 文库 document (an article with its file attached).
@@ -151,6 +152,9 @@ const pages = [
   ['企业名录', '/shuju/qiye/'],
   ['企业名录（筛选）', '/shuju/qiye/?industry=C&area=230102'],
   ['企业信息', enterprisePath],
+  ['地图服务', '/shuju/ditu/'],
+  ['地图服务（放大、筛选）', '/shuju/ditu/?category=xuexiao&z=13&lng=126.64&lat=45.76'],
+  ['地图点位', poiPath],
   ['动态监测', '/shuju/jiance/'],
   ['监测站（近 7 天，含缺测）', '/shuju/jiance/xqy-reservoir?metric=level&range=week'],
   ['空气质量站（近一年）', '/shuju/jiance/daoli-air?metric=pm25&range=year'],

@@ -36,6 +36,8 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("public/sj_api.html", include_str!("../templates/public/sj_api.html")),
         ("public/sj_enterprises.html", include_str!("../templates/public/sj_enterprises.html")),
         ("public/sj_enterprise.html", include_str!("../templates/public/sj_enterprise.html")),
+        ("public/sj_map.html", include_str!("../templates/public/sj_map.html")),
+        ("public/sj_poi.html", include_str!("../templates/public/sj_poi.html")),
     ]
 }
 
@@ -169,6 +171,8 @@ fn type_label(t: FieldType) -> &'static str {
         FieldType::IdNumber => "公民身份号码",
         FieldType::Phone => "电话",
         FieldType::Code(_) => "代码",
+        FieldType::Degrees(..) => "经纬度",
+        FieldType::Link => "网址",
     }
 }
 

@@ -1,7 +1,8 @@
 //! The demo's shared data: the market regulator's enterprise registry file (GBK CSV, as their
 //! exchange drops it, with a few rows the registry got wrong) imported through the framework from a
 //! watched folder scheduled Monday and Thursday 02:00, and an open-data catalogue with a directory
-//! table, versioned files and an API.
+//! table, versioned files and an API; the monitoring stations' history; the departments' files the
+//! population database merges; the register of the map's points.
 
 use platform::db::sql;
 use platform::module::DemoSetup;
@@ -123,6 +124,233 @@ pub fn registry_csv(count: u32, bad_every: u32) -> Vec<u8> {
     gbk(&out)
 }
 
+/// Where each county-level division's points gather (its seat, in degrees) and how many of the
+/// city's points it holds (the urban districts most).
+const AREA_SEATS: [(f64, f64, u32); 18] = [
+    (126.6166, 45.7701, 14),
+    (126.6690, 45.7600, 16),
+    (126.6490, 45.7920, 12),
+    (126.6370, 45.5980, 5),
+    (126.5630, 45.8080, 7),
+    (126.6800, 45.7240, 10),
+    (126.5880, 45.8890, 5),
+    (126.9580, 45.5480, 4),
+    (126.3120, 45.3830, 4),
+    (129.5670, 46.3250, 2),
+    (128.8300, 45.8510, 2),
+    (127.4660, 45.7450, 3),
+    (127.4030, 46.0850, 2),
+    (128.0430, 45.9500, 2),
+    (128.7460, 45.9900, 2),
+    (128.3310, 45.4510, 2),
+    (128.0090, 45.2100, 4),
+    (127.1670, 44.9320, 4),
+];
+
+const NEIGHBOURHOODS: [&str; 16] = [
+    "新阳", "兆麟", "尚志", "通江", "工程", "哈西", "先锋", "和平", "奋斗", "花园", "大成", "靖宇", "太平", "黎明",
+    "松浦", "建国",
+];
+
+const SIGHTS: [&str; 10] = [
+    "中央大街",
+    "圣索菲亚教堂",
+    "太阳岛风景区",
+    "防洪纪念塔",
+    "哈尔滨极地公园",
+    "东北虎林园",
+    "伏尔加庄园",
+    "金上京历史博物馆",
+    "哈尔滨大剧院",
+    "龙塔",
+];
+
+/// 1–9999 in Chinese numerals, as school names are written (第十七中学, 第一百零二小学).
+fn chinese_number(n: u32) -> String {
+    const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    const UNITS: [&str; 4] = ["", "十", "百", "千"];
+    let ds: Vec<u32> = n.to_string().chars().filter_map(|c| c.to_digit(10)).collect();
+    let mut out = String::new();
+    let mut zero = false;
+    for (i, d) in ds.iter().enumerate() {
+        let place = ds.len() - 1 - i;
+        if *d == 0 {
+            zero = true;
+            continue;
+        }
+        if zero && !out.is_empty() {
+            out.push('零');
+        }
+        zero = false;
+        // 十七, not 一十七, when ten is the leading place.
+        if !(*d == 1 && place == 1 && i == 0) {
+            out.push(DIGITS[*d as usize]);
+        }
+        out.push_str(UNITS[place]);
+    }
+    out
+}
+
+/// The city's points of interest as the natural-resources bureau's register exports them (UTF-8
+/// CSV): halls, schools, hospitals, sights and everyday services, each near its district's seat;
+/// every `bad_every`-th row has a mistyped coordinate, as registers do.
+pub fn poi_csv(count: u32, bad_every: u32) -> String {
+    let mut g = Lcg(20_060_401);
+    let weights: u32 = AREA_SEATS.iter().map(|a| a.2).sum();
+    let mut out = String::from("编号,名称,类别,所在区域,地址,经度,纬度,联系电话,开放时间,网址,简介\n");
+    let mut serial = [0u32; 9];
+    for n in 0..count {
+        let mut w = (g.next() % u64::from(weights)) as u32;
+        let a = AREA_SEATS
+            .iter()
+            .position(|s| {
+                if w < s.2 {
+                    true
+                } else {
+                    w -= s.2;
+                    false
+                }
+            })
+            .unwrap_or(0);
+        let (area, area_name) = AREAS[a];
+        let (lng0, lat0, _) = AREA_SEATS[a];
+        // Roughly normal around the seat (the sum of three uniforms), about 4 km across in town.
+        let spread = if a < 9 { 0.035 } else { 0.05 };
+        let mut off = || ((g.next() % 10_000 + g.next() % 10_000 + g.next() % 10_000) as f64 / 15_000.0 - 1.0) * spread;
+        let (lng, lat) = (lng0 + off() * 1.4, lat0 + off());
+        let place = NEIGHBOURHOODS[(g.next() % NEIGHBOURHOODS.len() as u64) as usize];
+        let cat = match g.next() % 100 {
+            0..=3 => 0,
+            4..=23 => 1,
+            24..=33 => 2,
+            34..=37 => 3,
+            38..=67 => 4,
+            68..=75 => 5,
+            76..=85 => 6,
+            86..=92 => 7,
+            _ => 8,
+        };
+        serial[cat] += 1;
+        let k = serial[cat];
+        let (name, hours, url, about) = match cat {
+            0 if k == 1 => (
+                "哈尔滨市政务服务中心".to_owned(),
+                "工作日 9:00–17:00",
+                "/banshi/",
+                "市级政务服务事项集中办理，设综合受理窗口和企业开办专区。",
+            ),
+            0 => (
+                format!("{area_name}{place}街道便民服务中心（{k}）"),
+                "工作日 8:30–17:00",
+                "/banshi/",
+                "社保、医保、民政、户籍等事项就近办理。",
+            ),
+            1 => {
+                (format!("{area_name}第{}{}", chinese_number(k), if k % 3 == 0 { "中学" } else { "小学" }), "", "", "")
+            }
+            2 if k % 4 == 0 => (format!("{area_name}人民医院{}分院", k / 4), "全天", "", "提供门诊、急诊和住院服务。"),
+            2 => (
+                format!("{area_name}{place}社区卫生服务中心（{k}）"),
+                "8:00–17:00",
+                "",
+                "基本医疗、预防接种和家庭医生签约服务。",
+            ),
+            3 => (
+                if (k as usize) <= SIGHTS.len() {
+                    SIGHTS[k as usize - 1].to_owned()
+                } else {
+                    format!("{area_name}{place}历史街区（{k}）")
+                },
+                "9:00–17:00",
+                "",
+                "对公众开放，节假日客流较大，请错峰出行。",
+            ),
+            4 => {
+                let kind = ["社区服务站", "邮政所", "菜市场", "社保服务站", "公共卫生间"][(k % 5) as usize];
+                (format!("{place}{kind}（{k}）"), "", "", "")
+            }
+            5 => (format!("{area_name}{place}公园（{k}）"), "5:00–21:00", "", ""),
+            6 => (format!("{place}公交首末站（{k}）"), "5:30–22:00", "", ""),
+            7 => (format!("{area_name}{place}全民健身中心（{k}）"), "9:00–21:00", "", ""),
+            _ => (format!("{area_name}{place}养老服务中心（{k}）"), "全天", "", "日间照料、助餐和上门服务。"),
+        };
+        let cat_label = crate::domain::POI_CATEGORIES[cat].1;
+        let mut lng_text = format!("{lng:.6}");
+        if bad_every > 0 && n % bad_every == bad_every - 1 {
+            // A register's typing slip: the longitude lost its first digit.
+            lng_text = lng_text[1..].to_owned();
+        }
+        out.push_str(&format!(
+            "POI{:06},{name},{cat_label},{area},{area_name}{place}路{}号,{lng_text},{lat:.6},0451-8{:07},{hours},{url},{about}\n",
+            n + 1,
+            1 + g.next() % 300,
+            g.next() % 10_000_000,
+        ));
+    }
+    out
+}
+
+/// The map's points: the register's file imported through its source.
+async fn load_map(state: &AppState, demo: &DemoSetup, data_dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let count = demo.size("pois");
+    let Some(org) = demo.org("zwzx") else { return Ok(Vec::new()) };
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let folder = data_dir.join("exchange").join("poi");
+    std::fs::create_dir_all(&folder)?;
+    std::fs::write(folder.join("兴趣点登记表.csv"), poi_csv(count, 2000))?;
+    let source = watched_source(
+        &state.db,
+        DemoSource {
+            org, name: "全市公共服务设施点位", target: "poi", schedule: ("1", "03:00"), priority: 0
+        },
+        &crate::mapping::Mapping::default(),
+        &folder,
+    )
+    .await?;
+    let Some(r) = import::run_watched(&state.db, &state.audit_key, &source).await.map_err(anyhow::Error::msg)? else {
+        return Ok(Vec::new());
+    };
+    Ok(vec![format!("信息资源：地图兴趣点导入 {} 个（拒绝 {}），地图服务 /shuju/ditu/", r.inserted, r.rejected)])
+}
+
+/// A demo import source: whose, what, when it runs by itself.
+struct DemoSource {
+    org: i64,
+    name: &'static str,
+    target: &'static str,
+    /// Days (1–7, comma-separated) and time; empty when it runs only on demand.
+    schedule: (&'static str, &'static str),
+    priority: i64,
+}
+
+/// Saves a source reading from `folder`.
+async fn watched_source(
+    db: &platform::db::Db,
+    s: DemoSource,
+    mapping: &crate::mapping::Mapping,
+    folder: &std::path::Path,
+) -> anyhow::Result<import::Source> {
+    let now = platform::db::now();
+    let id: platform::db::Scalar<i64> = db
+        .fetch_one(
+            sql("INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at, priority) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'siteadmin', $8, $8, $9) RETURNING id")
+            .bind(s.org)
+            .bind(s.name)
+            .bind(s.target)
+            .bind(serde_json::to_string(mapping)?)
+            .bind(s.schedule.0)
+            .bind(s.schedule.1)
+            .bind(folder.to_string_lossy().into_owned())
+            .bind(now)
+            .bind(s.priority),
+        )
+        .await?;
+    import::source(db, id.0).await?.ok_or_else(|| anyhow::anyhow!("数据源未保存"))
+}
+
 /// Text as the registry's Windows exchange writes it (GBK).
 pub fn gbk(text: &str) -> Vec<u8> {
     encoding_rs::GBK.encode(text).0.into_owned()
@@ -144,7 +372,6 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     let count = demo.size("enterprises");
     let file = exchange.join("企业登记信息.csv");
     std::fs::write(&file, registry_csv(count, 1500))?;
-    let now = platform::db::now();
     let labels: Vec<String> = crate::enterprise::SCHEMA.fields.iter().map(|f| f.label.to_owned()).collect();
     let mut mapping = crate::mapping::Mapping::guess(&crate::enterprise::SCHEMA, &labels);
     for c in &mut mapping.0 {
@@ -155,17 +382,19 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
             _ => c.column.clone(),
         };
     }
-    let id: platform::db::Scalar<i64> = db
-        .fetch_one(
-            sql("INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at) \
-                 VALUES ($1, '市场监管局企业登记数据', 'enterprise', $2, '1,4', '02:00', $3, 'siteadmin', $4, $4) RETURNING id")
-            .bind(scj)
-            .bind(serde_json::to_string(&mapping)?)
-            .bind(exchange.to_string_lossy().into_owned())
-            .bind(now),
-        )
-        .await?;
-    let source = import::source(db, id.0).await?.ok_or_else(|| anyhow::anyhow!("数据源未保存"))?;
+    let source = watched_source(
+        db,
+        DemoSource {
+            org: scj,
+            name: "市场监管局企业登记数据",
+            target: "enterprise",
+            schedule: ("1,4", "02:00"),
+            priority: 0,
+        },
+        &mapping,
+        &exchange,
+    )
+    .await?;
     let mut lines = Vec::new();
     if count > 0 {
         let run = import::run_watched(db, &state.audit_key, &source).await.map_err(anyhow::Error::msg)?;
@@ -331,6 +560,7 @@ pub async fn load(state: &AppState, demo: &DemoSetup) -> anyhow::Result<Vec<Stri
     }
     lines.push(load_monitoring(db, demo, scj).await?);
     lines.extend(load_population(state, demo, &data_dir).await?);
+    lines.extend(load_map(state, demo, &data_dir).await?);
     lines.push(
         "信息资源：数据开放目录 5 个数据集（4 个已开放，1 个草稿），CKAN 接口 /api/3/action/package_search".into(),
     );
@@ -588,25 +818,19 @@ async fn load_population(
         return Ok(Vec::new());
     }
     let db = &state.db;
-    let now = platform::db::now();
     let mut report = Vec::new();
     for f in population_files(people) {
         let Some(org) = demo.org(f.org) else { continue };
         let folder = data_dir.join("exchange").join(f.folder);
         std::fs::create_dir_all(&folder)?;
         std::fs::write(folder.join(f.file), f.csv.as_bytes())?;
-        let id: platform::db::Scalar<i64> = db
-            .fetch_one(
-                sql("INSERT INTO data_source (org_id, name, target, mapping, schedule_days, schedule_time, watch_dir, created_by, created_at, updated_at, priority) \
-                     VALUES ($1, $2, 'population', '[]', '', '', $3, 'siteadmin', $4, $4, $5) RETURNING id")
-                .bind(org)
-                .bind(f.name)
-                .bind(folder.to_string_lossy().into_owned())
-                .bind(now)
-                .bind(f.priority),
-            )
-            .await?;
-        let source = import::source(db, id.0).await?.ok_or_else(|| anyhow::anyhow!("数据源未保存"))?;
+        let source = watched_source(
+            db,
+            DemoSource { org, name: f.name, target: "population", schedule: ("", ""), priority: f.priority },
+            &crate::mapping::Mapping::default(),
+            &folder,
+        )
+        .await?;
         if let Some(r) = import::run_watched(db, &state.audit_key, &source).await.map_err(anyhow::Error::msg)? {
             report.push(format!("{} {} 行（拒绝 {}）", f.name, r.total, r.rejected));
         }
@@ -622,6 +846,22 @@ async fn load_population(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_in_school_names() {
+        let cases = [
+            (1, "一"),
+            (10, "十"),
+            (17, "十七"),
+            (20, "二十"),
+            (102, "一百零二"),
+            (110, "一百一十"),
+            (1005, "一千零五"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(chinese_number(n), text);
+        }
+    }
 
     #[test]
     fn generated_credit_codes_are_valid() {

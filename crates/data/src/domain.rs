@@ -48,6 +48,24 @@ pub const AREAS: [(&str, &str); 18] = [
     ("230184", "五常市"),
 ];
 
+/// 地图兴趣点的类别 (the map's categories and the colour each is drawn in — dark enough for white
+/// text and distinct for the common forms of colour blindness).
+pub const POI_CATEGORIES: [(&str, &str); 9] = [
+    ("banshi", "办事大厅"),
+    ("xuexiao", "学校"),
+    ("yiyuan", "医院"),
+    ("jingdian", "景点"),
+    ("bianmin", "便民服务"),
+    ("gongyuan", "公园广场"),
+    ("jiaotong", "交通枢纽"),
+    ("wenti", "文化体育"),
+    ("yanglao", "养老服务"),
+];
+
+/// The colour of each category on the map, in [`POI_CATEGORIES`] order.
+pub const POI_COLOURS: [&str; 9] =
+    ["#1d4f91", "#8a4b08", "#b3261e", "#6a3d9a", "#00695c", "#2e6b1f", "#4a4a4a", "#a0306a", "#5d4037"];
+
 /// 登记状态 as the registration authority writes it.
 pub const STATUSES: [(&str, &str); 5] =
     [("存续", "存续（在营、开业、在册）"), ("在业", "在业"), ("迁出", "迁出"), ("吊销", "吊销"), ("注销", "注销")];

@@ -3,21 +3,20 @@
 //! the site group's index, credit code, industry, area and registration date; only public fields
 //! shown) and its documents in the search index (kind `enterprise`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::{Value, context};
-use platform::db::{Arg, Db, DbResult, Exec, Q, Tx, sql};
+use platform::db::{Db, DbResult, sql};
 use platform::web::extract::{Path, Query};
 use platform::web::{AppError, AppState, Ctx, sv};
 use search::{SearchDoc, SearchIndex, SearchRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{AREAS, INDUSTRIES, KINDS, STATUSES, label};
-use crate::mapping::{FieldSpec, FieldType, Record, Schema};
+use crate::mapping::{FieldSpec, FieldType, Schema};
 
 /// The directory's fields; each key is its column in `data_enterprise`.
 pub static FIELDS: [FieldSpec; 12] = [
@@ -177,63 +176,8 @@ pub fn display(f: &FieldSpec, value: &str) -> String {
 
 // ---- the import target ----------------------------------------------------------------------------
 
-/// The stored digests of the records with these keys.
-pub async fn existing_hashes(tx: &mut Tx, keys: &[&str]) -> DbResult<HashMap<String, String>> {
-    #[derive(sqlx::FromRow)]
-    struct H {
-        credit_code: String,
-        row_hash: String,
-    }
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<H> = tx
-        .fetch_all(
-            sql("SELECT credit_code, row_hash FROM data_enterprise WHERE credit_code IN (")
-                .push_bind_list(keys.iter().map(|k| (*k).to_owned()))
-                .push(")"),
-        )
-        .await?;
-    Ok(rows.into_iter().map(|h| (h.credit_code, h.row_hash)).collect())
-}
-
-/// Rows per statement: sqlx binds each SQLite parameter by asking its name, which SQLite finds by
-/// a linear scan — quadratic in the parameters of one statement (8,000 parameters made 88% of an
-/// import's time in `sqlite3_bind_parameter_name`); ~1,000 parameters keep it small.
-const ROWS_PER_STATEMENT: usize = 60;
-
-/// Inserts new records and updates changed ones.
-pub async fn upsert(tx: &mut Tx, records: &[&Record], source_id: i64, now: i64) -> DbResult<()> {
-    for chunk in records.chunks(ROWS_PER_STATEMENT) {
-        upsert_rows(tx, chunk, source_id, now).await?;
-    }
-    Ok(())
-}
-
-async fn upsert_rows(tx: &mut Tx, records: &[&Record], source_id: i64, now: i64) -> DbResult<()> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let cols: Vec<&str> = FIELDS.iter().map(|f| f.key).collect();
-    let mut q: Q = sql(format!(
-        "INSERT INTO data_enterprise ({}, row_hash, source_id, created_at, updated_at) VALUES ",
-        cols.join(", ")
-    ));
-    for (i, r) in records.iter().enumerate() {
-        let mut args: Vec<Arg> = r.values.iter().map(|v| Arg::from(v.clone())).collect();
-        args.extend([Arg::from(r.hash.clone()), Arg::from(source_id), Arg::from(now), Arg::from(now)]);
-        q = q.push_row(i == 0, args);
-    }
-    let set: Vec<String> = cols
-        .iter()
-        .chain(["row_hash", "source_id", "updated_at"].iter())
-        .filter(|c| **c != "credit_code")
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    q = q.push(&format!(" ON CONFLICT (credit_code) DO UPDATE SET {}", set.join(", ")));
-    tx.execute(q).await?;
-    Ok(())
-}
+/// The directory's table, filled by the import framework's flat-table writer.
+pub static TABLE: crate::import::FlatTable = crate::import::FlatTable { table: "data_enterprise", schema: &SCHEMA };
 
 // ---- queries --------------------------------------------------------------------------------------
 

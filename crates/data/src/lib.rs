@@ -2,16 +2,16 @@
 //! through (CSV in UTF-8 or GBK, XLSX, JSON; saved field mappings; dry runs that report every
 //! rejected row; idempotent upserts by key; scheduled runs from a watched folder), the enterprise
 //! directory it fills, and the open-data catalogue with versioned resources, DCAT-AP and a
-//! read-only CKAN-compatible API, and the monitoring time series (动态监测) with rollups, AQI and
-//! public charts, and the restricted population database (人口资源库) it merges departments'
-//! files into.
+//! read-only CKAN-compatible API, the monitoring time series (动态监测) with rollups, AQI and
+//! public charts, the map of points of interest (地图) with server-side clustering, and the
+//! restricted population database (人口资源库) it merges departments' files into.
 //!
 //! Layout: `domain` (pure: code tables, dataset names, schedules, run states), `mapping` (pure:
 //! schemas, field mappings, row checking, record digests), `table` (reading files), `import` (runs
 //! and their storage), `enterprise` (the directory: import target, pages, search), `catalogue`
 //! (datasets, resources, versions, CKAN packages and DCAT), `ckan` (the Action API), `ops`
 //! (operations shared by the back office and the API), `population` (its own domain, store, ops
-//! and pages), `admin`, `api`, `public`, `demo`.
+//! and pages), `map` (points, their clustering and pages), `admin`, `api`, `public`, `demo`.
 
 use std::sync::Arc;
 
@@ -30,20 +30,23 @@ pub mod demo;
 pub mod domain;
 pub mod enterprise;
 pub mod import;
+pub mod map;
 pub mod mapping;
 pub mod monitor;
 pub mod ops;
 pub mod population;
 pub mod public;
 
-/// The module; it holds the search index the directory's name search asks.
+/// The module; it holds the search index the directory's name search asks and the map's
+/// snapshot of its points.
 pub struct Data {
     pub search: Option<Arc<search::SearchIndex>>,
+    pub map: map::Cache,
 }
 
 impl Data {
     pub fn new(search: Option<Arc<search::SearchIndex>>) -> Arc<Data> {
-        Arc::new(Data { search })
+        Arc::new(Data { search, map: map::Cache::default() })
     }
 }
 

@@ -28,6 +28,12 @@ pub enum FieldType {
     Phone,
     /// One code of a table; the code or its label may be typed.
     Code(&'static [(&'static str, &'static str)]),
+    /// Degrees of longitude or latitude within these bounds (China's extent), stored with six
+    /// decimals (about 0.1 m).
+    Degrees(f64, f64),
+    /// A web address a public page links to: `http(s)://…` or a path on our own site (`/banshi/`).
+    /// Anything else (`javascript:`, `//host`) is refused, since the page renders it as a link.
+    Link,
 }
 
 /// One field of a target.
@@ -336,6 +342,23 @@ pub fn normalise(f: &FieldSpec, raw: &str) -> Result<String, String> {
             .find(|(c, l)| *c == raw || *l == raw)
             .map(|(c, _)| (*c).to_owned())
             .ok_or_else(|| format!("“{}”不是可用的代码或名称", f.label)),
+        FieldType::Degrees(min, max) => match raw.replace('°', "").trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && (min..=max).contains(&v) => Ok(format!("{v:.6}")),
+            Ok(_) => Err(format!("“{}”应在 {min} 至 {max} 度之间", f.label)),
+            Err(_) => Err(format!("“{}”不是以度表示的数字（如 126.642464）", f.label)),
+        },
+        FieldType::Link => {
+            let lower = raw.to_ascii_lowercase();
+            let web = lower.starts_with("https://") || lower.starts_with("http://");
+            let local = raw.starts_with('/') && !raw.starts_with("//") && !raw.starts_with("/\\");
+            if raw.chars().count() > 500 {
+                Err(format!("“{}”超过 500 个字符", f.label))
+            } else if !(web || local) || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                Err(format!("“{}”应是以 http:// 或 https:// 开头的网址，或本站以 / 开头的路径", f.label))
+            } else {
+                Ok(raw.to_owned())
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! 数据开放 for the public under `/shuju/`, inside the portal frame and without JavaScript: the
 //! catalogue (search by words, theme, unit, keyword), a dataset's page (metadata, resources with
 //! every version, a preview of tabular data, its DCAT-AP document advertised in the page head),
-//! downloads (counted), the catalogue's DCAT-AP document, and the enterprise directory's pages.
+//! downloads (counted), the catalogue's DCAT-AP document, and the routes of the enterprise
+//! directory's, the monitoring's and the map's pages.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ pub static SECTION: Section = Section {
         ("/shuju/", "数据目录"),
         ("/shuju/qiye/", "企业名录"),
         ("/shuju/jiance/", "动态监测"),
+        ("/shuju/ditu/", "地图服务"),
         ("/shuju/api", "开发接口"),
     ],
 };
@@ -41,6 +43,9 @@ pub fn routes() -> Router<AppState> {
         .route("/shuju/resources/{id}/versions/{version}", get(download_version))
         .route("/shuju/qiye/", get(crate::enterprise::public_list))
         .route("/shuju/qiye/{id}", get(crate::enterprise::public_detail))
+        .route("/shuju/ditu/", get(crate::map::pages::index))
+        .route("/shuju/ditu/clusters.json", get(crate::map::pages::clusters_json))
+        .route("/shuju/ditu/{id}", get(crate::map::pages::point_page))
         .route("/shuju/jiance/", get(crate::monitor::index))
         .route("/shuju/jiance/{code}", get(crate::monitor::station_page))
         .route("/shuju/jiance/{code}/csv", get(crate::monitor::station_csv))

@@ -166,45 +166,13 @@ pub fn points(title: &str, places: &[MapPoint]) -> String {
     let scale = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD) / span_y);
     let x = |lon: f64| W / 2.0 + (lon - cx) * k * scale;
     let y = |lat: f64| H / 2.0 - (lat - cy) * scale;
-    // Graticule every "nice" step of degrees.
     let step = nice_step((W / scale / k).max(H / scale) / 4.0);
-    let mut g = (w - (W / 2.0) / (k * scale)).div_euclid(step) * step;
-    while g <= cx + (W / 2.0) / (k * scale) {
-        let xx = x(g);
-        if (0.0..=W).contains(&xx) {
-            let _ = write!(
-                svg,
-                r##"<line x1="{xx:.1}" y1="0" x2="{xx:.1}" y2="{H}" stroke="#dde3e9"/><text x="{tx:.1}" y="{ty}" font-size="11" fill="#545d68">{g:.2}°E</text>"##,
-                tx = xx + 3.0,
-                ty = H - 6.0
-            );
-        }
-        g += step;
-    }
-    let mut g = (cy - (H / 2.0) / scale).div_euclid(step) * step;
-    while g <= cy + (H / 2.0) / scale {
-        let yy = y(g);
-        if (0.0..=H).contains(&yy) {
-            let _ = write!(
-                svg,
-                r##"<line x1="0" y1="{yy:.1}" x2="{W}" y2="{yy:.1}" stroke="#dde3e9"/><text x="4" y="{ty:.1}" font-size="11" fill="#545d68">{g:.2}°N</text>"##,
-                ty = yy - 3.0
-            );
-        }
-        g += step;
-    }
-    // Scale bar: 1, 2, 5 or 10 km, whichever is near 1/5 of the width.
-    let km_per_px = 111.32 / scale;
-    let km = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0].into_iter().find(|km| km / km_per_px >= W / 8.0).unwrap_or(100.0);
-    let bar = km / km_per_px;
-    let _ = write!(
-        svg,
-        r##"<line x1="{x1}" y1="{yb}" x2="{x2:.1}" y2="{yb}" stroke="#1f2328" stroke-width="3"/><text x="{x1}" y="{yt}" font-size="12" fill="#1f2328">{km} 公里</text>"##,
-        x1 = W - PAD - bar,
-        x2 = W - PAD,
-        yb = PAD / 2.0,
-        yt = PAD / 2.0 - 6.0,
-    );
+    let lon_span = (W / 2.0) / (k * scale);
+    let lat_span = (H / 2.0) / scale;
+    graticule(&mut svg, (W, H), (cx - lon_span, cx + lon_span, cy - lat_span, cy + lat_span), step, &|lon, lat| {
+        (x(lon), y(lat))
+    });
+    scale_bar(&mut svg, (W, PAD), 111.32 / scale);
     // Names are placed right, left, above or below their dot, wherever they overlap no name
     // already placed; a name with no room is left to the dot's tooltip (and the list beside the map).
     let mut placed: Vec<(f64, f64, f64, f64)> = Vec::new();
@@ -247,6 +215,131 @@ pub fn points(title: &str, places: &[MapPoint]) -> String {
                 .unwrap_or_default(),
         );
     }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Lines of longitude and latitude every `step` degrees across `bounds` (west, east, south, north),
+/// each labelled, placed by `to_px` (any projection).
+fn graticule(
+    svg: &mut String,
+    (w, h): (f64, f64),
+    bounds: (f64, f64, f64, f64),
+    step: f64,
+    to_px: &dyn Fn(f64, f64) -> (f64, f64),
+) {
+    let (west, east, south, north) = bounds;
+    let mut g = west.div_euclid(step) * step;
+    while g <= east {
+        let xx = to_px(g, south).0;
+        if (0.0..=w).contains(&xx) {
+            let _ = write!(
+                svg,
+                r##"<line x1="{xx:.1}" y1="0" x2="{xx:.1}" y2="{h}" stroke="#dde3e9"/><text x="{tx:.1}" y="{ty}" font-size="11" fill="#545d68">{g:.2}°E</text>"##,
+                tx = xx + 3.0,
+                ty = h - 6.0
+            );
+        }
+        g += step;
+    }
+    let mut g = south.div_euclid(step) * step;
+    while g <= north {
+        let yy = to_px(west, g).1;
+        if (0.0..=h).contains(&yy) {
+            let _ = write!(
+                svg,
+                r##"<line x1="0" y1="{yy:.1}" x2="{w}" y2="{yy:.1}" stroke="#dde3e9"/><text x="4" y="{ty:.1}" font-size="11" fill="#545d68">{g:.2}°N</text>"##,
+                ty = yy - 3.0
+            );
+        }
+        g += step;
+    }
+}
+
+/// A scale bar in the top right corner: a round length in metres or kilometres near 1/8 of the width.
+fn scale_bar(svg: &mut String, (w, pad): (f64, f64), km_per_px: f64) {
+    let km = [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
+        .into_iter()
+        .find(|km| km / km_per_px >= w / 8.0)
+        .unwrap_or(1000.0);
+    let bar = km / km_per_px;
+    let label = if km < 1.0 { format!("{} 米", (km * 1000.0).round()) } else { format!("{km} 公里") };
+    let _ = write!(
+        svg,
+        r##"<rect x="{rx:.1}" y="2" width="{rw:.1}" height="{rh}" fill="#ffffff" fill-opacity="0.8"/><line x1="{x1:.1}" y1="{yb}" x2="{x2:.1}" y2="{yb}" stroke="#1f2328" stroke-width="3"/><text x="{x1:.1}" y="{yt}" font-size="12" fill="#1f2328">{label}</text>"##,
+        rx = w - pad - bar - 4.0,
+        rw = bar + 8.0,
+        rh = pad / 2.0 + 2.0,
+        x1 = w - pad - bar,
+        x2 = w - pad,
+        yb = pad / 2.0,
+        yt = pad / 2.0 - 6.0,
+    );
+}
+
+/// One mark on a [`clusters`] map: a single place or a cluster of `count` places, at pixels.
+#[derive(Debug, Clone)]
+pub struct ClusterMark {
+    pub x: f64,
+    pub y: f64,
+    pub count: u32,
+    pub colour: &'static str,
+    pub href: String,
+    /// The tooltip and accessible name (a place's name, or what clicking a cluster does).
+    pub label: String,
+    /// Drawn with a ring (the place a page is about).
+    pub current: bool,
+}
+
+/// The frame of a [`clusters`] map: its size in pixels, the bounds it shows (west, east, south,
+/// north), how degrees become pixels, and metres per pixel at its centre.
+pub struct MapFrame<'a> {
+    pub width: f64,
+    pub height: f64,
+    pub bounds: (f64, f64, f64, f64),
+    pub to_px: &'a dyn Fn(f64, f64) -> (f64, f64),
+    pub metres_per_px: f64,
+}
+
+/// A clustered map without base tiles: a graticule, a scale, and each mark a link — a cluster a
+/// circle sized by its count with the count written in it, a single place a small dot. Marks are
+/// drawn in the order given.
+pub fn clusters(title: &str, frame: &MapFrame, marks: &[ClusterMark]) -> String {
+    let (w, h) = (frame.width, frame.height);
+    let mut svg = format!(
+        r##"<svg class="chart map" role="group" aria-label="{t}" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title><rect x="0" y="0" width="{w}" height="{h}" fill="#f3f6f9" stroke="#d0d7de"/>"##,
+        t = escape(title)
+    );
+    let (west, east, _, _) = frame.bounds;
+    graticule(&mut svg, (w, h), frame.bounds, nice_step((east - west) / 5.0), frame.to_px);
+    for m in marks {
+        let ring = if m.current {
+            format!(
+                r##"<circle cx="{:.1}" cy="{:.1}" r="13" fill="none" stroke="#1f2328" stroke-width="3"/>"##,
+                m.x, m.y
+            )
+        } else {
+            String::new()
+        };
+        let body = if m.count > 1 {
+            let r = 10.0 + 3.5 * f64::from(m.count).log10();
+            format!(
+                r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="{c}" fill-opacity="0.92" stroke="#ffffff" stroke-width="2"/><text x="{x:.1}" y="{ty:.1}" text-anchor="middle" font-size="12" font-weight="700" fill="#ffffff">{n}</text>"##,
+                x = m.x,
+                y = m.y,
+                c = m.colour,
+                ty = m.y + 4.0,
+                n = m.count
+            )
+        } else {
+            format!(
+                r##"<circle cx="{:.1}" cy="{:.1}" r="7" fill="{}" stroke="#ffffff" stroke-width="2"/>"##,
+                m.x, m.y, m.colour
+            )
+        };
+        let _ = write!(svg, r##"<a href="{}"><title>{}</title>{ring}{body}</a>"##, escape(&m.href), escape(&m.label));
+    }
+    scale_bar(&mut svg, (w, 40.0), frame.metres_per_px / 1000.0);
     svg.push_str("</svg>");
     svg
 }

@@ -47,6 +47,8 @@ pub struct Sizes {
     pub enterprises: u32,
     /// People in the departments' files the demo's population database merges (人口资源库).
     pub people: u32,
+    /// Points of interest in the register the map imports (地图服务).
+    pub pois: u32,
     /// Days of hourly monitoring history (动态监测).
     pub monitor_days: u32,
     /// Page views over the past months replayed into the access statistics (访问统计).
@@ -87,6 +89,7 @@ pub async fn load(
             ("proposals", sizes.proposals),
             ("enterprises", sizes.enterprises),
             ("people", sizes.people),
+            ("pois", sizes.pois),
             ("monitor_days", sizes.monitor_days),
             ("visits", sizes.visits),
             ("subscribers", sizes.subscribers),

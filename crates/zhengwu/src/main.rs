@@ -125,6 +125,9 @@ enum Cmd {
         /// (人口资源库: 公安, 卫健, 民政, 人社).
         #[arg(long, env = "ZHENGWU_PEOPLE", default_value_t = 6_000)]
         people: u32,
+        /// Number of points of interest in the register the demo's map imports (地图服务).
+        #[arg(long, env = "ZHENGWU_POIS", default_value_t = 12_000)]
+        pois: u32,
         /// Days of hourly history at the demo's monitoring stations (信息资源共享, 动态监测).
         #[arg(long, env = "ZHENGWU_MONITOR_DAYS", default_value_t = 365)]
         monitor_days: u32,
@@ -383,6 +386,7 @@ async fn run() -> anyhow::Result<()> {
             proposals,
             enterprises,
             people,
+            pois,
             monitor_days,
             visits,
             subscribers,
@@ -409,6 +413,7 @@ async fn run() -> anyhow::Result<()> {
                     proposals,
                     enterprises,
                     people,
+                    pois,
                     monitor_days,
                     visits,
                     subscribers,

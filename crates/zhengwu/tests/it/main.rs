@@ -15,6 +15,7 @@ mod library;
 mod links;
 mod listings;
 mod live;
+mod map;
 mod meetings;
 mod office;
 mod participation;

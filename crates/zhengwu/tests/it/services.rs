@@ -805,7 +805,7 @@ backend_tests! {
     every_open_case_queue_puts_the_longest_overdue_first => |app: TestApp| async move {
         zhengwu::demo::load(
             &app.state,
-            zhengwu::demo::Sizes { articles: 0, letters: 0, applications: 600, disclosure_requests: 0, disclosure_items: 0, survey_responses: 0, office_documents: 0, proposals: 0, enterprises: 0, people: 0, monitor_days: 0, visits: 0, subscribers: 0, rated_staff: 0 },
+            zhengwu::demo::Sizes { articles: 0, letters: 0, applications: 600, disclosure_requests: 0, disclosure_items: 0, survey_responses: 0, office_documents: 0, proposals: 0, enterprises: 0, people: 0, pois: 0, monitor_days: 0, visits: 0, subscribers: 0, rated_staff: 0 },
             |_| {},
         )
         .await

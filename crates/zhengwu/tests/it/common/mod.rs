@@ -238,6 +238,7 @@ impl TestApp {
                 proposals: 0,
                 enterprises: 300,
                 people: 200,
+                pois: 500,
                 monitor_days: 2,
                 visits: 0,
                 subscribers: 0,
