@@ -165,8 +165,12 @@ const SIGHTS: [&str; 10] = [
     "龙塔",
 ];
 
-/// 1–9999 in Chinese numerals, as school names are written (第十七中学, 第一百零二小学).
+/// 1–9999 in Chinese numerals, as school names are written (第十七中学, 第一百零二小学); larger
+/// numbers (only a benchmark's map has that many schools) in digits.
 fn chinese_number(n: u32) -> String {
+    if n >= 10_000 {
+        return n.to_string();
+    }
     const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
     const UNITS: [&str; 4] = ["", "十", "百", "千"];
     let ds: Vec<u32> = n.to_string().chars().filter_map(|c| c.to_digit(10)).collect();

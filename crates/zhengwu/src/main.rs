@@ -469,9 +469,10 @@ async fn run() -> anyhow::Result<()> {
             let db = zhengwu::open_db(&cfg).await?;
             let src =
                 data::import::source(&db, source).await?.with_context(|| format!("没有编号为 {source} 的数据源"))?;
-            let sha = data::import::sha256_file(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let facts = data::import::file_facts(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let sha = facts.sha256;
             // Lines in the file, for the bar (a CSV row per line; close enough for XLSX/JSON too).
-            let lines = std::fs::read(&file).map(|b| b.iter().filter(|c| **c == b'\n').count() as u64).unwrap_or(0);
+            let lines = facts.lines;
             let path = file.clone();
             let table =
                 tokio::task::spawn_blocking(move || tables::open_path(&path)).await?.map_err(anyhow::Error::msg)?;

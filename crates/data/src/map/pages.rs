@@ -275,9 +275,12 @@ pub async fn clusters_json(
     let [w, s, e, n] = b[..] else {
         return Ok(bad_request("范围 bbox 应为“西经度,南纬度,东经度,北纬度”四个数（如 126.5,45.6,126.8,45.9）"));
     };
-    if !(w < e && s < n && (-180.0..=180.0).contains(&w) && e <= 180.0 && (-85.1..=85.1).contains(&s) && n <= 85.1) {
-        return Ok(bad_request("范围 bbox 无效：应西小于东、南小于北，且在经纬度取值范围内"));
+    if !(w < e && s < n) {
+        return Ok(bad_request("范围 bbox 无效：应西经度小于东经度、南纬度小于北纬度"));
     }
+    // A map zoomed far out asks past the antimeridian and the poles: the world's edge is enough.
+    let (w, e) = (w.clamp(-180.0, 180.0), e.clamp(-180.0, 180.0));
+    let (s, n) = (s.clamp(-85.06, 85.06), n.clamp(-85.06, 85.06));
     let snap = module.map.get(&state.db).await?;
     let q = MapQuery { q: cq.q, category: cq.category, area: cq.area, ..Default::default() };
     let sel = q.selection();
