@@ -284,7 +284,7 @@ pub async fn ingest(db: &Db, station: &Station, points: &[PointIn], now: i64) ->
     let mut tx = db.begin().await?;
     for (metric_id, pts) in &by_metric {
         let m = ms.iter().find(|m| m.id == *metric_id).expect("grouped by known metrics");
-        // ~1,000 parameters a statement (see `enterprise::upsert` for why not more).
+        // ~1,000 parameters a statement (see `import::PARAMS_PER_STATEMENT` for why not more).
         for chunk in pts.chunks(300) {
             let mut q = sql("INSERT INTO data_point (metric_id, ts, value) VALUES ");
             for (i, (ts, v)) in chunk.iter().enumerate() {

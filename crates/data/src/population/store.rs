@@ -95,7 +95,7 @@ pub async fn existing_hashes(tx: &mut Tx, ids: &[&str], source_id: i64) -> DbRes
     Ok(rows.into_iter().filter_map(|h| by_key.get(&h.id_key).map(|id| ((*id).to_owned(), h.row_hash))).collect())
 }
 
-/// Rows per multi-row statement (see `enterprise::ROWS_PER_STATEMENT`: ~1,000 parameters).
+/// Rows per multi-row statement (see `import::PARAMS_PER_STATEMENT`: ~1,000 parameters).
 const PERSON_ROWS: usize = 60;
 const PART_ROWS: usize = 160;
 
