@@ -303,7 +303,8 @@ pub struct MapFrame<'a> {
 
 /// A clustered map without base tiles: a graticule, a scale, and each mark a link — a cluster a
 /// circle sized by its count with the count written in it, a single place a small dot. Marks are
-/// drawn in the order given.
+/// drawn in the order given. The marks carry classes (`cluster`, `place`, `ring`) so a narrow
+/// screen's stylesheet can draw them larger than the scaled-down drawing would.
 pub fn clusters(title: &str, frame: &MapFrame, marks: &[ClusterMark]) -> String {
     let (w, h) = (frame.width, frame.height);
     let mut svg = format!(
@@ -315,7 +316,7 @@ pub fn clusters(title: &str, frame: &MapFrame, marks: &[ClusterMark]) -> String 
     for m in marks {
         let ring = if m.current {
             format!(
-                r##"<circle cx="{:.1}" cy="{:.1}" r="13" fill="none" stroke="#1f2328" stroke-width="3"/>"##,
+                r##"<circle class="ring" cx="{:.1}" cy="{:.1}" r="13" fill="none" stroke="#1f2328" stroke-width="3"/>"##,
                 m.x, m.y
             )
         } else {
@@ -324,16 +325,15 @@ pub fn clusters(title: &str, frame: &MapFrame, marks: &[ClusterMark]) -> String 
         let body = if m.count > 1 {
             let r = 10.0 + 3.5 * f64::from(m.count).log10();
             format!(
-                r##"<circle cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="{c}" fill-opacity="0.92" stroke="#ffffff" stroke-width="2"/><text x="{x:.1}" y="{ty:.1}" text-anchor="middle" font-size="12" font-weight="700" fill="#ffffff">{n}</text>"##,
+                r##"<circle class="cluster" cx="{x:.1}" cy="{y:.1}" r="{r:.1}" fill="{c}" fill-opacity="0.92" stroke="#ffffff" stroke-width="2"/><text x="{x:.1}" y="{y:.1}" text-anchor="middle" dominant-baseline="central" font-size="12" font-weight="700" fill="#ffffff">{n}</text>"##,
                 x = m.x,
                 y = m.y,
                 c = m.colour,
-                ty = m.y + 4.0,
                 n = m.count
             )
         } else {
             format!(
-                r##"<circle cx="{:.1}" cy="{:.1}" r="7" fill="{}" stroke="#ffffff" stroke-width="2"/>"##,
+                r##"<circle class="place" cx="{:.1}" cy="{:.1}" r="7" fill="{}" stroke="#ffffff" stroke-width="2"/>"##,
                 m.x, m.y, m.colour
             )
         };
