@@ -5,6 +5,8 @@
 //! after [`MAX_ATTEMPTS`] is kept as 失败 for an operator to see and send again. Several nodes may
 //! run the worker: each message is claimed with a conditional update before it is sent.
 
+use futures_util::StreamExt;
+
 use crate::db::{self, Arg, Db, DbResult, Exec, sql};
 use crate::mail::Mailer;
 use crate::sms::Sms;
@@ -129,6 +131,34 @@ pub struct Round {
 /// Messages per delivery round.
 const ROUND: usize = 200;
 
+/// Sends one message of a round (mail only while the relay has not failed in this round).
+async fn deliver_one(m: &Message, mailer: &Mailer, sms: &Sms, relay_down: &std::sync::atomic::AtomicBool) -> Outcome {
+    use std::sync::atomic::Ordering;
+    let to = crate::sealed::open(&m.recipient).unwrap_or_default();
+    if m.channel == Channel::Sms.code() {
+        sms.send(&to, &m.body);
+        return Outcome::Sent;
+    }
+    if relay_down.load(Ordering::Relaxed) {
+        return Outcome::Skipped;
+    }
+    match mailer.deliver_list(&to, &m.subject, &m.body, &m.unsubscribe).await {
+        Ok(()) => Outcome::Sent,
+        Err(e) => {
+            relay_down.store(true, Ordering::Relaxed);
+            Outcome::Failed(e)
+        }
+    }
+}
+
+/// What became of one message in a round.
+enum Outcome {
+    Sent,
+    Failed(String),
+    /// Not tried: the relay failed earlier in the round.
+    Skipped,
+}
+
 /// Delivers the messages due at `now` (at most [`ROUND`] per round), stopping at the first failed mail.
 /// Mail waits while no relay is configured; text messages go to the SMS gateway.
 pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbResult<Round> {
@@ -160,27 +190,46 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
     // left for the next round rather than waiting out a timeout per message (attempts not used
     // up, claims released so it is due again at once) — but text messages, which do not go
     // through the relay, are still sent now (a verification code must not wait for the mail).
-    let mut relay_down = false;
-    let mut skipped: Vec<i64> = Vec::new();
-    for m in &mine {
-        let is_sms = m.channel == Channel::Sms.code();
-        if relay_down && !is_sms {
-            skipped.push(m.id);
-            continue;
+    // The round's first mail goes alone, so a relay that is down costs one attempt and one
+    // timeout; once it went through, up to `RELAY_CONNECTIONS` mails are in flight at once.
+    let relay_down = std::sync::atomic::AtomicBool::new(false);
+    let first_mail = mine.iter().position(|m| m.channel != Channel::Sms.code()).unwrap_or(mine.len());
+    let mut outcomes: Vec<(&Message, Outcome)> = Vec::with_capacity(mine.len());
+    for m in &mine[..(first_mail + 1).min(mine.len())] {
+        outcomes.push((m, deliver_one(m, mailer, sms, &relay_down).await));
+    }
+    let mut waiting = mine[outcomes.len()..].iter();
+    let mut in_flight = futures_util::stream::FuturesUnordered::new();
+    loop {
+        while in_flight.len() < crate::mail::RELAY_CONNECTIONS {
+            let Some(m) = waiting.next() else { break };
+            let relay_down = &relay_down;
+            in_flight.push(async move { (m, deliver_one(m, mailer, sms, relay_down).await) });
         }
-        let to = crate::sealed::open(&m.recipient).unwrap_or_default();
-        let delivered = if is_sms {
-            sms.send(&to, &m.body);
-            Ok(())
-        } else {
-            mailer.deliver_list(&to, &m.subject, &m.body, &m.unsubscribe).await
-        };
-        match delivered {
-            Ok(()) => {
-                db.execute(sql("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id = $2").bind(now).bind(m.id)).await?;
-                round.sent += 1;
-            }
-            Err(e) => {
+        match in_flight.next().await {
+            Some(done) => outcomes.push(done),
+            None => break,
+        }
+    }
+    // Sent messages are marked in one statement per round. A node that dies between a send and
+    // this write sends those messages again once their claim lapses: at least once, never lost.
+    let sent: Vec<i64> = outcomes.iter().filter(|(_, o)| matches!(o, Outcome::Sent)).map(|(m, _)| m.id).collect();
+    if !sent.is_empty() {
+        db.execute(
+            sql("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, last_error = '' WHERE id IN (")
+                .bind(now)
+                .push_bind_list(sent.iter().copied())
+                .push(")"),
+        )
+        .await?;
+        round.sent = sent.len();
+    }
+    let mut skipped: Vec<i64> = Vec::new();
+    for (m, outcome) in outcomes {
+        match outcome {
+            Outcome::Sent => {}
+            Outcome::Skipped => skipped.push(m.id),
+            Outcome::Failed(e) => {
                 let attempts = m.attempts + 1;
                 let state = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
                 // The error text of an SMTP exchange can quote the address; keep only its first line
@@ -208,7 +257,6 @@ pub async fn deliver_due(db: &Db, mailer: &Mailer, sms: &Sms, now: i64) -> DbRes
                 } else {
                     round.retrying += 1;
                 }
-                relay_down = true;
             }
         }
     }
