@@ -47,6 +47,54 @@ pub fn routes() -> Vec<ApiRoute> {
             post(project_call_stage),
         ),
         r(
+            "post",
+            "/api/v1/project-calls",
+            "发布项目申报通知（附件经后台表单上传）",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<crate::calls::CallForm>),
+            post(project_call_create),
+        ),
+        r(
+            "post",
+            "/api/v1/project-calls/{id}/screenings",
+            "形式审查一份申报书（不通过须写明理由）",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<crate::calls::ScreenInput>),
+            post(project_call_screen),
+        ),
+        r(
+            "post",
+            "/api/v1/project-calls/{id}/assignments",
+            "为通过形式审查的申报书分配评审专家（同单位回避）",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<crate::calls::AssignInput>),
+            post(project_call_assign),
+        ),
+        r(
+            "post",
+            "/api/v1/project-calls/{id}/objection-answers",
+            "答复公示期间的异议",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<crate::calls::AnswerInput>),
+            post(project_call_answer),
+        ),
+        r(
+            "post",
+            "/api/v1/experts",
+            "把已有账号加入评审专家库",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<crate::calls::ExpertForm>),
+            post(expert_create),
+        ),
+        r(
+            "post",
+            "/api/v1/expert-assignments/{id}/scores",
+            "评审专家为分配给本人的申报书打分（评审阶段内可修改）",
+            None,
+            Some(schema_of::<crate::calls::ScoreInput>),
+            post(expert_scores),
+        ),
+        r(
             "get",
             "/api/v1/service-items",
             "办事事项目录（含指南要素完整性）",
@@ -310,6 +358,75 @@ async fn project_call(
         .map(|e| json!({"from": e.from_state, "to": e.to_state, "by": e.actor, "at": platform::fmt_time(e.at)}))
         .collect();
     Ok(Json(json!({ "call": call_json(&c), "history": events })))
+}
+
+async fn project_call_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(b): Json<crate::calls::CallForm>,
+) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
+    let id = crate::calls::create_call(&state, &ctx, &staff, &b, Vec::new()).await?;
+    let c = crate::calls::staff_call(&state, &staff, id).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "call": call_json(&c) }))))
+}
+
+async fn project_call_screen(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<crate::calls::ScreenInput>,
+) -> Result<Json<Value>, AppError> {
+    let c = crate::calls::staff_call(&state, &staff, id).await?;
+    crate::calls::screen(&state, &ctx, &c, &b).await?;
+    let state_code = if b.pass { "in_review" } else { "screened_out" };
+    Ok(Json(json!({ "application_id": b.application_id, "state": state_code })))
+}
+
+async fn project_call_assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<crate::calls::AssignInput>,
+) -> Result<Json<Value>, AppError> {
+    let c = crate::calls::staff_call(&state, &staff, id).await?;
+    crate::calls::assign(&state, &ctx, &c, &b).await?;
+    Ok(Json(json!({ "application_id": b.application_id, "expert_id": b.expert_id, "assigned": true })))
+}
+
+async fn project_call_answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<crate::calls::AnswerInput>,
+) -> Result<Json<Value>, AppError> {
+    let c = crate::calls::staff_call(&state, &staff, id).await?;
+    crate::calls::answer(&state, &ctx, &staff, &c, &b).await?;
+    Ok(Json(json!({ "objection_id": b.objection_id, "answered": true })))
+}
+
+async fn expert_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(b): Json<crate::calls::ExpertForm>,
+) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
+    crate::calls::add_expert(&state, &ctx, &staff, &b).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(json!({ "username": b.username.trim(), "added": true }))))
+}
+
+async fn expert_scores(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(b): Json<crate::calls::ScoreInput>,
+) -> Result<Json<Value>, AppError> {
+    crate::calls::score(&state, &ctx, &staff, id, &b).await?;
+    Ok(Json(json!({ "id": id, "total": b.scores.iter().sum::<u32>() })))
 }
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]

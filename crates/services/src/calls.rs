@@ -700,22 +700,30 @@ async fn calls_page(
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
-struct CallForm {
+/// A new project call (form and API; attachments only through the form).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct CallForm {
+    /// 申报通知标题
     #[serde(default)]
-    title: String,
+    pub title: String,
+    /// 主管部门的单位代码
     #[serde(default)]
-    org_code: String,
+    pub org_code: String,
+    /// 申报指南
     #[serde(default)]
-    guide: String,
+    pub guide: String,
+    /// 开始日期 YYYY-MM-DD
     #[serde(default)]
-    opens_on: String,
+    pub opens_on: String,
+    /// 截止日期 YYYY-MM-DD
     #[serde(default)]
-    closes_on: String,
+    pub closes_on: String,
+    /// 评分表：每行「指标|分值」
     #[serde(default)]
-    sheet: String,
+    pub sheet: String,
+    /// 公示天数（1–30，默认 5）
     #[serde(default)]
-    publicity_days: String,
+    pub publicity_days: String,
 }
 
 async fn admin_call_create(
@@ -737,7 +745,7 @@ async fn admin_call_create(
     }
 }
 
-async fn create_call(
+pub(crate) async fn create_call(
     state: &AppState,
     ctx: &Ctx,
     staff: &Staff,
@@ -920,14 +928,60 @@ async fn admin_call_state(
     Ok(see_other(&format!("/admin/services/calls/{id}")))
 }
 
-#[derive(Deserialize)]
-struct ScreenForm {
+/// What the back office's forms and the API report the same way: done, or the reason in words.
+async fn call_outcome(
+    state: &AppState,
+    ctx: &Ctx,
+    c: &Call,
+    outcome: Result<(), AppError>,
+) -> Result<Response, AppError> {
+    let (status, reason) = match outcome {
+        Ok(()) => return Ok(see_other(&format!("/admin/services/calls/{}", c.id))),
+        Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, m),
+        Err(AppError::Invalid(errs)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, errs.into_iter().next().map(|e| e.message).unwrap_or_default())
+        }
+        Err(e) => return Err(e),
+    };
+    render_call(state, ctx, c, BTreeMap::from([("form".to_owned(), reason)]), status).await
+}
+
+/// 形式审查 of one submitted application (form and API).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct ScreenInput {
+    /// 申报书编号
     #[serde(default)]
-    application_id: i64,
+    pub application_id: i64,
+    /// 是否通过形式审查
+    #[serde(default, deserialize_with = "platform::web::extract::form_bool")]
+    pub pass: bool,
+    /// 审查意见（不通过时必填）
     #[serde(default)]
-    pass: String,
-    #[serde(default)]
-    note: String,
+    pub note: String,
+}
+
+pub(crate) async fn screen(state: &AppState, ctx: &Ctx, c: &Call, f: &ScreenInput) -> Result<(), AppError> {
+    if !f.pass && f.note.trim().is_empty() {
+        return Err(AppError::invalid("note", "形式审查不通过须写明理由"));
+    }
+    let n = state
+        .db
+        .execute(sql("UPDATE project_application SET state = $1, screen_note = $2, updated_at = $3 WHERE id = $4 AND call_id = $5 AND state = 'submitted'")
+            .bind(if f.pass { "in_review" } else { "screened_out" }).bind(f.note.trim()).bind(now()).bind(f.application_id).bind(c.id))
+        .await?;
+    if n == 0 {
+        return Err(AppError::Conflict("该申报书不在待审查状态".into()));
+    }
+    state
+        .audit(
+            ctx,
+            "project_application.screen",
+            &format!("project_application:{}", f.application_id),
+            "success",
+            if f.pass { "形式审查通过".to_owned() } else { format!("形式审查不通过：{}", f.note.trim()) },
+        )
+        .await;
+    Ok(())
 }
 
 async fn admin_screen(
@@ -935,88 +989,50 @@ async fn admin_screen(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(f): Form<ScreenForm>,
+    Form(f): Form<ScreenInput>,
 ) -> Result<Response, AppError> {
     let c = staff_call(&state, &staff, id).await?;
-    let pass = f.pass == "1";
-    if !pass && f.note.trim().is_empty() {
-        return render_call(
-            &state,
-            &ctx,
-            &c,
-            BTreeMap::from([("form".to_owned(), "形式审查不通过须写明理由".to_owned())]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let n = state
-        .db
-        .execute(sql("UPDATE project_application SET state = $1, screen_note = $2, updated_at = $3 WHERE id = $4 AND call_id = $5 AND state = 'submitted'")
-            .bind(if pass { "in_review" } else { "screened_out" }).bind(f.note.trim()).bind(now()).bind(f.application_id).bind(id))
-        .await?;
-    if n == 0 {
-        return render_call(
-            &state,
-            &ctx,
-            &c,
-            BTreeMap::from([("form".to_owned(), "该申报书不在待审查状态".to_owned())]),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    state
-        .audit(
-            &ctx,
-            "project_application.screen",
-            &format!("project_application:{}", f.application_id),
-            "success",
-            if pass { "形式审查通过".to_owned() } else { format!("形式审查不通过：{}", f.note.trim()) },
-        )
-        .await;
-    Ok(see_other(&format!("/admin/services/calls/{id}")))
+    let outcome = screen(&state, &ctx, &c, &f).await;
+    call_outcome(&state, &ctx, &c, outcome).await
 }
 
-#[derive(Deserialize)]
-struct AssignForm {
+/// Assigns an expert to an application that passed screening (form and API).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct AssignInput {
+    /// 申报书编号
     #[serde(default)]
-    application_id: i64,
+    pub application_id: i64,
+    /// 专家编号
     #[serde(default)]
-    expert_id: i64,
+    pub expert_id: i64,
 }
 
-async fn admin_assign(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Path(id): Path<i64>,
-    Form(f): Form<AssignForm>,
-) -> Result<Response, AppError> {
-    let c = staff_call(&state, &staff, id).await?;
+pub(crate) async fn assign(state: &AppState, ctx: &Ctx, c: &Call, f: &AssignInput) -> Result<(), AppError> {
     let app: Option<ProjectApp> = state
         .db
         .fetch_optional(
-            sql("SELECT * FROM project_application WHERE id = $1 AND call_id = $2").bind(f.application_id).bind(id),
+            sql("SELECT * FROM project_application WHERE id = $1 AND call_id = $2").bind(f.application_id).bind(c.id),
         )
         .await?;
     let app = app.ok_or(AppError::NotFound)?;
     let expert = experts(&state.db).await?.into_iter().find(|e| e.id == f.expert_id).ok_or(AppError::NotFound)?;
-    let refuse = |m: String| async {
-        render_call(&state, &ctx, &c, BTreeMap::from([("form".to_owned(), m)]), StatusCode::CONFLICT).await
-    };
     if app.state != "in_review" {
-        return refuse("只能为通过形式审查的申报书分配专家".to_owned()).await;
+        return Err(AppError::Conflict("只能为通过形式审查的申报书分配专家".into()));
     }
     if domain::conflict_of_interest(&expert.org_name, &app.org_name) {
         state
             .audit(
-                &ctx,
+                ctx,
                 "project_application.assign",
                 &format!("project_application:{}", app.id),
                 "refused",
                 format!("专家{}与申报单位同属{}，回避", expert.name, expert.org_name),
             )
             .await;
-        return refuse(format!("利益冲突：专家「{}」与申报单位同属「{}」，须回避", expert.name, expert.org_name)).await;
+        return Err(AppError::Conflict(format!(
+            "利益冲突：专家「{}」与申报单位同属「{}」，须回避",
+            expert.name, expert.org_name
+        )));
     }
     let r = state
         .db
@@ -1028,28 +1044,73 @@ async fn admin_assign(
         .await;
     if let Err(e) = r {
         if e.is_unique_violation() {
-            return refuse("该专家已分配给这份申报书".to_owned()).await;
+            return Err(AppError::Conflict("该专家已分配给这份申报书".into()));
         }
         return Err(e.into());
     }
     state
         .audit(
-            &ctx,
+            ctx,
             "project_application.assign",
             &format!("project_application:{}", app.id),
             "success",
             format!("分配专家{}", expert.name),
         )
         .await;
-    Ok(see_other(&format!("/admin/services/calls/{id}")))
+    Ok(())
 }
 
-#[derive(Deserialize)]
-struct AnswerForm {
+async fn admin_assign(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignInput>,
+) -> Result<Response, AppError> {
+    let c = staff_call(&state, &staff, id).await?;
+    let outcome = assign(&state, &ctx, &c, &f).await;
+    call_outcome(&state, &ctx, &c, outcome).await
+}
+
+/// Answers an objection raised during publicity (form and API).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct AnswerInput {
+    /// 异议编号
     #[serde(default)]
-    objection_id: i64,
+    pub objection_id: i64,
+    /// 答复（至少 5 个字）
     #[serde(default)]
-    answer: String,
+    pub answer: String,
+}
+
+pub(crate) async fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    c: &Call,
+    f: &AnswerInput,
+) -> Result<(), AppError> {
+    if f.answer.trim().chars().count() < 5 {
+        return Err(AppError::invalid("answer", "答复至少 5 个字"));
+    }
+    let n = state
+        .db
+        .execute(sql("UPDATE project_objection SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4 AND call_id = $5")
+            .bind(f.answer.trim()).bind(staff.user.display_name.as_str()).bind(now()).bind(f.objection_id).bind(c.id))
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    state
+        .audit(
+            ctx,
+            "project_objection.answer",
+            &format!("objection:{}", f.objection_id),
+            "success",
+            f.answer.trim().to_owned(),
+        )
+        .await;
+    Ok(())
 }
 
 async fn admin_answer(
@@ -1057,46 +1118,28 @@ async fn admin_answer(
     ctx: Ctx,
     staff: Staff,
     Path(id): Path<i64>,
-    Form(f): Form<AnswerForm>,
+    Form(f): Form<AnswerInput>,
 ) -> Result<Response, AppError> {
     let c = staff_call(&state, &staff, id).await?;
-    if f.answer.trim().chars().count() < 5 {
-        return render_call(
-            &state,
-            &ctx,
-            &c,
-            BTreeMap::from([("form".to_owned(), "答复至少 5 个字".to_owned())]),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    state
-        .db
-        .execute(sql("UPDATE project_objection SET answer = $1, answered_by = $2, answered_at = $3 WHERE id = $4 AND call_id = $5")
-            .bind(f.answer.trim()).bind(staff.user.display_name.as_str()).bind(now()).bind(f.objection_id).bind(id))
-        .await?;
-    state
-        .audit(
-            &ctx,
-            "project_objection.answer",
-            &format!("objection:{}", f.objection_id),
-            "success",
-            f.answer.trim().to_owned(),
-        )
-        .await;
-    Ok(see_other(&format!("/admin/services/calls/{id}")))
+    let outcome = answer(&state, &ctx, &staff, &c, &f).await;
+    call_outcome(&state, &ctx, &c, outcome).await
 }
 
-#[derive(Deserialize)]
-struct ExpertForm {
+/// An account added to the expert pool (form and API).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct ExpertForm {
+    /// 已有账号的用户名
     #[serde(default)]
-    username: String,
+    pub username: String,
+    /// 专家所在单位（分配时据此回避）
     #[serde(default)]
-    org_name: String,
+    pub org_name: String,
+    /// 领域
     #[serde(default)]
-    field: String,
+    pub field: String,
+    /// 专长
     #[serde(default)]
-    specialties: String,
+    pub specialties: String,
 }
 
 /// Adds an existing account to the expert pool.
@@ -1121,7 +1164,7 @@ async fn admin_expert_create(
     }
 }
 
-async fn add_expert(state: &AppState, ctx: &Ctx, staff: &Staff, f: &ExpertForm) -> Result<(), AppError> {
+pub(crate) async fn add_expert(state: &AppState, ctx: &Ctx, staff: &Staff, f: &ExpertForm) -> Result<(), AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
     let u = accounts::user_by_name(&state.db, f.username.trim())
         .await?
@@ -1178,13 +1221,20 @@ async fn render_expert(
     Ok((status, body).into_response())
 }
 
-async fn expert_score(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    staff: Staff,
-    Path(id): Path<i64>,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+/// An expert's scores for an assigned application, one per criterion of the call's sheet in its
+/// order (form and API).
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub struct ScoreInput {
+    /// 各项得分（整数，按评分表顺序）
+    #[serde(default)]
+    pub scores: Vec<u32>,
+    /// 评审意见
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Saves the signed-in expert's scores for assignment `id` while the call is in review.
+pub(crate) async fn score(state: &AppState, ctx: &Ctx, staff: &Staff, id: i64, f: &ScoreInput) -> Result<(), AppError> {
     let me: Expert = state
         .db
         .fetch_optional(sql("SELECT * FROM expert WHERE user_id = $1").bind(staff.user.id))
@@ -1196,49 +1246,55 @@ async fn expert_score(
     let app: ProjectApp =
         state.db.fetch_one(sql("SELECT * FROM project_application WHERE id = $1").bind(a.application_id)).await?;
     let c = call(&state.db, app.call_id).await?.ok_or(AppError::NotFound)?;
-    let fail = |m: String| {
-        render_expert(&state, &ctx, &staff, BTreeMap::from([("form".to_owned(), m)]), StatusCode::UNPROCESSABLE_ENTITY)
-    };
     if c.state != "review" {
-        return render_expert(
-            &state,
-            &ctx,
-            &staff,
-            BTreeMap::from([("form".to_owned(), "评审阶段已结束，不能再修改评分".to_owned())]),
-            StatusCode::CONFLICT,
-        )
-        .await;
+        return Err(AppError::Conflict("评审阶段已结束，不能再修改评分".into()));
     }
     let sheet = c.sheet();
-    let mut scores = Vec::new();
-    for (i, criterion) in sheet.iter().enumerate() {
-        match f.iter().find(|(k, _)| *k == format!("s{i}")).and_then(|(_, v)| v.trim().parse::<u32>().ok()) {
-            Some(v) => scores.push(v),
-            None => return fail(format!("请为「{}」打分（整数）", criterion.name)).await,
-        }
+    if let Some(missing) = sheet.get(f.scores.len()) {
+        return Err(AppError::invalid("scores", format!("请为「{}」打分（整数）", missing.name)));
     }
-    if let Err(m) = domain::check_scores(&sheet, &scores) {
-        return fail(m).await;
-    }
-    let comment = f.iter().find(|(k, _)| k == "comment").map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    domain::check_scores(&sheet, &f.scores).map_err(|m| AppError::invalid("scores", m))?;
     state
         .db
         .execute(
             sql("UPDATE expert_assignment SET scores = $1, comment = $2, submitted_at = $3 WHERE id = $4")
-                .bind(serde_json::to_string(&scores).unwrap_or_default())
-                .bind(comment)
+                .bind(serde_json::to_string(&f.scores).unwrap_or_default())
+                .bind(f.comment.trim())
                 .bind(now())
                 .bind(id),
         )
         .await?;
     state
         .audit(
-            &ctx,
+            ctx,
             "expert.score",
             &format!("project_application:{}", app.id),
             "success",
-            format!("评分 {}", scores.iter().sum::<u32>()),
+            format!("评分 {}", f.scores.iter().sum::<u32>()),
         )
         .await;
-    Ok(see_other("/admin/services/review"))
+    Ok(())
+}
+
+async fn expert_score(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let field = |k: &str| f.iter().find(|(name, _)| name == k).map(|(_, v)| v.trim());
+    // s0, s1, … in the sheet's order; the first one missing or not a whole number ends the list,
+    // and `score` names that criterion.
+    let scores = (0..).map_while(|i| field(&format!("s{i}")).and_then(|v| v.parse::<u32>().ok())).collect();
+    let input = ScoreInput { scores, comment: field("comment").unwrap_or("").to_owned() };
+    let (status, reason) = match score(&state, &ctx, &staff, id, &input).await {
+        Ok(()) => return Ok(see_other("/admin/services/review")),
+        Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, m),
+        Err(AppError::Invalid(errs)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, errs.into_iter().next().map(|e| e.message).unwrap_or_default())
+        }
+        Err(e) => return Err(e),
+    };
+    render_expert(&state, &ctx, &staff, BTreeMap::from([("form".to_owned(), reason)]), status).await
 }

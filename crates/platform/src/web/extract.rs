@@ -135,6 +135,22 @@ pub fn opt_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
     }
 }
 
+/// Deserializes a yes/no from a form (`"1"`, `"on"`, `"true"` are yes; `""`, `"0"` no) or from
+/// JSON (`true`/`false`). Use as `#[serde(default, deserialize_with = "platform::web::extract::form_bool")]`.
+pub fn form_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum BoolOrText {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match <Option<BoolOrText> as serde::Deserialize>::deserialize(d)? {
+        None => false,
+        Some(BoolOrText::Bool(b)) => b,
+        Some(BoolOrText::Text(s)) => matches!(s.trim(), "1" | "on" | "true"),
+    })
+}
+
 /// One uploaded file of a multipart form: its form field, the file name as sent (path parts
 /// removed, control characters dropped, at most 100 characters) and its bytes.
 #[derive(Debug, Clone)]

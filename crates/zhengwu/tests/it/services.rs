@@ -764,6 +764,71 @@ backend_tests! {
 }
 
 backend_tests! {
+    a_project_call_runs_through_the_api => |app: TestApp| async move {
+        let gov = platform::accounts::create_org(&app.db, None, "冰城市人民政府", "BC-GOV", "government").await.unwrap();
+        platform::accounts::create_org(&app.db, Some(gov), "冰城市科学技术局", "BC-KJJ", "bureau").await.unwrap();
+        app.user("admin", &[Role::SiteAdmin]).await;
+        app.user("exp1", &[]).await;
+        let (tok, exp_tok) = (app.token("admin").await, app.token("exp1").await);
+        let mut c = app.client();
+        let today = platform::calendar::today();
+        let (open, close) = (platform::calendar::date_text(today), platform::calendar::date_text(today + time::Duration::days(10)));
+        let call = |sheet: &str| json!({"title": "2027年度冰城市软科学研究项目申报", "org_code": "BC-KJJ", "guide": "围绕营商环境开展研究。",
+            "opens_on": open, "closes_on": close, "sheet": sheet, "publicity_days": "5"});
+        let r = c.api("POST", "/api/v1/project-calls", &tok, Some(call("创新性|40\n可行性|30"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("sheet") && r.text.contains("100"), "{}", r.text);
+        let r = c.api("POST", "/api/v1/project-calls", &tok, Some(call("创新性|50\n可行性|50"))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let call_id = r.json()["call"]["id"].as_i64().unwrap();
+        assert_eq!(r.json()["call"]["stage"], "open");
+        let r = c.api("POST", "/api/v1/experts", &tok, Some(json!({"username": "exp1", "org_name": "冰城大学", "field": "公共管理"}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let page = format!("/banshi/calls/{call_id}");
+        for (org, code, title) in [("冰城大学", "12230100MB1234567", "优化营商环境评价方法研究"), ("冰城咨询有限公司", "91230100MA7654321", "中小企业融资难点调查")] {
+            let mut applicant = app.client();
+            let sub = public_post(&mut applicant, &page, &format!("/banshi/calls/{call_id}/apply"), &[("org_name", org), ("org_code", &uscc_for(code)),
+                ("title", title), ("contact", "刘老师"), ("phone", "13900001111"), ("budget", "20"), ("summary", "通过问卷和访谈调查本市企业办事体验，提出改进营商环境的具体建议。"), ("intent", "submit")]).await;
+            assert!(sub.text.contains("申报书已提交"), "{}", sub.text);
+        }
+        let apps = services::calls::apps_of(&app.db, call_id).await.unwrap();
+        let (a_uni, a_firm) = (apps[0].id, apps[1].id);
+        let screen = format!("/api/v1/project-calls/{call_id}/screenings");
+        let r = c.api("POST", &screen, &tok, Some(json!({"application_id": a_uni, "pass": false}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a refusal needs its reason: {}", r.text);
+        for a in [a_uni, a_firm] {
+            let r = c.api("POST", &screen, &tok, Some(json!({"application_id": a, "pass": true}))).await;
+            assert_eq!((r.status, r.json()["state"].as_str()), (StatusCode::OK, Some("in_review")), "{}", r.text);
+        }
+        let r = c.api("POST", &screen, &tok, Some(json!({"application_id": a_uni, "pass": true}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "screened once: {}", r.text);
+        let expert = services::calls::experts(&app.db).await.unwrap()[0].id;
+        let assign = format!("/api/v1/project-calls/{call_id}/assignments");
+        let r = c.api("POST", &assign, &tok, Some(json!({"application_id": a_uni, "expert_id": expert}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text.contains("利益冲突"), "{}", r.text);
+        let r = c.api("POST", &assign, &tok, Some(json!({"application_id": a_firm, "expert_id": expert}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let own = services::calls::assignments_of_call(&app.db, call_id).await.unwrap()[0].id;
+        let scores = format!("/api/v1/expert-assignments/{own}/scores");
+        let r = c.api("POST", &scores, &exp_tok, Some(json!({"scores": [40, 45]}))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "not before the review stage: {}", r.text);
+        c.api("POST", &format!("/api/v1/project-calls/{call_id}/stage"), &tok, Some(json!({"to": "review"}))).await;
+        let r = c.api("POST", &scores, &exp_tok, Some(json!({"scores": [40]}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("「可行性」"), "the missing criterion is named: {}", r.text);
+        let r = c.api("POST", &scores, &tok, Some(json!({"scores": [40, 45]}))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "only experts score: {}", r.text);
+        let r = c.api("POST", &scores, &exp_tok, Some(json!({"scores": [40, 45], "comment": "调查设计合理"}))).await;
+        assert_eq!((r.status, r.json()["total"].as_i64()), (StatusCode::OK, Some(85)), "{}", r.text);
+        let r = c.api("POST", &format!("/api/v1/project-calls/{call_id}/objection-answers"), &tok, Some(json!({"objection_id": 999_999, "answer": "经核查异议不成立。"}))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+        let audited = app.db.count(platform::db::sql("SELECT COUNT(*) FROM audit_log WHERE action IN ('project_call.create', 'expert.create', 'project_application.screen', 'project_application.assign', 'expert.score')")).await.unwrap();
+        assert_eq!(audited, 1 + 1 + 2 + 2 + 1, "every write audited, the refused assignment too");
+    };
+}
+
+backend_tests! {
     malicious_rating_appeal => |app: TestApp| async move {
         world(&app).await;
         define_item(&app).await;
@@ -805,7 +870,7 @@ backend_tests! {
     every_open_case_queue_puts_the_longest_overdue_first => |app: TestApp| async move {
         zhengwu::demo::load(
             &app.state,
-            zhengwu::demo::Sizes { articles: 0, letters: 0, applications: 600, disclosure_requests: 0, disclosure_items: 0, survey_responses: 0, office_documents: 0, proposals: 0, enterprises: 0, people: 0, pois: 0, monitor_days: 0, visits: 0, subscribers: 0, rated_staff: 0 },
+            zhengwu::demo::Sizes { articles: 0, sites: 0, letters: 0, applications: 600, disclosure_requests: 0, disclosure_items: 0, survey_responses: 0, office_documents: 0, proposals: 0, enterprises: 0, people: 0, pois: 0, monitor_days: 0, visits: 0, subscribers: 0, rated_staff: 0 },
             |_| {},
         )
         .await
