@@ -418,8 +418,8 @@ async fn import_json(
     }
 }
 
-/// Imports items by code, all or nothing as far as checking goes.
-async fn import(state: &AppState, ctx: &Ctx, staff: &Staff, list: Vec<ItemForm>) -> Result<(), AppError> {
+/// Imports items by code, all or nothing as far as checking goes (the forms and the API).
+pub(crate) async fn import(state: &AppState, ctx: &Ctx, staff: &Staff, list: Vec<ItemForm>) -> Result<(), AppError> {
     staff.require_anywhere(Perm::ServiceManage)?;
     // Check every item first, so a bad one leaves the catalogue as it was.
     let orgs = accounts::list_orgs(&state.db).await?;

@@ -112,6 +112,22 @@ pub fn routes() -> Vec<ApiRoute> {
         ),
         r(
             "post",
+            "/api/v1/service-items/import",
+            "批量导入事项（items 为事项数组，按事项编码新建或更新；先逐项检查，有一项不合格则都不导入）",
+            Some(Perm::ServiceManage),
+            Some(schema_of::<ImportBody>),
+            post(items_import),
+        ),
+        r(
+            "post",
+            "/api/v1/service-items/import.xlsx",
+            "从 Excel 批量导入事项：请求体为导出格式的 .xlsx 文件（同样全部检查后才导入）",
+            Some(Perm::ServiceManage),
+            None,
+            post(items_import_xlsx).layer(axum::extract::DefaultBodyLimit::max(20 << 20)),
+        ),
+        r(
+            "post",
             "/api/v1/applications/{id}/appeal",
             "对差评提出申诉",
             Some(Perm::ApplicationHandle),
@@ -323,6 +339,36 @@ async fn followup_close(
 ) -> Result<Json<Value>, AppError> {
     service::close_followup(&state, &ctx, &staff, id, &b.response).await?;
     Ok(Json(json!({"id": id, "state": "closed"})))
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct ImportBody {
+    /// 事项（格式同导出的 JSON）
+    items: Vec<service::ItemForm>,
+}
+
+async fn items_import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    Json(b): Json<ImportBody>,
+) -> Result<Json<Value>, AppError> {
+    let n = b.items.len();
+    crate::admin::import(&state, &ctx, &staff, b.items).await?;
+    Ok(Json(json!({ "imported": n })))
+}
+
+async fn items_import_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    staff: Staff,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    staff.require_anywhere(Perm::ServiceManage)?;
+    let list = crate::catalogue::read(&body).map_err(|m| AppError::invalid("xlsx", m))?;
+    let n = list.len();
+    crate::admin::import(&state, &ctx, &staff, list).await?;
+    Ok(Json(json!({ "imported": n })))
 }
 
 // ---- project calls ------------------------------------------------------------------------------

@@ -982,8 +982,8 @@ async fn every_back_office_post_has_an_api_operation() {
         ("/admin/services/items/new", Op("post", "/api/v1/service-items")),
         // The API saves an item by its code: new or an update of the item with that code.
         ("/admin/services/items/{id}", Op("post", "/api/v1/service-items")),
-        ("/admin/services/items/import", Missing),
-        ("/admin/services/items/import.xlsx", Missing),
+        ("/admin/services/items/import", Op("post", "/api/v1/service-items/import")),
+        ("/admin/services/items/import.xlsx", Op("post", "/api/v1/service-items/import.xlsx")),
         ("/admin/services/cases/{id}/act", Op("post", "/api/v1/applications/{id}/actions/{action}")),
         ("/admin/services/cases/{id}/appeal", Op("post", "/api/v1/applications/{id}/appeal")),
         ("/admin/services/cases/{id}/appeal/decide", Op("post", "/api/v1/applications/{id}/appeal/decide")),

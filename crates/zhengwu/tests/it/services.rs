@@ -567,6 +567,29 @@ backend_tests! {
         assert!(res.text.contains("第 2 个事项") && res.text.contains("请选择事项类型"), "{}", res.text);
         let res = admin.post_multipart("/admin/services/items/import.xlsx", &[("_csrf", &csrf)], &[("xlsx", "事项.pdf", b"%PDF-1.4")]).await;
         assert!(res.text.contains("不是有效的 Excel 工作簿"), "{}", res.text);
+        // The same through the API: a JSON list, or the workbook as the body; a bad one changes nothing.
+        let r = app.client().api("POST", "/api/v1/service-items/import", &token, Some(json!({"items": [broken[0].clone()]}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let xlsx = |bytes: &[u8]| {
+            axum::http::Request::post("/api/v1/service-items/import.xlsx")
+                .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(axum::body::Body::from(bytes.to_vec()))
+                .unwrap()
+        };
+        let r = app.client().send(xlsx(&bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("第 2 个事项"), "{}", r.text);
+        rows[1].kind = rows[0].kind.clone();
+        rows[1].name = "食品经营许可变更（接口导入）".into();
+        let r = app.client().send(xlsx(&services::catalogue::workbook(&rows).unwrap())).await;
+        assert_eq!((r.status, r.json()["imported"].as_i64()), (StatusCode::OK, Some(2)), "{}", r.text);
+        assert_eq!(services::store::item_by_code(&app.db, "BC-SCJ-102").await.unwrap().unwrap().name, "食品经营许可变更（接口导入）");
+        list[0]["name"] = json!("食品经营许可（接口导入）");
+        let r = app.client().api("POST", "/api/v1/service-items/import", &token, Some(json!({"items": [list[0].clone()]}))).await;
+        assert_eq!((r.status, r.json()["imported"].as_i64()), (StatusCode::OK, Some(1)), "{}", r.text);
+        rows[0].name = "食品经营许可（Excel 导入）".into();
+        let r = app.client().send(xlsx(&services::catalogue::workbook(&rows).unwrap())).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         // The public hall finds it by department and audience.
         let hall = app.client().get("/banshi/?audience=org&dept=BC-SCJ").await;
         assert!(hall.text.contains("食品经营许可（Excel 导入）"));

@@ -229,6 +229,7 @@ impl TestApp {
             &self.state,
             zhengwu::demo::Sizes {
                 articles,
+                sites: 0,
                 letters,
                 applications: 0,
                 disclosure_requests: 0,
