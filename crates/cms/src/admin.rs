@@ -1017,48 +1017,65 @@ async fn upload(
     Path(id): Path<i64>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
-    let a = load_for_edit(&state, &staff, id).await?;
-    let limit = platform::web::ops::load_settings(&state).await.upload_max_mb as usize * (1 << 20);
-    let mut stored = None;
-    let mut error = None;
+    load_for_edit(&state, &staff, id).await?;
+    let mut outcome = Err(AppError::invalid("file", "请选择要上传的文件"));
     while let Ok(Some(field)) = mp.next_field().await {
         if field.name() != Some("file") {
             continue;
         }
-        let filename = field
-            .file_name()
-            .unwrap_or("附件")
-            .chars()
-            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-            .take(120)
-            .collect::<String>();
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(_) => {
-                error = Some(format!("文件过大或上传中断（上限 {} MB）", limit >> 20));
-                break;
-            }
+        let filename = field.file_name().unwrap_or("附件").to_owned();
+        outcome = match field.bytes().await {
+            Ok(bytes) => add_attachment(&state, &cms, &ctx, &staff, id, &filename, &bytes).await,
+            Err(_) => Err(AppError::invalid(
+                "file",
+                format!("文件过大或上传中断（上限 {} MB）", upload_limit(&state).await >> 20),
+            )),
         };
-        if bytes.is_empty() {
-            error = Some("请选择要上传的文件".to_owned());
-        } else if bytes.len() > limit {
-            error = Some(format!("文件超过 {} MB 的上限", limit >> 20));
-        } else {
-            match crate::files::sniff(&filename, &bytes) {
-                Ok(mime) => stored = Some((filename, mime, bytes)),
-                Err(m) => error = Some(m),
-            }
-        }
         break;
     }
-    let Some((filename, mime, bytes)) = stored else {
-        let errors = BTreeMap::from([("file".to_owned(), error.unwrap_or_else(|| "请选择要上传的文件".to_owned()))]);
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            state.render(&ctx, "admin/cms/article.html", article_context(&state, &staff, id, errors, "").await?)?,
-        )
-            .into_response());
-    };
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/admin/cms/articles/{id}?ok=uploaded"))),
+        Err(AppError::Invalid(errs)) => {
+            let message = errs.into_iter().next().map(|e| e.message).unwrap_or_default();
+            let errors = BTreeMap::from([("file".to_owned(), message)]);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                state.render(&ctx, "admin/cms/article.html", article_context(&state, &staff, id, errors, "").await?)?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The largest attachment the system settings allow, in bytes.
+async fn upload_limit(state: &AppState) -> usize {
+    platform::web::ops::load_settings(state).await.upload_max_mb as usize * (1 << 20)
+}
+
+/// Attaches a file to an article the caller may edit (the form and the API): the name cleaned,
+/// size and type checked by the file's own bytes, stored by its digest with its text for search,
+/// audited, and the article's pages refreshed. Returns the attachment's id.
+pub(crate) async fn add_attachment(
+    state: &AppState,
+    cms: &Arc<Cms>,
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> Result<i64, AppError> {
+    let a = load_for_edit(state, staff, id).await?;
+    let limit = upload_limit(state).await;
+    let filename: String = name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(120).collect();
+    let filename = if filename.trim().is_empty() { "附件".to_owned() } else { filename };
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "请选择要上传的文件"));
+    }
+    if bytes.len() > limit {
+        return Err(AppError::invalid("file", format!("文件超过 {} MB 的上限", limit >> 20)));
+    }
+    let mime = crate::files::sniff(&filename, bytes).map_err(|m| AppError::invalid("file", m))?;
     let dir = cms.files_dir.clone();
     let data = bytes.to_vec();
     // Storing and text extraction (a zip inflate for DOCX) are blocking work.
@@ -1083,15 +1100,41 @@ async fn upload(
     .await?;
     state
         .audit(
-            &ctx,
+            ctx,
             "attachment.upload",
             &format!("article:{id}"),
             "success",
             format!("为《{}》上传附件 {filename}（{} 字节，编号 {aid}）", a.title, bytes.len()),
         )
         .await;
-    service::announce(&state, &cms, vec![format!("a:{id}")]).await;
-    Ok(see_other(&format!("/admin/cms/articles/{id}?ok=uploaded")))
+    service::announce(state, cms, vec![format!("a:{id}")]).await;
+    Ok(aid)
+}
+
+/// Removes an attachment of an article the caller may edit (the form and the API); returns the
+/// article's id.
+pub(crate) async fn remove_attachment(
+    state: &AppState,
+    cms: &Arc<Cms>,
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+) -> Result<i64, AppError> {
+    let att = store::attachment(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let article_id = att.article_id.ok_or(AppError::NotFound)?;
+    load_for_edit(state, staff, article_id).await?;
+    store::delete_attachment(&state.db, id).await?;
+    state
+        .audit(
+            ctx,
+            "attachment.delete",
+            &format!("article:{article_id}"),
+            "success",
+            format!("删除附件 {}", att.filename),
+        )
+        .await;
+    service::announce(state, cms, vec![format!("a:{article_id}")]).await;
+    Ok(article_id)
 }
 
 async fn attachment_delete(
@@ -1101,20 +1144,7 @@ async fn attachment_delete(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let att = store::attachment(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let article_id = att.article_id.ok_or(AppError::NotFound)?;
-    load_for_edit(&state, &staff, article_id).await?;
-    store::delete_attachment(&state.db, id).await?;
-    state
-        .audit(
-            &ctx,
-            "attachment.delete",
-            &format!("article:{article_id}"),
-            "success",
-            format!("删除附件 {}", att.filename),
-        )
-        .await;
-    service::announce(&state, &cms, vec![format!("a:{article_id}")]).await;
+    let article_id = remove_attachment(&state, &cms, &ctx, &staff, id).await?;
     Ok(see_other(&format!("/admin/cms/articles/{article_id}?ok=removed")))
 }
 
@@ -1303,27 +1333,83 @@ async fn template_submit(
     staff.require(Perm::TemplateManage, &ResourceScope::site(id))?;
     let site = store::site(&state.db, id).await?.ok_or(AppError::NotFound)?;
     known_template(&name)?;
-    if f.source.len() > 200_000 {
-        return Err(AppError::invalid("source", "模板内容过长"));
-    }
-    match check_template(&state, &cms, &site, &name, &f.source).await {
-        Err(msg) => {
-            state.audit(&ctx, "template.check", &format!("site:{}/{name}", site.code), "failure", msg.clone()).await;
+    let outcome = if f.op == "preview" {
+        if f.source.len() > 200_000 {
+            return Err(AppError::invalid("source", "模板内容过长"));
+        }
+        match check_template(&state, &cms, &site, &name, &f.source).await {
+            Ok(html) => {
+                let v = template_context(&state, &site, &name, &f.source, None, Some(html), None).await?;
+                return Ok(state.render(&ctx, "admin/cms/template_edit.html", v)?.into_response());
+            }
+            Err(msg) => {
+                state
+                    .audit(&ctx, "template.check", &format!("site:{}/{name}", site.code), "failure", msg.clone())
+                    .await;
+                Err(AppError::invalid("source", msg))
+            }
+        }
+    } else {
+        save_template(&state, &cms, &ctx, &staff, id, &name, &f.source).await
+    };
+    match outcome {
+        Ok(version) => {
+            let v = template_context(&state, &site, &name, &f.source, None, None, Some(version)).await?;
+            Ok(state.render(&ctx, "admin/cms/template_edit.html", v)?.into_response())
+        }
+        Err(AppError::Invalid(errs)) => {
+            let msg = errs.into_iter().next().map(|e| e.message).unwrap_or_default();
             let v = template_context(&state, &site, &name, &f.source, Some(msg), None, None).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, state.render(&ctx, "admin/cms/template_edit.html", v)?)
                 .into_response())
         }
-        Ok(html) if f.op == "preview" => {
-            let v = template_context(&state, &site, &name, &f.source, None, Some(html), None).await?;
-            Ok(state.render(&ctx, "admin/cms/template_edit.html", v)?.into_response())
-        }
-        Ok(_) => {
-            let version =
-                service::save_site_template(&state, &cms, &ctx, &staff, &site, &name, &f.source, None).await?;
-            let v = template_context(&state, &site, &name, &f.source, None, None, Some(version)).await?;
-            Ok(state.render(&ctx, "admin/cms/template_edit.html", v)?.into_response())
-        }
+        Err(e) => Err(e),
     }
+}
+
+/// Saves a site's override of template `name` after compiling it and a dry render under the fuel
+/// limit (the form and the API); a template that fails is refused with the reason (and the failed
+/// check audited). Returns the new version.
+pub(crate) async fn save_template(
+    state: &AppState,
+    cms: &Arc<Cms>,
+    ctx: &Ctx,
+    staff: &Staff,
+    site_id: i64,
+    name: &str,
+    source: &str,
+) -> Result<i64, AppError> {
+    staff.require(Perm::TemplateManage, &ResourceScope::site(site_id))?;
+    let site = store::site(&state.db, site_id).await?.ok_or(AppError::NotFound)?;
+    known_template(name)?;
+    if source.len() > 200_000 {
+        return Err(AppError::invalid("source", "模板内容过长"));
+    }
+    if let Err(msg) = check_template(state, cms, &site, name, source).await {
+        state.audit(ctx, "template.check", &format!("site:{}/{name}", site.code), "failure", msg.clone()).await;
+        return Err(AppError::invalid("source", msg));
+    }
+    Ok(service::save_site_template(state, cms, ctx, staff, &site, name, source, None).await?)
+}
+
+/// Makes an earlier version of a site's template the current one (a new version with its text).
+pub(crate) async fn restore_template(
+    state: &AppState,
+    cms: &Arc<Cms>,
+    ctx: &Ctx,
+    staff: &Staff,
+    site_id: i64,
+    name: &str,
+    version: i64,
+) -> Result<i64, AppError> {
+    staff.require(Perm::TemplateManage, &ResourceScope::site(site_id))?;
+    let site = store::site(&state.db, site_id).await?.ok_or(AppError::NotFound)?;
+    let v = store::template_versions(&state.db, site_id, name)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or(AppError::NotFound)?;
+    Ok(service::save_site_template(state, cms, ctx, staff, &site, name, &v.source, Some(version)).await?)
 }
 
 async fn template_restore(
@@ -1333,14 +1419,7 @@ async fn template_restore(
     staff: Staff,
     Path((id, name, version)): Path<(i64, String, i64)>,
 ) -> Result<Response, AppError> {
-    staff.require(Perm::TemplateManage, &ResourceScope::site(id))?;
-    let site = store::site(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let v = store::template_versions(&state.db, id, &name)
-        .await?
-        .into_iter()
-        .find(|v| v.version == version)
-        .ok_or(AppError::NotFound)?;
-    service::save_site_template(&state, &cms, &ctx, &staff, &site, &name, &v.source, Some(version)).await?;
+    restore_template(&state, &cms, &ctx, &staff, id, &name, version).await?;
     Ok(see_other(&format!("/admin/cms/sites/{id}/templates/{name}?ok=saved")))
 }
 

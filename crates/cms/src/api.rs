@@ -98,6 +98,32 @@ pub fn routes() -> Vec<ApiRoute> {
         ),
         r(
             "post",
+            "/api/v1/articles/{id}/attachments",
+            "上传附件：请求体为文件内容，?name=文件名（类型按文件内容核对，大小以系统设置为限）",
+            Some(Perm::ArticleEdit),
+            None,
+            post(attachment_upload).layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+        )
+        .with_query(schema_of::<AttachmentQuery>),
+        r("delete", "/api/v1/attachments/{id}", "删除附件", Some(Perm::ArticleEdit), None, delete(attachment_delete)),
+        r(
+            "put",
+            "/api/v1/sites/{id}/templates/{name}",
+            "保存站点模板（先编译并试渲染，出错则不保存并说明原因）",
+            Some(Perm::TemplateManage),
+            Some(schema_of::<TemplateBody>),
+            put(template_save),
+        ),
+        r(
+            "post",
+            "/api/v1/sites/{id}/templates/{name}/versions/{version}/actions/restore",
+            "把站点模板恢复为某个历史版本（保存为新版本）",
+            Some(Perm::TemplateManage),
+            None,
+            post(template_restore),
+        ),
+        r(
+            "post",
             "/api/v1/articles/{id}/revisions/{rev}/actions/restore",
             "恢复到某个修订版本（作为新的草稿内容）",
             Some(Perm::ArticleEdit),
@@ -414,4 +440,70 @@ async fn review_queue(State(state): State<AppState>, staff: Staff) -> Result<Jso
     staff.require_anywhere(Perm::ArticleReview)?;
     let items: Vec<Value> = crate::admin::review_queue(&state, &staff).await?.into_iter().map(|(a, step)| json!({"id": a.id, "title": a.title, "site_id": a.site_id, "channel_id": a.channel_id, "step": step, "updated_at": a.updated_at})).collect();
     Ok(Json(json!({"items": items})))
+}
+
+// ---- attachments and site templates ---------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["name"]))]
+struct AttachmentQuery {
+    /// 文件名（含扩展名）
+    #[serde(default)]
+    name: String,
+}
+
+async fn attachment_upload(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<AttachmentQuery>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let aid = crate::admin::add_attachment(&state, &cms, &ctx, &staff, id, &q.name, &body).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": aid, "article_id": id }))))
+}
+
+async fn attachment_delete(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let article_id = crate::admin::remove_attachment(&state, &cms, &ctx, &staff, id).await?;
+    Ok(Json(json!({ "id": id, "article_id": article_id, "deleted": true })))
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("required" = ["source"]))]
+struct TemplateBody {
+    /// 模板源码（MiniJinja）
+    #[serde(default)]
+    #[schemars(length(max = 200000))]
+    source: String,
+}
+
+async fn template_save(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, name)): Path<(i64, String)>,
+    Json(b): Json<TemplateBody>,
+) -> Result<Json<Value>, AppError> {
+    let version = crate::admin::save_template(&state, &cms, &ctx, &staff, id, &name, &b.source).await?;
+    Ok(Json(json!({ "site_id": id, "name": name, "version": version })))
+}
+
+async fn template_restore(
+    State(state): State<AppState>,
+    Extension(cms): Extension<Arc<Cms>>,
+    ctx: Ctx,
+    staff: Staff,
+    Path((id, name, version)): Path<(i64, String, i64)>,
+) -> Result<Json<Value>, AppError> {
+    let saved = crate::admin::restore_template(&state, &cms, &ctx, &staff, id, &name, version).await?;
+    Ok(Json(json!({ "site_id": id, "name": name, "version": saved, "restored_from": version })))
 }

@@ -302,6 +302,118 @@ fn site_specs() -> Vec<(SiteSpec, Vec<ChanSpec>)> {
     ]
 }
 
+/// Districts, counties and the new area of Harbin, and the offices each has, whose combinations
+/// name the generated sites of a large group (`zhengwu demo --sites N`, up to 18 × 8).
+const GROUP_AREAS: [(&str, &str); 18] = [
+    ("道外区", "230104"),
+    ("南岗区", "230103"),
+    ("香坊区", "230110"),
+    ("平房区", "230108"),
+    ("松北区", "230109"),
+    ("呼兰区", "230111"),
+    ("阿城区", "230112"),
+    ("双城区", "230113"),
+    ("依兰县", "230123"),
+    ("方正县", "230124"),
+    ("宾县", "230125"),
+    ("巴彦县", "230126"),
+    ("木兰县", "230127"),
+    ("通河县", "230128"),
+    ("延寿县", "230129"),
+    ("尚志市", "230183"),
+    ("五常市", "230184"),
+    ("道里区", "230102"),
+];
+const GROUP_OFFICES: [&str; 8] = [
+    "人民政府",
+    "教育局",
+    "卫生健康局",
+    "市场监督管理局",
+    "人力资源和社会保障局",
+    "住房和城乡建设局",
+    "农业农村局",
+    "应急管理局",
+];
+/// The columns every generated site has (same shape as [`site_specs`]).
+const GROUP_CHANNELS: [ChanSpec; 5] = [
+    ("yw", "工作动态", "list", "news", "news", "", true, 3),
+    ("tzgg", "通知公告", "list", "notice", "notice", "", true, 2),
+    ("zcwj", "政策文件", "list", "notice", "policy", "", true, 1),
+    ("gzjh", "工作计划", "list", "plan", "plan", "", false, 1),
+    ("jgzn", "机构职能", "page", "none", "", "", false, 0),
+];
+
+/// Adds `count` generated district and department sites (the district government first, then its
+/// offices, area by area), each with the standard columns, whose list columns join `chans` so the
+/// articles spread over the whole group. The demo's own 道里区 site keeps its place: its offices
+/// come last and its government is not generated again.
+async fn generated_sites(
+    db: &Db,
+    demo: &DemoSetup,
+    count: u32,
+    chans: &mut Vec<Chan>,
+    text: &Text,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let owner = demo.orgs.get("szf").copied();
+    // (area index, area, division code, office index, office), the demo's own 道里区 government left out.
+    let mut names: Vec<(usize, &str, &str, usize, &str)> = Vec::new();
+    for (a, (area, division)) in GROUP_AREAS.iter().enumerate() {
+        for (o, office) in GROUP_OFFICES.iter().enumerate() {
+            if !(*area == "道里区" && o == 0) {
+                names.push((a, area, division, o, office));
+            }
+        }
+    }
+    names.truncate(count as usize);
+    for (a, area, division, o, office) in names {
+        let n = a * GROUP_OFFICES.len() + o + 1;
+        let (kind, sponsor) = if o == 0 {
+            ("district", format!("哈尔滨市{area}人民政府办公室"))
+        } else {
+            ("department", format!("哈尔滨市{area}{office}"))
+        };
+        let site = crate::store::Site {
+            code: format!("fz{n:03}"),
+            name: format!("哈尔滨市{area}{office}"),
+            kind: kind.into(),
+            // 行政区划代码 + a four-digit sequence: ten digits, unique in the group.
+            site_id_code: format!("{division}{:04}", o + 1),
+            path_prefix: format!("/fz{n:03}"),
+            owner_org_id: owner,
+            template_set: "default".into(),
+            locale: "zh-CN".into(),
+            sponsor,
+            contact: format!("电话 0451-8{:03}{:04}　地址 哈尔滨市{area}", 600 + a, 1000 + o),
+            icp: "黑ICP备05001234号".into(),
+            psb: format!("黑公网安备{division}02{:06}号", n),
+            error_link: "https://zfwzzc.www.gov.cn/".into(),
+            description: format!("{area}{office}网站"),
+            ..Default::default()
+        };
+        let site_id = crate::store::insert_site(db, &site).await?;
+        for (i, (slug, name, kind, update, article_kind, _, home, weight)) in GROUP_CHANNELS.into_iter().enumerate() {
+            let c = crate::store::Channel {
+                site_id,
+                name: name.into(),
+                slug: slug.into(),
+                kind: kind.into(),
+                sort_order: i as i64 * 10,
+                dept_org_id: owner,
+                update_class: update.into(),
+                body: if kind == "page" { page_body(slug, text, rng) } else { String::new() },
+                show_on_home: home,
+                ..Default::default()
+            };
+            let id = crate::store::insert_channel(db, &c).await?;
+            if weight > 0 {
+                chans.push(Chan { id, site_id, article_kind, weight, dept: owner });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn page_body(slug: &str, text: &Text, rng: &mut StdRng) -> String {
     let lead = match slug {
         "csgk" => "<p>哈尔滨是黑龙江省省会，是我国东北北部的政治、经济、文化中心。</p>",
@@ -493,6 +605,7 @@ async fn build_sites(db: &Db, demo: &DemoSetup, articles: u32, text: &Text, rng:
     demo.grant("handler_daoli", Role::Handler, ScopeKind::Org, org("dlq")).await?;
     demo.grant("handler_daoli", Role::Reviewer, ScopeKind::Org, org("dlq")).await?;
     demo.grant("leader", Role::Leader, ScopeKind::Site, hrb).await?;
+    generated_sites(db, demo, demo.size("sites"), &mut chans, text, rng).await?;
     write_articles(db, &demo.files_dir, &chans, articles, text, rng, &|n| (demo.progress)(n)).await?;
     db.resync_identity("article").await?;
     // 引用/推送: the city portal adopts the newest science-bureau news into 部门动态.
@@ -555,15 +668,16 @@ async fn write_articles(
                     false
                 }
             });
-            // The newest articles go one to each column, a few hours apart: the demo group is a
-            // well-kept one, where every column has something within its update class (the
-            // compliance monitor shows no veto item).
+            // The newest articles go one to each column, a few hours apart (closer in a large
+            // group, so all fall within the last week): the demo group is a well-kept one, where
+            // every column has something within its update class (the compliance monitor shows no
+            // veto item).
             let newest = n - i <= chans.len() as u32;
             let c = if newest { chans.get((n - i - 1) as usize) } else { c };
             let Some(c) = c else { continue };
             // Article i of n is placed i/n of the way back in time, so ids and dates agree.
             let pub_at = if newest {
-                t_end - i64::from(n - i) * 3 * 3600
+                t_end - i64::from(n - i) * (3 * 3600).min(7 * 86_400 / chans.len().max(1) as i64)
             } else {
                 t_end - (span as f64 * (f64::from(n - i) / f64::from(n.max(1)))) as i64 + rng.random_range(0..3600)
             };

@@ -109,7 +109,7 @@ pub fn build(routes: Vec<ApiRoute>) -> (Router<AppState>, Value) {
             .map(|name| {
                 // A handler refuses a year outside 2000–2100, so the document says so.
                 let schema = match name {
-                    "action" | "decision" | "org" => json!({"type": "string"}),
+                    "action" | "decision" | "org" | "name" => json!({"type": "string"}),
                     "year" => json!({"type": "integer", "format": "int32", "minimum": 2000, "maximum": 2100}),
                     _ => json!({"type": "integer", "format": "int64"}),
                 };

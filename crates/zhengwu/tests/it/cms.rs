@@ -434,6 +434,23 @@ backend_tests! {
         assert!(!app.client().get("/").await.text.contains("定制版"), "other sites unaffected");
         // An editor cannot change templates.
         assert_eq!(login(&app, "editor").await.get(&url).await.status, StatusCode::FORBIDDEN);
+        // The same through the API: checked before saving, versioned, restorable; editors refused.
+        let (tok, ed_tok) = (app.token("siteadmin").await, app.token("editor").await);
+        let api = format!("/api/v1/sites/{}/templates/home.html", site.id);
+        let mut c = app.client();
+        let r = c.api("PUT", &api, &tok, Some(json!({"source": "{% extends \"layout.html\" %}{{ broken( }}"}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.json()["errors"][0]["field"], "source");
+        let second = "{% extends \"layout.html\" %}{% block content %}<h1>科技局首页（第二版）</h1>{% endblock %}";
+        let r = c.api("PUT", &api, &tok, Some(json!({"source": second}))).await;
+        assert_eq!((r.status, r.json()["version"].as_i64()), (StatusCode::OK, Some(2)), "{}", r.text);
+        assert!(app.client().get("/kjj/").await.text.contains("第二版"));
+        assert_eq!(c.api("PUT", &api, &ed_tok, Some(json!({"source": second}))).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(c.api("PUT", &format!("/api/v1/sites/{}/templates/nope.html", site.id), &tok, Some(json!({"source": second}))).await.status, StatusCode::NOT_FOUND);
+        let r = c.api("POST", &format!("{api}/versions/1/actions/restore"), &tok, None).await;
+        assert_eq!((r.status, r.json()["version"].as_i64()), (StatusCode::OK, Some(3)), "{}", r.text);
+        assert!(app.client().get("/kjj/").await.text.contains("定制版"), "version 1 is back");
+        assert_eq!(c.api("POST", &format!("{api}/versions/99/actions/restore"), &tok, None).await.status, StatusCode::NOT_FOUND);
     };
 
     demo_accounts_are_scoped_and_the_command_line_scopes_grants => |app: TestApp| async move {
@@ -600,6 +617,25 @@ backend_tests! {
         assert!(dl.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment"));
         assert!(dl.bytes.starts_with(b"%PDF"));
         assert_eq!(cms::store::attachment(&app.db, att[0].id).await.unwrap().unwrap().downloads, 1);
+        // The API attaches a file sent as the body, checks it the same way, and deletes it.
+        let tok = app.token("editor").await;
+        let upload = |name: &str, bytes: &'static [u8]| {
+            axum::http::Request::post(format!("/api/v1/articles/{id}/attachments?name={}", urlencoding(name)))
+                .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+                .body(axum::body::Body::from(bytes))
+                .unwrap()
+        };
+        let r = public.send(upload("伪装.pdf", b"<html>")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("不符"), "{}", r.text);
+        let r = public.send(upload("办事指南.pdf", b"%PDF-1.4\n%api\n")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let aid = r.json()["id"].as_i64().unwrap();
+        assert!(app.client().get(&format!("/a/{id}.html")).await.text.contains("办事指南.pdf"));
+        let r = public.api("DELETE", &format!("/api/v1/attachments/{aid}"), &tok, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(cms::store::attachments(&app.db, id).await.unwrap().len(), 1);
+        assert_eq!(public.api("DELETE", &format!("/api/v1/attachments/{aid}"), &tok, None).await.status, StatusCode::NOT_FOUND);
     };
 
     an_editor_lists_what_they_may_edit_and_a_refusal_keeps_the_menu => |app: TestApp| async move {
@@ -955,4 +991,9 @@ async fn pages_and_assets_are_sent_precompressed_and_assets_are_immutable() {
     assert_eq!(css.headers[header::CONTENT_ENCODING], "br");
     let stale = c.get("/static/site.css?v=0000000000").await;
     assert_eq!(stale.headers[header::CACHE_CONTROL], "public, max-age=3600", "an outdated version is not pinned");
+}
+
+/// A query value percent-encoded (file names in `?name=`).
+fn urlencoding(v: &str) -> String {
+    serde_urlencoded::to_string([("v", v)]).unwrap().trim_start_matches("v=").to_owned()
 }
