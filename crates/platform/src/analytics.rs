@@ -227,8 +227,13 @@ pub struct Batch {
 pub fn aggregate(hits: &[Hit], salt: &dyn Fn(&str) -> String) -> Batch {
     let mut b = Batch::default();
     let mut salts: HashMap<String, String> = HashMap::new();
+    // Views arrive in time order, many in the same second: the day's text is formatted once per second.
+    let mut last: (i64, String) = (i64::MIN, String::new());
     for h in hits {
-        let day = crate::fmt_date(h.at);
+        if h.at != last.0 {
+            last = (h.at, crate::fmt_date(h.at));
+        }
+        let day = last.1.clone();
         let site = h.facts.site_id;
         let s = salts.entry(day.clone()).or_insert_with(|| salt(&day));
         let visitor = visitor_hash(s, site, &h.address, h.user_agent);
@@ -271,16 +276,35 @@ pub fn periods(day: &str) -> [String; 3] {
 /// Most views kept in memory while the database cannot take them (then the newest are dropped).
 const PENDING_LIMIT: usize = 2_000_000;
 
+/// Most (scope, visitor) pairs of a day a node remembers as already stored (about 16 bytes each).
+const KNOWN_LIMIT: usize = 4_000_000;
+
 /// The counter every node keeps: views in memory until [`Analytics::flush`].
 pub struct Analytics {
     enabled: bool,
     pending: Mutex<Vec<Hit>>,
     salts: Mutex<HashMap<String, String>>,
+    /// Per day, the (scope, visitor) pairs this node knows are stored in `analytics_seen` — it
+    /// wrote them or found them there. A returning visitor's site and column pairs are then not
+    /// offered to the database again: most of a flush's rows otherwise, and exact all the same,
+    /// since a pair is only remembered once it is stored (another node's pairs are still found by
+    /// the insert's conflict). Forgotten with the day, or when a day outgrows [`KNOWN_LIMIT`].
+    known: Mutex<HashMap<String, HashSet<u64>>>,
+}
+
+/// The pair's key in [`Analytics::known`]: the scope's stored key and the visitor hash mixed.
+fn known_key(scope: i64, visitor: i64) -> u64 {
+    (scope as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) ^ visitor as u64
 }
 
 impl Analytics {
     pub fn new(enabled: bool) -> Self {
-        Analytics { enabled, pending: Mutex::new(Vec::new()), salts: Mutex::new(HashMap::new()) }
+        Analytics {
+            enabled,
+            pending: Mutex::new(Vec::new()),
+            salts: Mutex::new(HashMap::new()),
+            known: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn enabled(&self) -> bool {
@@ -372,10 +396,35 @@ impl Analytics {
             tokio::task::spawn_blocking(move || aggregate(&hits, &|d| salts.get(d).cloned().unwrap_or_default()))
                 .await
                 .map_err(|e| crate::db::DbError::Sqlx(sqlx::Error::Protocol(format!("统计汇总失败：{e}"))))?;
+        // Pairs already stored are not new visitors: only the others go to the database.
+        let offered: Vec<(String, i64, i64)> = {
+            let known = self.known.lock().ok();
+            let is_known = |d: &str, k: u64| known.as_ref().and_then(|m| m.get(d)).is_some_and(|set| set.contains(&k));
+            // A scope's key is a digest: one per scope of the batch, not one per pair.
+            let mut keys: HashMap<&Scope, i64> = HashMap::new();
+            let mut offered = Vec::new();
+            for (d, scope, v) in &batch.seen {
+                let s = *keys.entry(scope).or_insert_with(|| scope.key());
+                if !is_known(d, known_key(s, *v)) {
+                    offered.push((d.clone(), s, *v));
+                }
+            }
+            offered
+        };
         let mut tx = db.begin().await?;
-        let fresh = insert_seen(&mut tx, &batch.seen).await?;
+        let fresh = insert_seen(&mut tx, &offered).await?;
         write_rollups(&mut tx, &batch, &fresh).await?;
-        tx.commit().await
+        tx.commit().await?;
+        if let Ok(mut known) = self.known.lock() {
+            for (d, s, v) in offered {
+                let day = known.entry(d).or_default();
+                if day.len() >= KNOWN_LIMIT {
+                    day.clear();
+                }
+                day.insert(known_key(s, v));
+            }
+        }
+        Ok(())
     }
 
     /// The day's salt, shared by all nodes (the first to ask makes it).
@@ -404,6 +453,9 @@ impl Analytics {
         if let Ok(mut g) = self.salts.lock() {
             g.retain(|d, _| *d >= keep_from);
         }
+        if let Ok(mut k) = self.known.lock() {
+            k.retain(|d, _| *d >= keep_from);
+        }
         db.execute(sql("DELETE FROM analytics_salt WHERE day < $1").bind(keep_from.as_str())).await?;
         db.execute(sql("DELETE FROM analytics_seen WHERE day < $1").bind(keep_from.as_str())).await?;
         Ok(())
@@ -427,18 +479,14 @@ impl Analytics {
     }
 }
 
-/// Inserts the (day, scope, visitor) pairs not yet seen; returns how many were new per (day, scope).
-async fn insert_seen(
-    tx: &mut crate::db::Tx,
-    seen: &HashSet<(String, Scope, i64)>,
-) -> DbResult<HashMap<(String, i64), i64>> {
+/// Inserts the (day, scope key, visitor) pairs not yet seen; returns how many were new per (day, scope).
+async fn insert_seen(tx: &mut crate::db::Tx, rows: &[(String, i64, i64)]) -> DbResult<HashMap<(String, i64), i64>> {
     #[derive(sqlx::FromRow)]
     struct New {
         day: String,
         scope: i64,
     }
     let mut fresh: HashMap<(String, i64), i64> = HashMap::new();
-    let rows: Vec<(String, i64, i64)> = seen.iter().map(|(d, s, v)| (d.clone(), s.key(), *v)).collect();
     for chunk in rows.chunks(300) {
         let mut q = sql("INSERT INTO analytics_seen (day, scope, visitor) VALUES ");
         for (i, (d, s, v)) in chunk.iter().enumerate() {

@@ -31,6 +31,8 @@ pub fn uscc(seq: u32) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
     pub articles: u32,
+    /// Generated district and department sites besides the demo's own (a large site group).
+    pub sites: u32,
     pub letters: u32,
     pub applications: u32,
     /// Generated disclosure requests over the past year, besides the demo's own (benchmarks).
@@ -80,6 +82,7 @@ pub async fn load(
         orgs,
         sizes: BTreeMap::from([
             ("articles", sizes.articles),
+            ("sites", sizes.sites),
             ("letters", sizes.letters),
             ("applications", sizes.applications),
             ("disclosure_requests", sizes.disclosure_requests),

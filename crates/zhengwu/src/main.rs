@@ -96,6 +96,10 @@ enum Cmd {
         /// Number of demo articles.
         #[arg(long, env = "ZHENGWU_ARTICLES", default_value_t = 3000)]
         articles: u32,
+        /// Generated district and department sites besides the demo's five, each with its own
+        /// columns sharing the articles (a large site group, e.g. for the monitor benchmark).
+        #[arg(long, env = "ZHENGWU_SITES", default_value_t = 0)]
+        sites: u32,
         /// Number of generated citizens' letters over the past year (互动交流).
         #[arg(long, env = "ZHENGWU_LETTERS", default_value_t = 2000)]
         letters: u32,
@@ -377,6 +381,7 @@ async fn run() -> anyhow::Result<()> {
             opts: s,
             serve: serve_after,
             articles,
+            sites,
             letters,
             applications,
             disclosure_requests,
@@ -404,6 +409,7 @@ async fn run() -> anyhow::Result<()> {
                 &app.state,
                 zhengwu::demo::Sizes {
                     articles,
+                    sites,
                     letters,
                     applications,
                     disclosure_requests,
