@@ -1120,6 +1120,8 @@ pub(crate) async fn remove_attachment(
     staff: &Staff,
     id: i64,
 ) -> Result<i64, AppError> {
+    // Whether the caller edits anything at all is said before whether the attachment exists.
+    staff.require_anywhere(Perm::ArticleEdit)?;
     let att = store::attachment(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let article_id = att.article_id.ok_or(AppError::NotFound)?;
     load_for_edit(state, staff, article_id).await?;
@@ -1389,7 +1391,7 @@ pub(crate) async fn save_template(
         state.audit(ctx, "template.check", &format!("site:{}/{name}", site.code), "failure", msg.clone()).await;
         return Err(AppError::invalid("source", msg));
     }
-    Ok(service::save_site_template(state, cms, ctx, staff, &site, name, source, None).await?)
+    service::save_site_template(state, cms, ctx, staff, &site, name, source, None).await
 }
 
 /// Makes an earlier version of a site's template the current one (a new version with its text).
@@ -1409,7 +1411,7 @@ pub(crate) async fn restore_template(
         .into_iter()
         .find(|v| v.version == version)
         .ok_or(AppError::NotFound)?;
-    Ok(service::save_site_template(state, cms, ctx, staff, &site, name, &v.source, Some(version)).await?)
+    service::save_site_template(state, cms, ctx, staff, &site, name, &v.source, Some(version)).await
 }
 
 async fn template_restore(

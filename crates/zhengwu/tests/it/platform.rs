@@ -130,7 +130,7 @@ fn expected_api(method: &str, path: &str) -> Option<&'static [Role]> {
         ("get", "/api/v1/articles/{id}") => &[SiteAdmin, Editor, Reviewer],
         // The matrix drives the `archive` action, which needs the publishing permission.
         ("post", "/api/v1/articles/{id}/actions/{action}") => &[SiteAdmin, Reviewer],
-        (_, p) if p.starts_with("/api/v1/articles") => &[SiteAdmin, Editor],
+        (_, p) if p.starts_with("/api/v1/articles") || p.starts_with("/api/v1/attachments") => &[SiteAdmin, Editor],
         (_, "/api/v1/review-queue") => &[SiteAdmin, Reviewer],
         (_, p) if p.starts_with("/api/v1/disclosure-requests") => &[Handler],
         (_, p) if p.starts_with("/api/v1/disclosure-") => &[SiteAdmin],
