@@ -1080,6 +1080,7 @@ pub struct AnswerInput {
     pub objection_id: i64,
     /// 答复（至少 5 个字）
     #[serde(default)]
+    #[schemars(regex(pattern = r"\S[\s\S]{3,}\S"))]
     pub answer: String,
 }
 
@@ -1127,15 +1128,19 @@ async fn admin_answer(
 
 /// An account added to the expert pool (form and API).
 #[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(extend("required" = ["username", "org_name", "field"]))]
 pub struct ExpertForm {
     /// 已有账号的用户名
     #[serde(default)]
+    #[schemars(regex(pattern = r"\S"))]
     pub username: String,
     /// 专家所在单位（分配时据此回避）
     #[serde(default)]
+    #[schemars(regex(pattern = r"\S"))]
     pub org_name: String,
     /// 领域
     #[serde(default)]
+    #[schemars(regex(pattern = r"\S"))]
     pub field: String,
     /// 专长
     #[serde(default)]
