@@ -1074,6 +1074,7 @@ async fn admin_assign(
 
 /// Answers an objection raised during publicity (form and API).
 #[derive(Deserialize, Default, schemars::JsonSchema)]
+#[schemars(extend("required" = ["objection_id", "answer"]))]
 pub struct AnswerInput {
     /// 异议编号
     #[serde(default)]
