@@ -935,15 +935,21 @@ async fn call_outcome(
     c: &Call,
     outcome: Result<(), AppError>,
 ) -> Result<Response, AppError> {
-    let (status, reason) = match outcome {
-        Ok(()) => return Ok(see_other(&format!("/admin/services/calls/{}", c.id))),
-        Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, m),
-        Err(AppError::Invalid(errs)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errs.into_iter().next().map(|e| e.message).unwrap_or_default())
-        }
-        Err(e) => return Err(e),
-    };
+    let Err(e) = outcome else { return Ok(see_other(&format!("/admin/services/calls/{}", c.id))) };
+    let (status, reason) = refusal(e)?;
     render_call(state, ctx, c, BTreeMap::from([("form".to_owned(), reason)]), status).await
+}
+
+/// A refused call operation as the page shows it: the status and the reason in words (a conflict,
+/// or the first field error); any other error is passed on.
+fn refusal(e: AppError) -> Result<(StatusCode, String), AppError> {
+    match e {
+        AppError::Conflict(m) => Ok((StatusCode::CONFLICT, m)),
+        AppError::Invalid(errs) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, errs.into_iter().next().map(|e| e.message).unwrap_or_default()))
+        }
+        e => Err(e),
+    }
 }
 
 /// 形式审查 of one submitted application (form and API).
@@ -1294,13 +1300,7 @@ async fn expert_score(
     // and `score` names that criterion.
     let scores = (0..).map_while(|i| field(&format!("s{i}")).and_then(|v| v.parse::<u32>().ok())).collect();
     let input = ScoreInput { scores, comment: field("comment").unwrap_or("").to_owned() };
-    let (status, reason) = match score(&state, &ctx, &staff, id, &input).await {
-        Ok(()) => return Ok(see_other("/admin/services/review")),
-        Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, m),
-        Err(AppError::Invalid(errs)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errs.into_iter().next().map(|e| e.message).unwrap_or_default())
-        }
-        Err(e) => return Err(e),
-    };
+    let Err(e) = score(&state, &ctx, &staff, id, &input).await else { return Ok(see_other("/admin/services/review")) };
+    let (status, reason) = refusal(e)?;
     render_expert(&state, &ctx, &staff, BTreeMap::from([("form".to_owned(), reason)]), status).await
 }
