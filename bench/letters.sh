@@ -34,18 +34,14 @@ STATIC=$W/static
 NG=127.0.0.1:18090
 ZW=127.0.0.1:18091
 export ZHENGWU_DATA_DIR=$DATA ZHENGWU_LOG=warn
-if [ -n "$PG" ]; then
-  export ZHENGWU_DATABASE_URL="postgres://postgres@127.0.0.1/zw_bench_letters_$N"
-fi
+if [ -n "$PG" ]; then use_postgres "zw_bench_letters_$N"; fi
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 if [ ! -f "$W/.ready" ]; then
   rm -rf "$W"; mkdir -p "$W"
-  if [ -n "$PG" ]; then
-    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS zw_bench_letters_$N" -c "CREATE DATABASE zw_bench_letters_$N" >/dev/null
-  fi
+  if [ -n "$PG" ]; then fresh_postgres; fi
   echo "== 生成演示站群和 $N 封来信"
   t0=$(date +%s%N)
   "$BIN" demo --articles 200 --letters "$N" >/dev/null

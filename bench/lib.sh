@@ -4,6 +4,9 @@
 #   login USER                   print the Cookie header value of a signed-in session on $ZW
 #   start_nginx DIR ROOT ADDR    serve ROOT's files on ADDR (config and pid in DIR)
 #   run_get HOST URLFILE COOKIE  one connection for $DUR seconds → "req/s p50 p99 non2xx errors"
+#   use_postgres NAME            run on the local PostgreSQL database NAME (sets ZHENGWU_DATABASE_URL)
+#   fresh_postgres               drop and create that database (before generating)
+#   db_query SQL                 one value from the database in use ($DATA's SQLite file or PostgreSQL)
 
 ensure_tools() {
   if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
@@ -44,4 +47,21 @@ CONF
 
 run_get() {
   ZW_COOKIE="$3" wrk -t1 -c1 -d"${DUR}s" -s bench/letters/urls.lua "http://$1" -- "$2" 2>/dev/null | awk '/^RESULT/{print $2, $3, $4, $5, $6}'
+}
+
+use_postgres() {
+  PG_DB=$1
+  export ZHENGWU_DATABASE_URL="postgres://postgres@127.0.0.1/$PG_DB"
+}
+
+fresh_postgres() {
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB" >/dev/null
+}
+
+db_query() {
+  if [ -n "${PG_DB:-}" ]; then
+    psql -h 127.0.0.1 -U postgres -d "$PG_DB" -tAc "$1" 2>/dev/null || echo "?"
+  else
+    sqlite3 "$DATA/zhengwu.db" "$1" 2>/dev/null || echo "?"
+  fi
 }

@@ -395,6 +395,10 @@ impl platform::module::Module for Cms {
     ) -> platform::module::BoxFuture<'a, Result<Vec<platform::module::Document>, platform::web::AppError>> {
         Box::pin(async move { Ok(store::published_documents(&state.db, q).await?) })
     }
+
+    fn documents_changed<'a>(&'a self, state: &'a AppState, ids: &'a [i64]) -> platform::module::BoxFuture<'a, ()> {
+        Box::pin(service::announce(state, self, ids.iter().map(|id| format!("a:{id}")).collect()))
+    }
 }
 
 fn nav() -> Vec<NavItem> {

@@ -845,6 +845,8 @@ impl<'a> PageBuilder<'a> {
                 }
             })
             .collect();
+        // What other modules link to this document (its interpretations, the policy it explains).
+        let relations = platform::relations::of(db, id).await?;
         let url = self.links.article(id);
         let meta = self.meta(channel, &a.title, Some(&a), &url);
         let validity_label = Validity::parse(&a.validity).unwrap_or(Validity::Valid).label();
@@ -859,7 +861,7 @@ impl<'a> PageBuilder<'a> {
             date_time => platform::fmt_time(a.pub_at), date_iso => platform::fmt_date(a.pub_at),
         };
         let ctx = context! {
-            article => view, attachments => files,
+            article => view, attachments => files, relations => platform::web::sv(&relations),
             prev => prev.as_ref().map(|p| self.links.item(p)), next => next.as_ref().map(|p| self.links.item(p)),
             related => self.links.items(&related),
             breadcrumbs => self.breadcrumbs(channel_id, true), ..self.base("article", meta, Some(channel_id))

@@ -36,6 +36,7 @@ pub fn templates() -> Vec<(&'static str, &'static str)> {
         ("admin/gk_report_form.html", include_str!("../templates/admin/gk_report_form.html")),
         ("admin/gk_catalogue.html", include_str!("../templates/admin/gk_catalogue.html")),
         ("admin/gk_item_form.html", include_str!("../templates/admin/gk_item_form.html")),
+        ("admin/gk_tree.html", include_str!("../templates/admin/gk_tree.html")),
         ("public/gk_catalogue.html", include_str!("../templates/public/gk_catalogue.html")),
         ("public/gk_item.html", include_str!("../templates/public/gk_item.html")),
         ("public/gk_index.html", include_str!("../templates/public/gk_index.html")),
@@ -120,7 +121,12 @@ struct QueueQuery {
     overdue: String,
     #[serde(default)]
     page: Option<i64>,
+    /// Keyset of a closed state's list: `submitted_at-id` of the last request shown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    before: String,
 }
+
+const QUEUE_PAGE: i64 = 30;
 
 async fn requests_page(
     State(state): State<AppState>,
@@ -140,18 +146,26 @@ async fn requests_page(
         orgs: mine.as_deref(),
         state: st,
         due_before: (q.overdue == "1").then_some(today_text.as_str()),
+        before: q.before.split_once('-').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))),
     };
-    let (rows, total) = store::queue(&state.db, &filter, 30, (page - 1) * 30).await?;
+    // Closed requests pile up by the ten thousand: their list goes on by keyset, not by offset.
+    let closed = st.and_then(RState::parse).is_some_and(|s| !s.is_open());
+    let (rows, total) = store::queue(&state.db, &filter, QUEUE_PAGE, (page - 1) * QUEUE_PAGE).await?;
+    let next = (closed && page * QUEUE_PAGE < total)
+        .then(|| rows.last().map(|r| format!("{}-{}", r.submitted_at, r.id)))
+        .flatten();
     let cal = svc.calendar(&state.db).await;
     let list: Vec<Value> = rows.iter().map(|r| row(r, &orgs, &cal, day)).collect();
     let (_, overdue_total) = store::state_counts(&state.db, mine.as_deref(), &today_text).await?;
     let tabs: Vec<(&str, &str)> = RState::ALL.iter().map(|s| (s.code(), s.label())).collect();
-    let keep = serde_urlencoded::to_string(QueueQuery { page: None, ..q.clone() }).unwrap_or_default();
+    let keep =
+        serde_urlencoded::to_string(QueueQuery { page: None, before: String::new(), ..q.clone() }).unwrap_or_default();
     Ok(state
         .render(
             &ctx,
             "admin/gk_requests.html",
-            context! { list, total, overdue_total, tabs, query => sv(&q), page, pages => (total + 29) / 30, pager_base => format!("/admin/disclosure/requests?{keep}&") },
+            context! { list, total, overdue_total, tabs, query => sv(&q), page, pages => (total + QUEUE_PAGE - 1) / QUEUE_PAGE, closed, next,
+            pager_base => format!("/admin/disclosure/requests?{keep}&") },
         )?
         .into_response())
 }

@@ -130,6 +130,7 @@ async fn list(
         orgs: mine.as_deref(),
         state: Some(q.state.as_str()).filter(|s| crate::domain::State::parse(s).is_some()),
         due_before: (q.overdue == "1").then_some(today_text.as_str()),
+        before: None,
     };
     let (rows, total) = store::queue(&state.db, &filter, 100, (page - 1) * 100).await?;
     let cal = svc.calendar(&state.db).await;

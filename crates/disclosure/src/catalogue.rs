@@ -52,6 +52,8 @@ pub struct Item {
     pub year: i64,
     pub updated_at: i64,
     pub updated_by: String,
+    /// Published more than 20 working days after it was formed (Art. 26); `None` until worked out.
+    pub late: Option<bool>,
 }
 
 platform::template_value!(Item);
@@ -121,10 +123,11 @@ fn optional_date(errs: &mut Vec<FieldError>, field: &str, v: &str) -> Option<Str
     }
 }
 
-/// Checks an item's metadata; every problem at once.
-fn check(input: &ItemInput) -> Result<(), Vec<FieldError>> {
+/// Checks an item's metadata against the agency's categories (`topics`: Art. 20 / 21 and its
+/// own); every problem at once.
+fn check(input: &ItemInput, topics: &[String]) -> Result<(), Vec<FieldError>> {
     let mut errs = Vec::new();
-    if !TOPICS.contains(&input.topic.trim()) {
+    if !topics.iter().any(|t| t == input.topic.trim()) {
         errs.push(FieldError::new("topic", "请选择主题分类"));
     }
     if !input.genre.trim().is_empty() && !GENRES.contains(&input.genre.trim()) {
@@ -179,6 +182,15 @@ fn meta(q: Q, input: &ItemInput, issuer: &str) -> Q {
         .bind(if input.scope.trim().is_empty() { "面向社会" } else { input.scope.trim() })
 }
 
+/// Whether an item formed on `formed_on` (empty: not known) and published on `published_on` missed
+/// Art. 26's 20 working days on the calendar as it stands.
+pub fn late_of(cal: &platform::calendar::WorkCalendar, formed_on: &str, published_on: &str) -> bool {
+    match (platform::calendar::date(formed_on.trim()), platform::calendar::date(published_on)) {
+        (Some(f), Some(p)) => domain::published_late(cal, f, p),
+        _ => false,
+    }
+}
+
 pub async fn by_id(db: &Db, id: i64) -> DbResult<Option<Item>> {
     db.fetch_optional(sql("SELECT * FROM disclosure_item WHERE id = $1").bind(id)).await
 }
@@ -191,7 +203,8 @@ pub async fn create(state: &AppState, ctx: &Ctx, auth: &Auth, input: &ItemInput)
         Some(o) => auth.require(Perm::DisclosureManage, &service::scope(&orgs, o.id))?,
         None => auth.require_anywhere(Perm::DisclosureManage)?,
     }
-    let mut errs = check(input).err().unwrap_or_default();
+    let topics = crate::tree::topics_of(&state.db, org.as_ref().map(|o| o.id)).await?;
+    let mut errs = check(input, &topics).err().unwrap_or_default();
     if org.is_none() {
         errs.insert(0, FieldError::new("org", "请选择发布机构"));
     }
@@ -227,17 +240,17 @@ pub async fn subscription_topics(state: &AppState, site_id: i64) -> Vec<platform
     if platform::web::portal::portal_site_id(&state.db).await != Some(site_id as u64) {
         return Vec::new();
     }
-    crate::domain::TOPICS
-        .iter()
-        .map(|t| platform::changes::Topic {
-            key: topic_key(t), label: (*t).to_owned(), group: "政府信息公开".into()
-        })
+    crate::tree::all_topics(&state.db)
+        .await
+        .unwrap_or_else(|_| TOPICS.iter().map(|t| (*t).to_owned()).collect())
+        .into_iter()
+        .map(|t| platform::changes::Topic { key: topic_key(&t), label: t, group: "政府信息公开".into() })
         .collect()
 }
 
 /// Tells the subscribers of an item's 主题分类 that it was catalogued (once per item; an edit
 /// tells nobody again).
-async fn tell_subscribers(state: &AppState, item: &Item) {
+pub(crate) async fn tell_subscribers(state: &AppState, item: &Item) {
     let Some(site_id) = platform::web::portal::portal_site_id(&state.db).await else { return };
     let change = platform::changes::Change {
         source: format!("disclosure_item:{}", item.id),
@@ -264,13 +277,14 @@ pub async fn insert(
     let published = platform::fmt_date(doc.published_at);
     let year: i32 = published.get(..4).and_then(|y| y.parse().ok()).unwrap_or_else(|| today().year());
     let issuer = if input.issuer.trim().is_empty() { org.name.clone() } else { input.issuer.trim().to_owned() };
+    let late = late_of(&platform::calendar::load(db).await?, &input.formed_on, &published);
     let mut tx = db.begin().await?;
     let seq = next_seq(&mut tx, org.id, year).await?;
     let index_no = domain::index_number(&org.code, year, seq);
     let insert = sql(
-        "INSERT INTO disclosure_item (document_id, org_id, index_no, title, url, published_on, year, updated_at, updated_by, \
+        "INSERT INTO disclosure_item (document_id, org_id, index_no, title, url, published_on, year, updated_at, updated_by, late, \
          topic, genre, issuer, doc_no, written_on, formed_on, keywords, summary, validity, invalid_on, replaced_by, method, scope) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) RETURNING id",
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING id",
     )
     .bind(doc.id)
     .bind(org.id)
@@ -280,7 +294,8 @@ pub async fn insert(
     .bind(&published)
     .bind(i64::from(year))
     .bind(platform::db::now())
-    .bind(by);
+    .bind(by)
+    .bind(late);
     let id: Scalar<i64> = match tx.fetch_one(meta(insert, input, &issuer)).await {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
@@ -302,13 +317,19 @@ pub async fn update(
 ) -> Result<Item, AppError> {
     let orgs = accounts::list_orgs(&state.db).await?;
     auth.require(Perm::DisclosureManage, &service::scope(&orgs, item.org_id))?;
-    check(input).map_err(AppError::Invalid)?;
+    let topics = crate::tree::topics_of(&state.db, Some(item.org_id)).await?;
+    check(input, &topics).map_err(AppError::Invalid)?;
     let issuer = if input.issuer.trim().is_empty() { item.issuer.clone() } else { input.issuer.trim().to_owned() };
+    let late = late_of(&platform::calendar::load(&state.db).await?, &input.formed_on, &item.published_on);
     let q = sql(
         "UPDATE disclosure_item SET topic = $1, genre = $2, issuer = $3, doc_no = $4, written_on = $5, formed_on = $6, keywords = $7, \
-         summary = $8, validity = $9, invalid_on = $10, replaced_by = $11, method = $12, scope = $13, updated_at = $14, updated_by = $15 WHERE id = $16",
+         summary = $8, validity = $9, invalid_on = $10, replaced_by = $11, method = $12, scope = $13, updated_at = $14, updated_by = $15, \
+         late = $16 WHERE id = $17",
     );
-    state.db.execute(meta(q, input, &issuer).bind(platform::db::now()).bind(&auth.user.username).bind(item.id)).await?;
+    state
+        .db
+        .execute(meta(q, input, &issuer).bind(platform::db::now()).bind(&auth.user.username).bind(late).bind(item.id))
+        .await?;
     state
         .audit(
             ctx,
@@ -380,6 +401,7 @@ pub async fn link(state: &AppState, ctx: &Ctx, auth: &Auth, policy: &Item, input
         _ => return Err(AppError::invalid("index_no", "没有这个索引号的目录信息（解读本身须先编入目录）")),
     };
     insert_link(&state.db, policy.id, other.id, input.form.trim()).await?;
+    state.modules.documents_changed(state, &[policy.document_id, other.document_id]).await;
     state
         .audit(
             ctx,
@@ -392,8 +414,14 @@ pub async fn link(state: &AppState, ctx: &Ctx, auth: &Auth, policy: &Item, input
     Ok(())
 }
 
+/// Links an interpretation to a policy, and declares the link for both documents' own pages (the
+/// CMS article of the policy lists its interpretations and the other way round).
 pub async fn insert_link(db: &Db, policy: i64, interpretation: i64, form: &str) -> Result<(), AppError> {
-    match db
+    let (Some(p), Some(i)) = (by_id(db, policy).await?, by_id(db, interpretation).await?) else {
+        return Err(AppError::NotFound);
+    };
+    let mut tx = db.begin().await?;
+    match tx
         .execute(
             sql("INSERT INTO disclosure_interpretation (policy_id, interpretation_id, form) VALUES ($1, $2, $3)")
                 .bind(policy)
@@ -402,10 +430,24 @@ pub async fn insert_link(db: &Db, policy: i64, interpretation: i64, form: &str) 
         )
         .await
     {
-        Ok(_) => Ok(()),
-        Err(e) if e.is_unique_violation() => Err(AppError::Conflict("这条解读已经关联".into())),
-        Err(e) => Err(e.into()),
+        Ok(_) => {}
+        Err(e) if e.is_unique_violation() => return Err(AppError::Conflict("这条解读已经关联".into())),
+        Err(e) => return Err(e.into()),
     }
+    let link = |document_id, label: &str, other: &Item| platform::relations::DocumentLink {
+        document_id,
+        label: label.to_owned(),
+        title: other.title.clone(),
+        url: other.url.clone(),
+    };
+    platform::relations::add(
+        &mut tx,
+        "disclosure",
+        &[link(p.document_id, form, &i), link(i.document_id, "解读的政策文件", &p)],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Per agency: policy documents (主题 法规规章和规范性文件) with and without an interpretation.
@@ -441,10 +483,17 @@ pub struct Filter {
     pub page: Option<i64>,
 }
 
-/// A page of the catalogue, newest first, and the count of all that match.
-pub async fn list(db: &Db, orgs: &[OrgUnit], f: &Filter, limit: i64) -> DbResult<(Vec<Item>, i64)> {
+/// A page of the catalogue, newest first, and the count of all that match; `within`: only these
+/// agencies' items (the office's own).
+pub async fn list(
+    db: &Db,
+    orgs: &[OrgUnit],
+    within: Option<&[i64]>,
+    f: &Filter,
+    limit: i64,
+) -> DbResult<(Vec<Item>, i64)> {
     let build = |select: &str| {
-        let mut q = sql(format!("SELECT {select} FROM disclosure_item WHERE 1=1"));
+        let mut q = sql(format!("SELECT {select} FROM disclosure_item WHERE 1=1")).and_within("org_id", within);
         if let Some(o) = orgs.iter().find(|o| o.code == f.org) {
             q = q.push(" AND org_id = ").push_bind(o.id);
         } else if !f.org.is_empty() {
@@ -480,30 +529,17 @@ pub async fn list(db: &Db, orgs: &[OrgUnit], f: &Filter, limit: i64) -> DbResult
 }
 
 /// Items the office should look at: published more than 20 working days after they were formed
-/// (Art. 26), and valid documents written more than five years ago (有效性 to review).
-pub async fn attention(
-    db: &Db,
-    cal: &platform::calendar::WorkCalendar,
-    orgs: Option<&[i64]>,
-) -> DbResult<(Vec<Item>, Vec<Item>)> {
-    let late: Vec<Item> = db
+/// (Art. 26, the flag kept when an item is written), and valid documents written more than five
+/// years ago (有效性 to review).
+pub async fn attention(db: &Db, orgs: Option<&[i64]>) -> DbResult<(Vec<Item>, Vec<Item>)> {
+    let late = db
         .fetch_all(
-            sql("SELECT * FROM disclosure_item WHERE formed_on IS NOT NULL")
+            sql("SELECT * FROM disclosure_item WHERE late = ")
+                .push_bind(true)
                 .and_within("org_id", orgs)
-                .push(" ORDER BY published_on DESC LIMIT 2000"),
+                .push(" ORDER BY published_on DESC LIMIT 50"),
         )
         .await?;
-    let late = late
-        .into_iter()
-        .filter(|i| {
-            match (i.formed_on.as_deref().and_then(platform::calendar::date), platform::calendar::date(&i.published_on))
-            {
-                (Some(f), Some(p)) => domain::published_late(cal, f, p),
-                _ => false,
-            }
-        })
-        .take(50)
-        .collect();
     let five_years_ago = format!("{}-{}", today().year() - 5, &date_text(today())[5..]);
     let review = db
         .fetch_all(
@@ -532,10 +568,11 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/admin/disclosure/catalogue/{id}/interpretations", routing::post(link_submit))
 }
 
-fn options(orgs: &[OrgUnit]) -> Value {
+/// The choices of the catalogue's filters and forms; `topics`: the categories offered.
+fn options(orgs: &[OrgUnit], topics: Vec<String>) -> Value {
     let years: Vec<i32> = ((today().year() - 9)..=today().year()).rev().collect();
     context! {
-        topics => TOPICS.to_vec(), genres => GENRES.to_vec(), validity => VALIDITY.to_vec(), years,
+        topics, genres => GENRES.to_vec(), validity => VALIDITY.to_vec(), years,
         orgs => orgs.iter().map(|o| (o.code.clone(), o.name.clone())).collect::<Vec<_>>(),
     }
 }
@@ -546,7 +583,7 @@ fn validity_label(code: &str) -> &'static str {
 
 async fn public_list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Filter>) -> Result<Response, AppError> {
     let orgs = accounts::list_orgs(&state.db).await?;
-    let (items, total) = list(&state.db, &orgs, &f, 20).await?;
+    let (items, total) = list(&state.db, &orgs, None, &f, 20).await?;
     let rows: Vec<Value> = items
         .iter()
         .map(|i| context! { id => i.id, index_no => i.index_no.clone(), title => i.title.clone(), doc_no => i.doc_no.clone(), published_on => i.published_on.clone(), validity => validity_label(&i.validity), topic => i.topic.clone() })
@@ -568,7 +605,7 @@ async fn public_list(State(state): State<AppState>, ctx: Ctx, Query(f): Query<Fi
             &crate::public::SECTION,
             "public/gk_catalogue.html",
             StatusCode::OK,
-            context! { title => "政府信息公开目录", rows, total, page, pages => (total + 19) / 20, filter => sv(&f), opts => options(&agencies),
+            context! { title => "政府信息公开目录", rows, total, page, pages => (total + 19) / 20, filter => sv(&f), opts => options(&agencies, crate::tree::all_topics(&state.db).await?),
             pager_base => format!("/gongkai/catalogue?{keep}&"), nav_current => "/gongkai/catalogue", crumbs => vec![(String::new(), "公开目录".to_owned())] },
             false,
         )
@@ -602,10 +639,8 @@ async fn admin_list(
     staff.require_anywhere(Perm::DisclosureManage)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     let mine = staff.units_with(Perm::DisclosureManage, &orgs);
-    let (items, total) = list(&state.db, &orgs, &f, 30).await?;
-    let items: Vec<&Item> = items.iter().filter(|i| mine.as_ref().is_none_or(|m| m.contains(&i.org_id))).collect();
-    let cal = platform::calendar::load(&state.db).await?;
-    let (late, review) = attention(&state.db, &cal, mine.as_deref()).await?;
+    let (items, total) = list(&state.db, &orgs, mine.as_deref(), &f, 30).await?;
+    let (late, review) = attention(&state.db, mine.as_deref()).await?;
     // Published documents with a 文号 not yet in the catalogue, to catalogue next.
     let docs = state
         .modules
@@ -640,7 +675,7 @@ async fn admin_list(
         .render(
             &ctx,
             "admin/gk_catalogue.html",
-            context! { items => sv(&items), total, late, review, pending => sv(&pending), interpreted, filter => sv(&f), opts => options(&orgs), page,
+            context! { items => sv(&items), total, late, review, pending => sv(&pending), interpreted, filter => sv(&f), opts => options(&orgs, crate::tree::all_topics(&state.db).await?), page,
             pages => (total + 29) / 30, pager_base => format!("/admin/disclosure/catalogue?{keep}&") },
         )?
         .into_response())
@@ -659,7 +694,11 @@ async fn form_page(
         Some(i) => links(&state.db, i.id).await?,
         None => (Vec::new(), Vec::new()),
     };
-    let page = context! { item, form => sv(input), errors, opts => options(orgs), interpretations, policies, forms => domain::INTERPRETATION_FORMS.to_vec() };
+    let topics = match item {
+        Some(i) => crate::tree::topics_of(&state.db, Some(i.org_id)).await?,
+        None => crate::tree::all_topics(&state.db).await?,
+    };
+    let page = context! { item, form => sv(input), errors, opts => options(orgs, topics), interpretations, policies, forms => domain::INTERPRETATION_FORMS.to_vec() };
     Ok((status, state.render(ctx, "admin/gk_item_form.html", page)?).into_response())
 }
 
@@ -835,7 +874,7 @@ async fn api_list(
 ) -> Result<platform::web::extract::Json<serde_json::Value>, AppError> {
     staff.require_anywhere(Perm::DisclosureManage)?;
     let orgs = accounts::list_orgs(&state.db).await?;
-    let (items, total) = list(&state.db, &orgs, &f, 100).await?;
+    let (items, total) = list(&state.db, &orgs, None, &f, 100).await?;
     Ok(platform::web::extract::Json(serde_json::json!({ "items": items, "total": total })))
 }
 

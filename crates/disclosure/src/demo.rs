@@ -264,6 +264,7 @@ pub async fn load(state: &platform::web::AppState, demo: &DemoSetup) -> anyhow::
         crate::generate::requests(db, &agencies, extra, 20_261_205, to - 365 * 86_400, to).await?;
     }
     let mut catalogued = catalogue(state, demo, &orgs).await?;
+    tree(state, demo, &orgs).await?;
     let extra_items = demo.size("disclosure_items") as usize;
     if extra_items > 0 {
         let agencies: Vec<(i64, String)> = GUIDED
@@ -278,6 +279,40 @@ pub async fn load(state: &platform::web::AppState, demo: &DemoSetup) -> anyhow::
         GUIDED.len(),
         filed + extra
     )])
+}
+
+/// The 市政府办公厅's own category and the portal's 政策文件 column bound to its catalogue, so what
+/// an editor publishes there in the demo is catalogued by itself.
+async fn tree(state: &platform::web::AppState, demo: &DemoSetup, orgs: &[OrgUnit]) -> anyhow::Result<()> {
+    let (Some(bgt), Some(portal)) = (demo.org("bgt"), platform::web::portal::portal_site_id(&demo.db).await) else {
+        return Ok(());
+    };
+    let Some(org) = orgs.iter().find(|o| o.id == bgt) else { return Ok(()) };
+    let now = platform::db::now();
+    demo.db
+        .execute(
+            platform::db::sql("INSERT INTO disclosure_topic (org_id, name, created_at, created_by) VALUES ($1, '优化营商环境', $2, 'demo')")
+                .bind(org.id)
+                .bind(now),
+        )
+        .await?;
+    let topics = state.modules.subscription_topics(state, portal as i64).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(column) = topics.iter().find(|t| t.key.starts_with("channel:") && t.label == "政策文件") {
+        demo.db
+            .execute(
+                platform::db::sql(
+                    "INSERT INTO disclosure_binding (topic, label, site_id, org_id, category, genre, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, '法规规章和规范性文件', '通知', $5, 'demo')",
+                )
+                .bind(column.key.as_str())
+                .bind(column.label.as_str())
+                .bind(portal as i64)
+                .bind(org.id)
+                .bind(now),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Catalogues the demo's policy documents (those with a 文号, up to 400): each under its issuing
@@ -352,11 +387,21 @@ async fn catalogue(state: &platform::web::AppState, demo: &DemoSetup, orgs: &[Or
         };
         let Ok(item) = crate::catalogue::insert(&demo.db, org, &doc, &input, "demo").await else { continue };
         n += 1;
+        // The policy it explains: the unit's newest policy on the same subject (“图解：X政策解读”
+        // explains a policy whose title names X); none found, it stays unlinked.
+        let subject = doc.title.rsplit('：').next().unwrap_or("").trim_end_matches("政策解读").trim_end_matches("解读");
+        if subject.chars().count() < 2 {
+            continue;
+        }
         let policy: Option<platform::db::Scalar<i64>> = demo
             .db
             .fetch_optional(
-                platform::db::sql("SELECT id FROM disclosure_item WHERE org_id = $1 AND topic = '法规规章和规范性文件' ORDER BY published_on DESC LIMIT 1")
-                    .bind(org.id),
+                platform::db::sql(
+                    "SELECT id FROM disclosure_item WHERE org_id = $1 AND topic = '法规规章和规范性文件' AND title LIKE $2 \
+                     ORDER BY published_on DESC LIMIT 1",
+                )
+                .bind(org.id)
+                .bind(format!("%{subject}%")),
             )
             .await?;
         if let Some(p) = policy {

@@ -137,7 +137,7 @@ pub async fn items(db: &Db, orgs: &[(i64, String)], count: usize, seed: u64, yea
         given.into_iter().map(|(o, y, s)| ((o, i32::try_from(y).unwrap_or(0)), s)).collect();
     let first_doc = 100_000_000 + db.count(sql("SELECT COUNT(*) FROM disclosure_item")).await? as usize;
     const COLS: &str = "document_id, org_id, index_no, title, url, topic, genre, issuer, doc_no, written_on, published_on, formed_on, \
-                        keywords, summary, validity, invalid_on, year, updated_at, updated_by";
+                        keywords, summary, validity, invalid_on, year, updated_at, updated_by, late";
     let now = platform::db::now();
     let mut k = 0usize;
     while k < count {
@@ -180,6 +180,8 @@ pub async fn items(db: &Db, orgs: &[(i64, String)], count: usize, seed: u64, yea
                     i64::from(year).into(),
                     now.into(),
                     "generate".into(),
+                    // Formed and published the same day.
+                    false.into(),
                 ];
                 q = q.push_row(j == 0, args);
             }

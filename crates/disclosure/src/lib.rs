@@ -4,7 +4,8 @@
 //!
 //! Layout: `domain` (pure: applicants, the 21 outcomes of table 三, states and actions, the clock,
 //! the fee schedule, tables 三 and 四, the catalogue's index numbers and 文号), `store` (SQL), `service` (filing and the office's actions on
-//! the workflow kernel), `report` (the annual report from data), `catalogue` (the 主动公开 catalogue: items, pages, API), `public` (`/gongkai/`), `admin`
+//! the workflow kernel), `report` (the annual report from data), `catalogue` (the 主动公开 catalogue: items, pages, API), `tree` (each agency's categories and the columns
+//! catalogued automatically), `public` (`/gongkai/`), `admin`
 //! (back office), `api` (JSON API), `demo`.
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub mod public;
 pub mod report;
 pub mod service;
 pub mod store;
+pub mod tree;
 
 pub use service::Disclosure;
 
@@ -55,6 +57,12 @@ impl platform::module::Module for Disclosure {
             },
             NavItem {
                 section: "政府信息公开",
+                href: "/admin/disclosure/tree",
+                label: "目录类目与栏目",
+                perm: Some(Perm::DisclosureManage),
+            },
+            NavItem {
+                section: "政府信息公开",
                 href: "/admin/disclosure/guides",
                 label: "公开指南和年度报告",
                 perm: Some(Perm::DisclosureManage),
@@ -73,11 +81,12 @@ impl platform::module::Module for Disclosure {
     fn api_routes(self: Arc<Self>) -> Vec<ApiRoute> {
         let mut routes = api::routes();
         routes.extend(catalogue::api_routes());
+        routes.extend(tree::api_routes());
         platform::web::api::with_extension(routes, self)
     }
 
     fn admin_routes(self: Arc<Self>) -> Router<AppState> {
-        admin::routes().merge(catalogue::admin_routes()).layer(Extension(self))
+        admin::routes().merge(catalogue::admin_routes()).merge(tree::admin_routes()).layer(Extension(self))
     }
 
     fn public_routes(self: Arc<Self>) -> Router<AppState> {
@@ -124,6 +133,7 @@ impl platform::module::Module for Disclosure {
         if let Some(idx) = self.search.clone() {
             indexing::spawn(state.db.clone(), idx);
         }
+        tree::spawn(state);
     }
 
     fn sealed(&self) -> Vec<&'static platform::sealed::SealedColumns> {

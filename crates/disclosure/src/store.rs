@@ -280,6 +280,9 @@ pub struct QueueFilter<'a> {
     pub state: Option<&'a str>,
     /// Only those due before this day (the overdue list).
     pub due_before: Option<&'a str>,
+    /// Keyset for the lists of closed requests (newest first, long): those submitted before this
+    /// `(submitted_at, id)`, instead of an offset that walks every earlier page.
+    pub before: Option<(i64, i64)>,
 }
 
 /// A page of the queue, the longest overdue first for open requests, the newest first otherwise;
@@ -299,10 +302,23 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>, limit: i64, offset: i64) -> DbR
     };
     let total = db.count(build("COUNT(*)")).await?;
     let open = f.state.is_none_or(|s| State::parse(s).is_some_and(State::is_open));
-    let order = if open { " ORDER BY due_on, id" } else { " ORDER BY submitted_at DESC, id DESC" };
-    let rows = db
-        .fetch_all(build("*").push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset))
-        .await?;
+    let rows = match f.before.filter(|_| !open) {
+        Some((at, id)) => {
+            let q = build("*").push(" AND (submitted_at < ").push_bind(at).push(" OR (submitted_at = ").push_bind(at);
+            db.fetch_all(
+                q.push(" AND id < ")
+                    .push_bind(id)
+                    .push(")) ORDER BY submitted_at DESC, id DESC LIMIT ")
+                    .push_bind(limit),
+            )
+            .await?
+        }
+        None => {
+            let order = if open { " ORDER BY due_on, id" } else { " ORDER BY submitted_at DESC, id DESC" };
+            db.fetch_all(build("*").push(order).push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset))
+                .await?
+        }
+    };
     Ok((rows, total))
 }
 

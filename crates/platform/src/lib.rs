@@ -47,6 +47,7 @@ pub mod media;
 pub mod module;
 pub mod outbox;
 pub mod privacy;
+pub mod relations;
 pub mod roles;
 pub mod sealed;
 pub mod security;

@@ -304,6 +304,13 @@ pub trait Module: Any + Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<Document>, AppError>> {
         Box::pin(async { Ok(Vec::new()) })
     }
+
+    /// Something another module keeps about these documents changed (a link in
+    /// [`crate::relations`]): the module holding their pages drops them from its caches, here and
+    /// on the other nodes.
+    fn documents_changed<'a>(&'a self, _state: &'a AppState, _ids: &'a [i64]) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// The program's modules, in the order their routes and menus are composed.
@@ -352,6 +359,13 @@ impl Modules {
             out.extend(m.documents(state, q).await?);
         }
         Ok(out)
+    }
+
+    /// Tells every module that what others keep about these documents changed.
+    pub async fn documents_changed(&self, state: &AppState, ids: &[i64]) {
+        for m in &self.0 {
+            m.documents_changed(state, ids).await;
+        }
     }
 
     /// Every topic a citizen can subscribe to on a site, from every module.

@@ -124,8 +124,18 @@ backend_tests! {
         let interp_no = res.json()["index_no"].as_str().unwrap().to_owned();
         let interp_id = res.json()["id"].as_i64().unwrap();
         let policy = list["items"][1]["id"].as_i64().unwrap();
+        let policy_url = list["items"][1]["url"].as_str().unwrap().to_owned();
+        // The policy's own article page, read (and cached) before the link exists.
+        let before = app.client().get(&policy_url).await;
+        assert_eq!(before.status, StatusCode::OK, "{policy_url}");
+        assert!(!before.text.contains("政策与解读"));
         let res = app.client().api("POST", &format!("/api/v1/disclosure-items/{policy}/interpretations"), &token, Some(json!({"index_no": interp_no, "form": "图解"}))).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        // Both articles' own pages now show the link (the cached page was dropped).
+        let page = app.client().get(&policy_url).await;
+        assert!(page.text.contains("【图解】") && page.text.contains("科技创新券管理办法政策解读"), "{}", page.text);
+        let page = app.client().get(&format!("/a/{interp}.html")).await;
+        assert!(page.text.contains("【解读的政策文件】") && page.text.contains(&format!("href=\"{policy_url}\"")), "{}", page.text);
         assert_eq!(res.json()["interpretations"][0]["id"], interp_id);
         let again = app.client().api("POST", &format!("/api/v1/disclosure-items/{policy}/interpretations"), &token, Some(json!({"index_no": interp_no, "form": "图解"}))).await;
         assert_eq!(again.status, StatusCode::CONFLICT);
@@ -432,4 +442,143 @@ fn uscc(stem: &str) -> String {
     let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
     let sum: usize = stem.chars().zip(weights).map(|(c, w)| CHARS.find(c).unwrap() * w).sum();
     format!("{stem}{}", CHARS.chars().nth((31 - sum % 31) % 31).unwrap())
+}
+
+/// Who approves a department's news on the demo portal, in order.
+const NEWS_REVIEW: &[&str] = &["reviewer_dept", "reviewer_office"];
+/// Who approves the portal's policy documents (the 办公厅's columns), in order.
+const POLICY_REVIEW: &[&str] = &["reviewer_office", "siteadmin"];
+
+backend_tests! {
+    a_bound_column_catalogues_what_its_editors_publish => |app: TestApp| async move {
+        app.load_demo(0, 0).await;
+        let portal = cms::store::site_by_code(&app.db, "hrb").await.unwrap().unwrap();
+        let channels = cms::store::channels_of(&app.db, portal.id).await.unwrap();
+        let policy = channels.iter().find(|c| c.slug == "zcwj").unwrap();
+        let news = channels.iter().find(|c| c.slug == "bmdt").unwrap();
+        let orgs = platform::accounts::list_orgs(&app.db).await.unwrap();
+        let bgt = orgs.iter().find(|o| o.name == "哈尔滨市人民政府办公厅").unwrap().clone();
+        let admin = app.token("siteadmin").await;
+        let items = |doc: i64| {
+            let db = app.db.clone();
+            async move {
+                db.fetch_all::<(String, String, String, String, String)>(
+                    platform::db::sql("SELECT index_no, topic, genre, doc_no, updated_by FROM disclosure_item WHERE document_id = $1").bind(doc),
+                )
+                .await
+                .unwrap()
+            }
+        };
+        // The demo bound the portal's 政策文件 to the 办公厅's catalogue: a new policy published
+        // there is catalogued by the feed, its 文号 stored with 〔〕, numbered in the agency's sequence.
+        let doc = common::publish_article(&app, policy.id, "哈尔滨市人民政府办公厅关于进一步优化营商环境的若干措施", &[("doc_number", "哈政办规(2026)18号")], POLICY_REVIEW).await;
+        assert!(items(doc).await.is_empty(), "nothing before the feed passes");
+        assert_eq!(disclosure::tree::follow(&app.state).await.unwrap(), 1);
+        let got = items(doc).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        let (index_no, topic, genre, doc_no, by) = got[0].clone();
+        let year = platform::calendar::today().year();
+        assert!(index_no.starts_with(&format!("{}/{year}-", bgt.code)), "{index_no}");
+        assert_eq!((topic.as_str(), genre.as_str(), doc_no.as_str()), ("法规规章和规范性文件", "通知", "哈政办规〔2026〕18号"));
+        assert_eq!(by, disclosure::tree::FEED_AUTHOR);
+        // A second pass (or a second node) writes nothing again.
+        assert_eq!(disclosure::tree::follow(&app.state).await.unwrap(), 0);
+
+        // An agency's own category, then a second column bound to it through the API.
+        let api = |m: &'static str, p: String, body: Option<Value>| {
+            let token = admin.clone();
+            let mut c = app.client();
+            async move { c.api(m, &p, &token, body).await }
+        };
+        let res = api("POST", "/api/v1/disclosure-topics".into(), Some(json!({"org": bgt.code, "name": "重点民生实事"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let local_id = res.json()["id"].as_i64().unwrap();
+        let res = api("POST", "/api/v1/disclosure-topics".into(), Some(json!({"org": bgt.code, "name": "重点民生实事"}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("本机关已有这个类目"), "{}", res.text);
+        let res = api("POST", "/api/v1/disclosure-topics".into(), Some(json!({"org": bgt.code, "name": "财政预决算"}))).await;
+        assert!(res.text.contains("条例规定的类目已有这一项"), "{}", res.text);
+        let news_topic = format!("channel:{}", news.id);
+        let res = api("POST", "/api/v1/disclosure-bindings".into(), Some(json!({"org": bgt.code, "topic": news_topic, "category": "不存在的类目"}))).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("请选择本机关的主题分类"), "{}", res.text);
+        let res = api("POST", "/api/v1/disclosure-bindings".into(), Some(json!({"org": bgt.code, "topic": news_topic, "category": "重点民生实事"}))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let binding = res.json()["id"].as_i64().unwrap();
+        let res = api("POST", "/api/v1/disclosure-bindings".into(), Some(json!({"org": bgt.code, "topic": news_topic, "category": "重点民生实事"}))).await;
+        assert!(res.text.contains("这个栏目已绑定到公开目录"), "{}", res.text);
+        // A handler manages no catalogue.
+        let handler = app.token("handler").await;
+        let res = app.client().api("POST", "/api/v1/disclosure-topics", &handler, Some(json!({"org": bgt.code, "name": "其他事项"}))).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+
+        let news_doc = common::publish_article(&app, news.id, "市政府召开重点民生实事推进会", &[], NEWS_REVIEW).await;
+        assert_eq!(disclosure::tree::follow(&app.state).await.unwrap(), 1);
+        let got = items(news_doc).await;
+        assert_eq!(got[0].1, "重点民生实事");
+        // The public catalogue offers the agency's category and lists the item under it.
+        let page = app.client().get(&format!("/gongkai/catalogue?topic={}", common::urlenc("重点民生实事"))).await;
+        assert!(page.text.contains("市政府召开重点民生实事推进会") && page.text.contains("共 1 条"), "{}", page.text);
+        // The category is in use: it stays until its items move.
+        let res = api("DELETE", format!("/api/v1/disclosure-topics/{local_id}"), None).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text);
+        // Unbound, the column's next article is not catalogued; what was catalogued stays.
+        let res = api("DELETE", format!("/api/v1/disclosure-bindings/{binding}"), None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        let later = common::publish_article(&app, news.id, "解除绑定之后发布的动态", &[], NEWS_REVIEW).await;
+        assert_eq!(disclosure::tree::follow(&app.state).await.unwrap(), 0);
+        assert!(items(later).await.is_empty());
+        assert_eq!(items(news_doc).await.len(), 1);
+
+        // Art. 26: an item formed 30 working days before it was published is on the office's list
+        // (the flag kept when it is written); formed the same day, it leaves the list.
+        let item_id: platform::db::Scalar<i64> = app.db.fetch_one(platform::db::sql("SELECT id FROM disclosure_item WHERE document_id = $1").bind(doc)).await.unwrap();
+        let published: platform::db::Scalar<String> = app.db.fetch_one(platform::db::sql("SELECT published_on FROM disclosure_item WHERE id = $1").bind(item_id.0)).await.unwrap();
+        let cal = platform::calendar::load(&app.db).await.unwrap();
+        let published_day = platform::calendar::date(&published.0).unwrap();
+        let formed = (1..200).map(|d| published_day - time::Duration::days(d)).find(|f| cal.add_workdays(*f, 30) <= published_day).unwrap();
+        let body = |formed: String| json!({"topic": "法规规章和规范性文件", "doc_no": doc_no, "formed_on": formed});
+        let res = api("PUT", format!("/api/v1/disclosure-items/{}", item_id.0), Some(body(platform::calendar::date_text(formed)))).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.json()["late"], json!(true));
+        let mut web = app.client();
+        web.login("siteadmin", zhengwu::demo::DEMO_PASSWORD).await;
+        let page = web.get("/admin/disclosure/catalogue").await;
+        let late_part = page.text.split("超过 20 个工作日才公开的信息").nth(1).unwrap_or("");
+        assert!(late_part.contains("进一步优化营商环境的若干措施"), "{}", page.text);
+        let res = api("PUT", format!("/api/v1/disclosure-items/{}", item_id.0), Some(body(published.0.clone()))).await;
+        assert_eq!(res.json()["late"], json!(false));
+        let page = web.get("/admin/disclosure/catalogue").await;
+        assert!(!page.text.contains("超过 20 个工作日才公开的信息"), "{}", page.text);
+        let tree = web.get("/admin/disclosure/tree").await;
+        assert_eq!(tree.status, StatusCode::OK);
+        assert!(tree.text.contains("政策文件") && tree.text.contains("重点民生实事"), "{}", tree.text);
+        // The page's forms: a refusal names the field and keeps the choice; a category in use stays.
+        let res = web.post_form("/admin/disclosure/tree/bindings", &[("org", bgt.code.as_str()), ("topic", news_topic.as_str()), ("category", "不存在的类目")]).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text.contains("请选择本机关的主题分类") && res.text.contains(&format!("value=\"{news_topic}\" selected")), "{}", res.text);
+        let res = web.post_form("/admin/disclosure/tree/topics", &[("org", bgt.code.as_str()), ("name", "招商引资")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+        let res = web.post_form(&format!("/admin/disclosure/tree/topics/{local_id}/delete"), &[]).await;
+        assert_eq!(res.status, StatusCode::CONFLICT);
+        assert!(res.text.contains("请先把它们改到其他类目"), "{}", res.text);
+        assert!(web.get("/admin/disclosure/tree").await.text.contains("招商引资"));
+    };
+
+    closed_request_lists_page_by_keyset => |app: TestApp| async move {
+        let (kjj, _) = world(&app).await;
+        let to = platform::db::now();
+        disclosure::generate::requests(&app.db, &[kjj], 400, 7, to - 365 * 86_400, to).await.unwrap();
+        let state: platform::db::Scalar<String> = app.db.fetch_one(platform::db::sql(
+            "SELECT state FROM disclosure_request WHERE state NOT IN ('submitted','received','correcting','consulting','fee_notified') GROUP BY state ORDER BY COUNT(*) DESC LIMIT 1")).await.unwrap();
+        let f = |before| disclosure::store::QueueFilter { orgs: None, state: Some(state.0.as_str()), due_before: None, before };
+        let (first, total) = disclosure::store::queue(&app.db, &f(None), 20, 0).await.unwrap();
+        assert!(total > 20, "{total}");
+        let (by_offset, _) = disclosure::store::queue(&app.db, &f(None), 10, 10).await.unwrap();
+        let tenth = &first[9];
+        let (by_keyset, _) = disclosure::store::queue(&app.db, &f(Some((tenth.submitted_at, tenth.id))), 10, 0).await.unwrap();
+        let ids = |rows: &[disclosure::store::Request]| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(&by_keyset), ids(&by_offset), "the keyset page is the next ten");
+        assert_eq!(ids(&by_keyset), ids(&first[10..20]));
+    };
 }

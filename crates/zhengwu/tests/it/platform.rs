@@ -18,6 +18,7 @@ fn all_api_routes() -> Vec<platform::web::api::ApiRoute> {
     ops.extend(cms::api::routes());
     ops.extend(disclosure::api::routes());
     ops.extend(disclosure::catalogue::api_routes());
+    ops.extend(disclosure::tree::api_routes());
     ops.extend(participation::api::routes());
     ops.extend(office::api::routes());
     ops.extend(data::api::routes());
@@ -1007,6 +1008,10 @@ async fn every_back_office_post_has_an_api_operation() {
             Op("post", "/api/v1/disclosure-items/{id}/interpretations"),
         ),
         ("/admin/disclosure/reports/{org}/{year}", Op("put", "/api/v1/disclosure-reports/{org}/{year}")),
+        ("/admin/disclosure/tree/topics", Op("post", "/api/v1/disclosure-topics")),
+        ("/admin/disclosure/tree/topics/{id}/delete", Op("delete", "/api/v1/disclosure-topics/{id}")),
+        ("/admin/disclosure/tree/bindings", Op("post", "/api/v1/disclosure-bindings")),
+        ("/admin/disclosure/tree/bindings/{id}/delete", Op("delete", "/api/v1/disclosure-bindings/{id}")),
         ("/admin/participation/consultations/new", Op("post", "/api/v1/consultations")),
         ("/admin/participation/consultations/{id}", Op("put", "/api/v1/consultations/{id}")),
         ("/admin/participation/consultations/{id}/act", Op("post", "/api/v1/consultations/{id}/actions/{action}")),

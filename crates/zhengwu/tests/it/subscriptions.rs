@@ -21,27 +21,7 @@ async fn login(app: &TestApp, user: &str) -> Client {
 }
 
 async fn publish(app: &TestApp, channel: i64, title: &str) -> i64 {
-    let act = |id: i64, action: &'static str| (format!("/admin/cms/articles/{id}/act"), action);
-    let mut ed = login(app, "editor").await;
-    let res = ed
-        .post_form(
-            "/admin/cms/articles/new",
-            &[
-                ("channel_id", &channel.to_string()),
-                ("title", title),
-                ("body", "<p>为做好今冬供暖保障工作，现将有关事项通知如下。</p>"),
-                ("source", "市住建局"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
-    let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
-    for (user, action) in [("editor", "submit"), ("reviewer_dept", "approve"), ("reviewer_office", "approve")] {
-        let mut c = login(app, user).await;
-        let (path, action) = act(id, action);
-        assert_eq!(c.post_form(&path, &[("action", action), ("comment", "同意")]).await.status, StatusCode::SEE_OTHER);
-    }
-    id
+    common::publish_article(app, channel, title, &[], &["reviewer_dept", "reviewer_office"]).await
 }
 
 async fn scalar(app: &TestApp, q: platform::db::Q) -> i64 {

@@ -682,3 +682,42 @@ fn qp(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Publishes an article in `channel` of the demo world the way its people do: the editor writes
+/// it (with `extra` form fields such as `doc_number`) and submits it, and each of `approvers`
+/// approves in turn (the department's reviewer, then the office's, for a department's news).
+/// Returns its id.
+pub async fn publish_article(
+    app: &TestApp,
+    channel: i64,
+    title: &str,
+    extra: &[(&str, &str)],
+    approvers: &[&'static str],
+) -> i64 {
+    let login = |user: &'static str| async move {
+        let mut c = app.client();
+        let res = c.login(user, zhengwu::demo::DEMO_PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{user}: {}", res.text);
+        c
+    };
+    let mut ed = login("editor").await;
+    let channel = channel.to_string();
+    let mut fields = vec![
+        ("channel_id", channel.as_str()),
+        ("title", title),
+        ("body", "<p>为做好今冬供暖保障工作，现将有关事项通知如下。</p>"),
+        ("source", "市住建局"),
+    ];
+    fields.extend_from_slice(extra);
+    let res = ed.post_form("/admin/cms/articles/new", &fields).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let id: i64 = res.location_path().rsplit('/').next().unwrap().parse().unwrap();
+    let steps = std::iter::once(("editor", "submit")).chain(approvers.iter().map(|u| (*u, "approve")));
+    for (user, action) in steps {
+        let mut c = login(user).await;
+        let path = format!("/admin/cms/articles/{id}/act");
+        let res = c.post_form(&path, &[("action", action), ("comment", "同意")]).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{user} {action}: {}", res.text);
+    }
+    id
+}
