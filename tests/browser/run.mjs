@@ -15,6 +15,7 @@ import { overflow } from './width.mjs';
 import { participationFlow } from './participation.mjs';
 import { listingsFlow } from './listings.mjs';
 import { liveFlow } from './live.mjs';
+import { catalogueFlow } from './disclosure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -790,6 +791,16 @@ const resultFiles = [];
     console.log(`✗ live: ${problems.join('; ')}`);
   } else {
     console.log('✓ live: a camera point added and checked on a phone, played without script; a reporter\'s post reached a viewer live');
+  }
+}
+{
+  const { problems, files } = await catalogueFlow({ browser, base, axeSource, dir: resultPages });
+  resultFiles.push(...files);
+  if (problems.length) {
+    failures += problems.length;
+    console.log(`✗ disclosure catalogue: ${problems.join('; ')}`);
+  } else {
+    console.log('✓ disclosure catalogue: a category and a bound column added on a phone without script; a policy\'s article page lists its interpretations');
   }
 }
 for (const [label, viewport] of [['1366', { width: 1366, height: 900 }], ['390', { width: 390, height: 844 }]]) {
