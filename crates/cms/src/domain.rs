@@ -364,8 +364,26 @@ pub fn related<'a>(
     found
 }
 
+/// The article an address of the group shows (`/a/12.html`, `/kjj/a/12.html`, a full URL).
+pub fn article_id_at(address: &str) -> Option<i64> {
+    let path = address.split(['?', '#']).next()?;
+    let (_, tail) = path.rsplit_once("/a/")?;
+    tail.strip_suffix(".html")?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_article_is_found_by_its_address_and_nothing_else_is() {
+        use super::article_id_at;
+        assert_eq!(article_id_at("/a/12.html"), Some(12));
+        assert_eq!(article_id_at("/kjj/a/7.html?from=canyu#top"), Some(7));
+        assert_eq!(article_id_at("https://www.harbin.gov.cn/a/3301.html"), Some(3301));
+        for other in ["/gongkai/", "/a/12", "/a/x.html", "/c/3/", "", "/a/.html", "/banshi/a/12.htm"] {
+            assert_eq!(article_id_at(other), None, "{other}");
+        }
+    }
+
     use super::*;
 
     fn st(p: PubState, r: ReviewState, step: u32) -> Status {

@@ -295,6 +295,11 @@ pub async fn published_documents(
     if !q.ids.is_empty() {
         s = s.and_within("a.id", Some(&q.ids));
     }
+    if !q.at.trim().is_empty() {
+        // An article lives at `<site prefix>/a/<id>.html` (under any host of the group).
+        let Some(id) = crate::domain::article_id_at(q.at.trim()) else { return Ok(Vec::new()) };
+        s = s.push(" AND a.id = ").push_bind(id);
+    }
     if q.with_doc_no {
         s = s.push(" AND a.doc_number <> ''");
     }

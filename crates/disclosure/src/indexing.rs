@@ -34,22 +34,22 @@ pub fn doc(i: &Item, site: Option<u64>) -> SearchDoc {
     }
 }
 
-/// Indexes the items changed at or after `since` (in pages of 2,000); returns the newest change
-/// seen, or `since` when nothing changed.
+/// Indexes the items changed at or after `since` (in pages of 2,000, by `(updated_at, id)` so each
+/// page is read from the index); returns the newest change seen, or `since` when nothing changed.
 pub async fn step(db: &Db, idx: &SearchIndex, since: i64, site: Option<u64>) -> DbResult<i64> {
     let mut mark = since;
-    let mut after_id = 0i64;
+    let mut after = (since, 0i64);
     loop {
         let items: Vec<Item> = db
             .fetch_all(
-                sql("SELECT * FROM disclosure_item WHERE updated_at >= $1 AND id > $2 ORDER BY id LIMIT 2000")
-                    .bind(since)
-                    .bind(after_id),
+                sql("SELECT * FROM disclosure_item WHERE (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT 2000")
+                    .bind(after.0)
+                    .bind(after.1),
             )
             .await?;
         let Some(last) = items.last() else { break };
-        after_id = last.id;
-        mark = mark.max(items.iter().map(|i| i.updated_at).max().unwrap_or(since));
+        after = (last.updated_at, last.id);
+        mark = mark.max(last.updated_at);
         let docs: Vec<SearchDoc> = items.iter().map(|i| doc(i, site)).collect();
         if let Err(e) = idx.apply(&docs, &[]) {
             tracing::error!(error = %e, "indexing disclosure items failed");

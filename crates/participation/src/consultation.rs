@@ -413,6 +413,9 @@ pub async fn act(
     if !workflow::apply(state, change).await? {
         return Err(AppError::Conflict("这期征集已被他人更改，请刷新后重试".into()));
     }
+    if action == CAction::PublishReport {
+        link_final_document(state, &c).await?;
+    }
     state
         .audit(
             ctx,
@@ -423,6 +426,27 @@ pub async fn act(
         )
         .await;
     Ok(to)
+}
+
+/// Once the report is published: the final policy (when its link is a document of the group) lists
+/// the report on its own page, as 国务院令第713号 asks that how opinions were taken up be public.
+async fn link_final_document(state: &AppState, c: &Consultation) -> Result<(), AppError> {
+    if c.final_url.trim().is_empty() {
+        return Ok(());
+    }
+    let q = platform::module::DocumentQuery { at: c.final_url.clone(), limit: 1, ..Default::default() };
+    let Some(doc) = state.modules.documents(state, &q).await?.into_iter().next() else { return Ok(()) };
+    let link = platform::relations::DocumentLink {
+        document_id: doc.id,
+        label: "意见采纳情况".into(),
+        title: format!("《{}》公开征求意见采纳情况", c.title),
+        url: format!("/canyu/consultations/{}", c.id),
+    };
+    let mut tx = state.db.begin().await?;
+    platform::relations::add(&mut tx, "participation", &[link]).await?;
+    tx.commit().await?;
+    state.modules.documents_changed(state, &[doc.id]).await;
+    Ok(())
 }
 
 /// The agency's introduction to its report (what was done with the opinions overall).
@@ -452,6 +476,10 @@ pub async fn save_report_intro(
                 .bind(id),
         )
         .await?;
+    // A link given after the report went out reaches the final policy's page too.
+    if c.reported_at.is_some() {
+        link_final_document(state, &get(&state.db, id).await?).await?;
+    }
     state
         .audit(ctx, "participation.consultation.report", &format!("consultation:{id}"), "success", "保存采纳情况说明")
         .await;

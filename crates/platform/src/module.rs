@@ -144,6 +144,9 @@ pub struct DocumentQuery {
     pub with_doc_no: bool,
     /// Only documents whose title contains this (解读).
     pub title_contains: String,
+    /// Only the document published at this address (its path, or a full URL of the group): a
+    /// consultation's final policy named by its link. An address that is no document's finds none.
+    pub at: String,
     pub limit: i64,
 }
 

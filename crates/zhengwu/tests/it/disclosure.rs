@@ -69,7 +69,7 @@ async fn due_after(app: &TestApp, token: &str, id: i64, action: &str, body: Valu
 backend_tests! {
     catalogue_index_numbers_stay_unique_under_concurrency_and_survive_edits => |app: TestApp| async move {
         let (kjj, _) = world(&app).await;
-        let docs = published_documents(&app, kjj, 8).await;
+        let docs = common::published_policies(&app, kjj, 8).await;
         let token = app.token("admin").await;
         // Eight documents catalogued at once.
         let mut tasks = Vec::new();
@@ -117,7 +117,7 @@ backend_tests! {
         let item = app.client().get(&format!("/gongkai/items/{id}")).await;
         assert!(item.text.contains(first["index_no"].as_str().unwrap()) && item.text.contains("废止"), "{}", item.text);
         // 政策解读: an interpretation catalogued, linked by its index number; both pages show it.
-        let interp = published_documents(&app, kjj, 9).await[8];
+        let interp = common::published_policies(&app, kjj, 9).await[8];
         app.db.execute(platform::db::sql("UPDATE article SET title = '图解：科技创新券管理办法政策解读', doc_number = '' WHERE id = $1").bind(interp)).await.unwrap();
         let res = app.client().api("POST", "/api/v1/disclosure-items", &token, Some(json!({"document_id": interp, "org": "BC-KJJ", "topic": "政策解读"}))).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text);
@@ -372,68 +372,6 @@ backend_tests! {
         assert_eq!(xlsx.status, StatusCode::OK);
         assert!(xlsx.bytes.starts_with(b"PK"), "a zip container");
     };
-}
-
-/// A site whose channel holds `n` published policy documents with 文号 (ids returned).
-async fn published_documents(app: &TestApp, org: i64, n: usize) -> Vec<i64> {
-    let existing = cms::store::site_by_code(&app.db, "kjj").await.unwrap().map(|s| s.id);
-    let site = match existing {
-        Some(id) => id,
-        None => cms::store::insert_site(
-            &app.db,
-            &cms::store::Site {
-                code: "kjj".into(),
-                name: "冰城市科学技术局".into(),
-                kind: "department".into(),
-                site_id_code: "2301000002".into(),
-                template_set: "default".into(),
-                locale: "zh-CN".into(),
-                sponsor: "冰城市科学技术局".into(),
-                contact: "0451-86000000".into(),
-                icp: "黑ICP备05012234号".into(),
-                psb: "黑公网安备23010002000001号".into(),
-                error_link: "/".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap(),
-    };
-    let ch = cms::store::insert_channel(
-        &app.db,
-        &cms::store::Channel {
-            site_id: site,
-            name: "政策文件".into(),
-            slug: format!("zcwj{n}"),
-            kind: "list".into(),
-            update_class: "none".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let f = cms::store::Fields {
-            title: format!("关于印发冰城市科技创新券管理办法的通知（第 {i} 号）"),
-            body: "<p>正文</p>".into(),
-            ..Default::default()
-        };
-        let id = cms::store::create_article(&app.db, site, ch, Some(org), &f, 1).await.unwrap();
-        app.db
-            .execute(
-                platform::db::sql(
-                    "UPDATE article SET state = 'published', published_at = $1, doc_number = $2 WHERE id = $3",
-                )
-                .bind(platform::db::now())
-                .bind(format!("冰科规〔2026〕{}号", i + 1))
-                .bind(id),
-            )
-            .await
-            .unwrap();
-        ids.push(id);
-    }
-    ids
 }
 
 /// A 统一社会信用代码 with its GB 32100 check character.

@@ -65,7 +65,9 @@ async fn public_consultation(app: &TestApp, id: i64) -> Value {
 
 backend_tests! {
     a_consultation_runs_from_draft_to_adoption_report => |app: TestApp| async move {
-        world(&app).await;
+        let (zjj, _) = world(&app).await;
+        // The final policy the consultation leads to, published on the department's site.
+        let final_doc = common::published_policies(&app, zjj, 1).await[0];
         let ed = app.token("editor").await;
         let rv = app.token("reviewer").await;
         let other = app.token("kjj_editor").await;
@@ -173,9 +175,15 @@ backend_tests! {
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
         assert!(r.text.contains("1 条意见"), "{}", r.text);
         c.api("POST", &format!("/api/v1/consultations/{id}/adoption"), &ed, Some(json!({ "comments": [ids[0]], "adoption": "partial", "reason": "节假日等例外情形由公园管理规定另行明确" }))).await;
-        c.api("PUT", &format!("/api/v1/consultations/{id}/report"), &ed, Some(json!({ "intro": "共收到意见 2 条，均已研究处理。", "final_url": "/gongkai/" }))).await;
+        // The report names the final policy by its link.
+        let final_url = format!("/a/{final_doc}.html");
+        assert!(!app.client().get(&final_url).await.text.contains("意见采纳情况"), "read (and cached) before");
+        c.api("PUT", &format!("/api/v1/consultations/{id}/report"), &ed, Some(json!({ "intro": "共收到意见 2 条，均已研究处理。", "final_url": final_url }))).await;
         let r = c.api("POST", &format!("/api/v1/consultations/{id}/actions/publish_report"), &ed, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // The policy's own page now links back to how the opinions were taken up.
+        let policy_page = app.client().get(&final_url).await.text;
+        assert!(policy_page.contains("【意见采纳情况】") && policy_page.contains(&format!("href=\"/canyu/consultations/{id}\"")), "{policy_page}");
         let pubd = public_consultation(&app, id).await;
         assert_eq!(pubd["report"]["opinions"]["received"], 2);
         assert_eq!(pubd["report"]["adoption_rate"], 100.0);

@@ -721,3 +721,66 @@ pub async fn publish_article(
     }
     id
 }
+
+/// A department site (冰城市科学技术局, `kjj`) whose new channel holds `n` published policy
+/// documents of `org` with 文号 (ids returned).
+pub async fn published_policies(app: &TestApp, org: i64, n: usize) -> Vec<i64> {
+    let existing = cms::store::site_by_code(&app.db, "kjj").await.unwrap().map(|s| s.id);
+    let site = match existing {
+        Some(id) => id,
+        None => cms::store::insert_site(
+            &app.db,
+            &cms::store::Site {
+                code: "kjj".into(),
+                name: "冰城市科学技术局".into(),
+                kind: "department".into(),
+                site_id_code: "2301000002".into(),
+                template_set: "default".into(),
+                locale: "zh-CN".into(),
+                sponsor: "冰城市科学技术局".into(),
+                contact: "0451-86000000".into(),
+                icp: "黑ICP备05012234号".into(),
+                psb: "黑公网安备23010002000001号".into(),
+                error_link: "/".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    };
+    let ch = cms::store::insert_channel(
+        &app.db,
+        &cms::store::Channel {
+            site_id: site,
+            name: "政策文件".into(),
+            slug: format!("zcwj{n}"),
+            kind: "list".into(),
+            update_class: "none".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let f = cms::store::Fields {
+            title: format!("关于印发冰城市科技创新券管理办法的通知（第 {i} 号）"),
+            body: "<p>正文</p>".into(),
+            ..Default::default()
+        };
+        let id = cms::store::create_article(&app.db, site, ch, Some(org), &f, 1).await.unwrap();
+        app.db
+            .execute(
+                platform::db::sql(
+                    "UPDATE article SET state = 'published', published_at = $1, doc_number = $2 WHERE id = $3",
+                )
+                .bind(platform::db::now())
+                .bind(format!("冰科规〔2026〕{}号", i + 1))
+                .bind(id),
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
