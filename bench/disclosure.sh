@@ -112,7 +112,7 @@ TOTAL=$(db_query "SELECT COUNT(*) FROM disclosure_request")
 ITEMS=$(db_query "SELECT COUNT(*) FROM disclosure_item")
 grep -q '共 1 条' "$STATIC/catalogue-doc-no" || echo "注意：按文号筛选没有恰好找到 1 条" >&2
 echo
-echo "依申请公开 $TOTAL 件、公开目录 $ITEMS 条（${PG:+PostgreSQL}${PG:-SQLite}，其中生成 $N 件、$M 条），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
+echo "依申请公开 $TOTAL 件、公开目录 $ITEMS 条（$([ -n "$PG" ] && echo PostgreSQL || echo SQLite)，其中生成 $N 件、$M 条），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
 echo "| 页面 | Zhengwu p50 ms | p99 ms | 请求/秒 | nginx 静态 p50 ms | 比值（nginx 吞吐/Zhengwu 吞吐） | 字节 |"
 echo "|---|---|---|---|---|---|---|"
 while IFS='|' read -r name who path; do

@@ -86,7 +86,7 @@ done <<< "$CASES"
 start_nginx "$W" "$STATIC" "$NG"
 
 echo
-echo "来信 $N 封（${PG:+PostgreSQL}${PG:-SQLite}），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
+echo "来信 $N 封（$([ -n "$PG" ] && echo PostgreSQL || echo SQLite)），生成用时 $((GEN_MS / 1000)) 秒；单连接，每项 ${DUR} 秒"
 echo "| 页面 | Zhengwu p50 ms | p99 ms | 请求/秒 | nginx 静态 p50 ms | 比值（nginx 吞吐/Zhengwu 吞吐） | 字节 |"
 echo "|---|---|---|---|---|---|---|"
 while IFS='|' read -r name who path; do

@@ -34,50 +34,33 @@ pub fn doc(i: &Item, site: Option<u64>) -> SearchDoc {
     }
 }
 
-/// Indexes the items changed at or after `since` (in pages of 2,000, by `(updated_at, id)` so each
-/// page is read from the index); returns the newest change seen, or `since` when nothing changed.
-pub async fn step(db: &Db, idx: &SearchIndex, since: i64, site: Option<u64>) -> DbResult<i64> {
-    let mut mark = since;
-    let mut after = (since, 0i64);
-    loop {
-        let items: Vec<Item> = db
-            .fetch_all(
-                sql("SELECT * FROM disclosure_item WHERE (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT 2000")
-                    .bind(after.0)
-                    .bind(after.1),
-            )
-            .await?;
-        let Some(last) = items.last() else { break };
-        after = (last.updated_at, last.id);
-        mark = mark.max(last.updated_at);
-        let docs: Vec<SearchDoc> = items.iter().map(|i| doc(i, site)).collect();
-        if let Err(e) = idx.apply(&docs, &[]) {
-            tracing::error!(error = %e, "indexing disclosure items failed");
-            return Ok(since);
-        }
+/// Applies one batch of the items changed after `(updated_at, id)` (read from the index in that
+/// order); returns the new watermark, or none when nothing changed. Each item is applied once: a
+/// watermark that re-read its own second would re-index a whole generated catalogue every pass.
+pub async fn step(db: &Db, idx: &SearchIndex, after: (i64, i64), site: Option<u64>) -> DbResult<Option<(i64, i64)>> {
+    let items: Vec<Item> = db
+        .fetch_all(
+            sql("SELECT * FROM disclosure_item WHERE (updated_at, id) > ($1, $2) ORDER BY updated_at, id LIMIT 2000")
+                .bind(after.0)
+                .bind(after.1),
+        )
+        .await?;
+    let Some(last) = items.last().map(|i| (i.updated_at, i.id)) else { return Ok(None) };
+    let docs: Vec<SearchDoc> = items.iter().map(|i| doc(i, site)).collect();
+    if let Err(e) = idx.apply(&docs, &[]) {
+        tracing::error!(error = %e, "indexing disclosure items failed");
+        return Ok(None);
     }
-    Ok(mark)
+    Ok(Some(last))
 }
 
-/// Every node: index the catalogue at start, then what changes, every 15 seconds.
+/// Every node keeps the index in step with the catalogue (the kernel's follower).
 pub fn spawn(db: Db, idx: Arc<SearchIndex>) {
-    tokio::spawn(async move {
-        let mut since = i64::MIN;
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-        loop {
-            tick.tick().await;
-            if !idx.is_writable() {
-                continue;
-            }
-            let total = db.count(sql("SELECT COUNT(*) FROM disclosure_item")).await.unwrap_or(0);
-            // A rebuilt index lost the items: start again from the beginning.
-            if usize::try_from(total).unwrap_or(0) > idx.count_kind(KIND).unwrap_or(0) {
-                since = i64::MIN;
-            }
+    search::follow(idx, KIND, std::time::Duration::from_secs(15), move |idx, mark| {
+        let db = db.clone();
+        async move {
             let site = platform::web::portal::portal_site_id(&db).await;
-            if let Ok(next) = step(&db, &idx, since, site).await {
-                since = next;
-            }
+            step(&db, &idx, mark, site).await.ok().flatten()
         }
     });
 }

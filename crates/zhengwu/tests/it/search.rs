@@ -439,7 +439,11 @@ async fn disclosure_items_are_found_by_index_number_and_doc_number() {
     let app = setup().await;
     let idx = app.cms.search.clone().expect("search index");
     let site = cms::store::site_by_code(&app.db, "hrb").await.unwrap().map(|s| s.id as u64);
-    disclosure::indexing::step(&app.db, &idx, i64::MIN, site).await.unwrap();
+    let mut mark = (i64::MIN, 0);
+    while let Some(next) = disclosure::indexing::step(&app.db, &idx, mark, site).await.unwrap() {
+        mark = next;
+    }
+    assert_eq!(disclosure::indexing::step(&app.db, &idx, mark, site).await.unwrap(), None, "nothing is indexed twice");
     let item: disclosure::catalogue::Item = app
         .db
         .fetch_one(platform::db::sql("SELECT * FROM disclosure_item WHERE doc_no <> '' ORDER BY id LIMIT 1"))
