@@ -76,6 +76,14 @@ pub async fn all_topics(db: &Db) -> DbResult<Vec<String>> {
     Ok(out)
 }
 
+async fn topic_by_id(db: &Db, id: i64) -> DbResult<Option<LocalTopic>> {
+    db.fetch_optional(sql("SELECT * FROM disclosure_topic WHERE id = $1").bind(id)).await
+}
+
+async fn binding_by_id(db: &Db, id: i64) -> DbResult<Option<Binding>> {
+    db.fetch_optional(sql("SELECT * FROM disclosure_binding WHERE id = $1").bind(id)).await
+}
+
 pub async fn local_topics(db: &Db, within: Option<&[i64]>) -> DbResult<Vec<LocalTopic>> {
     db.fetch_all(
         sql("SELECT * FROM disclosure_topic WHERE 1=1").and_within("org_id", within).push(" ORDER BY org_id, id"),
@@ -171,19 +179,13 @@ pub async fn add_topic(state: &AppState, ctx: &Ctx, auth: &Auth, input: &TopicIn
             format!("{}增加公开目录类目：{name}", org.name),
         )
         .await;
-    let topic: Option<LocalTopic> =
-        state.db.fetch_optional(sql("SELECT * FROM disclosure_topic WHERE id = $1").bind(id.0)).await?;
-    topic.ok_or(AppError::NotFound)
+    topic_by_id(&state.db, id.0).await?.ok_or(AppError::NotFound)
 }
 
 /// Removes a category of the agency's own; refused while an item or a bound column uses it.
 pub async fn remove_topic(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64) -> Result<(), AppError> {
     auth.require_anywhere(Perm::DisclosureManage)?;
-    let topic: LocalTopic = state
-        .db
-        .fetch_optional(sql("SELECT * FROM disclosure_topic WHERE id = $1").bind(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let topic = topic_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     auth.require(Perm::DisclosureManage, &service::scope(&orgs, topic.org_id))?;
     let used = state
@@ -285,19 +287,13 @@ pub async fn bind(state: &AppState, ctx: &Ctx, auth: &Auth, input: &BindingInput
             format!("栏目“{label}”绑定到{}的公开目录类目“{}”", org.name, input.category.trim()),
         )
         .await;
-    let b: Option<Binding> =
-        state.db.fetch_optional(sql("SELECT * FROM disclosure_binding WHERE id = $1").bind(id.0)).await?;
-    b.ok_or(AppError::NotFound)
+    binding_by_id(&state.db, id.0).await?.ok_or(AppError::NotFound)
 }
 
 /// Ends a binding; what it catalogued stays.
 pub async fn unbind(state: &AppState, ctx: &Ctx, auth: &Auth, id: i64) -> Result<(), AppError> {
     auth.require_anywhere(Perm::DisclosureManage)?;
-    let b: Binding = state
-        .db
-        .fetch_optional(sql("SELECT * FROM disclosure_binding WHERE id = $1").bind(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let b = binding_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let orgs = accounts::list_orgs(&state.db).await?;
     auth.require(Perm::DisclosureManage, &service::scope(&orgs, b.org_id))?;
     state.db.execute(sql("DELETE FROM disclosure_binding WHERE id = $1").bind(id)).await?;
