@@ -391,22 +391,22 @@ async fn catalogue(state: &platform::web::AppState, demo: &DemoSetup, orgs: &[Or
         // explains a policy whose title names X); in a small demo without one, the unit's newest
         // policy that has no interpretation yet.
         let subject = doc.title.rsplit('：').next().unwrap_or("").trim_end_matches("政策解读").trim_end_matches("解读");
-        let policy_of = |pattern: String| {
-            platform::db::sql(
-                "SELECT id FROM disclosure_item i WHERE org_id = $1 AND topic = '法规规章和规范性文件' AND title LIKE $2 \
-                 AND NOT EXISTS (SELECT 1 FROM disclosure_interpretation l WHERE l.policy_id = i.id AND $3 = '%') \
-                 ORDER BY published_on DESC LIMIT 1",
-            )
-            .bind(org.id)
-            .bind(pattern.clone())
-            .bind(if pattern == "%" { "%" } else { "" })
-        };
+        const POLICIES: &str = "SELECT id FROM disclosure_item i WHERE org_id = $1 AND topic = '法规规章和规范性文件'";
         let mut policy: Option<platform::db::Scalar<i64>> = None;
         if subject.chars().count() >= 2 {
-            policy = demo.db.fetch_optional(policy_of(format!("%{subject}%"))).await?;
+            let on_subject =
+                platform::db::sql(format!("{POLICIES} AND title LIKE $2 ORDER BY published_on DESC LIMIT 1"))
+                    .bind(org.id)
+                    .bind(format!("%{subject}%"));
+            policy = demo.db.fetch_optional(on_subject).await?;
         }
         if policy.is_none() {
-            policy = demo.db.fetch_optional(policy_of("%".into())).await?;
+            let uninterpreted = platform::db::sql(format!(
+                "{POLICIES} AND NOT EXISTS (SELECT 1 FROM disclosure_interpretation l WHERE l.policy_id = i.id) \
+                 ORDER BY published_on DESC LIMIT 1"
+            ))
+            .bind(org.id);
+            policy = demo.db.fetch_optional(uninterpreted).await?;
         }
         if let Some(p) = policy {
             crate::catalogue::insert_link(&demo.db, p.0, item.id, form).await.map_err(|e| anyhow::anyhow!("{e}"))?;
